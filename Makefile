@@ -1,0 +1,49 @@
+# Vecgrad: set-up, build, tests, benchmarks. Every target installs what it needs (make deps).
+SHELL := /bin/bash
+APT_PACKAGES := libopenblas-dev libhwloc-dev pkg-config
+# Kernels are written for SIMD registers: without a -march the compiler splits SIMD16<Float> into
+# SSE registers and FMA into fmaf calls (NOTES.md). Flags live here, not in Package.swift, so that
+# other packages can depend on Vecgrad.
+ARCH_FLAGS ?= -Xcc -march=native
+RELEASE := swift build -c release $(ARCH_FLAGS)
+BIN := $(shell swift build -c release $(ARCH_FLAGS) --show-bin-path 2>/dev/null || echo .build/release)
+# OpenBLAS 0.3.21 picks its slow SSE3 kernels on these CPUs unless told its core before start-up.
+OPENBLAS_CORE ?= SkylakeX
+BENCH_ENV := OPENBLAS_CORETYPE=$(OPENBLAS_CORE)
+SUITE ?= default
+BASELINE ?= results/baseline-quick.csv
+
+.PHONY: deps build test bench quick accuracy compare tutorial static anchors clean
+
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+build: deps
+	$(RELEASE)
+
+test: deps
+	swift test $(ARCH_FLAGS)
+
+tutorial: deps
+	$(RELEASE) --product tutorial
+	$(BIN)/tutorial
+
+bench: build
+	$(BENCH_ENV) $(BIN)/vecbench run --suite $(SUITE) --out results
+
+quick: build
+	$(BENCH_ENV) $(BIN)/vecbench run --suite quick --out results
+
+accuracy: build
+	$(BIN)/vecbench accuracy --out results
+
+compare: build
+	$(BIN)/vecbench compare $(BASELINE) $(CURRENT)
+
+clean:
+	rm -rf .build .build-*

@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// Vecgrad: PyTorch-style tensors with autograd on SIMD, multi-threaded CPU kernels, and the
+// vecbench harness that measures them. No compiler flags here on purpose (unsafeFlags would stop
+// other packages from depending on this one): the Makefile passes -Xcc -march=native.
+import PackageDescription
+
+let package = Package(
+    name: "Vecgrad",
+    products: [
+        .library(name: "Vecgrad", targets: ["Vecgrad"]),
+        .library(name: "VecKernels", targets: ["VecKernels"]),
+        .library(name: "VecBench", targets: ["VecBench"]),
+        .executable(name: "vecbench", targets: ["vecbench"]),
+        .executable(name: "tutorial", targets: ["VecgradTutorial"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+    ],
+    targets: [
+        // C layer: system libraries and a tiny shim for what Swift cannot import directly.
+        .target(name: "CVecShim"),
+        .systemLibrary(name: "CHwloc", pkgConfig: "hwloc", providers: [.apt(["libhwloc-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Platform: topology, thread backends, pinning, clock, compiled-ISA query.
+        .target(name: "VecPlatform", dependencies: ["CVecShim", "CHwloc"]),
+        // Kernels over raw buffers and their named variants.
+        .target(name: "VecKernels", dependencies: ["VecPlatform", "COpenBLAS"]),
+        // Tensor, autograd, ops, losses, nn.
+        .target(name: "Vecgrad", dependencies: ["VecKernels", "VecPlatform"]),
+        // Harness: suites, runner, statistics, reports, gate, plots.
+        .target(name: "VecBench", dependencies: [
+            "Vecgrad", "VecKernels", "VecPlatform",
+            .product(name: "CSV", package: "CSV.swift"),
+        ]),
+        .executableTarget(name: "vecbench", dependencies: [
+            "VecBench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "VecgradTutorial", dependencies: ["Vecgrad"]),
+
+        .testTarget(name: "VecPlatformTests", dependencies: ["VecPlatform"]),
+        .testTarget(name: "VecKernelsTests", dependencies: ["VecKernels", "VecPlatform"]),
+        .testTarget(name: "VecgradTests", dependencies: ["Vecgrad", "VecKernels"]),
+        .testTarget(name: "VecBenchTests", dependencies: ["VecBench"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

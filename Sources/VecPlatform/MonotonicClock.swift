@@ -1,0 +1,11 @@
+import Glibc
+
+/// Nanoseconds from CLOCK_MONOTONIC: the clock every timing in Vecgrad uses.
+public enum MonotonicClock {
+    @inline(__always)
+    public static func nanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+}
