@@ -45,5 +45,24 @@ accuracy: build
 compare: build
 	$(BIN)/vecbench compare $(BASELINE) $(CURRENT)
 
+# A statically linked, stripped vecbench for x86 machines without Swift (the 16-core device):
+# Swift's stdlib, OpenBLAS and hwloc linked in; needs only glibc, libstdc++ and libudev.so.1.
+# x86-64-v4 (AVX-512) rather than native, so that the binary runs on other AVX-512 CPUs too.
+STATIC_LIBS := .build-static-libs
+static: deps
+	mkdir -p $(STATIC_LIBS) static
+	ln -sf /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.a $(STATIC_LIBS)/libopenblas.a
+	ln -sf /usr/lib/x86_64-linux-gnu/libhwloc.a $(STATIC_LIBS)/libhwloc.a
+	swift build -c release -Xcc -march=x86-64-v4 --scratch-path .build-static --static-swift-stdlib \
+	  -Xlinker -L$(CURDIR)/$(STATIC_LIBS) -Xlinker -lgfortran -Xlinker -l:libudev.so.1 --product vecbench
+	cp .build-static/release/vecbench static/vecbench && strip static/vecbench
+	ls -la static/vecbench
+
+# PyTorch side by side: installs torch into .venv (optional, large) and runs the same suite with it.
+anchors:
+	[ -x .venv/bin/python ] || python3 -m venv .venv
+	.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch
+	.venv/bin/python Benchmarks/torch_anchors.py --suite Benchmarks/$(SUITE).suite --out results
+
 clean:
 	rm -rf .build .build-*

@@ -19,7 +19,7 @@ public enum KernelVariant: String, CaseIterable, Sendable {
 
 /// Element types the kernels are generic over: Float (the speed target) and Double (the accuracy reference).
 /// BinaryFloatingPoint already supplies `init(_: Double)`, `init(_: Float)` and `.ulp`.
-public protocol KernelFloat: BinaryFloatingPoint, SIMDScalar, Sendable {
+public protocol KernelFloat: BinaryFloatingPoint, SIMDScalar, Sendable, Codable {
     /// Short dtype name ("float32", "float64") for reports and error messages.
     static var dtypeName: String { get }
 }

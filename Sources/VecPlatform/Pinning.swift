@@ -134,3 +134,16 @@ private final class FailureList: Sendable {
     func add(_ s: String) { list.withLock { $0.append(s) } }
     var items: [String] { list.withLock { $0 } }
 }
+
+extension Pinning {
+    /// Applies `plan` to the shared pool's first `threads` threads (the caller is thread 0), the
+    /// ones a parallel loop of that width runs on. Returns one message per failure.
+    public static func applyToPool(_ plan: PinPlan, threads: Int) -> [String] {
+        apply(plan) { body in ThreadPool.shared.runOnEachWorker(threads: threads, body) }
+    }
+
+    /// Undoes any pinning of the caller and every pool worker started so far.
+    public static func unpinPool() -> [String] {
+        applyToPool(PinPlan(policy: .none, cpus: nil), threads: ThreadPool.shared.workers + 1)
+    }
+}

@@ -158,6 +158,9 @@ public final class HwlocTopology: @unchecked Sendable {
                              cores: cores, caches: caches)
     }
 
+    /// OS indexes of the PUs this process may run on.
+    public var allowedCPUs: [Int] { cpuList(hwloc_topology_get_allowed_cpuset(handle)) }
+
     /// The topology as hwloc XML (to save a machine's layout and replay it elsewhere).
     public func exportXML() throws -> String {
         var buffer: UnsafeMutablePointer<CChar>?

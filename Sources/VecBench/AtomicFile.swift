@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Writes files so that readers see either the old content or the complete new one: the text goes
+/// to a temporary file beside the target, is flushed to disk, then renamed over it. On any failure
+/// the temporary file is removed and an existing target is left untouched.
+public enum AtomicFile {
+    public struct WriteError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public static func write(_ text: String, to path: String) throws {
+        try write(Array(text.utf8), to: path)
+    }
+
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw WriteError(description: "\(path): cannot create directory \(directory): \(error.localizedDescription)")
+            }
+        }
+        // Ends in .tmp so that results/*.tmp in .gitignore covers a leftover from a killed process.
+        let temp = "\(path).\(getpid()).tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure(path, "cannot create \(temp)") }
+        var ok = true
+        bytes.withUnsafeBytes { buf in
+            var offset = 0
+            while ok && offset < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + offset, buf.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { ok = false } else { offset += n }
+            }
+        }
+        let error = ok ? "" : failureText("write")
+        let synced = ok && fsync(fd) == 0
+        close(fd)
+        guard ok, synced else {
+            unlink(temp)
+            throw WriteError(description: "\(path): \(ok ? failureText("fsync") : error); the old file is unchanged")
+        }
+        guard rename(temp, path) == 0 else {
+            let text = failureText("rename")
+            unlink(temp)
+            throw WriteError(description: "\(path): \(text); the old file is unchanged")
+        }
+    }
+
+    private static func failureText(_ what: String) -> String { "\(what) failed: \(String(cString: strerror(errno)))" }
+
+    private static func failure(_ path: String, _ what: String) -> WriteError {
+        WriteError(description: "\(path): \(what): \(String(cString: strerror(errno)))")
+    }
+}

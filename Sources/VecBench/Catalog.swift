@@ -1,0 +1,121 @@
+import Synchronization
+
+// The op catalog: what `vecbench` can measure. Each entry knows its operands, variants, cost model
+// and how to build a runnable case whose output is checked against the reference before any time
+// counts. Kernels and ops register themselves here (CatalogEntries.swift); suites are validated
+// against it before anything runs.
+
+public enum Phase: String, CaseIterable, Codable, Sendable { case forward, backward }
+
+public enum DType: String, CaseIterable, Codable, Sendable {
+    case float32, float64
+    public var byteSize: Int { self == .float32 ? 4 : 8 }
+}
+
+public enum ThroughputUnit: String, CaseIterable, Codable, Sendable {
+    case gigabytesPerSecond = "GB/s"
+    case gigaflopsPerSecond = "GFLOP/s"
+}
+
+/// Work of one call: bytes read plus written, and floating-point operations.
+public struct Cost: Equatable, Sendable {
+    public var bytes: Double
+    public var flops: Double
+    public init(bytes: Double, flops: Double) { self.bytes = bytes; self.flops = flops }
+    /// Flops per byte (0 for pure data movement).
+    public var intensity: Double { bytes > 0 ? flops / bytes : .infinity }
+}
+
+/// One concrete measurement: an op under one variant, dtype, shape set, thread count and phase.
+public struct CaseSpec: Hashable, Sendable {
+    public var op: String
+    public var variant: String
+    public var dtype: DType
+    public var shapes: [[Int]]
+    public var threads: Int
+    public var phase: Phase
+    public init(op: String, variant: String, dtype: DType, shapes: [[Int]], threads: Int, phase: Phase) {
+        self.op = op; self.variant = variant; self.dtype = dtype; self.shapes = shapes
+        self.threads = threads; self.phase = phase
+    }
+}
+
+/// Outcome of checking a variant's output against the reference.
+public struct CheckResult: Equatable, Sendable {
+    public var errors: ErrorFigures
+    public var passed: Bool
+    /// Why it failed (first offending element and the tolerance), empty when it passed.
+    public var detail: String
+    public init(errors: ErrorFigures, passed: Bool, detail: String = "") {
+        self.errors = errors; self.passed = passed; self.detail = detail
+    }
+}
+
+/// A built case: `run` is one timed call (inputs and outputs are allocated beforehand, in `make`);
+/// `check` runs the variant once and compares against the reference.
+public struct PreparedCase {
+    public var run: () -> Void
+    public var check: () -> CheckResult
+    public init(run: @escaping () -> Void, check: @escaping () -> CheckResult) {
+        self.run = run; self.check = check
+    }
+}
+
+public struct CatalogError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public struct OpEntry {
+    public var name: String
+    /// Number of operand shapes a case gives.
+    public var arity: Int
+    public var variants: [String]
+    public var dtypes: [DType]
+    public var phases: [Phase]
+    public var unit: ThroughputUnit
+    /// One line for `--help`-style listings.
+    public var summary: String
+    /// nil if the shapes suit the op, else what is wrong ("inner dimensions differ: 3 vs 4").
+    public var validateShapes: ([[Int]]) -> String?
+    public var costModel: ([[Int]], DType, Phase) -> Cost
+    public var make: (CaseSpec) throws -> PreparedCase
+
+    public init(name: String, arity: Int, variants: [String], dtypes: [DType] = DType.allCases,
+                phases: [Phase] = Phase.allCases, unit: ThroughputUnit, summary: String,
+                validateShapes: @escaping ([[Int]]) -> String? = { _ in nil },
+                costModel: @escaping ([[Int]], DType, Phase) -> Cost,
+                make: @escaping (CaseSpec) throws -> PreparedCase) {
+        self.name = name; self.arity = arity; self.variants = variants; self.dtypes = dtypes
+        self.phases = phases; self.unit = unit; self.summary = summary
+        self.validateShapes = validateShapes; self.costModel = costModel; self.make = make
+    }
+
+    /// Throughput of one call taking `nanoseconds`, in this entry's unit (GB/s and GFLOP/s are
+    /// both "per nanosecond" figures, which is why no scale factor appears).
+    public func throughput(_ cost: Cost, nanoseconds: Double) -> Double {
+        guard nanoseconds > 0 else { return 0 }
+        return (unit == .gigabytesPerSecond ? cost.bytes : cost.flops) / nanoseconds
+    }
+}
+
+/// A set of entries by name. Validation and tests use values of this type; `Catalog` holds the
+/// process-wide one that the CLI fills.
+public struct OpCatalog {
+    public private(set) var entries: [String: OpEntry] = [:]
+    public init(_ entries: [OpEntry] = []) { for e in entries { register(e) } }
+    public mutating func register(_ entry: OpEntry) { entries[entry.name] = entry }
+    public func entry(named name: String) -> OpEntry? { entries[name] }
+    public var names: [String] { entries.keys.sorted() }
+    public var all: [OpEntry] { names.map { entries[$0]! } }
+}
+
+public enum Catalog {
+    private static let shared = Mutex(OpCatalog())
+
+    public static func register(_ entry: OpEntry) { shared.withLock { $0.register(entry) } }
+    /// Entries sorted by name.
+    public static var all: [OpEntry] { shared.withLock { $0.all } }
+    /// A copy of the whole catalog, for validation.
+    public static var snapshot: OpCatalog { shared.withLock { $0 } }
+}

@@ -1,0 +1,152 @@
+import VecKernels
+
+// Catalog entries for the raw-buffer kernels of VecKernels: elementwise unary and binary ops,
+// sum, softmax, matmul and batched matmul, forward and backward, in every variant the kernels
+// offer. References are computed here in float64, independently of the kernels' scalar paths.
+
+public enum KernelCatalog {
+    struct Unary {
+        var op: UnaryOp
+        var domain: ClosedRange<Double>
+        /// Rough floating-point operations per element, for the roofline (polynomial evaluations).
+        var flops: Double
+        /// Backward reads the forward output too (exp, sqrt).
+        var readsOutput = false
+    }
+
+    static let unaries: [Unary] = [
+        Unary(op: .relu, domain: -5...5, flops: 1), Unary(op: .abs, domain: -5...5, flops: 1),
+        Unary(op: .neg, domain: -5...5, flops: 1), Unary(op: .sigmoid, domain: -12...12, flops: 20),
+        Unary(op: .tanh, domain: -6...6, flops: 22), Unary(op: .exp, domain: -20...20, flops: 15, readsOutput: true),
+        Unary(op: .log, domain: 0.01...100, flops: 20), Unary(op: .sqrt, domain: 0.01...100, flops: 2, readsOutput: true),
+        Unary(op: .softplusDefault, domain: -25...25, flops: 30), Unary(op: .sin, domain: -10...10, flops: 20),
+        Unary(op: .cos, domain: -10...10, flops: 20),
+    ]
+
+    static let binaries: [BinaryOp] = [.add, .sub, .mul, .div, .maximum, .minimum]
+
+    /// Every kernel entry; `registerAll` adds them to `Catalog`.
+    public static func entries() -> [OpEntry] {
+        unaries.map(unaryEntry) + binaries.map(binaryEntry) + [sumEntry(), softmaxEntry(log: false),
+                                                              softmaxEntry(log: true), matmulEntry(), bmmEntry()]
+    }
+
+    public static func registerAll() { entries().forEach(Catalog.register) }
+
+    static func variantNames(_ v: [KernelVariant]) -> [String] {
+        (v.contains(.auto) ? v : v + [.auto]).map(\.rawValue)
+    }
+
+    static func tolerance(_ d: DType, ulp: Double, abs: Double = 0, rel: Double = 0) -> Tolerance {
+        d == .float32 ? Tolerance(ulp: ulp, abs: abs, rel: rel) : Tolerance(ulp: ulp, abs: abs * 1e-9, rel: rel * 1e-9)
+    }
+
+    /// FNV-1a of the text: a seed that depends on the case's inputs, never on the variant.
+    static func seed(_ text: String) -> UInt64 {
+        text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01b3 }
+    }
+
+    static func variant(_ spec: CaseSpec) throws -> KernelVariant {
+        guard let v = KernelVariant(rawValue: spec.variant) else { throw CatalogError("unknown variant \(spec.variant)") }
+        return v
+    }
+
+    /// Calls `body` with Float or Double as the element type of `spec`.
+    static func typed<R>(_ dtype: DType, _ f32: () throws -> R, _ f64: () throws -> R) rethrows -> R {
+        dtype == .float32 ? try f32() : try f64()
+    }
+
+    // MARK: unary
+
+    static func unaryEntry(_ u: Unary) -> OpEntry {
+        OpEntry(name: u.op.name, arity: 1, variants: variantNames(Elementwise.variants(for: u.op)),
+                unit: .gigabytesPerSecond, summary: "elementwise \(u.op.name) (VecKernels.Elementwise)",
+                costModel: { s, d, p in
+                    let n = Double(elementCount(s[0])), size = Double(d.byteSize)
+                    return p == .forward ? Cost(bytes: 2 * n * size, flops: u.flops * n)
+                        : Cost(bytes: (u.readsOutput ? 4 : 3) * n * size, flops: (u.flops + 1) * n)
+                },
+                make: { spec in try typed(spec.dtype, { try unaryCase(Float.self, u, spec) }, { try unaryCase(Double.self, u, spec) }) })
+    }
+
+    static func unaryCase<T: KernelFloat>(_: T.Type, _ u: Unary, _ spec: CaseSpec) throws -> PreparedCase {
+        let n = elementCount(spec.shapes[0]), v = try variant(spec), t = spec.threads, op = u.op
+        let key = "\(op.name)|\(spec.dtype)|\(n)"
+        let xs = Inputs.uniform(n, u.domain, seed: seed(key), dtype: spec.dtype)
+        let gys = Inputs.uniform(n, -1...1, seed: seed(key) &+ 1, dtype: spec.dtype)
+        let x = Buffer<T>(xs), y = Buffer<T>(count: n), gy = Buffer<T>(gys), gx = Buffer<T>(count: n)
+        Elementwise.forward(op, x.pointer, y.pointer, count: n, variant: .scalar)
+        let run: () -> Void = spec.phase == .forward
+            ? { Elementwise.forward(op, x.pointer, y.pointer, count: n, variant: v, threads: t) }
+            : { Elementwise.backward(op, x: x.pointer, y: y.pointer, gy: gy.pointer, gx: gx.pointer, count: n, variant: v, threads: t) }
+        return PreparedCase(run: run, check: {
+            run()
+            let ref = ReferenceCache.get(key + "|\(spec.phase)") {
+                [spec.phase == .forward ? xs.map(op.apply) : zip(xs, gys).map { op.gradient(x: $0, gy: $1) }]
+            }[0]
+            return ErrorMetrics.check(actual: (spec.phase == .forward ? y : gx).doubles, reference: ref,
+                                      dtype: spec.dtype, tolerance: tolerance(spec.dtype, ulp: 4, abs: 1e-6))
+        })
+    }
+
+    // MARK: binary
+
+    static func binaryEntry(_ op: BinaryOp) -> OpEntry {
+        OpEntry(name: op.name, arity: 2, variants: variantNames(Broadcast.variants), unit: .gigabytesPerSecond,
+                summary: "elementwise \(op.name) with broadcasting (VecKernels.Broadcast)",
+                validateShapes: { s in
+                    Broadcast.shape(s[0], s[1]) == nil ? "shapes do not broadcast (NumPy rules: equal, or 1, from the right)" : nil
+                },
+                costModel: { s, d, p in
+                    let (a, b) = (Double(elementCount(s[0])), Double(elementCount(s[1])))
+                    let out = Double(elementCount(Broadcast.shape(s[0], s[1]) ?? s[0]))
+                    let size = Double(d.byteSize)
+                    return p == .forward ? Cost(bytes: (a + b + out) * size, flops: out)
+                        : Cost(bytes: 2 * (a + b) * size + out * size, flops: 3 * out)
+                },
+                make: { spec in try typed(spec.dtype, { try binaryCase(Float.self, op, spec) }, { try binaryCase(Double.self, op, spec) }) })
+    }
+
+    static func binaryReference(_ op: BinaryOp, _ a: Double, _ b: Double) -> (y: Double, da: Double, db: Double) {
+        switch op {
+        case .add: return (a + b, 1, 1)
+        case .sub: return (a - b, 1, -1)
+        case .mul: return (a * b, b, a)
+        case .div: return (a / b, 1 / b, -a / (b * b))
+        case .maximum: return (Swift.max(a, b), a > b ? 1 : a == b ? 0.5 : 0, b > a ? 1 : a == b ? 0.5 : 0)
+        case .minimum: return (Swift.min(a, b), a < b ? 1 : a == b ? 0.5 : 0, b < a ? 1 : a == b ? 0.5 : 0)
+        }
+    }
+
+    static func binaryCase<T: KernelFloat>(_: T.Type, _ op: BinaryOp, _ spec: CaseSpec) throws -> PreparedCase {
+        let (aShape, bShape) = (spec.shapes[0], spec.shapes[1]), v = try variant(spec), t = spec.threads
+        guard let outShape = Broadcast.shape(aShape, bShape) else { throw CatalogError("shapes do not broadcast") }
+        let (na, nb, no) = (elementCount(aShape), elementCount(bShape), elementCount(outShape))
+        let key = "\(op.name)|\(spec.dtype)|\(formatShapes(spec.shapes))"
+        let av = Inputs.uniform(na, -2...2, seed: seed(key), dtype: spec.dtype)
+        let bv = Inputs.uniform(nb, op == .div ? 0.5...2 : -2...2, seed: seed(key) &+ 1, dtype: spec.dtype)
+        let gyv = Inputs.uniform(no, -1...1, seed: seed(key) &+ 2, dtype: spec.dtype)
+        let a = Buffer<T>(av), b = Buffer<T>(bv), gy = Buffer<T>(gyv)
+        let out = Buffer<T>(count: no), ga = Buffer<T>(count: na), gb = Buffer<T>(count: nb)
+        let run: () -> Void = spec.phase == .forward
+            ? { Broadcast.binary(op, a.pointer, aShape: aShape, b.pointer, bShape: bShape, out.pointer, outShape: outShape, variant: v, threads: t) }
+            : { Broadcast.binaryBackward(op, a: a.pointer, aShape: aShape, b: b.pointer, bShape: bShape, gy: gy.pointer,
+                                         outShape: outShape, ga: ga.pointer, gb: gb.pointer, variant: v, threads: t) }
+        return PreparedCase(run: run, check: {
+            run()
+            let ref = ReferenceCache.get(key + "|\(spec.phase)") {
+                var y = [Double](repeating: 0, count: no), gA = [Double](repeating: 0, count: na), gB = [Double](repeating: 0, count: nb)
+                for i in 0..<no {
+                    let ia = Reference.broadcastIndex(i, out: outShape, shape: aShape)
+                    let ib = Reference.broadcastIndex(i, out: outShape, shape: bShape)
+                    let r = binaryReference(op, av[ia], bv[ib])
+                    y[i] = r.y; gA[ia] += gyv[i] * r.da; gB[ib] += gyv[i] * r.db
+                }
+                return [y, gA + gB]
+            }
+            let actual = spec.phase == .forward ? out.doubles : ga.doubles + gb.doubles
+            return ErrorMetrics.check(actual: actual, reference: ref[spec.phase == .forward ? 0 : 1], dtype: spec.dtype,
+                                      tolerance: tolerance(spec.dtype, ulp: 2, abs: 1e-6, rel: 1e-5))
+        })
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Synchronization
+import VecKernels
+
+// Pieces every catalog entry uses: owned buffers, deterministic inputs, a cache for the float64
+// reference (cases differ in variant, threads and pinning far more often than in inputs), and
+// the float64 reference computations that the kernels' own code must not supply.
+
+/// A buffer of T that frees itself, so that a case's closures own their memory.
+final class Buffer<T: KernelFloat> {
+    let pointer: UnsafeMutablePointer<T>
+    let count: Int
+    init(count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: Swift.max(1, count))
+        pointer.initialize(repeating: 0, count: Swift.max(1, count))
+    }
+    convenience init(_ values: [Double]) {
+        self.init(count: values.count)
+        for (i, v) in values.enumerated() { pointer[i] = T(v) }
+    }
+    deinit { pointer.deallocate() }
+    var doubles: [Double] { (0..<count).map { Double(pointer[$0]) } }
+    func fill(_ value: T) { pointer.update(repeating: value, count: count) }
+}
+
+/// SplitMix64: the same inputs for the same case on every run and machine.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform(_ range: ClosedRange<Double>) -> Double {
+        range.lowerBound + (range.upperBound - range.lowerBound) * Double(next() >> 11) / Double(1 << 53)
+    }
+}
+
+enum Inputs {
+    /// `count` values uniform in `domain`, rounded to `dtype` so that the reference sees exactly
+    /// what the kernel sees.
+    static func uniform(_ count: Int, _ domain: ClosedRange<Double>, seed: UInt64, dtype: DType) -> [Double] {
+        var g = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in
+            let v = g.uniform(domain)
+            return dtype == .float32 ? Double(Float(v)) : v
+        }
+    }
+}
+
+/// The last few float64 references, keyed by op, phase, dtype and shapes.
+enum ReferenceCache {
+    private static let store = Mutex<[(String, [[Double]])]>([])
+
+    static func get(_ key: String, compute: () -> [[Double]]) -> [[Double]] {
+        if let hit = store.withLock({ s in s.first { $0.0 == key }?.1 }) { return hit }
+        let value = compute()
+        store.withLock { s in
+            s.append((key, value))
+            if s.count > 4 { s.removeFirst() }
+        }
+        return value
+    }
+}
+
+enum Reference {
+    /// Double matrix product of row-major a [m,k] (or its transpose stored [k,m]) and b [k,n] (or [n,k]).
+    static func matmul(_ a: [Double], _ b: [Double], m: Int, n: Int, k: Int, transA: Bool = false, transB: Bool = false) -> [Double] {
+        var c = [Double](repeating: 0, count: m * n)
+        for i in 0..<m {
+            for p in 0..<k {
+                let av = transA ? a[p * m + i] : a[i * k + p]
+                if av == 0 { continue }
+                for j in 0..<n { c[i * n + j] += av * (transB ? b[j * k + p] : b[p * n + j]) }
+            }
+        }
+        return c
+    }
+
+    /// Softmax or log-softmax over rows of [rows, cols], in float64.
+    static func softmax(_ x: [Double], rows: Int, cols: Int, log: Bool) -> [Double] {
+        var y = x
+        for r in 0..<rows {
+            let row = x[r * cols..<(r + 1) * cols]
+            let mx = row.max() ?? 0
+            let s = row.reduce(0) { $0 + Foundation.exp($1 - mx) }
+            for j in 0..<cols { y[r * cols + j] = log ? x[r * cols + j] - mx - Foundation.log(s) : Foundation.exp(x[r * cols + j] - mx) / s }
+        }
+        return y
+    }
+
+    static func softmaxBackward(y: [Double], gy: [Double], rows: Int, cols: Int, log: Bool) -> [Double] {
+        var gx = gy
+        for r in 0..<rows {
+            let range = r * cols..<(r + 1) * cols
+            if log {
+                let s = range.reduce(0) { $0 + gy[$1] }
+                for i in range { gx[i] = gy[i] - Foundation.exp(y[i]) * s }
+            } else {
+                let s = range.reduce(0) { $0 + gy[$1] * y[$1] }
+                for i in range { gx[i] = y[i] * (gy[i] - s) }
+            }
+        }
+        return gx
+    }
+
+    /// Index of the element of `shape` (right-aligned, broadcast) that output index `flat` reads.
+    static func broadcastIndex(_ flat: Int, out: [Int], shape: [Int]) -> Int {
+        var rest = flat, index = 0, step = 1
+        for d in Swift.stride(from: out.count - 1, through: 0, by: -1) {
+            let coord = rest % out[d]
+            rest /= out[d]
+            let sd = d - (out.count - shape.count)
+            if sd >= 0 {
+                if shape[sd] != 1 { index += coord * step }
+                step *= shape[sd]
+            }
+        }
+        return index
+    }
+}
+

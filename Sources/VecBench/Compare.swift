@@ -1,0 +1,190 @@
+import Foundation
+
+// The CI gate as pure functions. A case is "regressed" or "improved" only when the difference is
+// both statistically significant and larger than the threshold: significance alone flags 0.3%
+// wobbles on a quiet machine, a threshold alone flags noise on a busy one.
+
+/// What identifies a case across two reports.
+public struct CaseKey: Hashable, Comparable, Codable, Sendable {
+    public var op: String
+    public var variant: String
+    public var dtype: String
+    public var shapes: String
+    public var threads: Int
+    public var pinning: String
+    public var phase: String
+
+    public init(_ r: BenchRecord, ignoringVariant: Bool = false) {
+        op = r.op; variant = ignoringVariant ? "*" : r.variant; dtype = r.dtype.rawValue
+        shapes = formatShapes(r.shapes); threads = r.threads; pinning = r.pinning; phase = r.phase.rawValue
+    }
+
+    public static func < (a: CaseKey, b: CaseKey) -> Bool {
+        // Tuples compare up to six elements; the pinning breaks the remaining ties.
+        let x = (a.op, a.phase, a.dtype, a.shapes, a.variant, a.threads)
+        let y = (b.op, b.phase, b.dtype, b.shapes, b.variant, b.threads)
+        return x < y || (x == y && a.pinning < b.pinning)
+    }
+
+    public var description: String {
+        "\(op) \(phase) \(dtype) \(shapes) \(variant) t=\(threads) pin=\(pinning)"
+    }
+}
+
+public enum Verdict: String, Codable, Sendable { case improved, regressed, unchanged, new, missing }
+
+public struct CompareOptions: Sendable {
+    /// Smallest |change| of the median that counts (0.05 = 5%).
+    public var threshold = 0.05
+    /// Significance level of the rank test.
+    public var alpha = 0.01
+    /// Compare one variant of the baseline with one of the current report (e.g. torch vs simd);
+    /// other variants are left out and the variant leaves the key.
+    public var baselineVariant: String?
+    public var currentVariant: String?
+    public init(threshold: Double = 0.05, alpha: Double = 0.01, baselineVariant: String? = nil, currentVariant: String? = nil) {
+        self.threshold = threshold; self.alpha = alpha
+        self.baselineVariant = baselineVariant; self.currentVariant = currentVariant
+    }
+}
+
+public struct CaseComparison: Codable, Equatable, Sendable {
+    public var key: CaseKey
+    public var baselineMedianNs: Double?
+    public var currentMedianNs: Double?
+    /// current / baseline - 1 of the medians: +0.10 means 10% slower.
+    public var change: Double?
+    /// "mann-whitney", "ci-overlap" or "mad": how significance was decided.
+    public var method: String?
+    public var pValue: Double?
+    public var significant: Bool
+    public var verdict: Verdict
+}
+
+public struct CompareResult: Codable, Equatable, Sendable {
+    public var threshold: Double
+    public var alpha: Double
+    public var cases: [CaseComparison]
+    public var incompatibleFingerprints: [String]
+    public var fingerprintWarnings: [String]
+
+    public func count(_ v: Verdict) -> Int { cases.filter { $0.verdict == v }.count }
+    /// 1 when any case regressed, else 0 (2, bad input, never reaches here).
+    public var exitCode: Int32 { count(.regressed) > 0 ? 1 : 0 }
+}
+
+public enum Compare {
+    /// Decides whether two rows differ: Mann-Whitney over the raw samples when both rows carry
+    /// them (and they agree with the stated medians), else disjoint 95% median intervals, else a
+    /// 3-sigma test on the medians' standard errors estimated from the MAD.
+    public static func significance(_ a: BenchRecord, _ b: BenchRecord, alpha: Double) -> (significant: Bool, method: String, p: Double?) {
+        if samplesUsable(a), samplesUsable(b) {
+            let p = Stats.mannWhitney(a.samplesNs, b.samplesNs).pValue
+            return (p < alpha, "mann-whitney", p)
+        }
+        if intervalUsable(a), intervalUsable(b) {
+            return (Stats.intervalsDisjoint((a.ciLowNs, a.ciHighNs), (b.ciLowNs, b.ciHighNs)), "ci-overlap", nil)
+        }
+        // Standard error of a median ~ 1.2533 * sigma / sqrt(n), sigma ~ 1.4826 * MAD.
+        func se(_ r: BenchRecord) -> Double { 1.2533 * 1.4826 * r.madNs / Double(max(1, r.samples)).squareRoot() }
+        let bound = 3 * (se(a) * se(a) + se(b) * se(b)).squareRoot()
+        return (abs(a.medianNs - b.medianNs) > bound, "mad", nil)
+    }
+
+    /// Samples count only if there are enough for the rank test and they match the row's median
+    /// (a hand-scaled baseline that kept its old samples must not be judged by them).
+    static func samplesUsable(_ r: BenchRecord) -> Bool {
+        guard r.samplesNs.count >= 5 else { return false }
+        return abs(Stats.median(r.samplesNs) - r.medianNs) <= 1e-6 * r.medianNs + 1e-9
+    }
+
+    static func intervalUsable(_ r: BenchRecord) -> Bool {
+        r.ciLowNs <= r.medianNs && r.medianNs <= r.ciHighNs && r.ciHighNs > 0
+    }
+
+    public static func judge(baseline: BenchRecord?, current: BenchRecord?, key: CaseKey, options: CompareOptions) -> CaseComparison {
+        guard let baseline, let current else {
+            return CaseComparison(key: key, baselineMedianNs: baseline?.medianNs, currentMedianNs: current?.medianNs,
+                                  change: nil, method: nil, pValue: nil, significant: false,
+                                  verdict: baseline == nil ? .new : .missing)
+        }
+        let change = current.medianNs / baseline.medianNs - 1
+        let s = significance(baseline, current, alpha: options.alpha)
+        var verdict = Verdict.unchanged
+        if s.significant && change > options.threshold { verdict = .regressed }
+        if s.significant && change < -options.threshold { verdict = .improved }
+        return CaseComparison(key: key, baselineMedianNs: baseline.medianNs, currentMedianNs: current.medianNs,
+                              change: change, method: s.method, pValue: s.p, significant: s.significant, verdict: verdict)
+    }
+
+    /// Rows by key; two rows with one key make the report ambiguous, which is bad input.
+    public static func index(_ records: [BenchRecord], file: String, variant: String?) throws -> [CaseKey: BenchRecord] {
+        var out: [CaseKey: BenchRecord] = [:]
+        for r in records where variant == nil || r.variant == variant {
+            let k = CaseKey(r, ignoringVariant: variant != nil)
+            guard out[k] == nil else {
+                throw ReportError(file: file, "holds the case '\(k.description)' twice; compare needs one row per case")
+            }
+            out[k] = r
+        }
+        if let variant, out.isEmpty { throw ReportError(file: file, "has no rows of variant '\(variant)'") }
+        return out
+    }
+
+    public static func compare(baseline: [BenchRecord], current: [BenchRecord], baselineFile: String = "baseline",
+                               currentFile: String = "current", options: CompareOptions = CompareOptions()) throws -> CompareResult {
+        let variantsPaired = options.baselineVariant != nil || options.currentVariant != nil
+        guard !variantsPaired || (options.baselineVariant != nil && options.currentVariant != nil) else {
+            throw ReportError(file: currentFile, "give both a baseline and a current variant, or neither")
+        }
+        let base = try index(baseline, file: baselineFile, variant: options.baselineVariant)
+        let cur = try index(current, file: currentFile, variant: options.currentVariant)
+        var cases: [CaseComparison] = []
+        var incompatible: Set<String> = []
+        for key in Set(base.keys).union(cur.keys).sorted() {
+            let (b, c) = (base[key], cur[key])
+            if let b, let c, b.fingerprintID != c.fingerprintID {
+                incompatible.insert("machine \(b.fingerprintID) (baseline) vs \(c.fingerprintID) (current)")
+            }
+            cases.append(judge(baseline: b, current: c, key: key, options: options))
+        }
+        return CompareResult(threshold: options.threshold, alpha: options.alpha, cases: cases,
+                             incompatibleFingerprints: incompatible.sorted(), fingerprintWarnings: [])
+    }
+
+    /// The table printed by `vecbench compare`.
+    public static func table(_ result: CompareResult) -> String {
+        let rows: [[String]] = result.cases.map { c in
+            [c.key.op, c.key.phase, c.key.dtype, c.key.shapes, c.key.variant, String(c.key.threads), c.key.pinning,
+             c.baselineMedianNs.map(TextFormat.duration) ?? "-", c.currentMedianNs.map(TextFormat.duration) ?? "-",
+             c.change.map(TextFormat.percent) ?? "-",
+             c.pValue.map { TextFormat.fixed($0, 4) } ?? (c.method == nil ? "-" : c.method! + (c.significant ? " diff" : " same")),
+             c.verdict.rawValue.uppercased()]
+        }
+        let header = ["op", "phase", "dtype", "shapes", "variant", "thr", "pin", "baseline", "current", "change",
+                      "p / test", "verdict"]
+        let summary = "\(result.count(.regressed)) regressed, \(result.count(.improved)) improved, "
+            + "\(result.count(.unchanged)) unchanged, \(result.count(.new)) new, \(result.count(.missing)) missing "
+            + "(threshold \(TextFormat.fixed(result.threshold * 100, 1))%, alpha \(result.alpha))\n"
+        return TextFormat.table(header, rows, rightAligned: [5, 7, 8, 9, 10]) + summary
+    }
+
+    /// verdict.json: the options, the fingerprint findings, counts and every case.
+    public static func verdictJSON(_ result: CompareResult, baselinePath: String, currentPath: String, advisory: Bool) throws -> String {
+        struct Document: Encodable {
+            var baseline: String
+            var current: String
+            var advisory: Bool
+            var exit_code: Int32
+            var summary: [String: Int]
+            var result: CompareResult
+        }
+        let summary = Dictionary(uniqueKeysWithValues: [Verdict.improved, .regressed, .unchanged, .new, .missing]
+            .map { ($0.rawValue, result.count($0)) })
+        let doc = Document(baseline: baselinePath, current: currentPath, advisory: advisory,
+                           exit_code: advisory ? 0 : result.exitCode, summary: summary, result: result)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(doc), as: UTF8.self) + "\n"
+    }
+}

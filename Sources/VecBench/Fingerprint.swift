@@ -1,0 +1,175 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import COpenBLAS
+import CVecShim
+import Foundation
+import VecPlatform
+
+/// What a timing depends on besides the code: the machine, the ISA the code was compiled for, the
+/// BLAS kernels in use, the toolchain. `id` names the machine only (so that two builds on one
+/// machine compare), the other fields let `compare` warn when a build setting changed.
+public struct Fingerprint: Codable, Equatable, Sendable {
+    public var id: String
+    public var cpuModel: String
+    public var logicalCPUs: Int
+    public var cores: Int
+    public var packages: Int
+    public var numaNodes: Int
+    public var compiledISA: String
+    public var machineISA: String
+    public var openblasCore: String
+    public var openblasThreads: Int
+    public var swiftVersion: String
+    public var buildConfiguration: String
+    /// As handed over by the build (environment VECBENCH_BUILD_FLAGS), else "unknown".
+    public var buildFlags: String
+    public var topology: String
+    public var gitCommit: String
+    public var hostname: String
+    public var date: String
+
+    public init(id: String, cpuModel: String, logicalCPUs: Int, cores: Int, packages: Int, numaNodes: Int,
+                compiledISA: String, machineISA: String, openblasCore: String, openblasThreads: Int,
+                swiftVersion: String, buildConfiguration: String, buildFlags: String, topology: String,
+                gitCommit: String, hostname: String, date: String) {
+        self.id = id; self.cpuModel = cpuModel; self.logicalCPUs = logicalCPUs; self.cores = cores
+        self.packages = packages; self.numaNodes = numaNodes; self.compiledISA = compiledISA
+        self.machineISA = machineISA; self.openblasCore = openblasCore; self.openblasThreads = openblasThreads
+        self.swiftVersion = swiftVersion; self.buildConfiguration = buildConfiguration
+        self.buildFlags = buildFlags; self.topology = topology; self.gitCommit = gitCommit
+        self.hostname = hostname; self.date = date
+    }
+
+    /// 12 hex digits of FNV-1a/64 over "model=<cpu model>;pus=<n>;cores=<n>;packages=<n>".
+    /// Documented so that other writers of the CSV (the PyTorch runner) compute the same id.
+    public static func machineID(cpuModel: String, pus: Int, cores: Int, packages: Int) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "model=\(cpuModel);pus=\(pus);cores=\(cores);packages=\(packages)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String((String(repeating: "0", count: 16 - hex.count) + hex).prefix(12))
+    }
+
+    /// The "model name" of the first processor in /proc/cpuinfo text.
+    public static func cpuModel(fromCPUInfo text: String) -> String? {
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
+
+    /// The commit checked out in `repository` (read from .git without running git), or nil.
+    public static func gitCommit(repository: String) -> String? {
+        func read(_ p: String) -> String? {
+            (try? String(contentsOfFile: "\(repository)/.git/\(p)", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard let head = read("HEAD") else { return nil }
+        guard head.hasPrefix("ref: ") else { return head.isEmpty ? nil : head }
+        let ref = String(head.dropFirst(5))
+        if let direct = read(ref), !direct.isEmpty { return direct }
+        for line in (read("packed-refs") ?? "").split(separator: "\n") where line.hasSuffix(" " + ref) {
+            return String(line.split(separator: " ")[0])
+        }
+        return nil
+    }
+
+    public static func isaName(_ level: Int32) -> String {
+        switch level {
+        case 2: return "avx512"
+        case 1: return "x86-64-v3 (avx2+fma)"
+        case 0: return "x86-64 (sse2)"
+        default: return "non-x86"
+        }
+    }
+
+    /// The ISA this module was compiled for (the C macro is evaluated with this module's flags).
+    public static var compiledISALevel: Int32 { vg_compiled_isa_level() }
+
+    public static var swiftCompilerVersion: String {
+        #if compiler(>=6.4)
+        return "6.4 or later"
+        #elseif compiler(>=6.3)
+        return "6.3"
+        #elseif compiler(>=6.2)
+        return "6.2"
+        #elseif compiler(>=6.1)
+        return "6.1"
+        #else
+        return "6.0"
+        #endif
+    }
+
+    /// The fingerprint of this process on this machine. Environment overrides: VECBENCH_GIT_COMMIT,
+    /// VECBENCH_BUILD_FLAGS.
+    public static func current(topology: TopologyModel?, repository: String = ".") -> Fingerprint {
+        let env = ProcessInfo.processInfo.environment
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = cpuModel(fromCPUInfo: cpuinfo) ?? "unknown"
+        let pus = topology?.puCount ?? ProcessInfo.processInfo.activeProcessorCount
+        let cores = topology?.cores.count ?? pus
+        let packages = topology?.packages ?? 1
+        var host = [CChar](repeating: 0, count: 256)
+        gethostname(&host, host.count - 1)
+        #if DEBUG
+        let configuration = "debug"
+        #else
+        let configuration = "release"
+        #endif
+        return Fingerprint(
+            id: machineID(cpuModel: model, pus: pus, cores: cores, packages: packages),
+            cpuModel: model, logicalCPUs: pus, cores: cores, packages: packages,
+            numaNodes: topology?.numaNodes ?? 1,
+            compiledISA: isaName(compiledISALevel), machineISA: isaName(vg_machine_isa_level()),
+            openblasCore: openblas_get_corename().map { String(cString: $0) } ?? "unknown",
+            openblasThreads: Int(openblas_get_num_threads()),
+            swiftVersion: swiftCompilerVersion, buildConfiguration: configuration,
+            buildFlags: env["VECBENCH_BUILD_FLAGS"] ?? "unknown",
+            topology: topology?.summary ?? "unknown",
+            gitCommit: env["VECBENCH_GIT_COMMIT"] ?? gitCommit(repository: repository) ?? "unknown",
+            hostname: String(cString: host), date: isoDate(time(nil)))
+    }
+
+    /// "2026-11-23T01:16:37Z" without a date formatter (those pull ICU data into static builds).
+    public static func isoDate(_ t: time_t) -> String {
+        var t = t
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        func pad(_ v: Int32, _ width: Int = 2) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1))-\(pad(tm.tm_mday))T"
+            + "\(pad(tm.tm_hour)):\(pad(tm.tm_min)):\(pad(tm.tm_sec))Z"
+    }
+}
+
+/// How two fingerprints differ, for `compare`.
+public struct FingerprintCheck: Equatable, Sendable {
+    /// Different machines: timings do not compare.
+    public var incompatible: [String] = []
+    /// Same machine, different build or library settings: timings compare, but say so.
+    public var warnings: [String] = []
+
+    public static func between(_ base: Fingerprint, _ current: Fingerprint) -> FingerprintCheck {
+        var c = FingerprintCheck()
+        if base.id != current.id {
+            c.incompatible.append("machine id \(base.id) (\(base.cpuModel), \(base.logicalCPUs) CPUs) vs "
+                                  + "\(current.id) (\(current.cpuModel), \(current.logicalCPUs) CPUs)")
+        }
+        let fields: [(String, String, String)] = [
+            ("compiled ISA", base.compiledISA, current.compiledISA),
+            ("OpenBLAS core", base.openblasCore, current.openblasCore),
+            ("OpenBLAS threads", String(base.openblasThreads), String(current.openblasThreads)),
+            ("build configuration", base.buildConfiguration, current.buildConfiguration),
+            ("build flags", base.buildFlags, current.buildFlags),
+            ("Swift", base.swiftVersion, current.swiftVersion),
+        ]
+        for (name, a, b) in fields where a != b { c.warnings.append("\(name): \(a) vs \(b)") }
+        return c
+    }
+}

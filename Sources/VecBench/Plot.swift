@@ -1,0 +1,135 @@
+import Foundation
+
+// SVG line charts as plain strings: throughput against size per variant, scaling against threads,
+// and the activation figure of the tutorials. No plotting library: a chart is a few paths, axes
+// and labels, and plain text keeps the static binary small and the output diffable.
+
+public struct Series: Equatable, Sendable {
+    public var name: String
+    public var points: [(x: Double, y: Double)]
+    /// Drawn dashed (reference lines such as ideal scaling).
+    public var dashed: Bool
+    public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
+        self.name = name; self.points = points; self.dashed = dashed
+    }
+    public static func == (a: Series, b: Series) -> Bool {
+        a.name == b.name && a.dashed == b.dashed && a.points.elementsEqual(b.points) { $0.x == $1.x && $0.y == $1.y }
+    }
+}
+
+public struct Chart: Sendable {
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var logX = false
+    public var series: [Series]
+    public init(title: String, xLabel: String, yLabel: String, logX: Bool = false, series: [Series]) {
+        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logX = logX; self.series = series
+    }
+}
+
+public enum Plot {
+    static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
+
+    public static func escape(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+
+    static func n(_ x: Double) -> String { TextFormat.fixed(x, 1) }
+
+    /// 1, 2, 5 x 10^k steps giving about `count` ticks over [lo, hi].
+    public static func niceTicks(_ lo: Double, _ hi: Double, count: Int = 5) -> [Double] {
+        guard lo.isFinite, hi.isFinite, hi > lo else { return [lo] }
+        let raw = (hi - lo) / Double(max(1, count))
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        var ticks: [Double] = []
+        var t = (lo / step).rounded(.up) * step
+        while t <= hi + step * 1e-9 { ticks.append(abs(t) < step * 1e-9 ? 0 : t); t += step }
+        return ticks
+    }
+
+    /// "1K", "64K", "1M" for element counts (powers of two read best in binary units).
+    public static func compactCount(_ x: Double) -> String {
+        for (scale, suffix) in [(1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")] where x >= Double(scale) {
+            let v = x / Double(scale)
+            return (v == v.rounded() ? String(Int(v)) : TextFormat.fixed(v, 1)) + suffix
+        }
+        return x == x.rounded() ? String(Int(x)) : TextFormat.fixed(x, 2)
+    }
+
+    static func label(_ x: Double) -> String {
+        if x != 0 && (abs(x) >= 1e5 || abs(x) < 1e-2) { return String(x) }
+        return x == x.rounded() ? String(Int(x)) : TextFormat.fixed(x, abs(x) < 1 ? 2 : 1)
+    }
+
+    /// One chart as a standalone SVG document.
+    public static func svg(_ chart: Chart, width: Double = 640, height: Double = 400) -> String {
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(height))\" "
+            + "viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        out += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        out += panel(chart, x: 0, y: 0, width: width, height: height)
+        return out + "</svg>\n"
+    }
+
+    /// A chart drawn into the box (x, y, width, height) of a larger SVG.
+    static func panel(_ chart: Chart, x ox: Double, y oy: Double, width: Double, height: Double) -> String {
+        let (left, right, top, bottom) = (ox + 64, ox + width - 150, oy + 34, oy + height - 46)
+        let all = chart.series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite && (!chart.logX || $0.x > 0) }
+        let tx: (Double) -> Double = chart.logX ? { log10($0) } : { $0 }
+        var (x0, x1) = (all.map { tx($0.x) }.min() ?? 0, all.map { tx($0.x) }.max() ?? 1)
+        var (y0, y1) = (min(0, all.map(\.y).min() ?? 0), all.map(\.y).max() ?? 1)
+        if x1 <= x0 { x0 -= 0.5; x1 += 0.5 }
+        if y1 <= y0 { y1 = y0 + 1 }
+        y1 += (y1 - y0) * 0.05
+        let px = { (v: Double) in left + (tx(v) - x0) / (x1 - x0) * (right - left) }
+        let py = { (v: Double) in bottom - (v - y0) / (y1 - y0) * (bottom - top) }
+
+        var s = "<g>\n<text x=\"\(n((left + right) / 2))\" y=\"\(n(oy + 20))\" text-anchor=\"middle\" font-size=\"14\">"
+            + escape(chart.title) + "</text>\n"
+        s += "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(right - left))\" height=\"\(n(bottom - top))\" fill=\"none\" stroke=\"#888\"/>\n"
+        for t in niceTicks(y0, y1) {
+            s += "<line x1=\"\(n(left))\" y1=\"\(n(py(t)))\" x2=\"\(n(right))\" y2=\"\(n(py(t)))\" stroke=\"#e5e5e5\"/>"
+                + "<text x=\"\(n(left - 6))\" y=\"\(n(py(t) + 4))\" text-anchor=\"end\">\(escape(label(t)))</text>\n"
+        }
+        let xTicks: [(Double, String)] = chart.logX
+            ? (Int(floor(x0))...Int(ceil(x1))).map { pow(10, Double($0)) }.filter { tx($0) >= x0 - 1e-9 && tx($0) <= x1 + 1e-9 }
+                .map { ($0, compactCount($0)) }
+            : niceTicks(x0, x1).map { ($0, label($0)) }
+        for (t, text) in xTicks {
+            s += "<line x1=\"\(n(px(t)))\" y1=\"\(n(bottom))\" x2=\"\(n(px(t)))\" y2=\"\(n(bottom + 4))\" stroke=\"#888\"/>"
+                + "<text x=\"\(n(px(t)))\" y=\"\(n(bottom + 17))\" text-anchor=\"middle\">\(escape(text))</text>\n"
+        }
+        s += "<text x=\"\(n((left + right) / 2))\" y=\"\(n(bottom + 36))\" text-anchor=\"middle\">\(escape(chart.xLabel))</text>\n"
+        s += "<text transform=\"translate(\(n(ox + 16)),\(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">"
+            + escape(chart.yLabel) + "</text>\n"
+        for (i, series) in chart.series.enumerated() {
+            let color = palette[i % palette.count]
+            let pts = series.points.filter { $0.x.isFinite && $0.y.isFinite && (!chart.logX || $0.x > 0) }
+            if !pts.isEmpty {
+                let d = pts.enumerated().map { j, p in (j == 0 ? "M" : "L") + "\(n(px(p.x))),\(n(py(p.y)))" }.joined(separator: " ")
+                s += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\""
+                    + (series.dashed ? " stroke-dasharray=\"6,4\"" : "") + "/>\n"
+                if pts.count <= 40 {
+                    for p in pts { s += "<circle cx=\"\(n(px(p.x)))\" cy=\"\(n(py(p.y)))\" r=\"3\" fill=\"\(color)\"/>\n" }
+                }
+            }
+            let ly = top + 8 + Double(i) * 18
+            s += "<line x1=\"\(n(right + 12))\" y1=\"\(n(ly))\" x2=\"\(n(right + 32))\" y2=\"\(n(ly))\" stroke=\"\(color)\" stroke-width=\"2\""
+                + (series.dashed ? " stroke-dasharray=\"6,4\"" : "") + "/>"
+                + "<text x=\"\(n(right + 38))\" y=\"\(n(ly + 4))\">\(escape(series.name))</text>\n"
+        }
+        return s + "</g>\n"
+    }
+
+    /// Several charts side by side in one SVG.
+    public static func svg(row charts: [Chart], panelWidth: Double = 520, height: Double = 380) -> String {
+        let width = panelWidth * Double(max(1, charts.count))
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(height))\" "
+            + "viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+            + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        for (i, c) in charts.enumerated() { out += panel(c, x: Double(i) * panelWidth, y: 0, width: panelWidth, height: height) }
+        return out + "</svg>\n"
+    }
+}

@@ -1,0 +1,289 @@
+import CSV
+import Foundation
+
+// The CSV report: one row per case x variant x threads x pinning x phase. The header is part of
+// the public interface (CI gates, PyTorch anchors and plots read it), so columns are only ever
+// added at the end, never renamed; readers reject unknown and missing columns instead of guessing.
+
+/// One measured row of a report.
+public struct BenchRecord: Equatable, Sendable {
+    public var fingerprintID: String
+    public var gitCommit: String
+    public var op: String
+    public var variant: String
+    public var dtype: DType
+    public var shapes: [[Int]]
+    public var threads: Int
+    public var pinning: String
+    /// CPU (OS index) each worker last ran a job on; empty when unknown.
+    public var cpuList: [Int]
+    public var phase: Phase
+    public var samples: Int
+    public var medianNs: Double
+    public var minNs: Double
+    public var madNs: Double
+    public var ciLowNs: Double
+    public var ciHighNs: Double
+    /// Bytes moved and floating-point operations of one call, from the op's cost model.
+    public var bytes: Double
+    public var flops: Double
+    public var throughput: Double
+    public var unit: ThroughputUnit
+    public var rooflinePct: Double?
+    public var maxAbsErr: Double?
+    public var maxRelErr: Double?
+    public var maxUlp: Double?
+    /// Every sample (ns per call), for the rank test in `compare`; may be empty.
+    public var samplesNs: [Double]
+
+    public init(fingerprintID: String, gitCommit: String, op: String, variant: String, dtype: DType,
+                shapes: [[Int]], threads: Int, pinning: String, cpuList: [Int], phase: Phase,
+                summary: SampleSummary, bytes: Double, flops: Double, throughput: Double, unit: ThroughputUnit,
+                rooflinePct: Double? = nil, maxAbsErr: Double? = nil, maxRelErr: Double? = nil,
+                maxUlp: Double? = nil, samplesNs: [Double] = []) {
+        self.fingerprintID = fingerprintID; self.gitCommit = gitCommit; self.op = op; self.variant = variant
+        self.dtype = dtype; self.shapes = shapes; self.threads = threads; self.pinning = pinning
+        self.cpuList = cpuList; self.phase = phase; self.samples = summary.count
+        self.medianNs = summary.median; self.minNs = summary.min; self.madNs = summary.mad
+        self.ciLowNs = summary.ciLow; self.ciHighNs = summary.ciHigh
+        self.bytes = bytes; self.flops = flops; self.throughput = throughput; self.unit = unit
+        self.rooflinePct = rooflinePct; self.maxAbsErr = maxAbsErr; self.maxRelErr = maxRelErr
+        self.maxUlp = maxUlp; self.samplesNs = samplesNs
+    }
+}
+
+/// A problem in a report file, located by file, line (1-based, as an editor counts) and column.
+public struct ReportError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var line: Int?
+    public var column: String?
+    public var message: String
+
+    public init(file: String, line: Int? = nil, column: String? = nil, _ message: String) {
+        self.file = file; self.line = line; self.column = column; self.message = message
+    }
+
+    public var description: String {
+        var where_ = file
+        if let line { where_ += ":\(line)" }
+        if let column { where_ += ": column '\(column)'" }
+        return "\(where_): \(message)"
+    }
+}
+
+public enum ReportCSV {
+    /// The columns in the order they are written, with what each holds (README documents these).
+    public static let columns: [(name: String, doc: String)] = [
+        ("fingerprint_id", "12 hex digits naming the machine (CPU model, PU/core/package counts); see the .json sidecar"),
+        ("git_commit", "commit of the code measured, or 'unknown'"),
+        ("op", "catalog op name, e.g. sigmoid, matmul"),
+        ("variant", "kernel variant, e.g. scalar, simd, parallel, blas, torch"),
+        ("dtype", "float32 or float64"),
+        ("shapes", "operand shapes, dims joined by 'x', operands by ';', e.g. 256x784;784x10"),
+        ("threads", "worker threads requested"),
+        ("pinning", "none, compact or scatter"),
+        ("cpu_list", "CPU each worker last ran on, ';'-separated (empty if unknown)"),
+        ("phase", "forward or backward"),
+        ("samples", "number of timing samples"),
+        ("median_ns", "median time of one call, nanoseconds"),
+        ("min_ns", "fastest sample, nanoseconds"),
+        ("mad_ns", "median absolute deviation of the samples, nanoseconds"),
+        ("ci_low_ns", "lower bound of the 95% confidence interval of the median"),
+        ("ci_high_ns", "upper bound of the 95% confidence interval of the median"),
+        ("bytes", "bytes moved by one call (cost model)"),
+        ("flops", "floating-point operations of one call (cost model)"),
+        ("throughput", "bytes or flops per second at the median, in `unit`"),
+        ("unit", "GB/s or GFLOP/s"),
+        ("roofline_pct", "percent of this machine's roofline for the case (empty if not calibrated)"),
+        ("max_abs_err", "largest absolute error against the reference (empty if not checked)"),
+        ("max_rel_err", "largest relative error against the reference"),
+        ("max_ulp", "largest error in units in the last place of the dtype"),
+        ("samples_ns", "every sample, ';'-separated nanoseconds (empty allowed)"),
+    ]
+
+    public static var header: [String] { columns.map(\.name) }
+
+    // MARK: writing
+
+    public static func fields(_ r: BenchRecord) -> [String] {
+        [r.fingerprintID, r.gitCommit, r.op, r.variant, r.dtype.rawValue, formatShapes(r.shapes),
+         String(r.threads), r.pinning, r.cpuList.map(String.init).joined(separator: ";"), r.phase.rawValue,
+         String(r.samples), num(r.medianNs), num(r.minNs), num(r.madNs), num(r.ciLowNs), num(r.ciHighNs),
+         num(r.bytes), num(r.flops), num(r.throughput), r.unit.rawValue, opt(r.rooflinePct),
+         opt(r.maxAbsErr), opt(r.maxRelErr), opt(r.maxUlp), r.samplesNs.map(num).joined(separator: ";")]
+    }
+
+    /// The whole report as CSV text, header first, every line ending in "\n".
+    public static func render(_ records: [BenchRecord]) throws -> String {
+        let stream = OutputStream(toMemory: ())
+        let writer = try CSVWriter(stream: stream)
+        try writer.write(row: header)
+        for r in records { try writer.write(row: fields(r)) }
+        stream.close()
+        guard let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data,
+              let text = String(data: data, encoding: .utf8) else {
+            throw ReportError(file: "<memory>", "could not render the CSV")
+        }
+        return text + "\n"
+    }
+
+    /// Writes the report atomically: a crash or a full disk leaves any earlier file intact.
+    public static func write(_ records: [BenchRecord], to path: String) throws {
+        try AtomicFile.write(try render(records), to: path)
+    }
+
+    static func num(_ x: Double) -> String {
+        x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(x)
+    }
+
+    static func opt(_ x: Double?) -> String { x.map(num) ?? "" }
+
+    // MARK: reading
+
+    public static func read(path: String) throws -> [BenchRecord] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ReportError(file: path, "cannot read the file (missing or unreadable)")
+        }
+        return try parse(data, file: path)
+    }
+
+    public static func parse(_ data: Data, file: String) throws -> [BenchRecord] {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ReportError(file: file, "is not valid UTF-8 text")
+        }
+        return try parse(text, file: file)
+    }
+
+    /// Parses a report; every error names the file, the line and, for a bad field, the column.
+    public static func parse(_ text: String, file: String) throws -> [BenchRecord] {
+        if text.unicodeScalars.allSatisfy({ $0.properties.isWhitespace }) {
+            throw ReportError(file: file, "is empty (expected the header line \(header.joined(separator: ",")))")
+        }
+        if text.unicodeScalars.contains("\0") { throw ReportError(file: file, "contains NUL bytes: not a CSV text file") }
+        let reader = try CSVReader(string: text, hasHeaderRow: false)
+        var line = 1
+        guard let head = reader.next() else { throw ReportError(file: file, "is empty") }
+        let index = try headerIndex(head, file: file)
+        line += newlines(in: head) + 1
+        var records: [BenchRecord] = []
+        while let row = reader.next() {
+            defer { line += newlines(in: row) + 1 }
+            if row.count == 1 && row[0].trimmingCharacters(in: .whitespaces).isEmpty { continue }
+            guard row.count == head.count else {
+                let hint = row.count < head.count ? " (truncated row?)" : ""
+                throw ReportError(file: file, line: line, "has \(row.count) fields, the header has \(head.count)\(hint)")
+            }
+            records.append(try RowParser(row: row, index: index, file: file, line: line).record())
+        }
+        if !text.hasSuffix("\n") {
+            throw ReportError(file: file, line: max(1, line - 1),
+                              "the file ends without a final newline: it looks truncated")
+        }
+        if records.isEmpty { throw ReportError(file: file, line: 2, "has a header but no data rows") }
+        return records
+    }
+
+    static func newlines(in row: [String]) -> Int {
+        row.reduce(0) { $0 + $1.reduce(0) { $1 == "\n" || $1 == "\r\n" ? $0 + 1 : $0 } }
+    }
+
+    static func headerIndex(_ head: [String], file: String) throws -> [String: Int] {
+        let known = Set(header)
+        var index: [String: Int] = [:]
+        for (i, raw) in head.enumerated() {
+            let name = raw.trimmingCharacters(in: .whitespaces)
+            guard known.contains(name) else {
+                throw ReportError(file: file, line: 1, column: name,
+                                  "unknown column (field \(i + 1)); known columns: \(header.joined(separator: ", "))")
+            }
+            guard index[name] == nil else { throw ReportError(file: file, line: 1, column: name, "appears twice") }
+            index[name] = i
+        }
+        let missing = header.filter { index[$0] == nil }
+        guard missing.isEmpty else {
+            throw ReportError(file: file, line: 1, "missing column(s): \(missing.joined(separator: ", "))")
+        }
+        return index
+    }
+}
+
+/// Reads the typed fields of one row, naming the column of any bad value.
+struct RowParser {
+    let row: [String]
+    let index: [String: Int]
+    let file: String
+    let line: Int
+
+    func raw(_ c: String) -> String { row[index[c]!].trimmingCharacters(in: .whitespaces) }
+    func fail(_ c: String, _ message: String) -> ReportError { ReportError(file: file, line: line, column: c, message) }
+
+    func text(_ c: String) throws -> String {
+        let v = raw(c)
+        guard !v.isEmpty else { throw fail(c, "is empty") }
+        return v
+    }
+
+    func int(_ c: String, min: Int) throws -> Int {
+        let v = raw(c)
+        guard let x = Int(v) else { throw fail(c, "'\(v)' is not an integer") }
+        guard x >= min else { throw fail(c, "\(x) is below \(min)") }
+        return x
+    }
+
+    func double(_ c: String) throws -> Double {
+        let v = raw(c)
+        guard let x = Double(v), x.isFinite else { throw fail(c, "'\(v)' is not a finite number") }
+        guard x >= 0 else { throw fail(c, "\(v) is negative") }
+        return x
+    }
+
+    func optionalDouble(_ c: String) throws -> Double? { raw(c).isEmpty ? nil : try double(c) }
+
+    func choice<T: RawRepresentable>(_ c: String, _ type: T.Type, _ allowed: [String]) throws -> T where T.RawValue == String {
+        let v = raw(c)
+        guard let x = T(rawValue: v) else { throw fail(c, "'\(v)' is not one of \(allowed.joined(separator: ", "))") }
+        return x
+    }
+
+    func list<T>(_ c: String, _ convert: (String) -> T?) throws -> [T] {
+        let v = raw(c)
+        if v.isEmpty { return [] }
+        return try v.split(separator: ";", omittingEmptySubsequences: false).map {
+            guard let x = convert(String($0).trimmingCharacters(in: .whitespaces)) else {
+                throw fail(c, "'\($0)' in '\(v)' is not a valid entry")
+            }
+            return x
+        }
+    }
+
+    func record() throws -> BenchRecord {
+        let shapesText = try text("shapes")
+        let shapes: [[Int]]
+        do { shapes = try parseShapes(shapesText) } catch let e as ShapeSyntaxError { throw fail("shapes", e.message) }
+        let pinning = try text("pinning")
+        guard ["none", "compact", "scatter"].contains(pinning) else {
+            throw fail("pinning", "'\(pinning)' is not one of none, compact, scatter")
+        }
+        let summary = SampleSummary(count: try int("samples", min: 1), median: try double("median_ns"),
+                                    min: try double("min_ns"), max: .nan, mad: try double("mad_ns"),
+                                    ciLow: try double("ci_low_ns"), ciHigh: try double("ci_high_ns"))
+        guard summary.median > 0 else { throw fail("median_ns", "must be above 0") }
+        let samplesNs = try list("samples_ns") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
+        guard samplesNs.isEmpty || samplesNs.count == summary.count else {
+            throw fail("samples_ns", "holds \(samplesNs.count) values but samples is \(summary.count)")
+        }
+        return BenchRecord(
+            fingerprintID: try text("fingerprint_id"), gitCommit: try text("git_commit"),
+            op: try text("op"), variant: try text("variant"),
+            dtype: try choice("dtype", DType.self, DType.allCases.map(\.rawValue)),
+            shapes: shapes, threads: try int("threads", min: 1), pinning: pinning,
+            cpuList: try list("cpu_list") { Int($0).flatMap { $0 >= 0 ? $0 : nil } },
+            phase: try choice("phase", Phase.self, Phase.allCases.map(\.rawValue)),
+            summary: summary, bytes: try double("bytes"), flops: try double("flops"),
+            throughput: try double("throughput"),
+            unit: try choice("unit", ThroughputUnit.self, ThroughputUnit.allCases.map(\.rawValue)),
+            rooflinePct: try optionalDouble("roofline_pct"), maxAbsErr: try optionalDouble("max_abs_err"),
+            maxRelErr: try optionalDouble("max_rel_err"), maxUlp: try optionalDouble("max_ulp"),
+            samplesNs: samplesNs)
+    }
+}

@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import VecPlatform
+
+// Timing one case: warm up, pick how many calls make one sample so that the clock's resolution
+// and overhead vanish, then take samples until both a minimum time and a minimum count are met.
+
+public struct MeasureOptions: Equatable, Sendable {
+    /// Total sampling time to reach (after warm-up), nanoseconds.
+    public var minTimeNs: Double = 100e6
+    public var warmupNs: Double = 20e6
+    public var minSamples = 10
+    public var maxSamples = 300
+    /// Calls per sample are chosen so that one sample takes at least this long (clock overhead
+    /// is ~20 ns, so 20 us keeps it below 0.1%).
+    public var minSampleNs: Double = 20e3
+    public init(minTimeNs: Double = 100e6, warmupNs: Double = 20e6, minSamples: Int = 10, maxSamples: Int = 300) {
+        self.minTimeNs = minTimeNs; self.warmupNs = warmupNs
+        self.minSamples = minSamples; self.maxSamples = Swift.max(minSamples, maxSamples)
+    }
+}
+
+public struct Measurement: Equatable, Sendable {
+    /// Nanoseconds per call, one value per sample.
+    public var samples: [Double]
+    /// Calls timed together in one sample.
+    public var callsPerSample: Int
+}
+
+public enum Runner {
+    /// Measures `body`. `clock` returns nanoseconds (tests pass a fake one).
+    public static func measure(_ options: MeasureOptions, clock: () -> UInt64 = MonotonicClock.nanoseconds,
+                               _ body: () -> Void) -> Measurement {
+        // Warm-up: caches, page faults, the pool's threads waking, the CPU's frequency.
+        let warmStart = clock()
+        var warmCalls = 0
+        var now = warmStart
+        repeat {
+            body()
+            warmCalls += 1
+            now = clock()
+        } while Double(now - warmStart) < options.warmupNs
+        let perCall = Swift.max(1, Double(now - warmStart) / Double(warmCalls))
+        let target = Swift.max(options.minSampleNs, options.minTimeNs / Double(Swift.max(options.minSamples, 30)))
+        let calls = Swift.max(1, Int((target / perCall).rounded(.up)))
+
+        var samples: [Double] = []
+        var elapsed = 0.0
+        // Slow cases (one call above the minimum time) stop at minSamples even then, but a case
+        // never runs longer than ten times the minimum once it has its minimum count.
+        while samples.count < options.maxSamples {
+            let t0 = clock()
+            for _ in 0..<calls { body() }
+            let dt = Double(clock() - t0)
+            samples.append(dt / Double(calls))
+            elapsed += dt
+            if samples.count >= options.minSamples && elapsed >= options.minTimeNs { break }
+            if samples.count >= options.minSamples && elapsed >= 10 * options.minTimeNs { break }
+        }
+        return Measurement(samples: samples, callsPerSample: calls)
+    }
+}
+
+/// Progress on stderr: a redrawn bar on a terminal, one line per case otherwise (CI logs).
+public final class Progress {
+    public let total: Int
+    public private(set) var done = 0
+    let isTerminal: Bool
+    let enabled: Bool
+
+    public init(total: Int, enabled: Bool = true) {
+        self.total = total
+        self.enabled = enabled
+        isTerminal = isatty(2) == 1
+    }
+
+    public func start(_ label: String) {
+        guard enabled else { return }
+        let line = Progress.bar(done: done, total: total, width: 24) + " \(done + 1)/\(total) \(label)"
+        if isTerminal {
+            // \r and erase-to-end-of-line redraw in place; long labels are cut to the terminal width.
+            writeStderr("\r\u{1B}[K" + String(line.prefix(Progress.columns() - 1)))
+        } else {
+            writeStderr(line + "\n")
+        }
+    }
+
+    public func finish(_ label: String? = nil) {
+        done += 1
+        guard enabled, isTerminal, done == total else { return }
+        writeStderr("\r\u{1B}[K" + Progress.bar(done: done, total: total, width: 24) + " \(done)/\(total) done\n")
+    }
+
+    /// "[#########---------------]"
+    public static func bar(done: Int, total: Int, width: Int) -> String {
+        let filled = total > 0 ? Swift.min(width, width * done / total) : width
+        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
+    }
+
+    static func columns() -> Int {
+        var size = winsize()
+        return ioctl(2, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 20 ? Int(size.ws_col) : 100
+    }
+}
+
+public func writeStderr(_ s: String) {
+    var bytes = Array(s.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+        if n <= 0 { break }
+        offset += n
+    }
+}

@@ -1,0 +1,37 @@
+// Operand shapes as text, shared by suite files and reports: dims joined by 'x', operands by ';'.
+// "1048576" is one vector; "256x784;784x10" is the two operands of a matmul.
+
+public struct ShapeSyntaxError: Error, Equatable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Largest element count of one operand: keeps a typo like 1000000000000 from allocating terabytes.
+public let maxShapeElements = 1 << 31
+
+public func formatShapes(_ shapes: [[Int]]) -> String {
+    shapes.map { $0.map(String.init).joined(separator: "x") }.joined(separator: ";")
+}
+
+public func parseShapes(_ text: String) throws -> [[Int]] {
+    guard !text.isEmpty else { throw ShapeSyntaxError(message: "no shape given") }
+    return try text.split(separator: ";", omittingEmptySubsequences: false).map { operand in
+        guard !operand.isEmpty else { throw ShapeSyntaxError(message: "empty operand shape in '\(text)'") }
+        var elements = 1
+        return try operand.split(separator: "x", omittingEmptySubsequences: false).map { dim in
+            guard let d = Int(dim) else {
+                throw ShapeSyntaxError(message: "'\(dim)' in shape '\(text)' is not a whole number (write dims like 256x784)")
+            }
+            guard d >= 1 else { throw ShapeSyntaxError(message: "dimension \(d) in shape '\(text)' must be at least 1") }
+            let (product, overflow) = elements.multipliedReportingOverflow(by: d)
+            guard !overflow, product <= maxShapeElements else {
+                throw ShapeSyntaxError(message: "shape '\(operand)' has more than \(maxShapeElements) elements")
+            }
+            elements = product
+            return d
+        }
+    }
+}
+
+/// Number of elements of one operand.
+public func elementCount(_ shape: [Int]) -> Int { shape.reduce(1, *) }

@@ -1,0 +1,248 @@
+import Foundation
+import VecPlatform
+
+// Suite files (Benchmarks/*.suite): one case per line, `key=value` pairs separated by spaces,
+// lists separated by commas, `#` starts a comment. Example:
+//
+//   op=sigmoid phase=forward shapes=1024,1048576 dtype=float32 variants=scalar,simd threads=1,2 pin=none
+//   op=matmul shapes=256x256;256x256 variants=all threads=1-max pin=compact,scatter
+//
+// Keys: op (required), shapes (required: shape sets separated by ',', operands within a set by
+// ';', dims by 'x'), phase (forward, backward or both; default forward), dtype (default float32),
+// variants (names or `all`; default all), threads (counts, ranges a-b, `max` = this machine's
+// PUs, `pow2` = 1,2,4,..,max; default 1), pin (none, compact, scatter; default none),
+// min_time_ms (per-case measuring time; default from the command line).
+
+/// A problem in a suite file, located by line.
+public struct SuiteError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var line: Int?
+    public var message: String
+    public init(file: String, line: Int?, _ message: String) { self.file = file; self.line = line; self.message = message }
+    public var description: String { line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)" }
+}
+
+/// Every problem found in one suite file; the suite runs only when there are none.
+public struct SuiteErrors: Error, CustomStringConvertible, Equatable {
+    public var errors: [SuiteError]
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+public enum ThreadCount: Equatable, Sendable {
+    case exactly(Int)
+    /// 1 through the machine's PU count, or `max` alone when the range ends in max.
+    case range(Int, Int?)
+    case max
+    case powersOfTwo
+
+    public func resolve(machinePUs: Int) -> [Int] {
+        switch self {
+        case .exactly(let n): return [n]
+        case .range(let a, let b): return a <= (b ?? machinePUs) ? Array(a...(b ?? machinePUs)) : []
+        case .max: return [machinePUs]
+        case .powersOfTwo:
+            var out: [Int] = []
+            var n = 1
+            while n < machinePUs { out.append(n); n *= 2 }
+            return out + [machinePUs]
+        }
+    }
+}
+
+/// One line of a suite, syntax checked.
+public struct SuiteLine: Equatable, Sendable {
+    public var line: Int
+    public var op: String
+    public var shapeSets: [[[Int]]]
+    public var phases: [Phase] = [.forward]
+    public var dtypes: [DType] = [.float32]
+    /// nil = every variant of the op.
+    public var variants: [String]? = nil
+    public var threads: [ThreadCount] = [.exactly(1)]
+    public var pinning: [PinningPolicy] = [.none]
+    public var minTimeMs: Int? = nil
+}
+
+/// One measurement the runner will make.
+public struct PlannedCase: Equatable, Sendable {
+    public var spec: CaseSpec
+    public var pinning: PinningPolicy
+    public var minTimeMs: Int?
+    public var line: Int
+}
+
+public enum Suite {
+    public static let keys = ["op", "shapes", "phase", "dtype", "variants", "threads", "pin", "min_time_ms"]
+
+    public static func load(path: String) throws -> [SuiteLine] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SuiteErrors(errors: [SuiteError(file: path, line: nil, "cannot read the suite file (missing or unreadable)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SuiteErrors(errors: [SuiteError(file: path, line: nil, "is not valid UTF-8 text")])
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Syntax check of a whole file; throws `SuiteErrors` with every bad line.
+    public static func parse(_ text: String, file: String) throws -> [SuiteLine] {
+        var lines: [SuiteLine] = []
+        var errors: [SuiteError] = []
+        for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let content = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            if content.isEmpty { continue }
+            do { lines.append(try parseLine(content, line: i + 1)) } catch let message as LineError {
+                errors.append(SuiteError(file: file, line: i + 1, message.text))
+            }
+        }
+        if errors.isEmpty && lines.isEmpty { errors.append(SuiteError(file: file, line: nil, "defines no cases")) }
+        guard errors.isEmpty else { throw SuiteErrors(errors: errors) }
+        return lines
+    }
+
+    struct LineError: Error { var text: String; init(_ t: String) { text = t } }
+
+    static func parseLine(_ content: String, line: Int) throws -> SuiteLine {
+        var fields: [String: String] = [:]
+        for token in content.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+            let parts = token.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2 else { throw LineError("'\(token)' is not key=value (e.g. op=sigmoid)") }
+            let key = String(parts[0]), value = String(parts[1])
+            guard keys.contains(key) else {
+                throw LineError("unknown key '\(key)'\(suggestion(key, keys)); keys are \(keys.joined(separator: ", "))")
+            }
+            guard fields[key] == nil else { throw LineError("key '\(key)' given twice") }
+            guard !value.isEmpty else { throw LineError("key '\(key)' has no value") }
+            fields[key] = value
+        }
+        guard let op = fields["op"] else { throw LineError("missing op= (e.g. op=sigmoid)") }
+        guard let shapesText = fields["shapes"] else { throw LineError("missing shapes= (e.g. shapes=1048576)") }
+        var s = SuiteLine(line: line, op: op, shapeSets: [])
+        s.shapeSets = try list(shapesText).map {
+            do { return try parseShapes($0) } catch let e as ShapeSyntaxError { throw LineError(e.message) }
+        }
+        if let v = fields["phase"] {
+            s.phases = try list(v).flatMap { p -> [Phase] in
+                if p == "both" { return [.forward, .backward] }
+                guard let phase = Phase(rawValue: p) else { throw LineError("phase '\(p)' is not forward, backward or both") }
+                return [phase]
+            }
+        }
+        if let v = fields["dtype"] {
+            s.dtypes = try list(v).map {
+                guard let d = DType(rawValue: $0) else { throw LineError("dtype '\($0)' is not float32 or float64") }
+                return d
+            }
+        }
+        if let v = fields["variants"], v != "all" { s.variants = try list(v) }
+        if let v = fields["threads"] { s.threads = try list(v).map(parseThreads) }
+        if let v = fields["pin"] {
+            s.pinning = try list(v).map {
+                guard let p = PinningPolicy(rawValue: $0) else { throw LineError("pin '\($0)' is not none, compact or scatter") }
+                return p
+            }
+        }
+        if let v = fields["min_time_ms"] {
+            guard let ms = Int(v), ms > 0, ms <= 600_000 else { throw LineError("min_time_ms '\(v)' is not a whole number in 1...600000") }
+            s.minTimeMs = ms
+        }
+        return s
+    }
+
+    static func list(_ value: String) throws -> [String] {
+        let items = value.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard !items.contains(where: \.isEmpty) else { throw LineError("empty item in list '\(value)'") }
+        return items
+    }
+
+    static func parseThreads(_ t: String) throws -> ThreadCount {
+        func count(_ s: Substring) throws -> Int {
+            guard let n = Int(s), n >= 1, n <= 4096 else { throw LineError("thread count '\(s)' is not a whole number in 1...4096") }
+            return n
+        }
+        if t == "max" { return .max }
+        if t == "pow2" { return .powersOfTwo }
+        let parts = t.split(separator: "-", omittingEmptySubsequences: false)
+        if parts.count == 2 {
+            let a = try count(parts[0])
+            if parts[1] == "max" { return .range(a, nil) }
+            let b = try count(parts[1])
+            guard a <= b else { throw LineError("thread range '\(t)' runs backwards") }
+            return .range(a, b)
+        }
+        return .exactly(try count(Substring(t)))
+    }
+
+    /// Checks every line against the catalog: op, variants, dtypes, phases, operand count, shapes.
+    public static func validate(_ lines: [SuiteLine], catalog: OpCatalog, file: String) throws {
+        var errors: [SuiteError] = []
+        for s in lines {
+            func add(_ m: String) { errors.append(SuiteError(file: file, line: s.line, m)) }
+            guard let entry = catalog.entry(named: s.op) else {
+                add("unknown op '\(s.op)'\(suggestion(s.op, catalog.names)); known ops: \(catalog.names.joined(separator: ", "))")
+                continue
+            }
+            for v in s.variants ?? [] where !entry.variants.contains(v) {
+                add("op \(s.op) has no variant '\(v)'\(suggestion(v, entry.variants)); its variants: \(entry.variants.joined(separator: ", "))")
+            }
+            for d in s.dtypes where !entry.dtypes.contains(d) { add("op \(s.op) does not support dtype \(d.rawValue)") }
+            for p in s.phases where !entry.phases.contains(p) { add("op \(s.op) has no \(p.rawValue) phase") }
+            for shapes in s.shapeSets {
+                if shapes.count != entry.arity {
+                    add("op \(s.op) takes \(entry.arity) operand shape\(entry.arity == 1 ? "" : "s") "
+                        + "(separate them with ';'), '\(formatShapes(shapes))' gives \(shapes.count)")
+                } else if let problem = entry.validateShapes(shapes) {
+                    add("bad shapes '\(formatShapes(shapes))' for op \(s.op): \(problem)")
+                }
+            }
+        }
+        guard errors.isEmpty else { throw SuiteErrors(errors: errors) }
+    }
+
+    /// The cases of a validated suite, in file order. `threads`/`pinning` override every line's.
+    public static func expand(_ lines: [SuiteLine], catalog: OpCatalog, machinePUs: Int,
+                              threads: [Int]? = nil, pinning: [PinningPolicy]? = nil) -> [PlannedCase] {
+        var out: [PlannedCase] = []
+        for s in lines {
+            guard let entry = catalog.entry(named: s.op) else { continue }
+            let threadCounts = threads ?? s.threads.flatMap { $0.resolve(machinePUs: machinePUs) }
+            for shapes in s.shapeSets {
+                for dtype in s.dtypes {
+                    for phase in s.phases {
+                        for variant in s.variants ?? entry.variants {
+                            for t in threadCounts {
+                                for pin in pinning ?? s.pinning {
+                                    let spec = CaseSpec(op: s.op, variant: variant, dtype: dtype, shapes: shapes, threads: t, phase: phase)
+                                    out.append(PlannedCase(spec: spec, pinning: pin, minTimeMs: s.minTimeMs, line: s.line))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// " (did you mean 'x'?)" when a known name is within two edits, else "".
+    static func suggestion(_ word: String, _ known: [String]) -> String {
+        let best = known.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 }
+        guard let best, best.1 <= 2 else { return "" }
+        return " (did you mean '\(best.0)'?)"
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
+        var prev = Array(0...b.count)
+        for i in 1...a.count {
+            var cur = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            prev = cur
+        }
+        return prev[b.count]
+    }
+}

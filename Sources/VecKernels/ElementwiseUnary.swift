@@ -1,0 +1,128 @@
+import VecPlatform
+
+/// Elementwise unary kernels over raw buffers, forward and backward, in named variants:
+/// `scalar` (float64 libm loop, the reference), `simd` (SIMD16<Float> loop on one thread),
+/// `parallel` (the SIMD loop in chunks over Threading.parallelFor) and `auto` (simd or parallel
+/// by size). Float64 buffers always run the float64 loop (it is the accuracy dtype); `simd` and
+/// `parallel` only change their threading.
+public enum Elementwise {
+    /// y[i] = op(x[i]). x and y may be the same buffer.
+    public static func forward<T: KernelFloat>(_ op: UnaryOp, _ x: UnsafePointer<T>,
+                                               _ y: UnsafeMutablePointer<T>, count: Int,
+                                               variant: KernelVariant = .auto, threads: Int? = nil) {
+        precondition(count >= 0, "negative element count \(count)")
+        let mode = self.mode(op, count: count, variant: variant, threads: threads)
+        if T.self == Float.self, mode != .scalar {
+            op.visitKernel(ForwardF32(x: VectorIO.rebound(x, to: Float.self),
+                                      y: VectorIO.rebound(y, to: Float.self), count: count, mode: mode))
+            return
+        }
+        KernelSplit.run(mode == .scalar ? .simd : mode, total: count, align: vectorWidth) { r in
+            for i in r { y[i] = T(op.apply(Double(x[i]))) }
+        }
+    }
+
+    /// gx[i] = gy[i] * op'(x[i]); y is the forward output (read only by ops whose backward uses
+    /// it in a non-cancelling form: exp and sqrt). gx may alias gy.
+    public static func backward<T: KernelFloat>(_ op: UnaryOp, x: UnsafePointer<T>, y: UnsafePointer<T>,
+                                                gy: UnsafePointer<T>, gx: UnsafeMutablePointer<T>, count: Int,
+                                                variant: KernelVariant = .auto, threads: Int? = nil) {
+        precondition(count >= 0, "negative element count \(count)")
+        let mode = self.mode(op, count: count, variant: variant, threads: threads)
+        if T.self == Float.self, mode != .scalar {
+            op.visitKernel(BackwardF32(x: VectorIO.rebound(x, to: Float.self),
+                                       y: VectorIO.rebound(y, to: Float.self),
+                                       gy: VectorIO.rebound(gy, to: Float.self),
+                                       gx: VectorIO.rebound(gx, to: Float.self), count: count, mode: mode))
+            return
+        }
+        KernelSplit.run(mode == .scalar ? .simd : mode, total: count, align: vectorWidth) { r in
+            for i in r { gx[i] = T(op.gradient(x: Double(x[i]), gy: Double(gy[i]))) }
+        }
+    }
+
+    /// The variants these kernels implement (`auto` picks among them).
+    public static func variants(for op: UnaryOp) -> [KernelVariant] { [.scalar, .simd, .parallel] }
+
+    /// Element counts from which `auto` splits over threads, and the chunk size it uses.
+    /// Measured on 2 vCPUs with the pool backend (see parallelThreshold(for:) callers' notes):
+    /// memory-bound ops (relu) gain from ~2^16 elements, transcendental ones from ~2^13.
+    public static func parallelThreshold(for op: UnaryOp) -> Int { op.isCheap ? 1 << 16 : 1 << 13 }
+
+    static let vectorWidth = 16
+
+    static func mode(_ op: UnaryOp, count: Int, variant: KernelVariant, threads: Int?) -> KernelSplit.Mode {
+        let threshold = parallelThreshold(for: op)
+        return KernelSplit.mode(variant, work: count, threshold: threshold, grain: threshold / 2,
+                                minGrain: 4 * vectorWidth, threads: threads)
+    }
+}
+
+// MARK: float32 drivers, one specialised loop per op
+
+private typealias V = SIMD16<Float>
+
+private struct ForwardF32: UnaryKernelVisitor {
+    let x: UnsafePointer<Float>
+    let y: UnsafeMutablePointer<Float>
+    let count: Int
+    let mode: KernelSplit.Mode
+
+    func visit<K: UnaryKernelF32>(_ k: K) {
+        let x = self.x, y = self.y
+        KernelSplit.run(mode, total: count, align: Elementwise.vectorWidth) { r in
+            Self.loop(k, x, y, r)
+        }
+    }
+
+    @inline(__always)
+    static func loop<K: UnaryKernelF32>(_ k: K, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                       _ r: Range<Int>) {
+        var i = r.lowerBound
+        while i + 16 <= r.upperBound {
+            VectorIO.store(k.forward(VectorIO.load(x, i) as V), y, i)
+            i += 16
+        }
+        let n = r.upperBound - i
+        if n > 0 {
+            let v: V = VectorIO.loadPartial(x + i, count: n, fill: 0)
+            VectorIO.storePartial(k.forward(v), y + i, count: n)
+        }
+    }
+}
+
+private struct BackwardF32: UnaryKernelVisitor {
+    let x: UnsafePointer<Float>
+    let y: UnsafePointer<Float>
+    let gy: UnsafePointer<Float>
+    let gx: UnsafeMutablePointer<Float>
+    let count: Int
+    let mode: KernelSplit.Mode
+
+    func visit<K: UnaryKernelF32>(_ k: K) {
+        let x = self.x, y = self.y, gy = self.gy, gx = self.gx
+        KernelSplit.run(mode, total: count, align: Elementwise.vectorWidth) { r in
+            Self.loop(k, x, y, gy, gx, r)
+        }
+    }
+
+    @inline(__always)
+    static func loop<K: UnaryKernelF32>(_ k: K, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                                       _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
+                                       _ r: Range<Int>) {
+        let readsY = k.backwardReadsY
+        var i = r.lowerBound
+        while i + 16 <= r.upperBound {
+            let yv: V = readsY ? VectorIO.load(y, i) : V()
+            VectorIO.store(k.backward(x: VectorIO.load(x, i), y: yv, gy: VectorIO.load(gy, i)), gx, i)
+            i += 16
+        }
+        let n = r.upperBound - i
+        if n > 0 {
+            let xv: V = VectorIO.loadPartial(x + i, count: n, fill: 0)
+            let yv: V = readsY ? VectorIO.loadPartial(y + i, count: n, fill: 0) : V()
+            let gv: V = VectorIO.loadPartial(gy + i, count: n, fill: 0)
+            VectorIO.storePartial(k.backward(x: xv, y: yv, gy: gv), gx + i, count: n)
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import VecPlatform
+
+// The loops around the micro-kernel (BLIS order, see GemmBlocking), the split of one product over
+// threads, and the batch loop.
+
+/// Packing buffers of one thread, reused across the blocks of a product and across batch members.
+final class GemmWorkspace<T: KernelFloat> {
+    let blocking: GemmBlocking
+    private(set) var capacity = 0
+    private(set) var buffer: UnsafeMutablePointer<T>
+
+    init(blocking: GemmBlocking = .current(T.self)) {
+        self.blocking = blocking
+        buffer = .allocate(capacity: 0)
+    }
+
+    convenience init(for p: GemmProblem<T>) {
+        self.init()
+        _ = buffers(rows: p.m, cols: p.n, k: p.k)
+    }
+
+    deinit {
+        buffer.deallocate()
+        side?.deallocate()
+    }
+
+    private var side: UnsafeMutableBufferPointer<T>?
+
+    /// A second buffer of at least `count` elements (the small-matrix path's copy of B^T).
+    func sideBuffer(count: Int) -> UnsafeMutablePointer<T> {
+        if let side, side.count >= count { return side.baseAddress! }
+        side?.deallocate()
+        side = .allocate(capacity: max(count, 1024))
+        return side!.baseAddress!
+    }
+
+    /// (A block, B panel, edge-tile scratch) big enough for a rows x cols x k product.
+    func buffers(rows: Int, cols: Int, k: Int) -> (a: UnsafeMutablePointer<T>, b: UnsafeMutablePointer<T>,
+                                                   scratch: UnsafeMutablePointer<T>) {
+        let bl = blocking
+        let kc = min(bl.kc, max(1, k))
+        let aSize = min(bl.mc, roundUp(rows, bl.mr)) * kc
+        let bSize = min(bl.nc, roundUp(cols, bl.nr)) * kc
+        // 64-byte aligned sub-buffers (16 floats / 8 doubles).
+        let pad = 64 / MemoryLayout<T>.stride
+        let need = roundUp(aSize, pad) + roundUp(bSize, pad) + bl.mr * bl.nr + 2 * pad
+        if need > capacity {
+            buffer.deallocate()
+            buffer = UnsafeMutableRawPointer.allocate(byteCount: need * MemoryLayout<T>.stride, alignment: 64)
+                .bindMemory(to: T.self, capacity: need)
+            capacity = need
+        }
+        let a = buffer
+        let b = a + roundUp(aSize, pad)
+        return (a, b, b + roundUp(bSize, pad))
+    }
+}
+
+@inline(__always) func roundUp(_ x: Int, _ to: Int) -> Int { (x + to - 1) / to * to }
+
+enum GemmDriver {
+
+    /// Rows `rows` x columns `cols` of C on the calling thread, packed BLIS loops.
+    static func packed<T: KernelFloat>(_ p: GemmProblem<T>, rows: Range<Int>, cols: Range<Int>,
+                                       workspace ws: GemmWorkspace<T>) {
+        if rows.isEmpty || cols.isEmpty { return }
+        let bl = ws.blocking
+        let buf = ws.buffers(rows: rows.count, cols: cols.count, k: p.k)
+        for jc in stride(from: cols.lowerBound, to: cols.upperBound, by: bl.nc) {
+            let nb = min(bl.nc, cols.upperBound - jc)
+            for pc in stride(from: 0, to: p.k, by: bl.kc) {
+                let kb = min(bl.kc, p.k - pc)
+                GemmPacking.packB(trans: p.transB, p.bAt(pc, jc), ldb: p.ldb, kc: kb, cols: nb, nr: bl.nr, into: buf.b)
+                let beta = pc == 0 ? p.beta : 1
+                for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: bl.mc) {
+                    let mb = min(bl.mc, rows.upperBound - ic)
+                    GemmPacking.packA(trans: p.transA, p.aAt(ic, pc), lda: p.lda, rows: mb, kc: kb, mr: bl.mr, into: buf.a)
+                    macro(mb, nb, kb, buf.a, buf.b, p.c + ic * p.ldc + jc, p.ldc, p.alpha, beta,
+                          mr: bl.mr, nr: bl.nr, scratch: buf.scratch)
+                }
+            }
+        }
+    }
+
+    /// The two innermost loops over packed blocks: the kb x nr B micro-panel stays in L1 while
+    /// the A micro-panels of the block stream past it.
+    @inline(__always)
+    static func macro<T: KernelFloat>(_ mb: Int, _ nb: Int, _ kb: Int, _ a: UnsafeMutablePointer<T>,
+                                      _ b: UnsafeMutablePointer<T>, _ c: UnsafeMutablePointer<T>, _ ldc: Int,
+                                      _ alpha: T, _ beta: T, mr: Int, nr: Int, scratch: UnsafeMutablePointer<T>) {
+        if GemmBlocking.rowsOuter {
+            var ir = 0
+            while ir < mb {
+                let rows = min(mr, mb - ir)
+                var jr = 0
+                while jr < nb {
+                    GemmMicroKernel.run(kb, a + ir * kb, b + jr * kb, c + ir * ldc + jr, ldc, rows: rows,
+                                        cols: min(nr, nb - jr), alpha: alpha, beta: beta, nr: nr, scratch: scratch)
+                    jr += nr
+                }
+                ir += mr
+            }
+            return
+        }
+        var jr = 0
+        while jr < nb {
+            let cols = min(nr, nb - jr)
+            let bp = b + jr * kb
+            var ir = 0
+            while ir < mb {
+                GemmMicroKernel.run(kb, a + ir * kb, bp, c + ir * ldc + jr, ldc, rows: min(mr, mb - ir),
+                                    cols: cols, alpha: alpha, beta: beta, nr: nr, scratch: scratch)
+                ir += mr
+            }
+            jr += nr
+        }
+    }
+
+    /// One product over `threads` threads: C cut into a grid of rectangles of whole micro-tiles,
+    /// one per thread, each running the packed loops on its own packs (no barrier between them).
+    static func parallel<T: KernelFloat>(_ p: GemmProblem<T>, threads: Int) {
+        let bl = GemmBlocking.current(T.self)
+        let (gm, gn) = grid(m: p.m, n: p.n, k: p.k, threads: threads, mr: bl.mr, nr: bl.nr,
+                            transposingA: !p.transA, transposingB: p.transB)
+        if gm * gn == 1 { return GemmDriver.packed(p, rows: 0..<p.m, cols: 0..<p.n, workspace: GemmWorkspace(for: p)) }
+        let tilesM = (p.m + bl.mr - 1) / bl.mr, tilesN = (p.n + bl.nr - 1) / bl.nr
+        Threading.parallelFor(gm * gn, threads: threads) { task in
+            let (ti, tj) = (task / gn, task % gn)
+            let rows = min(p.m, ti * tilesM / gm * bl.mr) ..< min(p.m, (ti + 1) * tilesM / gm * bl.mr)
+            let cols = min(p.n, tj * tilesN / gn * bl.nr) ..< min(p.n, (tj + 1) * tilesN / gn * bl.nr)
+            packed(p, rows: rows, cols: cols, workspace: GemmWorkspace())
+        }
+    }
+
+    /// The gm x gn split (gm * gn <= threads) with the least time per thread: its share of the
+    /// multiply-adds at 32 per cycle plus what it packs (a transposing pack costs about twice a copy).
+    static func grid(m: Int, n: Int, k: Int, threads: Int, mr: Int, nr: Int,
+                     transposingA: Bool, transposingB: Bool) -> (Int, Int) {
+        let tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr
+        let t = max(1, min(threads, tilesM * tilesN))
+        let costA = transposingA ? 0.5 : 0.25, costB = transposingB ? 0.5 : 0.25
+        var best = (1, 1), bestCost = Double.infinity
+        for gm in 1...t where t % gm == 0 {
+            let gn = t / gm
+            if gm > tilesM || gn > tilesN { continue }
+            let rows = Double((tilesM + gm - 1) / gm * mr), cols = Double((tilesN + gn - 1) / gn * nr)
+            let cost = rows * cols * Double(k) / 32 + (rows * costA + cols * costB) * Double(k)
+            if cost < bestCost { (best, bestCost) = ((gm, gn), cost) }
+        }
+        if bestCost.isInfinite { return tilesM >= tilesN ? (min(t, tilesM), 1) : (1, min(t, tilesN)) }
+        return best
+    }
+}
+
+enum GemmBatch {
+    /// Batch order and groups of equal C offset; members of a group run in order on one thread, the
+    /// first with beta and the others accumulating. Distinct increasing offsets (the usual case)
+    /// give one group per batch without sorting.
+    static func groups(_ cOffsets: [Int]) -> (order: [Int], ranges: [Range<Int>]) {
+        var increasing = true
+        for i in cOffsets.indices.dropFirst() where cOffsets[i] <= cOffsets[i - 1] { increasing = false; break }
+        if increasing { return (Array(cOffsets.indices), cOffsets.indices.map { $0..<($0 + 1) }) }
+        let order = cOffsets.indices.sorted { (cOffsets[$0], $0) < (cOffsets[$1], $1) }
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for i in 1...order.count where i == order.count || cOffsets[order[i]] != cOffsets[order[start]] {
+            ranges.append(start..<i)
+            start = i
+        }
+        return (order, ranges)
+    }
+
+    static func run<T: KernelFloat>(_ base: GemmProblem<T>, aOffsets: [Int], bOffsets: [Int], cOffsets: [Int],
+                                    variant: KernelVariant, threads: Int) {
+        let (order, groups) = self.groups(cOffsets)
+        func member(_ slot: Int, first: Bool) -> GemmProblem<T> {
+            let i = order[slot]
+            return base.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: first ? base.beta : 1)
+        }
+        // Groups spread over the threads, or, with few large groups (and always for OpenBLAS, which
+        // threads inside each call), each product on all threads in turn.
+        let g = groups.count
+        let splitGroups = threads > 1 && variant != .blas
+            && (g % threads == 0 || g >= 8 * threads || base.m * base.n * base.k < Gemm.parallelThreshold)
+        let inner = splitGroups ? 1 : threads
+        let chunks = splitGroups ? min(g, threads) : 1
+        Threading.parallelFor(chunks, threads: threads) { chunk in
+            let ws = GemmWorkspace<T>()
+            for gi in (chunk * g / chunks)..<((chunk + 1) * g / chunks) {
+                for slot in groups[gi] {
+                    one(member(slot, first: slot == groups[gi].lowerBound), variant: variant, threads: inner, workspace: ws)
+                }
+            }
+        }
+    }
+
+    /// One member product with the batch's variant.
+    @inline(__always)
+    static func one<T: KernelFloat>(_ p: GemmProblem<T>, variant: KernelVariant, threads: Int, workspace: GemmWorkspace<T>) {
+        if variant == .blas {
+            return Blas.gemm(transA: p.transA, transB: p.transB, m: p.m, n: p.n, k: p.k, alpha: p.alpha, p.a, lda: p.lda,
+                             p.b, ldb: p.ldb, beta: p.beta, p.c, ldc: p.ldc, threads: threads)
+        }
+        if p.alpha == 0 || p.k == 0 { return Gemm.scale(p.c, ldc: p.ldc, m: p.m, n: p.n, beta: p.beta) }
+        switch variant {
+        case .naive, .scalar: Gemm.naive(p)
+        default: threads > 1 ? GemmDriver.parallel(p, threads: threads) : Gemm.single(p, workspace: workspace)
+        }
+    }
+}

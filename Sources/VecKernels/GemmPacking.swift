@@ -1,0 +1,206 @@
+// Packing of GEMM operands into the micro-kernel's layout. The packs are where transposed operands
+// are handled (no transposed copy is ever made) and where edge tiles are padded with zeros, so the
+// micro-kernel only ever sees full panels.
+//   A block: micro-panels of mr rows, each kc steps of mr values  (dst[panel][p][i])
+//   B panel: micro-panels of nr columns, each kc steps of nr values (dst[panel][p][j])
+// A non-transposed A (and a transposed B) needs a transpose while packing: done 16x16 (float) or
+// 8x8 (double) at a time in registers, since a scalar transpose cost ~10% of a 256^3 product.
+
+enum GemmPacking {
+    /// Packs rows 0..<rows, steps 0..<kc of op(A), where `a` points at op(A)[0, 0]
+    /// (op(A)[i, p] = trans ? a[p*lda + i] : a[i*lda + p]). Writes ceil(rows/mr) micro-panels.
+    static func packA<T: KernelFloat>(trans: Bool, _ a: UnsafePointer<T>, lda: Int, rows: Int, kc: Int,
+                                      mr: Int, into dst: UnsafeMutablePointer<T>) {
+        var r0 = 0
+        var out = dst
+        while r0 < rows {
+            let rr = min(mr, rows - r0)
+            if trans {
+                // Rows of op(A) are columns of A: each step copies rr contiguous values.
+                panelCopy(a + r0, ld: lda, count: rr, width: mr, kc: kc, into: out)
+            } else {
+                panelTranspose(a + r0 * lda, ld: lda, count: rr, width: mr, kc: kc, into: out)
+            }
+            out += mr * kc
+            r0 += mr
+        }
+    }
+
+    /// Packs steps 0..<kc, columns 0..<cols of op(B), where `b` points at op(B)[0, 0]
+    /// (op(B)[p, j] = trans ? b[j*ldb + p] : b[p*ldb + j]). Writes ceil(cols/nr) micro-panels.
+    static func packB<T: KernelFloat>(trans: Bool, _ b: UnsafePointer<T>, ldb: Int, kc: Int, cols: Int,
+                                      nr: Int, into dst: UnsafeMutablePointer<T>) {
+        var j0 = 0
+        var out = dst
+        while j0 < cols {
+            let cc = min(nr, cols - j0)
+            if trans {
+                panelTranspose(b + j0 * ldb, ld: ldb, count: cc, width: nr, kc: kc, into: out)
+            } else {
+                panelCopy(b + j0, ld: ldb, count: cc, width: nr, kc: kc, into: out)
+            }
+            out += nr * kc
+            j0 += nr
+        }
+    }
+
+    /// dst[p*width + i] = src[p*ld + i] for i < count, 0 for count <= i < width.
+    @inline(__always)
+    static func panelCopy<T: KernelFloat>(_ src: UnsafePointer<T>, ld: Int, count: Int, width: Int, kc: Int,
+                                          into dst: UnsafeMutablePointer<T>) {
+        if count == width && width == 32 && T.self == Float.self {
+            copyRows(VectorIO.rebound(src, to: Float.self), ld: ld, kc: kc,
+                     VectorIO.rebound(dst, to: Float.self), SIMD16<Float>.self)
+            return
+        }
+        if count == width && width == 16 && T.self == Double.self {
+            copyRows(VectorIO.rebound(src, to: Double.self), ld: ld, kc: kc,
+                     VectorIO.rebound(dst, to: Double.self), SIMD8<Double>.self)
+            return
+        }
+        for p in 0..<kc {
+            let s = src + p * ld, d = dst + p * width
+            for i in 0..<count { d[i] = s[i] }
+            for i in count..<width { d[i] = 0 }
+        }
+    }
+
+    /// Two vectors per step: a plain streaming copy.
+    @inline(__always)
+    static func copyRows<V: SIMD>(_ src: UnsafePointer<V.Scalar>, ld: Int, kc: Int,
+                                  _ dst: UnsafeMutablePointer<V.Scalar>, _: V.Type) {
+        let w = V.scalarCount
+        for p in 0..<kc {
+            let s = src + p * ld, d = dst + p * 2 * w
+            let v0: V = VectorIO.load(s), v1: V = VectorIO.load(s, w)
+            VectorIO.store(v0, d)
+            VectorIO.store(v1, d, w)
+        }
+    }
+
+    /// dst[p*width + i] = src[i*ld + p] for i < count (zero above): `count` source rows, each read
+    /// along p, become the lanes of each packed step.
+    @inline(__always)
+    static func panelTranspose<T: KernelFloat>(_ src: UnsafePointer<T>, ld: Int, count: Int, width: Int,
+                                               kc: Int, into dst: UnsafeMutablePointer<T>) {
+        var p0 = 0
+        if T.self == Float.self {
+            let s = VectorIO.rebound(src, to: Float.self), d = VectorIO.rebound(dst, to: Float.self)
+            while p0 + 16 <= kc {
+                GemmTranspose.float16(s + p0, ld: ld, rows: count, width: width, into: d + p0 * width)
+                p0 += 16
+            }
+        } else {
+            let s = VectorIO.rebound(src, to: Double.self), d = VectorIO.rebound(dst, to: Double.self)
+            while p0 + 8 <= kc {
+                GemmTranspose.double8(s + p0, ld: ld, rows: count, width: width, into: d + p0 * width)
+                p0 += 8
+            }
+        }
+        // Leftover steps (kc not a multiple of the vector width).
+        for p in p0..<kc {
+            let d = dst + p * width
+            for i in 0..<count { d[i] = src[i * ld + p] }
+            for i in count..<width { d[i] = 0 }
+        }
+    }
+}
+
+/// In-register transposes for the packs. Each stage pairs slots (r, r + h) and splits their
+/// concatenation into even and odd lanes (one two-source permute each); after log2(16) stages with
+/// h = 8, 4, 2, 1 the slots hold the columns, provided row r was loaded into slot bitreverse(r) and
+/// column q is read from slot bitreverse(q).
+enum GemmTranspose {
+    @inline(__always)
+    static func mix(_ a: inout SIMD16<Float>, _ b: inout SIMD16<Float>) {
+        let z = SIMD32<Float>(lowHalf: a, highHalf: b)
+        a = z.evenHalf
+        b = z.oddHalf
+    }
+
+    @inline(__always)
+    static func mix(_ a: inout SIMD8<Double>, _ b: inout SIMD8<Double>) {
+        let z = SIMD16<Double>(lowHalf: a, highHalf: b)
+        a = z.evenHalf
+        b = z.oddHalf
+    }
+
+    /// Transposes a 16-step strip of up to 16 rows (src row i at src + i*ld, 16 values each) into
+    /// dst[q*width + i] for q < 16 and i < width (zero for i >= rows).
+    @inline(__always)
+    static func float16(_ src: UnsafePointer<Float>, ld: Int, rows: Int, width: Int,
+                        into dst: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD16<Float>
+        var i0 = 0
+        while i0 < width {   // groups past `rows` write the zero padding
+            let n = min(16, rows - i0)
+            let s = src + i0 * ld
+            @inline(__always) func row(_ r: Int) -> V { r < n ? VectorIO.load(s + r * ld) : V() }
+            var x0 = row(0), x1 = row(8), x2 = row(4), x3 = row(12), x4 = row(2), x5 = row(10)
+            var x6 = row(6), x7 = row(14), x8 = row(1), x9 = row(9), x10 = row(5), x11 = row(13)
+            var x12 = row(3), x13 = row(11), x14 = row(7), x15 = row(15)
+            mix(&x0, &x8); mix(&x1, &x9); mix(&x2, &x10); mix(&x3, &x11)
+            mix(&x4, &x12); mix(&x5, &x13); mix(&x6, &x14); mix(&x7, &x15)
+            mix(&x0, &x4); mix(&x1, &x5); mix(&x2, &x6); mix(&x3, &x7)
+            mix(&x8, &x12); mix(&x9, &x13); mix(&x10, &x14); mix(&x11, &x15)
+            mix(&x0, &x2); mix(&x1, &x3); mix(&x4, &x6); mix(&x5, &x7)
+            mix(&x8, &x10); mix(&x9, &x11); mix(&x12, &x14); mix(&x13, &x15)
+            mix(&x0, &x1); mix(&x2, &x3); mix(&x4, &x5); mix(&x6, &x7)
+            mix(&x8, &x9); mix(&x10, &x11); mix(&x12, &x13); mix(&x14, &x15)
+            let lanes = min(16, width - i0)
+            let d = dst + i0
+            @inline(__always) func put(_ q: Int, _ v: V) { storeLanes(v, d + q * width, lanes) }
+            put(0, x0); put(1, x8); put(2, x4); put(3, x12); put(4, x2); put(5, x10); put(6, x6); put(7, x14)
+            put(8, x1); put(9, x9); put(10, x5); put(11, x13); put(12, x3); put(13, x11); put(14, x7); put(15, x15)
+            i0 += 16
+        }
+    }
+
+    /// The same for doubles, 8 x 8.
+    @inline(__always)
+    static func double8(_ src: UnsafePointer<Double>, ld: Int, rows: Int, width: Int,
+                        into dst: UnsafeMutablePointer<Double>) {
+        typealias V = SIMD8<Double>
+        var i0 = 0
+        while i0 < width {   // groups past `rows` write the zero padding
+            let n = min(8, rows - i0)
+            let s = src + i0 * ld
+            @inline(__always) func row(_ r: Int) -> V { r < n ? VectorIO.load(s + r * ld) : V() }
+            var x0 = row(0), x1 = row(4), x2 = row(2), x3 = row(6), x4 = row(1), x5 = row(5)
+            var x6 = row(3), x7 = row(7)
+            mix(&x0, &x4); mix(&x1, &x5); mix(&x2, &x6); mix(&x3, &x7)
+            mix(&x0, &x2); mix(&x1, &x3); mix(&x4, &x6); mix(&x5, &x7)
+            mix(&x0, &x1); mix(&x2, &x3); mix(&x4, &x5); mix(&x6, &x7)
+            let lanes = min(8, width - i0)
+            let d = dst + i0
+            @inline(__always) func put(_ q: Int, _ v: V) { storeLanes(v, d + q * width, lanes) }
+            put(0, x0); put(1, x4); put(2, x2); put(3, x6); put(4, x1); put(5, x5); put(6, x3); put(7, x7)
+            i0 += 8
+        }
+    }
+
+    /// Stores the first `lanes` lanes of v (14 = 8 + 4 + 2 for the float A micro-panels).
+    @inline(__always)
+    static func storeLanes(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
+        if lanes == 16 { return VectorIO.store(v, p) }
+        if lanes == 14 {
+            VectorIO.store(v.lowHalf, p)
+            VectorIO.store(v.highHalf.lowHalf, p, 8)
+            VectorIO.store(v.highHalf.highHalf.lowHalf, p, 12)
+            return
+        }
+        for l in 0..<lanes { p[l] = v[l] }
+    }
+
+    /// 6 = 4 + 2 for the second half of the double A micro-panels.
+    @inline(__always)
+    static func storeLanes(_ v: SIMD8<Double>, _ p: UnsafeMutablePointer<Double>, _ lanes: Int) {
+        if lanes == 8 { return VectorIO.store(v, p) }
+        if lanes == 6 {
+            VectorIO.store(v.lowHalf, p)
+            VectorIO.store(v.highHalf.lowHalf, p, 4)
+            return
+        }
+        for l in 0..<lanes { p[l] = v[l] }
+    }
+}

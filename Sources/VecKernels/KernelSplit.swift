@@ -1,0 +1,58 @@
+import VecPlatform
+
+// Turning a KernelVariant into a way to run (reference loop, one SIMD thread, or SIMD chunks on
+// several threads) and cutting a range of work into chunks for Threading.parallelFor.
+
+enum KernelSplit {
+    enum Mode: Equatable {
+        case scalar
+        case simd
+        /// SIMD chunks of at least `grain` work items on up to `threads` threads.
+        case parallel(threads: Int, grain: Int)
+    }
+
+    /// `.naive` is a reference loop like `.scalar`; `.blas` has no library routine for these ops and
+    /// runs as `.auto`. `.auto` goes parallel only from `threshold` work items up (measured per
+    /// kernel, see the constants next to each kernel) and with chunks of `grain`; a forced
+    /// `.parallel` splits even small work (chunks of `minGrain`) so that its overhead can be seen
+    /// and its chunk boundaries tested.
+    static func mode(_ variant: KernelVariant, work: Int, threshold: Int, grain: Int,
+                     minGrain: Int, threads: Int?) -> Mode {
+        let t = max(1, threads ?? Threading.currentThreads)
+        switch variant {
+        case .scalar, .naive:
+            return .scalar
+        case .simd:
+            return .simd
+        case .parallel:
+            return t > 1 ? .parallel(threads: t, grain: minGrain) : .simd
+        case .auto, .blas:
+            return t > 1 && work >= threshold ? .parallel(threads: t, grain: grain) : .simd
+        }
+    }
+
+    /// Runs body over 0..<total cut into ranges of at least `grain` items whose starts are
+    /// multiples of `align` (full vectors stay full), on up to `threads` threads.
+    static func forRanges(total: Int, grain: Int, threads: Int, align: Int = 1,
+                          _ body: (Range<Int>) -> Void) {
+        let chunks = Threading.chunkCount(total: total, grain: max(1, grain), threads: threads)
+        if chunks <= 1 {
+            if total > 0 { body(0..<total) }
+            return
+        }
+        let size = ((total + chunks - 1) / chunks + align - 1) / align * align
+        let n = (total + size - 1) / size
+        Threading.parallelFor(n, threads: threads) { c in
+            body(c * size ..< min(total, (c + 1) * size))
+        }
+    }
+
+    /// Runs body over 0..<total on one thread (`.simd`) or in chunks (`.parallel`).
+    static func run(_ mode: Mode, total: Int, align: Int = 1, _ body: (Range<Int>) -> Void) {
+        if case let .parallel(threads, grain) = mode {
+            forRanges(total: total, grain: grain, threads: threads, align: align, body)
+        } else if total > 0 {
+            body(0..<total)
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+
+// The float32 SIMD16 body of each unary op, forward and backward side by side. Elementwise's
+// drivers are generic over UnaryKernelF32, so each op gets its own specialised loop with no call
+// per vector. Backward formulas never use forms that cancel in the tails (y(1-y), 1-y^2).
+
+protocol UnaryKernelF32 {
+    typealias V = SIMD16<Float>
+    func forward(_ x: V) -> V
+    /// gx = gy * op'(x); y is the forward output.
+    func backward(x: V, y: V, gy: V) -> V
+    /// Whether backward reads y (the driver skips the load otherwise).
+    var backwardReadsY: Bool { get }
+}
+
+extension UnaryKernelF32 {
+    var backwardReadsY: Bool { false }
+}
+
+/// Receives the op's kernel as a concrete type, so what it runs is specialised per op.
+protocol UnaryKernelVisitor {
+    func visit<K: UnaryKernelF32>(_ kernel: K)
+}
+
+extension UnaryOp {
+    func visitKernel<Visitor: UnaryKernelVisitor>(_ v: Visitor) {
+        switch self {
+        case .abs: v.visit(AbsKernel())
+        case .neg: v.visit(NegKernel())
+        case .relu: v.visit(ReluKernel())
+        case .sigmoid: v.visit(SigmoidKernel())
+        case .tanh: v.visit(TanhKernel())
+        case .exp: v.visit(ExpKernel())
+        case .log: v.visit(LogKernel())
+        case .sqrt: v.visit(SqrtKernel())
+        case .sin: v.visit(SinKernel())
+        case .cos: v.visit(CosKernel())
+        case let .softplus(beta, threshold):
+            v.visit(SoftplusKernel(beta: Float(beta), threshold: Float(threshold)))
+        case let .pow(p):
+            switch p {
+            case 0: v.visit(PowZeroKernel())
+            case 1: v.visit(PowOneKernel())
+            case 2: v.visit(PowTwoKernel())
+            case 3: v.visit(PowThreeKernel())
+            case 0.5: v.visit(PowHalfKernel())
+            case -1: v.visit(PowMinusOneKernel())
+            default: v.visit(PowGeneralKernel(p: p))
+            }
+        }
+    }
+}
+
+private typealias VF = SIMD16<Float>
+private typealias VD = SIMD8<Double>
+
+/// f(lowHalf), f(highHalf) in float64, rounded once to float32.
+@inline(__always)
+private func inDouble(_ a: VF, _ b: VF, _ f: (VD, VD) -> VD) -> VF {
+    let lo = f(VD(a.lowHalf), VD(b.lowHalf))
+    let hi = f(VD(a.highHalf), VD(b.highHalf))
+    return VF(lowHalf: SIMD8<Float>(lo), highHalf: SIMD8<Float>(hi))
+}
+
+/// gy * scale * e / (1 + e)^2 in float64 from a float32 e (exact products, one final rounding):
+/// the derivative of sigmoid (scale 1, e = e^-|x|) and of tanh (scale 4, e = e^-2|x|).
+@inline(__always)
+private func logisticSlope(_ gy: VF, _ e: VF, scale: Double) -> VF {
+    inDouble(gy, e) { g, e in
+        let d = 1 + e
+        return g * (scale * e) / (d * d)
+    }
+}
+
+struct AbsKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { VectorMath.absolute(x) }
+    func backward(x: V, y: V, gy: V) -> V {
+        // sign(x): ±1 from the sign bit, 0 at ±0, NaN at NaN (PyTorch's sign gives 0 there).
+        var s = VectorMath.withSign(V(repeating: 1), of: x)
+        s = s.replacing(with: 0, where: x .== 0)
+        return gy * s.replacing(with: x, where: x .!= x)
+    }
+}
+
+struct NegKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { -x }
+    func backward(x: V, y: V, gy: V) -> V { -gy }
+}
+
+struct ReluKernel: UnaryKernelF32 {
+    /// clamp_min(x, 0): keeps -0 and NaN.
+    func forward(_ x: V) -> V { x.replacing(with: 0, where: x .< 0) }
+    /// threshold_backward: 0 where x <= 0 (relu'(0) = 0), gy elsewhere, NaN included.
+    func backward(x: V, y: V, gy: V) -> V { gy.replacing(with: 0, where: x .<= 0) }
+}
+
+struct SigmoidKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { VectorMath.sigmoid(x) }
+    func backward(x: V, y: V, gy: V) -> V {
+        logisticSlope(gy, VectorMath.exp(-VectorMath.absolute(x)), scale: 1)
+    }
+}
+
+struct TanhKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { VectorMath.tanh(x) }
+    func backward(x: V, y: V, gy: V) -> V {
+        let a = VectorMath.absolute(x)
+        return logisticSlope(gy, VectorMath.exp(-(a + a)), scale: 4)
+    }
+}
+
+struct ExpKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { VectorMath.exp(x) }
+    func backward(x: V, y: V, gy: V) -> V { gy * y }
+    var backwardReadsY: Bool { true }
+}
+
+struct LogKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { VectorMath.log(x) }
+    func backward(x: V, y: V, gy: V) -> V { gy / x }
+}
+
+struct SqrtKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { x.squareRoot() }
+    /// PyTorch: gy / (2 y); sqrt'(0) = inf.
+    func backward(x: V, y: V, gy: V) -> V { gy / (y + y) }
+    var backwardReadsY: Bool { true }
+}
+
+struct SinKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { VectorMath.sin(x) }
+    func backward(x: V, y: V, gy: V) -> V { gy * VectorMath.cos(x) }
+}
+
+struct CosKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { VectorMath.cos(x) }
+    func backward(x: V, y: V, gy: V) -> V { -(gy * VectorMath.sin(x)) }
+}
+
+struct SoftplusKernel: UnaryKernelF32 {
+    let beta: Float
+    let threshold: Float
+    func forward(_ x: V) -> V { VectorMath.softplus(x, beta: beta, threshold: threshold) }
+    /// gy * sigmoid(beta x), and gy where beta x > threshold (the forward's test).
+    func backward(x: V, y: V, gy: V) -> V {
+        let bx = beta * x
+        return (gy * VectorMath.sigmoid(bx)).replacing(with: gy, where: bx .> threshold)
+    }
+}
+
+// pow: the common exponents get exact or once-rounded forms; any other exponent calls float64
+// libm pow per lane (correct, but ~20x slower than the others).
+
+/// x^0 = 1 for every x, NaN included; the gradient is 0 everywhere (PyTorch's zeros_like).
+struct PowZeroKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { V(repeating: 1) }
+    func backward(x: V, y: V, gy: V) -> V { V(repeating: 0) }
+}
+
+struct PowOneKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { x }
+    func backward(x: V, y: V, gy: V) -> V { gy }
+}
+
+struct PowTwoKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { x * x }
+    func backward(x: V, y: V, gy: V) -> V { gy * (x + x) }
+}
+
+struct PowThreeKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { inDouble(x, x) { x, _ in x * x * x } }
+    func backward(x: V, y: V, gy: V) -> V { inDouble(x, gy) { x, g in g * (3 * (x * x)) } }
+}
+
+/// sqrt with pow's edges: pow(-0, 0.5) = +0 and pow(-inf, 0.5) = +inf.
+@inline(__always)
+private func powHalf<S: SIMD>(_ x: S) -> S where S.Scalar: FloatingPoint {
+    let r = (x + S(repeating: 0)).squareRoot()
+    return r.replacing(with: .infinity, where: x .== -.infinity)
+}
+
+struct PowHalfKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { powHalf(x) }
+    /// gy * 0.5 x^-0.5 (inf at 0, as for sqrt).
+    func backward(x: V, y: V, gy: V) -> V { inDouble(x, gy) { x, g in g * (0.5 / powHalf(x)) } }
+}
+
+struct PowMinusOneKernel: UnaryKernelF32 {
+    func forward(_ x: V) -> V { 1 / x }
+    func backward(x: V, y: V, gy: V) -> V { inDouble(x, gy) { x, g in g * (-1 / (x * x)) } }
+}
+
+struct PowGeneralKernel: UnaryKernelF32 {
+    let p: Double
+    func forward(_ x: V) -> V {
+        VectorMath.perLane(x) { Float(Foundation.pow(Double($0), p)) }
+    }
+    func backward(x: V, y: V, gy: V) -> V {
+        var gx = V()
+        for i in 0..<V.scalarCount {
+            gx[i] = Float(Double(gy[i]) * (p * Foundation.pow(Double(x[i]), p - 1)))
+        }
+        return gx
+    }
+}

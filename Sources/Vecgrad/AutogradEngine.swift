@@ -1,0 +1,216 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// The backward engine: discovers the graph below the outputs, counts how many edges enter each
+// node, then runs nodes in an order where every node runs after all nodes that feed it gradient
+// (dependency counting, like PyTorch's engine), summing gradients where paths meet.
+
+extension Tensor {
+    /// Computes the gradient of this tensor with respect to every leaf that requires grad and adds
+    /// it to the leaf's `.grad` (PyTorch's `backward()`). `gradient` is required unless this
+    /// tensor has one element; the graph's saved tensors are freed unless `retainGraph`.
+    public func backward(gradient: Tensor? = nil, retainGraph: Bool = false) throws {
+        let roots = try Engine.roots([self], gradOutputs: gradient.map { [$0] })
+        _ = try Engine.run(roots: roots, retainGraph: retainGraph, captures: nil)
+    }
+}
+
+/// torch.autograd.grad: the gradients of `outputs` with respect to `inputs` (leaves or
+/// intermediate tensors), returned in the order of `inputs`; no leaf's `.grad` changes.
+/// `gradOutputs` is required for outputs with more than one element. With `allowUnused`, an input
+/// the outputs do not depend on gets zeros (PyTorch returns None) instead of an error.
+public func grad(of outputs: [Tensor], wrt inputs: [Tensor], gradOutputs: [Tensor]? = nil,
+                 retainGraph: Bool = false, allowUnused: Bool = false) throws -> [Tensor] {
+    try Engine.grad(of: outputs, wrt: inputs, gradOutputs: gradOutputs,
+                    retainGraph: retainGraph, allowUnused: allowUnused)
+}
+
+/// torch.autograd.grad for one output.
+public func grad(of output: Tensor, wrt inputs: [Tensor], gradOutputs: [Tensor]? = nil,
+                 retainGraph: Bool = false, allowUnused: Bool = false) throws -> [Tensor] {
+    try Engine.grad(of: [output], wrt: inputs, gradOutputs: gradOutputs,
+                    retainGraph: retainGraph, allowUnused: allowUnused)
+}
+
+/// torch.autograd.grad for one output and one input (still returns a one-element array, as
+/// PyTorch returns a one-element tuple).
+public func grad(of output: Tensor, wrt input: Tensor, gradOutputs: [Tensor]? = nil,
+                 retainGraph: Bool = false, allowUnused: Bool = false) throws -> [Tensor] {
+    try Engine.grad(of: [output], wrt: [input], gradOutputs: gradOutputs,
+                    retainGraph: retainGraph, allowUnused: allowUnused)
+}
+
+enum Engine {
+    /// Serialises backward passes: node scratch fields and leaf `.grad` updates are not atomic.
+    private static let lock = EngineLock()
+    private static var epoch = 0
+
+    static func grad(of outputs: [Tensor], wrt inputs: [Tensor], gradOutputs: [Tensor]?,
+                     retainGraph: Bool, allowUnused: Bool) throws -> [Tensor] {
+        for t in inputs where !t.requiresGrad { throw TensorError.inputDoesNotRequireGrad }
+        let roots = try Engine.roots(outputs, gradOutputs: gradOutputs)
+        let results = try run(roots: roots, retainGraph: retainGraph, captures: inputs)
+        return try zip(inputs, results).map { input, g in
+            if let g { return g }
+            if allowUnused { return Tensor.zeros(input.shape, dtype: input.dtype) }
+            throw TensorError.inputNotInGraph
+        }
+    }
+
+    /// Pairs each output with its starting gradient (given, or ones for one-element outputs).
+    static func roots(_ outputs: [Tensor], gradOutputs: [Tensor]?) throws -> [(Tensor, Tensor)] {
+        if let gradOutputs, gradOutputs.count != outputs.count {
+            throw TensorError.invalidArgument(
+                "grad requires one gradient per output: got \(gradOutputs.count) gradients and \(outputs.count) outputs")
+        }
+        return try outputs.enumerated().map { k, out in
+            guard out.requiresGrad else { throw TensorError.doesNotRequireGrad(index: k) }
+            if let g = gradOutputs?[k] {
+                guard g.shape == out.shape else {
+                    throw TensorError.gradShapeMismatch(index: k, gradShape: g.shape, outputShape: out.shape)
+                }
+                return (out, g.detach().to(out.dtype))
+            }
+            guard out.count == 1 else { throw TensorError.gradNotScalar }
+            return (out, Tensor.ones(out.shape, dtype: out.dtype))
+        }
+    }
+
+    /// Runs backward from `roots`. With `captures` nil, gradients reaching leaves accumulate into
+    /// their `.grad`; otherwise the gradients of the captured tensors are returned instead and
+    /// only nodes on a path to one of them run.
+    static func run(roots: [(Tensor, Tensor)], retainGraph: Bool, captures: [Tensor]?) throws -> [Tensor?] {
+        lock.lock()
+        defer { lock.unlock() }
+        epoch &+= 1
+        let e = epoch
+        let functional = captures != nil
+        var results = [Tensor?](repeating: nil, count: captures?.count ?? 0)
+        var visited: [GradNode] = []
+        defer {
+            for n in visited { n.pending = nil }
+            for t in captures ?? [] {
+                t.impl.captureSlot = -1
+                t.impl.gradFn?.captureSlot = -1
+            }
+        }
+        for (k, t) in (captures ?? []).enumerated() {
+            if let n = t.impl.gradFn { n.captureSlot = k } else { t.impl.captureSlot = k }
+        }
+
+        // Discovery: iterative depth-first walk counting incoming edges; on the way back up, a
+        // node is `needed` when a captured tensor lies below it (always, for backward()).
+        var frames: [(node: GradNode, next: Int)] = []
+        func enter(_ n: GradNode) {
+            n.epoch = e
+            n.dependencies = 0
+            n.needed = !functional
+            visited.append(n)
+            frames.append((n, 0))
+        }
+        for (t, _) in roots {
+            guard let root = t.impl.gradFn, root.epoch != e else { continue }
+            enter(root)
+            while let (n, i) = frames.last {
+                if i < n.edges.count {
+                    frames[frames.count - 1].next = i + 1
+                    if case let .node(c) = n.edges[i] {
+                        if c.epoch != e { enter(c) }
+                        c.dependencies += 1
+                    }
+                } else {
+                    frames.removeLast()
+                    if functional {
+                        n.needed = n.captureSlot >= 0 || n.edges.contains { edge in
+                            switch edge {
+                            case .none: return false
+                            case let .node(c): return c.needed
+                            case let .leaf(t): return t.captureSlot >= 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        func deliver(_ g: Tensor, toLeaf leaf: TensorImpl) throws {
+            if functional {
+                let k = leaf.captureSlot
+                if k >= 0 { results[k] = try results[k].map { try $0 + g } ?? g }
+            } else {
+                let g = g.dtype == leaf.dtype ? g : g.to(leaf.dtype)
+                leaf.grad = try leaf.grad.map { try $0 + g } ?? g
+            }
+        }
+
+        try withGradEnabled(false) {
+            var ready: [GradNode] = []
+            for (t, g) in roots {
+                if let n = t.impl.gradFn {
+                    n.pending = try n.pending.map { try $0 + g } ?? g
+                } else {
+                    try deliver(g, toLeaf: t.impl)
+                }
+            }
+            for (t, _) in roots {
+                if let n = t.impl.gradFn, n.dependencies == 0 {
+                    n.dependencies = -1   // queued once even when it is the root of several outputs
+                    ready.append(n)
+                }
+            }
+            while let n = ready.popLast() {
+                let g = n.pending
+                n.pending = nil
+                if n.captureSlot >= 0 { results[n.captureSlot] = g }
+                var grads: [Tensor?]? = nil
+                if let g, n.needed {
+                    guard let apply = n.backward else { throw TensorError.backwardTwice }
+                    for (t, version) in n.saved where t.storage.version != version {
+                        throw TensorError.modifiedInPlace(type: t.dtype.legacyTypeName, shape: t.shape,
+                                                          version: t.storage.version, expected: version)
+                    }
+                    grads = try apply(g)
+                    if !retainGraph && n.savesTensors {
+                        n.backward = nil
+                        n.saved = []
+                    }
+                }
+                for (i, edge) in n.edges.enumerated() {
+                    let gi = grads?[i]
+                    switch edge {
+                    case .none:
+                        break
+                    case let .leaf(leaf):
+                        if let gi { try deliver(gi, toLeaf: leaf) }
+                    case let .node(c):
+                        if let gi { c.pending = try c.pending.map { try $0 + gi } ?? gi }
+                        c.dependencies -= 1
+                        if c.dependencies == 0 { ready.append(c) }
+                    }
+                }
+            }
+        }
+        return results
+    }
+}
+
+/// A pthread mutex in a class (a stored pthread_mutex_t must not move in memory).
+final class EngineLock {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+}

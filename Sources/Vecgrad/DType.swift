@@ -1,0 +1,93 @@
+// Element types of a tensor and the Swift scalar types that read and write them.
+
+/// The element type of a tensor: `.float32` (the default and the speed target), `.float64` (the
+/// accuracy reference) and `.int64` (class indices, `arange`, `argmax`).
+public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
+    case float32, float64, int64
+
+    /// Only floating tensors can require gradients (PyTorch rule).
+    public var isFloatingPoint: Bool { self != .int64 }
+
+    /// Bytes per element.
+    public var byteSize: Int { self == .float32 ? 4 : 8 }
+
+    /// PyTorch's spelling, as printed in `dtype=torch.float64`.
+    public var description: String { "torch." + rawValue }
+
+    /// PyTorch's legacy type name used in error messages ("torch.FloatTensor").
+    var legacyTypeName: String {
+        switch self {
+        case .float32: return "torch.FloatTensor"
+        case .float64: return "torch.DoubleTensor"
+        case .int64: return "torch.LongTensor"
+        }
+    }
+
+    /// PyTorch's scalar type name used in error messages ("Float", "Double", "Long").
+    var scalarTypeName: String {
+        switch self {
+        case .float32: return "Float"
+        case .float64: return "Double"
+        case .int64: return "Long"
+        }
+    }
+
+    /// PyTorch type promotion for two dimensioned operands: float64 wins, then float32, then int64.
+    static func promoted(_ a: DType, _ b: DType) -> DType {
+        if a == b { return a }
+        if a == .float64 || b == .float64 { return .float64 }
+        return .float32
+    }
+}
+
+/// A Swift scalar type a tensor's elements can be read as or built from.
+public protocol TensorScalar {
+    /// The dtype a tensor built from this type gets when none is given.
+    static var naturalDType: DType { get }
+    init(tensorElement value: Double)
+    init(tensorElement value: Int64)
+    var tensorDouble: Double { get }
+    var tensorInt64: Int64 { get }
+}
+
+/// Float to integer the way PyTorch casts: truncation, with NaN and out-of-range values mapped to a
+/// fixed value instead of trapping.
+@inline(__always)
+func truncatingToInt64(_ v: Double) -> Int64 {
+    guard v.isFinite else { return v.isNaN ? 0 : (v > 0 ? Int64.max : Int64.min) }
+    if v >= 9.2233720368547758e18 { return Int64.max }
+    if v <= -9.2233720368547758e18 { return Int64.min }
+    return Int64(v.rounded(.towardZero))
+}
+
+extension Float: TensorScalar {
+    public static var naturalDType: DType { .float32 }
+    public init(tensorElement value: Double) { self = Float(value) }
+    public init(tensorElement value: Int64) { self = Float(value) }
+    public var tensorDouble: Double { Double(self) }
+    public var tensorInt64: Int64 { truncatingToInt64(Double(self)) }
+}
+
+extension Double: TensorScalar {
+    public static var naturalDType: DType { .float64 }
+    public init(tensorElement value: Double) { self = value }
+    public init(tensorElement value: Int64) { self = Double(value) }
+    public var tensorDouble: Double { self }
+    public var tensorInt64: Int64 { truncatingToInt64(self) }
+}
+
+extension Int64: TensorScalar {
+    public static var naturalDType: DType { .int64 }
+    public init(tensorElement value: Double) { self = truncatingToInt64(value) }
+    public init(tensorElement value: Int64) { self = value }
+    public var tensorDouble: Double { Double(self) }
+    public var tensorInt64: Int64 { self }
+}
+
+extension Int: TensorScalar {
+    public static var naturalDType: DType { .int64 }
+    public init(tensorElement value: Double) { self = Int(truncatingToInt64(value)) }
+    public init(tensorElement value: Int64) { self = Int(value) }
+    public var tensorDouble: Double { Double(self) }
+    public var tensorInt64: Int64 { Int64(self) }
+}

@@ -1,0 +1,73 @@
+import VecKernels
+
+// Shape rules shared by the ops, each throwing PyTorch's error for its mistake.
+
+enum Shape {
+    /// A dim in `[-rank, rank-1]` mapped to `[0, rank-1]`. A 0-d tensor accepts -1 and 0 (as PyTorch).
+    static func normalize(_ dim: Int, rank: Int) throws -> Int {
+        let n = Swift.max(rank, 1)
+        guard dim >= -n && dim < n else {
+            throw TensorError.dimensionOutOfRange(dim: dim, min: -n, max: n - 1)
+        }
+        return dim < 0 ? dim + n : dim
+    }
+
+    /// The NumPy broadcast of two shapes, or PyTorch's error naming the rightmost clashing dim.
+    static func broadcast(_ a: [Int], _ b: [Int]) throws -> [Int] {
+        if a == b { return a }
+        if let s = Broadcast.shape(a, b) { return s }
+        let n = Swift.max(a.count, b.count)
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            let x = i - (n - a.count) >= 0 ? a[i - (n - a.count)] : 1
+            let y = i - (n - b.count) >= 0 ? b[i - (n - b.count)] : 1
+            if x != y && x != 1 && y != 1 {
+                throw TensorError.broadcastMismatch(sizeA: x, sizeB: y, dim: i)
+            }
+        }
+        throw TensorError.invalidArgument("shapes \(shapeList(a)) and \(shapeList(b)) do not broadcast")
+    }
+
+    /// `shape` with one -1 replaced by the size that makes the element count `count`.
+    static func inferReshape(_ shape: [Int], count: Int) throws -> [Int] {
+        var inferred: Int? = nil
+        var known = 1
+        for (i, s) in shape.enumerated() {
+            if s == -1 {
+                if inferred != nil { throw TensorError.multipleInferredDimensions }
+                inferred = i
+            } else if s < 0 {
+                throw TensorError.invalidShapeDimension(s)
+            } else {
+                known *= s
+            }
+        }
+        var result = shape
+        if let i = inferred {
+            // PyTorch: -1 cannot be inferred when the other dims multiply to 0.
+            guard known != 0, count % known == 0 else { throw TensorError.invalidShape(shape: shape, count: count) }
+            result[i] = count / known
+        } else if known != count {
+            throw TensorError.invalidShape(shape: shape, count: count)
+        }
+        return result
+    }
+
+    /// Row-major element strides of a contiguous tensor of `shape`.
+    static func strides(_ shape: [Int]) -> [Int] {
+        var result = [Int](repeating: 1, count: shape.count)
+        var step = 1
+        for d in stride(from: shape.count - 1, through: 0, by: -1) {
+            result[d] = step
+            step *= shape[d]
+        }
+        return result
+    }
+
+    /// (outer, size, inner) of a reduction or softmax along `dim`: the kernels' layout.
+    static func split(_ shape: [Int], at dim: Int) -> (outer: Int, size: Int, inner: Int) {
+        if shape.isEmpty { return (1, 1, 1) }
+        let outer = shape[..<dim].reduce(1, *)
+        let inner = shape[(dim + 1)...].reduce(1, *)
+        return (outer, shape[dim], inner)
+    }
+}

@@ -1,0 +1,167 @@
+import VecKernels
+
+// Elementwise binary ops with NumPy broadcasting: + - * / maximum minimum, tensor-tensor and
+// tensor-scalar. One broadcasting kernel forward; backward gradients come back already summed to
+// each input's shape.
+
+extension Tensor {
+    public static func + (lhs: Tensor, rhs: Tensor) throws -> Tensor { try binary(.add, lhs, rhs, "AddBackward0") }
+    public static func - (lhs: Tensor, rhs: Tensor) throws -> Tensor { try binary(.sub, lhs, rhs, "SubBackward0") }
+    public static func * (lhs: Tensor, rhs: Tensor) throws -> Tensor { try binary(.mul, lhs, rhs, "MulBackward0") }
+    public static func / (lhs: Tensor, rhs: Tensor) throws -> Tensor { try binary(.div, lhs, rhs, "DivBackward0") }
+
+    /// Elementwise max; NaN propagates, a tie sends half the gradient to each side (PyTorch).
+    public static func maximum(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        try binary(.maximum, a, b, "MaximumBackward0")
+    }
+
+    /// Elementwise min; NaN propagates, a tie sends half the gradient to each side (PyTorch).
+    public static func minimum(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        try binary(.minimum, a, b, "MinimumBackward0")
+    }
+
+    // Tensor-scalar: the scalar is a 0-d tensor of the result dtype that does not require grad
+    // (PyTorch's "wrapped number": it never changes a floating tensor's dtype).
+    public static func + (lhs: Tensor, rhs: Double) -> Tensor { scalarOp(.add, lhs, rhs, scalarFirst: false, "AddBackward0") }
+    public static func + (lhs: Double, rhs: Tensor) -> Tensor { scalarOp(.add, rhs, lhs, scalarFirst: true, "AddBackward0") }
+    public static func - (lhs: Tensor, rhs: Double) -> Tensor { scalarOp(.sub, lhs, rhs, scalarFirst: false, "SubBackward0") }
+    /// PyTorch records `2 - x` as RsubBackward1.
+    public static func - (lhs: Double, rhs: Tensor) -> Tensor { scalarOp(.sub, rhs, lhs, scalarFirst: true, "RsubBackward1") }
+    public static func * (lhs: Tensor, rhs: Double) -> Tensor { scalarOp(.mul, lhs, rhs, scalarFirst: false, "MulBackward0") }
+    public static func * (lhs: Double, rhs: Tensor) -> Tensor { scalarOp(.mul, rhs, lhs, scalarFirst: true, "MulBackward0") }
+    public static func / (lhs: Tensor, rhs: Double) -> Tensor { scalarOp(.div, lhs, rhs, scalarFirst: false, "DivBackward0") }
+    /// PyTorch computes `2 / x` as `x.reciprocal() * 2`, so its node is a MulBackward0; here it is
+    /// one division node under that name.
+    public static func / (lhs: Double, rhs: Tensor) -> Tensor { scalarOp(.div, rhs, lhs, scalarFirst: true, "MulBackward0") }
+
+    public static func += (lhs: inout Tensor, rhs: Tensor) throws { lhs = try lhs + rhs }
+    public static func -= (lhs: inout Tensor, rhs: Tensor) throws { lhs = try lhs - rhs }
+    public static func *= (lhs: inout Tensor, rhs: Tensor) throws { lhs = try lhs * rhs }
+    public static func /= (lhs: inout Tensor, rhs: Tensor) throws { lhs = try lhs / rhs }
+    public static func += (lhs: inout Tensor, rhs: Double) { lhs = lhs + rhs }
+    public static func -= (lhs: inout Tensor, rhs: Double) { lhs = lhs - rhs }
+    public static func *= (lhs: inout Tensor, rhs: Double) { lhs = lhs * rhs }
+    public static func /= (lhs: inout Tensor, rhs: Double) { lhs = lhs / rhs }
+
+    private static func scalarOp(_ op: BinaryOp, _ t: Tensor, _ s: Double, scalarFirst: Bool,
+                                 _ name: String) -> Tensor {
+        let scalar = Tensor.full([], s, dtype: t.dtype.isFloatingPoint ? t.dtype : .float32)
+        // Cannot throw: a 0-d operand broadcasts against any shape.
+        return try! scalarFirst ? binary(op, scalar, t, name) : binary(op, t, scalar, name)
+    }
+
+    /// PyTorch's result dtype: a 0-d operand only decides when it is of a higher category
+    /// (floating over integral) than the dimensioned one.
+    static func resultDType(_ a: Tensor, _ b: Tensor) -> DType {
+        if a.dtype == b.dtype { return a.dtype }
+        if (a.rank == 0) != (b.rank == 0) {
+            let (dimensioned, zeroDim) = a.rank == 0 ? (b, a) : (a, b)
+            if dimensioned.dtype.isFloatingPoint || !zeroDim.dtype.isFloatingPoint { return dimensioned.dtype }
+            return zeroDim.dtype
+        }
+        return DType.promoted(a.dtype, b.dtype)
+    }
+
+    static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ name: String) throws -> Tensor {
+        let outShape = try Shape.broadcast(a.shape, b.shape)
+        let dt = resultDType(a, b)
+        if dt == .int64 {
+            // Integer arithmetic through float64 (exact up to 2^53); true division gives float32.
+            let r = try binary(op, a.to(.float64), b.to(.float64), name)
+            return op == .div ? r.to(.float32) : r.to(.int64)
+        }
+        let a = a.to(dt), b = b.to(dt)
+        let out = Tensor(uninitializedShape: outShape, dtype: dt)
+        let o = Execution.options
+        if dt == .float32 {
+            Broadcast.binary(op, a.pointer(Float.self), aShape: a.shape, b.pointer(Float.self), bShape: b.shape,
+                             out.pointer(Float.self), outShape: outShape, variant: o.variant, threads: o.threads)
+        } else {
+            Broadcast.binary(op, a.pointer(Double.self), aShape: a.shape, b.pointer(Double.self), bShape: b.shape,
+                             out.pointer(Double.self), outShape: outShape, variant: o.variant, threads: o.threads)
+        }
+        guard Autograd.needsGrad(a, b) else { return out }
+        let needA = a.requiresGrad, needB = b.requiresGrad
+        switch op {
+        case .add, .sub:
+            // Nothing saved: the gradients are gy (negated for b of sub) summed to each shape.
+            out.record(name, inputs: [a, b]) { gy in
+                [needA ? gy.summed(toShape: a.shape) : nil,
+                 needB ? (op == .sub ? gy.summed(toShape: b.shape).neg() : gy.summed(toShape: b.shape)) : nil]
+            }
+        case .mul, .div, .maximum, .minimum:
+            // What PyTorch saves: mul keeps the other operand per needed side, div keeps b (and a
+            // for b's gradient), maximum/minimum keep both.
+            let saved: [Tensor]
+            switch op {
+            case .mul: saved = (needA ? [b] : []) + (needB ? [a] : [])
+            case .div: saved = needB ? [a, b] : [b]
+            default: saved = [a, b]
+            }
+            out.record(name, inputs: [a, b], saving: saved) { gy in
+                let ga = needA ? Tensor(uninitializedShape: a.shape, dtype: dt) : nil
+                let gb = needB ? Tensor(uninitializedShape: b.shape, dtype: dt) : nil
+                let o = Execution.options
+                if dt == .float32 {
+                    Broadcast.binaryBackward(op, a: a.pointer(Float.self), aShape: a.shape,
+                                             b: b.pointer(Float.self), bShape: b.shape,
+                                             gy: gy.pointer(Float.self), outShape: gy.shape,
+                                             ga: ga?.pointer(Float.self), gb: gb?.pointer(Float.self),
+                                             variant: o.variant, threads: o.threads)
+                } else {
+                    Broadcast.binaryBackward(op, a: a.pointer(Double.self), aShape: a.shape,
+                                             b: b.pointer(Double.self), bShape: b.shape,
+                                             gy: gy.pointer(Double.self), outShape: gy.shape,
+                                             ga: ga?.pointer(Double.self), gb: gb?.pointer(Double.self),
+                                             variant: o.variant, threads: o.threads)
+                }
+                return [ga, gb]
+            }
+        }
+        return out
+    }
+
+    /// This tensor summed over the dims where `target` (right-aligned) has size 1 or is absent:
+    /// the reduction of a broadcast gradient to an input's shape. No grad tracking.
+    func summed(toShape target: [Int]) -> Tensor {
+        if target == shape { return self }
+        let out = Tensor(uninitializedShape: target, dtype: dtype)
+        let o = Execution.options
+        if dtype == .float32 {
+            Broadcast.sumToShape(pointer(Float.self), from: shape, out.pointer(Float.self), to: target,
+                                 variant: o.variant, threads: o.threads)
+        } else {
+            Broadcast.sumToShape(pointer(Double.self), from: shape, out.pointer(Double.self), to: target,
+                                 variant: o.variant, threads: o.threads)
+        }
+        return out
+    }
+
+    /// This tensor repeated along its size-1 (or missing leading) dims to `target`. No grad tracking.
+    func expanded(toShape target: [Int]) -> Tensor {
+        if target == shape { return self }
+        var strides = [Int](repeating: 0, count: target.count)
+        let own = Shape.strides(shape)
+        for d in shape.indices where shape[d] != 1 { strides[d + target.count - shape.count] = own[d] }
+        return copied(shape: target, strides: strides)
+    }
+
+    /// A contiguous tensor of `shape` whose element at index i is this tensor's element at
+    /// sum(i[d] * strides[d]) (a transpose or an expand). No grad tracking.
+    func copied(shape target: [Int], strides: [Int]) -> Tensor {
+        let out = Tensor(uninitializedShape: target, dtype: dtype)
+        guard out.count > 0 else { return out }
+        let threads = Execution.options.threads
+        if dtype == .float32 {
+            Broadcast.copyStrided(pointer(Float.self), shape: target, strides: strides, out.pointer(Float.self),
+                                  threads: threads)
+        } else {
+            // int64 moves as 8-byte words: copyStrided copies bits, never does arithmetic.
+            Broadcast.copyStrided(UnsafePointer(OpaquePointer(pointer(Int64.self))) as UnsafePointer<Double>,
+                                  shape: target, strides: strides,
+                                  UnsafeMutablePointer(OpaquePointer(out.pointer(Int64.self))) as UnsafeMutablePointer<Double>,
+                                  threads: threads)
+        }
+        return out
+    }
+}

@@ -1,0 +1,192 @@
+import VecKernels
+
+// Reductions: sum, mean, max (with indices), argmax; over everything or along one dim.
+// Sums go through Reduce.sum (deterministic for any thread count, float64-accurate for float32).
+
+extension Tensor {
+    /// Sum of all elements (0-d). int64 stays int64 (exact up to 2^53).
+    public func sum() -> Tensor {
+        if dtype == .int64 { return to(.float64).sum().to(.int64) }
+        let x = self
+        let out = Tensor(uninitializedShape: [], dtype: dtype)
+        let o = Execution.options
+        if dtype == .float32 {
+            out.pointer(Float.self).pointee = Reduce.sum(pointer(Float.self), count: count, variant: o.variant, threads: o.threads)
+        } else {
+            out.pointer(Double.self).pointee = Reduce.sum(pointer(Double.self), count: count, variant: o.variant, threads: o.threads)
+        }
+        if Autograd.needsGrad(x) {
+            out.record("SumBackward0", inputs: [x]) { gy in [gy.expanded(toShape: x.shape)] }
+        }
+        return out
+    }
+
+    /// Sum along `dim` (negative counts from the end), keeping it as size 1 when `keepdim`.
+    public func sum(dim: Int, keepdim: Bool = false) throws -> Tensor {
+        if dtype == .int64 { return try to(.float64).sum(dim: dim, keepdim: keepdim).to(.int64) }
+        let d = try Shape.normalize(dim, rank: rank)
+        let (outer, size, inner) = Shape.split(shape, at: d)
+        let kept = keptShape(d)
+        let x = self
+        let out = Tensor(uninitializedShape: keepdim ? kept : reducedShape(d), dtype: dtype)
+        let o = Execution.options
+        if dtype == .float32 {
+            Reduce.sum(pointer(Float.self), outer: outer, size: size, inner: inner, out.pointer(Float.self),
+                       variant: o.variant, threads: o.threads)
+        } else {
+            Reduce.sum(pointer(Double.self), outer: outer, size: size, inner: inner, out.pointer(Double.self),
+                       variant: o.variant, threads: o.threads)
+        }
+        if Autograd.needsGrad(x) {
+            out.record("SumBackward1", inputs: [x]) { gy in
+                [gy.view(shape: kept).expanded(toShape: x.shape)]
+            }
+        }
+        return out
+    }
+
+    /// Mean of all elements (0-d); NaN for an empty tensor. An int64 tensor is averaged in float32
+    /// (PyTorch refuses; `mean` does not throw here).
+    public func mean() -> Tensor {
+        if dtype == .int64 { return to(.float32).mean() }
+        let x = self
+        let n = Double(count)
+        let out = Tensor(uninitializedShape: [], dtype: dtype)
+        let o = Execution.options
+        if dtype == .float32 {
+            out.pointer(Float.self).pointee =
+                Reduce.sum(pointer(Float.self), count: count, variant: o.variant, threads: o.threads) / Float(n)
+        } else {
+            out.pointer(Double.self).pointee =
+                Reduce.sum(pointer(Double.self), count: count, variant: o.variant, threads: o.threads) / n
+        }
+        if Autograd.needsGrad(x) {
+            out.record("MeanBackward0", inputs: [x]) { gy in [(gy / n).expanded(toShape: x.shape)] }
+        }
+        return out
+    }
+
+    /// Mean along `dim`, keeping it as size 1 when `keepdim`.
+    public func mean(dim: Int, keepdim: Bool = false) throws -> Tensor {
+        if dtype == .int64 { throw TensorError.invalidArgument(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Long") }
+        let d = try Shape.normalize(dim, rank: rank)
+        let n = Double(rank == 0 ? 1 : shape[d])
+        let kept = keptShape(d)
+        let x = self
+        let out = try withNoGrad { try sum(dim: d, keepdim: keepdim) } / n
+        if Autograd.needsGrad(x) {
+            out.record("MeanBackward1", inputs: [x]) { gy in
+                [(gy / n).view(shape: kept).expanded(toShape: x.shape)]
+            }
+        }
+        return out
+    }
+
+    /// The largest element (0-d); NaN if any element is NaN. The gradient is split evenly among
+    /// all elements equal to it (PyTorch's `max()`).
+    public func max() throws -> Tensor {
+        guard count > 0 else { throw TensorError.emptyReduction(op: "max") }
+        if dtype == .int64 { return try to(.float64).max().to(.int64) }
+        let x = self
+        let out = Tensor(uninitializedShape: [], dtype: dtype)
+        let o = Execution.options
+        let ties: Int
+        if dtype == .float32 {
+            let r = Reduce.maxAll(pointer(Float.self), count: count, variant: o.variant, threads: o.threads)
+            out.pointer(Float.self).pointee = r.value
+            ties = r.ties
+        } else {
+            let r = Reduce.maxAll(pointer(Double.self), count: count, variant: o.variant, threads: o.threads)
+            out.pointer(Double.self).pointee = r.value
+            ties = r.ties
+        }
+        if Autograd.needsGrad(x) {
+            let value = out.item()
+            out.record("MaxBackward1", inputs: [x], saving: [x]) { gy in
+                let share = gy.item() / Double(ties)
+                let gx = Tensor.zeros(x.shape, dtype: x.dtype)
+                for i in 0..<x.count {
+                    let v = x.element(i)
+                    if v == value || (v.isNaN && value.isNaN) { gx.setElement(i, share) }
+                }
+                return [gx]
+            }
+        }
+        return out
+    }
+
+    /// The largest element along `dim` and the index of its first occurrence (int64); NaN wins.
+    /// The gradient goes to that index only (PyTorch's `max(dim)`).
+    public func max(dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
+        let d = try Shape.normalize(dim, rank: rank)
+        if rank > 0 && shape[d] == 0 { throw TensorError.emptyReductionDim(op: "max", dim: d) }
+        if dtype == .int64 {
+            let r = try to(.float64).max(dim: d, keepdim: keepdim)
+            return (r.values.to(.int64), r.indices)
+        }
+        let (outer, size, inner) = Shape.split(shape, at: d)
+        let kept = keptShape(d)
+        let outShape = keepdim ? kept : reducedShape(d)
+        let x = self
+        let values = Tensor(uninitializedShape: outShape, dtype: dtype)
+        let indices = Tensor(uninitializedShape: outShape, dtype: .int64)
+        let o = Execution.options
+        if dtype == .float32 {
+            Reduce.max(pointer(Float.self), outer: outer, size: size, inner: inner, values: values.pointer(Float.self),
+                       indices: indices.pointer(Int64.self), variant: o.variant, threads: o.threads)
+        } else {
+            Reduce.max(pointer(Double.self), outer: outer, size: size, inner: inner, values: values.pointer(Double.self),
+                       indices: indices.pointer(Int64.self), variant: o.variant, threads: o.threads)
+        }
+        if Autograd.needsGrad(x) {
+            values.record("MaxBackward0", inputs: [x], saving: [indices]) { gy in
+                // Scatter each gradient to the position its max came from.
+                let gx = Tensor.zeros(x.shape, dtype: x.dtype)
+                let idx = indices.pointer(Int64.self)
+                for oi in 0..<outer {
+                    for j in 0..<inner {
+                        let r = oi * inner + j
+                        gx.setElement((oi * size + Int(idx[r])) * inner + j, gy.element(r))
+                    }
+                }
+                return [gx]
+            }
+        }
+        return (values, indices)
+    }
+
+    /// The index (int64) of the first largest element along `dim`.
+    public func argmax(dim: Int, keepdim: Bool = false) throws -> Tensor {
+        try withNoGrad { try max(dim: dim, keepdim: keepdim).indices }
+    }
+
+    /// The flat index (int64, 0-d) of the first largest element.
+    public func argmax() throws -> Tensor {
+        guard count > 0 else { throw TensorError.emptyReduction(op: "argmax") }
+        return try withNoGrad { try view(shape: [count]).max(dim: 0).indices }
+    }
+
+    /// The shape with dim `d` set to 1 (what keepdim gives).
+    func keptShape(_ d: Int) -> [Int] {
+        var s = shape
+        if !s.isEmpty { s[d] = 1 }
+        return s
+    }
+
+    /// The shape without dim `d`.
+    func reducedShape(_ d: Int) -> [Int] {
+        var s = shape
+        if !s.isEmpty { s.remove(at: d) }
+        return s
+    }
+
+    /// Writes element `i` (used by the few scatter-style backward passes).
+    func setElement(_ i: Int, _ v: Double) {
+        switch dtype {
+        case .float32: pointer(Float.self)[i] = Float(v)
+        case .float64: pointer(Double.self)[i] = v
+        case .int64: pointer(Int64.self)[i] = truncatingToInt64(v)
+        }
+    }
+}

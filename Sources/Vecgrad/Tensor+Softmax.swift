@@ -1,0 +1,46 @@
+import VecKernels
+
+// softmax and log-softmax along a dim: stable (row max subtracted), an all -inf row gives NaN.
+// Backward needs only the output, so the node saves y (detached) and not x.
+
+extension Tensor {
+    /// exp(x) / sum(exp(x)) along `dim`.
+    public func softmax(dim: Int) throws -> Tensor { try softmax(dim: dim, log: false) }
+
+    /// x - max - log(sum(exp(x - max))) along `dim`.
+    public func logSoftmax(dim: Int) throws -> Tensor { try softmax(dim: dim, log: true) }
+
+    private func softmax(dim: Int, log: Bool) throws -> Tensor {
+        if dtype == .int64 { return try to(.float32).softmax(dim: dim, log: log) }
+        let d = try Shape.normalize(dim, rank: rank)
+        let (outer, size, inner) = Shape.split(shape, at: d)
+        let x = self
+        let y = Tensor(uninitializedShape: shape, dtype: dtype)
+        let o = Execution.options
+        if dtype == .float32 {
+            Softmax.forward(pointer(Float.self), y.pointer(Float.self), outer: outer, size: size, inner: inner,
+                            log: log, variant: o.variant, threads: o.threads)
+        } else {
+            Softmax.forward(pointer(Double.self), y.pointer(Double.self), outer: outer, size: size, inner: inner,
+                            log: log, variant: o.variant, threads: o.threads)
+        }
+        if Autograd.needsGrad(x) {
+            let ySaved = y.detach()
+            y.record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", inputs: [x], saving: [ySaved]) { gy in
+                let gx = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
+                let o = Execution.options
+                if x.dtype == .float32 {
+                    Softmax.backward(y: ySaved.pointer(Float.self), gy: gy.pointer(Float.self), gx: gx.pointer(Float.self),
+                                     outer: outer, size: size, inner: inner, log: log,
+                                     variant: o.variant, threads: o.threads)
+                } else {
+                    Softmax.backward(y: ySaved.pointer(Double.self), gy: gy.pointer(Double.self), gx: gx.pointer(Double.self),
+                                     outer: outer, size: size, inner: inner, log: log,
+                                     variant: o.variant, threads: o.threads)
+                }
+                return [gx]
+            }
+        }
+        return y
+    }
+}

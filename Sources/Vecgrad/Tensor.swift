@@ -1,0 +1,223 @@
+// The Tensor type: what users hold. Data lives in a Storage; the autograd identity (requiresGrad,
+// grad, gradFn) lives in one TensorImpl shared by every copy of the struct.
+
+/// A contiguous, row-major n-dimensional array of `float32`, `float64` or `int64` with autograd.
+///
+/// Why a struct over a reference-typed impl (and not a final class): Tensor behaves like a value
+/// for its *data* (no public API writes into a tensor's elements; every op returns a new tensor,
+/// views included, and `let` means what it says), while its *autograd identity* must be shared the
+/// way a Python variable shares a `torch.Tensor`: `backward()` accumulates into the very leaf the
+/// user holds, an optimizer updates the parameters a model holds. The struct keeps the handle
+/// cheap (one reference), lets `requiresGrad` and `grad` be set on a `let` (nonmutating setters on
+/// the shared impl), and leaves room for copy-on-write should in-place user ops ever be added.
+/// The one in-place writer is `SGD.step()`, which bumps the storage's version counter as PyTorch
+/// does, so a graph that saved the old values refuses to run backward.
+public struct Tensor {
+    let impl: TensorImpl
+
+    init(impl: TensorImpl) { self.impl = impl }
+
+    /// A new contiguous tensor whose elements are not initialised (ops fill them).
+    init(uninitializedShape shape: [Int], dtype: DType) {
+        let count = shape.reduce(1, *)
+        let storage = Storage(byteCount: count * dtype.byteSize)
+        switch dtype {
+        case .float32: storage.base.bindMemory(to: Float.self, capacity: count)
+        case .float64: storage.base.bindMemory(to: Double.self, capacity: count)
+        case .int64: storage.base.bindMemory(to: Int64.self, capacity: count)
+        }
+        impl = TensorImpl(storage: storage, offset: 0, shape: shape, count: count, dtype: dtype)
+    }
+
+    /// A tensor sharing this one's storage, with another shape and/or element offset (a view).
+    func view(shape: [Int], offset: Int = 0) -> Tensor {
+        Tensor(impl: TensorImpl(storage: impl.storage, offset: impl.offset + offset, shape: shape,
+                                count: shape.reduce(1, *), dtype: impl.dtype))
+    }
+
+    // MARK: Shape and type
+
+    /// The size of each dim, outermost first (`[]` for a 0-d scalar tensor).
+    public var shape: [Int] { impl.shape }
+    /// The element type.
+    public var dtype: DType { impl.dtype }
+    /// Number of elements (PyTorch's `numel()`).
+    public var count: Int { impl.count }
+    /// Number of elements (PyTorch's spelling).
+    public var numel: Int { impl.count }
+    /// Number of dims (PyTorch's `dim()`).
+    public var rank: Int { impl.shape.count }
+    /// Number of dims (NumPy's spelling).
+    public var ndim: Int { impl.shape.count }
+
+    // MARK: Autograd state
+
+    /// Whether gradients flow to this tensor. Settable on leaves (like `x.requires_grad = True`);
+    /// setting it on an int64 tensor is a programming error (use `requiringGrad()` to get a thrown error).
+    public var requiresGrad: Bool {
+        get { impl.requiresGrad }
+        nonmutating set {
+            if newValue == impl.requiresGrad { return }
+            precondition(!newValue || impl.dtype.isFloatingPoint,
+                         TensorError.requiresGradOnIntegral(impl.dtype).description)
+            precondition(impl.gradFn == nil,
+                         "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                         + "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+            impl.requiresGrad = newValue
+        }
+    }
+
+    /// Sets `requiresGrad` and returns this tensor (PyTorch's `requires_grad_()`); throws for int64.
+    @discardableResult
+    public func requiringGrad(_ flag: Bool = true) throws -> Tensor {
+        if flag && !dtype.isFloatingPoint { throw TensorError.requiresGradOnIntegral(dtype) }
+        if flag != impl.requiresGrad && impl.gradFn != nil {
+            throw TensorError.invalidArgument(
+                "you can only change requires_grad flags of leaf variables.")
+        }
+        impl.requiresGrad = flag
+        return self
+    }
+
+    /// The gradient accumulated by `backward()` into this leaf; nil until then. Set to nil to zero it.
+    public var grad: Tensor? {
+        get { impl.grad }
+        nonmutating set {
+            if let g = newValue {
+                precondition(g.shape == shape, "assigned grad has data of a different size")
+                precondition(g.dtype == dtype, "assigned grad has data of a different type")
+            }
+            impl.grad = newValue
+        }
+    }
+
+    /// The node that created this tensor (nil for leaves and for tensors made without grad).
+    public var gradFn: GradFn? { impl.gradFn.map { GradFn(node: $0) } }
+
+    /// True for tensors not produced by a recorded op (user-created, or results made without grad).
+    public var isLeaf: Bool { impl.gradFn == nil }
+
+    /// The same data cut out of the graph (shares storage and version counter, no grad).
+    public func detach() -> Tensor { view(shape: impl.shape) }
+
+    /// The same data without autograd (PyTorch's `.data`).
+    public var data: Tensor { view(shape: impl.shape) }
+
+    // MARK: Reading values
+
+    /// The single value of a one-element tensor. Calling it on any other tensor is a programming
+    /// error (PyTorch raises; Swift has no throwing-free way to say so without `try` at every call).
+    public func item() -> Double {
+        precondition(count == 1, "a Tensor with \(count) elements cannot be converted to Scalar")
+        return element(0)
+    }
+
+    /// All elements, flat in row-major order, converted to `T` (float to integer truncates).
+    public func scalars<T: TensorScalar>(as type: T.Type = T.self) -> [T] {
+        let n = count
+        switch dtype {
+        case .float32:
+            if T.self == Float.self { return Array(UnsafeBufferPointer(start: pointer(Float.self), count: n)) as! [T] }
+            let p = pointer(Float.self)
+            return (0..<n).map { T(tensorElement: Double(p[$0])) }
+        case .float64:
+            if T.self == Double.self { return Array(UnsafeBufferPointer(start: pointer(Double.self), count: n)) as! [T] }
+            let p = pointer(Double.self)
+            return (0..<n).map { T(tensorElement: p[$0]) }
+        case .int64:
+            let p = pointer(Int64.self)
+            return (0..<n).map { T(tensorElement: p[$0]) }
+        }
+    }
+
+    /// Element `i` (flat row-major index) as a Double.
+    func element(_ i: Int) -> Double {
+        switch dtype {
+        case .float32: return Double(pointer(Float.self)[i])
+        case .float64: return pointer(Double.self)[i]
+        case .int64: return Double(pointer(Int64.self)[i])
+        }
+    }
+
+    /// Typed pointer to the first element (the caller has checked `dtype`).
+    @inline(__always)
+    func pointer<T>(_ type: T.Type) -> UnsafeMutablePointer<T> {
+        (impl.storage.base + impl.offset * MemoryLayout<T>.stride).assumingMemoryBound(to: T.self)
+    }
+
+    /// Records an in-place write (an optimizer step): saved copies of this data become stale.
+    func bumpVersion() { impl.storage.version &+= 1 }
+
+    // MARK: Conversion
+
+    /// This tensor converted to `dtype` (the same tensor when it already has it). Differentiable
+    /// between float dtypes (`ToCopyBackward0`); a conversion to or from int64 does not track grad.
+    public func to(_ dtype: DType) -> Tensor {
+        if dtype == self.dtype { return self }
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        convertElements(into: out)
+        if dtype.isFloatingPoint && self.dtype.isFloatingPoint && Autograd.needsGrad(self) {
+            let sourceType = self.dtype
+            out.record("ToCopyBackward0", inputs: [self]) { gy in [gy.to(sourceType)] }
+        }
+        return out
+    }
+
+    private func convertElements(into out: Tensor) {
+        let n = count
+        switch (dtype, out.dtype) {
+        case (.float32, .float64):
+            let s = pointer(Float.self), d = out.pointer(Double.self)
+            for i in 0..<n { d[i] = Double(s[i]) }
+        case (.float64, .float32):
+            let s = pointer(Double.self), d = out.pointer(Float.self)
+            for i in 0..<n { d[i] = Float(s[i]) }
+        case (.int64, .float32):
+            let s = pointer(Int64.self), d = out.pointer(Float.self)
+            for i in 0..<n { d[i] = Float(s[i]) }
+        case (.int64, .float64):
+            let s = pointer(Int64.self), d = out.pointer(Double.self)
+            for i in 0..<n { d[i] = Double(s[i]) }
+        case (.float32, .int64):
+            let s = pointer(Float.self), d = out.pointer(Int64.self)
+            for i in 0..<n { d[i] = truncatingToInt64(Double(s[i])) }
+        case (.float64, .int64):
+            let s = pointer(Double.self), d = out.pointer(Int64.self)
+            for i in 0..<n { d[i] = truncatingToInt64(s[i]) }
+        default:
+            out.impl.storage.base.copyMemory(from: impl.storage.base + impl.offset * dtype.byteSize,
+                                             byteCount: n * dtype.byteSize)
+        }
+    }
+
+    /// A contiguous copy with its own storage (no grad tracking).
+    func copied() -> Tensor {
+        let out = Tensor(uninitializedShape: shape, dtype: dtype)
+        out.impl.storage.base.copyMemory(from: impl.storage.base + impl.offset * dtype.byteSize,
+                                         byteCount: count * dtype.byteSize)
+        return out
+    }
+}
+
+/// Shared state of a tensor and all copies of its struct.
+final class TensorImpl {
+    let storage: Storage
+    /// First element's index in `storage` (views share storage at an offset).
+    let offset: Int
+    let shape: [Int]
+    let count: Int
+    let dtype: DType
+    var requiresGrad = false
+    var grad: Tensor?
+    var gradFn: GradNode?
+    /// Engine scratch: the output slot of `grad(of:wrt:)` this leaf fills, -1 when none.
+    var captureSlot = -1
+
+    init(storage: Storage, offset: Int, shape: [Int], count: Int, dtype: DType) {
+        self.storage = storage
+        self.offset = offset
+        self.shape = shape
+        self.count = count
+        self.dtype = dtype
+    }
+}

@@ -1,0 +1,106 @@
+// Nested Swift arrays as tensor literals: `Tensor([[1, 2], [3, 4]])`, `Tensor([0.5, 1.5])`, `Tensor(7.5)`.
+// Arrays are homogeneous in Swift, so every leaf sits at the same depth; what can still go wrong is
+// a ragged row, reported with PyTorch's "expected sequence of length N at dim D (got M)".
+
+/// A scalar or a (nested) array of scalars that can initialise a tensor.
+public protocol TensorLiteral {
+    /// Appends the sizes found by following first elements (PyTorch infers the shape the same way).
+    func _appendTensorShape(to shape: inout [Int])
+    /// Appends the scalars in row-major order, checking each array's length against `shape`.
+    func _appendTensorScalars(to buffer: inout TensorLiteralBuffer, shape: [Int], depth: Int)
+}
+
+/// Scalars collected from a literal: integers kept exact for int64 tensors.
+public struct TensorLiteralBuffer {
+    var doubles: [Double] = []
+    var ints: [Int64] = []
+    var error: String? = nil
+}
+
+extension Array: TensorLiteral where Element: TensorLiteral {
+    public func _appendTensorShape(to shape: inout [Int]) {
+        shape.append(count)
+        first?._appendTensorShape(to: &shape)
+    }
+
+    public func _appendTensorScalars(to buffer: inout TensorLiteralBuffer, shape: [Int], depth: Int) {
+        guard buffer.error == nil else { return }
+        guard depth < shape.count, count == shape[depth] else {
+            let expected = depth < shape.count ? shape[depth] : 0
+            buffer.error = "expected sequence of length \(expected) at dim \(depth) (got \(count))"
+            return
+        }
+        for e in self { e._appendTensorScalars(to: &buffer, shape: shape, depth: depth + 1) }
+    }
+}
+
+extension Double: TensorLiteral {
+    public func _appendTensorShape(to shape: inout [Int]) {}
+    public func _appendTensorScalars(to buffer: inout TensorLiteralBuffer, shape: [Int], depth: Int) {
+        buffer.doubles.append(self)
+    }
+}
+
+extension Float: TensorLiteral {
+    public func _appendTensorShape(to shape: inout [Int]) {}
+    public func _appendTensorScalars(to buffer: inout TensorLiteralBuffer, shape: [Int], depth: Int) {
+        buffer.doubles.append(Double(self))
+    }
+}
+
+extension Int: TensorLiteral {
+    public func _appendTensorShape(to shape: inout [Int]) {}
+    public func _appendTensorScalars(to buffer: inout TensorLiteralBuffer, shape: [Int], depth: Int) {
+        buffer.ints.append(Int64(self))
+    }
+}
+
+extension Int64: TensorLiteral {
+    public func _appendTensorShape(to shape: inout [Int]) {}
+    public func _appendTensorScalars(to buffer: inout TensorLiteralBuffer, shape: [Int], depth: Int) {
+        buffer.ints.append(self)
+    }
+}
+
+extension Tensor {
+    /// A tensor from a scalar or nested arrays: `Tensor([[1, 2], [3, 4]], requiresGrad: true)`.
+    /// float32 unless `dtype` says otherwise (PyTorch would pick int64 for integer literals; the
+    /// contract here is float32 so that `requiresGrad: true` just works). A ragged literal is a
+    /// programming error and stops with PyTorch's message; `Tensor(validating:)` throws it instead.
+    public init<L: TensorLiteral>(_ literal: L, dtype: DType = .float32, requiresGrad: Bool = false) {
+        do {
+            try self.init(validating: literal, dtype: dtype, requiresGrad: requiresGrad)
+        } catch {
+            preconditionFailure("\(error)")
+        }
+    }
+
+    /// Like `init(_:dtype:requiresGrad:)` but throws for a ragged literal or an int64 tensor that
+    /// requires grad.
+    public init<L: TensorLiteral>(validating literal: L, dtype: DType = .float32,
+                                  requiresGrad: Bool = false) throws {
+        var shape: [Int] = []
+        literal._appendTensorShape(to: &shape)
+        var buffer = TensorLiteralBuffer()
+        literal._appendTensorScalars(to: &buffer, shape: shape, depth: 0)
+        if let message = buffer.error { throw TensorError.invalidArgument(message) }
+        if requiresGrad && !dtype.isFloatingPoint { throw TensorError.requiresGradOnIntegral(dtype) }
+        self.init(uninitializedShape: shape, dtype: dtype)
+        let n = count
+        switch dtype {
+        case .float32:
+            let p = pointer(Float.self)
+            if buffer.ints.isEmpty { for i in 0..<n { p[i] = Float(buffer.doubles[i]) } }
+            else { for i in 0..<n { p[i] = Float(buffer.ints[i]) } }
+        case .float64:
+            let p = pointer(Double.self)
+            if buffer.ints.isEmpty { for i in 0..<n { p[i] = buffer.doubles[i] } }
+            else { for i in 0..<n { p[i] = Double(buffer.ints[i]) } }
+        case .int64:
+            let p = pointer(Int64.self)
+            if buffer.ints.isEmpty { for i in 0..<n { p[i] = truncatingToInt64(buffer.doubles[i]) } }
+            else { for i in 0..<n { p[i] = buffer.ints[i] } }
+        }
+        impl.requiresGrad = requiresGrad
+    }
+}

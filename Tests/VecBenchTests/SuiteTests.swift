@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import VecPlatform
+@testable import VecBench
+
+/// A catalog of stand-in ops, so that suite validation is tested without the kernels.
+let testCatalog = OpCatalog([
+    OpEntry(name: "relu", arity: 1, variants: ["scalar", "simd", "parallel"], unit: .gigabytesPerSecond,
+            summary: "relu", costModel: { s, d, _ in Cost(bytes: Double(2 * elementCount(s[0]) * d.byteSize), flops: 0) },
+            make: { _ in PreparedCase(run: {}, check: { CheckResult(errors: ErrorFigures(), passed: true) }) }),
+    OpEntry(name: "matmul", arity: 2, variants: ["naive", "blocked", "blas"], dtypes: [.float32], phases: [.forward],
+            unit: .gigaflopsPerSecond, summary: "matmul",
+            validateShapes: { s in
+                guard s[0].count == 2, s[1].count == 2 else { return "operands must be matrices (rows x cols)" }
+                return s[0][1] == s[1][0] ? nil : "inner dimensions differ: \(s[0][1]) vs \(s[1][0])"
+            },
+            costModel: { s, _, _ in Cost(bytes: 0, flops: Double(2 * s[0][0] * s[0][1] * s[1][1])) },
+            make: { _ in PreparedCase(run: {}, check: { CheckResult(errors: ErrorFigures(), passed: true) }) }),
+])
+
+func suiteErrors(_ text: String, validate: Bool = true) -> [SuiteError] {
+    do {
+        let lines = try Suite.parse(text, file: "t.suite")
+        if validate { try Suite.validate(lines, catalog: testCatalog, file: "t.suite") }
+        return []
+    } catch let e as SuiteErrors { return e.errors } catch { return [SuiteError(file: "?", line: nil, "\(error)")] }
+}
+
+@Suite struct SuiteTests {
+    @Test func parsesAFullLineAndDefaults() throws {
+        let lines = try Suite.parse("""
+            # activations
+            op=relu phase=both shapes=1024,1048576 dtype=float32,float64 variants=scalar,simd threads=1,2 pin=none,compact
+            op=matmul shapes=64x32;32x16   # defaults for the rest
+            """, file: "t.suite")
+        #expect(lines.count == 2)
+        let relu = lines[0]
+        #expect(relu.line == 2)
+        #expect(relu.shapeSets == [[[1024]], [[1048576]]])
+        #expect(relu.phases == [.forward, .backward])
+        #expect(relu.dtypes == [.float32, .float64])
+        #expect(relu.variants == ["scalar", "simd"])
+        #expect(relu.threads == [.exactly(1), .exactly(2)])
+        #expect(relu.pinning == [.none, .compact])
+        let mm = lines[1]
+        #expect(mm.line == 3 && mm.shapeSets == [[[64, 32], [32, 16]]])
+        #expect(mm.variants == nil && mm.phases == [.forward] && mm.dtypes == [.float32])
+        #expect(mm.threads == [.exactly(1)] && mm.pinning == [.none] && mm.minTimeMs == nil)
+    }
+
+    @Test func expansionCrossesEveryList() throws {
+        let lines = try Suite.parse("op=relu phase=both shapes=8,16 variants=all threads=1-max pin=none,scatter\n", file: "t")
+        let cases = Suite.expand(lines, catalog: testCatalog, machinePUs: 4)
+        #expect(cases.count == 2 * 2 * 3 * 4 * 2)
+        #expect(cases.first?.spec == CaseSpec(op: "relu", variant: "scalar", dtype: .float32, shapes: [[8]], threads: 1, phase: .forward))
+        let overridden = Suite.expand(lines, catalog: testCatalog, machinePUs: 4, threads: [2], pinning: [.compact])
+        #expect(overridden.count == 2 * 2 * 3)
+        #expect(overridden.allSatisfy { $0.spec.threads == 2 && $0.pinning == .compact })
+    }
+
+    @Test func threadTokens() {
+        #expect(ThreadCount.range(1, nil).resolve(machinePUs: 3) == [1, 2, 3])
+        #expect(ThreadCount.range(2, 4).resolve(machinePUs: 1) == [2, 3, 4])
+        #expect(ThreadCount.powersOfTwo.resolve(machinePUs: 12) == [1, 2, 4, 8, 12])
+        #expect(ThreadCount.powersOfTwo.resolve(machinePUs: 1) == [1])
+        #expect(ThreadCount.max.resolve(machinePUs: 16) == [16])
+        #expect(ThreadCount.range(4, nil).resolve(machinePUs: 2) == [])
+    }
+
+    @Test func syntaxErrorsNameTheLine() {
+        let errors = suiteErrors("""
+            op=relu shapes=1024
+            op=relu shapes=10x-3
+            op=relu shapes=abc
+            op=relu
+            shapes=4
+            op=relu shapes=4 colour=blue
+            op=relu shapes=4 threads=0
+            op=relu shapes=4 threads=4-2
+            op=relu shapes=4 phase=sideways pin=tight
+            op=relu shapes=4 shapes=8
+            op=relu shapes=4 variants=simd,
+            op=relu shapes=4 oops
+            op=relu shapes=4 dtype=float16
+            op=relu shapes=4 min_time_ms=-5
+            op=relu shapes=4;;4
+            """, validate: false)
+        #expect(errors.map(\.line) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])
+        #expect(errors[0].description == "t.suite:2: dimension -3 in shape '10x-3' must be at least 1")
+        #expect(errors[1].message.contains("'abc' in shape 'abc' is not a whole number"))
+        #expect(errors[2].message.hasPrefix("missing shapes="))
+        #expect(errors[3].message.hasPrefix("missing op="))
+        #expect(errors[4].message.hasPrefix("unknown key 'colour'"))
+        #expect(errors[9].message == "empty item in list 'simd,'")
+        #expect(errors[10].message.contains("'oops' is not key=value"))
+    }
+
+    @Test func validationChecksTheCatalog() {
+        let errors = suiteErrors("""
+            op=sigmod shapes=4
+            op=relu shapes=4 variants=simd,smid,gpu
+            op=matmul shapes=64x32;16x8
+            op=matmul shapes=64
+            op=matmul shapes=4x4;4x4 dtype=float64 phase=backward
+            op=matmul shapes=4;4
+            op=relu shapes=4;4
+            op=relu shapes=4 variants=all
+            """)
+        #expect(errors.map(\.line) == [1, 2, 2, 3, 4, 5, 5, 6, 7])
+        #expect(errors[0].message.hasPrefix("unknown op 'sigmod'"))
+        #expect(errors[1].message.contains("(did you mean 'simd'?)"))
+        #expect(!errors[2].message.contains("did you mean"))
+        #expect(errors[3].message == "bad shapes '64x32;16x8' for op matmul: inner dimensions differ: 32 vs 16")
+        #expect(errors[4].message.contains("takes 2 operand shapes"))
+        #expect(errors[5].message == "op matmul does not support dtype float64")
+        #expect(errors[7].message.contains("must be matrices"))
+    }
+
+    @Test func emptyFilesAndCommentsOnly() {
+        #expect(suiteErrors("").first?.message == "defines no cases")
+        #expect(suiteErrors("# nothing\n\n   # here\n").first?.message == "defines no cases")
+        #expect(suiteErrors("\r\nop=relu shapes=4\r\nop=relu shapes=x\r\n").first?.line == 3)
+    }
+
+    @Test func hugeShapesAreRefusedBeforeAllocating() {
+        let e = suiteErrors("op=relu shapes=100000x100000x100000\n")
+        #expect(e.first?.message.contains("more than") == true)
+    }
+
+    @Test func unreadableAndBinarySuites() throws {
+        #expect(throws: SuiteErrors.self) { try Suite.load(path: "/nonexistent.suite") }
+        let path = tempPath("bin.suite")
+        _ = FileManager.default.createFile(atPath: path, contents: Data([0xC3, 0x28, 0x0A]))
+        #expect(throws: SuiteErrors.self) { try Suite.load(path: path) }
+    }
+
+    @Test func editDistance() {
+        #expect(Suite.editDistance("sigmod", "sigmoid") == 1)
+        #expect(Suite.editDistance("", "abc") == 3)
+        #expect(Suite.editDistance("kitten", "sitting") == 3)
+    }
+}

@@ -1,0 +1,211 @@
+import Testing
+@testable import VecKernels
+import VecPlatform
+
+// Every GEMM variant against the triple-loop reference, on shapes that hit the edge tiles, the
+// block boundaries, zero sizes, both transposes, alpha/beta, and batches with broadcast offsets.
+
+private struct Rng {
+    var state: UInt64
+    mutating func next() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(state >> 11) / Double(1 << 53) * 2 - 1
+    }
+    mutating func array<T: KernelFloat>(_ count: Int, _: T.Type = T.self) -> [T] {
+        (0..<count).map { _ in T(next()) }
+    }
+}
+
+/// One product: A, B, C with padded leading dimensions, run with `variant`, checked against naive.
+private func check<T: KernelFloat>(_: T.Type, _ m: Int, _ n: Int, _ k: Int, transA: Bool = false, transB: Bool = false,
+                                   alpha: T = 1, beta: T = 0, variant: KernelVariant, threads: Int? = nil,
+                                   nanInC: Bool = false, seed: UInt64 = 1,
+                                   sourceLocation: SourceLocation = #_sourceLocation) {
+    var rng = Rng(state: seed)
+    let lda = (transA ? m : k) + 3, ldb = (transB ? k : n) + 2, ldc = n + 1
+    let a: [T] = rng.array((transA ? k : m) * lda), b: [T] = rng.array((transB ? n : k) * ldb)
+    // NaN in the m x n region only (the padding column stays finite and untouched).
+    let c0: [T] = nanInC ? (0..<(m * ldc)).map { $0 % ldc < n ? .nan : 0 } : rng.array(m * ldc)
+    var want = c0, got = c0
+    func run(_ v: KernelVariant, _ c: inout [T]) {
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    Gemm.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a.baseAddress!, lda: lda,
+                              b.baseAddress!, ldb: ldb, beta: beta, c.baseAddress!, ldc: ldc, variant: v, threads: threads)
+                }
+            }
+        }
+    }
+    run(.naive, &want)
+    run(variant, &got)
+    expectClose(got, want, k: k, "\(T.dtypeName) \(m)x\(n)x\(k) tA \(transA) tB \(transB) alpha \(alpha) beta \(beta) \(variant)",
+                sourceLocation: sourceLocation)
+}
+
+private func expectClose<T: KernelFloat>(_ got: [T], _ want: [T], k: Int, _ what: String,
+                                         sourceLocation: SourceLocation = #_sourceLocation) {
+    // Inputs are in [-1, 1]: a dot product of k terms is off by at most a few k ulps of 1.
+    let tol = T.ulpOfOne * T(8 * (k + 2))
+    var worst: T = 0, at = -1
+    for i in got.indices {
+        let d = abs(got[i] - want[i])
+        if !(d <= worst) { worst = d; at = i }      // NaN counts as worst
+    }
+    #expect(worst <= tol, "\(what): max error \(worst) at \(at) (tolerance \(tol))", sourceLocation: sourceLocation)
+}
+
+private let shapes: [(Int, Int, Int)] = [
+    (1, 1, 1), (17, 33, 19), (14, 32, 16), (15, 31, 17), (1000, 3, 5), (3, 1000, 7), (40, 70, 300), (64, 64, 64),
+]
+
+@Suite("GEMM")
+struct GemmTests {
+    @Test("every variant matches naive in float64, all transposes", arguments: [KernelVariant.simd, .parallel, .blas, .auto])
+    func variantsFloat64(_ variant: KernelVariant) {
+        for (m, n, k) in shapes {
+            for (tA, tB) in [(false, false), (true, false), (false, true), (true, true)] {
+                check(Double.self, m, n, k, transA: tA, transB: tB, variant: variant, threads: 2)
+            }
+        }
+    }
+
+    @Test("every variant matches naive in float32", arguments: [KernelVariant.simd, .parallel, .blas, .auto])
+    func variantsFloat32(_ variant: KernelVariant) {
+        for (m, n, k) in shapes {
+            for (tA, tB) in [(false, false), (true, false), (false, true), (true, true)] {
+                check(Float.self, m, n, k, transA: tA, transB: tB, variant: variant, threads: 2)
+            }
+        }
+    }
+
+    @Test("alpha and beta, and beta 0 overwrites NaN in C", arguments: [KernelVariant.simd, .parallel, .blas])
+    func alphaBeta(_ variant: KernelVariant) {
+        for (alpha, beta) in [(1.0, 1.0), (-0.5, 0.75), (2.0, 0.0), (0.0, 0.5), (0.0, 0.0)] {
+            check(Double.self, 23, 37, 29, alpha: alpha, beta: beta, variant: variant, threads: 2)
+            check(Float.self, 23, 37, 29, transA: true, alpha: Float(alpha), beta: Float(beta), variant: variant, threads: 2)
+        }
+        check(Double.self, 30, 40, 20, beta: 0, variant: variant, nanInC: true)
+        check(Float.self, 5, 6, 7, beta: 0, variant: variant, nanInC: true)
+    }
+
+    @Test("zero-sized dimensions: k = 0 leaves beta * C, m or n = 0 touches nothing", arguments: [KernelVariant.naive, .simd, .parallel, .blas])
+    func zeroSizes(_ variant: KernelVariant) {
+        for (m, n, k) in [(0, 5, 3), (5, 0, 3), (5, 3, 0), (0, 0, 0)] {
+            check(Double.self, m, n, k, beta: 0.5, variant: variant)
+            check(Float.self, m, n, k, transA: true, transB: true, beta: 0, variant: variant)
+        }
+        // k = 0 with beta 0.5 must give exactly half of C.
+        var c: [Double] = [2, 4, 6]
+        let x: [Double] = [1]
+        Gemm.gemm(transA: false, transB: false, m: 1, n: 3, k: 0, alpha: 1, x, lda: 1, x, ldb: 3, beta: 0.5, &c, ldc: 3, variant: variant)
+        #expect(c == [1, 2, 3])
+    }
+
+    @Test("parallel splits for 1, 2, 3 and 16 threads")
+    func threadCounts() {
+        for t in [1, 2, 3, 16] {
+            check(Double.self, 100, 90, 50, variant: .parallel, threads: t)
+            check(Float.self, 9, 300, 33, transB: true, variant: .parallel, threads: t)
+        }
+        #expect(GemmDriver.grid(m: 1024, n: 1024, k: 1024, threads: 16, mr: 14, nr: 32, transposingA: true, transposingB: false) == (4, 4))
+        #expect(GemmDriver.grid(m: 10, n: 5000, k: 64, threads: 4, mr: 14, nr: 32, transposingA: true, transposingB: false) == (1, 4))
+    }
+
+    @Test("packed loops cross every block boundary (tiny blocking)")
+    func blockBoundaries() {
+        var rng = Rng(state: 7)
+        let (m, n, k) = (61, 97, 45)
+        let a: [Double] = rng.array(m * k), b: [Double] = rng.array(k * n)
+        for (tA, tB) in [(false, false), (true, true)] {
+            var want = [Double](repeating: 1, count: m * n), got = want
+            let ws = GemmWorkspace<Double>(blocking: GemmBlocking(mr: 14, nr: 16, kc: 20, mc: 28, nc: 48))
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    func problem(_ c: UnsafeMutablePointer<Double>) -> GemmProblem<Double> {
+                        GemmProblem(transA: tA, transB: tB, m: m, n: n, k: k, alpha: 1.5, a: a.baseAddress!, lda: tA ? m : k,
+                                    b: b.baseAddress!, ldb: tB ? k : n, beta: -1, c: c, ldc: n)
+                    }
+                    want.withUnsafeMutableBufferPointer { Gemm.naive(problem($0.baseAddress!)) }
+                    got.withUnsafeMutableBufferPointer {
+                        GemmDriver.packed(problem($0.baseAddress!), rows: 0..<m, cols: 0..<n, workspace: ws)
+                    }
+                }
+            }
+            expectClose(got, want, k: k, "tiny blocking tA \(tA) tB \(tB)")
+        }
+    }
+
+    @Test("small-matrix path against naive on tiny shapes")
+    func smallMatrix() {
+        for (m, n, k) in [(1, 1, 1), (8, 8, 8), (3, 5, 7), (4, 36, 2), (13, 20, 9), (6, 63, 11)] {
+            for (tA, tB) in [(false, false), (true, false), (false, true), (true, true)] {
+                var rng = Rng(state: UInt64(m * 1000 + n * 10 + k))
+                let a: [Float] = rng.array(m * k), b: [Float] = rng.array(k * n), c0: [Float] = rng.array(m * n)
+                var want = c0, got = c0
+                a.withUnsafeBufferPointer { a in
+                    b.withUnsafeBufferPointer { b in
+                        func p(_ c: UnsafeMutablePointer<Float>) -> GemmProblem<Float> {
+                            GemmProblem(transA: tA, transB: tB, m: m, n: n, k: k, alpha: 0.5, a: a.baseAddress!, lda: tA ? m : k,
+                                        b: b.baseAddress!, ldb: tB ? k : n, beta: 2, c: c, ldc: n)
+                        }
+                        want.withUnsafeMutableBufferPointer { Gemm.naive(p($0.baseAddress!)) }
+                        got.withUnsafeMutableBufferPointer { SmallMatrix.gemm(p($0.baseAddress!), scratch: nil) }
+                    }
+                }
+                expectClose(got, want, k: k, "small \(m)x\(n)x\(k) tA \(tA) tB \(tB)")
+            }
+        }
+    }
+
+    @Test("batched with broadcast A and B and accumulation into shared C", arguments: [KernelVariant.naive, .simd, .parallel, .blas, .auto])
+    func batched(_ variant: KernelVariant) {
+        var rng = Rng(state: 3)
+        for (m, n, k) in [(8, 8, 8), (20, 33, 17)] {
+            let sa = m * k, sb = k * n, sc = m * n
+            let a: [Double] = rng.array(3 * sa), b: [Double] = rng.array(2 * sb), c0: [Double] = rng.array(4 * sc)
+            // 6 batches: A cycles over 3 matrices, B over 2 (broadcast), C: batches 4 and 5 add into C[0] and C[3].
+            let aOff = [0, 1, 2, 0, 1, 2].map { $0 * sa }, bOff = [0, 0, 0, 1, 1, 1].map { $0 * sb }
+            let cOff = [0, 1, 2, 3, 0, 3].map { $0 * sc }
+            var want = c0
+            for i in 0..<6 {
+                let first = !cOff[..<i].contains(cOff[i])
+                a.withUnsafeBufferPointer { a in
+                    b.withUnsafeBufferPointer { b in
+                        want.withUnsafeMutableBufferPointer { c in
+                            Gemm.gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 0.5, a.baseAddress! + aOff[i], lda: k,
+                                      b.baseAddress! + bOff[i], ldb: k, beta: first ? 0.25 : 1, c.baseAddress! + cOff[i], ldc: n, variant: .naive)
+                        }
+                    }
+                }
+            }
+            var got = c0
+            Gemm.batched(transA: false, transB: true, m: m, n: n, k: k, alpha: 0.5, a, aOffsets: aOff, lda: k, b, bOffsets: bOff,
+                         ldb: k, beta: 0.25, &got, cOffsets: cOff, ldc: n, variant: variant, threads: 2)
+            expectClose(got, want, k: 2 * k, "batched \(m)x\(n)x\(k) \(variant)")
+        }
+    }
+
+    @Test("batched of many tiny float matrices splits over threads")
+    func manyTiny() {
+        var rng = Rng(state: 11)
+        let count = 300
+        let a: [Float] = rng.array(count * 64), b: [Float] = rng.array(count * 64)
+        let off = (0..<count).map { $0 * 64 }
+        var want = [Float](repeating: 0, count: count * 64), got = want
+        Gemm.batched(transA: false, transB: false, m: 8, n: 8, k: 8, alpha: 1, a, aOffsets: off, lda: 8, b, bOffsets: off,
+                     ldb: 8, beta: 0, &want, cOffsets: off, ldc: 8, variant: .naive)
+        Gemm.batched(transA: false, transB: false, m: 8, n: 8, k: 8, alpha: 1, a, aOffsets: off, lda: 8, b, bOffsets: off,
+                     ldb: 8, beta: 0, &got, cOffsets: off, ldc: 8, variant: .parallel, threads: 2)
+        expectClose(got, want, k: 8, "4096-style tiny batch")
+    }
+
+    @Test("OpenBLAS reports its core and thread count")
+    func blasInfo() {
+        #expect(!Blas.coreName.isEmpty)
+        let before = Blas.threads
+        Blas.threads = 1
+        #expect(Blas.threads == 1)
+        Blas.threads = before
+    }
+}

@@ -1,0 +1,149 @@
+import Testing
+@testable import VecKernels
+
+private typealias F = BRSFixtures
+
+/// [outer, size, inner] views: rows (inner 1), columns, partial vectors, a long row crossing task
+/// and max blocks, a tall narrow sum that is cut into row blocks, empty dims.
+private let views: [(Int, Int, Int)] = [
+    (1, 1, 1), (1, 17, 1), (3, 64, 1), (5, 100, 1), (2, 7, 3), (4, 33, 16), (3, 20, 37), (2, 5, 300),
+    (1, 70_001, 1), (1, 30_000, 3), (0, 5, 2), (2, 0, 3), (3, 4, 0),
+]
+
+@Suite struct ReduceTests {
+    @Test func variantsList() {
+        #expect(Reduce.variants.contains(.scalar) && Reduce.variants.contains(.simd)
+                && Reduce.variants.contains(.parallel) && Reduce.variants.contains(.auto))
+    }
+
+    func sumAgrees<T: KernelFloat>(_: T.Type, rel: Double) {
+        for n in [0, 1, 15, 16, 17, 63, 64, 65, 1_000, 2 * 16_384 + 7, 100_003] {
+            let x: [T] = F.uniform(n, seed: UInt64(n))
+            let exact = x.reduce(0.0) { $0 + Double($1) }
+            for (v, t) in [(KernelVariant.scalar, nil)] + F.contenders {
+                let s = Reduce.sum(x, count: n, variant: v, threads: t)
+                #expect(abs(Double(s) - exact) <= rel * x.reduce(0.0) { $0 + abs(Double($1)) } + 1e-30,
+                        "n \(n) \(v) \(T.dtypeName)")
+            }
+        }
+        for (outer, size, inner) in views {
+            let x: [T] = F.uniform(outer * size * inner, seed: UInt64(size))
+            var ref = [T](repeating: 0, count: outer * inner)
+            Reduce.sum(x, outer: outer, size: size, inner: inner, &ref, variant: .scalar)
+            for (v, t) in F.contenders {
+                var y = [T](repeating: .nan, count: outer * inner)
+                Reduce.sum(x, outer: outer, size: size, inner: inner, &y, variant: v, threads: t)
+                F.expectClose(y, ref, rel: rel, abs: rel * Double(size), "\([outer, size, inner]) \(v)")
+            }
+        }
+    }
+
+    @Test func sumVariantsMatchScalarFloat() { sumAgrees(Float.self, rel: 2e-7) }
+    @Test func sumVariantsMatchScalarDouble() { sumAgrees(Double.self, rel: 1e-13) }
+
+    @Test func sumIsBitwiseIndependentOfThreadCount() {
+        let x: [Float] = F.uniform(300_007, seed: 42, -1e3, 1e3)
+        let one = Reduce.sum(x, count: x.count, variant: .parallel, threads: 1)
+        for t in [2, 3, 16] {
+            #expect(Reduce.sum(x, count: x.count, variant: .parallel, threads: t).bitPattern == one.bitPattern)
+        }
+        #expect(Reduce.sum(x, count: x.count, variant: .simd).bitPattern == one.bitPattern)
+        #expect(Reduce.sum(x, count: x.count, variant: .auto, threads: 2).bitPattern == one.bitPattern)
+        for (outer, size, inner) in [(3, 40_000, 1), (1, 100_000, 3), (7, 300, 50)] {
+            let y: [Double] = F.uniform(outer * size * inner, seed: 7, -1e3, 1e3)
+            var base = [Double](repeating: 0, count: outer * inner), other = base
+            Reduce.sum(y, outer: outer, size: size, inner: inner, &base, variant: .parallel, threads: 1)
+            for t in [2, 16] {
+                Reduce.sum(y, outer: outer, size: size, inner: inner, &other, variant: .parallel, threads: t)
+                let same = F.bitwise(other, base)
+                #expect(same, "\([outer, size, inner]) threads \(t)")
+            }
+        }
+    }
+
+    @Test func float32SumOfTenthsIsAccurate() {
+        // PyTorch gives 1677721.0 (5.5e-7 off); the exact sum of float(0.1) is 1677721.925...
+        let n = (1 << 24) + 3
+        let x = [Float](repeating: 0.1, count: n)
+        let exact = Double(Float(0.1)) * Double(n)
+        for t in [1, 2] {
+            let s = Reduce.sum(x, count: n, variant: .parallel, threads: t)
+            #expect(abs(Double(s) - exact) / exact <= 2e-7, "threads \(t): \(s)")
+        }
+    }
+
+    @Test func sumOfEdgeValues() {
+        #expect(Reduce.sum([Float.infinity, 1, 2], count: 3, variant: .simd) == .infinity)
+        #expect(Reduce.sum([Float.infinity, -.infinity] + [Float](repeating: 1, count: 40), count: 42,
+                           variant: .simd).isNaN)
+        #expect(Reduce.sum([Float](repeating: 1, count: 20) + [.nan], count: 21, variant: .parallel, threads: 2).isNaN)
+        // Float64 accumulation keeps a float32 overflow of the partial sums from happening early.
+        let big = [Float](repeating: 3e38, count: 32) + [Float](repeating: -3e38, count: 32)
+        #expect(Reduce.sum(big, count: 64, variant: .simd) == 0)
+    }
+
+    func maxAgrees<T: KernelFloat>(_: T.Type) {
+        for (seed, (outer, size, inner)) in views.enumerated() where size > 0 {
+            var x: [T] = F.mixed(outer * size * inner, seed: UInt64(seed))
+            // Many ties: round most values to a few levels.
+            if seed % 2 == 0 { x = x.map { $0.isFinite ? ($0 / 2).rounded() : $0 } }
+            var rv = [T](repeating: 0, count: outer * inner), ri = [Int64](repeating: -1, count: outer * inner)
+            Reduce.max(x, outer: outer, size: size, inner: inner, values: &rv, indices: &ri, variant: .scalar)
+            for (v, t) in F.contenders {
+                var vv = [T](repeating: 0, count: rv.count), vi = [Int64](repeating: -1, count: rv.count)
+                Reduce.max(x, outer: outer, size: size, inner: inner, values: &vv, indices: &vi, variant: v, threads: t)
+                F.expectClose(vv, rv, "values \([outer, size, inner]) \(v)")
+                #expect(vi == ri, "\([outer, size, inner]) \(v) \(T.dtypeName)")
+            }
+        }
+    }
+
+    @Test func maxVariantsMatchScalarFloat() { maxAgrees(Float.self) }
+    @Test func maxVariantsMatchScalarDouble() { maxAgrees(Double.self) }
+
+    @Test func maxReturnsFirstMaxAndFirstNaN() {
+        let x: [Float] = [1, 5, 3, 5, 2, 0, -1, .nan, 4, .nan, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9]
+        for (v, t) in [(KernelVariant.scalar, nil)] + F.contenders {
+            var value: Float = 0, index: Int64 = -1
+            Reduce.max(x, outer: 1, size: 7, inner: 1, values: &value, indices: &index, variant: v, threads: t)
+            #expect(value == 5 && index == 1)
+            Reduce.max(x, outer: 1, size: 20, inner: 1, values: &value, indices: &index, variant: v, threads: t)
+            #expect(value.isNaN && index == 7)
+            var vals = [Float](repeating: 0, count: 2), idx = [Int64](repeating: -1, count: 2)
+            // Columns: [10, 2] view, column 0 = x[0, 2, 4...], column 1 = x[1, 3, 5...].
+            Reduce.max(x, outer: 1, size: 10, inner: 2, values: &vals, indices: &idx, variant: v, threads: t)
+            #expect(vals[0] == 9 && idx[0] == 5 && vals[1].isNaN && idx[1] == 3)
+        }
+    }
+
+    @Test func maxInLongRowsAndColumnsCrossesBlocks() {
+        for inner in [1, 3] {
+            let size = 70_000
+            var x: [Float] = F.uniform(size * inner, seed: 5)
+            x[(size - 2) * inner] = 10
+            x[(size - 1) * inner] = 10
+            x[66_000 * inner + inner - 1] = 11
+            var vals = [Float](repeating: 0, count: inner), idx = [Int64](repeating: -1, count: inner)
+            Reduce.max(x, outer: 1, size: size, inner: inner, values: &vals, indices: &idx, variant: .parallel, threads: 2)
+            #expect(vals[0] == (inner == 1 ? 11 : 10) && idx[0] == (inner == 1 ? 66_000 : Int64(size - 2)))
+            if inner == 3 { #expect(vals[2] == 11 && idx[2] == 66_000) }
+        }
+    }
+
+    @Test func maxAllCountsTiesAndNaNs() {
+        for (v, t) in [(KernelVariant.scalar, nil)] + F.contenders {
+            var x: [Float] = F.uniform(1_000, seed: 3)
+            x[10] = 7; x[500] = 7; x[999] = 7
+            var r = Reduce.maxAll(x, count: x.count, variant: v, threads: t)
+            #expect(r.value == 7 && r.ties == 3, "\(v)")
+            x[20] = .nan; x[21] = .nan
+            r = Reduce.maxAll(x, count: x.count, variant: v, threads: t)
+            #expect(r.value.isNaN && r.ties == 2, "\(v)")
+            r = Reduce.maxAll([Float](repeating: -0.0, count: 33) + [0], count: 34, variant: v, threads: t)
+            #expect(r.value == 0 && r.ties == 34)
+            let d = Reduce.maxAll([-Double.infinity, -.infinity], count: 2, variant: v, threads: t)
+            #expect(d.value == -.infinity && d.ties == 2)
+        }
+        #expect(Reduce.maxAll([Float](), count: 0).ties == 0)
+    }
+}
