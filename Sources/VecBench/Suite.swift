@@ -156,6 +156,11 @@ public enum Suite {
         return items
     }
 
+    /// A `threads=` value on its own ("1,2", "1-max", "pow2"), for command-line overrides; nil if invalid.
+    public static func threadTokens(_ text: String) -> [ThreadCount]? {
+        try? list(text).map(parseThreads)
+    }
+
     static func parseThreads(_ t: String) throws -> ThreadCount {
         func count(_ s: Substring) throws -> Int {
             guard let n = Int(s), n >= 1, n <= 4096 else { throw LineError("thread count '\(s)' is not a whole number in 1...4096") }
@@ -206,7 +211,9 @@ public enum Suite {
         var out: [PlannedCase] = []
         for s in lines {
             guard let entry = catalog.entry(named: s.op) else { continue }
-            let threadCounts = threads ?? s.threads.flatMap { $0.resolve(machinePUs: machinePUs) }
+            // Unique, in order: "1,max" on a one-CPU machine must not plan the same case twice.
+            var seen = Set<Int>()
+            let threadCounts = (threads ?? s.threads.flatMap { $0.resolve(machinePUs: machinePUs) }).filter { seen.insert($0).inserted }
             for shapes in s.shapeSets {
                 for dtype in s.dtypes {
                     for phase in s.phases {

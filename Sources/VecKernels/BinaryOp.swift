@@ -20,40 +20,40 @@ public enum BinaryOp: Hashable, Sendable, CaseIterable {
 
 /// One pure function of two operands (forward) or of (a, b, gy) (one side's gradient).
 protocol LaneFunction {
-    static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat
+    static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V
     static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S
 }
 
 enum BinaryLanes {
     // Forward: g is unused.
     enum Add: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat { a + b }
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V { a + b }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S { a + b }
     }
     enum Sub: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat { a - b }
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V { a - b }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S { a - b }
     }
     enum Mul: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat { a * b }
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V { a * b }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S { a * b }
     }
     enum Div: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat { a / b }
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V { a / b }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S { a / b }
     }
     /// NaN in either operand gives NaN (PyTorch), unlike Swift.max and IEEE maxNum.
     enum Maximum: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat {
-            a.replacing(with: b, where: (b .> a) .| (b .!= b))
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V {
+            V.blend(a, b, where: V.or(V.greater(b, a), V.isNaN(b)))
         }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S {
             (b > a || b != b) ? b : a
         }
     }
     enum Minimum: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat {
-            a.replacing(with: b, where: (b .< a) .| (b .!= b))
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V {
+            V.blend(a, b, where: V.or(V.less(b, a), V.isNaN(b)))
         }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S {
             (b < a || b != b) ? b : a
@@ -62,50 +62,50 @@ enum BinaryLanes {
 
     // Gradients (PyTorch formulas). mul: ga = g*b, gb = g*a.
     enum MulGradA: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat { g * b }
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V { g * b }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S { g * b }
     }
     enum MulGradB: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat { g * a }
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V { g * a }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S { g * a }
     }
     enum DivGradA: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat { g / b }
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V { g / b }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S { g / b }
     }
     /// -g*a/b^2 computed as -(g*(a/b))/b: b*b overflows or underflows long before the result does.
     enum DivGradB: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat { -(g * (a / b)) / b }
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V { -(g * (a / b)) / b }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S { -(g * (a / b)) / b }
     }
     /// maximum: ga = where(a == b, g/2, g) masked to 0 where a < b; NaN operands pass g to both.
     enum MaximumGradA: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat {
-            g.replacing(with: g * 0.5, where: a .== b).replacing(with: 0, where: a .< b)
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V {
+            V.blend(V.blend(g, g * 0.5, where: V.equal(a, b)), V(), where: V.less(a, b))
         }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S {
             a < b ? 0 : (a == b ? g * 0.5 : g)
         }
     }
     enum MaximumGradB: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat {
-            g.replacing(with: g * 0.5, where: a .== b).replacing(with: 0, where: a .> b)
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V {
+            V.blend(V.blend(g, g * 0.5, where: V.equal(a, b)), V(), where: V.greater(a, b))
         }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S {
             a > b ? 0 : (a == b ? g * 0.5 : g)
         }
     }
     enum MinimumGradA: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat {
-            g.replacing(with: g * 0.5, where: a .== b).replacing(with: 0, where: a .> b)
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V {
+            V.blend(V.blend(g, g * 0.5, where: V.equal(a, b)), V(), where: V.greater(a, b))
         }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S {
             a > b ? 0 : (a == b ? g * 0.5 : g)
         }
     }
     enum MinimumGradB: LaneFunction {
-        @inline(__always) static func vector<V: SIMD>(_ a: V, _ b: V, _ g: V) -> V where V.Scalar: KernelFloat {
-            g.replacing(with: g * 0.5, where: a .== b).replacing(with: 0, where: a .< b)
+        @inline(__always) static func vector<V: KernelVector>(_ a: V, _ b: V, _ g: V) -> V {
+            V.blend(V.blend(g, g * 0.5, where: V.equal(a, b)), V(), where: V.less(a, b))
         }
         @inline(__always) static func scalar<S: KernelFloat>(_ a: S, _ b: S, _ g: S) -> S {
             a < b ? 0 : (a == b ? g * 0.5 : g)

@@ -33,11 +33,12 @@ public enum Broadcast {
     }
 
     /// out (contiguous, shape `outShape`) = op(a, b); a and b are contiguous with shapes broadcastable to outShape.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func binary<T: KernelFloat>(_ op: BinaryOp, _ a: UnsafePointer<T>, aShape: [Int],
                                               _ b: UnsafePointer<T>, bShape: [Int],
                                               _ out: UnsafeMutablePointer<T>, outShape: [Int],
                                               variant: KernelVariant = .auto, threads: Int? = nil) {
-        let plan = BroadcastPlan(outShape: outShape, aShape: aShape, bShape: bShape)
+        let plan = BroadcastLayout(outShape: outShape, aShape: aShape, bShape: bShape)
         guard plan.count > 0 else { return }
         let mode = KernelSplit.mode(variant, work: plan.count, threshold: parallelThreshold,
                                     grain: parallelGrain, minGrain: minGrain, threads: threads)
@@ -54,12 +55,13 @@ public enum Broadcast {
 
     /// Gradients of out = op(a, b) given gy (contiguous, outShape): ga / gb are written already
     /// reduced (summed) to aShape / bShape; pass nil for one that is not needed.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func binaryBackward<T: KernelFloat>(_ op: BinaryOp, a: UnsafePointer<T>, aShape: [Int],
                                                       b: UnsafePointer<T>, bShape: [Int],
                                                       gy: UnsafePointer<T>, outShape: [Int],
                                                       ga: UnsafeMutablePointer<T>?, gb: UnsafeMutablePointer<T>?,
                                                       variant: KernelVariant = .auto, threads: Int? = nil) {
-        let plan = BroadcastPlan(outShape: outShape, aShape: aShape, bShape: bShape)
+        let plan = BroadcastLayout(outShape: outShape, aShape: aShape, bShape: bShape)
         let mode = KernelSplit.mode(variant, work: plan.count, threshold: parallelThreshold,
                                     grain: parallelGrain, minGrain: minGrain, threads: threads)
         guard mode != .scalar, T.self == Float.self || T.self == Double.self else {
@@ -108,6 +110,7 @@ public enum Broadcast {
     /// Dims are grouped into runs that are all kept or all summed; each summed run is one
     /// `Reduce.sum(outer:size:inner:)` (innermost first), so the result has that kernel's accuracy and
     /// thread-count independence.
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func sumToShape<T: KernelFloat>(_ src: UnsafePointer<T>, from: [Int],
                                                   _ dst: UnsafeMutablePointer<T>, to: [Int],
                                                   variant: KernelVariant = .auto, threads: Int? = nil) {

@@ -60,7 +60,16 @@ struct BroadcastPlan {
         let rank = shape.count
         let inner = shape[rank - 1]
         let innerA = aStrides[rank - 1], innerB = bStrides[rank - 1]
-        var index = [Int](repeating: 0, count: rank)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: rank) { index in
+            index.initialize(repeating: 0)
+            walk(range, index, inner, innerA, innerB, body)
+        }
+    }
+
+    @inline(__always)
+    private func walk(_ range: Range<Int>, _ index: UnsafeMutableBufferPointer<Int>, _ inner: Int,
+                      _ innerA: Int, _ innerB: Int, _ body: (Int, Int, Int, Int) -> Void) {
+        let rank = shape.count
         var aOff = 0, bOff = 0
         var row = range.lowerBound / inner
         for d in stride(from: rank - 2, through: 0, by: -1) {
@@ -91,16 +100,58 @@ struct BroadcastPlan {
     }
 }
 
+/// How a binary kernel walks its operands: `flat` when each operand is either the whole output
+/// shape or a single value (same shape, scalar operand: the common cases, set up without
+/// allocating), else through a merged strided plan.
+enum BroadcastLayout {
+    case flat(count: Int, aStride: Int, bStride: Int)
+    case strided(BroadcastPlan)
+
+    init(outShape: [Int], aShape: [Int], bShape: [Int]) {
+        let count = outShape.reduce(1, *)
+        let ac = aShape.reduce(1, *), bc = bShape.reduce(1, *)
+        // A broadcast-compatible operand with the output's element count has its layout too.
+        if count > 0, ac == count || ac == 1, bc == count || bc == 1 {
+            self = .flat(count: count, aStride: ac == count ? 1 : 0, bStride: bc == count ? 1 : 0)
+        } else {
+            self = .strided(BroadcastPlan(outShape: outShape, aShape: aShape, bShape: bShape))
+        }
+    }
+
+    var count: Int {
+        switch self {
+        case let .flat(count, _, _): return count
+        case let .strided(plan): return plan.count
+        }
+    }
+
+    /// Strides of a and b along the innermost run (each 0 or 1).
+    var innerStrides: (Int, Int) {
+        switch self {
+        case let .flat(_, sa, sb): return (sa, sb)
+        case let .strided(plan): return (plan.aStrides[plan.shape.count - 1], plan.bStrides[plan.shape.count - 1])
+        }
+    }
+
+    @inline(__always)
+    func forEachRun(_ range: Range<Int>, _ body: (Int, Int, Int, Int) -> Void) {
+        switch self {
+        case let .flat(_, sa, sb): body(range.lowerBound * sa, range.lowerBound * sb, range.lowerBound, range.count)
+        case let .strided(plan): plan.forEachRun(range, body)
+        }
+    }
+}
+
 enum BroadcastLoops {
     typealias Access = VectorIO.Access
 
     /// out[i] = F(a[i or 0], b[i or 0], g[i or 0]) for i in 0..<n.
     @inline(__always)
-    static func run<F: LaneFunction, V: SIMD, A: Access, B: Access, G: Access>(
+    static func run<F: LaneFunction, V: KernelVector, A: Access, B: Access, G: Access>(
         _: F.Type, _: V.Type, _: A.Type, _: B.Type, _: G.Type,
         _ a: UnsafePointer<V.Scalar>, _ b: UnsafePointer<V.Scalar>, _ g: UnsafePointer<V.Scalar>,
         _ out: UnsafeMutablePointer<V.Scalar>, _ n: Int
-    ) where V.Scalar: KernelFloat {
+    ) {
         let w = V.scalarCount
         var i = 0
         while i + 2 * w <= n {
@@ -123,15 +174,15 @@ enum BroadcastLoops {
 
     /// Runs F over `plan` into the contiguous `out`. `g` (the output gradient, contiguous) is read
     /// only by gradient functions; forward calls pass any valid pointer.
-    static func apply<F: LaneFunction, V: SIMD>(
-        _ f: F.Type, _ v: V.Type, _ plan: BroadcastPlan,
+    static func apply<F: LaneFunction, V: KernelVector>(
+        _ f: F.Type, _ v: V.Type, _ plan: BroadcastLayout,
         _ a: UnsafePointer<V.Scalar>, _ b: UnsafePointer<V.Scalar>, _ g: UnsafePointer<V.Scalar>,
         gradient: Bool, _ out: UnsafeMutablePointer<V.Scalar>, _ mode: KernelSplit.Mode
-    ) where V.Scalar: KernelFloat {
+    ) {
         typealias C = VectorIO.Contiguous
         typealias R = VectorIO.Repeated
-        let rank = plan.shape.count
-        let pattern = (plan.aStrides[rank - 1], plan.bStrides[rank - 1], gradient)
+        let (sa, sb) = plan.innerStrides
+        let pattern = (sa, sb, gradient)
         KernelSplit.run(mode, total: plan.count, align: V.scalarCount) { range in
             plan.forEachRun(range) { ao, bo, po, len in
                 let (pa, pb, po2, pout) = (a + ao, b + bo, g + (gradient ? po : 0), out + po)
@@ -149,10 +200,9 @@ enum BroadcastLoops {
         }
     }
 
-    static func forward<V: SIMD>(_ op: BinaryOp, _ v: V.Type, _ plan: BroadcastPlan,
+    static func forward<V: KernelVector>(_ op: BinaryOp, _ v: V.Type, _ plan: BroadcastLayout,
                                  _ a: UnsafePointer<V.Scalar>, _ b: UnsafePointer<V.Scalar>,
-                                 _ out: UnsafeMutablePointer<V.Scalar>, _ mode: KernelSplit.Mode)
-    where V.Scalar: KernelFloat {
+                                 _ out: UnsafeMutablePointer<V.Scalar>, _ mode: KernelSplit.Mode) {
         typealias L = BinaryLanes
         switch op {
         case .add: apply(L.Add.self, v, plan, a, b, a, gradient: false, out, mode)
@@ -165,10 +215,10 @@ enum BroadcastLoops {
     }
 
     /// The elementwise (not yet reduced) gradient of one side of mul, div, maximum or minimum.
-    static func gradient<V: SIMD>(_ op: BinaryOp, sideA: Bool, _ v: V.Type, _ plan: BroadcastPlan,
+    static func gradient<V: KernelVector>(_ op: BinaryOp, sideA: Bool, _ v: V.Type, _ plan: BroadcastLayout,
                                   _ a: UnsafePointer<V.Scalar>, _ b: UnsafePointer<V.Scalar>,
                                   _ gy: UnsafePointer<V.Scalar>, _ out: UnsafeMutablePointer<V.Scalar>,
-                                  _ mode: KernelSplit.Mode) where V.Scalar: KernelFloat {
+                                  _ mode: KernelSplit.Mode) {
         typealias L = BinaryLanes
         switch (op, sideA) {
         case (.mul, true): apply(L.MulGradA.self, v, plan, a, b, gy, gradient: true, out, mode)

@@ -91,7 +91,7 @@ public enum Gemm {
 
     /// One thread: the register-tile path for tiny shapes, the packed path otherwise.
     static func single<T: KernelFloat>(_ p: GemmProblem<T>, workspace: GemmWorkspace<T>? = nil) {
-        if SmallMatrix.suits(m: p.m, n: p.n, k: p.k) {
+        if SmallMatrix.suits(m: p.m, n: p.n, k: p.k, elementSize: MemoryLayout<T>.stride) {
             SmallMatrix.gemm(p, scratch: workspace)
         } else {
             GemmDriver.packed(p, rows: 0..<p.m, cols: 0..<p.n, workspace: workspace ?? GemmWorkspace(for: p))
@@ -146,6 +146,17 @@ struct GemmProblem<T: KernelFloat> {
     @inline(__always) func bElement(_ p: Int, _ j: Int) -> T { transB ? b[j * ldb + p] : b[p * ldb + j] }
     @inline(__always) func aAt(_ i: Int, _ p: Int) -> UnsafePointer<T> { transA ? a + p * lda + i : a + i * lda + p }
     @inline(__always) func bAt(_ p: Int, _ j: Int) -> UnsafePointer<T> { transB ? b + j * ldb + p : b + p * ldb + j }
+
+    /// The block rows x cols of this product (all of k).
+    func sub(rows: Range<Int>, cols: Range<Int>) -> GemmProblem<T> {
+        var q = self
+        q.a = aAt(rows.lowerBound, 0)
+        q.b = bAt(0, cols.lowerBound)
+        q.c = c + rows.lowerBound * ldc + cols.lowerBound
+        q.m = rows.count
+        q.n = cols.count
+        return q
+    }
 
     /// The same product on other buffers (a batch member).
     func offset(a da: Int, b db: Int, c dc: Int, beta: T) -> GemmProblem<T> {

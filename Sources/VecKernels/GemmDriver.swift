@@ -117,18 +117,24 @@ enum GemmDriver {
     }
 
     /// One product over `threads` threads: C cut into a grid of rectangles of whole micro-tiles,
-    /// one per thread, each running the packed loops on its own packs (no barrier between them).
+    /// one per thread, each running the direct or the packed loops on its own (no barrier).
     static func parallel<T: KernelFloat>(_ p: GemmProblem<T>, threads: Int) {
+        let direct = SmallMatrix.suits(m: p.m, n: p.n, k: p.k, elementSize: MemoryLayout<T>.stride)
         let bl = GemmBlocking.current(T.self)
-        let (gm, gn) = grid(m: p.m, n: p.n, k: p.k, threads: threads, mr: bl.mr, nr: bl.nr,
-                            transposingA: !p.transA, transposingB: p.transB)
-        if gm * gn == 1 { return GemmDriver.packed(p, rows: 0..<p.m, cols: 0..<p.n, workspace: GemmWorkspace(for: p)) }
-        let tilesM = (p.m + bl.mr - 1) / bl.mr, tilesN = (p.n + bl.nr - 1) / bl.nr
+        let (mr, nr) = direct ? (SmallMatrix.rows, SmallMatrix.columns(T.self)) : (bl.mr, bl.nr)
+        let (gm, gn) = grid(m: p.m, n: p.n, k: p.k, threads: threads, mr: mr, nr: nr,
+                            transposingA: !direct && !p.transA, transposingB: p.transB)
+        let tilesM = (p.m + mr - 1) / mr, tilesN = (p.n + nr - 1) / nr
         Threading.parallelFor(gm * gn, threads: threads) { task in
             let (ti, tj) = (task / gn, task % gn)
-            let rows = min(p.m, ti * tilesM / gm * bl.mr) ..< min(p.m, (ti + 1) * tilesM / gm * bl.mr)
-            let cols = min(p.n, tj * tilesN / gn * bl.nr) ..< min(p.n, (tj + 1) * tilesN / gn * bl.nr)
-            packed(p, rows: rows, cols: cols, workspace: GemmWorkspace())
+            let rows = min(p.m, ti * tilesM / gm * mr) ..< min(p.m, (ti + 1) * tilesM / gm * mr)
+            let cols = min(p.n, tj * tilesN / gn * nr) ..< min(p.n, (tj + 1) * tilesN / gn * nr)
+            if rows.isEmpty || cols.isEmpty { return }
+            if direct {
+                SmallMatrix.gemm(p.sub(rows: rows, cols: cols), scratch: nil)
+            } else {
+                packed(p, rows: rows, cols: cols, workspace: GemmWorkspace())
+            }
         }
     }
 
@@ -153,13 +159,13 @@ enum GemmDriver {
 }
 
 enum GemmBatch {
-    /// Batch order and groups of equal C offset; members of a group run in order on one thread, the
-    /// first with beta and the others accumulating. Distinct increasing offsets (the usual case)
-    /// give one group per batch without sorting.
-    static func groups(_ cOffsets: [Int]) -> (order: [Int], ranges: [Range<Int>]) {
+    /// Batch indices sorted by C offset and cut into groups of equal offset, or nil when the
+    /// offsets are strictly increasing (the usual case: one group per batch, nothing to allocate).
+    /// Members of a group run in order on one thread, the first with beta, the others accumulating.
+    static func groups(_ cOffsets: [Int]) -> (order: [Int], ranges: [Range<Int>])? {
         var increasing = true
         for i in cOffsets.indices.dropFirst() where cOffsets[i] <= cOffsets[i - 1] { increasing = false; break }
-        if increasing { return (Array(cOffsets.indices), cOffsets.indices.map { $0..<($0 + 1) }) }
+        if increasing { return nil }
         let order = cOffsets.indices.sorted { (cOffsets[$0], $0) < (cOffsets[$1], $1) }
         var ranges: [Range<Int>] = []
         var start = 0
@@ -172,23 +178,31 @@ enum GemmBatch {
 
     static func run<T: KernelFloat>(_ base: GemmProblem<T>, aOffsets: [Int], bOffsets: [Int], cOffsets: [Int],
                                     variant: KernelVariant, threads: Int) {
-        let (order, groups) = self.groups(cOffsets)
-        func member(_ slot: Int, first: Bool) -> GemmProblem<T> {
-            let i = order[slot]
-            return base.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: first ? base.beta : 1)
-        }
+        let sorted = groups(cOffsets)
+        let g = sorted?.ranges.count ?? cOffsets.count
         // Groups spread over the threads, or, with few large groups (and always for OpenBLAS, which
         // threads inside each call), each product on all threads in turn.
-        let g = groups.count
         let splitGroups = threads > 1 && variant != .blas
             && (g % threads == 0 || g >= 8 * threads || base.m * base.n * base.k < Gemm.parallelThreshold)
         let inner = splitGroups ? 1 : threads
         let chunks = splitGroups ? min(g, threads) : 1
+        let small = variant != .naive && variant != .scalar && variant != .blas
+            && SmallMatrix.suits(m: base.m, n: base.n, k: base.k, elementSize: MemoryLayout<T>.stride)
         Threading.parallelFor(chunks, threads: threads) { chunk in
             let ws = GemmWorkspace<T>()
+            @inline(__always) func member(_ i: Int, first: Bool) {
+                let p = base.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: first ? base.beta : 1)
+                if small {
+                    SmallMatrix.gemm(p, scratch: ws)
+                } else {
+                    one(p, variant: variant, threads: inner, workspace: ws)
+                }
+            }
             for gi in (chunk * g / chunks)..<((chunk + 1) * g / chunks) {
-                for slot in groups[gi] {
-                    one(member(slot, first: slot == groups[gi].lowerBound), variant: variant, threads: inner, workspace: ws)
+                if let sorted {
+                    for slot in sorted.ranges[gi] { member(sorted.order[slot], first: slot == sorted.ranges[gi].lowerBound) }
+                } else {
+                    member(gi, first: true)
                 }
             }
         }

@@ -18,16 +18,20 @@ enum KernelSplit {
     /// and its chunk boundaries tested.
     static func mode(_ variant: KernelVariant, work: Int, threshold: Int, grain: Int,
                      minGrain: Int, threads: Int?) -> Mode {
-        let t = max(1, threads ?? Threading.currentThreads)
+        // Read lazily: the task-local thread count costs more than a small kernel.
+        var t: Int { max(1, threads ?? Threading.currentThreads) }
         switch variant {
         case .scalar, .naive:
             return .scalar
         case .simd:
             return .simd
         case .parallel:
-            return t > 1 ? .parallel(threads: t, grain: minGrain) : .simd
+            let n = t
+            return n > 1 ? .parallel(threads: n, grain: minGrain) : .simd
         case .auto, .blas:
-            return t > 1 && work >= threshold ? .parallel(threads: t, grain: grain) : .simd
+            guard work >= threshold else { return .simd }
+            let n = t
+            return n > 1 ? .parallel(threads: n, grain: grain) : .simd
         }
     }
 

@@ -20,6 +20,7 @@ public enum Reduce {
     /// Sum of all elements: deterministic (bitwise identical for any thread count: the chunking
     /// depends on `count` only) and accurate (float32: SIMD float32 four vectors deep, then float64;
     /// 2^24+3 copies of 0.1 sum to within 1e-7 relative of exact).
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func sum<T: KernelFloat>(_ x: UnsafePointer<T>, count: Int,
                                            variant: KernelVariant = .auto, threads: Int? = nil) -> T {
         var result = T(0)
@@ -28,6 +29,7 @@ public enum Reduce {
     }
 
     /// x viewed as [outer, size, inner] -> out [outer, inner], summing the middle dim (same determinism).
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func sum<T: KernelFloat>(_ x: UnsafePointer<T>, outer: Int, size: Int, inner: Int,
                                            _ out: UnsafeMutablePointer<T>,
                                            variant: KernelVariant = .auto, threads: Int? = nil) {
@@ -62,6 +64,7 @@ public enum Reduce {
     /// max over the middle dim with the index of the FIRST max; NaN propagates (value NaN, index of
     /// the first NaN), as PyTorch. `size` must be > 0 (PyTorch rejects a max over an empty dim; the
     /// Tensor layer throws before calling).
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func max<T: KernelFloat>(_ x: UnsafePointer<T>, outer: Int, size: Int, inner: Int,
                                            values: UnsafeMutablePointer<T>, indices: UnsafeMutablePointer<Int64>,
                                            variant: KernelVariant = .auto, threads: Int? = nil) {
@@ -102,6 +105,7 @@ public enum Reduce {
     /// max of all elements and how many elements equal it (full max() backward splits the gradient
     /// evenly among ties); NaN propagates (value NaN, ties = the number of NaNs, as PyTorch's
     /// backward masks them). An empty input gives (-inf, 0).
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func maxAll<T: KernelFloat>(_ x: UnsafePointer<T>, count: Int,
                                               variant: KernelVariant = .auto,
                                               threads: Int? = nil) -> (value: T, ties: Int) {

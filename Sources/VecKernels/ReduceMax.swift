@@ -26,32 +26,52 @@ enum MaxKernels {
     }
 
     @inline(__always)
-    static func takes<V: SIMD>(_ v: V, over m: V) -> SIMDMask<V.MaskStorage> where V.Scalar: KernelFloat {
-        (v .> m) .| ((v .!= v) .& (m .== m))
+    static func takes<V: KernelVector>(_ v: V, over m: V) -> V.Mask {
+        V.or(V.greater(v, m), V.andNot(V.isNaN(v), V.isNaN(m)))
     }
 
-    /// The best element of p[0..<n] (n <= block), index relative to p.
-    static func scan<V: SIMD>(_: V.Type, _ p: UnsafePointer<V.Scalar>, _ n: Int) -> Candidate<V.Scalar>
-    where V.Scalar: KernelFloat {
+    /// The best element of p[0..<n] (n <= block), index relative to p. Four independent chains of
+    /// (best value, iteration where it was set) hide the compare-blend latency; lanes are merged at
+    /// the end, converting an index only for lanes that hold the best value.
+    static func scan<V: KernelVector>(_: V.Type, _ p: UnsafePointer<V.Scalar>, _ n: Int) -> Candidate<V.Scalar> {
         typealias S = V.Scalar
-        let w = V.scalarCount
+        let w = V.scalarCount, step = 4 * w
         var best = Candidate(value: p[0], index: 0)
         var i = 0
-        if n >= w {
-            var m: V = VectorIO.load(p, 0)
-            var at = V()
-            for l in 0..<w { at[l] = S(l) }
-            var pos = at
-            i = w
-            while i + w <= n {
-                pos += V(repeating: S(w))
-                let v: V = VectorIO.load(p, i)
-                let t = takes(v, over: m)
-                m = m.replacing(with: v, where: t)
-                at = at.replacing(with: pos, where: t)
-                i += w
+        if n >= step {
+            var m0: V = VectorIO.load(p, 0), m1: V = VectorIO.load(p, w)
+            var m2: V = VectorIO.load(p, 2 * w), m3: V = VectorIO.load(p, 3 * w)
+            var at0 = V(), at1 = V(), at2 = V(), at3 = V()
+            var iteration = V()
+            i = step
+            while i + step <= n {
+                iteration += 1
+                let v0: V = VectorIO.load(p, i), v1: V = VectorIO.load(p, i + w)
+                let v2: V = VectorIO.load(p, i + 2 * w), v3: V = VectorIO.load(p, i + 3 * w)
+                let t0 = takes(v0, over: m0), t1 = takes(v1, over: m1)
+                let t2 = takes(v2, over: m2), t3 = takes(v3, over: m3)
+                m0 = V.blend(m0, v0, where: t0); at0 = V.blend(at0, iteration, where: t0)
+                m1 = V.blend(m1, v1, where: t1); at1 = V.blend(at1, iteration, where: t1)
+                m2 = V.blend(m2, v2, where: t2); at2 = V.blend(at2, iteration, where: t2)
+                m3 = V.blend(m3, v3, where: t3); at3 = V.blend(at3, iteration, where: t3)
+                i += step
             }
-            for l in 0..<w { best = .better(best, Candidate(value: m[l], index: Int(at[l]))) }
+            var top = m0[0]
+            @inline(__always) func raise(_ m: V) {
+                for l in 0..<w where Candidate.better(Candidate(value: m[l], index: 0),
+                                                      Candidate(value: top, index: 1)).index == 0 {
+                    top = m[l]
+                }
+            }
+            raise(m0); raise(m1); raise(m2); raise(m3)
+            var first = Int.max
+            @inline(__always) func locate(_ m: V, _ at: V, _ chain: Int) {
+                for l in 0..<w where top.isNaN ? m[l].isNaN : m[l] == top {
+                    first = Swift.min(first, Int(Int32(at[l])) * step + chain * w + l)
+                }
+            }
+            locate(m0, at0, 0); locate(m1, at1, 1); locate(m2, at2, 2); locate(m3, at3, 3)
+            best = Candidate(value: p[first], index: first)
         }
         while i < n {
             best = .better(best, Candidate(value: p[i], index: i))
@@ -61,9 +81,9 @@ enum MaxKernels {
     }
 
     /// values/indices[o] for rows of `size` contiguous elements; long rows in blocks.
-    static func rows<V: SIMD>(_ v: V.Type, _ x: UnsafePointer<V.Scalar>, outer: Int, size: Int,
+    static func rows<V: KernelVector>(_ v: V.Type, _ x: UnsafePointer<V.Scalar>, outer: Int, size: Int,
                               values: UnsafeMutablePointer<V.Scalar>, indices: UnsafeMutablePointer<Int64>,
-                              _ mode: KernelSplit.Mode) where V.Scalar: KernelFloat {
+                              _ mode: KernelSplit.Mode) {
         let perRow = (size + block - 1) / block
         let units = outer * perRow
         var found = [Candidate<V.Scalar>](repeating: Candidate(value: 0, index: 0), count: units)
@@ -86,49 +106,61 @@ enum MaxKernels {
         }
     }
 
-    /// values/indices[o, j] over k of x[o, k, j]: lanes run along j, blocks of k one after another.
-    static func columns<V: SIMD>(_: V.Type, _ x: UnsafePointer<V.Scalar>, outer: Int, size: Int, inner: Int,
-                                 values: UnsafeMutablePointer<V.Scalar>, indices: UnsafeMutablePointer<Int64>,
-                                 _ mode: KernelSplit.Mode) where V.Scalar: KernelFloat {
+    /// values/indices[o, j] over k of x[o, k, j]. A unit is a chunk of up to `columnChunk`
+    /// neighbouring j of one outer index, walked row by row (contiguous pieces, and one independent
+    /// compare-blend chain per vector of the chunk), its per-lane state in a small buffer.
+    static func columns<V: KernelVector>(_: V.Type, _ x: UnsafePointer<V.Scalar>, outer: Int, size: Int, inner: Int,
+                                         values: UnsafeMutablePointer<V.Scalar>, indices: UnsafeMutablePointer<Int64>,
+                                         _ mode: KernelSplit.Mode) {
         typealias S = V.Scalar
-        let w = V.scalarCount
-        let tiles = (inner + w - 1) / w
-        KernelSplit.run(SumKernels.unitMode(mode, unitSize: w * size), total: outer * tiles) { range in
-            for u in range {
-                let (o, t) = u.quotientAndRemainder(dividingBy: tiles)
-                let j0 = t * w, width = Swift.min(w, inner - j0)
-                let base = x + o * size * inner + j0
-                @inline(__always) func row(_ k: Int) -> V {
-                    width == w ? VectorIO.load(base, k * inner)
-                        : VectorIO.loadPartial(base + k * inner, count: width, fill: 0)
-                }
-                var best = row(0)
-                var bestAt = [Int](repeating: 0, count: w)
-                var k0 = 0
-                while k0 < size {
-                    let k1 = Swift.min(size, k0 + block)
-                    var m = best, at = V(repeating: -1)
-                    for k in Swift.max(k0, 1)..<Swift.max(k1, 1) {
-                        let v = row(k)
-                        let take = takes(v, over: m)
-                        m = m.replacing(with: v, where: take)
-                        at = at.replacing(with: V(repeating: S(k - k0)), where: take)
+        let w = V.scalarCount, cw = SumKernels.columnChunk
+        let chunks = (inner + cw - 1) / cw
+        let unitSize = Swift.min(inner, cw) * size
+        KernelSplit.run(SumKernels.unitMode(mode, unitSize: unitSize), total: outer * chunks) { range in
+            withUnsafeTemporaryAllocation(of: V.self, capacity: 2 * ((cw + w - 1) / w)) { state in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: cw) { bestAt in
+                    for u in range {
+                        let (o, c) = u.quotientAndRemainder(dividingBy: chunks)
+                        let j0 = c * cw, width = Swift.min(cw, inner - j0), nv = (width + w - 1) / w
+                        let base = x + o * size * inner + j0
+                        let m = state.baseAddress!, at = m + nv
+                        @inline(__always) func load(_ k: Int, _ v: Int) -> V {
+                            v * w + w <= width ? VectorIO.load(base, k * inner + v * w)
+                                : VectorIO.loadPartial(base + k * inner + v * w, count: width - v * w, fill: 0)
+                        }
+                        for v in 0..<nv { m[v] = load(0, v) }
+                        for l in 0..<width { bestAt[l] = 0 }
+                        var k0 = 0
+                        while k0 < size {
+                            let k1 = Swift.min(size, k0 + block)
+                            for v in 0..<nv { at[v] = V(repeating: -1) }
+                            for k in Swift.max(k0, 1)..<Swift.max(k1, 1) {
+                                let kv = V(repeating: S(k - k0))
+                                for v in 0..<nv {
+                                    let e = load(k, v)
+                                    let t = takes(e, over: m[v])
+                                    m[v] = V.blend(m[v], e, where: t)
+                                    at[v] = V.blend(at[v], kv, where: t)
+                                }
+                            }
+                            for l in 0..<width where at[l / w][l % w] >= 0 {
+                                bestAt[l] = k0 + Int(Int32(at[l / w][l % w]))
+                            }
+                            k0 = k1
+                        }
+                        for l in 0..<width {
+                            values[o * inner + j0 + l] = m[l / w][l % w]
+                            indices[o * inner + j0 + l] = Int64(bestAt[l])
+                        }
                     }
-                    for l in 0..<w where at[l] >= 0 { bestAt[l] = k0 + Int(at[l]) }
-                    best = m
-                    k0 = k1
-                }
-                for l in 0..<width {
-                    values[o * inner + j0 + l] = best[l]
-                    indices[o * inner + j0 + l] = Int64(bestAt[l])
                 }
             }
         }
     }
 
     /// Largest element (NaN if any) and how many elements equal it (NaNs counted when NaN).
-    static func all<V: SIMD>(_ v: V.Type, _ x: UnsafePointer<V.Scalar>, count: Int,
-                             _ mode: KernelSplit.Mode) -> (value: V.Scalar, ties: Int) where V.Scalar: KernelFloat {
+    static func all<V: KernelVector>(_ v: V.Type, _ x: UnsafePointer<V.Scalar>, count: Int,
+                             _ mode: KernelSplit.Mode) -> (value: V.Scalar, ties: Int) {
         var value = V.Scalar(0)
         var index: Int64 = 0
         rows(v, x, outer: 1, size: count, values: &value, indices: &index, mode)
@@ -145,8 +177,8 @@ enum MaxKernels {
                     var i = 0
                     while i + w <= n {
                         let e: V = VectorIO.load(p, i)
-                        let hit = isNaN ? (e .!= e) : (e .== target)
-                        hits = hits.replacing(with: hits + 1, where: hit)
+                        let hit = isNaN ? V.isNaN(e) : V.equal(e, target)
+                        hits = V.blend(hits, hits + 1, where: hit)
                         i += w
                     }
                     var c = 0

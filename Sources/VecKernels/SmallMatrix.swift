@@ -6,25 +6,38 @@
 // which is tiny by definition here.
 
 enum SmallMatrix {
-    /// Whether the register-tile path beats the packed one (measured on Zen 5: up to ~40^3 for
-    /// cubes; thin shapes with k or n small also gain, since packing pads them to 14 x 32 tiles).
-    static func suits(m: Int, n: Int, k: Int) -> Bool {
-        m * n * k <= 48 * 48 * 48 && n <= 128 && k <= 256
+    /// One or two vectors of columns per strip, as a type so that every specialisation has it constant.
+    protocol StripWidth { static var twin: Bool { get } }
+    enum One: StripWidth { static var twin: Bool { false } }
+    enum Two: StripWidth { static var twin: Bool { true } }
+
+    /// Rows of C per register block, and columns per strip (two vectors).
+    static let rows = 8
+    static func columns<T: KernelFloat>(_: T.Type) -> Int { T.self == Float.self ? 32 : 16 }
+
+    /// Whether the direct path beats packing. Tiny products always (packing costs as much as the
+    /// product); otherwise while op(A) stays in L2-sized reach (it is re-read for every 32-column
+    /// strip) and the kc x 32 strip of B stays cached across the row blocks. Measured on Zen 5 in
+    /// float32 (warm operands, GFLOP/s direct / packed / OpenBLAS): 64^3 228/161/233,
+    /// 256^3 233/216/216, 512^3 227/217/218, 640^3 219/205/222, 768^3 192/194/-, 1024^3 58/92/96.
+    static func suits(m: Int, n: Int, k: Int, elementSize: Int) -> Bool {
+        if GemmBlocking.directMode != 0 { return GemmBlocking.directMode == 1 }
+        if m * n * k <= 32 * 32 * 32 { return true }
+        // The strip of B is k x 128 bytes for both element types; op(A) is m x k elements.
+        return k <= 640 && m * k * elementSize <= 640 * 640 * 4
     }
 
     static func gemm<T: KernelFloat>(_ p: GemmProblem<T>, scratch ws: GemmWorkspace<T>?) {
-        var p = p
-        if p.transB {
-            // op(B) as a row-major k x n copy.
-            let ws = ws ?? GemmWorkspace<T>()
-            let t = ws.sideBuffer(count: p.n * p.k)
-            for q in 0..<p.k { for j in 0..<p.n { t[q * p.n + j] = p.b[j * p.ldb + q] } }
-            p.b = UnsafePointer(t)
-            p.ldb = p.n
-            p.transB = false
-            return run(p)
-        }
-        run(p)
+        if !p.transB { return run(p) }
+        // op(B) as a row-major k x n copy.
+        let ws = ws ?? GemmWorkspace<T>()
+        let t = ws.sideBuffer(count: p.n * p.k)
+        for q in 0..<p.k { for j in 0..<p.n { t[q &* p.n &+ j] = p.b[j &* p.ldb &+ q] } }
+        var q = p
+        q.b = UnsafePointer(t)
+        q.ldb = p.n
+        q.transB = false
+        run(q)
     }
 
     @inline(__always)
@@ -38,75 +51,70 @@ enum SmallMatrix {
 
     static func floats(_ p: GemmProblem<Float>) {
         var j = 0
-        while j + 32 <= p.n { strip(p, j, SIMD16<Float>.self, twin: true); j += 32 }
-        if j + 16 <= p.n { strip(p, j, SIMD16<Float>.self, twin: false); j += 16 }
-        if j + 8 <= p.n { strip(p, j, SIMD8<Float>.self, twin: false); j += 8 }
-        if j + 4 <= p.n { strip(p, j, SIMD4<Float>.self, twin: false); j += 4 }
+        while j + 32 <= p.n { strip(p, j, SIMD16<Float>.self, Two.self); j += 32 }
+        if j + 16 <= p.n { strip(p, j, SIMD16<Float>.self, One.self); j += 16 }
+        if j + 8 <= p.n { strip(p, j, SIMD8<Float>.self, One.self); j += 8 }
+        if j + 4 <= p.n { strip(p, j, SIMD4<Float>.self, One.self); j += 4 }
         scalarColumns(p, from: j)
     }
 
     static func doubles(_ p: GemmProblem<Double>) {
         var j = 0
-        while j + 16 <= p.n { strip(p, j, SIMD8<Double>.self, twin: true); j += 16 }
-        if j + 8 <= p.n { strip(p, j, SIMD8<Double>.self, twin: false); j += 8 }
-        if j + 4 <= p.n { strip(p, j, SIMD4<Double>.self, twin: false); j += 4 }
-        if j + 2 <= p.n { strip(p, j, SIMD2<Double>.self, twin: false); j += 2 }
+        while j + 16 <= p.n { strip(p, j, SIMD8<Double>.self, Two.self); j += 16 }
+        if j + 8 <= p.n { strip(p, j, SIMD8<Double>.self, One.self); j += 8 }
+        if j + 4 <= p.n { strip(p, j, SIMD4<Double>.self, One.self); j += 4 }
+        if j + 2 <= p.n { strip(p, j, SIMD2<Double>.self, One.self); j += 2 }
         scalarColumns(p, from: j)
     }
 
-    /// Columns j0 ..< j0 + (twin ? 2 : 1) * V.scalarCount of C, all rows.
+    /// Columns j0 ..< j0 + (twin ? 2 : 1) * V.scalarCount of C, all rows: blocks of 8 rows, then
+    /// 4, then single rows.
+    static func strip<V: SIMD, S: StripWidth>(_ p: GemmProblem<V.Scalar>, _ j0: Int, _: V.Type, _: S.Type)
+    where V.Scalar: KernelFloat {
+        let twin = S.twin
+        var i = 0
+        while i + 8 <= p.m { block(p, i, j0, V.self, rows: 8, twin: twin); i += 8 }
+        if i + 4 <= p.m { block(p, i, j0, V.self, rows: 4, twin: twin); i += 4 }
+        while i < p.m { block(p, i, j0, V.self, rows: 1, twin: twin); i += 1 }
+    }
+
+    /// Rows i0 ..< i0 + rows (a constant: 8, 4 or 1) of one strip, accumulated over all of k.
     @inline(__always)
-    static func strip<V: SIMD>(_ p: GemmProblem<V.Scalar>, _ j0: Int, _: V.Type, twin: Bool)
+    static func block<V: SIMD>(_ p: GemmProblem<V.Scalar>, _ i0: Int, _ j0: Int, _: V.Type, rows: Int, twin: Bool)
     where V.Scalar: KernelFloat {
         let w = V.scalarCount
-        let b = p.b + j0, c = p.c + j0
-        let va = V(repeating: p.alpha), vb = V(repeating: p.beta)
         // op(A)[i, q] at a + i * rs + q * ks.
         let (rs, ks) = p.transA ? (1, p.lda) : (p.lda, 1)
-        @inline(__always) func out(_ acc: V, _ r: UnsafeMutablePointer<V.Scalar>) {
+        let a = p.a + i0 * rs, b = p.b + j0
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
+        var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V()
+        for q in 0..<p.k {
+            let bq = b + q &* p.ldb, aq = a + q &* ks
+            let b0: V = GemmMemory.load(bq), b1: V = twin ? GemmMemory.load(bq, w) : V()
+            @inline(__always) func fma(_ i: Int, _ x0: inout V, _ x1: inout V) {
+                if i >= rows { return }
+                let x = V(repeating: aq[i &* rs])
+                x0 = x0.addingProduct(x, b0)
+                if twin { x1 = x1.addingProduct(x, b1) }
+            }
+            fma(0, &c0, &d0); fma(1, &c1, &d1); fma(2, &c2, &d2); fma(3, &c3, &d3)
+            fma(4, &c4, &d4); fma(5, &c5, &d5); fma(6, &c6, &d6); fma(7, &c7, &d7)
+        }
+        let va = V(repeating: p.alpha), vb = V(repeating: p.beta)
+        let c = p.c + i0 * p.ldc + j0
+        @inline(__always) func out(_ i: Int, _ x0: V, _ x1: V) {
+            if i >= rows { return }
+            let r = c + i &* p.ldc
             if p.beta == 0 {
-                VectorIO.store(va * acc, r)
+                GemmMemory.store(va * x0, r)
+                if twin { GemmMemory.store(va * x1, r, w) }
             } else {
-                VectorIO.store((va * acc).addingProduct(vb, VectorIO.load(r) as V), r)
+                GemmMemory.store((va * x0).addingProduct(vb, GemmMemory.load(r) as V), r)
+                if twin { GemmMemory.store((va * x1).addingProduct(vb, GemmMemory.load(r, w) as V), r, w) }
             }
         }
-        var i = 0
-        while i + 4 <= p.m {
-            let a = p.a + i * rs
-            var c0 = V(), c1 = V(), c2 = V(), c3 = V()
-            var d0 = V(), d1 = V(), d2 = V(), d3 = V()
-            for q in 0..<p.k {
-                let bq = b + q * p.ldb, aq = a + q * ks
-                let b0: V = VectorIO.load(bq)
-                let x0 = V(repeating: aq[0]), x1 = V(repeating: aq[rs])
-                let x2 = V(repeating: aq[2 * rs]), x3 = V(repeating: aq[3 * rs])
-                c0 = c0.addingProduct(x0, b0); c1 = c1.addingProduct(x1, b0)
-                c2 = c2.addingProduct(x2, b0); c3 = c3.addingProduct(x3, b0)
-                if twin {
-                    let b1: V = VectorIO.load(bq, w)
-                    d0 = d0.addingProduct(x0, b1); d1 = d1.addingProduct(x1, b1)
-                    d2 = d2.addingProduct(x2, b1); d3 = d3.addingProduct(x3, b1)
-                }
-            }
-            let r = c + i * p.ldc
-            out(c0, r); out(c1, r + p.ldc); out(c2, r + 2 * p.ldc); out(c3, r + 3 * p.ldc)
-            if twin { out(d0, r + w); out(d1, r + p.ldc + w); out(d2, r + 2 * p.ldc + w); out(d3, r + 3 * p.ldc + w) }
-            i += 4
-        }
-        while i < p.m {
-            let a = p.a + i * rs
-            var c0 = V(), d0 = V()
-            for q in 0..<p.k {
-                let bq = b + q * p.ldb
-                let x0 = V(repeating: a[q * ks])
-                c0 = c0.addingProduct(x0, VectorIO.load(bq) as V)
-                if twin { d0 = d0.addingProduct(x0, VectorIO.load(bq, w) as V) }
-            }
-            let r = c + i * p.ldc
-            out(c0, r)
-            if twin { out(d0, r + w) }
-            i += 1
-        }
+        out(0, c0, d0); out(1, c1, d1); out(2, c2, d2); out(3, c3, d3)
+        out(4, c4, d4); out(5, c5, d5); out(6, c6, d6); out(7, c7, d7)
     }
 
     /// The last n % 4 (float) or n % 2 (double) columns.

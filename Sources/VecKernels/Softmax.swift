@@ -15,6 +15,7 @@ public enum Softmax {
 
     /// Softmax (or log-softmax) over the middle dim of [outer, size, inner]; stable (subtract the max);
     /// a row of all -inf gives NaN (PyTorch).
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func forward<T: KernelFloat>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
                                                outer: Int, size: Int, inner: Int, log: Bool,
                                                variant: KernelVariant = .auto, threads: Int? = nil) {
@@ -26,19 +27,16 @@ public enum Softmax {
             return reference(x, y, outer: outer, size: size, inner: inner, log: log)
         }
         if T.self == Float.self {
-            run(SIMD16<Float>.self, outer: outer, size: size, inner: inner, mode) { row, lanes, offset in
-                forwardUnit(VectorIO.rebound(x, to: Float.self) + offset, VectorIO.rebound(y, to: Float.self) + offset,
-                            row: row, lanes: lanes, size: size, log: log)
-            }
+            forwardSIMD(VectorIO.rebound(x, to: Float.self), VectorIO.rebound(y, to: Float.self),
+                        SIMD16<Float>.self, outer: outer, size: size, inner: inner, log: log, mode)
         } else {
-            run(SIMD8<Double>.self, outer: outer, size: size, inner: inner, mode) { row, lanes, offset in
-                forwardUnit(VectorIO.rebound(x, to: Double.self) + offset, VectorIO.rebound(y, to: Double.self) + offset,
-                            row: row, lanes: lanes, size: size, log: log)
-            }
+            forwardSIMD(VectorIO.rebound(x, to: Double.self), VectorIO.rebound(y, to: Double.self),
+                        SIMD8<Double>.self, outer: outer, size: size, inner: inner, log: log, mode)
         }
     }
 
     /// gx from the forward output y and gy: softmax: y*(gy - sum(gy*y)); log-softmax: gy - exp(y)*sum(gy).
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func backward<T: KernelFloat>(y: UnsafePointer<T>, gy: UnsafePointer<T>,
                                                 gx: UnsafeMutablePointer<T>, outer: Int, size: Int,
                                                 inner: Int, log: Bool,
@@ -51,56 +49,60 @@ public enum Softmax {
             return referenceBackward(y, gy, gx, outer: outer, size: size, inner: inner, log: log)
         }
         if T.self == Float.self {
-            run(SIMD16<Float>.self, outer: outer, size: size, inner: inner, mode) { row, lanes, offset in
-                backwardUnit(VectorIO.rebound(y, to: Float.self) + offset, VectorIO.rebound(gy, to: Float.self) + offset,
-                             VectorIO.rebound(gx, to: Float.self) + offset, row: row, lanes: lanes, size: size, log: log)
-            }
+            backwardSIMD(VectorIO.rebound(y, to: Float.self), VectorIO.rebound(gy, to: Float.self),
+                         VectorIO.rebound(gx, to: Float.self), SIMD16<Float>.self,
+                         outer: outer, size: size, inner: inner, log: log, mode)
         } else {
-            run(SIMD8<Double>.self, outer: outer, size: size, inner: inner, mode) { row, lanes, offset in
-                backwardUnit(VectorIO.rebound(y, to: Double.self) + offset, VectorIO.rebound(gy, to: Double.self) + offset,
-                             VectorIO.rebound(gx, to: Double.self) + offset, row: row, lanes: lanes, size: size, log: log)
-            }
+            backwardSIMD(VectorIO.rebound(y, to: Double.self), VectorIO.rebound(gy, to: Double.self),
+                         VectorIO.rebound(gx, to: Double.self), SIMD8<Double>.self,
+                         outer: outer, size: size, inner: inner, log: log, mode)
         }
     }
 
     // MARK: splitting
 
-    /// Calls unit(isRow, lanes, offset) for each independent unit: a contiguous row when inner == 1,
-    /// else a group of up to W neighbouring j of one outer index.
-    private static func run<V: SoftmaxVector>(_: V.Type, outer: Int, size: Int, inner: Int,
-                                              _ mode: KernelSplit.Mode,
-                                              _ unit: (Bool, SoftmaxKernels.Lanes<V>, Int) -> Void) {
-        let w = V.scalarCount
-        let tiles = inner == 1 ? 1 : (inner + w - 1) / w
-        let unitSize = size * Swift.min(inner, w)
-        KernelSplit.run(SumKernels.unitMode(mode, unitSize: unitSize), total: outer * tiles) { range in
+    /// Calls unit(offset, chunk) for each independent unit: a contiguous row when inner == 1
+    /// (chunk nil), else a chunk of neighbouring j of one outer index.
+    @inline(__always)
+    private static func forEachUnit<V: KernelVector>(_: V.Type, outer: Int, size: Int, inner: Int,
+                                                     _ mode: KernelSplit.Mode,
+                                                     _ unit: (Int, SoftmaxKernels.Chunk<V>?) -> Void) {
+        let cw = SoftmaxKernels.columnChunk
+        let chunks = inner == 1 ? 1 : (inner + cw - 1) / cw
+        KernelSplit.run(SumKernels.unitMode(mode, unitSize: size * Swift.min(inner, cw)), total: outer * chunks) { range in
             for u in range {
-                let (o, t) = u.quotientAndRemainder(dividingBy: tiles)
-                let j0 = t * w
-                let lanes = SoftmaxKernels.Lanes<V>(step: inner, width: Swift.min(w, inner - j0))
-                unit(inner == 1, lanes, o * size * inner + j0)
+                let (o, c) = u.quotientAndRemainder(dividingBy: chunks)
+                let j0 = c * cw
+                unit(o * size * inner + j0,
+                     inner == 1 ? nil : SoftmaxKernels.Chunk<V>(size: size, step: inner, width: Swift.min(cw, inner - j0)))
             }
         }
     }
 
-    @inline(__always)
-    private static func forwardUnit<V: SoftmaxVector>(_ x: UnsafePointer<V.Scalar>, _ y: UnsafeMutablePointer<V.Scalar>,
-                                                      row: Bool, lanes: SoftmaxKernels.Lanes<V>, size: Int, log: Bool) {
-        if row {
-            SoftmaxKernels.forwardRow(V.self, x, y, size, log: log)
-        } else {
-            SoftmaxKernels.forwardColumns(V.self, x, y, size: size, lanes: lanes, log: log)
+    private static func forwardSIMD<V: KernelVector>(_ x: UnsafePointer<V.Scalar>, _ y: UnsafeMutablePointer<V.Scalar>,
+                                                     _ v: V.Type, outer: Int, size: Int, inner: Int, log: Bool,
+                                                     _ mode: KernelSplit.Mode) {
+        forEachUnit(v, outer: outer, size: size, inner: inner, mode) { offset, chunk in
+            if let chunk {
+                SoftmaxKernels.forwardChunk(x + offset, y + offset, chunk, log: log)
+            } else if log {
+                SoftmaxKernels.logSoftmaxRow(v, x + offset, y + offset, size)
+            } else {
+                SoftmaxKernels.softmaxRow(v, x + offset, y + offset, size)
+            }
         }
     }
 
-    @inline(__always)
-    private static func backwardUnit<V: SoftmaxVector>(_ y: UnsafePointer<V.Scalar>, _ gy: UnsafePointer<V.Scalar>,
-                                                       _ gx: UnsafeMutablePointer<V.Scalar>, row: Bool,
-                                                       lanes: SoftmaxKernels.Lanes<V>, size: Int, log: Bool) {
-        if row {
-            SoftmaxKernels.backwardRow(V.self, y, gy, gx, size, log: log)
-        } else {
-            SoftmaxKernels.backwardColumns(V.self, y, gy, gx, size: size, lanes: lanes, log: log)
+    private static func backwardSIMD<V: KernelVector>(_ y: UnsafePointer<V.Scalar>, _ gy: UnsafePointer<V.Scalar>,
+                                                      _ gx: UnsafeMutablePointer<V.Scalar>, _ v: V.Type,
+                                                      outer: Int, size: Int, inner: Int, log: Bool,
+                                                      _ mode: KernelSplit.Mode) {
+        forEachUnit(v, outer: outer, size: size, inner: inner, mode) { offset, chunk in
+            if let chunk {
+                SoftmaxKernels.backwardChunk(y + offset, gy + offset, gx + offset, chunk, log: log)
+            } else {
+                SoftmaxKernels.backwardRow(v, y + offset, gy + offset, gx + offset, size, log: log)
+            }
         }
     }
 

@@ -1,77 +1,57 @@
 import Foundation
 
 // Softmax and log-softmax over the middle dim of [outer, size, inner], forward and backward.
-// With inner == 1 (the last dim, the common case) SIMD lanes run along a row; otherwise they run
-// along j, 16 independent rows at a time, reading each k at stride `inner`. A row is read three
-// times (max, exp and sum, scale) while it is hot in L1/L2.
-
-/// SIMD16<Float> uses the polynomial VectorMath.exp; SIMD8<Double> (the accuracy reference dtype)
-/// uses libm per lane.
-protocol SoftmaxVector: SIMD where Scalar: KernelFloat {
-    static func softmaxExp(_ x: Self) -> Self
-    static func softmaxLog(_ x: Scalar) -> Scalar
-}
-
-extension SIMD16: SoftmaxVector where Scalar == Float {
-    @inline(__always) static func softmaxExp(_ x: Self) -> Self { VectorMath.exp(x) }
-    @inline(__always) static func softmaxLog(_ x: Float) -> Float { Foundation.log(x) }
-}
-
-extension SIMD8: SoftmaxVector where Scalar == Double {
-    @inline(__always) static func softmaxExp(_ x: Self) -> Self {
-        var r = x
-        for l in 0..<8 { r[l] = Foundation.exp(x[l]) }
-        return r
-    }
-    @inline(__always) static func softmaxLog(_ x: Double) -> Double { Foundation.log(x) }
-}
+// inner == 1 (the last dim, the common case): SIMD lanes run along one contiguous row, read three
+// times (max; exp and sum; scale) while it is hot in L1/L2. inner > 1: lanes run along j, one unit
+// being up to `columnChunk` neighbouring j of one outer index walked row by row, per-lane max and
+// sum kept in a small buffer. Whole 4 KiB rows per step: with 1 KiB pieces of rows 4 KiB apart the
+// prefetcher (which stops at page ends) left [4, 1024, 1024] over dim 1 at 4-8 ms instead of 2.
 
 enum SoftmaxKernels {
-    /// Up to W neighbouring j of one outer index (`width` of them real): element k of lane l at
-    /// p[l + k * step], step being `inner`.
-    struct Lanes<V: SoftmaxVector> {
-        let step: Int
-        let width: Int
+    static let columnChunk = 1024
 
-        @inline(__always) func load(_ p: UnsafePointer<V.Scalar>, _ k: Int, fill: V.Scalar) -> V {
-            width == V.scalarCount ? VectorIO.load(p, k * step)
-                : VectorIO.loadPartial(p + k * step, count: width, fill: fill)
-        }
-
-        @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<V.Scalar>, _ k: Int) {
-            if width == V.scalarCount { VectorIO.store(v, p, k * step) }
-            else { VectorIO.storePartial(v, p + k * step, count: width) }
-        }
-    }
-
-    /// Lanes that hold real data (the others are padding of a partial vector).
     @inline(__always)
-    static func live<V: SIMD>(_: V.Type, _ width: Int) -> SIMDMask<V.MaskStorage> where V.Scalar: KernelFloat {
-        var iota = V()
-        for l in 0..<V.scalarCount { iota[l] = V.Scalar(l) }
-        return iota .< V(repeating: V.Scalar(width))
+    static func live<V: KernelVector>(_: V.Type, _ count: Int) -> V.Mask {
+        V.less(V.lanes, V(repeating: V.Scalar(count)))
     }
 
     // MARK: last dim (inner == 1)
 
-    /// y = softmax(x) (or log-softmax) of one contiguous row of n > 0 elements.
-    static func forwardRow<V: SoftmaxVector>(_: V.Type, _ x: UnsafePointer<V.Scalar>,
-                                             _ y: UnsafeMutablePointer<V.Scalar>, _ n: Int, log: Bool) {
-        typealias S = V.Scalar
-        let w = V.scalarCount, full = n / w * w, rest = n - full
-        var m = V(repeating: -.infinity)
-        for i in stride(from: 0, to: full, by: w) {
-            let v: V = VectorIO.load(x, i)
-            m = m.replacing(with: v, where: v .> m)
+    /// Max of a contiguous row of n > 0 elements, ignoring NaN (a NaN still makes the row NaN
+    /// through exp).
+    @inline(__always)
+    static func rowMax<V: KernelVector>(_: V.Type, _ x: UnsafePointer<V.Scalar>, _ n: Int) -> V.Scalar {
+        let w = V.scalarCount, full = n / w * w
+        var m0 = V(repeating: -.infinity), m1 = m0
+        var i = 0
+        while i + 2 * w <= full {
+            let v0: V = VectorIO.load(x, i), v1: V = VectorIO.load(x, i + w)
+            m0 = V.blend(m0, v0, where: V.greater(v0, m0))
+            m1 = V.blend(m1, v1, where: V.greater(v1, m1))
+            i += 2 * w
         }
-        var mx = m.max()
+        if i < full {
+            let v: V = VectorIO.load(x, i)
+            m0 = V.blend(m0, v, where: V.greater(v, m0))
+        }
+        m0 = V.blend(m0, m1, where: V.greater(m1, m0))
+        var mx = m0[0]
+        for l in 1..<w where m0[l] > mx { mx = m0[l] }
         for i in full..<n where x[i] > mx { mx = x[i] }
+        return mx
+    }
+
+    /// Sum of exp(x - mx) over a row, storing the exps into y when `store`.
+    @inline(__always)
+    static func rowExpSum<V: KernelVector>(_: V.Type, _ x: UnsafePointer<V.Scalar>, _ y: UnsafeMutablePointer<V.Scalar>,
+                                           _ n: Int, _ mx: V.Scalar, store: Bool) -> V.Scalar {
+        let w = V.scalarCount, full = n / w * w, rest = n - full
         let mv = V(repeating: mx)
         var s0 = V(), s1 = V()
         var i = 0
         while i + 2 * w <= full {
-            let e0 = V.softmaxExp(VectorIO.load(x, i) - mv), e1 = V.softmaxExp(VectorIO.load(x, i + w) - mv)
-            if !log {
+            let e0 = V.exp((VectorIO.load(x, i) as V) - mv), e1 = V.exp((VectorIO.load(x, i + w) as V) - mv)
+            if store {
                 VectorIO.store(e0, y, i)
                 VectorIO.store(e1, y, i + w)
             }
@@ -80,36 +60,49 @@ enum SoftmaxKernels {
             i += 2 * w
         }
         if i < full {
-            let e = V.softmaxExp(VectorIO.load(x, i) - mv)
-            if !log { VectorIO.store(e, y, i) }
+            let e = V.exp((VectorIO.load(x, i) as V) - mv)
+            if store { VectorIO.store(e, y, i) }
             s0 += e
         }
         if rest > 0 {
             let v: V = VectorIO.loadPartial(x + full, count: rest, fill: -.infinity)
-            let e = V.softmaxExp(v - mv).replacing(with: 0, where: .!live(V.self, rest))
-            if !log { VectorIO.storePartial(e, y + full, count: rest) }
+            let e = V.blend(V(), V.exp(v - mv), where: live(V.self, rest))
+            if store { VectorIO.storePartial(e, y + full, count: rest) }
             s0 += e
         }
-        let sum = (s0 + s1).sum()
-        if log {
-            let shift = V(repeating: V.softmaxLog(sum))
-            for i in stride(from: 0, to: full, by: w) {
-                VectorIO.store((VectorIO.load(x, i) - mv) - shift, y, i)
-            }
-            for i in full..<n { y[i] = (x[i] - mx) - shift[0] }
-        } else {
-            let inv = V(repeating: S(1) / sum)
-            for i in stride(from: 0, to: full, by: w) {
-                VectorIO.store((VectorIO.load(y, i) as V) * inv, y, i)
-            }
-            for i in full..<n { y[i] *= inv[0] }
+        return (s0 + s1).sum()
+    }
+
+    /// softmax of one contiguous row of n > 0 elements (x and y may be the same buffer).
+    static func softmaxRow<V: KernelVector>(_: V.Type, _ x: UnsafePointer<V.Scalar>,
+                                            _ y: UnsafeMutablePointer<V.Scalar>, _ n: Int) {
+        let mx = rowMax(V.self, x, n)
+        let sum = rowExpSum(V.self, x, y, n, mx, store: true)
+        let inv = 1 / sum
+        let w = V.scalarCount, full = n / w * w
+        for i in stride(from: 0, to: full, by: w) {
+            VectorIO.store((VectorIO.load(y, i) as V) * inv, y, i)
         }
+        for i in full..<n { y[i] *= inv }
+    }
+
+    /// log-softmax of one contiguous row: (x - max) - log(sum exp(x - max)).
+    static func logSoftmaxRow<V: KernelVector>(_: V.Type, _ x: UnsafePointer<V.Scalar>,
+                                               _ y: UnsafeMutablePointer<V.Scalar>, _ n: Int) {
+        let mx = rowMax(V.self, x, n)
+        let sum = rowExpSum(V.self, x, y, n, mx, store: false)
+        let shift = V.Scalar(Foundation.log(Double(sum)))
+        let mv = V(repeating: mx), sv = V(repeating: shift)
+        let w = V.scalarCount, full = n / w * w
+        for i in stride(from: 0, to: full, by: w) {
+            VectorIO.store(((VectorIO.load(x, i) as V) - mv) - sv, y, i)
+        }
+        for i in full..<n { y[i] = (x[i] - mx) - shift }
     }
 
     /// gx of one contiguous row: softmax y*(gy - sum(gy*y)); log-softmax gy - exp(y)*sum(gy).
-    static func backwardRow<V: SoftmaxVector>(_: V.Type, _ y: UnsafePointer<V.Scalar>,
-                                              _ gy: UnsafePointer<V.Scalar>,
-                                              _ gx: UnsafeMutablePointer<V.Scalar>, _ n: Int, log: Bool) {
+    static func backwardRow<V: KernelVector>(_: V.Type, _ y: UnsafePointer<V.Scalar>, _ gy: UnsafePointer<V.Scalar>,
+                                             _ gx: UnsafeMutablePointer<V.Scalar>, _ n: Int, log: Bool) {
         let w = V.scalarCount, full = n / w * w
         var s0 = V(), s1 = V()
         var i = 0
@@ -128,54 +121,92 @@ enum SoftmaxKernels {
         let sv = V(repeating: sum)
         for i in stride(from: 0, to: full, by: w) {
             let yv: V = VectorIO.load(y, i), g: V = VectorIO.load(gy, i)
-            VectorIO.store(log ? g - V.softmaxExp(yv) * sv : yv * (g - sv), gx, i)
+            VectorIO.store(log ? g - V.exp(yv) * sv : yv * (g - sv), gx, i)
         }
         if full < n {
             let rest = n - full
             let yv: V = VectorIO.loadPartial(y + full, count: rest, fill: 0)
             let g: V = VectorIO.loadPartial(gy + full, count: rest, fill: 0)
-            VectorIO.storePartial(log ? g - V.softmaxExp(yv) * sv : yv * (g - sv), gx + full, count: rest)
+            VectorIO.storePartial(log ? g - V.exp(yv) * sv : yv * (g - sv), gx + full, count: rest)
         }
     }
 
     // MARK: other dims (inner > 1): lanes along j
 
-    static func forwardColumns<V: SoftmaxVector>(_: V.Type, _ x: UnsafePointer<V.Scalar>,
-                                                 _ y: UnsafeMutablePointer<V.Scalar>, size: Int,
-                                                 lanes: Lanes<V>, log: Bool) {
-        var m = V(repeating: -.infinity)
-        for k in 0..<size {
-            let v = lanes.load(x, k, fill: 0)
-            m = m.replacing(with: v, where: v .> m)
+    /// A chunk of `width` neighbouring j (of one outer index) over `size` rows `step` apart, held
+    /// as `vectors` SIMD vectors per row, the last one partial.
+    struct Chunk<V: KernelVector> {
+        let size: Int, step: Int, width: Int
+
+        var vectors: Int { (width + V.scalarCount - 1) / V.scalarCount }
+
+        @inline(__always) func load(_ p: UnsafePointer<V.Scalar>, _ k: Int, _ v: Int, fill: V.Scalar) -> V {
+            let w = V.scalarCount, at = k * step + v * w
+            return v * w + w <= width ? VectorIO.load(p, at)
+                : VectorIO.loadPartial(p + at, count: width - v * w, fill: fill)
         }
-        var s = V()
-        for k in 0..<size {
-            let e = V.softmaxExp(lanes.load(x, k, fill: 0) - m)
-            if !log { lanes.store(e, y, k) }
-            s += e
-        }
-        if log {
-            var shift = s
-            for l in 0..<V.scalarCount { shift[l] = V.softmaxLog(s[l]) }
-            for k in 0..<size { lanes.store((lanes.load(x, k, fill: 0) - m) - shift, y, k) }
-        } else {
-            let inv = 1 / s
-            for k in 0..<size { lanes.store(lanes.load(y, k, fill: 0) * inv, y, k) }
+
+        @inline(__always) func store(_ x: V, _ p: UnsafeMutablePointer<V.Scalar>, _ k: Int, _ v: Int) {
+            let w = V.scalarCount, at = k * step + v * w
+            if v * w + w <= width { VectorIO.store(x, p, at) }
+            else { VectorIO.storePartial(x, p + at, count: width - v * w) }
         }
     }
 
-    static func backwardColumns<V: SoftmaxVector>(_: V.Type, _ y: UnsafePointer<V.Scalar>,
-                                                  _ gy: UnsafePointer<V.Scalar>,
-                                                  _ gx: UnsafeMutablePointer<V.Scalar>, size: Int,
-                                                  lanes: Lanes<V>, log: Bool) {
-        var s = V()
-        for k in 0..<size {
-            let g = lanes.load(gy, k, fill: 0)
-            s += log ? g : g * lanes.load(y, k, fill: 0)
+    static func forwardChunk<V: KernelVector>(_ x: UnsafePointer<V.Scalar>, _ y: UnsafeMutablePointer<V.Scalar>,
+                                              _ c: Chunk<V>, log: Bool) {
+        let nv = c.vectors
+        withUnsafeTemporaryAllocation(of: V.self, capacity: 2 * nv) { buf in
+            let m = buf.baseAddress!, s = m + nv
+            m.initialize(repeating: V(repeating: -.infinity), count: nv)
+            s.initialize(repeating: V(), count: nv)
+            for k in 0..<c.size {
+                for v in 0..<nv {
+                    let e = c.load(x, k, v, fill: 0)
+                    m[v] = V.blend(m[v], e, where: V.greater(e, m[v]))
+                }
+            }
+            for k in 0..<c.size {
+                for v in 0..<nv {
+                    let e = V.exp(c.load(x, k, v, fill: 0) - m[v])
+                    if !log { c.store(e, y, k, v) }
+                    s[v] += e
+                }
+            }
+            if log {
+                for v in 0..<nv {
+                    for l in 0..<V.scalarCount { s[v][l] = V.Scalar(Foundation.log(Double(s[v][l]))) }
+                }
+                for k in 0..<c.size {
+                    for v in 0..<nv { c.store((c.load(x, k, v, fill: 0) - m[v]) - s[v], y, k, v) }
+                }
+            } else {
+                for v in 0..<nv { s[v] = 1 / s[v] }
+                for k in 0..<c.size {
+                    for v in 0..<nv { c.store(c.load(y, k, v, fill: 0) * s[v], y, k, v) }
+                }
+            }
         }
-        for k in 0..<size {
-            let yv = lanes.load(y, k, fill: 0), g = lanes.load(gy, k, fill: 0)
-            lanes.store(log ? g - V.softmaxExp(yv) * s : yv * (g - s), gx, k)
+    }
+
+    static func backwardChunk<V: KernelVector>(_ y: UnsafePointer<V.Scalar>, _ gy: UnsafePointer<V.Scalar>,
+                                               _ gx: UnsafeMutablePointer<V.Scalar>, _ c: Chunk<V>, log: Bool) {
+        let nv = c.vectors
+        withUnsafeTemporaryAllocation(of: V.self, capacity: nv) { buf in
+            let s = buf.baseAddress!
+            s.initialize(repeating: V(), count: nv)
+            for k in 0..<c.size {
+                for v in 0..<nv {
+                    let g = c.load(gy, k, v, fill: 0)
+                    s[v] += log ? g : g * c.load(y, k, v, fill: 0)
+                }
+            }
+            for k in 0..<c.size {
+                for v in 0..<nv {
+                    let yv = c.load(y, k, v, fill: 0), g = c.load(gy, k, v, fill: 0)
+                    c.store(log ? g - V.exp(yv) * s[v] : yv * (g - s[v]), gx, k, v)
+                }
+            }
         }
     }
 }

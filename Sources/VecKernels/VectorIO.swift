@@ -1,6 +1,61 @@
-// Loads and stores of SIMD vectors at any alignment, and the two ways a broadcast operand is read
-// in an inner loop: contiguous (stride 1) or one value repeated (stride 0). Kept in one namespace so
-// that other kernel files of the module cannot collide with these names.
+import Foundation
+
+// The SIMD vector types the broadcast, reduce and softmax kernels are generic over, loads and
+// stores at any alignment, and the two ways a broadcast operand is read in an inner loop:
+// contiguous (stride 1) or one value repeated (stride 0).
+
+/// SIMD16<Float> and SIMD8<Double>. Comparisons, mask logic and blends are requirements with
+/// concrete bodies because the generic SIMD versions of `.>`, `.==`, `.|`, `replacing` compile to a
+/// loop over lanes even after specialisation (16 scalar compares and branches per vector, seen in
+/// the disassembly), while the concrete overloads give one vcmpps / korw / masked move. Arithmetic
+/// (+ - * /) vectorises through the generic path and needs no requirement.
+protocol KernelVector: SIMD where Scalar: KernelFloat {
+    typealias Mask = SIMDMask<MaskStorage>
+    static func greater(_ a: Self, _ b: Self) -> Mask
+    static func less(_ a: Self, _ b: Self) -> Mask
+    static func equal(_ a: Self, _ b: Self) -> Mask
+    static func isNaN(_ a: Self) -> Mask
+    static func or(_ a: Mask, _ b: Mask) -> Mask
+    static func andNot(_ a: Mask, _ b: Mask) -> Mask
+    /// a with the lanes where `mask` is set taken from b.
+    static func blend(_ a: Self, _ b: Self, where mask: Mask) -> Self
+    /// 0, 1, 2, ... (lane numbers).
+    static var lanes: Self { get }
+    /// e^x: the polynomial VectorMath.exp for Float; libm per lane for Double (the reference dtype).
+    static func exp(_ x: Self) -> Self
+}
+
+extension SIMD16: KernelVector where Scalar == Float {
+    @inline(__always) static func greater(_ a: Self, _ b: Self) -> Mask { a .> b }
+    @inline(__always) static func less(_ a: Self, _ b: Self) -> Mask { a .< b }
+    @inline(__always) static func equal(_ a: Self, _ b: Self) -> Mask { a .== b }
+    @inline(__always) static func isNaN(_ a: Self) -> Mask { a .!= a }
+    @inline(__always) static func or(_ a: Mask, _ b: Mask) -> Mask { a .| b }
+    @inline(__always) static func andNot(_ a: Mask, _ b: Mask) -> Mask { a .& .!b }
+    @inline(__always) static func blend(_ a: Self, _ b: Self, where mask: Mask) -> Self {
+        a.replacing(with: b, where: mask)
+    }
+    static var lanes: Self { Self(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
+    @inline(__always) static func exp(_ x: Self) -> Self { VectorMath.exp(x) }
+}
+
+extension SIMD8: KernelVector where Scalar == Double {
+    @inline(__always) static func greater(_ a: Self, _ b: Self) -> Mask { a .> b }
+    @inline(__always) static func less(_ a: Self, _ b: Self) -> Mask { a .< b }
+    @inline(__always) static func equal(_ a: Self, _ b: Self) -> Mask { a .== b }
+    @inline(__always) static func isNaN(_ a: Self) -> Mask { a .!= a }
+    @inline(__always) static func or(_ a: Mask, _ b: Mask) -> Mask { a .| b }
+    @inline(__always) static func andNot(_ a: Mask, _ b: Mask) -> Mask { a .& .!b }
+    @inline(__always) static func blend(_ a: Self, _ b: Self, where mask: Mask) -> Self {
+        a.replacing(with: b, where: mask)
+    }
+    static var lanes: Self { Self(0, 1, 2, 3, 4, 5, 6, 7) }
+    @inline(__always) static func exp(_ x: Self) -> Self {
+        var r = x
+        for l in 0..<8 { r[l] = Foundation.exp(x[l]) }
+        return r
+    }
+}
 
 enum VectorIO {
     @inline(__always)

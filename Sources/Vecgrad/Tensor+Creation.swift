@@ -124,6 +124,7 @@ extension Tensor {
             let step = count > 1 ? (e - s) / T(count - 1) : 0
             let half = count / 2
             for i in 0..<count { p[i] = i < half ? s + step * T(i) : e - step * T(count - 1 - i) }
+            if count == 1 { p[0] = s }
         }
         switch dtype {
         case .float32: fill(t.pointer(Float.self))
@@ -132,6 +133,7 @@ extension Tensor {
             let p = t.pointer(Int64.self)
             let step = count > 1 ? (end - start) / Double(count - 1) : 0
             for i in 0..<count { p[i] = truncatingToInt64(i < count / 2 ? start + step * Double(i) : end - step * Double(count - 1 - i)) }
+            if count == 1 { p[0] = truncatingToInt64(start) }
         }
         precondition(!requiresGrad || dtype.isFloatingPoint, TensorError.requiresGradOnIntegral(dtype).description)
         t.impl.requiresGrad = requiresGrad

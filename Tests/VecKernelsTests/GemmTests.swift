@@ -112,6 +112,17 @@ struct GemmTests {
         #expect(GemmDriver.grid(m: 10, n: 5000, k: 64, threads: 4, mr: 14, nr: 32, transposingA: true, transposingB: false) == (1, 4))
     }
 
+    @Test("edge tiles of every row count and of one or two vectors (packed path)")
+    func edgeTiles() {
+        #expect(!SmallMatrix.suits(m: 29, n: 161, k: 5))
+        for r in 1...14 {
+            for extra in [1, 16, 17, 31] {
+                check(Float.self, 28 + r, 160 + extra, 5, variant: .simd)
+                check(Double.self, 28 + r, 160 + extra / 2, 5, beta: 1, variant: .simd)
+            }
+        }
+    }
+
     @Test("packed loops cross every block boundary (tiny blocking)")
     func blockBoundaries() {
         var rng = Rng(state: 7)

@@ -37,7 +37,7 @@ import Testing
     for i in 0..<3 {
         let g = try grad(of: try p[i], wrt: [a], retainGraph: true)[0].doubles
         let row = (0..<3).map { j in pv[i] * ((i == j ? 1 : 0) - pv[j]) }
-        #expect(close(g, row, atol: 1e-15, rtol: 1e-12))
+        #expect(allClose(g, row, atol: 1e-15, rtol: 1e-12))
     }
 }
 

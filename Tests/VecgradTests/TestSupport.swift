@@ -10,7 +10,7 @@ func close(_ a: Double, _ b: Double, atol: Double = 1e-6, rtol: Double = 1e-5) -
     return abs(a - b) <= atol + rtol * abs(b)
 }
 
-func close(_ a: [Double], _ b: [Double], atol: Double = 1e-6, rtol: Double = 1e-5) -> Bool {
+func allClose(_ a: [Double], _ b: [Double], atol: Double = 1e-6, rtol: Double = 1e-5) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { close($0, $1, atol: atol, rtol: rtol) }
 }
 

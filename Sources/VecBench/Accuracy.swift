@@ -1,0 +1,158 @@
+import Foundation
+
+// The accuracy table: per op and dtype, the library's forward and backward results against a
+// float64 reference (max abs, max rel, max ULP), and a float64 gradcheck of its backward against
+// central differences of its forward (PyTorch's defaults: eps 1e-6, atol 1e-5, rtol 1e-3).
+// Points within eps of a kink (relu and abs at 0) have no derivative to check: they are skipped
+// and counted, never silently passed. Subjects (what is checked) live in AccuracySubjects.swift.
+
+/// One op checked by `vecbench accuracy`.
+public struct AccuracySubject {
+    public var name: String
+    /// Inputs for the error figures in `dtype` (sweep plus edge values), already rounded to it.
+    public var inputs: (DType) -> [Double]
+    /// The library's result in `dtype`, as doubles.
+    public var forward: (DType, [Double]) -> [Double]
+    /// The library's input gradient for upstream gradient gy, in `dtype`.
+    public var backward: (DType, [Double], [Double]) -> [Double]
+    public var referenceForward: ([Double]) -> [Double]
+    public var referenceBackward: ([Double], [Double]) -> [Double]
+    /// Where the float64 gradcheck runs (finite points inside the domain).
+    public var gradcheckInputs: [Double]
+    /// y[i] depends on x[i] only: gradcheck checks the Jacobian's diagonal and skips kinks.
+    public var elementwise: Bool
+    /// Inputs where the derivative does not exist (elementwise subjects).
+    public var kinks: [Double]
+    public var tolerance: (DType) -> Tolerance
+    /// Upstream gradient for the error figures (ones for elementwise ops: the derivative itself).
+    public var upstream: (Int) -> [Double]
+}
+
+public struct GradcheckResult: Equatable, Sendable {
+    public var passed: Bool
+    /// Jacobian entries compared, and points left out at kinks.
+    public var compared: Int
+    public var skipped: Int
+    public var maxAbsDiff: Double
+    public var detail: String
+}
+
+public struct AccuracyRow: Equatable, Sendable {
+    public var op: String
+    public var dtype: DType
+    public var forward: ErrorFigures
+    public var backward: ErrorFigures
+    public var gradcheck: GradcheckResult?
+    public var passed: Bool
+    public var note: String
+}
+
+public enum Accuracy {
+    public static var opNames: [String] { AccuracySubjects.all.map(\.name) }
+
+    /// Full-Jacobian gradcheck in float64: column i of the numerical Jacobian from central
+    /// differences of `forward` at x +- eps e_i, row j of the analytical one from `vjp(x, e_j)`.
+    /// Elementwise subjects (`elementwise`) check the diagonal only and skip inputs within eps of
+    /// a kink.
+    public static func gradcheck(_ x: [Double], forward: ([Double]) -> [Double], vjp: ([Double], [Double]) -> [Double],
+                                 elementwise: Bool, kinks: [Double] = [],
+                                 eps: Double = 1e-6, atol: Double = 1e-5, rtol: Double = 1e-3) -> GradcheckResult {
+        var r = GradcheckResult(passed: true, compared: 0, skipped: 0, maxAbsDiff: 0, detail: "")
+        func compare(_ numerical: Double, _ analytical: Double, _ what: String) {
+            let diff = abs(numerical - analytical)
+            r.compared += 1
+            r.maxAbsDiff = max(r.maxAbsDiff, diff.isNaN ? .infinity : diff)
+            if !(diff <= atol + rtol * abs(numerical)) && r.passed {
+                r.passed = false
+                r.detail = "\(what): numerical \(numerical), analytical \(analytical)"
+            }
+        }
+        if elementwise {
+            let keep = x.filter { xi in !kinks.contains { abs(xi - $0) <= eps } }
+            r.skipped = x.count - keep.count
+            let numerical = zip(forward(keep.map { $0 + eps }), forward(keep.map { $0 - eps })).map { ($0 - $1) / (2 * eps) }
+            let analytical = vjp(keep, [Double](repeating: 1, count: keep.count))
+            for i in keep.indices { compare(numerical[i], analytical[i], "d/dx at x = \(keep[i])") }
+            return r
+        }
+        let y = forward(x)
+        var numerical = [[Double]](repeating: [], count: x.count)   // numerical[i][j] = d y_j / d x_i
+        for i in x.indices {
+            var plus = x, minus = x
+            plus[i] += eps; minus[i] -= eps
+            numerical[i] = zip(forward(plus), forward(minus)).map { ($0 - $1) / (2 * eps) }
+        }
+        for j in y.indices {
+            var e = [Double](repeating: 0, count: y.count)
+            e[j] = 1
+            let row = vjp(x, e)
+            for i in x.indices { compare(numerical[i][j], row[i], "d y[\(j)] / d x[\(i)]") }
+        }
+        return r
+    }
+
+    public static func evaluate(_ s: AccuracySubject, dtype: DType) -> AccuracyRow {
+        let xs = s.inputs(dtype)
+        let gy = s.upstream(s.referenceForward(xs).count)
+        let tol = s.tolerance(dtype)
+        let fwd = ErrorMetrics.check(actual: s.forward(dtype, xs), reference: s.referenceForward(xs), dtype: dtype, tolerance: tol)
+        let bwd = ErrorMetrics.check(actual: s.backward(dtype, xs, gy), reference: s.referenceBackward(xs, gy), dtype: dtype, tolerance: tol)
+        var notes: [String] = []
+        if !fwd.passed { notes.append("forward: " + fwd.detail) }
+        if !bwd.passed { notes.append("backward: " + bwd.detail) }
+        var gc: GradcheckResult?
+        if dtype == .float64 {
+            gc = gradcheck(s.gradcheckInputs, forward: { s.forward(.float64, $0) }, vjp: { s.backward(.float64, $0, $1) },
+                           elementwise: s.elementwise, kinks: s.kinks)
+            if let g = gc, !g.passed { notes.append("gradcheck: " + g.detail) }
+            if let g = gc, g.skipped > 0 {
+                notes.append("gradcheck skipped \(g.skipped) point\(g.skipped == 1 ? "" : "s") within eps of a kink at "
+                             + s.kinks.map { TextFormat.fixed($0, 0) }.joined(separator: ", "))
+            }
+        }
+        return AccuracyRow(op: s.name, dtype: dtype, forward: fwd.errors, backward: bwd.errors, gradcheck: gc,
+                           passed: fwd.passed && bwd.passed && (gc?.passed ?? true), note: notes.joined(separator: "; "))
+    }
+
+    public static func run(ops: Set<String>? = nil) -> [AccuracyRow] {
+        AccuracySubjects.all.filter { ops?.contains($0.name) ?? true }.flatMap { s in
+            [DType.float32, .float64].map { evaluate(s, dtype: $0) }
+        }
+    }
+
+    static func sci(_ x: Double) -> String {
+        if x == 0 { return "0" }
+        if !x.isFinite { return x.isNaN ? "nan" : "inf" }
+        let e = Int(floor(log10(abs(x))))
+        let m = x / pow(10, Double(e))
+        return TextFormat.fixed(m, 1) + "e" + (e < 0 ? "-" : "+") + String(abs(e))
+    }
+
+    public static func table(_ rows: [AccuracyRow]) -> String {
+        let body = rows.map { r in
+            [r.op, r.dtype.rawValue, sci(r.forward.maxAbs), sci(r.forward.maxRel), TextFormat.fixed(r.forward.maxUlp, 2),
+             sci(r.backward.maxAbs), sci(r.backward.maxRel), TextFormat.fixed(r.backward.maxUlp, 2),
+             r.gradcheck.map { $0.passed ? "pass (\($0.compared))" : "FAIL" } ?? "-", r.passed ? "ok" : "FAIL"]
+        }
+        var out = TextFormat.table(["op", "dtype", "fwd abs", "fwd rel", "fwd ulp", "bwd abs", "bwd rel", "bwd ulp",
+                                    "gradcheck f64", "result"], body, rightAligned: [2, 3, 4, 5, 6, 7])
+        for r in rows where !r.note.isEmpty { out += "  \(r.op) \(r.dtype.rawValue): \(r.note)\n" }
+        out += "float32 rows: errors against float64. float64 rows: against the float64 libm reference, so they\n"
+            + "show consistency, not exactness; their gradcheck tests the backward formulas (eps 1e-6, atol 1e-5, rtol 1e-3).\n"
+        return out
+    }
+
+    public static let csvHeader = "op,dtype,fwd_max_abs,fwd_max_rel,fwd_max_ulp,bwd_max_abs,bwd_max_rel,bwd_max_ulp,"
+        + "gradcheck,gradcheck_compared,gradcheck_skipped,passed,note"
+
+    public static func csv(_ rows: [AccuracyRow]) -> String {
+        func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        let lines = rows.map { r in
+            [r.op, r.dtype.rawValue, String(r.forward.maxAbs), String(r.forward.maxRel), String(r.forward.maxUlp),
+             String(r.backward.maxAbs), String(r.backward.maxRel), String(r.backward.maxUlp),
+             r.gradcheck.map { $0.passed ? "pass" : "fail" } ?? "", r.gradcheck.map { String($0.compared) } ?? "",
+             r.gradcheck.map { String($0.skipped) } ?? "", r.passed ? "true" : "false", q(r.note)].joined(separator: ",")
+        }
+        return ([csvHeader] + lines).joined(separator: "\n") + "\n"
+    }
+}

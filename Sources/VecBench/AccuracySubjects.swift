@@ -1,0 +1,189 @@
+import Foundation
+import VecKernels
+
+// What `vecbench accuracy` checks, through the kernels' public entry points with their default
+// (`auto`) variant: the code path users get.
+
+enum AccuracySubjects {
+    static var all: [AccuracySubject] { unary + [softmax(log: false), softmax(log: true), matmul(), binary(.mul), binary(.div), binary(.maximum)] }
+
+    struct UnaryDomain {
+        var op: UnaryOp
+        var sweep: ClosedRange<Double>
+        var edges: [Double]
+        var kinks: [Double] = []
+        /// Inside this range the gradcheck samples points (away from overflow).
+        var gradcheck: ClosedRange<Double>
+    }
+
+    static let common: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1e-30, -1e-30, 1e-45, -1e-45, 1, -1]
+
+    static let domains: [UnaryDomain] = [
+        UnaryDomain(op: .relu, sweep: -1e30...1e30, edges: [], kinks: [0], gradcheck: -3...3),
+        UnaryDomain(op: .abs, sweep: -1e30...1e30, edges: [], kinks: [0], gradcheck: -3...3),
+        UnaryDomain(op: .sigmoid, sweep: -110...110, edges: [-88, -87.3, -103, 88.7, 17, -17], gradcheck: -20...20),
+        UnaryDomain(op: .tanh, sweep: -30...30, edges: [0.625, -0.625, 9, 10], gradcheck: -10...10),
+        UnaryDomain(op: .exp, sweep: -110...90, edges: [88.72, 88.73, -87.3, -103.9, -104], gradcheck: -20...20),
+        UnaryDomain(op: .log, sweep: 1e-38...1e38, edges: [-1, 1e-40, 0.5, 2], gradcheck: 0.05...50),
+        UnaryDomain(op: .sqrt, sweep: 0...1e30, edges: [-1, 1e-40], gradcheck: 0.05...50),
+        UnaryDomain(op: .softplusDefault, sweep: -110...110, edges: [20, 19.999, 20.001, -20, 88, -88], gradcheck: -19...19),
+        UnaryDomain(op: .sin, sweep: -1e5...1e5, edges: [3.14159265, 1e10, -1e10, 1e30], gradcheck: -10...10),
+        UnaryDomain(op: .cos, sweep: -1e5...1e5, edges: [1.5707964, 1e10, -1e10, 1e30], gradcheck: -10...10),
+    ]
+
+    static func round(_ xs: [Double], _ d: DType) -> [Double] { d == .float32 ? xs.map { Double(Float($0)) } : xs }
+
+    /// A uniform grid over the sweep, then magnitudes 10^e of both signs inside it, then edges.
+    static func sweep(_ d: UnaryDomain, _ dtype: DType) -> [Double] {
+        var xs = Plot.linspace(max(d.sweep.lowerBound, -50), min(d.sweep.upperBound, 50), 4001)
+        for tenth in -450...380 {
+            let m = pow(10, Double(tenth) / 10)
+            for v in [m, -m] where d.sweep.contains(v) { xs.append(v) }
+        }
+        return round(xs + common + d.edges, dtype)
+    }
+
+    static func run<T: KernelFloat>(_: T.Type, _ op: UnaryOp, _ xs: [Double], gy: [Double]?) -> [Double] {
+        let x = Buffer<T>(xs), y = Buffer<T>(count: xs.count)
+        Elementwise.forward(op, x.pointer, y.pointer, count: xs.count)
+        guard let gy else { return y.doubles }
+        let g = Buffer<T>(gy), gx = Buffer<T>(count: xs.count)
+        Elementwise.backward(op, x: x.pointer, y: y.pointer, gy: g.pointer, gx: gx.pointer, count: xs.count)
+        return gx.doubles
+    }
+
+    static var unary: [AccuracySubject] {
+        domains.map { d in
+            let op = d.op
+            return AccuracySubject(
+                name: op.name, inputs: { sweep(d, $0) },
+                forward: { dt, xs in dt == .float32 ? run(Float.self, op, xs, gy: nil) : run(Double.self, op, xs, gy: nil) },
+                backward: { dt, xs, gy in dt == .float32 ? run(Float.self, op, xs, gy: gy) : run(Double.self, op, xs, gy: gy) },
+                referenceForward: { $0.map(op.apply) }, referenceBackward: { zip($0, $1).map { op.gradient(x: $0, gy: $1) } },
+                gradcheckInputs: Plot.linspace(d.gradcheck.lowerBound, d.gradcheck.upperBound, 40) + d.kinks,
+                elementwise: true, kinks: d.kinks,
+                tolerance: { $0 == .float32 ? Tolerance(ulp: 4) : Tolerance(ulp: 1) },
+                upstream: { [Double](repeating: 1, count: $0) })
+        }
+    }
+
+    /// Deterministic values in [lo, hi].
+    static func values(_ n: Int, _ lo: Double, _ hi: Double, seed: UInt64) -> [Double] {
+        var g = SeededGenerator(seed: seed)
+        return (0..<n).map { _ in g.uniform(lo...hi) }
+    }
+
+    static func softmax(log: Bool) -> AccuracySubject {
+        let (rows, cols) = (16, 33)
+        func fwd<T: KernelFloat>(_: T.Type, _ xs: [Double], _ r: Int, _ c: Int) -> [Double] {
+            let x = Buffer<T>(xs), y = Buffer<T>(count: xs.count)
+            Softmax.forward(x.pointer, y.pointer, outer: r, size: c, inner: 1, log: log)
+            return y.doubles
+        }
+        func bwd<T: KernelFloat>(_: T.Type, _ xs: [Double], _ gys: [Double], _ r: Int, _ c: Int) -> [Double] {
+            let x = Buffer<T>(xs), y = Buffer<T>(count: xs.count), gy = Buffer<T>(gys), gx = Buffer<T>(count: xs.count)
+            Softmax.forward(x.pointer, y.pointer, outer: r, size: c, inner: 1, log: log)
+            Softmax.backward(y: y.pointer, gy: gy.pointer, gx: gx.pointer, outer: r, size: c, inner: 1, log: log)
+            return gx.doubles
+        }
+        // The gradcheck uses a small [3, 4] input (48 Jacobian columns); the sweep a larger one.
+        func shape(_ n: Int) -> (Int, Int) { n == 12 ? (3, 4) : (rows, cols) }
+        return AccuracySubject(
+            name: log ? "log_softmax" : "softmax",
+            inputs: { round(values(rows * cols, -30, 30, seed: 11), $0) },
+            forward: { dt, xs in let (r, c) = shape(xs.count); return dt == .float32 ? fwd(Float.self, xs, r, c) : fwd(Double.self, xs, r, c) },
+            backward: { dt, xs, gy in
+                let (r, c) = shape(xs.count)
+                return dt == .float32 ? bwd(Float.self, xs, gy, r, c) : bwd(Double.self, xs, gy, r, c)
+            },
+            referenceForward: { xs in let (r, c) = shape(xs.count); return Reference.softmax(xs, rows: r, cols: c, log: log) },
+            referenceBackward: { xs, gy in
+                let (r, c) = shape(xs.count)
+                return Reference.softmaxBackward(y: Reference.softmax(xs, rows: r, cols: c, log: log), gy: gy, rows: r, cols: c, log: log)
+            },
+            gradcheckInputs: values(12, -3, 3, seed: 12), elementwise: false, kinks: [],
+            // abs 4 eps: where one element dominates a row, y rounds near 1 with eps absolute error,
+            // and the backward's gy - sum(gy y) passes that error on (the formula's conditioning).
+            tolerance: { $0 == .float32 ? Tolerance(ulp: 8, abs: 4.8e-7, rel: 1e-5) : Tolerance(ulp: 8, abs: 1e-15, rel: 1e-13) },
+            upstream: { values($0, -1, 1, seed: 13) })
+    }
+
+    static func matmul() -> AccuracySubject {
+        // x holds A [m,k] then B [k,n]; the gradient is dA then dB.
+        func dims(_ count: Int) -> (Int, Int, Int) { count == 3 * 4 + 4 * 2 ? (3, 4, 2) : (24, 40, 16) }
+        func fwd<T: KernelFloat>(_: T.Type, _ xs: [Double]) -> [Double] {
+            let (m, k, n) = dims(xs.count)
+            let a = Buffer<T>(Array(xs[0..<m * k])), b = Buffer<T>(Array(xs[(m * k)...])), c = Buffer<T>(count: m * n)
+            Gemm.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a.pointer, lda: k, b.pointer, ldb: n,
+                      beta: 0, c.pointer, ldc: n)
+            return c.doubles
+        }
+        func bwd<T: KernelFloat>(_: T.Type, _ xs: [Double], _ gys: [Double]) -> [Double] {
+            let (m, k, n) = dims(xs.count)
+            let a = Buffer<T>(Array(xs[0..<m * k])), b = Buffer<T>(Array(xs[(m * k)...])), g = Buffer<T>(gys)
+            let ga = Buffer<T>(count: m * k), gb = Buffer<T>(count: k * n)
+            Gemm.gemm(transA: false, transB: true, m: m, n: k, k: n, alpha: 1, g.pointer, lda: n, b.pointer, ldb: n, beta: 0, ga.pointer, ldc: k)
+            Gemm.gemm(transA: true, transB: false, m: k, n: n, k: m, alpha: 1, a.pointer, lda: k, g.pointer, ldb: n, beta: 0, gb.pointer, ldc: n)
+            return ga.doubles + gb.doubles
+        }
+        func ref(_ xs: [Double]) -> [Double] {
+            let (m, k, n) = dims(xs.count)
+            return Reference.matmul(Array(xs[0..<m * k]), Array(xs[(m * k)...]), m: m, n: n, k: k)
+        }
+        func refBack(_ xs: [Double], _ gy: [Double]) -> [Double] {
+            let (m, k, n) = dims(xs.count)
+            let (a, b) = (Array(xs[0..<m * k]), Array(xs[(m * k)...]))
+            return Reference.matmul(gy, b, m: m, n: k, k: n, transB: true) + Reference.matmul(a, gy, m: k, n: n, k: m, transA: true)
+        }
+        return AccuracySubject(
+            name: "matmul", inputs: { round(values(24 * 40 + 40 * 16, -1, 1, seed: 21), $0) },
+            forward: { dt, xs in dt == .float32 ? fwd(Float.self, xs) : fwd(Double.self, xs) },
+            backward: { dt, xs, gy in dt == .float32 ? bwd(Float.self, xs, gy) : bwd(Double.self, xs, gy) },
+            referenceForward: ref, referenceBackward: refBack,
+            gradcheckInputs: values(20, -1, 1, seed: 22), elementwise: false, kinks: [],
+            tolerance: { $0 == .float32 ? Tolerance(ulp: 8, abs: 2e-6, rel: 1e-5) : Tolerance(ulp: 8, abs: 1e-14, rel: 1e-13) },
+            upstream: { values($0, -1, 1, seed: 23) })
+    }
+
+    /// a [r, c] op b [c] (b broadcast over rows); x holds a then b, the gradient da then db.
+    static func binary(_ op: BinaryOp) -> AccuracySubject {
+        func dims(_ count: Int) -> (Int, Int) { count == 3 * 4 + 4 ? (3, 4) : (16, 33) }
+        func split(_ xs: [Double]) -> ([Double], [Double], Int, Int) {
+            let (r, c) = dims(xs.count)
+            return (Array(xs[0..<r * c]), Array(xs[(r * c)...]), r, c)
+        }
+        func fwd<T: KernelFloat>(_: T.Type, _ xs: [Double]) -> [Double] {
+            let (av, bv, r, c) = split(xs)
+            let a = Buffer<T>(av), b = Buffer<T>(bv), y = Buffer<T>(count: r * c)
+            Broadcast.binary(op, a.pointer, aShape: [r, c], b.pointer, bShape: [c], y.pointer, outShape: [r, c])
+            return y.doubles
+        }
+        func bwd<T: KernelFloat>(_: T.Type, _ xs: [Double], _ gys: [Double]) -> [Double] {
+            let (av, bv, r, c) = split(xs)
+            let a = Buffer<T>(av), b = Buffer<T>(bv), gy = Buffer<T>(gys), ga = Buffer<T>(count: r * c), gb = Buffer<T>(count: c)
+            Broadcast.binaryBackward(op, a: a.pointer, aShape: [r, c], b: b.pointer, bShape: [c], gy: gy.pointer,
+                                     outShape: [r, c], ga: ga.pointer, gb: gb.pointer)
+            return ga.doubles + gb.doubles
+        }
+        func reference(_ xs: [Double], _ gy: [Double]?) -> [Double] {
+            let (a, b, r, c) = split(xs)
+            var y = [Double](repeating: 0, count: r * c), ga = y, gb = [Double](repeating: 0, count: c)
+            for i in 0..<r * c {
+                let v = KernelCatalog.binaryReference(op, a[i], b[i % c])
+                y[i] = v.y
+                if let gy { ga[i] = gy[i] * v.da; gb[i % c] += gy[i] * v.db }
+            }
+            return gy == nil ? y : ga + gb
+        }
+        let lo = op == .div ? 0.5 : -2.0
+        return AccuracySubject(
+            name: op.name,
+            inputs: { dt in round(values(16 * 33, -2, 2, seed: 31) + values(33, lo, 2, seed: 32), dt) },
+            forward: { dt, xs in dt == .float32 ? fwd(Float.self, xs) : fwd(Double.self, xs) },
+            backward: { dt, xs, gy in dt == .float32 ? bwd(Float.self, xs, gy) : bwd(Double.self, xs, gy) },
+            referenceForward: { reference($0, nil) }, referenceBackward: { reference($0, $1) },
+            gradcheckInputs: values(12, -2, 2, seed: 33) + values(4, lo, 2, seed: 34), elementwise: false, kinks: [],
+            tolerance: { $0 == .float32 ? Tolerance(ulp: 4, abs: 1e-6, rel: 1e-6) : Tolerance(ulp: 4, abs: 1e-14, rel: 1e-14) },
+            upstream: { values($0, -1, 1, seed: 35) })
+    }
+}

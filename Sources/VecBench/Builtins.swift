@@ -1,0 +1,22 @@
+import Synchronization
+
+/// Fills `Catalog` with every op the harness knows (kernels; tensor-level ops once registered).
+public enum Builtins {
+    private static let done = Mutex(false)
+
+    /// Idempotent: registers the built-in entries once per process.
+    public static func registerAll() {
+        let first = done.withLock { d -> Bool in defer { d = true }; return !d }
+        guard first else { return }
+        KernelCatalog.registerAll()
+    }
+
+    /// The text of `vecbench run --list`.
+    public static func listing(_ catalog: OpCatalog) -> String {
+        let rows = catalog.all.map { e in
+            [e.name, String(e.arity), e.variants.joined(separator: ","), e.dtypes.map(\.rawValue).joined(separator: ","),
+             e.phases.map(\.rawValue).joined(separator: ","), e.unit.rawValue, e.summary]
+        }
+        return TextFormat.table(["op", "operands", "variants", "dtypes", "phases", "unit", "what"], rows)
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import VecBench
+
+struct AccuracyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accuracy",
+        abstract: "Forward and backward errors against float64, and float64 gradcheck, per op and dtype.",
+        discussion: """
+            Errors are max absolute, max relative and max ULP over a sweep of the op's domain plus \
+            edge inputs (0, -0, tiny, huge, inf, NaN). gradcheck compares numerical (central \
+            differences, eps 1e-6) and analytical gradients in float64 with atol 1e-5, rtol 1e-3 \
+            (PyTorch's defaults); points within eps of a kink (relu and abs at 0) are skipped and \
+            counted. Writes OUT/accuracy.csv. Exit 1 when a check fails.
+
+            Examples:
+              vecbench accuracy
+              vecbench accuracy --ops sigmoid,tanh --out /tmp
+            """)
+
+    @Option(help: "Directory for accuracy.csv. Example: --out results")
+    var out = "results"
+
+    @Option(help: "Only these ops (comma-separated). Example: --ops sigmoid,softplus")
+    var ops: String?
+
+    func run() throws {
+        let wanted = ops.map { Set($0.split(separator: ",").map(String.init)) }
+        if let wanted {
+            let unknown = wanted.subtracting(Accuracy.opNames)
+            guard unknown.isEmpty else {
+                throw InputError("--ops: unknown op(s) \(unknown.sorted().joined(separator: ", ")); known: \(Accuracy.opNames.joined(separator: ", "))")
+            }
+        }
+        let rows = Accuracy.run(ops: wanted)
+        print(Accuracy.table(rows), terminator: "")
+        try AtomicFile.write(Accuracy.csv(rows), to: "\(out)/accuracy.csv")
+        let failed = rows.filter { !$0.passed }
+        for r in failed { writeStderr("FAILED \(r.op) \(r.dtype.rawValue): \(r.note)\n") }
+        if !failed.isEmpty { throw ExitCode(1) }
+    }
+}

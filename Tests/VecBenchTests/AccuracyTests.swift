@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import VecBench
+
+@Suite struct AccuracyTests {
+    @Test func gradcheckPassesACorrectDerivativeAndFailsAWrongOne() {
+        let xs = Plot.linspace(-2, 2, 9)
+        let good = Accuracy.gradcheck(xs, forward: { $0.map { $0 * $0 * $0 } }, vjp: { x, g in zip(x, g).map { 3 * $0 * $0 * $1 } },
+                                      elementwise: true)
+        #expect(good.passed && good.compared == 9 && good.skipped == 0)
+        let bad = Accuracy.gradcheck(xs, forward: { $0.map { $0 * $0 * $0 } }, vjp: { x, g in zip(x, g).map { 2.9 * $0 * $0 * $1 } },
+                                     elementwise: true)
+        #expect(!bad.passed)
+        #expect(bad.detail.hasPrefix("d/dx at x = -2.0"))
+    }
+
+    @Test func gradcheckSkipsKinksAndSaysSo() {
+        let relu: ([Double]) -> [Double] = { $0.map { max(0, $0) } }
+        let r = Accuracy.gradcheck([-1, 0, 1e-7, 1], forward: relu, vjp: { x, g in zip(x, g).map { $0 > 0 ? $1 : 0 } },
+                                   elementwise: true, kinks: [0])
+        #expect(r.passed)
+        #expect(r.skipped == 2 && r.compared == 2)
+    }
+
+    @Test func fullJacobianGradcheck() {
+        // y = [x0 * x1, x0 + x1]: J = [[x1, x0], [1, 1]].
+        let f: ([Double]) -> [Double] = { [$0[0] * $0[1], $0[0] + $0[1]] }
+        let vjp: ([Double], [Double]) -> [Double] = { x, g in [g[0] * x[1] + g[1], g[0] * x[0] + g[1]] }
+        let r = Accuracy.gradcheck([0.3, -1.7], forward: f, vjp: vjp, elementwise: false)
+        #expect(r.passed && r.compared == 4)
+        let wrong = Accuracy.gradcheck([0.3, -1.7], forward: f, vjp: { x, g in [g[0] * x[1], g[0] * x[0] + g[1]] }, elementwise: false)
+        #expect(!wrong.passed)
+    }
+
+    @Test func errorMetrics() {
+        #expect(ErrorMetrics.elementError(.nan, .nan, dtype: .float32) == (0, 0, 0))
+        #expect(ErrorMetrics.elementError(.infinity, .infinity, dtype: .float32) == (0, 0, 0))
+        #expect(ErrorMetrics.elementError(1, .nan, dtype: .float32).ulp == .infinity)
+        #expect(ErrorMetrics.elementError(.infinity, 3.5e38, dtype: .float32) == (0, 0, 0))   // rounds to inf in float32
+        #expect(ErrorMetrics.elementError(.infinity, 3.5e38, dtype: .float64).ulp == .infinity)
+        #expect(ErrorMetrics.elementError(1 + Double(Float.ulpOfOne), 1, dtype: .float32).ulp == 1)
+        #expect(ErrorMetrics.ulp(at: 0, dtype: .float32) == Double(Float.leastNonzeroMagnitude))
+        let f = ErrorMetrics.measure(actual: [1, 2, 3], reference: [1, 2.5, 3], dtype: .float64, skip: { $0 == 1 })
+        #expect(f.compared == 2 && f.maxAbs == 0)
+        let c = ErrorMetrics.check(actual: [1, 2], reference: [1, 2.1], dtype: .float32, tolerance: Tolerance(ulp: 4, abs: 0.05))
+        #expect(!c.passed && c.detail.hasPrefix("element 1"))
+    }
+
+    @Test func everyOpPassesItsAccuracyChecks() {
+        let rows = Accuracy.run(ops: ["relu", "sigmoid", "softplus", "softmax", "matmul", "maximum"])
+        #expect(rows.count == 12)
+        for r in rows { #expect(r.passed, "\(r.op) \(r.dtype): \(r.note)") }
+        let relu = rows.first { $0.op == "relu" && $0.dtype == .float64 }!
+        #expect(relu.gradcheck?.skipped == 1)
+        #expect(relu.note.contains("kink"))
+        let table = Accuracy.table(rows)
+        #expect(table.contains("sigmoid") && table.contains("pass"))
+        #expect(Accuracy.csv(rows).hasPrefix(Accuracy.csvHeader + "\n"))
+    }
+}
