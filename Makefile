@@ -29,9 +29,11 @@ build: deps
 test: deps
 	swift test $(ARCH_FLAGS)
 
+# The PyTorch tutorials ported to Swift; its output must match what PyTorch printed.
 tutorial: deps
 	$(RELEASE) --product tutorial
-	$(BIN)/tutorial
+	$(BIN)/tutorial | tee /tmp/vecgrad-tutorial.txt
+	diff -u Benchmarks/tutorial.expected.txt /tmp/vecgrad-tutorial.txt && echo "tutorial output matches PyTorch's"
 
 bench: build
 	$(BENCH_ENV) $(BIN)/vecbench run --suite $(SUITE) --out results

@@ -18,8 +18,8 @@ public enum Reduce {
     }
 
     /// Sum of all elements: deterministic (bitwise identical for any thread count: the chunking
-    /// depends on `count` only) and accurate (float32: SIMD float32 four vectors deep, then float64;
-    /// 2^24+3 copies of 0.1 sum to within 1e-7 relative of exact).
+    /// depends on `count` only) and accurate (float32 is widened to float64 lanes as it is loaded:
+    /// 2^24+3 copies of 0.1f give 1677721.875, the float nearest the exact 1677721.925).
     @_specialize(where T == Float) @_specialize(where T == Double)
     public static func sum<T: KernelFloat>(_ x: UnsafePointer<T>, count: Int,
                                            variant: KernelVariant = .auto, threads: Int? = nil) -> T {

@@ -69,6 +69,7 @@ private let views: [(Int, Int, Int)] = [
         for t in [1, 2] {
             let s = Reduce.sum(x, count: n, variant: .parallel, threads: t)
             #expect(abs(Double(s) - exact) / exact <= 2e-7, "threads \(t): \(s)")
+            #expect(s == Float(exact), "threads \(t): \(s) is not the float nearest \(exact)")
         }
     }
 
