@@ -4,11 +4,11 @@ import Foundation
 // max is subtracted first (stable for huge values), a row of all -inf gives NaN.
 
 public enum Softmax {
-    /// `.auto` runs on several threads from this many elements up. exp makes softmax ~10x heavier
+    /// `.auto` runs on several threads from this many elements up. exp makes softmax ~5x heavier
     /// per element than an add, so the split pays earlier. Measured (release, -march=native,
-    /// 2 vCPU, pool backend): [16, 1024] floats 8.1 us on one thread vs 5.0 us on two; [8, 1024]
-    /// 4.1 vs 3.3 us; [4, 1024] 2.0 vs 2.1 us.
-    static let parallelThreshold = 1 << 13
+    /// 2 vCPU shared with other work, pool backend, min of 75 runs): [16, 1024] floats 5.7 us on
+    /// one thread vs 5.8 us on two; [32, 1024]: 10.5 vs 9.5 us; [64, 1024]: 21.1 vs 15.6 us.
+    static let parallelThreshold = 1 << 15
     static let grain = 1 << 12
 
     public static let variants: [KernelVariant] = [.auto, .scalar, .simd, .parallel]

@@ -2,8 +2,9 @@
 // raw 4- or 8-byte words, so one specialisation serves Float and Int32-sized data alike.
 
 enum StridedCopy {
-    /// Elements from which the copy is split over threads (a copy is pure bandwidth; see Broadcast).
-    static let parallelThreshold = 1 << 16
+    /// Elements from which the copy is split over threads: a copy is bandwidth-bound like an add,
+    /// so Broadcast's measured threshold applies.
+    static var parallelThreshold: Int { Broadcast.parallelThreshold }
     /// Side of the square tiles a transposing copy walks, so that source and destination lines are
     /// both reused from L1 (16 x 16 floats = 16 lines of each).
     static let tile = 16

@@ -1,0 +1,221 @@
+"""Runs a vecbench suite with PyTorch and writes the same CSV schema, so that
+`vecbench compare` shows Vecgrad against PyTorch case by case (`make anchors`).
+
+Usage: python Benchmarks/torch_anchors.py --suite Benchmarks/default.suite --out results
+Each case is timed on the PyTorch op that does the same work, with preallocated outputs (out=)
+where PyTorch offers them so that both sides measure kernels, not the allocator. Variant 'torch',
+pinning 'none' (PyTorch's threads are not pinned). Cost models (bytes, flops) are those of
+Sources/VecBench/Catalog*.swift; VecBenchTests checks a committed report of this script against them.
+"""
+import argparse, csv, math, os, platform, statistics, subprocess, sys, tempfile, time
+
+import torch
+import torch.nn.functional as F
+
+HEADER = ["fingerprint_id", "git_commit", "op", "variant", "dtype", "shapes", "threads", "pinning",
+          "cpu_list", "phase", "samples", "median_ns", "min_ns", "mad_ns", "ci_low_ns", "ci_high_ns",
+          "bytes", "flops", "throughput", "unit", "roofline_pct", "max_abs_err", "max_rel_err", "max_ulp",
+          "samples_ns"]
+UNARY_FLOPS = {"relu": 1, "abs": 1, "neg": 1, "sigmoid": 20, "tanh": 22, "exp": 15, "log": 20, "sqrt": 2,
+               "softplus": 30, "sin": 20, "cos": 20}
+READS_OUTPUT = {"exp", "sqrt"}
+BINARY = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
+          "maximum": torch.maximum, "minimum": torch.minimum}
+
+
+def machine_id():
+    """FNV-1a/64 of "model=..;pus=..;cores=..;packages=.." as Fingerprint.machineID computes it."""
+    model, cores, packages = "unknown", set(), set()
+    pkg = core = None
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            key, value = key.strip(), value.strip()
+            if key == "model name" and model == "unknown":
+                model = value
+            elif key == "physical id":
+                pkg = value; packages.add(value)
+            elif key == "core id":
+                core = value; cores.add((pkg, value))
+    pus = os.cpu_count()
+    text = f"model={model};pus={pus};cores={len(cores) or pus};packages={len(packages) or 1}"
+    h = 0xcbf29ce484222325
+    for b in text.encode():
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"[:12]
+
+
+def parse_suite(path):
+    cases = []
+    for lineno, raw in enumerate(open(path), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        kv = dict(item.split("=", 1) for item in line.split())
+        shape_sets = [[[int(d) for d in operand.split("x")] if operand else [] for operand in s.split(";")]
+                      for s in kv["shapes"].split(",")]
+        phase = kv.get("phase", "forward")
+        phases = ["forward", "backward"] if phase == "both" else [phase]
+        threads = []
+        for t in kv.get("threads", "1").split(","):
+            if t == "max":
+                threads.append(os.cpu_count())
+            elif t == "pow2":
+                n = 1
+                while n < os.cpu_count():
+                    threads.append(n); n *= 2
+                threads.append(os.cpu_count())
+            elif "-" in t:
+                a, b = t.split("-")
+                threads.extend(range(int(a), (os.cpu_count() if b == "max" else int(b)) + 1))
+            else:
+                threads.append(int(t))
+        for dtype in kv.get("dtype", "float32").split(","):
+            for shapes in shape_sets:
+                for p in phases:
+                    for t in dict.fromkeys(threads):
+                        cases.append((lineno, kv["op"], shapes, dtype, p, t))
+    return cases
+
+
+def numel(s):
+    return math.prod(s) if s else 1
+
+
+def prepare(op, shapes, dtype, phase, allocate=False):
+    """Returns (run, bytes, flops, unit) or None when PyTorch has no such case here.
+    allocate: time the call as users write it (y = torch.sigmoid(x)), output allocated each call."""
+    dt = torch.float32 if dtype == "float32" else torch.float64
+    size = 4 if dtype == "float32" else 8
+    g = torch.Generator().manual_seed(0)
+    rand = lambda s, lo=-2.0, hi=2.0: torch.rand(s, generator=g, dtype=dt) * (hi - lo) + lo
+    if op in UNARY_FLOPS:
+        n = numel(shapes[0])
+        x = rand(shapes[0], 0.01, 100) if op in ("log", "sqrt") else rand(shapes[0], -5, 5)
+        y, gy, gx = torch.empty_like(x), rand(shapes[0], -1, 1), torch.empty_like(x)
+        fwd = {"relu": lambda: torch.clamp_min(x, 0, out=y), "abs": lambda: torch.abs(x, out=y),
+               "neg": lambda: torch.neg(x, out=y), "sigmoid": lambda: torch.sigmoid(x, out=y),
+               "tanh": lambda: torch.tanh(x, out=y), "exp": lambda: torch.exp(x, out=y),
+               "log": lambda: torch.log(x, out=y), "sqrt": lambda: torch.sqrt(x, out=y),
+               "softplus": lambda: torch._C._nn.softplus(x, 1, 20, out=y),
+               "sin": lambda: torch.sin(x, out=y), "cos": lambda: torch.cos(x, out=y)}[op]
+        fwd()
+        bwd = {"relu": lambda: torch.ops.aten.threshold_backward(gy, x, 0),
+               "sigmoid": lambda: torch.ops.aten.sigmoid_backward(gy, y),
+               "tanh": lambda: torch.ops.aten.tanh_backward(gy, y),
+               "softplus": lambda: torch.ops.aten.softplus_backward(gy, x, 1, 20),
+               "exp": lambda: torch.mul(gy, y, out=gx), "neg": lambda: torch.neg(gy, out=gx),
+               "abs": lambda: torch.mul(gy, torch.sign(x), out=gx),
+               "sqrt": lambda: torch.div(gy, 2 * y, out=gx), "log": lambda: torch.div(gy, x, out=gx),
+               "sin": lambda: torch.mul(gy, torch.cos(x), out=gx), "cos": lambda: torch.mul(gy, -torch.sin(x), out=gx)}[op]
+        if allocate:
+            plain = {"relu": torch.relu, "softplus": F.softplus}.get(op) or getattr(torch, op)
+            fwd = lambda: plain(x)
+        if phase == "forward":
+            return fwd, 2 * n * size, UNARY_FLOPS[op] * n, "GB/s"
+        return bwd, (4 if op in READS_OUTPUT else 3) * n * size, (UNARY_FLOPS[op] + 1) * n, "GB/s"
+    if op in BINARY:
+        a, b = rand(shapes[0]), rand(shapes[1], 0.5, 2) if op == "div" else rand(shapes[1])
+        out = torch.empty(torch.broadcast_shapes(a.shape, b.shape), dtype=dt)
+        na, nb, no = a.numel(), b.numel(), out.numel()
+        if phase == "forward":
+            return (lambda: BINARY[op](a, b, out=out)), (na + nb + no) * size, no, "GB/s"
+        a.requires_grad_(); b.requires_grad_()
+        yv = BINARY[op](a, b)
+        gy = rand(tuple(yv.shape), -1, 1)
+        return (lambda: torch.autograd.grad(yv, (a, b), gy, retain_graph=True)), (2 * (na + nb) + no) * size, 3 * no, "GB/s"
+    if op == "sum":
+        x = rand(shapes[0])
+        return (lambda: torch.sum(x)), numel(shapes[0]) * size, numel(shapes[0]), "GB/s"
+    if op in ("softmax", "log_softmax"):
+        x = rand(shapes[0], -5, 5)
+        n = numel(shapes[0])
+        f = torch._softmax if op == "softmax" else torch._log_softmax
+        y = f(x, -1, False)
+        gy = rand(shapes[0], -1, 1)
+        if phase == "forward":
+            return (lambda: f(x, -1, False)), 2 * n * size, 20 * n, "GB/s"
+        b = torch.ops.aten._softmax_backward_data if op == "softmax" else torch.ops.aten._log_softmax_backward_data
+        return (lambda: b(gy, y, -1, dt)), 3 * n * size, 4 * n, "GB/s"
+    if op in ("matmul", "mm", "bmm"):
+        a, b = rand(shapes[0]), rand(shapes[1])
+        y = torch.matmul(a, b)
+        m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
+        batch = numel(list(y.shape[:-2]))
+        elements = batch * (m * k + k * n + m * n)
+        if phase == "forward":
+            out = torch.empty_like(y)
+            return (lambda: torch.matmul(a, b, out=out)), elements * size, 2 * batch * m * n * k, "GFLOP/s"
+        a.requires_grad_(); b.requires_grad_()
+        yv = torch.matmul(a, b)
+        gy = rand(tuple(yv.shape), -1, 1)
+        return (lambda: torch.autograd.grad(yv, (a, b), gy, retain_graph=True)), 2 * elements * size, 4 * batch * m * n * k, "GFLOP/s"
+    return None
+
+
+def measure(run, min_time_ns):
+    for _ in range(3):
+        run()
+    samples, start = [], time.perf_counter_ns()
+    while len(samples) < 5 or (time.perf_counter_ns() - start < min_time_ns and len(samples) < 10000):
+        t0 = time.perf_counter_ns(); run(); samples.append(time.perf_counter_ns() - t0)
+    return samples
+
+
+def summary(samples):
+    s = sorted(samples)
+    med = statistics.median(s)
+    mad = statistics.median([abs(x - med) for x in s])
+    # Order-statistic 95% CI of the median.
+    n = len(s); half = 1.96 * math.sqrt(n) / 2
+    lo, hi = max(0, int(math.floor(n / 2 - half))), min(n - 1, int(math.ceil(n / 2 + half)))
+    return med, s[0], mad, s[lo], s[hi]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--suite", required=True)
+    ap.add_argument("--out", default="results")
+    ap.add_argument("--min-time-ms", type=float, default=200)
+    args = ap.parse_args()
+    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True).stdout.strip() or "unknown"
+    fid = machine_id()
+    cases = parse_suite(args.suite)
+    rows, seen = [], set()
+    for i, (lineno, op, shapes, dtype, phase, threads) in enumerate(cases, 1):
+        key = (op, tuple(map(tuple, shapes)), dtype, phase, threads)
+        if key in seen:
+            continue
+        seen.add(key)
+        torch.set_num_threads(threads)
+        # 'torch' times the kernel into a preallocated output; 'torch-alloc' (unary forward only)
+        # times the call as users write it, allocating its output each time.
+        variants = ["torch", "torch-alloc"] if op in UNARY_FLOPS and phase == "forward" else ["torch"]
+        for variant in variants:
+            prepared = prepare(op, shapes, dtype, phase, allocate=variant == "torch-alloc")
+            if prepared is None:
+                print(f"{args.suite}:{lineno}: PyTorch has no case for op '{op}', skipped", file=sys.stderr)
+                break
+            run, nbytes, flops, unit = prepared
+            samples = measure(run, args.min_time_ms * 1e6)
+            med, mn, mad, lo, hi = summary(samples)
+            thr = (nbytes if unit == "GB/s" else flops) / med
+            shapes_text = ";".join("x".join(map(str, s)) for s in shapes)
+            print(f"[{i}/{len(cases)}] {op} {variant} {shapes_text} {dtype} {phase} t={threads}: {thr:.2f} {unit}",
+                  file=sys.stderr)
+            rows.append([fid, commit, op, variant, dtype, shapes_text, threads, "none", "", phase, len(samples),
+                         f"{med:g}", f"{mn:g}", f"{mad:g}", f"{lo:g}", f"{hi:g}", f"{nbytes:g}", f"{flops:g}",
+                         f"{thr:.6g}", unit, "", "", "", "", ""])
+    name = os.path.splitext(os.path.basename(args.suite))[0]
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, f"torch-{name}.csv")
+    fd, tmp = tempfile.mkstemp(dir=args.out, suffix=".tmp")
+    with os.fdopen(fd, "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(HEADER); w.writerows(rows)
+    os.replace(tmp, path)   # atomic: an interrupted run never leaves a half-written report
+    print(f"torch {torch.__version__} ({torch.backends.cpu.get_cpu_capability()}): wrote {path}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
