@@ -139,6 +139,8 @@ public enum Accuracy {
         for r in rows where !r.note.isEmpty { out += "  \(r.op) \(r.dtype.rawValue): \(r.note)\n" }
         out += "float32 rows: errors against float64. float64 rows: against the float64 libm reference, so they\n"
             + "show consistency, not exactness; their gradcheck tests the backward formulas (eps 1e-6, atol 1e-5, rtol 1e-3).\n"
+            + "Large ULP figures of softmax, matmul and reductions come from results near 0, where one ULP is tiny; their\n"
+            + "pass/fail uses the absolute and relative bounds of their tolerance.\n"
         return out
     }
 

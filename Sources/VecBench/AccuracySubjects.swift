@@ -1,8 +1,10 @@
 import Foundation
+import Vecgrad
 import VecKernels
 
-// What `vecbench accuracy` checks, through the kernels' public entry points with their default
-// (`auto`) variant: the code path users get.
+// What `vecbench accuracy` checks: Vecgrad tensors, forward and backward through autograd, with
+// default settings (the `auto` kernel variants): the code path users get. References are float64
+// formulas written here or in UnaryOp's reference.
 
 enum AccuracySubjects {
     static var all: [AccuracySubject] { unary + [softmax(log: false), softmax(log: true), matmul(), binary(.mul), binary(.div), binary(.maximum)] }
@@ -43,13 +45,9 @@ enum AccuracySubjects {
         return round(xs + common + d.edges, dtype)
     }
 
-    static func run<T: KernelFloat>(_: T.Type, _ op: UnaryOp, _ xs: [Double], gy: [Double]?) -> [Double] {
-        let x = Buffer<T>(xs), y = Buffer<T>(count: xs.count)
-        Elementwise.forward(op, x.pointer, y.pointer, count: xs.count)
-        guard let gy else { return y.doubles }
-        let g = Buffer<T>(gy), gx = Buffer<T>(count: xs.count)
-        Elementwise.backward(op, x: x.pointer, y: y.pointer, gy: g.pointer, gx: gx.pointer, count: xs.count)
-        return gx.doubles
+    static func run(_ op: UnaryOp, _ dtype: DType, _ xs: [Double], gy: [Double]?) -> [Double] {
+        guard let f = TensorRun.unary(op.name) else { return [] }
+        return TensorRun.values([([xs.count], xs)], dtype: dtype, gy: gy) { f($0[0]) }
     }
 
     static var unary: [AccuracySubject] {
@@ -57,8 +55,8 @@ enum AccuracySubjects {
             let op = d.op
             return AccuracySubject(
                 name: op.name, inputs: { sweep(d, $0) },
-                forward: { dt, xs in dt == .float32 ? run(Float.self, op, xs, gy: nil) : run(Double.self, op, xs, gy: nil) },
-                backward: { dt, xs, gy in dt == .float32 ? run(Float.self, op, xs, gy: gy) : run(Double.self, op, xs, gy: gy) },
+                forward: { dt, xs in run(op, dt, xs, gy: nil) },
+                backward: { dt, xs, gy in run(op, dt, xs, gy: gy) },
                 referenceForward: { $0.map(op.apply) }, referenceBackward: { zip($0, $1).map { op.gradient(x: $0, gy: $1) } },
                 gradcheckInputs: Plot.linspace(d.gradcheck.lowerBound, d.gradcheck.upperBound, 40) + d.kinks,
                 elementwise: true, kinks: d.kinks,
@@ -75,27 +73,16 @@ enum AccuracySubjects {
 
     static func softmax(log: Bool) -> AccuracySubject {
         let (rows, cols) = (16, 33)
-        func fwd<T: KernelFloat>(_: T.Type, _ xs: [Double], _ r: Int, _ c: Int) -> [Double] {
-            let x = Buffer<T>(xs), y = Buffer<T>(count: xs.count)
-            Softmax.forward(x.pointer, y.pointer, outer: r, size: c, inner: 1, log: log)
-            return y.doubles
-        }
-        func bwd<T: KernelFloat>(_: T.Type, _ xs: [Double], _ gys: [Double], _ r: Int, _ c: Int) -> [Double] {
-            let x = Buffer<T>(xs), y = Buffer<T>(count: xs.count), gy = Buffer<T>(gys), gx = Buffer<T>(count: xs.count)
-            Softmax.forward(x.pointer, y.pointer, outer: r, size: c, inner: 1, log: log)
-            Softmax.backward(y: y.pointer, gy: gy.pointer, gx: gx.pointer, outer: r, size: c, inner: 1, log: log)
-            return gx.doubles
+        func run(_ dt: DType, _ xs: [Double], _ gy: [Double]?) -> [Double] {
+            let (r, c) = shape(xs.count)
+            return TensorRun.values([([r, c], xs)], dtype: dt, gy: gy) { log ? try $0[0].logSoftmax(dim: 1) : try $0[0].softmax(dim: 1) }
         }
         // The gradcheck uses a small [3, 4] input (48 Jacobian columns); the sweep a larger one.
         func shape(_ n: Int) -> (Int, Int) { n == 12 ? (3, 4) : (rows, cols) }
         return AccuracySubject(
             name: log ? "log_softmax" : "softmax",
             inputs: { round(values(rows * cols, -30, 30, seed: 11), $0) },
-            forward: { dt, xs in let (r, c) = shape(xs.count); return dt == .float32 ? fwd(Float.self, xs, r, c) : fwd(Double.self, xs, r, c) },
-            backward: { dt, xs, gy in
-                let (r, c) = shape(xs.count)
-                return dt == .float32 ? bwd(Float.self, xs, gy, r, c) : bwd(Double.self, xs, gy, r, c)
-            },
+            forward: { run($0, $1, nil) }, backward: { run($0, $1, $2) },
             referenceForward: { xs in let (r, c) = shape(xs.count); return Reference.softmax(xs, rows: r, cols: c, log: log) },
             referenceBackward: { xs, gy in
                 let (r, c) = shape(xs.count)
@@ -111,20 +98,11 @@ enum AccuracySubjects {
     static func matmul() -> AccuracySubject {
         // x holds A [m,k] then B [k,n]; the gradient is dA then dB.
         func dims(_ count: Int) -> (Int, Int, Int) { count == 3 * 4 + 4 * 2 ? (3, 4, 2) : (24, 40, 16) }
-        func fwd<T: KernelFloat>(_: T.Type, _ xs: [Double]) -> [Double] {
+        func run(_ dt: DType, _ xs: [Double], _ gy: [Double]?) -> [Double] {
             let (m, k, n) = dims(xs.count)
-            let a = Buffer<T>(Array(xs[0..<m * k])), b = Buffer<T>(Array(xs[(m * k)...])), c = Buffer<T>(count: m * n)
-            Gemm.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a.pointer, lda: k, b.pointer, ldb: n,
-                      beta: 0, c.pointer, ldc: n)
-            return c.doubles
-        }
-        func bwd<T: KernelFloat>(_: T.Type, _ xs: [Double], _ gys: [Double]) -> [Double] {
-            let (m, k, n) = dims(xs.count)
-            let a = Buffer<T>(Array(xs[0..<m * k])), b = Buffer<T>(Array(xs[(m * k)...])), g = Buffer<T>(gys)
-            let ga = Buffer<T>(count: m * k), gb = Buffer<T>(count: k * n)
-            Gemm.gemm(transA: false, transB: true, m: m, n: k, k: n, alpha: 1, g.pointer, lda: n, b.pointer, ldb: n, beta: 0, ga.pointer, ldc: k)
-            Gemm.gemm(transA: true, transB: false, m: k, n: n, k: m, alpha: 1, a.pointer, lda: k, g.pointer, ldb: n, beta: 0, gb.pointer, ldc: n)
-            return ga.doubles + gb.doubles
+            return TensorRun.values([([m, k], Array(xs[0..<m * k])), ([k, n], Array(xs[(m * k)...]))], dtype: dt, gy: gy) {
+                try $0[0].mm($0[1])
+            }
         }
         func ref(_ xs: [Double]) -> [Double] {
             let (m, k, n) = dims(xs.count)
@@ -137,8 +115,7 @@ enum AccuracySubjects {
         }
         return AccuracySubject(
             name: "matmul", inputs: { round(values(24 * 40 + 40 * 16, -1, 1, seed: 21), $0) },
-            forward: { dt, xs in dt == .float32 ? fwd(Float.self, xs) : fwd(Double.self, xs) },
-            backward: { dt, xs, gy in dt == .float32 ? bwd(Float.self, xs, gy) : bwd(Double.self, xs, gy) },
+            forward: { run($0, $1, nil) }, backward: { run($0, $1, $2) },
             referenceForward: ref, referenceBackward: refBack,
             gradcheckInputs: values(20, -1, 1, seed: 22), elementwise: false, kinks: [],
             tolerance: { $0 == .float32 ? Tolerance(ulp: 8, abs: 2e-6, rel: 1e-5) : Tolerance(ulp: 8, abs: 1e-14, rel: 1e-13) },
@@ -152,18 +129,18 @@ enum AccuracySubjects {
             let (r, c) = dims(xs.count)
             return (Array(xs[0..<r * c]), Array(xs[(r * c)...]), r, c)
         }
-        func fwd<T: KernelFloat>(_: T.Type, _ xs: [Double]) -> [Double] {
-            let (av, bv, r, c) = split(xs)
-            let a = Buffer<T>(av), b = Buffer<T>(bv), y = Buffer<T>(count: r * c)
-            Broadcast.binary(op, a.pointer, aShape: [r, c], b.pointer, bShape: [c], y.pointer, outShape: [r, c])
-            return y.doubles
-        }
-        func bwd<T: KernelFloat>(_: T.Type, _ xs: [Double], _ gys: [Double]) -> [Double] {
-            let (av, bv, r, c) = split(xs)
-            let a = Buffer<T>(av), b = Buffer<T>(bv), gy = Buffer<T>(gys), ga = Buffer<T>(count: r * c), gb = Buffer<T>(count: c)
-            Broadcast.binaryBackward(op, a: a.pointer, aShape: [r, c], b: b.pointer, bShape: [c], gy: gy.pointer,
-                                     outShape: [r, c], ga: ga.pointer, gb: gb.pointer)
-            return ga.doubles + gb.doubles
+        func run(_ dt: DType, _ xs: [Double], _ gy: [Double]?) -> [Double] {
+            let (a, b, r, c) = split(xs)
+            return TensorRun.values([([r, c], a), ([c], b)], dtype: dt, gy: gy) { t in
+                switch op {
+                case .add: return try t[0] + t[1]
+                case .sub: return try t[0] - t[1]
+                case .mul: return try t[0] * t[1]
+                case .div: return try t[0] / t[1]
+                case .maximum: return try Tensor.maximum(t[0], t[1])
+                case .minimum: return try Tensor.minimum(t[0], t[1])
+                }
+            }
         }
         func reference(_ xs: [Double], _ gy: [Double]?) -> [Double] {
             let (a, b, r, c) = split(xs)
@@ -179,8 +156,7 @@ enum AccuracySubjects {
         return AccuracySubject(
             name: op.name,
             inputs: { dt in round(values(16 * 33, -2, 2, seed: 31) + values(33, lo, 2, seed: 32), dt) },
-            forward: { dt, xs in dt == .float32 ? fwd(Float.self, xs) : fwd(Double.self, xs) },
-            backward: { dt, xs, gy in dt == .float32 ? bwd(Float.self, xs, gy) : bwd(Double.self, xs, gy) },
+            forward: { run($0, $1, nil) }, backward: { run($0, $1, $2) },
             referenceForward: { reference($0, nil) }, referenceBackward: { reference($0, $1) },
             gradcheckInputs: values(12, -2, 2, seed: 33) + values(4, lo, 2, seed: 34), elementwise: false, kinks: [],
             tolerance: { $0 == .float32 ? Tolerance(ulp: 4, abs: 1e-6, rel: 1e-6) : Tolerance(ulp: 4, abs: 1e-14, rel: 1e-14) },

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Fills `Catalog` with every op the harness knows (kernels; tensor-level ops once registered).
+/// Fills `Catalog` with every op the harness knows: raw kernels and Tensor-level (autograd) cases.
 public enum Builtins {
     private static let done = Mutex(false)
 
@@ -9,6 +9,7 @@ public enum Builtins {
         let first = done.withLock { d -> Bool in defer { d = true }; return !d }
         guard first else { return }
         KernelCatalog.registerAll()
+        TensorCatalog.registerAll()
     }
 
     /// The text of `vecbench run --list`.

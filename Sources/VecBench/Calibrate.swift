@@ -109,16 +109,21 @@ public enum Calibrator {
         return sets
     }
 
-    /// GFLOP/s of `threads` threads each running 12 independent SIMD16<Float> FMA chains.
-    public static func fmaPeak(threads: Int, iterations: Int = 4_000_000) -> Double {
-        let start = MonotonicClock.nanoseconds()
-        var sink = [Float](repeating: 0, count: threads)
-        sink.withUnsafeMutableBufferPointer { out in
-            ThreadPool.shared.runOnEachWorker(threads: threads) { t in out[t] = fmaChains(iterations, seed: Float(t) * 1e-3) }
+    /// GFLOP/s of `threads` threads each running 12 independent SIMD16<Float> FMA chains; the best
+    /// of `repeats` runs, since a ceiling is what a run reaches when nothing interrupts it.
+    public static func fmaPeak(threads: Int, iterations: Int = 2_000_000, repeats: Int = 5) -> Double {
+        var best = 0.0
+        for _ in 0..<max(1, repeats) {
+            let start = MonotonicClock.nanoseconds()
+            var sink = [Float](repeating: 0, count: threads)
+            sink.withUnsafeMutableBufferPointer { out in
+                ThreadPool.shared.runOnEachWorker(threads: threads) { t in out[t] = fmaChains(iterations, seed: Float(t) * 1e-3) }
+            }
+            let ns = Double(MonotonicClock.nanoseconds() - start)
+            if sink.contains(where: { $0.isNaN }) { return 0 }   // keeps the loop from being optimised away
+            best = max(best, Double(threads) * Double(iterations) * 12 * 16 * 2 / ns)
         }
-        let ns = Double(MonotonicClock.nanoseconds() - start)
-        if sink.contains(where: { $0.isNaN }) { return 0 }   // keeps the loop from being optimised away
-        return Double(threads) * Double(iterations) * 12 * 16 * 2 / ns
+        return best
     }
 
     /// GB/s of the triad a = b + s*c over `bytes` (all three arrays), split over `threads` threads.

@@ -75,30 +75,50 @@ public enum Suite {
     public static let keys = ["op", "shapes", "phase", "dtype", "variants", "threads", "pin", "min_time_ms"]
 
     public static func load(path: String) throws -> [SuiteLine] {
+        try parse(try readText(path), file: path)
+    }
+
+    static func readText(_ path: String) throws -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SuiteErrors(errors: [SuiteError(file: path, line: nil, "cannot read the suite file (missing or unreadable)")])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SuiteErrors(errors: [SuiteError(file: path, line: nil, "is not valid UTF-8 text")])
         }
-        return try parse(text, file: path)
+        return text
     }
 
     /// Syntax check of a whole file; throws `SuiteErrors` with every bad line.
     public static func parse(_ text: String, file: String) throws -> [SuiteLine] {
+        let (lines, errors) = parseCollecting(text, file: file)
+        guard errors.isEmpty else { throw SuiteErrors(errors: errors) }
+        return lines
+    }
+
+    /// Loads, parses and validates a suite file, reporting syntax and catalog errors together,
+    /// in line order.
+    public static func loadValidated(path: String, catalog: OpCatalog) throws -> [SuiteLine] {
+        var (lines, errors) = parseCollecting(try readText(path), file: path)
+        do { try validate(lines, catalog: catalog, file: path) } catch let e as SuiteErrors { errors += e.errors }
+        guard errors.isEmpty else {
+            throw SuiteErrors(errors: errors.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
+        }
+        return lines
+    }
+
+    static func parseCollecting(_ text: String, file: String) -> ([SuiteLine], [SuiteError]) {
         var lines: [SuiteLine] = []
         var errors: [SuiteError] = []
         for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let content = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
                 .trimmingCharacters(in: .whitespacesAndNewlines)
             if content.isEmpty { continue }
-            do { lines.append(try parseLine(content, line: i + 1)) } catch let message as LineError {
-                errors.append(SuiteError(file: file, line: i + 1, message.text))
+            do { lines.append(try parseLine(content, line: i + 1)) } catch {
+                errors.append(SuiteError(file: file, line: i + 1, (error as? LineError)?.text ?? "\(error)"))
             }
         }
         if errors.isEmpty && lines.isEmpty { errors.append(SuiteError(file: file, line: nil, "defines no cases")) }
-        guard errors.isEmpty else { throw SuiteErrors(errors: errors) }
-        return lines
+        return (lines, errors)
     }
 
     struct LineError: Error { var text: String; init(_ t: String) { text = t } }

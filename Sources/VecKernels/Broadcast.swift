@@ -3,10 +3,10 @@
 
 public enum Broadcast {
     /// `.auto` runs the binary kernels on several threads from this many output elements up.
-    /// Measured (release, -march=native, 2 vCPU shared with other work, pool backend, min of 75
-    /// runs): add of 2^16 floats 3.5 us on one thread vs 5.2 us on two; 2^17: 8.6 vs 6.5 us;
-    /// 2^18: 20.3 vs 13.2 us. Below that one core (~15-25 elements/ns from L1/L2) beats the
-    /// ~2-3 us it costs to wake and join a second thread.
+    /// Measured (release, -march=native, 2 vCPU, pool backend, min of 75 runs): add of 2^16
+    /// floats 3.6 us on one thread vs 5.1 us on two; 2^17: 8.7 vs 5.9 us; 2^18: 20.9 vs 12.3 us.
+    /// Below that one core (15-25 elements/ns from L1/L2) beats the ~2.4 us it costs here to wake
+    /// and join the second thread.
     static let parallelThreshold = 1 << 17
     /// Chunk size for `.auto` splits: 16K floats = 64 KiB per chunk.
     static let parallelGrain = 1 << 14

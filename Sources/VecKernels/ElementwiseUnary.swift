@@ -62,6 +62,11 @@ public enum Elementwise {
 
 private typealias V = SIMD16<Float>
 
+// The loop over full vectors is a function of its own (specialised per op, never inlined) and
+// the tail runs through it too, from a zero-padded stack copy: a second inlined copy of a large
+// body (softplus), or a loop whose vector comes from either a full or a partial load, made the
+// optimiser split SIMD16 into xmm quarters and run 3-8x slower.
+
 private struct ForwardF32: UnaryKernelVisitor {
     let x: UnsafePointer<Float>
     let y: UnsafeMutablePointer<Float>
@@ -71,22 +76,28 @@ private struct ForwardF32: UnaryKernelVisitor {
     func visit<K: UnaryKernelF32>(_ k: K) {
         let x = self.x, y = self.y
         KernelSplit.run(mode, total: count, align: Elementwise.vectorWidth) { r in
-            Self.loop(k, x, y, r)
+            let full = r.count & ~15
+            Self.vectors(k, x + r.lowerBound, y + r.lowerBound, full)
+            let n = r.count - full
+            if n == 0 { return }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { t in
+                let b = t.baseAddress!
+                b.initialize(repeating: 0, count: 16)
+                b.update(from: x + r.lowerBound + full, count: n)
+                Self.vectors(k, b, b, 16)
+                (y + r.lowerBound + full).update(from: b, count: n)
+            }
         }
     }
 
-    @inline(__always)
-    static func loop<K: UnaryKernelF32>(_ k: K, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                                       _ r: Range<Int>) {
-        var i = r.lowerBound
-        while i + 16 <= r.upperBound {
+    /// count is a multiple of 16.
+    @inline(never)
+    static func vectors<K: UnaryKernelF32>(_ k: K, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                          _ count: Int) {
+        var i = 0
+        while i < count {
             VectorIO.store(k.forward(VectorIO.load(x, i) as V), y, i)
             i += 16
-        }
-        let n = r.upperBound - i
-        if n > 0 {
-            let v: V = VectorIO.loadPartial(x + i, count: n, fill: 0)
-            VectorIO.storePartial(k.forward(v), y + i, count: n)
         }
     }
 }
@@ -102,27 +113,33 @@ private struct BackwardF32: UnaryKernelVisitor {
     func visit<K: UnaryKernelF32>(_ k: K) {
         let x = self.x, y = self.y, gy = self.gy, gx = self.gx
         KernelSplit.run(mode, total: count, align: Elementwise.vectorWidth) { r in
-            Self.loop(k, x, y, gy, gx, r)
+            let lo = r.lowerBound, full = r.count & ~15
+            Self.vectors(k, x + lo, y + lo, gy + lo, gx + lo, full)
+            let n = r.count - full
+            if n == 0 { return }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 48) { t in
+                let b = t.baseAddress!
+                b.initialize(repeating: 0, count: 48)
+                b.update(from: x + lo + full, count: n)
+                if k.backwardReadsY { (b + 16).update(from: y + lo + full, count: n) }
+                (b + 32).update(from: gy + lo + full, count: n)
+                Self.vectors(k, b, b + 16, b + 32, b + 32, 16)
+                (gx + lo + full).update(from: b + 32, count: n)
+            }
         }
     }
 
-    @inline(__always)
-    static func loop<K: UnaryKernelF32>(_ k: K, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
-                                       _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
-                                       _ r: Range<Int>) {
+    /// count is a multiple of 16.
+    @inline(never)
+    static func vectors<K: UnaryKernelF32>(_ k: K, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                                          _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
+                                          _ count: Int) {
         let readsY = k.backwardReadsY
-        var i = r.lowerBound
-        while i + 16 <= r.upperBound {
+        var i = 0
+        while i < count {
             let yv: V = readsY ? VectorIO.load(y, i) : V()
             VectorIO.store(k.backward(x: VectorIO.load(x, i), y: yv, gy: VectorIO.load(gy, i)), gx, i)
             i += 16
-        }
-        let n = r.upperBound - i
-        if n > 0 {
-            let xv: V = VectorIO.loadPartial(x + i, count: n, fill: 0)
-            let yv: V = readsY ? VectorIO.loadPartial(y + i, count: n, fill: 0) : V()
-            let gv: V = VectorIO.loadPartial(gy + i, count: n, fill: 0)
-            VectorIO.storePartial(k.backward(x: xv, y: yv, gy: gv), gx + i, count: n)
         }
     }
 }

@@ -186,7 +186,7 @@ enum GemmBatch {
             && (g % threads == 0 || g >= 8 * threads || base.m * base.n * base.k < Gemm.parallelThreshold)
         let inner = splitGroups ? 1 : threads
         let chunks = splitGroups ? min(g, threads) : 1
-        let small = variant != .naive && variant != .scalar && variant != .blas
+        let small = inner == 1 && variant != .naive && variant != .scalar && variant != .blas
             && SmallMatrix.suits(m: base.m, n: base.n, k: base.k, elementSize: MemoryLayout<T>.stride)
         Threading.parallelFor(chunks, threads: threads) { chunk in
             let ws = GemmWorkspace<T>()

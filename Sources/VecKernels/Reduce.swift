@@ -3,8 +3,8 @@
 
 public enum Reduce {
     /// `.auto` sums on several threads from this many elements up. Measured (release,
-    /// -march=native, 2 vCPU shared with other work, pool backend, min of 75 runs): sum of 2^16
-    /// floats 2.7 us on one thread vs 2.8 us on two; 2^17: 5.3 vs 4.7 us; 2^18: 11.9 vs 7.5 us.
+    /// -march=native, 2 vCPU, pool backend, min of 75 runs): sum of 2^16 floats 2.7 us on one
+    /// thread vs 3.0 us on two; 2^17: 5.4 vs 4.6 us; 2^18: 11.7 vs 7.2 us.
     static let sumThreshold = 1 << 17
     /// max reads as fast as sum per element (both bound by loads), so the same threshold.
     static let maxThreshold = 1 << 17

@@ -32,7 +32,7 @@ enum SmallMatrix {
         // op(B) as a row-major k x n copy.
         let ws = ws ?? GemmWorkspace<T>()
         let t = ws.sideBuffer(count: p.n * p.k)
-        for q in 0..<p.k { for j in 0..<p.n { t[q &* p.n &+ j] = p.b[j &* p.ldb &+ q] } }
+        GemmPacking.panelTranspose(p.b, ld: p.ldb, count: p.n, width: p.n, kc: p.k, into: t)
         var q = p
         q.b = UnsafePointer(t)
         q.ldb = p.n
@@ -69,6 +69,7 @@ enum SmallMatrix {
 
     /// Columns j0 ..< j0 + (twin ? 2 : 1) * V.scalarCount of C, all rows: blocks of 8 rows, then
     /// 4, then single rows.
+    @inline(__always)
     static func strip<V: SIMD, S: StripWidth>(_ p: GemmProblem<V.Scalar>, _ j0: Int, _: V.Type, _: S.Type)
     where V.Scalar: KernelFloat {
         let twin = S.twin
@@ -86,19 +87,25 @@ enum SmallMatrix {
         // op(A)[i, q] at a + i * rs + q * ks.
         let (rs, ks) = p.transA ? (1, p.lda) : (p.lda, 1)
         let a = p.a + i0 * rs, b = p.b + j0
+        // One pointer per row: deriving row i from row i-1 inside the loop made a chain of adds
+        // that bounded the 8x8 case.
+        let a0 = a, a1 = a + rs, a2 = a + 2 * rs, a3 = a + 3 * rs
+        let a4 = a + 4 * rs, a5 = a + 5 * rs, a6 = a + 6 * rs, a7 = a + 7 * rs
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
         var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V()
+        var bq = b
         for q in 0..<p.k {
-            let bq = b + q &* p.ldb, aq = a + q &* ks
+            let o = q &* ks
             let b0: V = GemmMemory.load(bq), b1: V = twin ? GemmMemory.load(bq, w) : V()
-            @inline(__always) func fma(_ i: Int, _ x0: inout V, _ x1: inout V) {
+            @inline(__always) func fma(_ i: Int, _ row: UnsafePointer<V.Scalar>, _ x0: inout V, _ x1: inout V) {
                 if i >= rows { return }
-                let x = V(repeating: aq[i &* rs])
+                let x = V(repeating: row[o])
                 x0 = x0.addingProduct(x, b0)
                 if twin { x1 = x1.addingProduct(x, b1) }
             }
-            fma(0, &c0, &d0); fma(1, &c1, &d1); fma(2, &c2, &d2); fma(3, &c3, &d3)
-            fma(4, &c4, &d4); fma(5, &c5, &d5); fma(6, &c6, &d6); fma(7, &c7, &d7)
+            fma(0, a0, &c0, &d0); fma(1, a1, &c1, &d1); fma(2, a2, &c2, &d2); fma(3, a3, &c3, &d3)
+            fma(4, a4, &c4, &d4); fma(5, a5, &c5, &d5); fma(6, a6, &c6, &d6); fma(7, a7, &c7, &d7)
+            bq += p.ldb
         }
         let va = V(repeating: p.alpha), vb = V(repeating: p.beta)
         let c = p.c + i0 * p.ldc + j0

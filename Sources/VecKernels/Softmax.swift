@@ -6,8 +6,8 @@ import Foundation
 public enum Softmax {
     /// `.auto` runs on several threads from this many elements up. exp makes softmax ~5x heavier
     /// per element than an add, so the split pays earlier. Measured (release, -march=native,
-    /// 2 vCPU shared with other work, pool backend, min of 75 runs): [16, 1024] floats 5.7 us on
-    /// one thread vs 5.8 us on two; [32, 1024]: 10.5 vs 9.5 us; [64, 1024]: 21.1 vs 15.6 us.
+    /// 2 vCPU, pool backend, min of 75 runs): [16, 1024] floats 5.3 us on one thread vs 5.2 us on
+    /// two; [32, 1024]: 10.4 vs 7.7 us; [64, 1024]: 20.8 vs 12.9 us.
     static let parallelThreshold = 1 << 15
     static let grain = 1 << 12
 

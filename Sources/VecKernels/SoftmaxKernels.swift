@@ -101,34 +101,54 @@ enum SoftmaxKernels {
     }
 
     /// gx of one contiguous row: softmax y*(gy - sum(gy*y)); log-softmax gy - exp(y)*sum(gy).
+    /// `log` is dispatched outside the loops, so that plain softmax never computes exp.
     static func backwardRow<V: KernelVector>(_: V.Type, _ y: UnsafePointer<V.Scalar>, _ gy: UnsafePointer<V.Scalar>,
                                              _ gx: UnsafeMutablePointer<V.Scalar>, _ n: Int, log: Bool) {
+        let w = V.scalarCount, full = n / w * w, rest = n - full
+        if log {
+            let s = V(repeating: rowDot(V.self, gy, nil, n))
+            for i in stride(from: 0, to: full, by: w) {
+                VectorIO.store((VectorIO.load(gy, i) as V) - V.exp(VectorIO.load(y, i)) * s, gx, i)
+            }
+            if rest > 0 {
+                let yv: V = VectorIO.loadPartial(y + full, count: rest, fill: 0)
+                let g: V = VectorIO.loadPartial(gy + full, count: rest, fill: 0)
+                VectorIO.storePartial(g - V.exp(yv) * s, gx + full, count: rest)
+            }
+        } else {
+            let s = V(repeating: rowDot(V.self, gy, y, n))
+            for i in stride(from: 0, to: full, by: w) {
+                VectorIO.store((VectorIO.load(y, i) as V) * ((VectorIO.load(gy, i) as V) - s), gx, i)
+            }
+            for i in full..<n { gx[i] = y[i] * (gy[i] - s[0]) }
+        }
+    }
+
+    /// sum(a * b) over a row, or sum(a) when b is nil.
+    @inline(__always)
+    static func rowDot<V: KernelVector>(_: V.Type, _ a: UnsafePointer<V.Scalar>, _ b: UnsafePointer<V.Scalar>?,
+                                        _ n: Int) -> V.Scalar {
         let w = V.scalarCount, full = n / w * w
         var s0 = V(), s1 = V()
         var i = 0
-        while i + 2 * w <= full {
-            let g0: V = VectorIO.load(gy, i), g1: V = VectorIO.load(gy, i + w)
-            s0 += log ? g0 : g0 * (VectorIO.load(y, i) as V)
-            s1 += log ? g1 : g1 * (VectorIO.load(y, i + w) as V)
-            i += 2 * w
-        }
-        if i < full {
-            let g: V = VectorIO.load(gy, i)
-            s0 += log ? g : g * (VectorIO.load(y, i) as V)
+        if let b {
+            while i + 2 * w <= full {
+                s0 += (VectorIO.load(a, i) as V) * (VectorIO.load(b, i) as V)
+                s1 += (VectorIO.load(a, i + w) as V) * (VectorIO.load(b, i + w) as V)
+                i += 2 * w
+            }
+            if i < full { s0 += (VectorIO.load(a, i) as V) * (VectorIO.load(b, i) as V) }
+        } else {
+            while i + 2 * w <= full {
+                s0 += VectorIO.load(a, i) as V
+                s1 += VectorIO.load(a, i + w) as V
+                i += 2 * w
+            }
+            if i < full { s0 += VectorIO.load(a, i) as V }
         }
         var sum = (s0 + s1).sum()
-        for i in full..<n { sum += log ? gy[i] : gy[i] * y[i] }
-        let sv = V(repeating: sum)
-        for i in stride(from: 0, to: full, by: w) {
-            let yv: V = VectorIO.load(y, i), g: V = VectorIO.load(gy, i)
-            VectorIO.store(log ? g - V.exp(yv) * sv : yv * (g - sv), gx, i)
-        }
-        if full < n {
-            let rest = n - full
-            let yv: V = VectorIO.loadPartial(y + full, count: rest, fill: 0)
-            let g: V = VectorIO.loadPartial(gy + full, count: rest, fill: 0)
-            VectorIO.storePartial(log ? g - V.exp(yv) * sv : yv * (g - sv), gx + full, count: rest)
-        }
+        for i in full..<n { sum += b.map { a[i] * $0[i] } ?? a[i] }
+        return sum
     }
 
     // MARK: other dims (inner > 1): lanes along j
@@ -204,7 +224,11 @@ enum SoftmaxKernels {
             for k in 0..<c.size {
                 for v in 0..<nv {
                     let yv = c.load(y, k, v, fill: 0), g = c.load(gy, k, v, fill: 0)
-                    c.store(log ? g - V.exp(yv) * s[v] : yv * (g - s[v]), gx, k, v)
+                    if log {
+                        c.store(g - V.exp(yv) * s[v], gx, k, v)
+                    } else {
+                        c.store(yv * (g - s[v]), gx, k, v)
+                    }
                 }
             }
         }

@@ -35,6 +35,8 @@ extension UnaryOp {
         case .sqrt: v.visit(SqrtKernel())
         case .sin: v.visit(SinKernel())
         case .cos: v.visit(CosKernel())
+        case let .softplus(beta, threshold) where beta == 1:
+            v.visit(SoftplusUnitKernel(threshold: Float(threshold)))
         case let .softplus(beta, threshold):
             v.visit(SoftplusKernel(beta: Float(beta), threshold: Float(threshold)))
         case let .pow(p):
@@ -57,9 +59,9 @@ private typealias VD = SIMD8<Double>
 /// f(lowHalf), f(highHalf) in float64, rounded once to float32.
 @inline(__always)
 private func inDouble(_ a: VF, _ b: VF, _ f: (VD, VD) -> VD) -> VF {
-    let lo = f(VD(a.lowHalf), VD(b.lowHalf))
-    let hi = f(VD(a.highHalf), VD(b.highHalf))
-    return VF(lowHalf: SIMD8<Float>(lo), highHalf: SIMD8<Float>(hi))
+    let lo = f(VectorMath.widen(a.lowHalf), VectorMath.widen(b.lowHalf))
+    let hi = f(VectorMath.widen(a.highHalf), VectorMath.widen(b.highHalf))
+    return VF(lowHalf: VectorMath.narrow(lo), highHalf: VectorMath.narrow(hi))
 }
 
 /// gy * scale * e / (1 + e)^2 in float64 from a float32 e (exact products, one final rounding):
@@ -137,10 +139,19 @@ struct CosKernel: UnaryKernelF32 {
     func backward(x: V, y: V, gy: V) -> V { -(gy * VectorMath.sin(x)) }
 }
 
+/// softplus with beta = 1, the common case: no scaling of x.
+struct SoftplusUnitKernel: UnaryKernelF32 {
+    let threshold: Float
+    func forward(_ x: V) -> V { VectorMath.softplusUnit(x, threshold: threshold) }
+    func backward(x: V, y: V, gy: V) -> V {
+        (gy * VectorMath.sigmoid(x)).replacing(with: gy, where: x .> threshold)
+    }
+}
+
 struct SoftplusKernel: UnaryKernelF32 {
     let beta: Float
     let threshold: Float
-    func forward(_ x: V) -> V { VectorMath.softplus(x, beta: beta, threshold: threshold) }
+    func forward(_ x: V) -> V { VectorMath.softplusScaled(x, beta: beta, threshold: threshold) }
     /// gy * sigmoid(beta x), and gy where beta x > threshold (the forward's test).
     func backward(x: V, y: V, gy: V) -> V {
         let bx = beta * x

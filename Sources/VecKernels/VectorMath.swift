@@ -29,6 +29,34 @@ public enum VectorMath {
         return a * b + c
     }
 
+    /// Float32 -> float64 lanes. Written lane by lane on purpose: LLVM turns this into one
+    /// vcvtps2pd, while SIMD8<Double>(SIMD8<Float>) stays an out-of-line call that also splits
+    /// the surrounding arithmetic into xmm pieces.
+    @inlinable @inline(__always)
+    static func widen(_ f: SIMD8<Float>) -> VD {
+        var d = VD()
+        for i in 0..<8 { d[i] = Double(f[i]) }
+        return d
+    }
+
+    /// Float64 -> float32 lanes (round to nearest), one vcvtpd2ps; see widen.
+    @inlinable @inline(__always)
+    static func narrow(_ d: VD) -> SIMD8<Float> {
+        var f = SIMD8<Float>()
+        for i in 0..<8 { f[i] = Float(d[i]) }
+        return f
+    }
+
+    /// Whether any lane of the mask is set. `any(_:)` compiles to an out-of-line reduction call.
+    @inlinable @inline(__always)
+    static func anyTrue(_ m: SIMDMask<VI>) -> Bool {
+        let v = unsafeBitCast(m, to: VI.self)
+        let a = v.lowHalf | v.highHalf
+        let b = a.lowHalf | a.highHalf
+        let c = b.lowHalf | b.highHalf
+        return (c[0] | c[1]) != 0
+    }
+
     @inlinable @inline(__always) static func bits(_ x: V) -> VI { unsafeBitCast(x, to: VI.self) }
     @inlinable @inline(__always) static func float(_ i: VI) -> V { unsafeBitCast(i, to: V.self) }
     @inlinable @inline(__always) static func absolute(_ x: V) -> V { float(bits(x) & 0x7FFF_FFFF) }
@@ -46,26 +74,46 @@ public enum VectorMath {
     @usableFromInline static let roundMagic: Float = 12582912.0
     @usableFromInline static let roundMagicBits: Int32 = 0x4B40_0000
 
-    /// n = round(x / ln 2) and r = x - n ln 2 with |r| <= ln2/2 (a hair more at ties).
-    /// Valid for |x| < 2^21; callers clamp first.
+    /// n = round(x / ln 2) and r + rLo = x - n ln 2 with |r| <= ln2/2 (a hair more at ties);
+    /// rLo is the rounding error of r (to ~2^-30). Valid for |x| < 2^21; callers clamp first.
     @inlinable @inline(__always)
-    static func reduceLn2(_ x: V) -> (r: V, n: VI) {
+    static func reduceLn2(_ x: V) -> (r: V, rLo: V, n: VI) {
         let t = fma(x, V(repeating: log2e), V(repeating: roundMagic))
         let nf = t - V(repeating: roundMagic)
-        var r = fma(nf, V(repeating: -ln2Hi), x)
-        r = fma(nf, V(repeating: -ln2Lo), r)
-        return (r, bits(t) &- roundMagicBits)
+        let r0 = fma(nf, V(repeating: -ln2Hi), x)  // exact
+        let r = fma(nf, V(repeating: -ln2Lo), r0)
+        let rLo = fma(nf, V(repeating: -ln2Lo), r0 - r)
+        return (r, rLo, bits(t) &- roundMagicBits)
     }
 
-    /// expm1(r) for |r| <= ~0.35: r + r^2 P(r), Cephes expf coefficients (< 1 ulp for e^r).
+    /// e^(r + rLo) for |r| <= ~0.35 as an unevaluated sum hi + lo: 1 + r + r^2 P(r) (Cephes expf
+    /// coefficients) with 1 + r split exactly (Fast2Sum), the sum's rounding error kept in lo,
+    /// and e^rLo ~ 1 + rLo folded into lo. hi alone is within ~0.75 ulp; callers that divide by
+    /// 1 + e (sigmoid, tanh) use lo to stay within ~1 ulp after the division.
     @inlinable @inline(__always)
-    static func expm1Reduced(_ r: V) -> V {
+    static func expReduced(_ r: V, _ rLo: V) -> (hi: V, lo: V) {
         var p = fma(V(repeating: 1.9875691500e-4), r, V(repeating: 1.3981999507e-3))
         p = fma(p, r, V(repeating: 8.3334519073e-3))
         p = fma(p, r, V(repeating: 4.1665795894e-2))
         p = fma(p, r, V(repeating: 1.6666665459e-1))
         p = fma(p, r, V(repeating: 5.0000001201e-1))
-        return fma(p, r * r, r)
+        let h1 = 1 + r
+        let l1 = (1 - h1) + r
+        let t = fma(p, r * r, l1)
+        let hi = h1 + t
+        let lo = fma(hi, rLo, (h1 - hi) + t)
+        return (hi, lo)
+    }
+
+    /// e^x as hi + lo (see expReduced), for x <= 0 or NaN: clamped at -104, where e^x rounds to 0.
+    @inlinable @inline(__always)
+    static func expNonPositiveParts(_ x: V) -> (hi: V, lo: V) {
+        let xc = x.replacing(with: -104, where: x .< -104)
+        let (r, rLo, n) = reduceLn2(xc)
+        let (h, l) = expReduced(r, rLo)
+        let n1 = n &>> 1
+        let s1 = pow2(n1), s2 = pow2(n &- n1)
+        return (h * s1 * s2, l * s1 * s2)
     }
 
     /// 2^n for n in [-126, 127], from the exponent bits.
@@ -81,26 +129,41 @@ public enum VectorMath {
     public static func exp(_ x: V) -> V {
         var xc = x.replacing(with: 88.8, where: x .> 88.8)
         xc = xc.replacing(with: -104, where: xc .< -104)
-        let (r, n) = reduceLn2(xc)
-        let y = expm1Reduced(r) + 1
+        let (r, rLo, n) = reduceLn2(xc)
+        let y = expReduced(r, rLo).hi
         let n1 = n &>> 1
         return y * pow2(n1) * pow2(n &- n1)
     }
 
-    /// e^x - 1, accurate near 0: 2^n (expm1(r) + 1) - 1 = 2^n expm1(r) + (2^n - 1), one fused
-    /// rounding. Below -18 the result rounds to -1; n = 128 lanes are scaled in two steps.
+    /// e^x - 1, accurate near 0. Float32 arithmetic loses up to 1.5 ulp where 2^n expm1(r) and
+    /// 2^n - 1 nearly cancel (|x| just above ln2/2), so the whole reduction and the Taylor series
+    /// (to r^8: truncation < 3e-10) run in float64 and round once. Not on a hot path of any op.
     @inlinable @inline(__always)
     public static func expm1(_ x: V) -> V {
-        var xc = x.replacing(with: 88.8, where: x .> 88.8)
-        xc = xc.replacing(with: -18, where: xc .< -18)
-        let (r, n) = reduceLn2(xc)
-        let em = expm1Reduced(r)
-        let top = n .> 127
-        let s = pow2(n.replacing(with: 127, where: top))
-        var y = fma(s, em, s - 1)
-        if any(top) { y = y.replacing(with: (em + 1) * s * 2, where: top) }
-        // -0 and denormals: the polynomial's +0 terms would turn -0 into +0.
-        return y.replacing(with: x, where: x .== 0)
+        var xc = x.replacing(with: 89, where: x .> 89)
+        xc = xc.replacing(with: -30, where: xc .< -30)  // e^-30 - 1 rounds to -1
+        let lo = expm1Half(widen(xc.lowHalf)), hi = expm1Half(widen(xc.highHalf))
+        let y = V(lowHalf: narrow(lo), highHalf: narrow(hi))
+        return y.replacing(with: x, where: x .== 0)  // -0: the series' +0 terms would lose its sign
+    }
+
+    @inlinable @inline(__always)
+    static func expm1Half(_ x: VD) -> VD {
+        let magic = VD(repeating: 6755399441055744.0)  // 1.5 * 2^52
+        let t = fmaD(x, VD(repeating: 1.4426950408889634074), magic)
+        let n = t - magic
+        var r = fmaD(n, VD(repeating: -0x1.62e42fefa3800p-1), x)  // ln2 hi: n*hi exact, |n| < 2^11
+        r = fmaD(n, VD(repeating: -0x1.ef35793c76730p-45), r)
+        var p = fmaD(VD(repeating: 1.0 / 40320), r, VD(repeating: 1.0 / 5040))
+        p = fmaD(p, r, VD(repeating: 1.0 / 720))
+        p = fmaD(p, r, VD(repeating: 1.0 / 120))
+        p = fmaD(p, r, VD(repeating: 1.0 / 24))
+        p = fmaD(p, r, VD(repeating: 1.0 / 6))
+        p = fmaD(p, r, VD(repeating: 0.5))
+        let em = fmaD(p, r * r, r)
+        let s = unsafeBitCast((unsafeBitCast(t, to: SIMD8<Int64>.self) &- unsafeBitCast(magic, to: SIMD8<Int64>.self)
+                               &+ 1023) &<< 52, to: VD.self)
+        return fmaD(s, em, s - 1)
     }
 
     // MARK: log family
@@ -115,7 +178,8 @@ public enum VectorMath {
         var k = ix &>> 23
         k = k.replacing(with: k &- 23, where: denormal)
         let m = float((ix & 0x007F_FFFF) &+ 0x3F35_04F3)
-        return (m - 1, V(k))
+        // k as a float by the rounding-magic trick: V(k) compiles to an out-of-line lane loop.
+        return (m - 1, float(k &+ roundMagicBits) - V(repeating: roundMagic))
     }
 
     /// log(1 + f) + k ln 2 + extra, Cephes logf polynomial; `extra` is a tiny correction term.
@@ -165,20 +229,29 @@ public enum VectorMath {
         return y.replacing(with: x, where: x .== 0)  // keeps -0
     }
 
-    // MARK: activations
-
-    /// num / (1 + e) for e in [0, 1], where `inv` approximates 1 / (1 + e): the rounding error of
-    /// 1 + e (recovered exactly by Fast2Sum) is divided back out, so only one division rounds.
+    /// log1p(x + xLo) for x in [0, 1] or NaN and a tiny xLo (softplus's e^-|x| as hi + lo):
+    /// 1 + x lies in [1, 2], so no denormal, sign or edge handling, and the correction c/u (about
+    /// 1 ulp) needs no division: 1/u from a line within 1.6% on [sqrt 2, 2], and ~1/u within 21%
+    /// on [1, sqrt 2), where c is only xLo (f = x is exact there).
     @inlinable @inline(__always)
-    static func divideOnePlus(_ num: V, _ e: V, inverse: (V) -> V) -> V {
-        let d = 1 + e
-        let err = e - (d - 1)
-        let q = num / d
-        return q - q * err * inverse(q)
+    static func log1pUnit(_ x: V, _ xLo: V) -> V {
+        let u = 1 + x
+        var c = (x - (u - 1)) + xLo  // exact but for xLo: 1 >= x
+        let ix = bits(u) &- 0x3F35_04F3
+        let k = float((ix &>> 23) &+ roundMagicBits) - V(repeating: roundMagic)
+        var f = float((ix & 0x007F_FFFF) &+ 0x3F35_04F3) - 1
+        let unscaled = k .== 0
+        f = f.replacing(with: x, where: unscaled)
+        c = c.replacing(with: xLo, where: unscaled)  // log1p(x + xLo) ~ log1p(x) + xLo/(1+x)
+        return logCombine(f: f, k: k, extra: c * fma(u, V(repeating: -0.35145), V(repeating: 1.1950036)))
     }
 
-    /// Hyperbolic tangent. |x| < 0.625: odd Cephes polynomial; beyond, 1 - 2t/(1+t) with
-    /// t = e^(-2|x|) <= 0.29, which cannot overflow. The sign is OR-ed back in (keeps -0).
+    // MARK: activations
+
+    /// Hyperbolic tangent. |x| < 0.625: odd Cephes polynomial; beyond, 1 - q with
+    /// q = 2t/(1+t), t = e^(-2|x|) <= 0.29 (cannot overflow). q is corrected for the rounding of
+    /// 1 + t and for t's own error (t = th + tl), so only the division and 1 - q round.
+    /// The sign is OR-ed back in (keeps -0).
     @inlinable @inline(__always)
     public static func tanh(_ x: V) -> V {
         let a = absolute(x)
@@ -188,42 +261,60 @@ public enum VectorMath {
         p = fma(p, z, V(repeating: 1.33314422036e-1))
         p = fma(p, z, V(repeating: -3.33332819422e-1))
         let small = fma(p, a * z, a)
-        let t = exp(-(a + a))
-        // 1/(1+t) = 1 - (2t/(1+t))/2
-        let q = divideOnePlus(t + t, t) { q in 1 - 0.5 * q }
+        let (th, tl) = expNonPositiveParts(-(a + a))
+        let d = 1 + th
+        let err = (th - (d - 1)) + tl  // 1 + t = d + err
+        let q0 = (th + th) / d
+        let inv = fma(V(repeating: -0.5), q0, V(repeating: 1))  // 1/(1+t) = 1 - q/2
+        let q = fma(inv, fma(-q0, err, tl + tl), q0)  // 2t/(1+t) ~ q0 + (2 tl - q0 err)/d
         let large = 1 - q
         return withSign(small.replacing(with: large, where: .!(a .< 0.625)), of: x)
     }
 
     /// Logistic sigmoid 1/(1+e^-x), from e = e^-|x| in both tails: x >= 0 gives 1/(1+e), x < 0
     /// gives e/(1+e), so the negative tail keeps full relative precision down to denormals.
+    /// With e = eh + el and 1 + eh = d + err (Fast2Sum), num/(1+e) ~ q + (numLo - q (err + el))/d
+    /// where q = num/d: one division, and 1/d for the correction is q (x >= 0) or 1 - q (x < 0).
     @inlinable @inline(__always)
     public static func sigmoid(_ x: V) -> V {
-        let e = exp(-absolute(x))
+        let (eh, el) = expNonPositiveParts(-absolute(x))
         let negative = x .< 0
-        let num = V(repeating: 1).replacing(with: e, where: negative)
-        // 1/(1+e) is q itself for x >= 0 and 1 - q for x < 0.
-        return divideOnePlus(num, e) { q in q.replacing(with: 1 - q, where: negative) }
+        let d = 1 + eh
+        let err = (eh - (d - 1)) + el
+        let q = V(repeating: 1).replacing(with: eh, where: negative) / d
+        let inv = q.replacing(with: 1 - q, where: negative)
+        let numLo = el.replacing(with: 0, where: .!negative)
+        return fma(inv, fma(-q, err, numLo), q)
     }
 
     /// PyTorch softplus: log(1 + e^(beta x)) / beta, and x itself where beta x > threshold.
-    /// Computed as max(bx, 0) + log1p(e^-|bx|), which neither overflows nor cancels. For
-    /// beta != 1 the rounding error of beta*x (exact with FMA) is folded into e^-|bx|.
+    /// Computed as max(bx, 0) + log1p(e^-|bx|), which neither overflows nor cancels.
     @inlinable @inline(__always)
     public static func softplus(_ x: V, beta: Float, threshold: Float) -> V {
-        if beta == 1 {
-            let e = exp(-absolute(x))
-            let y = log1p(e) + x.replacing(with: 0, where: .!(x .> 0))
-            return y.replacing(with: x, where: x .> threshold)
-        }
+        beta == 1 ? softplusUnit(x, threshold: threshold) : softplusScaled(x, beta: beta, threshold: threshold)
+    }
+
+    /// softplus with beta = 1 (PyTorch's default).
+    @inlinable @inline(__always)
+    static func softplusUnit(_ x: V, threshold: Float) -> V {
+        let (eh, el) = expNonPositiveParts(-absolute(x))
+        let y = log1pUnit(eh, el) + x.replacing(with: 0, where: .!(x .> 0))
+        return y.replacing(with: x, where: x .> threshold)
+    }
+
+    /// softplus for beta != 1: the rounding error of beta*x (exact with FMA) is folded into
+    /// e^-|bx| and into the linear part, then the sum is divided by beta.
+    @inlinable @inline(__always)
+    static func softplusScaled(_ x: V, beta: Float, threshold: Float) -> V {
         let vb = V(repeating: beta)
         let bx = vb * x
-        let lo = fma(vb, x, -bx)  // exact error of bx with FMA, 0 without
+        var lo = fma(vb, x, -bx)  // exact error of bx with FMA, 0 without
+        lo = lo.replacing(with: 0, where: .!(absolute(bx) .< .infinity))  // bx overflowed
         let loAbs = lo.replacing(with: -lo, where: bx .< 0)  // error of |bx|
-        var e = exp(-absolute(bx))
-        e = fma(e, -loAbs, e)  // e^-(|bx| + lo) ~ e (1 - lo)
+        let (eh, el) = expNonPositiveParts(-absolute(bx))
+        let e = fma(eh, -loAbs, el)  // e^-(|bx| + lo) ~ (eh + el)(1 - lo)
         let positive = bx .> 0
-        let tail = log1p(e) + lo.replacing(with: 0, where: .!positive)
+        let tail = log1pUnit(eh, e) + lo.replacing(with: 0, where: .!positive)
         let y = (tail + bx.replacing(with: 0, where: .!positive)) / vb
         return y.replacing(with: x, where: bx .> threshold)
     }
@@ -239,15 +330,16 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func sin(_ x: V) -> V {
         let a = absolute(x)
-        if any(.!(a .<= trigReductionBound)) { return perLane(x) { Foundation.sin($0) } }
-        return withSign(trigAbs(a, quadrantOffset: 0), of: x)
+        if anyTrue(.!(a .<= trigReductionBound)) { return perLane(x) { Foundation.sin($0) } }
+        // sin is odd: flip the sign of sin(|x|) for negative x (XOR, since it may be negative).
+        return float(bits(trigAbs(a, quadrantOffset: 0)) ^ (bits(x) & VI(repeating: Int32.min)))
     }
 
     /// Cosine: cos(|x|) = sin(|x| + pi/2), the same reduction one quadrant on.
     @inlinable @inline(__always)
     public static func cos(_ x: V) -> V {
         let a = absolute(x)
-        if any(.!(a .<= trigReductionBound)) { return perLane(x) { Foundation.cos($0) } }
+        if anyTrue(.!(a .<= trigReductionBound)) { return perLane(x) { Foundation.cos($0) } }
         return trigAbs(a, quadrantOffset: 1)
     }
 
@@ -260,9 +352,9 @@ public enum VectorMath {
 
     @inlinable @inline(__always)
     static func trigAbs(_ a: V, quadrantOffset: Int64) -> V {
-        let lo = trigHalf(VD(a.lowHalf), quadrantOffset)
-        let hi = trigHalf(VD(a.highHalf), quadrantOffset)
-        return V(lowHalf: SIMD8<Float>(lo), highHalf: SIMD8<Float>(hi))
+        let lo = trigHalf(widen(a.lowHalf), quadrantOffset)
+        let hi = trigHalf(widen(a.highHalf), quadrantOffset)
+        return V(lowHalf: narrow(lo), highHalf: narrow(hi))
     }
 
     /// sin(a + offset * pi/2) for 0 <= a <= 2^20 in float64. pi/2 = P1 + P2 + P3 with 33, 33
@@ -287,8 +379,11 @@ public enum VectorMath {
         c = fmaD(c, z, VD(repeating: 1.0 / 24))
         c = fmaD(c, z, VD(repeating: -0.5))
         c = fmaD(c, z, VD(repeating: 1))
-        var r = s.replacing(with: c, where: (q & 1) .!= 0)
-        r = r.replacing(with: -r, where: (q & 2) .!= 0)
-        return r
+        // Select and negate with bit operations: integer vector comparisons (q & 1 .!= 0)
+        // compile to a lane-by-lane loop.
+        let sb = unsafeBitCast(s, to: SIMD8<Int64>.self), cb = unsafeBitCast(c, to: SIMD8<Int64>.self)
+        let useCos = (q &<< 63) &>> 63  // all ones where q is odd
+        let r = sb ^ ((sb ^ cb) & useCos)
+        return unsafeBitCast(r ^ ((q & 2) &<< 62), to: VD.self)
     }
 }

@@ -1,3 +1,4 @@
+import VecKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -115,17 +116,17 @@ enum Engine {
             guard let root = t.impl.gradFn, root.epoch != e else { continue }
             enter(root)
             while let (n, i) = frames.last {
-                if i < n.edges.count {
+                if i < n.edgeCount {
                     frames[frames.count - 1].next = i + 1
-                    if case let .node(c) = n.edges[i] {
+                    if case let .node(c) = n.edge(i) {
                         if c.epoch != e { enter(c) }
                         c.dependencies += 1
                     }
                 } else {
                     frames.removeLast()
                     if functional {
-                        n.needed = n.captureSlot >= 0 || n.edges.contains { edge in
-                            switch edge {
+                        n.needed = n.captureSlot >= 0 || (0..<n.edgeCount).contains { i in
+                            switch n.edge(i) {
                             case .none: return false
                             case let .node(c): return c.needed
                             case let .leaf(t): return t.captureSlot >= 0
@@ -139,10 +140,9 @@ enum Engine {
         func deliver(_ g: Tensor, toLeaf leaf: TensorImpl) throws {
             if functional {
                 let k = leaf.captureSlot
-                if k >= 0 { results[k] = try results[k].map { try $0 + g } ?? g }
+                if k >= 0 { try accumulate(&results[k], g) }
             } else {
-                let g = g.dtype == leaf.dtype ? g : g.to(leaf.dtype)
-                leaf.grad = try leaf.grad.map { try $0 + g } ?? g
+                try accumulate(&leaf.grad, g.dtype == leaf.dtype ? g : g.to(leaf.dtype))
             }
         }
 
@@ -150,7 +150,7 @@ enum Engine {
             var ready: [GradNode] = []
             for (t, g) in roots {
                 if let n = t.impl.gradFn {
-                    n.pending = try n.pending.map { try $0 + g } ?? g
+                    try accumulate(&n.pending, g)
                 } else {
                     try deliver(g, toLeaf: t.impl)
                 }
@@ -168,25 +168,19 @@ enum Engine {
                 var grads: [Tensor?]? = nil
                 if let g, n.needed {
                     guard let apply = n.backward else { throw TensorError.backwardTwice }
-                    for (t, version) in n.saved where t.storage.version != version {
-                        throw TensorError.modifiedInPlace(type: t.dtype.legacyTypeName, shape: t.shape,
-                                                          version: t.storage.version, expected: version)
-                    }
+                    try n.checkSaved()
                     grads = try apply(g)
-                    if !retainGraph && n.savesTensors {
-                        n.backward = nil
-                        n.saved = []
-                    }
+                    if !retainGraph && n.savesTensors { n.release() }
                 }
-                for (i, edge) in n.edges.enumerated() {
+                for i in 0..<n.edgeCount {
                     let gi = grads?[i]
-                    switch edge {
+                    switch n.edge(i) {
                     case .none:
                         break
                     case let .leaf(leaf):
                         if let gi { try deliver(gi, toLeaf: leaf) }
                     case let .node(c):
-                        if let gi { c.pending = try c.pending.map { try $0 + gi } ?? gi }
+                        if let gi { try accumulate(&c.pending, gi) }
                         c.dependencies -= 1
                         if c.dependencies == 0 { ready.append(c) }
                     }
@@ -194,6 +188,31 @@ enum Engine {
             }
         }
         return results
+    }
+}
+
+/// sum = sum + g, in place when nothing else can see `sum` (its impl and storage are referenced
+/// only from `sum`): a parameter used many times then costs no allocation per use, and nobody
+/// holding an earlier `.grad` sees it change (value semantics, unlike PyTorch's in-place `+=`).
+private func accumulate(_ sum: inout Tensor?, _ g: Tensor) throws {
+    guard sum != nil else {
+        sum = g
+        return
+    }
+    if sum!.shape == g.shape && sum!.dtype == g.dtype && g.dtype.isFloatingPoint
+        && isKnownUniquelyReferenced(&sum!.impl) && isKnownUniquelyReferenced(&sum!.impl.storage) {
+        let t = sum!
+        let o = Execution.options
+        if t.dtype == .float32 {
+            Broadcast.binary(.add, t.pointer(Float.self), aShape: t.shape, g.pointer(Float.self), bShape: g.shape,
+                             t.pointer(Float.self), outShape: t.shape, variant: o.variant, threads: o.threads)
+        } else {
+            Broadcast.binary(.add, t.pointer(Double.self), aShape: t.shape, g.pointer(Double.self), bShape: g.shape,
+                             t.pointer(Double.self), outShape: t.shape, variant: o.variant, threads: o.threads)
+        }
+        t.bumpVersion()
+    } else {
+        sum = try sum! + g
     }
 }
 

@@ -24,7 +24,7 @@ public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .m
     if Autograd.needsGrad(input, target) {
         let n = Double(diff.count)
         let needs = (input.requiresGrad, target.requiresGrad)
-        out.record("MseLossBackward0", inputs: [input, target], saving: [input, target]) { gy in
+        out.record("MseLossBackward0", input, target, saving: input, target) { gy in
             // d/dinput = 2 (input - target) * gy (/ n for the mean); d/dtarget is its negation.
             let scale = reduction == .mean ? 2 / n : 2
             let g = try diff * (gy * scale)
@@ -91,7 +91,7 @@ public func nllLoss(_ logProbs: Tensor, _ targets: Tensor, reduction: Reduction 
     }
     if Autograd.needsGrad(logProbs) {
         let shape = logProbs.shape
-        out.record("NllLossBackward0", inputs: [logProbs], saving: [targets]) { gy in
+        out.record("NllLossBackward0", logProbs, saving: targets) { gy in
             let gx = Tensor.zeros(shape, dtype: gy.dtype)
             for r in 0..<rows where t[r] != ignoreIndex {
                 let g = reduction == .none ? gy.element(batched ? r : 0) : gy.item() / (reduction == .mean ? Double(kept) : 1)

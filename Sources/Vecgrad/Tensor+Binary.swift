@@ -85,20 +85,20 @@ extension Tensor {
         switch op {
         case .add, .sub:
             // Nothing saved: the gradients are gy (negated for b of sub) summed to each shape.
-            out.record(name, inputs: [a, b]) { gy in
+            out.record(name, a, b) { gy in
                 [needA ? gy.summed(toShape: a.shape) : nil,
                  needB ? (op == .sub ? gy.summed(toShape: b.shape).neg() : gy.summed(toShape: b.shape)) : nil]
             }
         case .mul, .div, .maximum, .minimum:
             // What PyTorch saves: mul keeps the other operand per needed side, div keeps b (and a
             // for b's gradient), maximum/minimum keep both.
-            let saved: [Tensor]
+            let saved: (Tensor?, Tensor?)
             switch op {
-            case .mul: saved = (needA ? [b] : []) + (needB ? [a] : [])
-            case .div: saved = needB ? [a, b] : [b]
-            default: saved = [a, b]
+            case .mul: saved = (needA ? b : nil, needB ? a : nil)
+            case .div: saved = (b, needB ? a : nil)
+            default: saved = (a, b)
             }
-            out.record(name, inputs: [a, b], saving: saved) { gy in
+            out.record(name, a, b, saving: saved.0, saved.1) { gy in
                 let ga = needA ? Tensor(uninitializedShape: a.shape, dtype: dt) : nil
                 let gb = needB ? Tensor(uninitializedShape: b.shape, dtype: dt) : nil
                 let o = Execution.options

@@ -63,7 +63,7 @@ extension Tensor {
                                   outShape: [b[1]], name: "SqueezeBackward4")
         case (2, 2):
             return try mm(other)
-        case (_, 1), (_, 2) where r1 >= 3:
+        case (3..., 1...2):
             // Fold the batch dims of A into its rows: one product, as PyTorch does.
             let k = a[r1 - 1], rows = a.dropLast().reduce(1, *)
             let n = r2 == 2 ? b[1] : 1

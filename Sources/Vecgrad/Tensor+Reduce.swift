@@ -16,7 +16,7 @@ extension Tensor {
             out.pointer(Double.self).pointee = Reduce.sum(pointer(Double.self), count: count, variant: o.variant, threads: o.threads)
         }
         if Autograd.needsGrad(x) {
-            out.record("SumBackward0", inputs: [x]) { gy in [gy.expanded(toShape: x.shape)] }
+            out.record("SumBackward0", x) { gy in [gy.expanded(toShape: x.shape)] }
         }
         return out
     }
@@ -38,7 +38,7 @@ extension Tensor {
                        variant: o.variant, threads: o.threads)
         }
         if Autograd.needsGrad(x) {
-            out.record("SumBackward1", inputs: [x]) { gy in
+            out.record("SumBackward1", x) { gy in
                 [gy.view(shape: kept).expanded(toShape: x.shape)]
             }
         }
@@ -61,7 +61,7 @@ extension Tensor {
                 Reduce.sum(pointer(Double.self), count: count, variant: o.variant, threads: o.threads) / n
         }
         if Autograd.needsGrad(x) {
-            out.record("MeanBackward0", inputs: [x]) { gy in [(gy / n).expanded(toShape: x.shape)] }
+            out.record("MeanBackward0", x) { gy in [(gy / n).expanded(toShape: x.shape)] }
         }
         return out
     }
@@ -76,7 +76,7 @@ extension Tensor {
         let x = self
         let out = try withNoGrad { try sum(dim: d, keepdim: keepdim) } / n
         if Autograd.needsGrad(x) {
-            out.record("MeanBackward1", inputs: [x]) { gy in
+            out.record("MeanBackward1", x) { gy in
                 [(gy / n).view(shape: kept).expanded(toShape: x.shape)]
             }
         }
@@ -103,7 +103,7 @@ extension Tensor {
         }
         if Autograd.needsGrad(x) {
             let value = out.item()
-            out.record("MaxBackward1", inputs: [x], saving: [x]) { gy in
+            out.record("MaxBackward1", x, saving: x) { gy in
                 let share = gy.item() / Double(ties)
                 let gx = Tensor.zeros(x.shape, dtype: x.dtype)
                 for i in 0..<x.count {
@@ -140,7 +140,7 @@ extension Tensor {
                        indices: indices.pointer(Int64.self), variant: o.variant, threads: o.threads)
         }
         if Autograd.needsGrad(x) {
-            values.record("MaxBackward0", inputs: [x], saving: [indices]) { gy in
+            values.record("MaxBackward0", x, saving: indices) { gy in
                 // Scatter each gradient to the position its max came from.
                 let gx = Tensor.zeros(x.shape, dtype: x.dtype)
                 let idx = indices.pointer(Int64.self)

@@ -25,16 +25,16 @@ extension Tensor {
                             log: log, variant: o.variant, threads: o.threads)
         }
         if Autograd.needsGrad(x) {
-            let ySaved = y.detach()
-            y.record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", inputs: [x], saving: [ySaved]) { gy in
+            let yStorage = y.impl.storage   // fresh output: its data starts at the storage base
+            y.record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", x, savingOutput: true) { gy in
                 let gx = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
                 let o = Execution.options
                 if x.dtype == .float32 {
-                    Softmax.backward(y: ySaved.pointer(Float.self), gy: gy.pointer(Float.self), gx: gx.pointer(Float.self),
+                    Softmax.backward(y: yStorage.base.assumingMemoryBound(to: Float.self), gy: gy.pointer(Float.self), gx: gx.pointer(Float.self),
                                      outer: outer, size: size, inner: inner, log: log,
                                      variant: o.variant, threads: o.threads)
                 } else {
-                    Softmax.backward(y: ySaved.pointer(Double.self), gy: gy.pointer(Double.self), gx: gx.pointer(Double.self),
+                    Softmax.backward(y: yStorage.base.assumingMemoryBound(to: Double.self), gy: gy.pointer(Double.self), gx: gx.pointer(Double.self),
                                      outer: outer, size: size, inner: inner, log: log,
                                      variant: o.variant, threads: o.threads)
                 }

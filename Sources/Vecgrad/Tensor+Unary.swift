@@ -45,16 +45,16 @@ extension Tensor {
                                 variant: o.variant, threads: o.threads)
         }
         if Autograd.needsGrad(x) {
-            let ySaved = y.detach()
-            y.record(name, inputs: [x], saving: [x, ySaved]) { gy in
+            let yStorage = y.impl.storage   // fresh output: its data starts at the storage base
+            y.record(name, x, saving: x, savingOutput: true) { gy in
                 let gx = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
                 let o = Execution.options
                 if x.dtype == .float32 {
-                    Elementwise.backward(op, x: x.pointer(Float.self), y: ySaved.pointer(Float.self),
+                    Elementwise.backward(op, x: x.pointer(Float.self), y: yStorage.base.assumingMemoryBound(to: Float.self),
                                          gy: gy.pointer(Float.self), gx: gx.pointer(Float.self), count: x.count,
                                          variant: o.variant, threads: o.threads)
                 } else {
-                    Elementwise.backward(op, x: x.pointer(Double.self), y: ySaved.pointer(Double.self),
+                    Elementwise.backward(op, x: x.pointer(Double.self), y: yStorage.base.assumingMemoryBound(to: Double.self),
                                          gy: gy.pointer(Double.self), gx: gx.pointer(Double.self), count: x.count,
                                          variant: o.variant, threads: o.threads)
                 }

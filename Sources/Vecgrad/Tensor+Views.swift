@@ -106,7 +106,7 @@ extension Tensor {
         let x = self
         let out = view(shape: newShape)
         if Autograd.needsGrad(x) {
-            out.record(name, inputs: [x]) { gy in [gy.view(shape: x.shape)] }
+            out.record(name, x) { gy in [gy.view(shape: x.shape)] }
         }
         return out
     }
@@ -119,11 +119,10 @@ extension Tensor {
         if keepDim { newShape[0] = rows } else { newShape.removeFirst() }
         let out = view(shape: newShape, offset: rowStart * inner)
         if Autograd.needsGrad(x) {
-            out.record(name, inputs: [x]) { gy in
+            out.record(name, x) { gy in
                 let gx = Tensor.zeros(x.shape, dtype: x.dtype)
                 let size = x.dtype.byteSize
-                (gx.impl.storage.base + (gx.impl.offset + rowStart * inner) * size)
-                    .copyMemory(from: gy.impl.storage.base + gy.impl.offset * size, byteCount: gy.count * size)
+                (gx.impl.data + rowStart * inner * size).copyMemory(from: gy.impl.data, byteCount: gy.count * size)
                 return [gx]
             }
         }
@@ -135,7 +134,7 @@ extension Tensor {
         let x = self
         let out = swappedCopy(d0, d1)
         if Autograd.needsGrad(x) {
-            out.record(name, inputs: [x]) { gy in [gy.swappedCopy(d0, d1)] }
+            out.record(name, x) { gy in [gy.swappedCopy(d0, d1)] }
         }
         return out
     }

@@ -13,14 +13,16 @@
 /// The one in-place writer is `SGD.step()`, which bumps the storage's version counter as PyTorch
 /// does, so a graph that saved the old values refuses to run backward.
 public struct Tensor {
-    let impl: TensorImpl
+    /// `var` only so that the engine can test uniqueness (isKnownUniquelyReferenced) before
+    /// accumulating a gradient in place; nothing reassigns it.
+    var impl: TensorImpl
 
     init(impl: TensorImpl) { self.impl = impl }
 
     /// A new contiguous tensor whose elements are not initialised (ops fill them).
     init(uninitializedShape shape: [Int], dtype: DType) {
         let count = shape.reduce(1, *)
-        let storage = Storage(byteCount: count * dtype.byteSize)
+        let storage = Storage.allocate(byteCount: count * dtype.byteSize)
         switch dtype {
         case .float32: storage.base.bindMemory(to: Float.self, capacity: count)
         case .float64: storage.base.bindMemory(to: Double.self, capacity: count)
@@ -142,7 +144,7 @@ public struct Tensor {
     /// Typed pointer to the first element (the caller has checked `dtype`).
     @inline(__always)
     func pointer<T>(_ type: T.Type) -> UnsafeMutablePointer<T> {
-        (impl.storage.base + impl.offset * MemoryLayout<T>.stride).assumingMemoryBound(to: T.self)
+        impl.data.assumingMemoryBound(to: T.self)
     }
 
     /// Records an in-place write (an optimizer step): saved copies of this data become stale.
@@ -158,7 +160,7 @@ public struct Tensor {
         convertElements(into: out)
         if dtype.isFloatingPoint && self.dtype.isFloatingPoint && Autograd.needsGrad(self) {
             let sourceType = self.dtype
-            out.record("ToCopyBackward0", inputs: [self]) { gy in [gy.to(sourceType)] }
+            out.record("ToCopyBackward0", self) { gy in [gy.to(sourceType)] }
         }
         return out
     }
@@ -185,7 +187,7 @@ public struct Tensor {
             let s = pointer(Double.self), d = out.pointer(Int64.self)
             for i in 0..<n { d[i] = truncatingToInt64(s[i]) }
         default:
-            out.impl.storage.base.copyMemory(from: impl.storage.base + impl.offset * dtype.byteSize,
+            out.impl.data.copyMemory(from: impl.data,
                                              byteCount: n * dtype.byteSize)
         }
     }
@@ -193,20 +195,29 @@ public struct Tensor {
     /// A contiguous copy with its own storage (no grad tracking).
     func copied() -> Tensor {
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
-        out.impl.storage.base.copyMemory(from: impl.storage.base + impl.offset * dtype.byteSize,
+        out.impl.data.copyMemory(from: impl.data,
                                          byteCount: count * dtype.byteSize)
         return out
     }
 }
 
+/// Tensors may be shared across tasks and threads: their data is never written after creation
+/// (except by an optimizer step, as in PyTorch), ops only read their inputs, and backward passes
+/// are serialised by the engine's lock. Assigning `grad` or `requiresGrad` of one leaf from two
+/// threads at once is a race, as it is in PyTorch.
+extension Tensor: @unchecked Sendable {}
+
 /// Shared state of a tensor and all copies of its struct.
 final class TensorImpl {
-    let storage: Storage
+    /// `var` only for isKnownUniquelyReferenced (see `Tensor.impl`); never reassigned.
+    var storage: Storage
     /// First element's index in `storage` (views share storage at an offset).
     let offset: Int
     let shape: [Int]
     let count: Int
     let dtype: DType
+    /// The first element (storage base + offset), cached: a `let` needs no exclusivity check.
+    let data: UnsafeMutableRawPointer
     var requiresGrad = false
     var grad: Tensor?
     var gradFn: GradNode?
@@ -219,5 +230,6 @@ final class TensorImpl {
         self.shape = shape
         self.count = count
         self.dtype = dtype
+        data = storage.base + offset * dtype.byteSize
     }
 }

@@ -83,8 +83,7 @@ struct RunCommand: ParsableCommand {
         let path = Self.suitePath(suite)
         var lines: [SuiteLine]
         do {
-            lines = try Suite.load(path: path)
-            try Suite.validate(lines, catalog: catalog, file: path)
+            lines = try Suite.loadValidated(path: path, catalog: catalog)
         } catch let e as SuiteErrors { throw InputError(e.description) }
         if let ops {
             let wanted = Set(ops.split(separator: ",").map(String.init))

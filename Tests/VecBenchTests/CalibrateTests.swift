@@ -58,8 +58,9 @@ import Testing
     }
 
     @Test func measurementsAreSaneOnThisMachine() {
-        let peak = Calibrator.fmaPeak(threads: 1, iterations: 20_000)
-        #expect(peak > 0.05 && peak < 10_000)
+        // Debug builds run SIMD code through generic calls: only the plumbing is checked here.
+        let peak = Calibrator.fmaPeak(threads: 1, iterations: 2_000, repeats: 2)
+        #expect(peak > 0 && peak < 10_000)
         let bw = Calibrator.triadBandwidth(threads: 1, bytes: 192 << 10, minTimeNs: 1e6)
         #expect(bw > 0.05 && bw < 10_000)
     }

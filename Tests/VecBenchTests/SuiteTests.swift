@@ -116,6 +116,18 @@ func suiteErrors(_ text: String, validate: Bool = true) -> [SuiteError] {
         #expect(errors[7].message.contains("must be matrices"))
     }
 
+    @Test func syntaxAndCatalogErrorsAreReportedTogether() throws {
+        let path = tempPath("both.suite")
+        try "op=relu shapes=4\nop=sigmod shapes=4\nop=relu shapes=10x-4\n".write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try Suite.loadValidated(path: path, catalog: testCatalog)
+            Issue.record("expected errors")
+        } catch let e as SuiteErrors {
+            #expect(e.errors.map(\.line) == [2, 3])
+            #expect(e.description.contains("both.suite:2: unknown op 'sigmod'"))
+        }
+    }
+
     @Test func emptyFilesAndCommentsOnly() {
         #expect(suiteErrors("").first?.message == "defines no cases")
         #expect(suiteErrors("# nothing\n\n   # here\n").first?.message == "defines no cases")

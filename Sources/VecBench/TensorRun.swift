@@ -1,0 +1,53 @@
+import Vecgrad
+
+// Running a tensor expression through Vecgrad's public API, forward and (optionally) backward
+// through autograd, with plain [Double] in and out: how the accuracy table and the activation
+// figure see the library, exactly as a user's code does.
+
+enum TensorRun {
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    static func tensorDType(_ d: DType) -> Vecgrad.DType { d == .float32 ? .float32 : .float64 }
+
+    /// f over leaf tensors built from `operands` in `dtype`. Without `gy`: f's output. With `gy`:
+    /// the gradients of every operand after backward(gradient: gy), concatenated.
+    static func evaluate(_ operands: [(shape: [Int], values: [Double])], dtype: DType, gy: [Double]?,
+                         _ f: ([Tensor]) throws -> Tensor) throws -> [Double] {
+        let leaves = try operands.map {
+            try Tensor(validatingShape: $0.shape, scalars: $0.values, dtype: tensorDType(dtype), requiresGrad: gy != nil)
+        }
+        let y = try f(leaves)
+        guard let gy else { return y.scalars(as: Double.self) }
+        let g = try Tensor(validatingShape: y.shape, scalars: gy, dtype: tensorDType(dtype))
+        try y.backward(gradient: g)
+        return try leaves.flatMap { leaf -> [Double] in
+            guard let grad = leaf.grad else { throw Failure(description: "no gradient reached an input") }
+            return grad.scalars(as: Double.self)
+        }
+    }
+
+    /// `evaluate`, with a failure turned into an empty result (which every check then rejects,
+    /// naming the element count).
+    static func values(_ operands: [(shape: [Int], values: [Double])], dtype: DType, gy: [Double]?,
+                       _ f: ([Tensor]) throws -> Tensor) -> [Double] {
+        (try? evaluate(operands, dtype: dtype, gy: gy, f)) ?? []
+    }
+
+    /// The tensor method of a unary op by name.
+    static func unary(_ name: String) -> ((Tensor) -> Tensor)? {
+        switch name {
+        case "relu": return { $0.relu() }
+        case "abs": return { $0.abs() }
+        case "neg": return { $0.neg() }
+        case "sigmoid": return { $0.sigmoid() }
+        case "tanh": return { $0.tanh() }
+        case "exp": return { $0.exp() }
+        case "log": return { $0.log() }
+        case "sqrt": return { $0.sqrt() }
+        case "softplus": return { $0.softplus() }
+        case "sin": return { $0.sin() }
+        case "cos": return { $0.cos() }
+        default: return nil
+        }
+    }
+}
