@@ -198,7 +198,12 @@ enum GemmBatch {
                     one(p, variant: variant, threads: inner, workspace: ws)
                 }
             }
-            for gi in (chunk * g / chunks)..<((chunk + 1) * g / chunks) {
+            let range = (chunk * g / chunks)..<((chunk + 1) * g / chunks)
+            if small && sorted == nil {
+                return SmallMatrix.batch(base, aOffsets: aOffsets, bOffsets: bOffsets, cOffsets: cOffsets,
+                                         range: range, scratch: ws)
+            }
+            for gi in range {
                 if let sorted {
                     for slot in sorted.ranges[gi] { member(sorted.order[slot], first: slot == sorted.ranges[gi].lowerBound) }
                 } else {

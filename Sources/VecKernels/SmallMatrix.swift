@@ -10,6 +10,12 @@ enum SmallMatrix {
     protocol StripWidth { static var twin: Bool { get } }
     enum One: StripWidth { static var twin: Bool { false } }
     enum Two: StripWidth { static var twin: Bool { true } }
+    /// Rows per register block, as a type for the same reason (an Int argument was left a
+    /// run-time test inside the loop when the inliner gave up).
+    protocol BlockRows { static var rows: Int { get } }
+    enum R8: BlockRows { static var rows: Int { 8 } }
+    enum R4: BlockRows { static var rows: Int { 4 } }
+    enum R1: BlockRows { static var rows: Int { 1 } }
 
     /// Rows of C per register block, and columns per strip (two vectors).
     static let rows = 8
@@ -40,6 +46,97 @@ enum SmallMatrix {
         run(q)
     }
 
+    /// Members `range` of a batch with distinct C offsets, on this thread. The loop over members
+    /// sits around the inlined tiles, so that nothing but the pointers changes per member (the
+    /// call chain per member had cost as much as an 8x8x8 product).
+    static func batch<T: KernelFloat>(_ base: GemmProblem<T>, aOffsets: [Int], bOffsets: [Int], cOffsets: [Int],
+                                      range: Range<Int>, scratch: GemmWorkspace<T>) {
+        if base.transB {
+            for i in range { gemm(base.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: base.beta), scratch: scratch) }
+        } else if T.self == Float.self {
+            let f = unsafeBitCast(base, to: GemmProblem<Float>.self)
+            let tiny = f.m * f.n * f.k <= 32 * 32 * 32
+            switch f.n {
+            case 16 where tiny: pairs(f, SIMD16<Float>.self, aOffsets, bOffsets, cOffsets, range)
+            case 8 where tiny: pairs(f, SIMD8<Float>.self, aOffsets, bOffsets, cOffsets, range)
+            case 4 where tiny: pairs(f, SIMD4<Float>.self, aOffsets, bOffsets, cOffsets, range)
+            default: for i in range { floats(f.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: f.beta)) }
+            }
+        } else {
+            let d = unsafeBitCast(base, to: GemmProblem<Double>.self)
+            let tiny = d.m * d.n * d.k <= 32 * 32 * 32
+            switch d.n {
+            case 8 where tiny: pairs(d, SIMD8<Double>.self, aOffsets, bOffsets, cOffsets, range)
+            case 4 where tiny: pairs(d, SIMD4<Double>.self, aOffsets, bOffsets, cOffsets, range)
+            default: for i in range { doubles(d.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: d.beta)) }
+            }
+        }
+    }
+
+    /// Members two at a time when n is one vector and the product is tiny (bmm of 8x8 matrices):
+    /// one member alone is eight short FMA chains plus its set-up, too little to keep two FMA
+    /// pipes busy; two interleaved do, and share the set-up.
+    @inline(__always)
+    static func pairs<V: SIMD>(_ base: GemmProblem<V.Scalar>, _: V.Type, _ aOffsets: [Int], _ bOffsets: [Int],
+                               _ cOffsets: [Int], _ range: Range<Int>) where V.Scalar: KernelFloat {
+        var i = range.lowerBound
+        while i + 2 <= range.upperBound {
+            let p = base.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: base.beta)
+            let q = base.offset(a: aOffsets[i + 1], b: bOffsets[i + 1], c: cOffsets[i + 1], beta: base.beta)
+            var r = 0
+            while r + 8 <= base.m { pairBlock(p, q, r, V.self, R8.self); r += 8 }
+            if r + 4 <= base.m { pairBlock(p, q, r, V.self, R4.self); r += 4 }
+            while r < base.m { pairBlock(p, q, r, V.self, R1.self); r += 1 }
+            i += 2
+        }
+        if i < range.upperBound { run(base.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: base.beta)) }
+    }
+
+    /// Rows i0 ..< i0 + rows of two members whose n is one vector.
+    @inline(__always)
+    static func pairBlock<V: SIMD, R: BlockRows>(_ p: GemmProblem<V.Scalar>, _ q: GemmProblem<V.Scalar>, _ i0: Int,
+                                                 _: V.Type, _: R.Type) where V.Scalar: KernelFloat {
+        let rows = R.rows
+        let (rs, ks) = p.transA ? (1, p.lda) : (p.lda, 1)
+        let pa = p.a + i0 &* rs, qa = q.a + i0 &* rs
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
+        var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V()
+        var pb = p.b, qb = q.b
+        for s in 0..<p.k {
+            let o = s &* ks
+            let bp: V = GemmMemory.load(pb), bq: V = GemmMemory.load(qb)
+            @inline(__always) func fma(_ i: Int, _ x: inout V, _ y: inout V) {
+                if i >= rows { return }
+                x = x.addingProduct(V(repeating: pa[i &* rs &+ o]), bp)
+                y = y.addingProduct(V(repeating: qa[i &* rs &+ o]), bq)
+            }
+            fma(0, &c0, &d0); fma(1, &c1, &d1); fma(2, &c2, &d2); fma(3, &c3, &d3)
+            fma(4, &c4, &d4); fma(5, &c5, &d5); fma(6, &c6, &d6); fma(7, &c7, &d7)
+            pb += p.ldb
+            qb += q.ldb
+        }
+        let alpha = p.alpha, beta = p.beta
+        let pc = p.c + i0 &* p.ldc, qc = q.c + i0 &* q.ldc
+        @inline(__always) func out(_ i: Int, _ x: V, _ y: V) {
+            if i >= rows { return }
+            put(x, pc + i &* p.ldc, alpha: alpha, beta: beta)
+            put(y, qc + i &* q.ldc, alpha: alpha, beta: beta)
+        }
+        out(0, c0, d0); out(1, c1, d1); out(2, c2, d2); out(3, c3, d3)
+        out(4, c4, d4); out(5, c5, d5); out(6, c6, d6); out(7, c7, d7)
+    }
+
+    /// r = alpha * x + beta * r (r not read when beta == 0).
+    @inline(__always)
+    static func put<V: SIMD>(_ x: V, _ r: UnsafeMutablePointer<V.Scalar>, alpha: V.Scalar, beta: V.Scalar)
+    where V.Scalar: KernelFloat {
+        if beta == 0 {
+            GemmMemory.store(alpha == 1 ? x : V(repeating: alpha) * x, r)
+        } else {
+            GemmMemory.store((V(repeating: alpha) * x).addingProduct(V(repeating: beta), GemmMemory.load(r) as V), r)
+        }
+    }
+
     @inline(__always)
     static func run<T: KernelFloat>(_ p: GemmProblem<T>) {
         if T.self == Float.self {
@@ -49,22 +146,24 @@ enum SmallMatrix {
         }
     }
 
+    @inline(__always)
     static func floats(_ p: GemmProblem<Float>) {
         var j = 0
         while j + 32 <= p.n { strip(p, j, SIMD16<Float>.self, Two.self); j += 32 }
         if j + 16 <= p.n { strip(p, j, SIMD16<Float>.self, One.self); j += 16 }
         if j + 8 <= p.n { strip(p, j, SIMD8<Float>.self, One.self); j += 8 }
         if j + 4 <= p.n { strip(p, j, SIMD4<Float>.self, One.self); j += 4 }
-        scalarColumns(p, from: j)
+        if j < p.n { scalarColumns(p, from: j) }
     }
 
+    @inline(__always)
     static func doubles(_ p: GemmProblem<Double>) {
         var j = 0
         while j + 16 <= p.n { strip(p, j, SIMD8<Double>.self, Two.self); j += 16 }
         if j + 8 <= p.n { strip(p, j, SIMD8<Double>.self, One.self); j += 8 }
         if j + 4 <= p.n { strip(p, j, SIMD4<Double>.self, One.self); j += 4 }
         if j + 2 <= p.n { strip(p, j, SIMD2<Double>.self, One.self); j += 2 }
-        scalarColumns(p, from: j)
+        if j < p.n { scalarColumns(p, from: j) }
     }
 
     /// Columns j0 ..< j0 + (twin ? 2 : 1) * V.scalarCount of C, all rows: blocks of 8 rows, then
@@ -74,45 +173,66 @@ enum SmallMatrix {
     where V.Scalar: KernelFloat {
         let twin = S.twin
         var i = 0
-        while i + 8 <= p.m { block(p, i, j0, V.self, rows: 8, twin: twin); i += 8 }
-        if i + 4 <= p.m { block(p, i, j0, V.self, rows: 4, twin: twin); i += 4 }
-        while i < p.m { block(p, i, j0, V.self, rows: 1, twin: twin); i += 1 }
+        while i + 8 <= p.m { block(p, i, j0, V.self, R8.self, twin: twin); i += 8 }
+        if i + 4 <= p.m { block(p, i, j0, V.self, R4.self, twin: twin); i += 4 }
+        while i < p.m { block(p, i, j0, V.self, R1.self, twin: twin); i += 1 }
     }
 
     /// Rows i0 ..< i0 + rows (a constant: 8, 4 or 1) of one strip, accumulated over all of k.
     @inline(__always)
-    static func block<V: SIMD>(_ p: GemmProblem<V.Scalar>, _ i0: Int, _ j0: Int, _: V.Type, rows: Int, twin: Bool)
-    where V.Scalar: KernelFloat {
+    static func block<V: SIMD, R: BlockRows>(_ p: GemmProblem<V.Scalar>, _ i0: Int, _ j0: Int, _: V.Type, _: R.Type,
+                                             twin: Bool) where V.Scalar: KernelFloat {
+        let rows = R.rows
         let w = V.scalarCount
         // op(A)[i, q] at a + i * rs + q * ks.
         let (rs, ks) = p.transA ? (1, p.lda) : (p.lda, 1)
-        let a = p.a + i0 * rs, b = p.b + j0
+        let a = p.a + i0 &* rs, b = p.b + j0
         // One pointer per row: deriving row i from row i-1 inside the loop made a chain of adds
         // that bounded the 8x8 case.
-        let a0 = a, a1 = a + rs, a2 = a + 2 * rs, a3 = a + 3 * rs
-        let a4 = a + 4 * rs, a5 = a + 5 * rs, a6 = a + 6 * rs, a7 = a + 7 * rs
+        let a0 = a, a1 = a + rs, a2 = a + 2 &* rs, a3 = a + 3 &* rs
+        let a4 = a + 4 &* rs, a5 = a + 5 &* rs, a6 = a + 6 &* rs, a7 = a + 7 &* rs
         var c0 = V(), c1 = V(), c2 = V(), c3 = V(), c4 = V(), c5 = V(), c6 = V(), c7 = V()
         var d0 = V(), d1 = V(), d2 = V(), d3 = V(), d4 = V(), d5 = V(), d6 = V(), d7 = V()
         var bq = b
-        for q in 0..<p.k {
-            let o = q &* ks
-            let b0: V = GemmMemory.load(bq), b1: V = twin ? GemmMemory.load(bq, w) : V()
-            @inline(__always) func fma(_ i: Int, _ row: UnsafePointer<V.Scalar>, _ x0: inout V, _ x1: inout V) {
-                if i >= rows { return }
-                let x = V(repeating: row[o])
-                x0 = x0.addingProduct(x, b0)
-                if twin { x1 = x1.addingProduct(x, b1) }
+        @inline(__always) func step(_ o: Int, _ bq: UnsafePointer<V.Scalar>,
+                                    _ c0: inout V, _ c1: inout V, _ c2: inout V, _ c3: inout V,
+                                    _ c4: inout V, _ c5: inout V, _ c6: inout V, _ c7: inout V) {
+            let b0: V = GemmMemory.load(bq)
+            @inline(__always) func fma(_ i: Int, _ row: UnsafePointer<V.Scalar>, _ x0: inout V) {
+                if i < rows { x0 = x0.addingProduct(V(repeating: row[o]), b0) }
             }
-            fma(0, a0, &c0, &d0); fma(1, a1, &c1, &d1); fma(2, a2, &c2, &d2); fma(3, a3, &c3, &d3)
-            fma(4, a4, &c4, &d4); fma(5, a5, &c5, &d5); fma(6, a6, &c6, &d6); fma(7, a7, &c7, &d7)
-            bq += p.ldb
+            fma(0, a0, &c0); fma(1, a1, &c1); fma(2, a2, &c2); fma(3, a3, &c3)
+            fma(4, a4, &c4); fma(5, a5, &c5); fma(6, a6, &c6); fma(7, a7, &c7)
+        }
+        if twin {
+            // Two vectors of columns: 16 independent accumulators.
+            for q in 0..<p.k {
+                step(q &* ks, bq, &c0, &c1, &c2, &c3, &c4, &c5, &c6, &c7)
+                step(q &* ks, bq + w, &d0, &d1, &d2, &d3, &d4, &d5, &d6, &d7)
+                bq += p.ldb
+            }
+        } else {
+            // One vector: even and odd steps go to separate accumulators (halves the FMA latency
+            // chain, which bounds the 8x8x8 products).
+            var q = 0
+            while q + 2 <= p.k {
+                step(q &* ks, bq, &c0, &c1, &c2, &c3, &c4, &c5, &c6, &c7)
+                step((q + 1) &* ks, bq + p.ldb, &d0, &d1, &d2, &d3, &d4, &d5, &d6, &d7)
+                bq += 2 &* p.ldb
+                q += 2
+            }
+            if q < p.k { step(q &* ks, bq, &c0, &c1, &c2, &c3, &c4, &c5, &c6, &c7) }
+            c0 += d0; c1 += d1; c2 += d2; c3 += d3; c4 += d4; c5 += d5; c6 += d6; c7 += d7
         }
         let va = V(repeating: p.alpha), vb = V(repeating: p.beta)
-        let c = p.c + i0 * p.ldc + j0
+        let c = p.c + (i0 &* p.ldc &+ j0)
         @inline(__always) func out(_ i: Int, _ x0: V, _ x1: V) {
             if i >= rows { return }
             let r = c + i &* p.ldc
-            if p.beta == 0 {
+            if p.beta == 0 && p.alpha == 1 {
+                GemmMemory.store(x0, r)
+                if twin { GemmMemory.store(x1, r, w) }
+            } else if p.beta == 0 {
                 GemmMemory.store(va * x0, r)
                 if twin { GemmMemory.store(va * x1, r, w) }
             } else {

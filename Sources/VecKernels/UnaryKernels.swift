@@ -64,14 +64,23 @@ private func inDouble(_ a: VF, _ b: VF, _ f: (VD, VD) -> VD) -> VF {
     return VF(lowHalf: VectorMath.narrow(lo), highHalf: VectorMath.narrow(hi))
 }
 
-/// gy * scale * e / (1 + e)^2 in float64 from a float32 e (exact products, one final rounding):
-/// the derivative of sigmoid (scale 1, e = e^-|x|) and of tanh (scale 4, e = e^-2|x|).
+/// gy * scale * e / (1 + e)^2 in float64, rounded once, from e^t = (hi + lo) s1 s2 (t <= 0):
+/// the derivative of sigmoid (scale 1, t = -|x|) and of tanh (scale 4, t = -2|x|), in the form
+/// that does not cancel in the tails (y(1-y) and 1-y^2 go to 0 there). Scaling in float64 keeps
+/// e's precision where float32 e would be denormal.
 @inline(__always)
-private func logisticSlope(_ gy: VF, _ e: VF, scale: Double) -> VF {
-    inDouble(gy, e) { g, e in
+private func logisticSlope(_ gy: VF, exponent t: VF, scale: Double) -> VF {
+    let (h, l, n) = VectorMath.expNonPositiveUnscaled(t)
+    func half(_ g: SIMD8<Float>, _ h: SIMD8<Float>, _ l: SIMD8<Float>, _ n: SIMD8<Int32>) -> SIMD8<Float> {
+        let w = VectorMath.widen
+        var n64 = SIMD8<Int64>()
+        for i in 0..<8 { n64[i] = Int64(n[i]) }  // one vpmovsxdq, like widen
+        let e = (w(h) + w(l)) * unsafeBitCast((n64 &+ 1023) &<< 52, to: SIMD8<Double>.self)
         let d = 1 + e
-        return g * (scale * e) / (d * d)
+        return VectorMath.narrow(w(g) * (scale * e) / (d * d))
     }
+    return VF(lowHalf: half(gy.lowHalf, h.lowHalf, l.lowHalf, n.lowHalf),
+              highHalf: half(gy.highHalf, h.highHalf, l.highHalf, n.highHalf))
 }
 
 struct AbsKernel: UnaryKernelF32 {
@@ -99,7 +108,7 @@ struct ReluKernel: UnaryKernelF32 {
 struct SigmoidKernel: UnaryKernelF32 {
     func forward(_ x: V) -> V { VectorMath.sigmoid(x) }
     func backward(x: V, y: V, gy: V) -> V {
-        logisticSlope(gy, VectorMath.exp(-VectorMath.absolute(x)), scale: 1)
+        logisticSlope(gy, exponent: VectorMath.negativeAbsolute(x), scale: 1)
     }
 }
 
@@ -107,7 +116,7 @@ struct TanhKernel: UnaryKernelF32 {
     func forward(_ x: V) -> V { VectorMath.tanh(x) }
     func backward(x: V, y: V, gy: V) -> V {
         let a = VectorMath.absolute(x)
-        return logisticSlope(gy, VectorMath.exp(-(a + a)), scale: 4)
+        return logisticSlope(gy, exponent: -(a + a), scale: 4)
     }
 }
 

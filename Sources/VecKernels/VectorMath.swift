@@ -60,6 +60,8 @@ public enum VectorMath {
     @inlinable @inline(__always) static func bits(_ x: V) -> VI { unsafeBitCast(x, to: VI.self) }
     @inlinable @inline(__always) static func float(_ i: VI) -> V { unsafeBitCast(i, to: V.self) }
     @inlinable @inline(__always) static func absolute(_ x: V) -> V { float(bits(x) & 0x7FFF_FFFF) }
+    /// -|x| in one operation.
+    @inlinable @inline(__always) static func negativeAbsolute(_ x: V) -> V { float(bits(x) | Int32.min) }
     /// The sign bit of `from` OR-ed into `magnitude` (which must be non-negative).
     @inlinable @inline(__always) static func withSign(_ magnitude: V, of from: V) -> V {
         float(bits(magnitude) | (bits(from) & VI(repeating: Int32(bitPattern: 0x8000_0000))))
@@ -86,34 +88,62 @@ public enum VectorMath {
         return (r, rLo, bits(t) &- roundMagicBits)
     }
 
-    /// e^(r + rLo) for |r| <= ~0.35 as an unevaluated sum hi + lo: 1 + r + r^2 P(r) (Cephes expf
-    /// coefficients) with 1 + r split exactly (Fast2Sum), the sum's rounding error kept in lo,
-    /// and e^rLo ~ 1 + rLo folded into lo. hi alone is within ~0.75 ulp; callers that divide by
-    /// 1 + e (sigmoid, tanh) use lo to stay within ~1 ulp after the division.
+    /// P(r) of Cephes expf, e^r ~ 1 + r + r^2 P(r) for |r| <= ~0.35.
     @inlinable @inline(__always)
-    static func expReduced(_ r: V, _ rLo: V) -> (hi: V, lo: V) {
+    static func expPolynomial(_ r: V) -> V {
         var p = fma(V(repeating: 1.9875691500e-4), r, V(repeating: 1.3981999507e-3))
         p = fma(p, r, V(repeating: 8.3334519073e-3))
         p = fma(p, r, V(repeating: 4.1665795894e-2))
         p = fma(p, r, V(repeating: 1.6666665459e-1))
-        p = fma(p, r, V(repeating: 5.0000001201e-1))
-        let h1 = 1 + r
-        let l1 = (1 - h1) + r
-        let t = fma(p, r * r, l1)
-        let hi = h1 + t
-        let lo = fma(hi, rLo, (h1 - hi) + t)
-        return (hi, lo)
+        return fma(p, r, V(repeating: 5.0000001201e-1))
     }
 
-    /// e^x as hi + lo (see expReduced), for x <= 0 or NaN: clamped at -104, where e^x rounds to 0.
+    /// e^r, |r| <= ~0.35. 1 + r is split exactly (Fast2Sum) so that the sum rounds once:
+    /// 0.78 ulp max instead of 1.0 for (1 + r) + r^2 P.
+    @inlinable @inline(__always)
+    static func expReduced(_ r: V) -> V {
+        let h = 1 + r
+        let l = (1 - h) + r
+        return h + fma(expPolynomial(r), r * r, l)
+    }
+
+    /// e^(r + rLo) as an unevaluated sum hi + lo: hi = 1 + s with s = expm1(r), lo = the exact
+    /// rounding error of 1 + s (Fast2Sum) plus e^rLo - 1 ~ rLo. Callers that divide by 1 + e
+    /// (sigmoid, tanh) or take log1p(e) (softplus) use lo: a rounded e alone can be off by a
+    /// whole ulp of the result when e/(1+e) falls into the binade below e.
+    @inlinable @inline(__always)
+    static func expReducedParts(_ r: V, _ rLo: V) -> (hi: V, lo: V) {
+        let s = fma(expPolynomial(r), r * r, r)
+        let hi = 1 + s
+        return (hi, fma(hi, rLo, (1 - hi) + s))
+    }
+
+    /// e^x = (hi + lo) * 2^n for -700 <= x <= 0 (clamped there; NaN passes), unscaled: float64
+    /// callers apply 2^n themselves, without float32's underflow (e^-700 * FLT_MAX still
+    /// rounds to 0 in float32, so the clamp changes no float32 result).
+    @inlinable @inline(__always)
+    static func expNonPositiveUnscaled(_ x: V) -> (hi: V, lo: V, n: VI) {
+        let xc = x.replacing(with: -700, where: x .< -700)
+        let (r, rLo, n) = reduceLn2(xc)
+        let (h, l) = expReducedParts(r, rLo)
+        return (h, l, n)
+    }
+
+    /// e^x as hi + lo (see expReducedParts), for x <= 0 or NaN: clamped at -104, where e^x rounds to 0.
     @inlinable @inline(__always)
     static func expNonPositiveParts(_ x: V) -> (hi: V, lo: V) {
         let xc = x.replacing(with: -104, where: x .< -104)
         let (r, rLo, n) = reduceLn2(xc)
-        let (h, l) = expReduced(r, rLo)
-        let n1 = n &>> 1
-        let s1 = pow2(n1), s2 = pow2(n &- n1)
-        return (h * s1 * s2, l * s1 * s2)
+        let (h, l) = expReducedParts(r, rLo)
+        // 2^n in one factor while n >= -126 (x >= -87); in two below, so that denormal results
+        // round once. Branching on the rare case saves 6 of ~45 vector ops in sigmoid.
+        if anyTrue(xc .< -87) {
+            let n1 = n &>> 1
+            let s1 = pow2(n1), s2 = pow2(n &- n1)
+            return (h * s1 * s2, l * s1 * s2)
+        }
+        let s = pow2(n)
+        return (h * s, l * s)
     }
 
     /// 2^n for n in [-126, 127], from the exponent bits.
@@ -129,8 +159,8 @@ public enum VectorMath {
     public static func exp(_ x: V) -> V {
         var xc = x.replacing(with: 88.8, where: x .> 88.8)
         xc = xc.replacing(with: -104, where: xc .< -104)
-        let (r, rLo, n) = reduceLn2(xc)
-        let y = expReduced(r, rLo).hi
+        let (r, _, n) = reduceLn2(xc)
+        let y = expReduced(r)
         let n1 = n &>> 1
         return y * pow2(n1) * pow2(n &- n1)
     }
@@ -230,9 +260,8 @@ public enum VectorMath {
     }
 
     /// log1p(x + xLo) for x in [0, 1] or NaN and a tiny xLo (softplus's e^-|x| as hi + lo):
-    /// 1 + x lies in [1, 2], so no denormal, sign or edge handling, and the correction c/u (about
-    /// 1 ulp) needs no division: 1/u from a line within 1.6% on [sqrt 2, 2], and ~1/u within 21%
-    /// on [1, sqrt 2), where c is only xLo (f = x is exact there).
+    /// 1 + x lies in [1, 2], so no denormal, sign or edge handling, and the correction c/u
+    /// needs no division.
     @inlinable @inline(__always)
     static func log1pUnit(_ x: V, _ xLo: V) -> V {
         let u = 1 + x
@@ -243,7 +272,11 @@ public enum VectorMath {
         let unscaled = k .== 0
         f = f.replacing(with: x, where: unscaled)
         c = c.replacing(with: xLo, where: unscaled)  // log1p(x + xLo) ~ log1p(x) + xLo/(1+x)
-        return logCombine(f: f, k: k, extra: c * fma(u, V(repeating: -0.35145), V(repeating: 1.1950036)))
+        // 1/u: a line within 1.6% on [sqrt 2, 2]; 1 - x + x^2 within x^3 below, where c can be
+        // tens of ulps (softplus's beta*x error for large |beta x|) but x is then tiny.
+        let invLine = fma(u, V(repeating: -0.35145), V(repeating: 1.1950036))
+        let invSeries = fma(x, x - 1, V(repeating: 1))
+        return logCombine(f: f, k: k, extra: c * invLine.replacing(with: invSeries, where: unscaled))
     }
 
     // MARK: activations
@@ -277,7 +310,7 @@ public enum VectorMath {
     /// where q = num/d: one division, and 1/d for the correction is q (x >= 0) or 1 - q (x < 0).
     @inlinable @inline(__always)
     public static func sigmoid(_ x: V) -> V {
-        let (eh, el) = expNonPositiveParts(-absolute(x))
+        let (eh, el) = expNonPositiveParts(negativeAbsolute(x))
         let negative = x .< 0
         let d = 1 + eh
         let err = (eh - (d - 1)) + el
@@ -297,7 +330,7 @@ public enum VectorMath {
     /// softplus with beta = 1 (PyTorch's default).
     @inlinable @inline(__always)
     static func softplusUnit(_ x: V, threshold: Float) -> V {
-        let (eh, el) = expNonPositiveParts(-absolute(x))
+        let (eh, el) = expNonPositiveParts(negativeAbsolute(x))
         let y = log1pUnit(eh, el) + x.replacing(with: 0, where: .!(x .> 0))
         return y.replacing(with: x, where: x .> threshold)
     }
@@ -311,7 +344,7 @@ public enum VectorMath {
         var lo = fma(vb, x, -bx)  // exact error of bx with FMA, 0 without
         lo = lo.replacing(with: 0, where: .!(absolute(bx) .< .infinity))  // bx overflowed
         let loAbs = lo.replacing(with: -lo, where: bx .< 0)  // error of |bx|
-        let (eh, el) = expNonPositiveParts(-absolute(bx))
+        let (eh, el) = expNonPositiveParts(negativeAbsolute(bx))
         let e = fma(eh, -loAbs, el)  // e^-(|bx| + lo) ~ (eh + el)(1 - lo)
         let positive = bx .> 0
         let tail = log1pUnit(eh, e) + lo.replacing(with: 0, where: .!positive)

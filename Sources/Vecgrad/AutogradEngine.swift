@@ -103,7 +103,8 @@ enum Engine {
         }
 
         // Discovery: iterative depth-first walk counting incoming edges; on the way back up, a
-        // node is `needed` when a captured tensor lies below it (always, for backward()).
+        // node is `needed` (its closure runs) when a captured tensor lies strictly below it
+        // (always, for backward()).
         var frames: [(node: GradNode, next: Int)] = []
         func enter(_ n: GradNode) {
             n.epoch = e
@@ -125,10 +126,11 @@ enum Engine {
                 } else {
                     frames.removeLast()
                     if functional {
-                        n.needed = n.captureSlot >= 0 || (0..<n.edgeCount).contains { i in
+                        // A captured node itself need not run: its gradient is read as it arrives.
+                        n.needed = (0..<n.edgeCount).contains { i in
                             switch n.edge(i) {
                             case .none: return false
-                            case let .node(c): return c.needed
+                            case let .node(c): return c.needed || c.captureSlot >= 0
                             case let .leaf(t): return t.captureSlot >= 0
                             }
                         }

@@ -44,7 +44,7 @@ public func withGradEnabled<R>(_ enabled: Bool, _ body: () throws -> R) rethrows
 }
 
 /// Runs `body` with every op forcing kernel `variant` (and `threads` threads per kernel when
-/// given). This is how the harness times `.scalar` / `.simd` / `.parallel` through the Tensor API:
+/// given; otherwise the enclosing setting, by default `Threading.currentThreads`). This is how the harness times `.scalar` / `.simd` / `.parallel` through the Tensor API:
 ///
 ///     let y = try withKernelVariant(.simd, threads: 1) { x.sigmoid() }
 ///
@@ -54,7 +54,7 @@ public func withKernelVariant<R>(_ variant: KernelVariant, threads: Int? = nil,
                                  _ body: () throws -> R) rethrows -> R {
     var o = Execution.options
     o.variant = variant
-    o.threads = threads
+    if let threads { o.threads = threads }
     return try Execution.$options.withValue(o, operation: body)
 }
 

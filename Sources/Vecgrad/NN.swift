@@ -105,6 +105,12 @@ public final class MLP: Module {
         network = Sequential(layers)
     }
 
+    /// A 2-layer MLP: Linear(in, hidden), ReLU, Linear(hidden, out).
+    public convenience init(in inFeatures: Int, hidden: Int, out outFeatures: Int, seed: Int? = nil,
+                            dtype: DType = .float32) {
+        self.init(sizes: [inFeatures, hidden, outFeatures], seed: seed, dtype: dtype)
+    }
+
     public func forward(_ input: Tensor) throws -> Tensor { try network.forward(input) }
     public var parameters: [Tensor] { network.parameters }
 }
@@ -130,30 +136,31 @@ public final class SGD {
     public func zeroGrad() { for p in parameters { p.grad = nil } }
 
     /// Updates every parameter that has a gradient, in place (bumping its version counter, so a
-    /// graph that saved the old values refuses to run backward, as in PyTorch).
-    public func step() throws {
-        try withNoGrad {
+    /// graph that saved the old values refuses to run backward, as in PyTorch). Cannot fail: a
+    /// gradient always has its parameter's shape and dtype (the `grad` setter and the engine
+    /// guarantee it), so the `try!`s below never fire.
+    public func step() {
+        withNoGrad {
             for (i, p) in parameters.enumerated() {
                 guard let g = p.grad else { continue }
                 var d = g
-                if weightDecay != 0 { d = try d + p.detach() * weightDecay }
+                if weightDecay != 0 { d = try! d + p.detach() * weightDecay }
                 if momentum != 0 {
-                    d = try buffers[i].map { try $0 * momentum + d } ?? d.copied()
+                    d = buffers[i].map { try! $0 * momentum + d } ?? d.copied()
                     buffers[i] = d
                 }
-                try p.subtractInPlace(d * lr)
+                p.subtractInPlace(d * lr)
             }
         }
     }
 }
 
 extension Tensor {
-    /// self -= other (same shape and dtype), in place, for optimizers. Bumps the version counter.
-    func subtractInPlace(_ other: Tensor) throws {
-        guard other.shape == shape, other.dtype == dtype, dtype.isFloatingPoint else {
-            throw TensorError.invalidArgument("in-place update needs the same shape and dtype: "
-                + "\(shapeList(shape)) \(dtype) and \(shapeList(other.shape)) \(other.dtype)")
-        }
+    /// self -= other (same shape and dtype: the caller guarantees it), in place, for optimizers.
+    /// Bumps the version counter.
+    func subtractInPlace(_ other: Tensor) {
+        precondition(other.shape == shape && other.dtype == dtype && dtype.isFloatingPoint,
+                     "in-place update needs the same shape and dtype")
         let o = Execution.options
         if dtype == .float32 {
             Broadcast.binary(.sub, pointer(Float.self), aShape: shape, other.pointer(Float.self), bShape: shape,

@@ -43,11 +43,61 @@ extension Tensor {
     public static func *= (lhs: inout Tensor, rhs: Double) { lhs = lhs * rhs }
     public static func /= (lhs: inout Tensor, rhs: Double) { lhs = lhs / rhs }
 
+    /// Tensor-scalar op. The scalar lives on the stack and is passed to the broadcasting kernel as
+    /// a 0-d operand: no tensor is allocated for it, and the node saves nothing but (for s / t)
+    /// the tensor, so the scalar forms cost about what a unary op costs.
     private static func scalarOp(_ op: BinaryOp, _ t: Tensor, _ s: Double, scalarFirst: Bool,
                                  _ name: String) -> Tensor {
-        let scalar = Tensor.full([], s, dtype: t.dtype.isFloatingPoint ? t.dtype : .float32)
-        // Cannot throw: a 0-d operand broadcasts against any shape.
-        return try! scalarFirst ? binary(op, scalar, t, name) : binary(op, t, scalar, name)
+        if t.dtype == .int64 {   // a Python float turns an integer tensor into float32
+            return scalarOp(op, t.to(.float32), s, scalarFirst: scalarFirst, name)
+        }
+        let out = Tensor(uninitializedShape: t.shape, dtype: t.dtype)
+        if t.dtype == .float32 {
+            scalarKernel(op, t, Float(s), scalarFirst: scalarFirst, out)
+        } else {
+            scalarKernel(op, t, s, scalarFirst: scalarFirst, out)
+        }
+        guard Autograd.needsGrad(t) else { return out }
+        switch (op, scalarFirst) {
+        case (.add, _), (.sub, false):
+            out.record(name, t) { gy in [gy] }
+        case (.sub, true):
+            out.record(name, t) { gy in [gy.neg()] }
+        case (.mul, _):
+            out.record(name, t) { gy in [gy * s] }
+        case (.div, false):
+            out.record(name, t) { gy in [gy / s] }
+        default:   // s / t: d/dt = -s / t^2, from the kernel's non-overflowing form
+            out.record(name, t, saving: t) { gy in
+                let gx = Tensor(uninitializedShape: t.shape, dtype: t.dtype)
+                let o = Execution.options
+                if t.dtype == .float32 {
+                    var c = Float(s)
+                    Broadcast.binaryBackward(op, a: &c, aShape: [], b: t.pointer(Float.self), bShape: t.shape,
+                                             gy: gy.pointer(Float.self), outShape: t.shape, ga: nil,
+                                             gb: gx.pointer(Float.self), variant: o.variant, threads: o.threads)
+                } else {
+                    var c = s
+                    Broadcast.binaryBackward(op, a: &c, aShape: [], b: t.pointer(Double.self), bShape: t.shape,
+                                             gy: gy.pointer(Double.self), outShape: t.shape, ga: nil,
+                                             gb: gx.pointer(Double.self), variant: o.variant, threads: o.threads)
+                }
+                return [gx]
+            }
+        }
+        return out
+    }
+
+    private static func scalarKernel<T: KernelFloat>(_ op: BinaryOp, _ t: Tensor, _ s: T, scalarFirst: Bool,
+                                                     _ out: Tensor) {
+        var c = s
+        let o = Execution.options
+        let p = UnsafePointer(t.pointer(T.self))
+        withUnsafePointer(to: &c) { sp in
+            Broadcast.binary(op, scalarFirst ? sp : p, aShape: scalarFirst ? [] : t.shape,
+                             scalarFirst ? p : sp, bShape: scalarFirst ? t.shape : [],
+                             out.pointer(T.self), outShape: t.shape, variant: o.variant, threads: o.threads)
+        }
     }
 
     /// PyTorch's result dtype: a 0-d operand only decides when it is of a higher category

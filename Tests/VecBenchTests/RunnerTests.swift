@@ -9,7 +9,8 @@ final class FakeClock: @unchecked Sendable {
     func read() -> UInt64 { now }
 }
 
-@Suite struct RunnerTests {
+// Serialized: two of these tests pin the shared pool's threads, which is process-wide state.
+@Suite(.serialized) struct RunnerTests {
     @Test func samplesReportTimePerCall() {
         let clock = FakeClock()
         let m = Runner.measure(MeasureOptions(minTimeNs: 1e6, warmupNs: 1e5, minSamples: 10), clock: clock.read) {

@@ -157,7 +157,7 @@ import Testing
     let w = Tensor([1.0, 2.0], requiresGrad: true)
     let y = try (w * w).sum()
     try y.backward(retainGraph: true)
-    try SGD(parameters: [w], lr: 0.1).step()
+    SGD(parameters: [w], lr: 0.1).step()
     #expect(throws: TensorError.modifiedInPlace(type: "torch.FloatTensor", shape: [2], version: 1, expected: 0)) {
         try y.backward()
     }
@@ -182,4 +182,14 @@ import Testing
     let x = Tensor(3.0, requiresGrad: true)
     try x.backward()
     #expect(x.grad!.item() == 1)
+}
+
+@Test func gradWithRespectToAnIntermediateDoesNotRunItsNode() throws {
+    // h's own node (MulBackward0, which saved a) is not needed for d/dh: it must survive.
+    let a = Tensor([1.0, 2.0], requiresGrad: true)
+    let h = a * 3
+    let y = (h + 1).sum()
+    #expect(try grad(of: y, wrt: h)[0].doubles == [1, 1])
+    try h.sum().backward()
+    #expect(a.grad!.doubles == [3, 3])
 }

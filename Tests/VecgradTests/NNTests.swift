@@ -68,7 +68,7 @@ import Testing
     let p = Tensor([1.0, -2.0], requiresGrad: true)
     let optimizer = SGD(parameters: [p], lr: 0.1)
     try (p * p).sum().backward()            // grad = 2p = [2, -4]
-    try optimizer.step()
+    optimizer.step()
     #expect(allClose(p.doubles, [0.8, -1.6], atol: 1e-7))
     optimizer.zeroGrad()
     #expect(p.grad == nil)
@@ -77,7 +77,7 @@ import Testing
     for _ in 0..<2 {
         momentum.zeroGrad()
         try (q * 2).sum().backward()        // grad 2, plus weight decay 0.5 q
-        try momentum.step()
+        momentum.step()
     }
     // step 1: d = 2.5, q = 0.75; step 2: d = 2 + 0.375 = 2.375, buf = 0.9*2.5 + 2.375 = 4.625, q = 0.2875
     #expect(close(q.item(), 0.2875, atol: 1e-12))
@@ -99,7 +99,7 @@ import Testing
     for _ in 0..<50 {
         optimizer.zeroGrad()
         try crossEntropy(try model(x), t).backward()
-        try optimizer.step()
+        optimizer.step()
     }
     let predicted = try withNoGrad { try model(x).argmax(dim: 1) }.scalars(as: Int.self)
     #expect(predicted == labels)

@@ -71,7 +71,7 @@ import Testing
         optimizer.zeroGrad()
         let loss = try mseLoss(try model(inputs), targets)
         try loss.backward()
-        try optimizer.step()
+        optimizer.step()
         last = loss.item()
     }
     #expect(last < first / 10, "loss \(first) -> \(last)")
