@@ -43,7 +43,7 @@ public enum TensorCatalog {
                         optimizer.zeroGrad()
                         let loss = try mseLoss(try model(x), target)
                         try loss.backward()
-                        try optimizer.step()
+                        optimizer.step()
                         return loss.item()
                     }
                     let run = { inContext(spec) { do { _ = try step() } catch { failure.note("\(error)") } } }

@@ -59,9 +59,21 @@ public enum Plot {
         return x == x.rounded() ? String(Int(x)) : TextFormat.fixed(x, 2)
     }
 
-    static func label(_ x: Double) -> String {
-        if x != 0 && (abs(x) >= 1e5 || abs(x) < 1e-2) { return String(x) }
-        return x == x.rounded() ? String(Int(x)) : TextFormat.fixed(x, abs(x) < 1 ? 2 : 1)
+    /// Tick labels with the decimals their spacing needs: 0, 0.5, 1 (not 0, 0.50, 1).
+    static func labels(_ ticks: [Double]) -> [String] {
+        guard ticks.count > 1 else { return ticks.map { TextFormat.fixed($0, 2) } }
+        let step = abs(ticks[1] - ticks[0])
+        if ticks.contains(where: { abs($0) >= 1e6 }) { return ticks.map { String($0) } }
+        // The fewest decimals that write the step exactly (0.25 needs 2, 0.5 one, 2 none).
+        let decimals = (0...6).first { d in let v = step * pow(10, Double(d)); return abs(v - v.rounded()) < 1e-6 * max(1, v) } ?? 6
+        return ticks.map { TextFormat.fixed($0, decimals) }
+    }
+
+    /// Powers of two between lo and hi (> 0), at most about eight of them: sizes are powers of two.
+    static func powerOfTwoTicks(_ lo: Double, _ hi: Double) -> [Double] {
+        let (a, b) = (Int(floor(log2(lo) + 1e-9)), Int(ceil(log2(hi) - 1e-9)))
+        let step = max(1, (b - a + 7) / 8)
+        return stride(from: a, through: b, by: step).map { pow(2, Double($0)) }.filter { $0 >= lo * (1 - 1e-9) && $0 <= hi * (1 + 1e-9) }
     }
 
     /// One chart as a standalone SVG document.
@@ -89,14 +101,18 @@ public enum Plot {
         var s = "<g>\n<text x=\"\(n((left + right) / 2))\" y=\"\(n(oy + 20))\" text-anchor=\"middle\" font-size=\"14\">"
             + escape(chart.title) + "</text>\n"
         s += "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(right - left))\" height=\"\(n(bottom - top))\" fill=\"none\" stroke=\"#888\"/>\n"
-        for t in niceTicks(y0, y1) {
+        let yTicks = niceTicks(y0, y1)
+        for (t, text) in zip(yTicks, labels(yTicks)) {
             s += "<line x1=\"\(n(left))\" y1=\"\(n(py(t)))\" x2=\"\(n(right))\" y2=\"\(n(py(t)))\" stroke=\"#e5e5e5\"/>"
-                + "<text x=\"\(n(left - 6))\" y=\"\(n(py(t) + 4))\" text-anchor=\"end\">\(escape(label(t)))</text>\n"
+                + "<text x=\"\(n(left - 6))\" y=\"\(n(py(t) + 4))\" text-anchor=\"end\">\(escape(text))</text>\n"
         }
-        let xTicks: [(Double, String)] = chart.logX
-            ? (Int(floor(x0))...Int(ceil(x1))).map { pow(10, Double($0)) }.filter { tx($0) >= x0 - 1e-9 && tx($0) <= x1 + 1e-9 }
-                .map { ($0, compactCount($0)) }
-            : niceTicks(x0, x1).map { ($0, label($0)) }
+        let xTicks: [(Double, String)]
+        if chart.logX {
+            xTicks = powerOfTwoTicks(pow(10, x0), pow(10, x1)).map { ($0, compactCount($0)) }
+        } else {
+            let ticks = niceTicks(x0, x1)
+            xTicks = Array(zip(ticks, labels(ticks)))
+        }
         for (t, text) in xTicks {
             s += "<line x1=\"\(n(px(t)))\" y1=\"\(n(bottom))\" x2=\"\(n(px(t)))\" y2=\"\(n(bottom + 4))\" stroke=\"#888\"/>"
                 + "<text x=\"\(n(px(t)))\" y=\"\(n(bottom + 17))\" text-anchor=\"middle\">\(escape(text))</text>\n"

@@ -6,8 +6,9 @@ public struct ShapeSyntaxError: Error, Equatable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Largest element count of one operand: keeps a typo like 1000000000000 from allocating terabytes.
-public let maxShapeElements = 1 << 31
+/// Largest element count of one operand (2^28: 1 GiB of float32, 2 GiB of float64, plus the float64
+/// reference): a typo like 1000000000000 is an error, not an allocation that kills the process.
+public let maxShapeElements = 1 << 28
 
 public func formatShapes(_ shapes: [[Int]]) -> String {
     shapes.map { $0.map(String.init).joined(separator: "x") }.joined(separator: ";")

@@ -21,17 +21,20 @@ final class GemmWorkspace<T: KernelFloat> {
 
     deinit {
         buffer.deallocate()
-        side?.deallocate()
+        for s in sides { s.deallocate() }
     }
 
-    private var side: UnsafeMutableBufferPointer<T>?
+    private var sides: [UnsafeMutableBufferPointer<T>] = []
 
-    /// A second buffer of at least `count` elements (the small-matrix path's copy of B^T).
-    func sideBuffer(count: Int) -> UnsafeMutablePointer<T> {
-        if let side, side.count >= count { return side.baseAddress! }
-        side?.deallocate()
-        side = .allocate(capacity: max(count, 1024))
-        return side!.baseAddress!
+    /// Extra buffer `slot` (0: the direct path's copy of B^T, 1 and 2: its padded edge strip) of
+    /// at least `count` elements.
+    func side(_ slot: Int, count: Int) -> UnsafeMutablePointer<T> {
+        while sides.count <= slot { sides.append(.allocate(capacity: 0)) }
+        if sides[slot].count < count {
+            sides[slot].deallocate()
+            sides[slot] = .allocate(capacity: max(count, 256))
+        }
+        return sides[slot].baseAddress!
     }
 
     /// (A block, B panel, edge-tile scratch) big enough for a rows x cols x k product.
@@ -88,20 +91,6 @@ enum GemmDriver {
     static func macro<T: KernelFloat>(_ mb: Int, _ nb: Int, _ kb: Int, _ a: UnsafeMutablePointer<T>,
                                       _ b: UnsafeMutablePointer<T>, _ c: UnsafeMutablePointer<T>, _ ldc: Int,
                                       _ alpha: T, _ beta: T, mr: Int, nr: Int, scratch: UnsafeMutablePointer<T>) {
-        if GemmBlocking.rowsOuter {
-            var ir = 0
-            while ir < mb {
-                let rows = min(mr, mb - ir)
-                var jr = 0
-                while jr < nb {
-                    GemmMicroKernel.run(kb, a + ir * kb, b + jr * kb, c + ir * ldc + jr, ldc, rows: rows,
-                                        cols: min(nr, nb - jr), alpha: alpha, beta: beta, nr: nr, scratch: scratch)
-                    jr += nr
-                }
-                ir += mr
-            }
-            return
-        }
         var jr = 0
         while jr < nb {
             let cols = min(nr, nb - jr)

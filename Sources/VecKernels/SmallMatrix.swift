@@ -15,6 +15,7 @@ enum SmallMatrix {
     protocol BlockRows { static var rows: Int { get } }
     enum R8: BlockRows { static var rows: Int { 8 } }
     enum R4: BlockRows { static var rows: Int { 4 } }
+    enum R2: BlockRows { static var rows: Int { 2 } }
     enum R1: BlockRows { static var rows: Int { 1 } }
 
     /// Rows of C per register block, and columns per strip (two vectors).
@@ -34,16 +35,16 @@ enum SmallMatrix {
     }
 
     static func gemm<T: KernelFloat>(_ p: GemmProblem<T>, scratch ws: GemmWorkspace<T>?) {
-        if !p.transB { return run(p) }
+        if !p.transB { return run(p, ws) }
         // op(B) as a row-major k x n copy.
         let ws = ws ?? GemmWorkspace<T>()
-        let t = ws.sideBuffer(count: p.n * p.k)
+        let t = ws.side(0, count: p.n * p.k)
         GemmPacking.panelTranspose(p.b, ld: p.ldb, count: p.n, width: p.n, kc: p.k, into: t)
         var q = p
         q.b = UnsafePointer(t)
         q.ldb = p.n
         q.transB = false
-        run(q)
+        run(q, ws)
     }
 
     /// Members `range` of a batch with distinct C offsets, on this thread. The loop over members
@@ -60,7 +61,7 @@ enum SmallMatrix {
             case 16 where tiny: pairs(f, SIMD16<Float>.self, aOffsets, bOffsets, cOffsets, range)
             case 8 where tiny: pairs(f, SIMD8<Float>.self, aOffsets, bOffsets, cOffsets, range)
             case 4 where tiny: pairs(f, SIMD4<Float>.self, aOffsets, bOffsets, cOffsets, range)
-            default: for i in range { floats(f.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: f.beta)) }
+            default: for i in range { floats(f.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: f.beta), unsafeBitCast(scratch, to: GemmWorkspace<Float>.self)) }
             }
         } else {
             let d = unsafeBitCast(base, to: GemmProblem<Double>.self)
@@ -68,7 +69,7 @@ enum SmallMatrix {
             switch d.n {
             case 8 where tiny: pairs(d, SIMD8<Double>.self, aOffsets, bOffsets, cOffsets, range)
             case 4 where tiny: pairs(d, SIMD4<Double>.self, aOffsets, bOffsets, cOffsets, range)
-            default: for i in range { doubles(d.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: d.beta)) }
+            default: for i in range { doubles(d.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: d.beta), unsafeBitCast(scratch, to: GemmWorkspace<Double>.self)) }
             }
         }
     }
@@ -86,10 +87,11 @@ enum SmallMatrix {
             var r = 0
             while r + 8 <= base.m { pairBlock(p, q, r, V.self, R8.self); r += 8 }
             if r + 4 <= base.m { pairBlock(p, q, r, V.self, R4.self); r += 4 }
-            while r < base.m { pairBlock(p, q, r, V.self, R1.self); r += 1 }
+            if r + 2 <= base.m { pairBlock(p, q, r, V.self, R2.self); r += 2 }
+            if r < base.m { pairBlock(p, q, r, V.self, R1.self) }
             i += 2
         }
-        if i < range.upperBound { run(base.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: base.beta)) }
+        if i < range.upperBound { run(base.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: base.beta), nil) }
     }
 
     /// Rows i0 ..< i0 + rows of two members whose n is one vector.
@@ -138,32 +140,81 @@ enum SmallMatrix {
     }
 
     @inline(__always)
-    static func run<T: KernelFloat>(_ p: GemmProblem<T>) {
+    static func run<T: KernelFloat>(_ p: GemmProblem<T>, _ ws: GemmWorkspace<T>?) {
         if T.self == Float.self {
-            floats(unsafeBitCast(p, to: GemmProblem<Float>.self))
+            floats(unsafeBitCast(p, to: GemmProblem<Float>.self), unsafeBitCast(ws, to: GemmWorkspace<Float>?.self))
         } else {
-            doubles(unsafeBitCast(p, to: GemmProblem<Double>.self))
+            doubles(unsafeBitCast(p, to: GemmProblem<Double>.self), unsafeBitCast(ws, to: GemmWorkspace<Double>?.self))
         }
     }
 
     @inline(__always)
-    static func floats(_ p: GemmProblem<Float>) {
+    static func floats(_ p: GemmProblem<Float>, _ ws: GemmWorkspace<Float>?) {
         var j = 0
         while j + 32 <= p.n { strip(p, j, SIMD16<Float>.self, Two.self); j += 32 }
         if j + 16 <= p.n { strip(p, j, SIMD16<Float>.self, One.self); j += 16 }
-        if j + 8 <= p.n { strip(p, j, SIMD8<Float>.self, One.self); j += 8 }
-        if j + 4 <= p.n { strip(p, j, SIMD4<Float>.self, One.self); j += 4 }
-        if j < p.n { scalarColumns(p, from: j) }
+        let r = p.n - j
+        if r == 0 { return }
+        if r % 4 == 0 {
+            if j + 8 <= p.n { strip(p, j, SIMD8<Float>.self, One.self); j += 8 }
+            if j + 4 <= p.n { strip(p, j, SIMD4<Float>.self, One.self) }
+        } else if r > 8 {
+            padded(p, j, SIMD16<Float>.self, ws)
+        } else if r > 4 {
+            padded(p, j, SIMD8<Float>.self, ws)
+        } else {
+            padded(p, j, SIMD4<Float>.self, ws)
+        }
     }
 
     @inline(__always)
-    static func doubles(_ p: GemmProblem<Double>) {
+    static func doubles(_ p: GemmProblem<Double>, _ ws: GemmWorkspace<Double>?) {
         var j = 0
         while j + 16 <= p.n { strip(p, j, SIMD8<Double>.self, Two.self); j += 16 }
         if j + 8 <= p.n { strip(p, j, SIMD8<Double>.self, One.self); j += 8 }
-        if j + 4 <= p.n { strip(p, j, SIMD4<Double>.self, One.self); j += 4 }
-        if j + 2 <= p.n { strip(p, j, SIMD2<Double>.self, One.self); j += 2 }
-        if j < p.n { scalarColumns(p, from: j) }
+        let r = p.n - j
+        if r == 0 { return }
+        if r % 2 == 0 {
+            if j + 4 <= p.n { strip(p, j, SIMD4<Double>.self, One.self); j += 4 }
+            if j + 2 <= p.n { strip(p, j, SIMD2<Double>.self, One.self) }
+        } else if r > 4 {
+            padded(p, j, SIMD8<Double>.self, ws)
+        } else if r > 2 {
+            padded(p, j, SIMD4<Double>.self, ws)
+        } else {
+            padded(p, j, SIMD2<Double>.self, ws)
+        }
+    }
+
+    /// The last n - j0 (< V.scalarCount) columns: B's columns copied into a zero-padded k x width
+    /// panel and C's into an m x width tile, so that one full-width strip computes them (a scalar
+    /// loop over 2 leftover columns had cost more than the 8 columns beside them).
+    @inline(never)
+    static func padded<V: SIMD>(_ p: GemmProblem<V.Scalar>, _ j0: Int, _: V.Type, _ ws: GemmWorkspace<V.Scalar>?)
+    where V.Scalar: KernelFloat {
+        let w = V.scalarCount, r = p.n - j0
+        let ws = ws ?? GemmWorkspace<V.Scalar>()
+        let b = ws.side(1, count: p.k * w), c = ws.side(2, count: p.m * w)
+        for q in 0..<p.k {
+            let src = p.b + q * p.ldb + j0, dst = b + q * w
+            for l in 0..<w { dst[l] = l < r ? src[l] : 0 }
+        }
+        if p.beta != 0 {
+            for i in 0..<p.m {
+                let src = p.c + i * p.ldc + j0, dst = c + i * w
+                for l in 0..<w { dst[l] = l < r ? src[l] : 0 }
+            }
+        }
+        var tile = p
+        tile.b = UnsafePointer(b)
+        tile.ldb = w
+        tile.c = c
+        tile.ldc = w
+        tile.n = w
+        strip(tile, 0, V.self, One.self)
+        for i in 0..<p.m {
+            (p.c + i * p.ldc + j0).update(from: c + i * w, count: r)
+        }
     }
 
     /// Columns j0 ..< j0 + (twin ? 2 : 1) * V.scalarCount of C, all rows: blocks of 8 rows, then
@@ -175,7 +226,8 @@ enum SmallMatrix {
         var i = 0
         while i + 8 <= p.m { block(p, i, j0, V.self, R8.self, twin: twin); i += 8 }
         if i + 4 <= p.m { block(p, i, j0, V.self, R4.self, twin: twin); i += 4 }
-        while i < p.m { block(p, i, j0, V.self, R1.self, twin: twin); i += 1 }
+        if i + 2 <= p.m { block(p, i, j0, V.self, R2.self, twin: twin); i += 2 }
+        if i < p.m { block(p, i, j0, V.self, R1.self, twin: twin) }
     }
 
     /// Rows i0 ..< i0 + rows (a constant: 8, 4 or 1) of one strip, accumulated over all of k.
@@ -244,16 +296,4 @@ enum SmallMatrix {
         out(4, c4, d4); out(5, c5, d5); out(6, c6, d6); out(7, c7, d7)
     }
 
-    /// The last n % 4 (float) or n % 2 (double) columns.
-    static func scalarColumns<T: KernelFloat>(_ p: GemmProblem<T>, from j0: Int) {
-        if j0 >= p.n { return }
-        for i in 0..<p.m {
-            for j in j0..<p.n {
-                var s: T = 0
-                for q in 0..<p.k { s += p.aElement(i, q) * p.b[q * p.ldb + j] }
-                let o = p.c + i * p.ldc + j
-                o.pointee = p.beta == 0 ? p.alpha * s : p.alpha * s + p.beta * o.pointee
-            }
-        }
-    }
 }

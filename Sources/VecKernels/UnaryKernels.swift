@@ -94,8 +94,8 @@ struct AbsKernel: UnaryKernelF32 {
 }
 
 struct NegKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { -x }
-    func backward(x: V, y: V, gy: V) -> V { -gy }
+    func forward(_ x: V) -> V { VectorMath.negate(x) }
+    func backward(x: V, y: V, gy: V) -> V { VectorMath.negate(gy) }
 }
 
 struct ReluKernel: UnaryKernelF32 {
@@ -122,7 +122,17 @@ struct TanhKernel: UnaryKernelF32 {
 
 struct ExpKernel: UnaryKernelF32 {
     func forward(_ x: V) -> V { VectorMath.exp(x) }
-    func backward(x: V, y: V, gy: V) -> V { gy * y }
+    /// gy * y (PyTorch). Where y overflowed but gy * e^x need not (|gy| < 1), that lane is
+    /// recomputed with float64 libm: rare, so behind a branch.
+    func backward(x: V, y: V, gy: V) -> V {
+        var gx = gy * y
+        let overflowed = y .== .infinity
+        if !VectorMath.anyTrue(overflowed) { return gx }
+        for i in 0..<16 where overflowed[i] {
+            gx[i] = Float(Double(gy[i]) * Foundation.exp(Double(x[i])))
+        }
+        return gx
+    }
     var backwardReadsY: Bool { true }
 }
 
@@ -145,7 +155,7 @@ struct SinKernel: UnaryKernelF32 {
 
 struct CosKernel: UnaryKernelF32 {
     func forward(_ x: V) -> V { VectorMath.cos(x) }
-    func backward(x: V, y: V, gy: V) -> V { -(gy * VectorMath.sin(x)) }
+    func backward(x: V, y: V, gy: V) -> V { VectorMath.negate(gy * VectorMath.sin(x)) }
 }
 
 /// softplus with beta = 1, the common case: no scaling of x.
@@ -184,7 +194,7 @@ struct PowOneKernel: UnaryKernelF32 {
 
 struct PowTwoKernel: UnaryKernelF32 {
     func forward(_ x: V) -> V { x * x }
-    func backward(x: V, y: V, gy: V) -> V { gy * (x + x) }
+    func backward(x: V, y: V, gy: V) -> V { inDouble(x, gy) { x, g in g * (2 * x) } }  // 2x may overflow
 }
 
 struct PowThreeKernel: UnaryKernelF32 {

@@ -1,5 +1,4 @@
 import CVecShim
-import Foundation
 
 // Vectorised float32 math on SIMD16<Float>. Linux has no vector libm, and Foundation's scalar exp
 // per lane runs ~0.35 G elem/s, so these are Cephes-style: Cody-Waite range reduction, rounding by
@@ -47,6 +46,18 @@ public enum VectorMath {
         return f
     }
 
+    /// The rounding error of p = a*b (exact for |a|, |b| < 2^100 or so): one fused operation
+    /// with FMA, Dekker's splitting without it.
+    @inlinable @inline(__always)
+    static func productError(_ a: V, _ b: V, _ p: V) -> V {
+        if vg_compiled_isa_level() >= 1 { return (-p).addingProduct(a, b) }
+        let split = V(repeating: 4097)  // 2^12 + 1
+        let ca = split * a, cb = split * b
+        let ah = ca - (ca - a), bh = cb - (cb - b)
+        let al = a - ah, bl = b - bh
+        return ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    }
+
     /// Whether any lane of the mask is set. `any(_:)` compiles to an out-of-line reduction call.
     @inlinable @inline(__always)
     static func anyTrue(_ m: SIMDMask<VI>) -> Bool {
@@ -60,6 +71,8 @@ public enum VectorMath {
     @inlinable @inline(__always) static func bits(_ x: V) -> VI { unsafeBitCast(x, to: VI.self) }
     @inlinable @inline(__always) static func float(_ i: VI) -> V { unsafeBitCast(i, to: V.self) }
     @inlinable @inline(__always) static func absolute(_ x: V) -> V { float(bits(x) & 0x7FFF_FFFF) }
+    /// -x by flipping the sign bit: SIMD's prefix minus is 0 - x, which turns -(+0) into +0.
+    @inlinable @inline(__always) public static func negate(_ x: V) -> V { float(bits(x) ^ Int32.min) }
     /// -|x| in one operation.
     @inlinable @inline(__always) static func negativeAbsolute(_ x: V) -> V { float(bits(x) | Int32.min) }
     /// The sign bit of `from` OR-ed into `magnitude` (which must be non-negative).
@@ -277,146 +290,5 @@ public enum VectorMath {
         let invLine = fma(u, V(repeating: -0.35145), V(repeating: 1.1950036))
         let invSeries = fma(x, x - 1, V(repeating: 1))
         return logCombine(f: f, k: k, extra: c * invLine.replacing(with: invSeries, where: unscaled))
-    }
-
-    // MARK: activations
-
-    /// Hyperbolic tangent. |x| < 0.625: odd Cephes polynomial; beyond, 1 - q with
-    /// q = 2t/(1+t), t = e^(-2|x|) <= 0.29 (cannot overflow). q is corrected for the rounding of
-    /// 1 + t and for t's own error (t = th + tl), so only the division and 1 - q round.
-    /// The sign is OR-ed back in (keeps -0).
-    @inlinable @inline(__always)
-    public static func tanh(_ x: V) -> V {
-        let a = absolute(x)
-        let z = a * a
-        var p = fma(V(repeating: -5.70498872745e-3), z, V(repeating: 2.06390887954e-2))
-        p = fma(p, z, V(repeating: -5.37397155531e-2))
-        p = fma(p, z, V(repeating: 1.33314422036e-1))
-        p = fma(p, z, V(repeating: -3.33332819422e-1))
-        let small = fma(p, a * z, a)
-        let (th, tl) = expNonPositiveParts(-(a + a))
-        let d = 1 + th
-        let err = (th - (d - 1)) + tl  // 1 + t = d + err
-        let q0 = (th + th) / d
-        let inv = fma(V(repeating: -0.5), q0, V(repeating: 1))  // 1/(1+t) = 1 - q/2
-        let q = fma(inv, fma(-q0, err, tl + tl), q0)  // 2t/(1+t) ~ q0 + (2 tl - q0 err)/d
-        let large = 1 - q
-        return withSign(small.replacing(with: large, where: .!(a .< 0.625)), of: x)
-    }
-
-    /// Logistic sigmoid 1/(1+e^-x), from e = e^-|x| in both tails: x >= 0 gives 1/(1+e), x < 0
-    /// gives e/(1+e), so the negative tail keeps full relative precision down to denormals.
-    /// With e = eh + el and 1 + eh = d + err (Fast2Sum), num/(1+e) ~ q + (numLo - q (err + el))/d
-    /// where q = num/d: one division, and 1/d for the correction is q (x >= 0) or 1 - q (x < 0).
-    @inlinable @inline(__always)
-    public static func sigmoid(_ x: V) -> V {
-        let (eh, el) = expNonPositiveParts(negativeAbsolute(x))
-        let negative = x .< 0
-        let d = 1 + eh
-        let err = (eh - (d - 1)) + el
-        let q = V(repeating: 1).replacing(with: eh, where: negative) / d
-        let inv = q.replacing(with: 1 - q, where: negative)
-        let numLo = el.replacing(with: 0, where: .!negative)
-        return fma(inv, fma(-q, err, numLo), q)
-    }
-
-    /// PyTorch softplus: log(1 + e^(beta x)) / beta, and x itself where beta x > threshold.
-    /// Computed as max(bx, 0) + log1p(e^-|bx|), which neither overflows nor cancels.
-    @inlinable @inline(__always)
-    public static func softplus(_ x: V, beta: Float, threshold: Float) -> V {
-        beta == 1 ? softplusUnit(x, threshold: threshold) : softplusScaled(x, beta: beta, threshold: threshold)
-    }
-
-    /// softplus with beta = 1 (PyTorch's default).
-    @inlinable @inline(__always)
-    static func softplusUnit(_ x: V, threshold: Float) -> V {
-        let (eh, el) = expNonPositiveParts(negativeAbsolute(x))
-        let y = log1pUnit(eh, el) + x.replacing(with: 0, where: .!(x .> 0))
-        return y.replacing(with: x, where: x .> threshold)
-    }
-
-    /// softplus for beta != 1: the rounding error of beta*x (exact with FMA) is folded into
-    /// e^-|bx| and into the linear part, then the sum is divided by beta.
-    @inlinable @inline(__always)
-    static func softplusScaled(_ x: V, beta: Float, threshold: Float) -> V {
-        let vb = V(repeating: beta)
-        let bx = vb * x
-        var lo = fma(vb, x, -bx)  // exact error of bx with FMA, 0 without
-        lo = lo.replacing(with: 0, where: .!(absolute(bx) .< .infinity))  // bx overflowed
-        let loAbs = lo.replacing(with: -lo, where: bx .< 0)  // error of |bx|
-        let (eh, el) = expNonPositiveParts(negativeAbsolute(bx))
-        let e = fma(eh, -loAbs, el)  // e^-(|bx| + lo) ~ (eh + el)(1 - lo)
-        let positive = bx .> 0
-        let tail = log1pUnit(eh, e) + lo.replacing(with: 0, where: .!positive)
-        let y = (tail + bx.replacing(with: 0, where: .!positive)) / vb
-        return y.replacing(with: x, where: bx .> threshold)
-    }
-
-    // MARK: trigonometry
-
-    /// Beyond this |x| the Cody-Waite reduction below is no longer exact (j * P1 needs j < 2^20)
-    /// and each lane falls back to Foundation's scalar sin/cos (glibc: full Payne-Hanek).
-    public static let trigReductionBound: Float = 1_048_576
-
-    /// Sine. Reduces |x| by pi/2 in float64 (three-part Cody-Waite, exact products for |x| <=
-    /// 2^20), evaluates the quadrant's polynomial in float64 and rounds once: < 0.6 ulp.
-    @inlinable @inline(__always)
-    public static func sin(_ x: V) -> V {
-        let a = absolute(x)
-        if anyTrue(.!(a .<= trigReductionBound)) { return perLane(x) { Foundation.sin($0) } }
-        // sin is odd: flip the sign of sin(|x|) for negative x (XOR, since it may be negative).
-        return float(bits(trigAbs(a, quadrantOffset: 0)) ^ (bits(x) & VI(repeating: Int32.min)))
-    }
-
-    /// Cosine: cos(|x|) = sin(|x| + pi/2), the same reduction one quadrant on.
-    @inlinable @inline(__always)
-    public static func cos(_ x: V) -> V {
-        let a = absolute(x)
-        if anyTrue(.!(a .<= trigReductionBound)) { return perLane(x) { Foundation.cos($0) } }
-        return trigAbs(a, quadrantOffset: 1)
-    }
-
-    @inlinable
-    static func perLane(_ x: V, _ f: (Float) -> Float) -> V {
-        var y = x
-        for i in 0..<V.scalarCount { y[i] = f(x[i]) }
-        return y
-    }
-
-    @inlinable @inline(__always)
-    static func trigAbs(_ a: V, quadrantOffset: Int64) -> V {
-        let lo = trigHalf(widen(a.lowHalf), quadrantOffset)
-        let hi = trigHalf(widen(a.highHalf), quadrantOffset)
-        return V(lowHalf: narrow(lo), highHalf: narrow(hi))
-    }
-
-    /// sin(a + offset * pi/2) for 0 <= a <= 2^20 in float64. pi/2 = P1 + P2 + P3 with 33, 33
-    /// and 53 significant bits, so j*P1 and j*P2 are exact for j < 2^20 with or without FMA.
-    @inlinable @inline(__always)
-    static func trigHalf(_ a: VD, _ quadrantOffset: Int64) -> VD {
-        let magic = VD(repeating: 6755399441055744.0)  // 1.5 * 2^52
-        let t = fmaD(a, VD(repeating: 0.63661977236758134308), magic)
-        let j = t - magic
-        var y = fmaD(j, VD(repeating: -0x1.921fb54400000p+0), a)
-        y = fmaD(j, VD(repeating: -0x1.0b4611a600000p-34), y)
-        y = fmaD(j, VD(repeating: -0x1.3198a2e037073p-69), y)
-        let q = unsafeBitCast(t, to: SIMD8<Int64>.self) &+ quadrantOffset
-        let z = y * y
-        // Taylor series to y^9 and y^10: truncation < 3e-9 relative on |y| <= pi/4.
-        var s = fmaD(VD(repeating: 1.0 / 362880), z, VD(repeating: -1.0 / 5040))
-        s = fmaD(s, z, VD(repeating: 1.0 / 120))
-        s = fmaD(s, z, VD(repeating: -1.0 / 6))
-        s = fmaD(s * z, y, y)
-        var c = fmaD(VD(repeating: -1.0 / 3628800), z, VD(repeating: 1.0 / 40320))
-        c = fmaD(c, z, VD(repeating: -1.0 / 720))
-        c = fmaD(c, z, VD(repeating: 1.0 / 24))
-        c = fmaD(c, z, VD(repeating: -0.5))
-        c = fmaD(c, z, VD(repeating: 1))
-        // Select and negate with bit operations: integer vector comparisons (q & 1 .!= 0)
-        // compile to a lane-by-lane loop.
-        let sb = unsafeBitCast(s, to: SIMD8<Int64>.self), cb = unsafeBitCast(c, to: SIMD8<Int64>.self)
-        let useCos = (q &<< 63) &>> 63  // all ones where q is odd
-        let r = sb ^ ((sb ^ cb) & useCos)
-        return unsafeBitCast(r ^ ((q & 2) &<< 62), to: VD.self)
     }
 }

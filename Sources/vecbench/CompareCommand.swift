@@ -9,8 +9,10 @@ struct CompareCommand: ParsableCommand {
         discussion: """
             A case regresses when its median time grew by more than the threshold AND the \
             difference is significant (Mann-Whitney U on the samples, else disjoint 95% intervals, \
-            else the MAD). Reports from different machines are refused unless \
-            --allow-other-machine. Writes verdict.json next to CURRENT (or --verdict).
+            else the MAD). Reports from different machines are refused (exit 2) unless \
+            --allow-other-machine or --advisory, which warn loudly instead. Build differences read \
+            from the .json sidecars (compiled ISA, OpenBLAS core, flags) are warned about. Writes \
+            verdict.json next to CURRENT (or --verdict).
             Exit codes: 0 no regression, 1 regression, 2 bad input or usage.
 
             Examples:
@@ -34,7 +36,7 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Where to write verdict.json (default: beside CURRENT). Example: --verdict out/verdict.json")
     var verdict: String?
 
-    @Flag(help: "Report regressions but exit 0 (CI on noisy machines). Example: --advisory")
+    @Flag(help: "Report regressions (and reports from another machine) but exit 0: CI on noisy machines. Example: --advisory")
     var advisory = false
 
     @Flag(help: "Compare reports from different machines anyway, with a loud warning. Example: --allow-other-machine")
@@ -69,7 +71,8 @@ struct CompareCommand: ParsableCommand {
         result.fingerprintWarnings = sidecarWarnings()
         if !result.incompatibleFingerprints.isEmpty {
             let text = result.incompatibleFingerprints.joined(separator: "; ")
-            guard allowOtherMachine else {
+            // Advisory runs (CI) report rather than fail: a runner on another CPU is not a regression.
+            guard allowOtherMachine || advisory else {
                 throw InputError("refusing to compare reports from different machines (\(text)); "
                                  + "pass --allow-other-machine to compare anyway")
             }

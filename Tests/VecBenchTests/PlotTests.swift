@@ -38,6 +38,11 @@ func xmlProblem(_ svg: String) -> String? {
         #expect(Plot.compactCount(Double(1 << 24)) == "16M")
         #expect(Plot.compactCount(1536) == "1.5K")
         #expect(Plot.linspace(-5, 5, 3) == [-5, 0, 5])
+        #expect(Plot.labels([0, 0.5, 1]) == ["0.0", "0.5", "1.0"])
+        #expect(Plot.labels([0, 2, 4]) == ["0", "2", "4"])
+        #expect(Plot.labels([0, 0.25, 0.5]) == ["0.00", "0.25", "0.50"])
+        #expect(Plot.powerOfTwoTicks(1000, 70000) == [1024, 2048, 4096, 8192, 16384, 32768, 65536])
+        #expect(Plot.powerOfTwoTicks(65536, Double(1 << 24)).map(Plot.compactCount) == ["64K", "128K", "256K", "512K", "1M", "2M", "4M", "8M", "16M"])
         #expect(Plot.linspace(-5, 5, 200).count == 200)
     }
 

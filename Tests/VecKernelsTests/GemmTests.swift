@@ -196,18 +196,22 @@ struct GemmTests {
         }
     }
 
-    @Test("batched of many tiny float matrices splits over threads")
+    @Test("batched tiny products, two members at a time (8x8 float, 6x5x4 double, odd counts)")
     func manyTiny() {
         var rng = Rng(state: 11)
-        let count = 300
-        let a: [Float] = rng.array(count * 64), b: [Float] = rng.array(count * 64)
-        let off = (0..<count).map { $0 * 64 }
-        var want = [Float](repeating: 0, count: count * 64), got = want
-        Gemm.batched(transA: false, transB: false, m: 8, n: 8, k: 8, alpha: 1, a, aOffsets: off, lda: 8, b, bOffsets: off,
-                     ldb: 8, beta: 0, &want, cOffsets: off, ldc: 8, variant: .naive)
-        Gemm.batched(transA: false, transB: false, m: 8, n: 8, k: 8, alpha: 1, a, aOffsets: off, lda: 8, b, bOffsets: off,
-                     ldb: 8, beta: 0, &got, cOffsets: off, ldc: 8, variant: .parallel, threads: 2)
-        expectClose(got, want, k: 8, "4096-style tiny batch")
+        func run<T: KernelFloat>(_: T.Type, count: Int, m: Int, n: Int, k: Int) {
+            let a: [T] = rng.array(count * m * k), b: [T] = rng.array(count * k * n), c0: [T] = rng.array(count * m * n)
+            let aOff = (0..<count).map { $0 * m * k }, bOff = (0..<count).map { $0 * k * n }, cOff = (0..<count).map { $0 * m * n }
+            var want = c0, got = c0
+            Gemm.batched(transA: false, transB: false, m: m, n: n, k: k, alpha: 1.5, a, aOffsets: aOff, lda: k, b,
+                         bOffsets: bOff, ldb: n, beta: 0.5, &want, cOffsets: cOff, ldc: n, variant: .naive)
+            Gemm.batched(transA: false, transB: false, m: m, n: n, k: k, alpha: 1.5, a, aOffsets: aOff, lda: k, b,
+                         bOffsets: bOff, ldb: n, beta: 0.5, &got, cOffsets: cOff, ldc: n, variant: .parallel, threads: 2)
+            expectClose(got, want, k: k, "\(T.dtypeName) \(count) x \(m)x\(n)x\(k)")
+        }
+        run(Float.self, count: 301, m: 8, n: 8, k: 8)
+        run(Float.self, count: 7, m: 10, n: 16, k: 3)
+        run(Double.self, count: 5, m: 6, n: 4, k: 5)
     }
 
     @Test("OpenBLAS reports its core and thread count")
