@@ -84,7 +84,7 @@ public struct Calibration: Codable, Equatable, Sendable {
 
     public func encoded() throws -> String {
         let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try e.encode(self), as: UTF8.self) + "\n"
     }
 

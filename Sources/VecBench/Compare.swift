@@ -14,9 +14,10 @@ public struct CaseKey: Hashable, Comparable, Codable, Sendable {
     public var pinning: String
     public var phase: String
 
-    public init(_ r: BenchRecord, ignoringVariant: Bool = false) {
+    public init(_ r: BenchRecord, ignoringVariant: Bool = false, ignoringPinning: Bool = false) {
         op = r.op; variant = ignoringVariant ? "*" : r.variant; dtype = r.dtype.rawValue
-        shapes = formatShapes(r.shapes); threads = r.threads; pinning = r.pinning; phase = r.phase.rawValue
+        shapes = formatShapes(r.shapes); threads = r.threads; pinning = ignoringPinning ? "*" : r.pinning
+        phase = r.phase.rawValue
     }
 
     public static func < (a: CaseKey, b: CaseKey) -> Bool {
@@ -42,9 +43,12 @@ public struct CompareOptions: Sendable {
     /// other variants are left out and the variant leaves the key.
     public var baselineVariant: String?
     public var currentVariant: String?
-    public init(threshold: Double = 0.05, alpha: Double = 0.01, baselineVariant: String? = nil, currentVariant: String? = nil) {
+    /// Leave the pinning out of the key (PyTorch's threads are never pinned; ours may be).
+    public var ignorePinning = false
+    public init(threshold: Double = 0.05, alpha: Double = 0.01, baselineVariant: String? = nil, currentVariant: String? = nil,
+                ignorePinning: Bool = false) {
         self.threshold = threshold; self.alpha = alpha
-        self.baselineVariant = baselineVariant; self.currentVariant = currentVariant
+        self.baselineVariant = baselineVariant; self.currentVariant = currentVariant; self.ignorePinning = ignorePinning
     }
 }
 
@@ -118,10 +122,10 @@ public enum Compare {
     }
 
     /// Rows by key; two rows with one key make the report ambiguous, which is bad input.
-    public static func index(_ records: [BenchRecord], file: String, variant: String?) throws -> [CaseKey: BenchRecord] {
+    public static func index(_ records: [BenchRecord], file: String, variant: String?, ignorePinning: Bool = false) throws -> [CaseKey: BenchRecord] {
         var out: [CaseKey: BenchRecord] = [:]
         for r in records where variant == nil || r.variant == variant {
-            let k = CaseKey(r, ignoringVariant: variant != nil)
+            let k = CaseKey(r, ignoringVariant: variant != nil, ignoringPinning: ignorePinning)
             guard out[k] == nil else {
                 throw ReportError(file: file, "holds the case '\(k.description)' twice; compare needs one row per case")
             }
@@ -137,8 +141,8 @@ public enum Compare {
         guard !variantsPaired || (options.baselineVariant != nil && options.currentVariant != nil) else {
             throw ReportError(file: currentFile, "give both a baseline and a current variant, or neither")
         }
-        let base = try index(baseline, file: baselineFile, variant: options.baselineVariant)
-        let cur = try index(current, file: currentFile, variant: options.currentVariant)
+        let base = try index(baseline, file: baselineFile, variant: options.baselineVariant, ignorePinning: options.ignorePinning)
+        let cur = try index(current, file: currentFile, variant: options.currentVariant, ignorePinning: options.ignorePinning)
         var cases: [CaseComparison] = []
         var incompatible: Set<String> = []
         for key in Set(base.keys).union(cur.keys).sorted() {
@@ -184,7 +188,7 @@ public enum Compare {
         let doc = Document(baseline: baselinePath, current: currentPath, advisory: advisory,
                            exit_code: advisory ? 0 : result.exitCode, summary: summary, result: result)
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(doc), as: UTF8.self) + "\n"
     }
 }

@@ -9,8 +9,8 @@ import VecPlatform
 public enum Gemm {
     public static let variants: [KernelVariant] = [.naive, .simd, .parallel, .blas]
 
-    /// `auto` stays on one thread below this many multiply-adds (m*n*k). A dispatch costs ~1 us and
-    /// 64^3 takes ~1.3 us on one Zen 5 core, so splitting starts paying around 96^3.
+    /// `auto` stays on one thread below this many multiply-adds (m*n*k): a pool dispatch costs
+    /// ~0.5-1 us (NOTES.md) and 96^3 takes ~8 us on one Zen 5 core, so splitting pays from here.
     static let parallelThreshold = 96 * 96 * 96
 
     /// C[m, n] = alpha * op(A) * op(B) + beta * C, row-major; op(A) is A or A^T (A stored [k, m] when
@@ -89,7 +89,7 @@ public enum Gemm {
 
     // MARK: - Implementations shared by gemm and batched
 
-    /// One thread: the register-tile path for tiny shapes, the packed path otherwise.
+    /// One thread: the direct (unpacked) path where it suits the shape, the packed path otherwise.
     static func single<T: KernelFloat>(_ p: GemmProblem<T>, workspace: GemmWorkspace<T>? = nil) {
         if SmallMatrix.suits(m: p.m, n: p.n, k: p.k, elementSize: MemoryLayout<T>.stride) {
             SmallMatrix.gemm(p, scratch: workspace)

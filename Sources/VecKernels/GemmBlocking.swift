@@ -12,7 +12,6 @@ import VecPlatform
 
 /// Register and cache block sizes of the packed GEMM for one element type.
 public struct GemmBlocking: Sendable, Equatable, CustomStringConvertible {
-    nonisolated(unsafe) public static var directMode = 0
     /// Rows and columns of the micro-kernel's register tile (fixed by the micro-kernel).
     public let mr: Int
     public let nr: Int

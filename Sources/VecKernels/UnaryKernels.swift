@@ -71,60 +71,62 @@ private func inDouble(_ a: VF, _ b: VF, _ f: (VD, VD) -> VD) -> VF {
 @inline(__always)
 private func logisticSlope(_ gy: VF, exponent t: VF, scale: Double) -> VF {
     let (h, l, n) = VectorMath.expNonPositiveUnscaled(t)
-    func half(_ g: SIMD8<Float>, _ h: SIMD8<Float>, _ l: SIMD8<Float>, _ n: SIMD8<Int32>) -> SIMD8<Float> {
-        let w = VectorMath.widen
-        var n64 = SIMD8<Int64>()
-        for i in 0..<8 { n64[i] = Int64(n[i]) }  // one vpmovsxdq, like widen
-        let e = (w(h) + w(l)) * unsafeBitCast((n64 &+ 1023) &<< 52, to: SIMD8<Double>.self)
-        let d = 1 + e
-        return VectorMath.narrow(w(g) * (scale * e) / (d * d))
-    }
-    return VF(lowHalf: half(gy.lowHalf, h.lowHalf, l.lowHalf, n.lowHalf),
-              highHalf: half(gy.highHalf, h.highHalf, l.highHalf, n.highHalf))
+    return VF(lowHalf: logisticSlopeHalf(gy.lowHalf, h.lowHalf, l.lowHalf, n.lowHalf, scale),
+              highHalf: logisticSlopeHalf(gy.highHalf, h.highHalf, l.highHalf, n.highHalf, scale))
+}
+
+@inline(__always)
+private func logisticSlopeHalf(_ g: SIMD8<Float>, _ h: SIMD8<Float>, _ l: SIMD8<Float>, _ n: SIMD8<Int32>,
+                               _ scale: Double) -> SIMD8<Float> {
+    var n64 = SIMD8<Int64>()
+    for i in 0..<8 { n64[i] = Int64(n[i]) }  // one vpmovsxdq, like VectorMath.widen
+    let e = (VectorMath.widen(h) + VectorMath.widen(l)) * unsafeBitCast((n64 &+ 1023) &<< 52, to: VD.self)
+    let d = 1 + e
+    return VectorMath.narrow(VectorMath.widen(g) * (scale * e) / (d * d))
 }
 
 struct AbsKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { VectorMath.absolute(x) }
-    func backward(x: V, y: V, gy: V) -> V {
+    @inline(__always) func forward(_ x: V) -> V { VectorMath.absolute(x) }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V {
         // sign(x): ±1 from the sign bit, 0 at ±0, NaN at NaN (PyTorch's sign gives 0 there).
         var s = VectorMath.withSign(V(repeating: 1), of: x)
-        s = s.replacing(with: 0, where: x .== 0)
-        return gy * s.replacing(with: x, where: x .!= x)
+        s = VectorMath.select(x .== 0, V(), s)
+        return gy * VectorMath.select(x .!= x, x, s)
     }
 }
 
 struct NegKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { VectorMath.negate(x) }
-    func backward(x: V, y: V, gy: V) -> V { VectorMath.negate(gy) }
+    @inline(__always) func forward(_ x: V) -> V { VectorMath.negate(x) }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V { VectorMath.negate(gy) }
 }
 
 struct ReluKernel: UnaryKernelF32 {
     /// clamp_min(x, 0): keeps -0 and NaN.
-    func forward(_ x: V) -> V { x.replacing(with: 0, where: x .< 0) }
+    @inline(__always) func forward(_ x: V) -> V { VectorMath.select(x .< 0, V(), x) }
     /// threshold_backward: 0 where x <= 0 (relu'(0) = 0), gy elsewhere, NaN included.
-    func backward(x: V, y: V, gy: V) -> V { gy.replacing(with: 0, where: x .<= 0) }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V { VectorMath.select(x .<= 0, V(), gy) }
 }
 
 struct SigmoidKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { VectorMath.sigmoid(x) }
-    func backward(x: V, y: V, gy: V) -> V {
+    @inline(__always) func forward(_ x: V) -> V { VectorMath.sigmoid(x) }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V {
         logisticSlope(gy, exponent: VectorMath.negativeAbsolute(x), scale: 1)
     }
 }
 
 struct TanhKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { VectorMath.tanh(x) }
-    func backward(x: V, y: V, gy: V) -> V {
+    @inline(__always) func forward(_ x: V) -> V { VectorMath.tanh(x) }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V {
         let a = VectorMath.absolute(x)
         return logisticSlope(gy, exponent: -(a + a), scale: 4)
     }
 }
 
 struct ExpKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { VectorMath.exp(x) }
+    @inline(__always) func forward(_ x: V) -> V { VectorMath.exp(x) }
     /// gy * y (PyTorch). Where y overflowed but gy * e^x need not (|gy| < 1), that lane is
     /// recomputed with float64 libm: rare, so behind a branch.
-    func backward(x: V, y: V, gy: V) -> V {
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V {
         var gx = gy * y
         let overflowed = y .== .infinity
         if !VectorMath.anyTrue(overflowed) { return gx }
@@ -137,44 +139,44 @@ struct ExpKernel: UnaryKernelF32 {
 }
 
 struct LogKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { VectorMath.log(x) }
-    func backward(x: V, y: V, gy: V) -> V { gy / x }
+    @inline(__always) func forward(_ x: V) -> V { VectorMath.log(x) }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V { gy / x }
 }
 
 struct SqrtKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { x.squareRoot() }
+    @inline(__always) func forward(_ x: V) -> V { VectorMath.sqrt(x) }
     /// PyTorch: gy / (2 y); sqrt'(0) = inf.
-    func backward(x: V, y: V, gy: V) -> V { gy / (y + y) }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V { gy / (y + y) }
     var backwardReadsY: Bool { true }
 }
 
 struct SinKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { VectorMath.sin(x) }
-    func backward(x: V, y: V, gy: V) -> V { gy * VectorMath.cos(x) }
+    @inline(__always) func forward(_ x: V) -> V { VectorMath.sin(x) }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V { gy * VectorMath.cos(x) }
 }
 
 struct CosKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { VectorMath.cos(x) }
-    func backward(x: V, y: V, gy: V) -> V { VectorMath.negate(gy * VectorMath.sin(x)) }
+    @inline(__always) func forward(_ x: V) -> V { VectorMath.cos(x) }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V { VectorMath.negate(gy * VectorMath.sin(x)) }
 }
 
 /// softplus with beta = 1, the common case: no scaling of x.
 struct SoftplusUnitKernel: UnaryKernelF32 {
     let threshold: Float
-    func forward(_ x: V) -> V { VectorMath.softplusUnit(x, threshold: threshold) }
-    func backward(x: V, y: V, gy: V) -> V {
-        (gy * VectorMath.sigmoid(x)).replacing(with: gy, where: x .> threshold)
+    @inline(__always) func forward(_ x: V) -> V { VectorMath.softplusUnit(x, threshold: threshold) }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V {
+        VectorMath.select(x .> threshold, gy, gy * VectorMath.sigmoid(x))
     }
 }
 
 struct SoftplusKernel: UnaryKernelF32 {
     let beta: Float
     let threshold: Float
-    func forward(_ x: V) -> V { VectorMath.softplusScaled(x, beta: beta, threshold: threshold) }
+    @inline(__always) func forward(_ x: V) -> V { VectorMath.softplusScaled(x, beta: beta, threshold: threshold) }
     /// gy * sigmoid(beta x), and gy where beta x > threshold (the forward's test).
-    func backward(x: V, y: V, gy: V) -> V {
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V {
         let bx = beta * x
-        return (gy * VectorMath.sigmoid(bx)).replacing(with: gy, where: bx .> threshold)
+        return VectorMath.select(bx .> threshold, gy, gy * VectorMath.sigmoid(bx))
     }
 }
 
@@ -183,49 +185,53 @@ struct SoftplusKernel: UnaryKernelF32 {
 
 /// x^0 = 1 for every x, NaN included; the gradient is 0 everywhere (PyTorch's zeros_like).
 struct PowZeroKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { V(repeating: 1) }
-    func backward(x: V, y: V, gy: V) -> V { V(repeating: 0) }
+    @inline(__always) func forward(_ x: V) -> V { V(repeating: 1) }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V { V(repeating: 0) }
 }
 
 struct PowOneKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { x }
-    func backward(x: V, y: V, gy: V) -> V { gy }
+    @inline(__always) func forward(_ x: V) -> V { x }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V { gy }
 }
 
 struct PowTwoKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { x * x }
-    func backward(x: V, y: V, gy: V) -> V { inDouble(x, gy) { x, g in g * (2 * x) } }  // 2x may overflow
+    @inline(__always) func forward(_ x: V) -> V { x * x }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V { inDouble(x, gy) { x, g in g * (2 * x) } }  // 2x may overflow
 }
 
 struct PowThreeKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { inDouble(x, x) { x, _ in x * x * x } }
-    func backward(x: V, y: V, gy: V) -> V { inDouble(x, gy) { x, g in g * (3 * (x * x)) } }
+    @inline(__always) func forward(_ x: V) -> V { inDouble(x, x) { x, _ in x * x * x } }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V { inDouble(x, gy) { x, g in g * (3 * (x * x)) } }
 }
 
 /// sqrt with pow's edges: pow(-0, 0.5) = +0 and pow(-inf, 0.5) = +inf.
 @inline(__always)
-private func powHalf<S: SIMD>(_ x: S) -> S where S.Scalar: FloatingPoint {
-    let r = (x + S(repeating: 0)).squareRoot()
-    return r.replacing(with: .infinity, where: x .== -.infinity)
+private func powHalf(_ x: VF) -> VF {
+    VectorMath.select(x .== -.infinity, VF(repeating: .infinity), VectorMath.sqrt(x + 0))
+}
+
+@inline(__always)
+private func powHalf(_ x: VD) -> VD {
+    VectorMath.select(x .== -.infinity, VD(repeating: .infinity), VectorMath.sqrt(x + 0))
 }
 
 struct PowHalfKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { powHalf(x) }
+    @inline(__always) func forward(_ x: V) -> V { powHalf(x) }
     /// gy * 0.5 x^-0.5 (inf at 0, as for sqrt).
-    func backward(x: V, y: V, gy: V) -> V { inDouble(x, gy) { x, g in g * (0.5 / powHalf(x)) } }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V { inDouble(x, gy) { x, g in g * (0.5 / powHalf(x)) } }
 }
 
 struct PowMinusOneKernel: UnaryKernelF32 {
-    func forward(_ x: V) -> V { 1 / x }
-    func backward(x: V, y: V, gy: V) -> V { inDouble(x, gy) { x, g in g * (-1 / (x * x)) } }
+    @inline(__always) func forward(_ x: V) -> V { 1 / x }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V { inDouble(x, gy) { x, g in g * (-1 / (x * x)) } }
 }
 
 struct PowGeneralKernel: UnaryKernelF32 {
     let p: Double
-    func forward(_ x: V) -> V {
+    @inline(__always) func forward(_ x: V) -> V {
         VectorMath.perLane(x) { Float(Foundation.pow(Double($0), p)) }
     }
-    func backward(x: V, y: V, gy: V) -> V {
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V {
         var gx = V()
         for i in 0..<V.scalarCount {
             gx[i] = Float(Double(gy[i]) * (p * Foundation.pow(Double(x[i]), p - 1)))

@@ -18,7 +18,7 @@ struct CompareCommand: ParsableCommand {
             Examples:
               vecbench compare results/baseline-quick.csv results/quick.csv
               vecbench compare base.csv new.csv --threshold 10 --advisory
-              vecbench compare torch.csv ours.csv --baseline-variant torch --current-variant auto
+              vecbench compare results/torch-default.csv results/default.csv --baseline-variant torch --current-variant auto --ignore-pinning
             """)
 
     @Argument(help: "The baseline report (CSV). Example: results/baseline-quick.csv")
@@ -48,6 +48,9 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Use only this variant of the current report. Example: --current-variant auto")
     var currentVariant: String?
 
+    @Flag(help: "Match cases whatever their pinning (PyTorch anchors are unpinned). Example: --ignore-pinning")
+    var ignorePinning = false
+
     func validate() throws {
         guard threshold >= 0, threshold < 1000 else { throw ValidationError("--threshold must be a percentage in 0..<1000") }
         guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be between 0 and 1") }
@@ -63,7 +66,7 @@ struct CompareCommand: ParsableCommand {
             cur = try ReportCSV.read(path: current)
         } catch let e as ReportError { throw InputError(e.description) }
         let options = CompareOptions(threshold: threshold / 100, alpha: alpha,
-                                     baselineVariant: baselineVariant, currentVariant: currentVariant)
+                                     baselineVariant: baselineVariant, currentVariant: currentVariant, ignorePinning: ignorePinning)
         var result: CompareResult
         do {
             result = try Compare.compare(baseline: base, current: cur, baselineFile: baseline, currentFile: current, options: options)

@@ -38,8 +38,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Only these ops (comma-separated). Example: --ops sigmoid,matmul")
     var ops: String?
 
-    @Option(help: "Sampling time per case in milliseconds. Example: --min-time-ms 200")
-    var minTimeMs = 100
+    @Option(help: "Sampling time per case in milliseconds, overriding the suite's min_time_ms (default 100). Example: --min-time-ms 200")
+    var minTimeMs: Int?
 
     @Option(help: "Warm-up time per case in milliseconds. Example: --warmup-ms 20")
     var warmupMs = 20
@@ -63,7 +63,7 @@ struct RunCommand: ParsableCommand {
     var noPlots = false
 
     func validate() throws {
-        guard minTimeMs >= 1, minTimeMs <= 600_000 else { throw ValidationError("--min-time-ms must be in 1...600000") }
+        if let minTimeMs, minTimeMs < 1 || minTimeMs > 600_000 { throw ValidationError("--min-time-ms must be in 1...600000") }
         guard warmupMs >= 0, warmupMs <= 60_000 else { throw ValidationError("--warmup-ms must be in 0...60000") }
         guard minSamples >= 1, minSamples <= 100_000 else { throw ValidationError("--min-samples must be in 1...100000") }
         if let name, name.isEmpty || name.contains("/") { throw ValidationError("--name must be a plain file name") }
@@ -94,7 +94,8 @@ struct RunCommand: ParsableCommand {
         let handle = Topology.machine
         let topology = handle?.model()
         let pus = topology?.puCount ?? Threading.availableCPUs
-        let cases = Suite.expand(lines, catalog: catalog, machinePUs: pus, threads: threads?.resolve(pus), pinning: pin?.policies)
+        var cases = Suite.expand(lines, catalog: catalog, machinePUs: pus, threads: threads?.resolve(pus), pinning: pin?.policies)
+        if minTimeMs != nil { for i in cases.indices { cases[i].minTimeMs = nil } }
         guard !cases.isEmpty else { throw InputError("\(path): no cases to run (after --ops / --threads)") }
         if dryRun {
             for c in cases { print("\(path):\(c.line): \(BenchRun.label(c))") }
@@ -111,7 +112,7 @@ struct RunCommand: ParsableCommand {
         if calibration == nil { writeStderr("note: no calibration for this machine in \(out)/: roofline % left empty (vecbench calibrate)\n") }
 
         let settings = BenchSettings(
-            measure: MeasureOptions(minTimeNs: Double(minTimeMs) * 1e6, warmupNs: Double(warmupMs) * 1e6, minSamples: minSamples),
+            measure: MeasureOptions(minTimeNs: Double(minTimeMs ?? 100) * 1e6, warmupNs: Double(warmupMs) * 1e6, minSamples: minSamples),
             fingerprint: fingerprint, calibration: calibration, topology: topology, progress: !noProgress)
         let outcome = BenchRun.run(cases, catalog: catalog, settings: settings)
         print(BenchRun.table(outcome.records), terminator: "")

@@ -104,6 +104,14 @@ func timedRecord(op: String = "relu", variant: String = "simd", median: Double, 
         #expect(result.cases.count == 1)
         #expect(result.cases[0].verdict == .improved)
         #expect(result.cases[0].key.variant == "*")
+        var unpinned = base
+        for i in unpinned.indices { unpinned[i].pinning = "none" }
+        let apart = try Compare.compare(baseline: unpinned, current: cur,
+                                        options: CompareOptions(baselineVariant: "torch", currentVariant: "simd"))
+        #expect(apart.cases.map(\.verdict) == [.new, .missing])
+        let matched = try Compare.compare(baseline: unpinned, current: cur,
+                                          options: CompareOptions(baselineVariant: "torch", currentVariant: "simd", ignorePinning: true))
+        #expect(matched.cases.map(\.verdict) == [.improved])
         #expect(throws: ReportError.self) {
             try Compare.compare(baseline: base, current: cur, options: CompareOptions(baselineVariant: "torch"))
         }
