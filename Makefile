@@ -1,6 +1,6 @@
 # Vecgrad: set-up, build, tests, benchmarks. Every target installs what it needs (make deps).
 SHELL := /bin/bash
-APT_PACKAGES := libopenblas-dev libhwloc-dev pkg-config
+APT_PACKAGES := libopenblas-dev libhwloc-dev pkg-config libgfortran-12-dev
 # Kernels are written for SIMD registers: without a -march the compiler splits SIMD16<Float> into
 # SSE registers and FMA into fmaf calls (NOTES.md). Flags live here, not in Package.swift, so that
 # other packages can depend on Vecgrad.
@@ -35,30 +35,41 @@ tutorial: deps
 	$(BIN)/tutorial | tee /tmp/vecgrad-tutorial.txt
 	diff -u Benchmarks/tutorial.expected.txt /tmp/vecgrad-tutorial.txt && echo "tutorial output matches PyTorch's"
 
+# The main job: calibrate this machine (cached), run the suite, write results/ (CSV, JSON, SVGs).
 bench: build
+	$(BENCH_ENV) $(BIN)/vecbench calibrate --out results
 	$(BENCH_ENV) $(BIN)/vecbench run --suite $(SUITE) --out results
+	$(BIN)/vecbench plot --activations --out results/plots
 
 quick: build
-	$(BENCH_ENV) $(BIN)/vecbench run --suite quick --out results
+	$(BENCH_ENV) $(BIN)/vecbench run --suite quick --out results --no-progress
 
 accuracy: build
 	$(BIN)/vecbench accuracy --out results
 
+CURRENT ?= results/quick.csv
 compare: build
-	$(BIN)/vecbench compare $(BASELINE) $(CURRENT)
+	$(BIN)/vecbench compare $(BASELINE) $(CURRENT) $(COMPARE_FLAGS)
 
 # A statically linked, stripped vecbench for x86 machines without Swift (the 16-core device):
-# Swift's stdlib, OpenBLAS and hwloc linked in; needs only glibc, libstdc++ and libudev.so.1.
-# x86-64-v4 (AVX-512) rather than native, so that the binary runs on other AVX-512 CPUs too.
-STATIC_LIBS := .build-static-libs
+# Swift's stdlib, OpenBLAS (with libgfortran) and hwloc linked in; it needs only glibc, libstdc++
+# and libudev.so.1. Our own pkg-config files point SwiftPM at a folder that holds only the static
+# archives, so the linker cannot pick the shared ones. x86-64-v4 (AVX-512) rather than native, so
+# that the binary also runs on other AVX-512 CPUs.
+STATIC_LIBS := $(CURDIR)/.build-static-libs
+GCC_LIBS := $(shell dirname $$(gcc -print-libgcc-file-name 2>/dev/null) 2>/dev/null)
 static: deps
-	mkdir -p $(STATIC_LIBS) static
+	mkdir -p $(STATIC_LIBS)/pkgconfig static
 	ln -sf /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.a $(STATIC_LIBS)/libopenblas.a
 	ln -sf /usr/lib/x86_64-linux-gnu/libhwloc.a $(STATIC_LIBS)/libhwloc.a
-	swift build -c release -Xcc -march=x86-64-v4 --scratch-path .build-static --static-swift-stdlib \
-	  -Xlinker -L$(CURDIR)/$(STATIC_LIBS) -Xlinker -lgfortran -Xlinker -l:libudev.so.1 --product vecbench
+	ln -sf $(GCC_LIBS)/libgfortran.a $(STATIC_LIBS)/libgfortran.a
+	ln -sf $(GCC_LIBS)/libquadmath.a $(STATIC_LIBS)/libquadmath.a
+	printf 'Name: openblas\nDescription: static\nVersion: 0\nCflags: -I/usr/include/x86_64-linux-gnu/openblas-pthread\nLibs: -L$(STATIC_LIBS) -lopenblas -lgfortran -lquadmath -lm -lpthread\n' > $(STATIC_LIBS)/pkgconfig/openblas.pc
+	printf 'Name: hwloc\nDescription: static\nVersion: 0\nCflags:\nLibs: -L$(STATIC_LIBS) -lhwloc -l:libudev.so.1 -lm -lpthread\n' > $(STATIC_LIBS)/pkgconfig/hwloc.pc
+	PKG_CONFIG_PATH=$(STATIC_LIBS)/pkgconfig swift build -c release -Xcc -march=x86-64-v4 \
+	  --scratch-path .build-static --static-swift-stdlib --product vecbench
 	cp .build-static/release/vecbench static/vecbench && strip static/vecbench
-	ls -la static/vecbench
+	ldd static/vecbench; ls -la static/vecbench
 
 # PyTorch side by side: installs torch into .venv (optional, large) and runs the same suite with it.
 anchors:

@@ -90,8 +90,8 @@ struct AbsKernel: UnaryKernelF32 {
     @inline(__always) func backward(x: V, y: V, gy: V) -> V {
         // sign(x): ±1 from the sign bit, 0 at ±0, NaN at NaN (PyTorch's sign gives 0 there).
         var s = VectorMath.withSign(V(repeating: 1), of: x)
-        s = VectorMath.select(x .== 0, V(), s)
-        return gy * VectorMath.select(x .!= x, x, s)
+        s = s.replacing(with: 0, where: x .== 0)
+        return gy * s.replacing(with: x, where: x .!= x)
     }
 }
 
@@ -102,9 +102,9 @@ struct NegKernel: UnaryKernelF32 {
 
 struct ReluKernel: UnaryKernelF32 {
     /// clamp_min(x, 0): keeps -0 and NaN.
-    @inline(__always) func forward(_ x: V) -> V { VectorMath.select(x .< 0, V(), x) }
+    @inline(__always) func forward(_ x: V) -> V { x.replacing(with: 0, where: x .< 0) }
     /// threshold_backward: 0 where x <= 0 (relu'(0) = 0), gy elsewhere, NaN included.
-    @inline(__always) func backward(x: V, y: V, gy: V) -> V { VectorMath.select(x .<= 0, V(), gy) }
+    @inline(__always) func backward(x: V, y: V, gy: V) -> V { gy.replacing(with: 0, where: x .<= 0) }
 }
 
 struct SigmoidKernel: UnaryKernelF32 {
@@ -165,7 +165,7 @@ struct SoftplusUnitKernel: UnaryKernelF32 {
     let threshold: Float
     @inline(__always) func forward(_ x: V) -> V { VectorMath.softplusUnit(x, threshold: threshold) }
     @inline(__always) func backward(x: V, y: V, gy: V) -> V {
-        VectorMath.select(x .> threshold, gy, gy * VectorMath.sigmoid(x))
+        (gy * VectorMath.sigmoid(x)).replacing(with: gy, where: x .> threshold)
     }
 }
 
@@ -176,7 +176,7 @@ struct SoftplusKernel: UnaryKernelF32 {
     /// gy * sigmoid(beta x), and gy where beta x > threshold (the forward's test).
     @inline(__always) func backward(x: V, y: V, gy: V) -> V {
         let bx = beta * x
-        return VectorMath.select(bx .> threshold, gy, gy * VectorMath.sigmoid(bx))
+        return (gy * VectorMath.sigmoid(bx)).replacing(with: gy, where: bx .> threshold)
     }
 }
 
@@ -207,12 +207,12 @@ struct PowThreeKernel: UnaryKernelF32 {
 /// sqrt with pow's edges: pow(-0, 0.5) = +0 and pow(-inf, 0.5) = +inf.
 @inline(__always)
 private func powHalf(_ x: VF) -> VF {
-    VectorMath.select(x .== -.infinity, VF(repeating: .infinity), VectorMath.sqrt(x + 0))
+    VectorMath.sqrt(x + 0).replacing(with: .infinity, where: x .== -.infinity)
 }
 
 @inline(__always)
 private func powHalf(_ x: VD) -> VD {
-    VectorMath.select(x .== -.infinity, VD(repeating: .infinity), VectorMath.sqrt(x + 0))
+    VectorMath.sqrt(x + 0).replacing(with: .infinity, where: x .== -.infinity)
 }
 
 struct PowHalfKernel: UnaryKernelF32 {

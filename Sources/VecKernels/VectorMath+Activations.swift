@@ -22,7 +22,7 @@ extension VectorMath {
         let inv = fma(V(repeating: -0.5), q0, V(repeating: 1))  // 1/(1+t) = 1 - q/2
         let q = fma(inv, fma(-q0, err, tl + tl), q0)  // 2t/(1+t) ~ q0 + (2 tl - q0 err)/d
         let large = 1 - q
-        return withSign(select(a .< 0.625, small, large), of: x)
+        return withSign(small.replacing(with: large, where: .!(a .< 0.625)), of: x)
     }
 
     /// Logistic sigmoid 1/(1+e^-x), from e = e^-|x| in both tails: x >= 0 gives 1/(1+e), x < 0
@@ -35,9 +35,9 @@ extension VectorMath {
         let negative = x .< 0
         let d = 1 + eh
         let err = (eh - (d - 1)) + el
-        let q = select(negative, eh, V(repeating: 1)) / d
-        let inv = select(negative, 1 - q, q)
-        let numLo = select(negative, el, V())
+        let q = V(repeating: 1).replacing(with: eh, where: negative) / d
+        let inv = q.replacing(with: 1 - q, where: negative)
+        let numLo = el.replacing(with: 0, where: .!negative)
         return fma(inv, fma(-q, err, numLo), q)
     }
 
@@ -52,8 +52,8 @@ extension VectorMath {
     @inlinable @inline(__always)
     static func softplusUnit(_ x: V, threshold: Float) -> V {
         let (eh, el) = expNonPositiveParts(negativeAbsolute(x))
-        let y = log1pUnit(eh, el) + select(x .> 0, x, V())
-        return select(x .> threshold, x, y)
+        let y = log1pUnit(eh, el) + x.replacing(with: 0, where: .!(x .> 0))
+        return y.replacing(with: x, where: x .> threshold)
     }
 
     /// softplus for beta != 1: the rounding error of beta*x is folded into e^-|bx| (where the tail
@@ -64,13 +64,15 @@ extension VectorMath {
         let vb = V(repeating: beta)
         let bx = vb * x
         var lo = productError(vb, x, bx)
-        lo = select(absolute(bx) .< 1e30, lo, V())  // 0 where bx overflowed, or the split would
-        let loAbs = select(bx .< 0, -lo, lo)  // error of |bx|
+        lo = lo.replacing(with: 0, where: .!(absolute(bx) .< 1e30))  // bx overflowed, or the split would
+        // Sign tricks instead of lane selects (see log1pUnit): loAbs = lo * sign(bx) is the
+        // error of |bx|, and `nonNegative` keeps bx + lo where bx >= 0.
+        let signBx = bits(bx) & VI(repeating: Int32.min)
+        let loAbs = float(bits(lo) ^ signBx)
         let (eh, el) = expNonPositiveParts(negativeAbsolute(bx))
         let e = fma(eh, -loAbs, el)  // e^-(|bx| + lo) ~ (eh + el)(1 - lo)
-        let positive = bx .> 0
-        let tail = log1pUnit(eh, e) + select(positive, lo, V())
-        let y = (tail + select(positive, bx, V())) / vb
-        return select(bx .> threshold, x, y)
+        let nonNegative = ~(bits(bx) &>> 31)
+        let y = ((log1pUnit(eh, e) + float(bits(lo) & nonNegative)) + float(bits(bx) & nonNegative)) / vb
+        return y.replacing(with: x, where: bx .> threshold)
     }
 }

@@ -13,50 +13,19 @@ public enum VectorMath {
     // MARK: helpers
 
     /// a*b + c. With FMA hardware (x86-64-v3 or better at compile time) this is one fused
-    /// instruction; without it `addingProduct` lowers to 16 `fmaf` calls per vector (a 10-70x
-    /// cliff), so a plain multiply-add is used instead. vg_compiled_isa_level() is a static
-    /// inline C function that LLVM folds to a constant, and the choice is a lane select rather
-    /// than an `if`: LLVM drops the unused side, and the SIL inliner, which runs before that
-    /// folding and budgets by basic blocks, does not see two branches per multiply-add (with
-    /// them, softplus's log1p was left out of line and its loop split into xmm quarters).
-    /// No algorithm here needs the fused rounding for correctness, only for the last bit.
+    /// instruction; without it `addingProduct` lowers to 16 `fmaf` calls per vector (a 10-70x cliff),
+    /// so a plain multiply-add is used instead. The test folds to a constant in optimised builds.
+    /// No algorithm below needs the fused rounding for correctness, only for the last bit.
     @inlinable @inline(__always)
     static func fma(_ a: V, _ b: V, _ c: V) -> V {
-        select(bits: VI(repeating: fmaLanes), c.addingProduct(a, b), a * b + c)
+        if vg_compiled_isa_level() >= 1 { return c.addingProduct(a, b) }
+        return a * b + c
     }
 
     @inlinable @inline(__always)
     static func fmaD(_ a: VD, _ b: VD, _ c: VD) -> VD {
-        let m = SIMD8<Int64>(repeating: Int64(fmaLanes))
-        return unsafeBitCast((unsafeBitCast(c.addingProduct(a, b), to: SIMD8<Int64>.self) & m)
-                             | (unsafeBitCast(a * b + c, to: SIMD8<Int64>.self) & ~m), to: VD.self)
-    }
-
-    /// All ones when this module was compiled for FMA hardware, else 0 (a constant once LLVM
-    /// has folded vg_compiled_isa_level()).
-    @inlinable @inline(__always)
-    static var fmaLanes: Int32 { vg_compiled_isa_level() >= 1 ? -1 : 0 }
-
-    /// `a` where `m` is set, else `b`, in three bit operations (a blend). The standard
-    /// replacing(with:where:) is a generic lane loop: LLVM vectorises it, but the SIL inliner,
-    /// which budgets by basic blocks, counts every one (see fma).
-    @inlinable @inline(__always)
-    static func select(_ m: SIMDMask<VI>, _ a: V, _ b: V) -> V { select(bits: unsafeBitCast(m, to: VI.self), a, b) }
-
-    @inlinable @inline(__always)
-    static func select(bits m: VI, _ a: V, _ b: V) -> V { float((bits(a) & m) | (bits(b) & ~m)) }
-
-    @inlinable @inline(__always)
-    static func select(_ m: SIMDMask<VI>, _ a: VI, _ b: VI) -> VI {
-        let mi = unsafeBitCast(m, to: VI.self)
-        return (a & mi) | (b & ~mi)
-    }
-
-    @inlinable @inline(__always)
-    static func select(_ m: SIMDMask<SIMD8<Int64>>, _ a: VD, _ b: VD) -> VD {
-        let mi = unsafeBitCast(m, to: SIMD8<Int64>.self)
-        return unsafeBitCast((unsafeBitCast(a, to: SIMD8<Int64>.self) & mi)
-                             | (unsafeBitCast(b, to: SIMD8<Int64>.self) & ~mi), to: VD.self)
+        if vg_compiled_isa_level() >= 1 { return c.addingProduct(a, b) }
+        return a * b + c
     }
 
     /// Float32 -> float64 lanes. Written lane by lane on purpose: LLVM turns this into one
@@ -84,7 +53,7 @@ public enum VectorMath {
     public static func sqrt(_ x: V) -> V {
         var r = V()
         for i in 0..<V.scalarCount { r[i] = x[i].magnitude.squareRoot() }
-        return select(x .== 0, x, select(x .< 0, V(repeating: .nan), r))
+        return r.replacing(with: .nan, where: x .< 0).replacing(with: x, where: x .== 0)
     }
 
     /// Float64 square root, as sqrt(_: V).
@@ -92,17 +61,20 @@ public enum VectorMath {
     static func sqrt(_ x: VD) -> VD {
         var r = VD()
         for i in 0..<VD.scalarCount { r[i] = x[i].magnitude.squareRoot() }
-        return select(x .== 0, x, select(x .< 0, VD(repeating: .nan), r))
+        return r.replacing(with: .nan, where: x .< 0).replacing(with: x, where: x .== 0)
     }
 
     /// The rounding error of p = a*b (exact for |a|, |b| < 2^100 or so): one fused operation
     /// with FMA, Dekker's splitting without it.
     @inlinable @inline(__always)
     static func productError(_ a: V, _ b: V, _ p: V) -> V {
-        select(bits: VI(repeating: fmaLanes), (-p).addingProduct(a, b), dekkerProductError(a, b, p))
+        if vg_compiled_isa_level() >= 1 { return (-p).addingProduct(a, b) }
+        return dekkerProductError(a, b, p)
     }
 
-    @inlinable @inline(__always)
+    /// Out of line so that the dead branch does not count against the optimiser's inlining
+    /// budget of FMA builds (softplus's log1p stopped being inlined).
+    @inline(never) @usableFromInline
     static func dekkerProductError(_ a: V, _ b: V, _ p: V) -> V {
         let split = V(repeating: 4097)  // 2^12 + 1
         let ca = split * a, cb = split * b
@@ -189,7 +161,7 @@ public enum VectorMath {
     /// rounds to 0 in float32, so the clamp changes no float32 result).
     @inlinable @inline(__always)
     static func expNonPositiveUnscaled(_ x: V) -> (hi: V, lo: V, n: VI) {
-        let xc = select(x .< -700, V(repeating: -700), x)
+        let xc = x.replacing(with: -700, where: x .< -700)
         let (r, rLo, n) = reduceLn2(xc)
         let (h, l) = expReducedParts(r, rLo)
         return (h, l, n)
@@ -198,7 +170,7 @@ public enum VectorMath {
     /// e^x as hi + lo (see expReducedParts), for x <= 0 or NaN: clamped at -104, where e^x rounds to 0.
     @inlinable @inline(__always)
     static func expNonPositiveParts(_ x: V) -> (hi: V, lo: V) {
-        let xc = select(x .< -104, V(repeating: -104), x)
+        let xc = x.replacing(with: -104, where: x .< -104)
         let (r, rLo, n) = reduceLn2(xc)
         let (h, l) = expReducedParts(r, rLo)
         // 2^n in one factor while n >= -126 (x >= -87); in two below, so that denormal results
@@ -223,8 +195,8 @@ public enum VectorMath {
     /// to inf instead of wrapping the exponent bits. NaN passes through the arithmetic.
     @inlinable @inline(__always)
     public static func exp(_ x: V) -> V {
-        var xc = select(x .> 88.8, V(repeating: 88.8), x)
-        xc = select(xc .< -104, V(repeating: -104), xc)
+        var xc = x.replacing(with: 88.8, where: x .> 88.8)
+        xc = xc.replacing(with: -104, where: xc .< -104)
         let (r, _, n) = reduceLn2(xc)
         let y = expReduced(r)
         let n1 = n &>> 1
@@ -236,11 +208,11 @@ public enum VectorMath {
     /// (to r^8: truncation < 3e-10) run in float64 and round once. Not on a hot path of any op.
     @inlinable @inline(__always)
     public static func expm1(_ x: V) -> V {
-        var xc = select(x .> 89, V(repeating: 89), x)
-        xc = select(xc .< -30, V(repeating: -30), xc)  // e^-30 - 1 rounds to -1
+        var xc = x.replacing(with: 89, where: x .> 89)
+        xc = xc.replacing(with: -30, where: xc .< -30)  // e^-30 - 1 rounds to -1
         let lo = expm1Half(widen(xc.lowHalf)), hi = expm1Half(widen(xc.highHalf))
         let y = V(lowHalf: narrow(lo), highHalf: narrow(hi))
-        return select(x .== 0, x, y)  // -0: the series' +0 terms would lose its sign
+        return y.replacing(with: x, where: x .== 0)  // -0: the series' +0 terms would lose its sign
     }
 
     @inlinable @inline(__always)
@@ -269,10 +241,10 @@ public enum VectorMath {
     @inlinable @inline(__always)
     static func logSplit(_ x: V) -> (f: V, k: V) {
         let denormal = x .< Float.leastNormalMagnitude
-        let xs = select(denormal, x * 8388608.0, x)
+        let xs = x.replacing(with: x * 8388608.0, where: denormal)
         let ix = bits(xs) &- 0x3F35_04F3  // bits of sqrt(1/2): the mantissa wraps at sqrt(2)
         var k = ix &>> 23
-        k = select(denormal, k &- 23, k)
+        k = k.replacing(with: k &- 23, where: denormal)
         let m = float((ix & 0x007F_FFFF) &+ 0x3F35_04F3)
         // k as a float by the rounding-magic trick: V(k) compiles to an out-of-line lane loop.
         return (m - 1, float(k &+ roundMagicBits) - V(repeating: roundMagic))
@@ -301,9 +273,9 @@ public enum VectorMath {
     public static func log(_ x: V) -> V {
         let (f, k) = logSplit(x)
         var y = logCombine(f: f, k: k, extra: V(repeating: 0))
-        y = select(x .< 0, V(repeating: .nan), y)
-        y = select(x .== 0, V(repeating: -.infinity), y)
-        return select(x .< .infinity, y, x)  // +inf and NaN pass through
+        y = y.replacing(with: .nan, where: x .< 0)
+        y = y.replacing(with: -.infinity, where: x .== 0)
+        return y.replacing(with: x, where: .!(x .< .infinity))  // +inf and NaN
     }
 
     /// log(1 + x). u = 1 + x is split as for log; when 2^k = 1 the polynomial takes x itself (no
@@ -313,22 +285,24 @@ public enum VectorMath {
         let one = V(repeating: 1)
         let u = one + x
         let xBig = absolute(x) .> 1
-        var c = select(xBig, one - (u - x), x - (u - one))
+        var c = (x - (u - one)).replacing(with: one - (u - x), where: xBig)
         var (f, k) = logSplit(u)
         let unscaled = k .== 0
-        f = select(unscaled, x, f)
-        c = select(unscaled, V(), c)
+        f = f.replacing(with: x, where: unscaled)
+        c = c.replacing(with: 0, where: unscaled)
         var y = logCombine(f: f, k: k, extra: c / u)
-        y = select(x .< -1, V(repeating: .nan), y)
-        y = select(x .== -1, V(repeating: -.infinity), y)
-        y = select(x .< .infinity, y, x)  // +inf and NaN pass through
-        return select(x .== 0, x, y)  // keeps -0
+        y = y.replacing(with: .nan, where: x .< -1)
+        y = y.replacing(with: -.infinity, where: x .== -1)
+        y = y.replacing(with: x, where: .!(x .< .infinity))  // +inf and NaN
+        return y.replacing(with: x, where: x .== 0)  // keeps -0
     }
 
     /// log1p(x + xLo) for x in [0, 1] or NaN and a tiny xLo (softplus's e^-|x| as hi + lo):
     /// 1 + x lies in [1, 2], so no denormal, sign or edge handling, and the correction c/u
     /// needs no division.
-    @inlinable @inline(__always)
+    /// @_transparent: inlined before optimisation, because the size-budgeted inliner left it out
+    /// of softplus(beta != 1)'s loop (0.74 instead of 1.06 G elem/s).
+    @_transparent @usableFromInline
     static func log1pUnit(_ x: V, _ xLo: V) -> V {
         let u = 1 + x
         var c = (x - (u - 1)) + xLo  // exact but for xLo: 1 >= x
@@ -336,12 +310,12 @@ public enum VectorMath {
         let k = float((ix &>> 23) &+ roundMagicBits) - V(repeating: roundMagic)
         var f = float((ix & 0x007F_FFFF) &+ 0x3F35_04F3) - 1
         let unscaled = k .== 0
-        f = select(unscaled, x, f)
-        c = select(unscaled, xLo, c)  // log1p(x + xLo) ~ log1p(x) + xLo/(1+x)
+        f = f.replacing(with: x, where: unscaled)
+        c = c.replacing(with: xLo, where: unscaled)  // log1p(x + xLo) ~ log1p(x) + xLo/(1+x)
         // 1/u: a line within 1.6% on [sqrt 2, 2]; 1 - x + x^2 within x^3 below, where c can be
         // tens of ulps (softplus's beta*x error for large |beta x|) but x is then tiny.
         let invLine = fma(u, V(repeating: -0.35145), V(repeating: 1.1950036))
         let invSeries = fma(x, x - 1, V(repeating: 1))
-        return logCombine(f: f, k: k, extra: c * select(unscaled, invSeries, invLine))
+        return logCombine(f: f, k: k, extra: c * invLine.replacing(with: invSeries, where: unscaled))
     }
 }
