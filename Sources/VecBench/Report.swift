@@ -175,7 +175,8 @@ public enum ReportCSV {
             }
             records.append(try RowParser(row: row, index: index, file: file, line: line).record())
         }
-        if !text.hasSuffix("\n") {
+        // unicodeScalars: in Swift "\r\n" is one Character, so hasSuffix("\n") misses CRLF files.
+        if text.unicodeScalars.last != "\n" {
             throw ReportError(file: file, line: max(1, line - 1),
                               "the file ends without a final newline: it looks truncated")
         }

@@ -289,14 +289,11 @@ enum CSVFixture {
     }
 
     /// RFC 4180 CSV ends rows in CRLF; a report saved by a Windows tool must still read.
-    /// Known bug: Report.swift checks `text.hasSuffix("\n")`, but "\r\n" is one Character in Swift.
     @Test func crlfReportIsAccepted() throws {
         let box = try CLISandbox()
         try box.write("crlf.csv", Self.header + "\r\n" + Self.row + "\r\n")
         let r = try box.run(["compare", "crlf.csv", "crlf.csv"])
-        withKnownIssue("CRLF reports are rejected as truncated (Report.swift: hasSuffix(\"\\n\"))") {
-            #expect(r.status == 0, "\(r)")
-        }
+        #expect(r.status == 0, "\(r)")
     }
 
     @Test func differentMachinesAreRefusedUnlessAdvisory() throws {
