@@ -44,11 +44,12 @@ public enum Elementwise {
     /// The variants these kernels implement (`auto` picks among them).
     public static func variants(for op: UnaryOp) -> [KernelVariant] { [.scalar, .simd, .parallel] }
 
-    /// Element count from which `auto` splits over threads (chunks of half of it). Two threads
-    /// pay off once one thread's run takes several microseconds against a ~0.5 us dispatch:
-    /// measured on 2 vCPUs (pool backend), softplus ran 1.5x faster at 2^14 and 1.8x at 2^16,
-    /// and one-thread relu takes 8.6 us at 2^16 (NOTES: the pool gives 2x from 2^16 up).
-    public static func parallelThreshold(for op: UnaryOp) -> Int { op.isCheap ? 1 << 16 : 1 << 14 }
+    /// Element count from which `auto` splits over threads (in chunks of half of it).
+    /// Measured with 2 threads on 2 vCPUs (pool backend, float32, one thread vs two):
+    ///   relu     2^16: 0.52x  2^18: 1.41x  2^20: 1.77x  (memory-bound; 2.9 us at 2^16)
+    ///   sigmoid  2^12: 0.54x  2^14: 1.21x  2^16: 1.66x  2^20: 1.95x
+    ///   softplus 2^12: 0.86x  2^14: 1.48x  2^16: 1.83x  2^20: 1.95x
+    public static func parallelThreshold(for op: UnaryOp) -> Int { op.isCheap ? 1 << 17 : 1 << 14 }
 
     static let vectorWidth = 16
 
