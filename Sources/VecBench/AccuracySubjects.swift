@@ -1,3 +1,4 @@
+import VecPlatform
 import Foundation
 import Vecgrad
 import VecKernels
@@ -67,7 +68,7 @@ enum AccuracySubjects {
 
     /// Deterministic values in [lo, hi].
     static func values(_ n: Int, _ lo: Double, _ hi: Double, seed: UInt64) -> [Double] {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         return (0..<n).map { _ in g.uniform(lo...hi) }
     }
 

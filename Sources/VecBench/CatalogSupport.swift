@@ -1,3 +1,4 @@
+import VecPlatform
 import Foundation
 import Synchronization
 import VecKernels
@@ -24,27 +25,11 @@ final class Buffer<T: KernelFloat> {
     func fill(_ value: T) { pointer.update(repeating: value, count: count) }
 }
 
-/// SplitMix64: the same inputs for the same case on every run and machine.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform(_ range: ClosedRange<Double>) -> Double {
-        range.lowerBound + (range.upperBound - range.lowerBound) * Double(next() >> 11) / Double(1 << 53)
-    }
-}
-
 enum Inputs {
     /// `count` values uniform in `domain`, rounded to `dtype` so that the reference sees exactly
     /// what the kernel sees.
     static func uniform(_ count: Int, _ domain: ClosedRange<Double>, seed: UInt64, dtype: DType) -> [Double] {
-        var g = SeededGenerator(seed: seed)
+        var g = SplitMix64(seed: seed)
         return (0..<count).map { _ in
             let v = g.uniform(domain)
             return dtype == .float32 ? Double(Float(v)) : v

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Synchronization
+import VecPlatform
 
 // Factory functions: from flat scalars, constants, reproducible random numbers, ranges.
 
@@ -169,31 +170,16 @@ private func boxMuller(_ u1: Double, _ u2: Double) -> (Double, Double) {
     return (r * cos(2 * Double.pi * u2), r * sin(2 * Double.pi * u2))
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, passes BigCrush, and trivially seedable.
-struct SplitMix64 {
-    private var state: UInt64
+extension SplitMix64 {
     /// Feeds unseeded calls distinct seeds, so unseeded layers do not all start identical.
     private static let unseededCounter = Atomic<UInt64>(0x5EED_0000_0000_0000)
 
+    /// The generator of a creation call: the seed's, or a fresh one when there is none.
     init(seed: Int?) {
         if let seed {
-            state = UInt64(bitPattern: Int64(seed))
+            self.init(seed: UInt64(bitPattern: Int64(seed)))
         } else {
-            state = SplitMix64.unseededCounter.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
+            self.init(seed: SplitMix64.unseededCounter.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue)
         }
     }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1) with 53 random bits.
-    mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1p-53 }
-
-    /// Uniform in (0, 1]: safe to take the log of.
-    mutating func nextUnitOpenClosed() -> Double { Double((next() >> 11) + 1) * 0x1p-53 }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VecPlatform
 @testable import VecBench
 
 /// Random corruptions of valid inputs: bytes flipped, deleted, duplicated, inserted; lines cut,

@@ -1,4 +1,5 @@
 import Testing
+import VecPlatform
 @testable import VecBench
 
 @Suite struct StatsTests {
@@ -32,7 +33,7 @@ import Testing
         var covered = 0
         let trials = 400
         for _ in 0..<trials {
-            let xs = (0..<25).map { _ in rng.nextDouble() }   // uniform(0,1): true median 0.5
+            let xs = (0..<25).map { _ in rng.nextUnit() }   // uniform(0,1): true median 0.5
             let ci = Stats.medianCI(xs)
             if ci.low <= 0.5 && 0.5 <= ci.high { covered += 1 }
         }
@@ -64,8 +65,8 @@ import Testing
         var rng = SplitMix64(seed: 7)
         var rejections = 0
         for _ in 0..<200 {
-            let a = (0..<15).map { _ in rng.nextDouble() }
-            let b = (0..<15).map { _ in rng.nextDouble() }
+            let a = (0..<15).map { _ in rng.nextUnit() }
+            let b = (0..<15).map { _ in rng.nextUnit() }
             if Stats.mannWhitney(a, b).pValue < 0.05 { rejections += 1 }
         }
         #expect(rejections <= 20)   // about 5% expected
@@ -86,16 +87,3 @@ import Testing
     }
 }
 
-/// Small deterministic generator for tests (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}
