@@ -137,12 +137,33 @@ def prepare(op, shapes, dtype, phase, allocate=False):
             return (lambda: f(x, -1, False)), 2 * n * size, 20 * n, "GB/s"
         b = torch.ops.aten._softmax_backward_data if op == "softmax" else torch.ops.aten._log_softmax_backward_data
         return (lambda: b(gy, y, -1, dt)), 3 * n * size, 4 * n, "GB/s"
-    if op in ("matmul", "mm", "bmm"):
+    if op == "mlp_step":
+        b, i, h, o = shapes[0]
+        model = torch.nn.Sequential(torch.nn.Linear(i, h), torch.nn.ReLU(), torch.nn.Linear(h, o)).to(dt)
+        opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+        x, target = rand([b, i], -1, 1), rand([b, o], -1, 1)
+
+        def step():
+            opt.zero_grad()
+            F.mse_loss(model(x), target).backward()
+            opt.step()
+        weights = i * h + h * o
+        return step, (4 * weights + 4 * b * (i + h + o)) * size, b * (4 * weights + 2 * h * o), "GFLOP/s"
+    if op == "tiny_autograd":
+        n = numel(shapes[0])
+        xs = rand(shapes[0], -3, 3)
+
+        def tiny():
+            x = xs.clone().requires_grad_()
+            torch.sigmoid(x * x).sum().backward()
+            return x.grad
+        return tiny, 8 * n * size, 30 * n, "GB/s"
+    if op in ("matmul", "mm", "bmm", "tensor_matmul"):
         a, b = rand(shapes[0]), rand(shapes[1])
         y = torch.matmul(a, b)
         m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
         batch = numel(list(y.shape[:-2]))
-        elements = batch * (m * k + k * n + m * n)
+        elements = (a.numel() + b.numel() + batch * m * n) if op == "tensor_matmul" else batch * (m * k + k * n + m * n)
         if phase == "forward":
             out = torch.empty_like(y)
             return (lambda: torch.matmul(a, b, out=out)), elements * size, 2 * batch * m * n * k, "GFLOP/s"

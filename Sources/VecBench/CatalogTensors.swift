@@ -7,7 +7,7 @@ import VecKernels
 public enum TensorCatalog {
     static let variants = ["auto", "simd", "parallel", "blas"]
 
-    public static func entries() -> [OpEntry] { [mlpStep(), tinyAutograd()] }
+    public static func entries() -> [OpEntry] { [mlpStep(), tinyAutograd(), tensorMatmul()] }
 
     public static func registerAll() { entries().forEach(Catalog.register) }
 
@@ -25,8 +25,11 @@ public enum TensorCatalog {
                 costModel: { s, d, _ in
                     let (b, i, h, o) = (Double(s[0][0]), Double(s[0][1]), Double(s[0][2]), Double(s[0][3]))
                     let weights = i * h + h * o
-                    // Forward 2 flops per multiply-add, backward twice that; weights read 3x, written once.
-                    return Cost(bytes: (4 * weights + 4 * b * (i + h + o)) * Double(d.byteSize), flops: 6 * b * weights)
+                    // Forward 2 flops per multiply-add; backward 2 for the weight gradients, and 2 more
+                    // for the input gradient of every layer but the first (the data needs none).
+                    // Weights read 3x, written once. Benchmarks/torch_anchors.py uses the same model.
+                    return Cost(bytes: (4 * weights + 4 * b * (i + h + o)) * Double(d.byteSize),
+                                flops: b * (4 * weights + 2 * h * o))
                 },
                 make: { spec in
                     let dims = spec.shapes[0]
