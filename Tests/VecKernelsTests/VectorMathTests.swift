@@ -38,7 +38,7 @@ let mathCases: [MathCase] = [
     MathCase(name: "log1p", f: { VectorMath.log1p($0) }, ref: { Foundation.log1p($0) }, domain: -1...10, bound: 1),
     MathCase(name: "tanh", f: { VectorMath.tanh($0) }, ref: { Foundation.tanh($0) }, domain: -10...10, bound: 1.5),
     MathCase(name: "sigmoid", f: { VectorMath.sigmoid($0) }, ref: { UnaryOp.sigmoid.apply($0) },
-             domain: -110...20, bound: 1.5),
+             domain: -110...20, bound: 2),
     MathCase(name: "softplus", f: { VectorMath.softplus($0, beta: 1, threshold: 20) },
              ref: { UnaryOp.softplusDefault.apply($0) }, domain: -110...30, bound: 1.5),
     // beta a power of two: beta*x is exact, so the bound holds without FMA hardware too.
@@ -168,10 +168,10 @@ struct VectorMathTests {
 
     /// PyTorch's 1/(1+exp(-x)) loses up to 2.1 million ulp here; e^x/(1+e^x) from e^-|x| does not.
     @Test func sigmoidNegativeTailKeepsRelativePrecision() {
-        let xs: [Float] = [-20, -40, -60, -80, -87, -88, -95, -100]
-        let y = VectorMath.sigmoid(SIMD16(xs + Array(repeating: 0, count: 8)))
+        let xs: [Float] = [-16.65, -17, -20, -40, -60, -80, -87, -88, -95, -100, -103.2, -103.9, 16.2, 16.7, -1.1139, 3]
+        let y = VectorMath.sigmoid(SIMD16(xs))
         for (i, x) in xs.enumerated() {
-            #expect(ulpError(y[i], UnaryOp.sigmoid.apply(Double(x))) <= 1.5, "sigmoid(\(x)) = \(y[i])")
+            #expect(ulpError(y[i], UnaryOp.sigmoid.apply(Double(x))) <= 2, "sigmoid(\(x)) = \(y[i])")
         }
     }
 
