@@ -138,7 +138,7 @@ def prepare(op, shapes, dtype, phase, allocate=False):
         b = torch.ops.aten._softmax_backward_data if op == "softmax" else torch.ops.aten._log_softmax_backward_data
         return (lambda: b(gy, y, -1, dt)), 3 * n * size, 4 * n, "GB/s"
     if op == "mlp_step":
-        b, i, h, o = shapes[0]
+        (b, i), (_, h), (_, o) = shapes
         model = torch.nn.Sequential(torch.nn.Linear(i, h), torch.nn.ReLU(), torch.nn.Linear(h, o)).to(dt)
         opt = torch.optim.SGD(model.parameters(), lr=1e-3)
         x, target = rand([b, i], -1, 1), rand([b, o], -1, 1)

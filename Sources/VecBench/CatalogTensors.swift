@@ -16,14 +16,20 @@ public enum TensorCatalog {
         try withKernelVariant(KernelVariant(rawValue: spec.variant) ?? .auto, threads: spec.threads, body)
     }
 
-    /// One SGD step of an MLP with MSE loss: shapes=BATCHxINxHIDDENxOUT (e.g. 256x784x256x10, the
-    /// NOTES.md step that takes PyTorch ~2.0 ms). Phase forward means the whole step.
+    /// One SGD step of an MLP with MSE loss, given as its matrix chain: shapes=BxIN;INxHIDDEN;HIDDENxOUT
+    /// (e.g. 256x784;784x256;256x10, the NOTES.md step that takes PyTorch ~2.0 ms). Phase forward
+    /// means the whole step.
     static func mlpStep() -> OpEntry {
-        OpEntry(name: "mlp_step", arity: 1, variants: variants, phases: [.forward], unit: .gigaflopsPerSecond,
-                summary: "forward + backward + SGD step of an MLP, shapes=BATCHxINxHIDDENxOUT (Vecgrad)",
-                validateShapes: { $0[0].count == 4 ? nil : "give BATCHxINxHIDDENxOUT, e.g. 256x784x256x10" },
+        OpEntry(name: "mlp_step", arity: 3, variants: variants, phases: [.forward], unit: .gigaflopsPerSecond,
+                summary: "forward + backward + SGD step of an MLP, shapes=BxIN;INxHIDDEN;HIDDENxOUT (Vecgrad)",
+                validateShapes: { s in
+                    guard s.allSatisfy({ $0.count == 2 }), s[0][1] == s[1][0], s[1][1] == s[2][0] else {
+                        return "give the chain BATCHxIN;INxHIDDEN;HIDDENxOUT, e.g. 256x784;784x256;256x10"
+                    }
+                    return nil
+                },
                 costModel: { s, d, _ in
-                    let (b, i, h, o) = (Double(s[0][0]), Double(s[0][1]), Double(s[0][2]), Double(s[0][3]))
+                    let (b, i, h, o) = (Double(s[0][0]), Double(s[0][1]), Double(s[1][1]), Double(s[2][1]))
                     let weights = i * h + h * o
                     // Forward 2 flops per multiply-add; backward 2 for the weight gradients, and 2 more
                     // for the input gradient of every layer but the first (the data needs none).
@@ -32,7 +38,7 @@ public enum TensorCatalog {
                                 flops: b * (4 * weights + 2 * h * o))
                 },
                 make: { spec in
-                    let dims = spec.shapes[0]
+                    let dims = [spec.shapes[0][0], spec.shapes[0][1], spec.shapes[1][1], spec.shapes[2][1]]
                     let dtype = TensorRun.tensorDType(spec.dtype)
                     func setup(_ dt: Vecgrad.DType) -> (MLP, Tensor, Tensor) {
                         (MLP(sizes: [dims[1], dims[2], dims[3]], seed: 7, dtype: dt),

@@ -73,7 +73,7 @@ final class FakeClock: @unchecked Sendable {
             op=softmax phase=both shapes=5x33 variants=simd threads=1
             op=sum shapes=5000 variants=parallel threads=2
             op=bmm phase=backward shapes=3x4x5;3x5x2 variants=naive,parallel threads=2
-            op=mlp_step shapes=8x16x8x4 variants=auto,parallel threads=2
+            op=mlp_step shapes=8x16;16x8;8x4 variants=auto,parallel threads=2
             op=tiny_autograd shapes=16 dtype=float32,float64 variants=auto threads=1
             """, file: "t.suite")
         try Suite.validate(lines, catalog: catalog, file: "t.suite")
