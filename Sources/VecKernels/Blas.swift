@@ -37,12 +37,12 @@ public enum Blas {
         let (la, lb, lc) = (Int32(max(1, lda)), Int32(max(1, ldb)), Int32(max(1, ldc)))
         if T.self == Float.self {
             cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Float(alpha),
-                        GemmMemory.rebound(a, to: Float.self), la, GemmMemory.rebound(b, to: Float.self), lb,
-                        Float(beta), GemmMemory.rebound(c, to: Float.self), lc)
+                        VectorIO.rebound(a, to: Float.self), la, VectorIO.rebound(b, to: Float.self), lb,
+                        Float(beta), VectorIO.rebound(c, to: Float.self), lc)
         } else {
             cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Double(alpha),
-                        GemmMemory.rebound(a, to: Double.self), la, GemmMemory.rebound(b, to: Double.self), lb,
-                        Double(beta), GemmMemory.rebound(c, to: Double.self), lc)
+                        VectorIO.rebound(a, to: Double.self), la, VectorIO.rebound(b, to: Double.self), lb,
+                        Double(beta), VectorIO.rebound(c, to: Double.self), lc)
         }
     }
 }

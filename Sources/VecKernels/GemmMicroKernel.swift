@@ -27,7 +27,7 @@ enum GemmMicroKernel {
         var cC0 = V(), cC1 = V(), cD0 = V(), cD1 = V()
         var a = a, b = b
         for _ in 0..<kc {
-            let b0: V = GemmMemory.load(b), b1: V = twin ? GemmMemory.load(b, w) : V()
+            let b0: V = VectorIO.load(b), b1: V = twin ? VectorIO.load(b, w) : V()
             @inline(__always) func fma(_ i: Int, _ x0: inout V, _ x1: inout V) {
                 if i >= rows { return }
                 let x = V(repeating: a[i])
@@ -46,11 +46,11 @@ enum GemmMicroKernel {
         @inline(__always) func put(_ i: Int, _ v0: V, _ v1: V) {
             if i >= rows { return }
             if beta == 0 {
-                GemmMemory.store(va * v0, r)
-                if twin { GemmMemory.store(va * v1, r, w) }
+                VectorIO.store(va * v0, r)
+                if twin { VectorIO.store(va * v1, r, w) }
             } else {
-                GemmMemory.store((va * v0).addingProduct(vb, GemmMemory.load(r) as V), r)
-                if twin { GemmMemory.store((va * v1).addingProduct(vb, GemmMemory.load(r, w) as V), r, w) }
+                VectorIO.store((va * v0).addingProduct(vb, VectorIO.load(r) as V), r)
+                if twin { VectorIO.store((va * v1).addingProduct(vb, VectorIO.load(r, w) as V), r, w) }
             }
             r += ldc
         }
@@ -73,7 +73,7 @@ enum GemmMicroKernel {
         var cC0 = V(), cC1 = V(), cD0 = V(), cD1 = V()
         var a = a, b = b
         for _ in 0..<kc {
-            let b0: V = GemmMemory.load(b), b1: V = GemmMemory.load(b, w)
+            let b0: V = VectorIO.load(b), b1: V = VectorIO.load(b, w)
             var x = V(repeating: a[0]); c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
             x = V(repeating: a[1]); c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
             x = V(repeating: a[2]); c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
@@ -95,7 +95,7 @@ enum GemmMicroKernel {
         if beta == 0 {
             var r = c
             @inline(__always) func put(_ v0: V, _ v1: V) {
-                GemmMemory.store(va * v0, r); GemmMemory.store(va * v1, r, w); r += ldc
+                VectorIO.store(va * v0, r); VectorIO.store(va * v1, r, w); r += ldc
             }
             put(c00, c01); put(c10, c11); put(c20, c21); put(c30, c31); put(c40, c41); put(c50, c51)
             put(c60, c61); put(c70, c71); put(c80, c81); put(c90, c91); put(cA0, cA1); put(cB0, cB1)
@@ -103,9 +103,9 @@ enum GemmMicroKernel {
         } else {
             var r = c
             @inline(__always) func put(_ v0: V, _ v1: V) {
-                let o0: V = GemmMemory.load(r), o1: V = GemmMemory.load(r, w)
-                GemmMemory.store((va * v0).addingProduct(vb, o0), r)
-                GemmMemory.store((va * v1).addingProduct(vb, o1), r, w)
+                let o0: V = VectorIO.load(r), o1: V = VectorIO.load(r, w)
+                VectorIO.store((va * v0).addingProduct(vb, o0), r)
+                VectorIO.store((va * v1).addingProduct(vb, o1), r, w)
                 r += ldc
             }
             put(c00, c01); put(c10, c11); put(c20, c21); put(c30, c31); put(c40, c41); put(c50, c51)
@@ -149,21 +149,21 @@ enum GemmMicroKernel {
                                     alpha: T, beta: T, nr: Int, scratch: UnsafeMutablePointer<T>) {
         if rows == mr && cols == nr {
             if T.self == Float.self {
-                vg_gemm_kernel_f32(kc, GemmMemory.rebound(a, to: Float.self), GemmMemory.rebound(b, to: Float.self),
-                                   GemmMemory.rebound(c, to: Float.self), ldc, Float(alpha), Float(beta))
+                vg_gemm_kernel_f32(kc, VectorIO.rebound(a, to: Float.self), VectorIO.rebound(b, to: Float.self),
+                                   VectorIO.rebound(c, to: Float.self), ldc, Float(alpha), Float(beta))
             } else {
-                vg_gemm_kernel_f64(kc, GemmMemory.rebound(a, to: Double.self), GemmMemory.rebound(b, to: Double.self),
-                                   GemmMemory.rebound(c, to: Double.self), ldc, Double(alpha), Double(beta))
+                vg_gemm_kernel_f64(kc, VectorIO.rebound(a, to: Double.self), VectorIO.rebound(b, to: Double.self),
+                                   VectorIO.rebound(c, to: Double.self), ldc, Double(alpha), Double(beta))
             }
             return
         }
         let twin = cols > nr / 2
         if T.self == Float.self {
-            edge(SIMD16<Float>.self, rows: rows, twin: twin, kc, GemmMemory.rebound(a, to: Float.self),
-                 GemmMemory.rebound(b, to: Float.self), GemmMemory.rebound(scratch, to: Float.self), Float(alpha))
+            edge(SIMD16<Float>.self, rows: rows, twin: twin, kc, VectorIO.rebound(a, to: Float.self),
+                 VectorIO.rebound(b, to: Float.self), VectorIO.rebound(scratch, to: Float.self), Float(alpha))
         } else {
-            edge(SIMD8<Double>.self, rows: rows, twin: twin, kc, GemmMemory.rebound(a, to: Double.self),
-                 GemmMemory.rebound(b, to: Double.self), GemmMemory.rebound(scratch, to: Double.self), Double(alpha))
+            edge(SIMD8<Double>.self, rows: rows, twin: twin, kc, VectorIO.rebound(a, to: Double.self),
+                 VectorIO.rebound(b, to: Double.self), VectorIO.rebound(scratch, to: Double.self), Double(alpha))
         }
         for i in 0..<rows {
             let src = scratch + i * nr, out = c + i * ldc
@@ -187,34 +187,6 @@ func vg_gemm_kernel_f32(_ kc: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer
 func vg_gemm_kernel_f64(_ kc: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>,
                         _ c: UnsafeMutablePointer<Double>, _ ldc: Int, _ alpha: Double, _ beta: Double) {
     GemmMicroKernel.full(SIMD8<Double>.self, kc, a, b, c, ldc, alpha, beta)
-}
-
-/// Unaligned vector loads and stores and pointer rebinding for the GEMM files.
-enum GemmMemory {
-    @inline(__always)
-    static func load<V: SIMD>(_ p: UnsafePointer<V.Scalar>, _ i: Int = 0) -> V {
-        UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
-    }
-
-    @inline(__always)
-    static func load<V: SIMD>(_ p: UnsafeMutablePointer<V.Scalar>, _ i: Int = 0) -> V {
-        UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
-    }
-
-    @inline(__always)
-    static func store<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<V.Scalar>, _ i: Int = 0) {
-        UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: V.self)
-    }
-
-    @inline(__always)
-    static func rebound<T, U>(_ p: UnsafePointer<T>, to: U.Type) -> UnsafePointer<U> {
-        UnsafeRawPointer(p).assumingMemoryBound(to: U.self)
-    }
-
-    @inline(__always)
-    static func rebound<T, U>(_ p: UnsafeMutablePointer<T>, to: U.Type) -> UnsafeMutablePointer<U> {
-        UnsafeMutableRawPointer(p).assumingMemoryBound(to: U.self)
-    }
 }
 
 /// Rows of a micro-kernel instance, as a type (see `GemmMicroKernel.tile`).

@@ -31,12 +31,12 @@ enum GemmPacking {
     static func packB<T: KernelFloat>(trans: Bool, _ b: UnsafePointer<T>, ldb: Int, kc: Int, cols: Int,
                                       nr: Int, into dst: UnsafeMutablePointer<T>) {
         if !trans && T.self == Float.self && nr == 32 {
-            return copyPanels(GemmMemory.rebound(b, to: Float.self), ld: ldb, kc: kc, cols: cols,
-                              into: GemmMemory.rebound(dst, to: Float.self), SIMD16<Float>.self)
+            return copyPanels(VectorIO.rebound(b, to: Float.self), ld: ldb, kc: kc, cols: cols,
+                              into: VectorIO.rebound(dst, to: Float.self), SIMD16<Float>.self)
         }
         if !trans && T.self == Double.self && nr == 16 {
-            return copyPanels(GemmMemory.rebound(b, to: Double.self), ld: ldb, kc: kc, cols: cols,
-                              into: GemmMemory.rebound(dst, to: Double.self), SIMD8<Double>.self)
+            return copyPanels(VectorIO.rebound(b, to: Double.self), ld: ldb, kc: kc, cols: cols,
+                              into: VectorIO.rebound(dst, to: Double.self), SIMD8<Double>.self)
         }
         var j0 = 0
         var out = dst
@@ -57,13 +57,13 @@ enum GemmPacking {
     static func panelCopy<T: KernelFloat>(_ src: UnsafePointer<T>, ld: Int, count: Int, width: Int, kc: Int,
                                           into dst: UnsafeMutablePointer<T>) {
         if count == width && width == 32 && T.self == Float.self {
-            copyRows(GemmMemory.rebound(src, to: Float.self), ld: ld, kc: kc,
-                     GemmMemory.rebound(dst, to: Float.self), SIMD16<Float>.self)
+            copyRows(VectorIO.rebound(src, to: Float.self), ld: ld, kc: kc,
+                     VectorIO.rebound(dst, to: Float.self), SIMD16<Float>.self)
             return
         }
         if count == width && width == 16 && T.self == Double.self {
-            copyRows(GemmMemory.rebound(src, to: Double.self), ld: ld, kc: kc,
-                     GemmMemory.rebound(dst, to: Double.self), SIMD8<Double>.self)
+            copyRows(VectorIO.rebound(src, to: Double.self), ld: ld, kc: kc,
+                     VectorIO.rebound(dst, to: Double.self), SIMD8<Double>.self)
             return
         }
         for p in 0..<kc {
@@ -84,9 +84,9 @@ enum GemmPacking {
             let s = src + p * ld
             var d = dst + p * nr
             for j in 0..<full {
-                let v0: V = GemmMemory.load(s, j * nr), v1: V = GemmMemory.load(s, j * nr + w)
-                GemmMemory.store(v0, d)
-                GemmMemory.store(v1, d, w)
+                let v0: V = VectorIO.load(s, j * nr), v1: V = VectorIO.load(s, j * nr + w)
+                VectorIO.store(v0, d)
+                VectorIO.store(v1, d, w)
                 d += nr * kc
             }
         }
@@ -102,9 +102,9 @@ enum GemmPacking {
         let w = V.scalarCount
         for p in 0..<kc {
             let s = src + p * ld, d = dst + p * 2 * w
-            let v0: V = GemmMemory.load(s), v1: V = GemmMemory.load(s, w)
-            GemmMemory.store(v0, d)
-            GemmMemory.store(v1, d, w)
+            let v0: V = VectorIO.load(s), v1: V = VectorIO.load(s, w)
+            VectorIO.store(v0, d)
+            VectorIO.store(v1, d, w)
         }
     }
 
@@ -115,13 +115,13 @@ enum GemmPacking {
                                                kc: Int, into dst: UnsafeMutablePointer<T>) {
         var p0 = 0
         if T.self == Float.self {
-            let s = GemmMemory.rebound(src, to: Float.self), d = GemmMemory.rebound(dst, to: Float.self)
+            let s = VectorIO.rebound(src, to: Float.self), d = VectorIO.rebound(dst, to: Float.self)
             while p0 + 16 <= kc {
                 GemmTranspose.float16(s + p0, ld: ld, rows: count, width: width, into: d + p0 * width)
                 p0 += 16
             }
         } else {
-            let s = GemmMemory.rebound(src, to: Double.self), d = GemmMemory.rebound(dst, to: Double.self)
+            let s = VectorIO.rebound(src, to: Double.self), d = VectorIO.rebound(dst, to: Double.self)
             while p0 + 8 <= kc {
                 GemmTranspose.double8(s + p0, ld: ld, rows: count, width: width, into: d + p0 * width)
                 p0 += 8
@@ -165,7 +165,7 @@ enum GemmTranspose {
         while i0 < width {   // groups past `rows` write the zero padding
             let n = min(16, rows - i0)
             let s = src + i0 * ld
-            @inline(__always) func row(_ r: Int) -> V { r < n ? GemmMemory.load(s + r * ld) : V() }
+            @inline(__always) func row(_ r: Int) -> V { r < n ? VectorIO.load(s + r * ld) : V() }
             var x0 = row(0), x1 = row(8), x2 = row(4), x3 = row(12), x4 = row(2), x5 = row(10)
             var x6 = row(6), x7 = row(14), x8 = row(1), x9 = row(9), x10 = row(5), x11 = row(13)
             var x12 = row(3), x13 = row(11), x14 = row(7), x15 = row(15)
@@ -195,7 +195,7 @@ enum GemmTranspose {
         while i0 < width {   // groups past `rows` write the zero padding
             let n = min(8, rows - i0)
             let s = src + i0 * ld
-            @inline(__always) func row(_ r: Int) -> V { r < n ? GemmMemory.load(s + r * ld) : V() }
+            @inline(__always) func row(_ r: Int) -> V { r < n ? VectorIO.load(s + r * ld) : V() }
             var x0 = row(0), x1 = row(4), x2 = row(2), x3 = row(6), x4 = row(1), x5 = row(5)
             var x6 = row(3), x7 = row(7)
             mix(&x0, &x4); mix(&x1, &x5); mix(&x2, &x6); mix(&x3, &x7)
@@ -212,11 +212,11 @@ enum GemmTranspose {
     /// Stores the first `lanes` lanes of v (14 = 8 + 4 + 2 for the float A micro-panels).
     @inline(__always)
     static func storeLanes(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ lanes: Int) {
-        if lanes == 16 { return GemmMemory.store(v, p) }
+        if lanes == 16 { return VectorIO.store(v, p) }
         if lanes == 14 {
-            GemmMemory.store(v.lowHalf, p)
-            GemmMemory.store(v.highHalf.lowHalf, p, 8)
-            GemmMemory.store(v.highHalf.highHalf.lowHalf, p, 12)
+            VectorIO.store(v.lowHalf, p)
+            VectorIO.store(v.highHalf.lowHalf, p, 8)
+            VectorIO.store(v.highHalf.highHalf.lowHalf, p, 12)
             return
         }
         for l in 0..<lanes { p[l] = v[l] }
@@ -225,10 +225,10 @@ enum GemmTranspose {
     /// 6 = 4 + 2 for the second half of the double A micro-panels.
     @inline(__always)
     static func storeLanes(_ v: SIMD8<Double>, _ p: UnsafeMutablePointer<Double>, _ lanes: Int) {
-        if lanes == 8 { return GemmMemory.store(v, p) }
+        if lanes == 8 { return VectorIO.store(v, p) }
         if lanes == 6 {
-            GemmMemory.store(v.lowHalf, p)
-            GemmMemory.store(v.highHalf.lowHalf, p, 4)
+            VectorIO.store(v.lowHalf, p)
+            VectorIO.store(v.highHalf.lowHalf, p, 4)
             return
         }
         for l in 0..<lanes { p[l] = v[l] }

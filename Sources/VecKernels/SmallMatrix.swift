@@ -107,7 +107,7 @@ enum SmallMatrix {
         var pb = p.b, qb = q.b
         for s in 0..<p.k {
             let o = s &* ks
-            let bp: V = GemmMemory.load(pb), bq: V = GemmMemory.load(qb)
+            let bp: V = VectorIO.load(pb), bq: V = VectorIO.load(qb)
             @inline(__always) func fma(_ i: Int, _ x: inout V, _ y: inout V) {
                 if i >= rows { return }
                 x = x.addingProduct(V(repeating: pa[i &* rs &+ o]), bp)
@@ -134,9 +134,9 @@ enum SmallMatrix {
     static func put<V: SIMD>(_ x: V, _ r: UnsafeMutablePointer<V.Scalar>, alpha: V.Scalar, beta: V.Scalar)
     where V.Scalar: KernelFloat {
         if beta == 0 {
-            GemmMemory.store(alpha == 1 ? x : V(repeating: alpha) * x, r)
+            VectorIO.store(alpha == 1 ? x : V(repeating: alpha) * x, r)
         } else {
-            GemmMemory.store((V(repeating: alpha) * x).addingProduct(V(repeating: beta), GemmMemory.load(r) as V), r)
+            VectorIO.store((V(repeating: alpha) * x).addingProduct(V(repeating: beta), VectorIO.load(r) as V), r)
         }
     }
 
@@ -250,7 +250,7 @@ enum SmallMatrix {
         @inline(__always) func step(_ o: Int, _ bq: UnsafePointer<V.Scalar>,
                                     _ c0: inout V, _ c1: inout V, _ c2: inout V, _ c3: inout V,
                                     _ c4: inout V, _ c5: inout V, _ c6: inout V, _ c7: inout V) {
-            let b0: V = GemmMemory.load(bq)
+            let b0: V = VectorIO.load(bq)
             @inline(__always) func fma(_ i: Int, _ row: UnsafePointer<V.Scalar>, _ x0: inout V) {
                 if i < rows { x0 = x0.addingProduct(V(repeating: row[o]), b0) }
             }
@@ -283,14 +283,14 @@ enum SmallMatrix {
             if i >= rows { return }
             let r = c + i &* p.ldc
             if p.beta == 0 && p.alpha == 1 {
-                GemmMemory.store(x0, r)
-                if twin { GemmMemory.store(x1, r, w) }
+                VectorIO.store(x0, r)
+                if twin { VectorIO.store(x1, r, w) }
             } else if p.beta == 0 {
-                GemmMemory.store(va * x0, r)
-                if twin { GemmMemory.store(va * x1, r, w) }
+                VectorIO.store(va * x0, r)
+                if twin { VectorIO.store(va * x1, r, w) }
             } else {
-                GemmMemory.store((va * x0).addingProduct(vb, GemmMemory.load(r) as V), r)
-                if twin { GemmMemory.store((va * x1).addingProduct(vb, GemmMemory.load(r, w) as V), r, w) }
+                VectorIO.store((va * x0).addingProduct(vb, VectorIO.load(r) as V), r)
+                if twin { VectorIO.store((va * x1).addingProduct(vb, VectorIO.load(r, w) as V), r, w) }
             }
         }
         out(0, c0, d0); out(1, c1, d1); out(2, c2, d2); out(3, c3, d3)

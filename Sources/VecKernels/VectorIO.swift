@@ -64,6 +64,11 @@ enum VectorIO {
     }
 
     @inline(__always)
+    static func load<V: SIMD>(_ p: UnsafeMutablePointer<V.Scalar>, _ i: Int = 0) -> V {
+        UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
+    }
+
+    @inline(__always)
     static func store<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<V.Scalar>, _ i: Int = 0) {
         UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: V.self)
     }
