@@ -13,6 +13,12 @@ public enum Gemm {
     /// ~0.5-1 us (NOTES.md) and 96^3 takes ~8 us on one Zen 5 core, so splitting pays from here.
     static let parallelThreshold = 96 * 96 * 96
 
+    /// The same for batches of tiny members, which run ~8x faster per multiply-add than a lone
+    /// product of that total size: 4096 8x8x8 products take ~35 us on one thread, and split over
+    /// two threads they took 270 us while another process held the second core (the dispatch
+    /// waits for the worker's wake-up). From ~16x that size a wake-up delay costs at most ~1/3.
+    static let tinyBatchThreshold = 16 * 4096 * 8 * 8 * 8
+
     /// C[m, n] = alpha * op(A) * op(B) + beta * C, row-major; op(A) is A or A^T (A stored [k, m] when
     /// transA), likewise B. `threads` nil means `Threading.currentThreads`.
     public static func gemm<T: KernelFloat>(
@@ -76,7 +82,9 @@ public enum Gemm {
         switch variant {
         case .naive, .scalar, .simd: threaded = false
         case .parallel, .blas: threaded = t > 1
-        case .auto: threaded = t > 1 && m * n * k * cOffsets.count >= parallelThreshold
+        case .auto:
+            let total = m * n * k * cOffsets.count
+            threaded = t > 1 && total >= (m * n * k <= 32 * 32 * 32 ? tinyBatchThreshold : parallelThreshold)
         }
         if T.self == Float.self {
             GemmBatch.run(unsafeBitCast(base, to: GemmProblem<Float>.self), aOffsets: aOffsets, bOffsets: bOffsets,

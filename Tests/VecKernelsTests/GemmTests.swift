@@ -214,6 +214,30 @@ struct GemmTests {
         run(Double.self, count: 5, m: 6, n: 4, k: 5)
     }
 
+    @Test("batched float 8x8x8 (two rows per register): reversed A offsets, broadcast B, padded B rows, lda 9 fallback",
+          arguments: [KernelVariant.simd, .auto])
+    func eights(_ variant: KernelVariant) {
+        var rng = Rng(state: 23)
+        func run(count: Int, lda: Int, ldb: Int, alpha: Float, beta: Float, nanInC: Bool) {
+            let a: [Float] = rng.array(count * 8 * lda), b: [Float] = rng.array(2 * 8 * ldb)
+            let c0: [Float] = nanInC ? Array(repeating: .nan, count: count * 64) : rng.array(count * 64)
+            // A members read in reverse order, B alternating between two matrices (C offsets must
+            // increase for the batch loop; decreasing ones take the grouped path).
+            let aOff = (0..<count).map { (count - 1 - $0) * 8 * lda }, bOff = (0..<count).map { $0 % 2 * 8 * ldb }
+            let cOff = (0..<count).map { $0 * 64 }
+            var want = c0, got = c0
+            Gemm.batched(transA: false, transB: false, m: 8, n: 8, k: 8, alpha: alpha, a, aOffsets: aOff, lda: lda, b,
+                         bOffsets: bOff, ldb: ldb, beta: beta, &want, cOffsets: cOff, ldc: 8, variant: .naive)
+            Gemm.batched(transA: false, transB: false, m: 8, n: 8, k: 8, alpha: alpha, a, aOffsets: aOff, lda: lda, b,
+                         bOffsets: bOff, ldb: ldb, beta: beta, &got, cOffsets: cOff, ldc: 8, variant: variant, threads: 1)
+            expectClose(got, want, k: 8, "\(count) x 8x8x8 lda \(lda) ldb \(ldb) alpha \(alpha) beta \(beta) \(variant)")
+        }
+        run(count: 33, lda: 8, ldb: 8, alpha: 1, beta: 0, nanInC: true)
+        run(count: 33, lda: 8, ldb: 11, alpha: -2, beta: 0, nanInC: true)
+        run(count: 4, lda: 8, ldb: 8, alpha: 0.5, beta: 1.25, nanInC: false)
+        run(count: 5, lda: 9, ldb: 8, alpha: 1, beta: 0, nanInC: true)
+    }
+
     @Test("OpenBLAS reports its core and thread count")
     func blasInfo() {
         #expect(!Blas.coreName.isEmpty)
