@@ -196,7 +196,7 @@ struct GemmTests {
         }
     }
 
-    @Test("batched tiny products, two members at a time (8x8 float, 6x5x4 double, odd counts)")
+    @Test("batched tiny products: the 8x8 float path and two members at a time (6x5x4 double, odd counts)")
     func manyTiny() {
         var rng = Rng(state: 11)
         func run<T: KernelFloat>(_: T.Type, count: Int, m: Int, n: Int, k: Int) {
