@@ -35,7 +35,7 @@ let package = Package(
             .product(name: "CSV", package: "CSV.swift"),
         ]),
         .executableTarget(name: "vecbench", dependencies: [
-            "VecBench", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VecBench", "COpenBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "VecgradTutorial", dependencies: ["Vecgrad"]),
 

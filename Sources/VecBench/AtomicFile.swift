@@ -16,6 +16,50 @@ public enum AtomicFile {
     }
 
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        let temp = try writeTemporary(bytes, for: path)
+        try commit(temp, to: path)
+    }
+
+    /// Several files that belong together (a report and its sidecar): every one is written and
+    /// flushed before any is renamed, so a failure leaves all the old files; the renames follow
+    /// back to back. Readers that must not pair files of different runs check the run id that
+    /// both carry (a kill between two renames is still possible, and then detectable).
+    public static func writeAll(_ files: [(text: String, path: String)]) throws {
+        var temps: [String] = []
+        do {
+            for f in files { temps.append(try writeTemporary(Array(f.text.utf8), for: f.path)) }
+        } catch {
+            temps.forEach { unlink($0) }
+            throw error
+        }
+        for (temp, f) in zip(temps, files) { try commit(temp, to: f.path) }
+    }
+
+    /// Removes `*.<pid>.tmp` files in `directory` left by processes that no longer run (a killed
+    /// run); returns the paths removed.
+    @discardableResult
+    public static func removeStaleTemporaries(in directory: String) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasSuffix(".tmp") {
+            let parts = name.dropLast(4).split(separator: ".")
+            guard let pid = parts.last.flatMap({ Int32($0) }), pid > 0 else { continue }
+            if kill(pid, 0) == 0 || errno == EPERM { continue }   // still running (maybe another run)
+            let path = "\(directory)/\(name)"
+            if unlink(path) == 0 { removed.append(path) }
+        }
+        return removed
+    }
+
+    private static func commit(_ temp: String, to path: String) throws {
+        guard rename(temp, path) == 0 else {
+            let text = failureText("rename")
+            unlink(temp)
+            throw WriteError(description: "\(path): \(text); the old file is unchanged")
+        }
+    }
+
+    private static func writeTemporary(_ bytes: [UInt8], for path: String) throws -> String {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty && !FileManager.default.fileExists(atPath: directory) {
             do {
@@ -44,11 +88,7 @@ public enum AtomicFile {
             unlink(temp)
             throw WriteError(description: "\(path): \(ok ? failureText("fsync") : error); the old file is unchanged")
         }
-        guard rename(temp, path) == 0 else {
-            let text = failureText("rename")
-            unlink(temp)
-            throw WriteError(description: "\(path): \(text); the old file is unchanged")
-        }
+        return temp
     }
 
     private static func failureText(_ what: String) -> String { "\(what) failed: \(String(cString: strerror(errno)))" }

@@ -5,6 +5,16 @@ import VecPlatform
 // variant's output against the reference (a wrong answer is never timed), measure, and record
 // where every worker ran.
 
+/// The order in which each round visits the cases.
+public enum CaseOrder: String, CaseIterable, Sendable {
+    /// Suite order in every round.
+    case fixed
+    /// A seeded permutation per round (Google Benchmark's random interleaving): a case's position
+    /// (what ran before it, how warm the caches and the clock are) changes between rounds, so
+    /// position effects average out instead of biasing one case.
+    case shuffle
+}
+
 public struct BenchSettings {
     public var measure: MeasureOptions
     public var fingerprint: Fingerprint
@@ -12,10 +22,21 @@ public struct BenchSettings {
     /// The machine's topology, for pin plans; pinned cases fail without it.
     public var topology: TopologyModel?
     public var progress: Bool
+    /// Passes over the whole suite; each case gets 1/rounds of its sampling time per round.
+    public var rounds: Int
+    public var order: CaseOrder
+    /// Seed of the shuffled orders (recorded in the sidecar so that a run can be repeated).
+    public var seed: UInt64
+    /// Stamped on every row and on the sidecar.
+    public var runID: String
+    /// Polled between cases: true stops the run (Ctrl-C), keeping what was measured.
+    public var shouldStop: () -> Bool
     public init(measure: MeasureOptions, fingerprint: Fingerprint, calibration: Calibration?,
-                topology: TopologyModel?, progress: Bool = true) {
+                topology: TopologyModel?, progress: Bool = true, rounds: Int = 1, order: CaseOrder = .fixed,
+                seed: UInt64 = 0, runID: String = "", shouldStop: @escaping () -> Bool = { false }) {
         self.measure = measure; self.fingerprint = fingerprint; self.calibration = calibration
-        self.topology = topology; self.progress = progress
+        self.topology = topology; self.progress = progress; self.rounds = Swift.max(1, rounds)
+        self.order = order; self.seed = seed; self.runID = runID; self.shouldStop = shouldStop
     }
 }
 
@@ -29,6 +50,15 @@ public struct CaseFailure: Error, CustomStringConvertible, Equatable {
 public struct BenchOutcome {
     public var records: [BenchRecord]
     public var failures: [CaseFailure]
+    /// False when the run was stopped before every round of every case ran.
+    public var complete = true
+}
+
+/// What one round of one case measured.
+struct RoundResult {
+    var measurement: Measurement
+    var cpus: [Int]
+    var check: CheckResult?
 }
 
 public enum BenchRun {
@@ -37,23 +67,52 @@ public enum BenchRun {
             + "\(c.spec.variant) t=\(c.spec.threads) pin=\(c.pinning.rawValue)"
     }
 
+    /// The order of case indices in `round`: suite order, or a permutation seeded by (seed, round).
+    public static func order(count: Int, round: Int, order: CaseOrder, seed: UInt64) -> [Int] {
+        var indices = Array(0..<count)
+        guard order == .shuffle, count > 1 else { return indices }
+        var rng = SplitMix64(seed: seed &+ UInt64(round) &* 0x9E37_79B9_7F4A_7C15)
+        for i in stride(from: count - 1, to: 0, by: -1) {
+            let j = Int(rng.next() % UInt64(i + 1))
+            indices.swapAt(i, j)
+        }
+        return indices
+    }
+
+    /// Runs every case `settings.rounds` times, each round a full pass in `settings.order`.
+    /// A case that fails its check (or cannot be built or pinned) in any round is dropped and
+    /// reported; rows come back in suite order whatever the run order was.
     public static func run(_ cases: [PlannedCase], catalog: OpCatalog, settings: BenchSettings) -> BenchOutcome {
-        let progress = Progress(total: cases.count, enabled: settings.progress)
-        var outcome = BenchOutcome(records: [], failures: [])
-        for c in cases {
-            progress.start(label(c))
-            switch runCase(c, catalog: catalog, settings: settings) {
-            case .success(let r): outcome.records.append(r)
-            case .failure(let f): outcome.failures.append(f)
+        let rounds = settings.rounds
+        let progress = Progress(total: cases.count * rounds, enabled: settings.progress)
+        var results = [[RoundResult]](repeating: [], count: cases.count)
+        var failures: [Int: CaseFailure] = [:]
+        var complete = true
+        roundLoop: for round in 0..<rounds {
+            for i in order(count: cases.count, round: round, order: settings.order, seed: settings.seed) where failures[i] == nil {
+                if settings.shouldStop() { complete = false; break roundLoop }
+                progress.start(label(cases[i]) + (rounds > 1 ? " (round \(round + 1)/\(rounds))" : ""))
+                switch runRound(cases[i], catalog: catalog, settings: settings, checkFirst: results[i].isEmpty) {
+                case .success(let r): results[i].append(r)
+                case .failure(let f): failures[i] = f
+                }
+                progress.finish()
             }
-            progress.finish()
         }
         _ = Pinning.unpinPool()
+        var outcome = BenchOutcome(records: [], failures: [], complete: complete)
+        for (i, c) in cases.enumerated() {
+            if let f = failures[i] { outcome.failures.append(f); continue }
+            guard !results[i].isEmpty, let entry = catalog.entry(named: c.spec.op) else { continue }
+            outcome.records.append(record(c, entry: entry, rounds: results[i], settings: settings))
+        }
         return outcome
     }
 
-    public static func runCase(_ c: PlannedCase, catalog: OpCatalog, settings: BenchSettings) -> Result<BenchRecord, CaseFailure> {
-        func fail(_ m: String) -> Result<BenchRecord, CaseFailure> { .failure(CaseFailure(planned: c, message: m)) }
+    /// One case, one round: build it (fresh buffers each round), pin, check against the reference
+    /// on its first round (a wrong answer is never timed), measure 1/rounds of its sampling time.
+    static func runRound(_ c: PlannedCase, catalog: OpCatalog, settings: BenchSettings, checkFirst: Bool) -> Result<RoundResult, CaseFailure> {
+        func fail(_ m: String) -> Result<RoundResult, CaseFailure> { .failure(CaseFailure(planned: c, message: m)) }
         guard let entry = catalog.entry(named: c.spec.op) else { return fail("op is not in the catalog") }
         let prepared: PreparedCase
         do { prepared = try entry.make(c.spec) } catch { return fail("could not build the case: \(error)") }
@@ -70,29 +129,66 @@ public enum BenchRun {
         guard pinErrors.isEmpty else { return fail("pinning failed: " + pinErrors.joined(separator: "; ")) }
 
         return Threading.withThreads(c.spec.threads) {
-            let check = prepared.check()
-            guard check.passed else { return fail("output does not match the reference, not timed: \(check.detail)") }
+            var check: CheckResult?
+            if checkFirst {
+                let result = prepared.check()
+                guard result.passed else { return fail("output does not match the reference, not timed: \(result.detail)") }
+                check = result
+            }
             var options = settings.measure
             if let ms = c.minTimeMs { options.minTimeNs = Double(ms) * 1e6 }
-            let m = Runner.measure(options, prepared.run)
+            let rounds = Double(settings.rounds)
+            options.minTimeNs /= rounds
+            // Every round rebuilds the buffers, so every round warms up; the first round warms
+            // the whole process (clock ramp), later ones the new pages.
+            if !checkFirst { options.warmupNs = Swift.max(options.warmupNs / rounds, Swift.min(options.warmupNs, 2e6)) }
+            options.minSamples = Swift.max(3, Int((Double(options.minSamples) / rounds).rounded(.up)))
+            options.maxSamples = Swift.max(options.minSamples, Int((Double(options.maxSamples) / rounds).rounded(.up)))
+            let m = Runner.measure(options, cpuClock: threadCPUNanoseconds, prepared.run)
             // A no-op on each thread refreshes lastCPUs even when the op stayed on one thread.
             ThreadPool.shared.runOnEachWorker(threads: c.spec.threads) { _ in }
             let cpus = c.spec.threads == 1 ? [Int(vg_current_cpu())] : Array(ThreadPool.shared.lastCPUs.prefix(c.spec.threads))
-            // Rounded to 0.1 ns before summarising, so that the CSV's samples reproduce its median.
-            let samples = m.samples.map { ($0 * 10).rounded() / 10 }
-            let summary = Stats.summarize(samples)
-            let cost = entry.costModel(c.spec.shapes, c.spec.dtype, c.spec.phase)
-            let record = BenchRecord(
-                fingerprintID: settings.fingerprint.id, gitCommit: settings.fingerprint.gitCommit,
-                op: c.spec.op, variant: c.spec.variant, dtype: c.spec.dtype, shapes: c.spec.shapes,
-                threads: c.spec.threads, pinning: c.pinning.rawValue, cpuList: cpus, phase: c.spec.phase,
-                summary: summary, bytes: cost.bytes, flops: cost.flops,
-                throughput: entry.throughput(cost, nanoseconds: summary.median), unit: entry.unit,
-                rooflinePct: settings.calibration?.rooflinePct(cost: cost, threads: c.spec.threads, medianNs: summary.median),
-                maxAbsErr: check.errors.maxAbs, maxRelErr: check.errors.maxRel, maxUlp: check.errors.maxUlp,
-                samplesNs: samples)
-            return .success(record)
+            return .success(RoundResult(measurement: m, cpus: cpus, check: check))
         }
+    }
+
+    /// The row of a case from its rounds.
+    static func record(_ c: PlannedCase, entry: OpEntry, rounds: [RoundResult], settings: BenchSettings) -> BenchRecord {
+        // Rounded to 0.1 ns before summarising, so that the CSV's samples reproduce its median.
+        func tenth(_ x: Double) -> Double { (x * 10).rounded() / 10 }
+        let samples = rounds.flatMap { $0.measurement.samples.map(tenth) }
+        let roundMedians = rounds.map { tenth(Stats.median($0.measurement.samples.map(tenth))) }
+        let summary = Stats.summarize(samples)
+        let cost = entry.costModel(c.spec.shapes, c.spec.dtype, c.spec.phase)
+        let check = rounds.first?.check
+        let cpuSamples = rounds.flatMap(\.measurement.cpuSamples)
+        var r = BenchRecord(
+            fingerprintID: settings.fingerprint.id, gitCommit: settings.fingerprint.gitCommit,
+            op: c.spec.op, variant: c.spec.variant, dtype: c.spec.dtype, shapes: c.spec.shapes,
+            threads: c.spec.threads, pinning: c.pinning.rawValue, cpuList: rounds.last?.cpus ?? [], phase: c.spec.phase,
+            summary: summary, bytes: cost.bytes, flops: cost.flops,
+            throughput: entry.throughput(cost, nanoseconds: summary.median), unit: entry.unit,
+            rooflinePct: settings.calibration?.rooflinePct(cost: cost, threads: c.spec.threads, medianNs: summary.median),
+            maxAbsErr: check?.errors.maxAbs, maxRelErr: check?.errors.maxRel, maxUlp: check?.errors.maxUlp,
+            samplesNs: samples)
+        r.openblasCore = settings.fingerprint.openblasCore
+        if roundMedians.count >= 2 {
+            r.roundMediansNs = roundMedians
+            r.noisePct = (Stats.roundSpread(roundMedians) * 1000).rounded() / 10
+        }
+        r.callsPerSample = rounds.first?.measurement.callsPerSample
+        if !cpuSamples.isEmpty {
+            r.cpuNs = tenth(Stats.median(cpuSamples))
+            if roundMedians.count >= 2 { r.roundCPUNs = rounds.map { tenth(Stats.median($0.measurement.cpuSamples)) } }
+        }
+        r.runID = settings.runID
+        return r
+    }
+
+    /// The CPU list for the table: at most four CPUs, then the count ("0,1,0,1,...(64)").
+    static func cpus(_ list: [Int]) -> String {
+        let shown = list.prefix(4).map(String.init).joined(separator: ",")
+        return list.count > 4 ? shown + ",...(\(list.count))" : shown
     }
 
     /// The table `vecbench run` prints on stdout.
@@ -100,7 +196,7 @@ public enum BenchRun {
         let rows = records.map { r -> [String] in
             let halfWidth = r.medianNs > 0 ? (r.ciHighNs - r.ciLowNs) / 2 / r.medianNs : 0
             return [r.op, r.phase.rawValue, r.dtype.rawValue, formatShapes(r.shapes), r.variant, String(r.threads),
-                    r.pinning, r.cpuList.map(String.init).joined(separator: ","), TextFormat.duration(r.medianNs),
+                    r.pinning, cpus(r.cpuList), TextFormat.duration(r.medianNs),
                     "±" + TextFormat.fixed(halfWidth * 100, 1) + "%",
                     TextFormat.fixed(r.throughput, 2) + " " + r.unit.rawValue,
                     r.rooflinePct.map { TextFormat.fixed($0, 0) + "%" } ?? "-",

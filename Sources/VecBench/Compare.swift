@@ -1,8 +1,11 @@
 import Foundation
 
 // The CI gate as pure functions. A case is "regressed" or "improved" only when the difference is
-// both statistically significant and larger than the threshold: significance alone flags 0.3%
-// wobbles on a quiet machine, a threshold alone flags noise on a busy one.
+// larger than the threshold and than what the machine's own noise explains. On a shared machine
+// the spread between runs is far larger than the spread of samples within a run (a rank test over
+// one run's samples gives p ~ 0 for every 2% drift: 10-21 of 57 cases flagged on identical runs),
+// so reports measured in rounds are judged against their between-round spread; reports without
+// rounds (older ones, PyTorch anchors) fall back to a rank test with a minimum-sample guard.
 
 /// What identifies a case across two reports.
 public struct CaseKey: Hashable, Comparable, Codable, Sendable {
@@ -32,7 +35,13 @@ public struct CaseKey: Hashable, Comparable, Codable, Sendable {
     }
 }
 
-public enum Verdict: String, Codable, Sendable { case improved, regressed, unchanged, new, missing }
+public enum Verdict: String, Codable, Sendable, CaseIterable {
+    case improved, regressed, unchanged, new, missing
+    /// Beyond the threshold but within the noise the two reports themselves show: not a failure.
+    case noisy
+    /// Beyond the threshold with too few samples for any test to decide: not a failure.
+    case tooFewSamples = "too_few_samples"
+}
 
 public struct CompareOptions: Sendable {
     /// Smallest |change| of the median that counts (0.05 = 5%).
@@ -45,10 +54,22 @@ public struct CompareOptions: Sendable {
     public var currentVariant: String?
     /// Leave the pinning out of the key (PyTorch's threads are never pinned; ours may be).
     public var ignorePinning = false
+    /// A change must also exceed this many times the larger between-round spread of the two rows.
+    public var noiseFactor = 1.0
+    /// Fewest samples a side for a significance verdict (rank test); fewer give `tooFewSamples`.
+    public var minSamples = 5
+    /// Changes smaller than this many nanoseconds never count (ns-scale cases flip between speed
+    /// modes across processes).
+    public var minDeltaNs = 0.0
+    /// A case of the baseline that the current report lacks fails the gate unless this is set.
+    public var allowMissing = false
     public init(threshold: Double = 0.05, alpha: Double = 0.01, baselineVariant: String? = nil, currentVariant: String? = nil,
-                ignorePinning: Bool = false) {
+                ignorePinning: Bool = false, noiseFactor: Double = 1.0, minSamples: Int = 5, minDeltaNs: Double = 0,
+                allowMissing: Bool = false) {
         self.threshold = threshold; self.alpha = alpha
         self.baselineVariant = baselineVariant; self.currentVariant = currentVariant; self.ignorePinning = ignorePinning
+        self.noiseFactor = noiseFactor; self.minSamples = minSamples; self.minDeltaNs = minDeltaNs
+        self.allowMissing = allowMissing
     }
 }
 
@@ -58,8 +79,11 @@ public struct CaseComparison: Codable, Equatable, Sendable {
     public var currentMedianNs: Double?
     /// current / baseline - 1 of the medians: +0.10 means 10% slower.
     public var change: Double?
-    /// "mann-whitney", "ci-overlap" or "mad": how significance was decided.
+    /// "rounds", "mann-whitney", "mann-whitney-exact", "ci-overlap", "mad" or "min-delta": how
+    /// the difference was judged.
     public var method: String?
+    /// The noise margin the change had to exceed (fraction), for the "rounds" method.
+    public var noise: Double? = nil
     public var pValue: Double?
     public var significant: Bool
     public var verdict: Verdict
@@ -71,10 +95,12 @@ public struct CompareResult: Codable, Equatable, Sendable {
     public var cases: [CaseComparison]
     public var incompatibleFingerprints: [String]
     public var fingerprintWarnings: [String]
+    public var allowMissing = false
 
     public func count(_ v: Verdict) -> Int { cases.filter { $0.verdict == v }.count }
-    /// 1 when any case regressed, else 0 (2, bad input, never reaches here).
-    public var exitCode: Int32 { count(.regressed) > 0 ? 1 : 0 }
+    /// 1 when any case regressed or (unless allowed) is missing from the current report, else 0
+    /// (2, bad input, never reaches here).
+    public var exitCode: Int32 { count(.regressed) > 0 || (!allowMissing && count(.missing) > 0) ? 1 : 0 }
 }
 
 public enum Compare {
@@ -83,6 +109,12 @@ public enum Compare {
     /// 3-sigma test on the medians' standard errors estimated from the MAD.
     public static func significance(_ a: BenchRecord, _ b: BenchRecord, alpha: Double) -> (significant: Bool, method: String, p: Double?) {
         if samplesUsable(a), samplesUsable(b) {
+            // The normal approximation cannot reach p < 0.01 with 5 values a side even when they
+            // are fully separated; the exact distribution can (2/252).
+            if a.samplesNs.count <= 30 && b.samplesNs.count <= 30 {
+                let p = Stats.mannWhitneyExactP(a.samplesNs, b.samplesNs)
+                return (p < alpha, "mann-whitney-exact", p)
+            }
             let p = Stats.mannWhitney(a.samplesNs, b.samplesNs).pValue
             return (p < alpha, "mann-whitney", p)
         }
@@ -113,13 +145,37 @@ public enum Compare {
                                   verdict: baseline == nil ? .new : .missing)
         }
         let change = current.medianNs / baseline.medianNs - 1
+        func result(_ verdict: Verdict, _ method: String, significant: Bool, p: Double? = nil, noise: Double? = nil) -> CaseComparison {
+            CaseComparison(key: key, baselineMedianNs: baseline.medianNs, currentMedianNs: current.medianNs,
+                           change: change, method: method, noise: noise, pValue: p, significant: significant, verdict: verdict)
+        }
+        let beyond = abs(change) > options.threshold
+        let direction: Verdict = change > 0 ? .regressed : .improved
+        if abs(current.medianNs - baseline.medianNs) < options.minDeltaNs { return result(.unchanged, "min-delta", significant: false) }
+        if let noise = roundNoise(baseline, current) {
+            let margin = options.noiseFactor * noise
+            let significant = abs(change) > margin
+            return result(beyond ? (significant ? direction : .noisy) : .unchanged, "rounds", significant: significant, noise: margin)
+        }
+        let count = Swift.min(sampleCount(baseline), sampleCount(current))
+        if count < options.minSamples {
+            return result(beyond ? .tooFewSamples : .unchanged, "too-few-samples", significant: false)
+        }
         let s = significance(baseline, current, alpha: options.alpha)
-        var verdict = Verdict.unchanged
-        if s.significant && change > options.threshold { verdict = .regressed }
-        if s.significant && change < -options.threshold { verdict = .improved }
-        return CaseComparison(key: key, baselineMedianNs: baseline.medianNs, currentMedianNs: current.medianNs,
-                              change: change, method: s.method, pValue: s.p, significant: s.significant, verdict: verdict)
+        return result(s.significant && beyond ? direction : .unchanged, s.method, significant: s.significant, p: s.p)
     }
+
+    /// The larger between-round spread of the two rows (fraction), when both were measured in
+    /// at least three rounds; nil otherwise.
+    static func roundNoise(_ a: BenchRecord, _ b: BenchRecord) -> Double? {
+        guard a.roundMediansNs.count >= 3, b.roundMediansNs.count >= 3 else { return nil }
+        let x = Stats.roundSpread(a.roundMediansNs), y = Stats.roundSpread(b.roundMediansNs)
+        guard x.isFinite, y.isFinite else { return nil }
+        return Swift.max(x, y)
+    }
+
+    /// Samples behind a row: the listed ones when present, else the stated count.
+    static func sampleCount(_ r: BenchRecord) -> Int { r.samplesNs.isEmpty ? r.samples : r.samplesNs.count }
 
     /// Rows by key; two rows with one key make the report ambiguous, which is bad input.
     public static func index(_ records: [BenchRecord], file: String, variant: String?, ignorePinning: Bool = false) throws -> [CaseKey: BenchRecord] {
@@ -145,15 +201,22 @@ public enum Compare {
         let cur = try index(current, file: currentFile, variant: options.currentVariant, ignorePinning: options.ignorePinning)
         var cases: [CaseComparison] = []
         var incompatible: Set<String> = []
+        var warnings: Set<String> = []
         for key in Set(base.keys).union(cur.keys).sorted() {
             let (b, c) = (base[key], cur[key])
             if let b, let c, b.fingerprintID != c.fingerprintID {
                 incompatible.insert("machine \(b.fingerprintID) (baseline) vs \(c.fingerprintID) (current)")
             }
+            // Only BLAS-backed rows depend on the OpenBLAS kernel set; PyTorch rows have none.
+            if let b, let c, !b.openblasCore.isEmpty, !c.openblasCore.isEmpty,
+               b.openblasCore.lowercased() != c.openblasCore.lowercased() {
+                warnings.insert("OpenBLAS core: \(b.openblasCore) (baseline) vs \(c.openblasCore) (current): blas rows are not comparable")
+            }
             cases.append(judge(baseline: b, current: c, key: key, options: options))
         }
         return CompareResult(threshold: options.threshold, alpha: options.alpha, cases: cases,
-                             incompatibleFingerprints: incompatible.sorted(), fingerprintWarnings: [])
+                             incompatibleFingerprints: incompatible.sorted(), fingerprintWarnings: warnings.sorted(),
+                             allowMissing: options.allowMissing)
     }
 
     /// The table printed by `vecbench compare`.
@@ -162,13 +225,16 @@ public enum Compare {
             [c.key.op, c.key.phase, c.key.dtype, c.key.shapes, c.key.variant, String(c.key.threads), c.key.pinning,
              c.baselineMedianNs.map(TextFormat.duration) ?? "-", c.currentMedianNs.map(TextFormat.duration) ?? "-",
              c.change.map(TextFormat.percent) ?? "-",
-             c.pValue.map { TextFormat.fixed($0, 4) } ?? (c.method == nil ? "-" : c.method! + (c.significant ? " diff" : " same")),
+             c.pValue.map { TextFormat.fixed($0, 4) }
+                ?? c.noise.map { "noise " + TextFormat.fixed($0 * 100, 1) + "%" }
+                ?? (c.method == nil ? "-" : c.method! + (c.significant ? " diff" : " same")),
              c.verdict.rawValue.uppercased()]
         }
         let header = ["op", "phase", "dtype", "shapes", "variant", "thr", "pin", "baseline", "current", "change",
-                      "p / test", "verdict"]
+                      "p / margin", "verdict"]
         let summary = "\(result.count(.regressed)) regressed, \(result.count(.improved)) improved, "
-            + "\(result.count(.unchanged)) unchanged, \(result.count(.new)) new, \(result.count(.missing)) missing "
+            + "\(result.count(.unchanged)) unchanged, \(result.count(.noisy)) noisy, "
+            + "\(result.count(.tooFewSamples)) too few samples, \(result.count(.new)) new, \(result.count(.missing)) missing "
             + "(threshold \(TextFormat.fixed(result.threshold * 100, 1))%, alpha \(result.alpha))\n"
         return TextFormat.table(header, rows, rightAligned: [5, 7, 8, 9, 10]) + summary
     }
@@ -183,8 +249,7 @@ public enum Compare {
             var summary: [String: Int]
             var result: CompareResult
         }
-        let summary = Dictionary(uniqueKeysWithValues: [Verdict.improved, .regressed, .unchanged, .new, .missing]
-            .map { ($0.rawValue, result.count($0)) })
+        let summary = Dictionary(uniqueKeysWithValues: Verdict.allCases.map { ($0.rawValue, result.count($0)) })
         let doc = Document(baseline: baselinePath, current: currentPath, advisory: advisory,
                            exit_code: advisory ? 0 : result.exitCode, summary: summary, result: result)
         let encoder = JSONEncoder()

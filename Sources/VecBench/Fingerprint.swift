@@ -28,6 +28,13 @@ public struct Fingerprint: Codable, Equatable, Sendable {
     public var gitCommit: String
     public var hostname: String
     public var date: String
+    /// cpufreq governor of CPU 0 ("performance", "powersave", ...); nil where sysfs has no
+    /// cpufreq (as on most VMs).
+    public var governor: String?
+    /// Turbo/boost on (intel_pstate no_turbo = 0, or cpufreq/boost = 1); nil when not visible.
+    public var boost: Bool?
+    /// Maximum frequency from cpufreq, else "cpu MHz" of /proc/cpuinfo; nil when neither says.
+    public var cpuMHz: Int?
 
     public init(id: String, cpuModel: String, logicalCPUs: Int, cores: Int, packages: Int, numaNodes: Int,
                 compiledISA: String, machineISA: String, openblasCore: String, openblasThreads: Int,
@@ -39,6 +46,39 @@ public struct Fingerprint: Codable, Equatable, Sendable {
         self.swiftVersion = swiftVersion; self.buildConfiguration = buildConfiguration
         self.buildFlags = buildFlags; self.topology = topology; self.gitCommit = gitCommit
         self.hostname = hostname; self.date = date
+    }
+
+    /// True when a governor other than "performance" may scale the clock; nil without cpufreq.
+    public var frequencyScaling: Bool? { governor.map { $0 != "performance" } }
+
+    /// What makes timings drift with the clock (Google Benchmark warns about the same).
+    public var frequencyWarnings: [String] {
+        var out: [String] = []
+        if let governor, governor != "performance" {
+            out.append("CPU frequency governor is '\(governor)', not 'performance': timings drift with the clock "
+                       + "(cpupower frequency-set -g performance)")
+        }
+        if boost == true { out.append("turbo/boost is on: the clock depends on temperature and load, so timings vary more") }
+        return out
+    }
+
+    /// Reads the governor, boost state and frequency from sysfs and /proc/cpuinfo.
+    public mutating func readFrequencySettings(sysfs: String = "/sys/devices/system/cpu", cpuinfo: String) {
+        func read(_ p: String) -> String? {
+            (try? String(contentsOfFile: p, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        governor = read("\(sysfs)/cpu0/cpufreq/scaling_governor")
+        if let noTurbo = read("\(sysfs)/intel_pstate/no_turbo") { boost = noTurbo == "0" }
+        else if let b = read("\(sysfs)/cpufreq/boost") { boost = b == "1" }
+        if let khz = read("\(sysfs)/cpu0/cpufreq/cpuinfo_max_freq").flatMap(Int.init) { cpuMHz = khz / 1000 }
+        else {
+            for line in cpuinfo.split(separator: "\n") where line.hasPrefix("cpu MHz") {
+                if let v = line.split(separator: ":").last.flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) {
+                    cpuMHz = Int(v.rounded())
+                }
+                break
+            }
+        }
     }
 
     /// 12 hex digits of FNV-1a/64 over "model=<cpu model>;pus=<n>;cores=<n>;packages=<n>".
@@ -120,7 +160,7 @@ public struct Fingerprint: Codable, Equatable, Sendable {
         #else
         let configuration = "release"
         #endif
-        return Fingerprint(
+        var f = Fingerprint(
             id: machineID(cpuModel: model, pus: pus, cores: cores, packages: packages),
             cpuModel: model, logicalCPUs: pus, cores: cores, packages: packages,
             numaNodes: topology?.numaNodes ?? 1,
@@ -132,6 +172,8 @@ public struct Fingerprint: Codable, Equatable, Sendable {
             topology: topology?.summary ?? "unknown",
             gitCommit: env["VECBENCH_GIT_COMMIT"] ?? gitCommit(repository: repository) ?? "unknown",
             hostname: String(cString: host), date: isoDate(time(nil)))
+        f.readFrequencySettings(cpuinfo: cpuinfo)
+        return f
     }
 
     /// "2026-11-23T01:16:37Z" without a date formatter (those pull ICU data into static builds).
@@ -170,6 +212,9 @@ public struct FingerprintCheck: Equatable, Sendable {
             ("Swift", base.swiftVersion, current.swiftVersion),
         ]
         for (name, a, b) in fields where a != b { c.warnings.append("\(name): \(a) vs \(b)") }
+        if base.governor != current.governor {
+            c.warnings.append("CPU governor: \(base.governor ?? "none") vs \(current.governor ?? "none")")
+        }
         return c
     }
 }

@@ -3,7 +3,10 @@ import Foundation
 
 // The CSV report: one row per case x variant x threads x pinning x phase. The header is part of
 // the public interface (CI gates, PyTorch anchors and plots read it), so columns are only ever
-// added at the end, never renamed; readers reject unknown and missing columns instead of guessing.
+// added at the end, never renamed; readers reject unknown and missing columns instead of guessing,
+// except that the columns added after the first 25 may be absent (reports written before them).
+// Text columns are written so that a CSV reader that guesses types (pandas) keeps them text:
+// fingerprint_id as "fp-<hex>", shapes and cpu_list in brackets; readers accept the bare forms too.
 
 /// One measured row of a report.
 public struct BenchRecord: Equatable, Sendable {
@@ -35,6 +38,21 @@ public struct BenchRecord: Equatable, Sendable {
     public var maxUlp: Double?
     /// Every sample (ns per call), for the rank test in `compare`; may be empty.
     public var samplesNs: [Double]
+    /// OpenBLAS kernel set (`openblas_get_corename`) of the process that measured; "" if unknown.
+    public var openblasCore: String = ""
+    /// Median of each round: the suite is measured in rounds (separate passes over every case,
+    /// fresh buffers each time), so these show the between-run drift. Empty in older reports.
+    public var roundMediansNs: [Double] = []
+    /// Between-round spread, percent of the median ((max - min) / median of `roundMediansNs`).
+    public var noisePct: Double?
+    /// Calls timed together in one sample (Google Benchmark's "iterations").
+    public var callsPerSample: Int?
+    /// Median CPU time of the calling thread per call, nanoseconds.
+    public var cpuNs: Double?
+    /// Median CPU time of the calling thread per call in each round (beside `roundMediansNs`).
+    public var roundCPUNs: [Double] = []
+    /// Names the run that wrote this row; the JSON sidecar of the same run carries the same id.
+    public var runID: String = ""
 
     public init(fingerprintID: String, gitCommit: String, op: String, variant: String, dtype: DType,
                 shapes: [[Int]], threads: Int, pinning: String, cpuList: [Int], phase: Phase,
@@ -99,19 +117,36 @@ public enum ReportCSV {
         ("max_rel_err", "largest relative error against the reference"),
         ("max_ulp", "largest error in units in the last place of the dtype"),
         ("samples_ns", "every sample, ';'-separated nanoseconds (empty allowed)"),
+        ("openblas_core", "OpenBLAS kernel set of the measuring process (openblas_get_corename), e.g. SkylakeX"),
+        ("round_medians_ns", "median of each round (separate pass over the suite), ';'-separated nanoseconds"),
+        ("noise_pct", "between-round spread: (max - min) / median of round_medians_ns, percent"),
+        ("calls_per_sample", "calls timed together in one sample"),
+        ("cpu_ns", "median CPU time of the calling thread per call, nanoseconds"),
+        ("run_id", "id of the run that wrote the row; the .json sidecar of that run holds the same id"),
+        ("round_cpu_ns", "median CPU time of the calling thread per call in each round, ';'-separated nanoseconds"),
     ]
+
+    /// Columns every report has; the later ones may be missing from reports written before them.
+    static let requiredColumnCount = 25
 
     public static var header: [String] { columns.map(\.name) }
 
     // MARK: writing
 
     public static func fields(_ r: BenchRecord) -> [String] {
-        [r.fingerprintID, r.gitCommit, r.op, r.variant, r.dtype.rawValue, formatShapes(r.shapes),
-         String(r.threads), r.pinning, r.cpuList.map(String.init).joined(separator: ";"), r.phase.rawValue,
+        [fingerprintPrefix + r.fingerprintID, r.gitCommit, r.op, r.variant, r.dtype.rawValue,
+         "[" + formatShapes(r.shapes) + "]",
+         String(r.threads), r.pinning, "[" + r.cpuList.map(String.init).joined(separator: ";") + "]", r.phase.rawValue,
          String(r.samples), num(r.medianNs), num(r.minNs), num(r.madNs), num(r.ciLowNs), num(r.ciHighNs),
          num(r.bytes), num(r.flops), num(r.throughput), r.unit.rawValue, opt(r.rooflinePct),
-         opt(r.maxAbsErr), opt(r.maxRelErr), opt(r.maxUlp), r.samplesNs.map(num).joined(separator: ";")]
+         opt(r.maxAbsErr), opt(r.maxRelErr), opt(r.maxUlp), r.samplesNs.map(num).joined(separator: ";"),
+         r.openblasCore, r.roundMediansNs.map(num).joined(separator: ";"), opt(r.noisePct),
+         r.callsPerSample.map(String.init) ?? "", opt(r.cpuNs), r.runID, r.roundCPUNs.map(num).joined(separator: ";")]
     }
+
+    /// Written before the machine id so that it never reads as a number (an all-digit id would
+    /// lose its leading zeros in pandas).
+    public static let fingerprintPrefix = "fp-"
 
     /// The whole report as CSV text, header first, every line ending in "\n".
     public static func render(_ records: [BenchRecord]) throws -> String {
@@ -200,7 +235,7 @@ public enum ReportCSV {
             guard index[name] == nil else { throw ReportError(file: file, line: 1, column: name, "appears twice") }
             index[name] = i
         }
-        let missing = header.filter { index[$0] == nil }
+        let missing = header.prefix(requiredColumnCount).filter { index[$0] == nil }
         guard missing.isEmpty else {
             throw ReportError(file: file, line: 1, "missing column(s): \(missing.joined(separator: ", "))")
         }
@@ -215,7 +250,18 @@ struct RowParser {
     let file: String
     let line: Int
 
-    func raw(_ c: String) -> String { row[index[c]!].trimmingCharacters(in: .whitespaces) }
+    func raw(_ c: String) -> String {
+        guard let i = index[c] else { return "" }   // a later column absent from an older report
+        return row[i].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// A text column written in brackets ("[0;1]"); the bare form of older reports is accepted.
+    func unbracketed(_ c: String) throws -> String {
+        let v = raw(c)
+        guard v.hasPrefix("[") || v.hasSuffix("]") else { return v }
+        guard v.hasPrefix("["), v.hasSuffix("]"), v.count >= 2 else { throw fail(c, "'\(v)' has an unmatched bracket") }
+        return String(v.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+    }
     func fail(_ c: String, _ message: String) -> ReportError { ReportError(file: file, line: line, column: c, message) }
 
     func text(_ c: String) throws -> String {
@@ -247,7 +293,7 @@ struct RowParser {
     }
 
     func list<T>(_ c: String, _ convert: (String) -> T?) throws -> [T] {
-        let v = raw(c)
+        let v = try unbracketed(c)
         if v.isEmpty { return [] }
         return try v.split(separator: ";", omittingEmptySubsequences: false).map {
             guard let x = convert(String($0).trimmingCharacters(in: .whitespaces)) else {
@@ -258,7 +304,8 @@ struct RowParser {
     }
 
     func record() throws -> BenchRecord {
-        let shapesText = try text("shapes")
+        let shapesText = try unbracketed("shapes")
+        guard !shapesText.isEmpty else { throw fail("shapes", "is empty") }
         let shapes: [[Int]]
         do { shapes = try parseShapes(shapesText) } catch let e as ShapeSyntaxError { throw fail("shapes", e.message) }
         let pinning = try text("pinning")
@@ -273,8 +320,14 @@ struct RowParser {
         guard samplesNs.isEmpty || samplesNs.count == summary.count else {
             throw fail("samples_ns", "holds \(samplesNs.count) values but samples is \(summary.count)")
         }
-        return BenchRecord(
-            fingerprintID: try text("fingerprint_id"), gitCommit: try text("git_commit"),
+        var fingerprint = try text("fingerprint_id")
+        if fingerprint.hasPrefix(ReportCSV.fingerprintPrefix) { fingerprint.removeFirst(ReportCSV.fingerprintPrefix.count) }
+        guard !fingerprint.isEmpty else { throw fail("fingerprint_id", "is empty") }
+        let roundMedians = try list("round_medians_ns") { Double($0).flatMap { $0.isFinite && $0 > 0 ? $0 : nil } }
+        var callsPerSample: Int?
+        if !raw("calls_per_sample").isEmpty { callsPerSample = try int("calls_per_sample", min: 1) }
+        var record = BenchRecord(
+            fingerprintID: fingerprint, gitCommit: try text("git_commit"),
             op: try text("op"), variant: try text("variant"),
             dtype: try choice("dtype", DType.self, DType.allCases.map(\.rawValue)),
             shapes: shapes, threads: try int("threads", min: 1), pinning: pinning,
@@ -286,5 +339,13 @@ struct RowParser {
             rooflinePct: try optionalDouble("roofline_pct"), maxAbsErr: try optionalDouble("max_abs_err"),
             maxRelErr: try optionalDouble("max_rel_err"), maxUlp: try optionalDouble("max_ulp"),
             samplesNs: samplesNs)
+        record.openblasCore = raw("openblas_core")
+        record.roundMediansNs = roundMedians
+        record.noisePct = try optionalDouble("noise_pct")
+        record.callsPerSample = callsPerSample
+        record.cpuNs = try optionalDouble("cpu_ns")
+        record.runID = raw("run_id")
+        record.roundCPUNs = try list("round_cpu_ns") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
+        return record
     }
 }

@@ -26,12 +26,22 @@ public struct Measurement: Equatable, Sendable {
     public var samples: [Double]
     /// Calls timed together in one sample.
     public var callsPerSample: Int
+    /// CPU time of the calling thread per call, one value per sample (empty under a fake clock).
+    public var cpuSamples: [Double] = []
+}
+
+/// CPU time consumed by the calling thread, nanoseconds (Google Benchmark's cpu_time measures the
+/// same: the main thread only, so a parallel op's workers are not in it).
+public func threadCPUNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
 public enum Runner {
     /// Measures `body`. `clock` returns nanoseconds (tests pass a fake one).
     public static func measure(_ options: MeasureOptions, clock: () -> UInt64 = MonotonicClock.nanoseconds,
-                               _ body: () -> Void) -> Measurement {
+                               cpuClock: (() -> UInt64)? = nil, _ body: () -> Void) -> Measurement {
         // Warm-up: caches, page faults, the pool's threads waking, the CPU's frequency.
         let warmStart = clock()
         var warmCalls = 0
@@ -46,19 +56,22 @@ public enum Runner {
         let calls = Swift.max(1, Int((target / perCall).rounded(.up)))
 
         var samples: [Double] = []
+        var cpuSamples: [Double] = []
         var elapsed = 0.0
         // Slow cases (one call above the minimum time) stop at minSamples even then, but a case
         // never runs longer than ten times the minimum once it has its minimum count.
         while samples.count < options.maxSamples {
+            let c0 = cpuClock?() ?? 0
             let t0 = clock()
             for _ in 0..<calls { body() }
             let dt = Double(clock() - t0)
+            if let cpuClock { cpuSamples.append(Double(cpuClock() - c0) / Double(calls)) }
             samples.append(dt / Double(calls))
             elapsed += dt
             if samples.count >= options.minSamples && elapsed >= options.minTimeNs { break }
             if samples.count >= options.minSamples && elapsed >= 10 * options.minTimeNs { break }
         }
-        return Measurement(samples: samples, callsPerSample: calls)
+        return Measurement(samples: samples, callsPerSample: calls, cpuSamples: cpuSamples)
     }
 }
 

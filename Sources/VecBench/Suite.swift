@@ -98,8 +98,13 @@ public enum Suite {
     /// Loads, parses and validates a suite file, reporting syntax and catalog errors together,
     /// in line order.
     public static func loadValidated(path: String, catalog: OpCatalog) throws -> [SuiteLine] {
-        var (lines, errors) = parseCollecting(try readText(path), file: path)
-        do { try validate(lines, catalog: catalog, file: path) } catch let e as SuiteErrors { errors += e.errors }
+        try loadValidated(text: try readText(path), file: path, catalog: catalog)
+    }
+
+    /// The same for suite text from elsewhere (stdin, `--case`); `file` names it in errors.
+    public static func loadValidated(text: String, file: String, catalog: OpCatalog) throws -> [SuiteLine] {
+        var (lines, errors) = parseCollecting(text, file: file)
+        do { try validate(lines, catalog: catalog, file: file) } catch let e as SuiteErrors { errors += e.errors }
         guard errors.isEmpty else {
             throw SuiteErrors(errors: errors.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
         }
@@ -225,6 +230,10 @@ public enum Suite {
         guard errors.isEmpty else { throw SuiteErrors(errors: errors) }
     }
 
+    /// Variants that run on the calling thread only: whatever `threads=` says, they are planned
+    /// once, at threads=1, so that no row claims threads=2 for a one-thread kernel.
+    public static let singleThreadVariants: Set<String> = ["scalar", "naive", "simd"]
+
     /// The cases of a validated suite, in file order. `threads`/`pinning` override every line's.
     public static func expand(_ lines: [SuiteLine], catalog: OpCatalog, machinePUs: Int,
                               threads: [Int]? = nil, pinning: [PinningPolicy]? = nil) -> [PlannedCase] {
@@ -238,7 +247,8 @@ public enum Suite {
                 for dtype in s.dtypes {
                     for phase in s.phases {
                         for variant in s.variants ?? entry.variants {
-                            for t in threadCounts {
+                            let counts = singleThreadVariants.contains(variant) ? [1] : threadCounts
+                            for t in counts {
                                 for pin in pinning ?? s.pinning {
                                     let spec = CaseSpec(op: s.op, variant: variant, dtype: dtype, shapes: shapes, threads: t, phase: phase)
                                     out.append(PlannedCase(spec: spec, pinning: pin, minTimeMs: s.minTimeMs, line: s.line))

@@ -7,9 +7,14 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare two reports case by case and gate on regressions.",
         discussion: """
-            A case regresses when its median time grew by more than the threshold AND the \
-            difference is significant (Mann-Whitney U on the samples, else disjoint 95% intervals, \
-            else the MAD). Reports from different machines are refused (exit 2) unless \
+            A case regresses when its median time grew by more than the threshold AND by more than \
+            the machine's own noise: for reports measured in rounds (vecbench run --rounds, 5 by \
+            default), --noise-factor times the larger between-round spread of the two rows (a change \
+            beyond the threshold but within that spread is NOISY and does not fail); for reports \
+            without rounds, a Mann-Whitney U test on the samples (exact below 30 a side), with at \
+            least --min-samples a side (else TOO_FEW_SAMPLES, which does not fail). Changes under \
+            --min-delta-ns never count. A case of BASELINE missing from CURRENT (a cut or partial \
+            report) fails the gate unless --allow-missing. Reports from different machines are refused (exit 2) unless \
             --allow-other-machine or --advisory, which warn loudly instead. Build differences read \
             from the .json sidecars (compiled ISA, OpenBLAS core, flags) are warned about. Writes \
             verdict.json next to CURRENT (or --verdict).
@@ -51,9 +56,24 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Match cases whatever their pinning (PyTorch anchors are unpinned). Example: --ignore-pinning")
     var ignorePinning = false
 
+    @Option(help: "A change must exceed this many times the larger between-round spread of the two rows. Example: --noise-factor 1")
+    var noiseFactor = 1.0
+
+    @Option(help: "Fewest samples a side for a rank-test verdict (reports without rounds). Example: --min-samples 5")
+    var minSamples = 5
+
+    @Option(help: "Changes smaller than this many nanoseconds never count. Example: --min-delta-ns 50")
+    var minDeltaNs = 0.0
+
+    @Flag(help: "Do not fail when CURRENT lacks cases that BASELINE has. Example: --allow-missing")
+    var allowMissing = false
+
     func validate() throws {
         guard threshold >= 0, threshold < 1000 else { throw ValidationError("--threshold must be a percentage in 0..<1000") }
         guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be between 0 and 1") }
+        guard noiseFactor >= 0, noiseFactor <= 100 else { throw ValidationError("--noise-factor must be in 0...100") }
+        guard minSamples >= 1, minSamples <= 1_000_000 else { throw ValidationError("--min-samples must be at least 1") }
+        guard minDeltaNs >= 0, minDeltaNs.isFinite else { throw ValidationError("--min-delta-ns must be 0 or more") }
         guard (baselineVariant == nil) == (currentVariant == nil) else {
             throw ValidationError("give both --baseline-variant and --current-variant, or neither")
         }
@@ -66,12 +86,14 @@ struct CompareCommand: ParsableCommand {
             cur = try ReportCSV.read(path: current)
         } catch let e as ReportError { throw InputError(e.description) }
         let options = CompareOptions(threshold: threshold / 100, alpha: alpha,
-                                     baselineVariant: baselineVariant, currentVariant: currentVariant, ignorePinning: ignorePinning)
+                                     baselineVariant: baselineVariant, currentVariant: currentVariant, ignorePinning: ignorePinning,
+                                     noiseFactor: noiseFactor, minSamples: minSamples, minDeltaNs: minDeltaNs,
+                                     allowMissing: allowMissing)
         var result: CompareResult
         do {
             result = try Compare.compare(baseline: base, current: cur, baselineFile: baseline, currentFile: current, options: options)
         } catch let e as ReportError { throw InputError(e.description) }
-        result.fingerprintWarnings = sidecarWarnings()
+        result.fingerprintWarnings += sidecarWarnings(base: base, current: cur)
         if !result.incompatibleFingerprints.isEmpty {
             let text = result.incompatibleFingerprints.joined(separator: "; ")
             // Advisory runs (CI) report rather than fail: a runner on another CPU is not a regression.
@@ -83,19 +105,37 @@ struct CompareCommand: ParsableCommand {
         }
         for w in result.fingerprintWarnings { writeStderr("warning: build differs: \(w)\n") }
         print(Compare.table(result), terminator: "")
+        if result.count(.tooFewSamples) > 0 {
+            writeStderr("warning: \(result.count(.tooFewSamples)) case(s) changed beyond the threshold with fewer than "
+                        + "\(minSamples) samples a side: no verdict (TOO_FEW_SAMPLES); measure longer (--min-samples)\n")
+        }
+        if result.count(.missing) > 0 {
+            writeStderr("\(result.count(.missing)) case(s) of \(baseline) missing from \(current) (a cut or partial report?)"
+                        + (allowMissing ? ": allowed (--allow-missing)\n" : ": failing; --allow-missing accepts it\n"))
+        }
         let verdictPath = verdict ?? URL(fileURLWithPath: current).deletingLastPathComponent().appendingPathComponent("verdict.json").path
         try AtomicFile.write(try Compare.verdictJSON(result, baselinePath: baseline, currentPath: current, advisory: advisory), to: verdictPath)
         if result.exitCode != 0 {
-            writeStderr(advisory ? "advisory: \(result.count(.regressed)) regression(s), not failing\n"
-                                 : "\(result.count(.regressed)) regression(s)\n")
+            let what = "\(result.count(.regressed)) regression(s)" + (allowMissing ? "" : ", \(result.count(.missing)) missing")
+            writeStderr(advisory ? "advisory: \(what), not failing\n" : "\(what)\n")
             if !advisory { throw ExitCode(result.exitCode) }
         }
     }
 
-    /// Build differences read from the reports' JSON sidecars, when both have one.
-    func sidecarWarnings() -> [String] {
-        guard let a = try? BenchmarkJSON.read(path: BenchmarkJSON.sidecarPath(forReport: baseline)),
-              let b = try? BenchmarkJSON.read(path: BenchmarkJSON.sidecarPath(forReport: current)) else { return [] }
+    /// Build differences read from the reports' JSON sidecars, when both have one that belongs
+    /// to the same run as its CSV (a sidecar of another run is ignored, with a warning).
+    func sidecarWarnings(base: [BenchRecord], current cur: [BenchRecord]) -> [String] {
+        func sidecar(_ report: String, _ rows: [BenchRecord]) -> BenchmarkJSON? {
+            guard let json = try? BenchmarkJSON.read(path: BenchmarkJSON.sidecarPath(forReport: report)) else { return nil }
+            let ids = Set(rows.map(\.runID).filter { !$0.isEmpty })
+            if let sidecarID = json.context.vecbench_run?.run_id, !ids.isEmpty, !ids.contains(sidecarID) {
+                writeStderr("warning: \(BenchmarkJSON.sidecarPath(forReport: report)) belongs to run \(sidecarID), "
+                            + "not to the run of \(report): ignored\n")
+                return nil
+            }
+            return json
+        }
+        guard let a = sidecar(baseline, base), let b = sidecar(current, cur) else { return [] }
         return FingerprintCheck.between(a.context.vecbench_fingerprint, b.context.vecbench_fingerprint).warnings
     }
 }

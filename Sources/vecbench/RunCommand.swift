@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Foundation
 import VecBench
@@ -10,26 +13,41 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Every case is checked against its float64 reference before it is timed; a case that \
             fails is reported and left out of the report, and the exit code is then 1.
+            The suite runs in --rounds passes, each visiting the cases in a new seeded order \
+            (--order shuffle), so that the report holds each case's between-round spread \
+            (noise_pct), which `compare` uses to tell a change from the machine's noise.
             Files written: OUT/NAME.csv (the report), OUT/NAME.json (fingerprint, Google Benchmark \
-            JSON), OUT/plots/NAME/*.svg. Roofline percentages need OUT/calibration-<machine>.json \
-            (vecbench calibrate, or --calibrate here).
+            JSON), OUT/plots/NAME/*.svg; an interrupted run (Ctrl-C, SIGTERM) writes what it \
+            measured to OUT/NAME.partial.csv. Roofline percentages need \
+            OUT/calibration-<machine>.json (vecbench calibrate, or --calibrate here).
+            Suites are looked up as given, then in $VECBENCH_SUITES, ./Benchmarks and the \
+            Benchmarks folder of the package the executable was built in.
+            OpenBLAS: the best kernel set for this CPU is chosen at start-up (re-executing with \
+            OPENBLAS_CORETYPE set and OPENBLAS_L2_SIZE unset when the environment says otherwise); \
+            --openblas-core NAME chooses another. The core is in every row (openblas_core).
 
             Examples:
               vecbench run                                   # Benchmarks/default.suite into results/
               vecbench run --suite quick --threads 1,2 --pin compact
+              vecbench run --case 'op=matmul shapes=1024x1024;1024x1024 variants=blas threads=1'
+              echo 'op=relu shapes=1048576' | vecbench run --suite - --name relu
               vecbench run --suite my.suite --ops sigmoid,matmul --min-time-ms 50 --name trial
             """)
 
-    @Option(help: "Suite name (Benchmarks/NAME.suite) or path to a .suite file. Example: --suite quick")
+    @Option(help: "Suite name (NAME.suite in the suite folders), path to a .suite file, or - for stdin. Example: --suite quick")
     var suite = "default"
+
+    @Option(name: .customLong("case"), help: "A one-off case in suite syntax instead of a suite (repeatable). Example: --case 'op=relu shapes=1048576 threads=1,2'")
+    var cases: [String] = []
 
     @Option(help: "Output directory for the report, sidecar and charts. Example: --out results")
     var out = "results"
 
-    @Option(help: "Base name of the output files (default: the suite's name). Example: --name nightly")
+    @Option(help: "Base name of the output files (default: the suite's name, 'cases' for --case, 'stdin' for -). Example: --name nightly")
     var name: String?
 
-    @Option(help: "Thread counts for every case, overriding the suite: counts, ranges, max, pow2. Example: --threads 1,2 or --threads 1-max")
+    @Option(help: "Thread counts for every case, overriding the suite: counts, ranges, max, pow2. Example: --threads 1,2 or --threads 1-max",
+            transform: RunCommand.threadList)
     var threads: ThreadList?
 
     @Option(help: "Pinning policies for every case, overriding the suite: none, compact, scatter. Example: --pin compact")
@@ -38,14 +56,23 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Only these ops (comma-separated). Example: --ops sigmoid,matmul")
     var ops: String?
 
-    @Option(help: "Sampling time per case in milliseconds, overriding the suite's min_time_ms (default 100). Example: --min-time-ms 200")
+    @Option(help: "Sampling time per case in milliseconds (all rounds together), overriding the suite's min_time_ms (default 100). Example: --min-time-ms 200")
     var minTimeMs: Int?
 
     @Option(help: "Warm-up time per case in milliseconds. Example: --warmup-ms 20")
     var warmupMs = 20
 
-    @Option(help: "Fewest samples per case. Example: --min-samples 10")
+    @Option(help: "Fewest samples per case (all rounds together). Example: --min-samples 10")
     var minSamples = 10
+
+    @Option(help: "Passes over the suite; each case's time is split over them and their spread is its noise estimate (1-100). Example: --rounds 5")
+    var rounds = 5
+
+    @Option(help: "Order of the cases in each round: shuffle (a seeded permutation per round) or fixed (suite order). Example: --order fixed")
+    var order: CaseOrder = .shuffle
+
+    @Option(help: "Seed of the shuffled orders (default: from the clock; the one used is printed and recorded). Example: --seed 42")
+    var seed: UInt64?
 
     @Flag(help: "Measure this machine's FMA peak and bandwidth first if no calibration is cached. Example: --calibrate")
     var calibrate = false
@@ -62,15 +89,63 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Write no SVG charts. Example: --no-plots")
     var noPlots = false
 
+    @Option(help: "Busy-loop processes to run beside every case (contention, as on a shared machine). Example: --contend 2")
+    var contend = 0
+
     func validate() throws {
         if let minTimeMs, minTimeMs < 1 || minTimeMs > 600_000 { throw ValidationError("--min-time-ms must be in 1...600000") }
         guard warmupMs >= 0, warmupMs <= 60_000 else { throw ValidationError("--warmup-ms must be in 0...60000") }
         guard minSamples >= 1, minSamples <= 100_000 else { throw ValidationError("--min-samples must be in 1...100000") }
+        guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be in 1...100") }
+        guard (0...256).contains(contend) else { throw ValidationError("--contend must be in 0...256") }
         if let name, name.isEmpty || name.contains("/") { throw ValidationError("--name must be a plain file name") }
+        if !cases.isEmpty && suite != "default" { throw ValidationError("give --case or --suite, not both") }
     }
 
-    static func suitePath(_ suite: String) -> String {
-        suite.contains("/") || suite.hasSuffix(".suite") ? suite : "Benchmarks/\(suite).suite"
+    static func threadList(_ text: String) throws -> ThreadList {
+        guard let list = ThreadList(argument: text) else {
+            throw ValidationError("--threads '\(text)': thread counts are whole numbers in 1...4096, ranges a-b, max or pow2 "
+                                  + "(e.g. --threads 1,2 or 1-max); 0 and negative counts mean nothing here")
+        }
+        return list
+    }
+
+    /// Where a suite name is looked for, in order (a path is used as it is).
+    static func suiteCandidates(_ suite: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+                                executable: String = CommandLine.arguments[0]) -> [String] {
+        if suite.contains("/") || suite.hasSuffix(".suite") { return [suite] }
+        let file = "\(suite).suite"
+        var dirs: [String] = []
+        if let env = environment["VECBENCH_SUITES"], !env.isEmpty { dirs += env.split(separator: ":").map(String.init) }
+        dirs.append("Benchmarks")
+        // The package the executable was built in: .build/<triple>/release/vecbench -> ../../../Benchmarks.
+        var dir = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? executable)
+            .deletingLastPathComponent()
+        for _ in 0..<6 {
+            dirs.append(dir.appendingPathComponent("Benchmarks").path)
+            dir = dir.deletingLastPathComponent()
+        }
+        var seen = Set<String>()
+        return dirs.map { "\($0)/\(file)" }.filter { seen.insert($0).inserted }
+    }
+
+    /// The suite text and the name errors give it.
+    func suiteSource() throws -> (text: String, file: String, name: String) {
+        if !cases.isEmpty { return (cases.joined(separator: "\n") + "\n", "--case", "cases") }
+        if suite == "-" {
+            var text = ""
+            while let line = readLine(strippingNewline: false) { text += line }
+            return (text, "<stdin>", "stdin")
+        }
+        let candidates = Self.suiteCandidates(suite)
+        guard let path = candidates.first(where: { FileManager.default.isReadableFile(atPath: $0) }) else {
+            throw InputError("suite '\(suite)' not found; looked in: \(candidates.joined(separator: ", "))"
+                             + " (set VECBENCH_SUITES to a folder of .suite files, or give a path)")
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw InputError("\(path): cannot read the suite file as UTF-8 text")
+        }
+        return (text, path, URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
     }
 
     func run() throws {
@@ -80,10 +155,10 @@ struct RunCommand: ParsableCommand {
             print(Builtins.listing(catalog), terminator: "")
             return
         }
-        let path = Self.suitePath(suite)
+        let source = try suiteSource()
         var lines: [SuiteLine]
         do {
-            lines = try Suite.loadValidated(path: path, catalog: catalog)
+            lines = try Suite.loadValidated(text: source.text, file: source.file, catalog: catalog)
         } catch let e as SuiteErrors { throw InputError(e.description) }
         if let ops {
             let wanted = Set(ops.split(separator: ",").map(String.init))
@@ -94,38 +169,61 @@ struct RunCommand: ParsableCommand {
         let handle = Topology.machine
         let topology = handle?.model()
         let pus = topology?.puCount ?? Threading.availableCPUs
-        var cases = Suite.expand(lines, catalog: catalog, machinePUs: pus, threads: threads?.resolve(pus), pinning: pin?.policies)
-        if minTimeMs != nil { for i in cases.indices { cases[i].minTimeMs = nil } }
-        guard !cases.isEmpty else { throw InputError("\(path): no cases to run (after --ops / --threads)") }
+        var planned = Suite.expand(lines, catalog: catalog, machinePUs: pus, threads: threads?.resolve(pus), pinning: pin?.policies)
+        if minTimeMs != nil { for i in planned.indices { planned[i].minTimeMs = nil } }
+        guard !planned.isEmpty else { throw InputError("\(source.file): no cases to run (after --ops / --threads)") }
         if dryRun {
-            for c in cases { print("\(path):\(c.line): \(BenchRun.label(c))") }
-            print("\(cases.count) cases")
+            for c in planned { print("\(source.file):\(c.line): \(BenchRun.label(c))") }
+            print("\(planned.count) cases")
             return
         }
+        let base = "\(out)/\(name ?? source.name)"
+        try ReportFiles.prepareDirectory(out)
         if let warning = ISA.warning { writeStderr("warning: \(warning)\n") }
-        if let t = cases.map(\.spec.threads).max(), t > pus {
+        if let t = planned.map(\.spec.threads).max(), t > pus {
             writeStderr("warning: up to \(t) threads on \(pus) CPUs: oversubscribed cases measure contention\n")
         }
         let fingerprint = Fingerprint.current(topology: topology)
+        for w in fingerprint.frequencyWarnings { writeStderr("warning: \(w)\n") }
         let calibration = try CalibrateCommand.cachedOrMeasured(out: out, fingerprint: fingerprint, topology: topology,
                                                                 measureIfMissing: calibrate)
         if calibration == nil { writeStderr("note: no calibration for this machine in \(out)/: roofline % left empty (vecbench calibrate)\n") }
 
+        let seed = self.seed ?? UInt64(MonotonicClock.nanoseconds() & 0xFFFF_FFFF)
+        let runID = Self.runID(fingerprint: fingerprint, seed: seed)
+        if rounds > 1 || order == .shuffle {
+            writeStderr("note: \(planned.count) cases x \(rounds) round\(rounds == 1 ? "" : "s"), order \(order.rawValue)"
+                        + (order == .shuffle ? " (--seed \(seed))" : "") + "\n")
+        }
+        let contention = try Contention(count: contend)
+        if contend > 0 { writeStderr(Contention.note(contend)) }
+        Interrupt.install()
         let settings = BenchSettings(
             measure: MeasureOptions(minTimeNs: Double(minTimeMs ?? 100) * 1e6, warmupNs: Double(warmupMs) * 1e6, minSamples: minSamples),
-            fingerprint: fingerprint, calibration: calibration, topology: topology, progress: !noProgress)
-        let outcome = BenchRun.run(cases, catalog: catalog, settings: settings)
+            fingerprint: fingerprint, calibration: calibration, topology: topology, progress: !noProgress,
+            rounds: rounds, order: order, seed: seed, runID: runID, shouldStop: Interrupt.requested)
+        let outcome = BenchRun.run(planned, catalog: catalog, settings: settings)
+        contention.stop()
         print(BenchRun.table(outcome.records), terminator: "")
         for f in outcome.failures { writeStderr("FAILED \(f.description)\n") }
+        let run = BenchmarkJSON.RunInfo(runID: runID, rounds: rounds, order: order.rawValue, seed: seed, contend: contend)
+        if !outcome.complete {
+            let signal = Interrupt.signalNumber
+            if !outcome.records.isEmpty {
+                let partial = base + ".partial"
+                try ReportFiles.write(records: outcome.records, fingerprint: fingerprint, topology: topology, run: run, base: partial)
+                writeStderr("interrupted: \(outcome.records.count) of \(planned.count) cases measured (some in fewer rounds) "
+                            + "kept in \(partial).csv; \(base).csv is unchanged\n")
+            } else {
+                writeStderr("interrupted before any case was measured; nothing written\n")
+            }
+            throw ExitCode(128 + signal)
+        }
         guard !outcome.records.isEmpty else {
             writeStderr("no case produced a timing; nothing written\n")
             throw ExitCode(1)
         }
-        let base = "\(out)/\(name ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)"
-        try ReportCSV.write(outcome.records, to: base + ".csv")
-        let json = BenchmarkJSON.make(records: outcome.records, fingerprint: fingerprint, topology: topology)
-        try AtomicFile.write(try json.encoded(), to: base + ".json")
-        var written = [base + ".csv", base + ".json"]
+        var written = try ReportFiles.write(records: outcome.records, fingerprint: fingerprint, topology: topology, run: run, base: base)
         if !noPlots {
             let dir = "\(out)/plots/\(URL(fileURLWithPath: base).lastPathComponent)"
             for (file, svg) in Plot.throughputCharts(outcome.records) + Plot.scalingCharts(outcome.records) {
@@ -136,4 +234,30 @@ struct RunCommand: ParsableCommand {
         writeStderr("wrote \(written.count) files: \(written.prefix(3).joined(separator: ", "))\(written.count > 3 ? ", ..." : "")\n")
         if !outcome.failures.isEmpty { throw ExitCode(1) }
     }
+
+    /// "<machine>-<seconds since 1970 in hex>-<seed in hex>": unique per run, readable, and never
+    /// all digits.
+    static func runID(fingerprint: Fingerprint, seed: UInt64) -> String {
+        "\(fingerprint.id)-\(String(UInt64(time(nil)), radix: 16))-\(String(seed, radix: 16))"
+    }
+}
+
+extension CaseOrder: ExpressibleByArgument {}
+
+/// SIGINT/SIGTERM during a run: the first one asks the run to stop after the current case (the
+/// measured cases are then written to NAME.partial.csv); a second one ends the process at once.
+enum Interrupt {
+    nonisolated(unsafe) static var flag: sig_atomic_t = 0
+
+    static func install() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { sig in
+                Interrupt.flag = sig
+                signal(sig, SIG_DFL)
+            }
+        }
+    }
+
+    static func requested() -> Bool { flag != 0 }
+    static var signalNumber: Int32 { flag != 0 ? flag : SIGINT }
 }

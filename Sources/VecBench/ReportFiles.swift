@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import VecPlatform
+
+/// The files of one run: OUT/NAME.csv and its sidecar OUT/NAME.json, replaced together.
+public enum ReportFiles {
+    /// Creates `directory` if needed and proves it writable before anything is measured (a run
+    /// of many minutes must not end in "cannot write"); removes temporaries of killed runs.
+    public static func prepareDirectory(_ directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw AtomicFile.WriteError(description: "--out \(directory): cannot create the directory: \(error.localizedDescription)")
+        }
+        let probe = "\(directory)/.vecbench-write-test.\(getpid()).tmp"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw AtomicFile.WriteError(description: "--out \(directory): not writable: \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+        unlink(probe)
+        for path in AtomicFile.removeStaleTemporaries(in: directory) {
+            writeStderr("note: removed \(path), left by a run that was killed\n")
+        }
+    }
+
+    /// Writes BASE.csv and BASE.json together; returns their paths.
+    @discardableResult
+    public static func write(records: [BenchRecord], fingerprint: Fingerprint, topology: TopologyModel?,
+                             run: BenchmarkJSON.RunInfo, base: String) throws -> [String] {
+        let json = BenchmarkJSON.make(records: records, fingerprint: fingerprint, topology: topology, run: run)
+        let files = [(text: try ReportCSV.render(records), path: base + ".csv"), (text: try json.encoded(), path: base + ".json")]
+        try AtomicFile.writeAll(files)
+        return files.map(\.path)
+    }
+}
