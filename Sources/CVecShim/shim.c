@@ -25,3 +25,47 @@ int vg_available_cpus(void) {
     if (sched_getaffinity(0, sizeof(set), &set) != 0) return (int)sysconf(_SC_NPROCESSORS_ONLN);
     return CPU_COUNT(&set);
 }
+
+typedef float vg_v16 __attribute__((vector_size(64), aligned(64)));
+
+/// Streaming stores are weakly ordered: without a fence another thread (or the timer read after
+/// the pool's join) could run before they are globally visible.
+static inline void vg_store_fence(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_sfence();
+#endif
+}
+
+float vg_bw_read(const float *a, long n, long reps) {
+    vg_v16 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+    const vg_v16 *v = (const vg_v16 *)a;
+    for (long r = 0; r < reps; r++)
+        for (long i = 0; i + 4 <= n / 16; i += 4) { s0 += v[i]; s1 += v[i + 1]; s2 += v[i + 2]; s3 += v[i + 3]; }
+    vg_v16 s = (s0 + s1) + (s2 + s3);
+    float t = 0;
+    for (int j = 0; j < 16; j++) t += s[j];
+    return t;
+}
+
+void vg_bw_copy(float *b, const float *a, long n, float s, int nontemporal, long reps) {
+    const vg_v16 *x = (const vg_v16 *)a;
+    vg_v16 *y = (vg_v16 *)b;
+    for (long r = 0; r < reps; r++) {
+        if (nontemporal) { for (long i = 0; i < n / 16; i++) __builtin_nontemporal_store(s * x[i], &y[i]); vg_store_fence(); }
+        else { for (long i = 0; i < n / 16; i++) y[i] = s * x[i]; }
+    }
+}
+
+void vg_bw_triad(float *c, const float *a, const float *b, long n, float s, int nontemporal, long reps) {
+    const vg_v16 *x = (const vg_v16 *)a, *y = (const vg_v16 *)b;
+    vg_v16 *z = (vg_v16 *)c;
+    for (long r = 0; r < reps; r++) {
+        if (nontemporal) { for (long i = 0; i < n / 16; i++) __builtin_nontemporal_store(x[i] + s * y[i], &z[i]); vg_store_fence(); }
+        else { for (long i = 0; i < n / 16; i++) z[i] = x[i] + s * y[i]; }
+    }
+}
+
+void vg_bw_update(float *a, long n, float s, long reps) {
+    vg_v16 *x = (vg_v16 *)a;
+    for (long r = 0; r < reps; r++) for (long i = 0; i < n / 16; i++) x[i] = s * x[i];
+}

@@ -26,6 +26,17 @@ public struct AccuracySubject {
     public var tolerance: (DType) -> Tolerance
     /// Upstream gradient for the error figures (ones for elementwise ops: the derivative itself).
     public var upstream: (Int) -> [Double]
+    /// Matrix products: judged norm-wise (ErrorMetrics.checkGemm) instead of by `tolerance`.
+    public var gemm: GemmMagnitudes? = nil
+}
+
+/// What a norm-wise GEMM check needs besides the reference: (|A||B|) for the forward, the same
+/// for the backward's products (|gy||B|^T, |A|^T|gy|), and the longest sum each one makes.
+public struct GemmMagnitudes {
+    public var forward: ([Double]) -> [Double]
+    public var backward: ([Double], [Double]) -> [Double]
+    public var forwardInner: Int
+    public var backwardInner: Int
 }
 
 public struct GradcheckResult: Equatable, Sendable {
@@ -95,11 +106,27 @@ public enum Accuracy {
         let xs = s.inputs(dtype)
         let gy = s.upstream(s.referenceForward(xs).count)
         let tol = s.tolerance(dtype)
-        let fwd = ErrorMetrics.check(actual: s.forward(dtype, xs), reference: s.referenceForward(xs), dtype: dtype, tolerance: tol)
-        let bwd = ErrorMetrics.check(actual: s.backward(dtype, xs, gy), reference: s.referenceBackward(xs, gy), dtype: dtype, tolerance: tol)
+        let fwd: CheckResult, bwd: CheckResult
+        if let g = s.gemm {
+            fwd = ErrorMetrics.checkGemm(actual: s.forward(dtype, xs), reference: s.referenceForward(xs), magnitude: g.forward(xs),
+                                         inner: g.forwardInner, dtype: dtype)
+            bwd = ErrorMetrics.checkGemm(actual: s.backward(dtype, xs, gy), reference: s.referenceBackward(xs, gy),
+                                         magnitude: g.backward(xs, gy), inner: g.backwardInner, dtype: dtype)
+        } else {
+            fwd = ErrorMetrics.check(actual: s.forward(dtype, xs), reference: s.referenceForward(xs), dtype: dtype, tolerance: tol)
+            bwd = ErrorMetrics.check(actual: s.backward(dtype, xs, gy), reference: s.referenceBackward(xs, gy), dtype: dtype, tolerance: tol)
+        }
         var notes: [String] = []
         if !fwd.passed { notes.append("forward: " + fwd.detail) }
         if !bwd.passed { notes.append("backward: " + bwd.detail) }
+        if let g = s.gemm, let fb = fwd.errors.bound, let bb = bwd.errors.bound {
+            notes.append("norm-wise (rel: max |C - Cref| / (|A||B|), ulp: the same in units of u), bounds "
+                         + "\(TextFormat.fixed(fb, 0)) u (k = \(g.forwardInner)) forward, \(TextFormat.fixed(bb, 0)) u (k = \(g.backwardInner)) backward")
+        }
+        for (phase, e) in [("forward", fwd.errors), ("backward", bwd.errors)] where e.underflow > 0 {
+            notes.append("\(phase): \(e.underflow) reference\(e.underflow == 1 ? "" : "s") below the smallest normal, "
+                         + "left out of rel: max \(TextFormat.fixed(e.underflowMaxUlp, 2)) ULP, abs \(sci(e.underflowMaxAbs))")
+        }
         var gc: GradcheckResult?
         if dtype == .float64 {
             gc = gradcheck(s.gradcheckInputs, forward: { s.forward(.float64, $0) }, vjp: { s.backward(.float64, $0, $1) },
@@ -139,12 +166,18 @@ public enum Accuracy {
         for r in rows where !r.note.isEmpty { out += "  \(r.op) \(r.dtype.rawValue): \(r.note)\n" }
         out += "float32 rows: errors against float64. float64 rows: against the float64 libm reference, so they\n"
             + "show consistency, not exactness; their gradcheck tests the backward formulas (eps 1e-6, atol 1e-5, rtol 1e-3).\n"
-            + "Large ULP figures of softmax, matmul and reductions come from results near 0, where one ULP is tiny; their\n"
+            + "rel: relative error where the reference is a normal number only; results whose reference underflows\n"
+            + "(non-zero, below the smallest normal) are counted in the notes with their ULP and absolute errors, which\n"
+            + "are the meaningful ones there (0 for 1e-45 is a correct rounding, not a 100% error).\n"
+            + "matmul: rel and ulp are norm-wise, max |C - Cref| / (|A||B|) per element (ulp: in units of the unit\n"
+            + "roundoff u), checked against 2 (k + 1) u, from the GEMM bound gamma_k |A||B|.\n"
+            + "Large ULP figures of softmax and reductions come from results near 0, where one ULP is tiny; their\n"
             + "pass/fail uses the absolute and relative bounds of their tolerance.\n"
         return out
     }
 
     public static let csvHeader = "op,dtype,fwd_max_abs,fwd_max_rel,fwd_max_ulp,bwd_max_abs,bwd_max_rel,bwd_max_ulp,"
+        + "error_measure,fwd_underflow,fwd_underflow_max_ulp,bwd_underflow,bwd_underflow_max_ulp,"
         + "gradcheck,gradcheck_compared,gradcheck_skipped,passed,note"
 
     public static func csv(_ rows: [AccuracyRow]) -> String {
@@ -152,6 +185,8 @@ public enum Accuracy {
         let lines = rows.map { r in
             [r.op, r.dtype.rawValue, String(r.forward.maxAbs), String(r.forward.maxRel), String(r.forward.maxUlp),
              String(r.backward.maxAbs), String(r.backward.maxRel), String(r.backward.maxUlp),
+             r.forward.measure.rawValue, String(r.forward.underflow), String(r.forward.underflowMaxUlp),
+             String(r.backward.underflow), String(r.backward.underflowMaxUlp),
              r.gradcheck.map { $0.passed ? "pass" : "fail" } ?? "", r.gradcheck.map { String($0.compared) } ?? "",
              r.gradcheck.map { String($0.skipped) } ?? "", r.passed ? "true" : "false", q(r.note)].joined(separator: ",")
         }

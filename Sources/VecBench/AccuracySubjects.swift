@@ -120,7 +120,9 @@ enum AccuracySubjects {
             referenceForward: ref, referenceBackward: refBack,
             gradcheckInputs: values(20, -1, 1, seed: 22), elementwise: false, kinks: [],
             tolerance: { $0 == .float32 ? Tolerance(ulp: 8, abs: 2e-6, rel: 1e-5) : Tolerance(ulp: 8, abs: 1e-14, rel: 1e-13) },
-            upstream: { values($0, -1, 1, seed: 23) })
+            upstream: { values($0, -1, 1, seed: 23) },
+            gemm: GemmMagnitudes(forward: { ref($0.map(Swift.abs)) }, backward: { refBack($0.map(Swift.abs), $1.map(Swift.abs)) },
+                                 forwardInner: 40, backwardInner: 24))
     }
 
     /// a [r, c] op b [c] (b broadcast over rows); x holds a then b, the gradient da then db.

@@ -1,36 +1,52 @@
+import CVecShim
 import Foundation
+import Synchronization
 import VecPlatform
 
 // This machine's ceilings, measured rather than looked up (a 16-vCPU VM does not scale its FMA
-// peak linearly, NOTES.md): the FP32 FMA peak from independent SIMD16 FMA chains and the triad
-// bandwidth a[i] = b[i] + s*c[i] at working sets in L2, in L3 and in DRAM, for several thread
-// counts (one share per pool thread through `runOnEachWorker`, so no thread takes two). The
-// roofline of a case is min(peak, intensity x bandwidth) at its working set.
+// peak linearly, NOTES.md): the FP32 FMA peak from independent SIMD16 FMA chains, and the
+// bandwidth of each access pattern (read, copy, triad, in-place update; copy and triad with
+// normal and with streaming stores) at working sets in L1, L2, L3 and DRAM, for several thread
+// counts (one share per pool thread through `runOnEachWorker`, so no thread takes two).
+// Bandwidths are traffic, write-allocate reads included (Traffic.swift), so that an op is held
+// against the probe of its own pattern at its own working set: roofline = min(peak,
+// intensity x bandwidth).
 
-public enum MemoryLevel: String, Codable, CaseIterable, Sendable { case l2, l3, dram }
+public enum MemoryLevel: String, Codable, CaseIterable, Sendable { case l1, l2, l3, dram }
 
 public struct Calibration: Codable, Equatable, Sendable {
+    /// Bumped whenever the meaning of a figure changes: a cached file of another format is
+    /// measured again rather than misread (format 1 had triad figures only, in counted bytes).
+    public static let currentFormat = 2
+
     public struct Point: Codable, Equatable, Sendable {
         public var threads: Int
         public var peakGflops: Double
-        /// GB/s per level; a level is absent when its working set could not be placed (e.g. L3
-        /// smaller than the threads' L2s together).
-        public var bandwidthGBs: [String: Double]
-        public init(threads: Int, peakGflops: Double, bandwidthGBs: [String: Double]) {
+        /// GB/s of traffic per probe key (`StreamProbe.key`) and level; a level is absent when its
+        /// working set could not be placed (e.g. L3 smaller than the threads' L2s together).
+        public var bandwidthGBs: [String: [String: Double]]
+        public init(threads: Int, peakGflops: Double, bandwidthGBs: [String: [String: Double]]) {
             self.threads = threads; self.peakGflops = peakGflops; self.bandwidthGBs = bandwidthGBs
         }
     }
 
+    public var format: Int
     public var fingerprintID: String
     public var date: String
     public var compiledISA: String
+    public var l1BytesPerCore: Int
     public var l2BytesPerCore: Int
     public var l3BytesTotal: Int
+    /// Cores (not PUs): threads beyond them share a core's L1 and L2.
+    public var cores: Int
     public var points: [Point]
 
-    public init(fingerprintID: String, date: String, compiledISA: String, l2BytesPerCore: Int, l3BytesTotal: Int, points: [Point]) {
+    public init(fingerprintID: String, date: String, compiledISA: String, l1BytesPerCore: Int, l2BytesPerCore: Int,
+                l3BytesTotal: Int, cores: Int, points: [Point]) {
+        format = Self.currentFormat
         self.fingerprintID = fingerprintID; self.date = date; self.compiledISA = compiledISA
-        self.l2BytesPerCore = l2BytesPerCore; self.l3BytesTotal = l3BytesTotal
+        self.l1BytesPerCore = l1BytesPerCore; self.l2BytesPerCore = l2BytesPerCore; self.l3BytesTotal = l3BytesTotal
+        self.cores = Swift.max(1, cores)
         self.points = points.sorted { $0.threads < $1.threads }
     }
 
@@ -39,11 +55,21 @@ public struct Calibration: Codable, Equatable, Sendable {
         "\(directory)/calibration-\(fingerprintID).json"
     }
 
-    /// Which level a call that touches `bytes` runs from on `threads` threads (with 25% slack for
-    /// everything else living in the caches).
+    /// Bytes that `threads` threads hold at `level` (nil for DRAM: unbounded).
+    public func capacity(_ level: MemoryLevel, threads: Int) -> Double? {
+        let perCore = Double(Swift.min(Swift.max(1, threads), cores))
+        switch level {
+        case .l1: return perCore * Double(l1BytesPerCore)
+        case .l2: return perCore * Double(l2BytesPerCore)
+        case .l3: return Double(l3BytesTotal)
+        case .dram: return nil
+        }
+    }
+
+    /// The fastest level whose capacity holds `bytes`. No slack for other data: when in doubt the
+    /// faster (higher) ceiling is the one that can never be beaten, so a percentage stays honest.
     public func level(workingSet bytes: Double, threads: Int) -> MemoryLevel {
-        if bytes <= 0.75 * Double(l2BytesPerCore * threads) { return .l2 }
-        if bytes <= 0.75 * Double(l3BytesTotal) { return .l3 }
+        for l in MemoryLevel.allCases { if let c = capacity(l, threads: threads), bytes <= c { return l } }
         return .dram
     }
 
@@ -63,23 +89,62 @@ public struct Calibration: Codable, Equatable, Sendable {
         Self.interpolate(points.map { ($0.threads, $0.peakGflops) }, at: threads)
     }
 
-    /// Bandwidth at `level`, falling back to the next slower measured level.
-    public func bandwidthGBs(threads: Int, level: MemoryLevel) -> Double? {
-        let order: [MemoryLevel] = level == .l2 ? [.l2, .l3, .dram] : level == .l3 ? [.l3, .dram] : [.dram]
-        for l in order {
-            let pts = points.compactMap { p in p.bandwidthGBs[l.rawValue].map { (p.threads, $0) } }
+    /// Traffic bandwidth of `probe` at `level`, falling back to the next slower measured level.
+    public func bandwidthGBs(threads: Int, level: MemoryLevel, probe: StreamProbe = StreamProbe(.triad)) -> Double? {
+        for l in MemoryLevel.allCases.drop(while: { $0 != level }) {
+            let pts = points.compactMap { p in p.bandwidthGBs[probe.key]?[l.rawValue].map { (p.threads, $0) } }
             if let v = Self.interpolate(pts, at: threads) { return v }
         }
         return nil
     }
 
-    /// Achieved time as a percentage of the roofline time max(flops / peak, bytes / bandwidth).
-    public func rooflinePct(cost: Cost, threads: Int, medianNs: Double) -> Double? {
-        guard medianNs > 0, let peak = peakGflops(threads: threads),
-              let bw = bandwidthGBs(threads: threads, level: level(workingSet: cost.bytes, threads: threads)),
+    /// The roofline of one cost: which probe, level and figures bound it, and the time bound.
+    public struct Ceiling: Equatable, Sendable {
+        public var probe: StreamProbe
+        public var level: MemoryLevel
+        public var bandwidthGBs: Double
+        public var peakGflops: Double
+        /// Bytes crossing the hierarchy at `level` (write-allocate included).
+        public var trafficBytes: Double
+        public var flops: Double
+        /// max(flops / peak, traffic / bandwidth): GFLOP/s and GB/s are both per nanosecond.
+        public var boundNs: Double { Swift.max(flops / peakGflops, trafficBytes / bandwidthGBs) }
+        public var memoryBound: Bool { trafficBytes / bandwidthGBs >= flops / peakGflops }
+        public var description: String {
+            memoryBound ? "\(probe.key) at \(level.rawValue.uppercased()) \(TextFormat.fixed(bandwidthGBs, 1)) GB/s"
+                : "FMA peak \(TextFormat.fixed(peakGflops, 1)) GFLOP/s"
+        }
+    }
+
+    /// The ceiling matching the cost's pattern and working set on `threads` threads.
+    public func ceiling(cost: Cost, threads: Int) -> Ceiling? {
+        let level = level(workingSet: cost.workingSet, threads: threads)
+        guard let peak = peakGflops(threads: threads), let bw = bandwidthGBs(threads: threads, level: level, probe: cost.probe),
               peak > 0, bw > 0 else { return nil }
-        let bound = Swift.max(cost.flops / peak, cost.bytes / bw)   // GFLOP/s and GB/s = per ns
-        return bound > 0 ? 100 * bound / medianNs : nil
+        return Ceiling(probe: cost.probe, level: level, bandwidthGBs: bw, peakGflops: peak,
+                       trafficBytes: cost.traffic(at: level), flops: cost.flops)
+    }
+
+    /// Achieved time as a percentage of the roofline time of the matching ceiling. Above 100%
+    /// the ceiling was measured too low (noise while calibrating): with `recheck` it is measured
+    /// once more in this process (the higher figure stays for the rest of the run), and a case
+    /// still above it is printed as measured with a warning on stderr naming `label` and the
+    /// ceiling, never clamped.
+    public func rooflinePct(cost: Cost, threads: Int, medianNs: Double, label: String = "", recheck: Bool = true) -> Double? {
+        guard medianNs > 0, var c = ceiling(cost: cost, threads: threads), c.boundNs > 0 else { return nil }
+        Recheck.raise(&c, calibration: self, threads: threads, measure: false)
+        var pct = 100 * c.boundNs / medianNs
+        if pct > 100 && recheck {
+            Recheck.raise(&c, calibration: self, threads: threads, measure: true)
+            pct = 100 * c.boundNs / medianNs
+            if pct > 100 {
+                Recheck.warn("warning: roofline: \(label.isEmpty ? "a case" : label) ran at \(TextFormat.fixed(pct, 0))% of "
+                             + "its ceiling, \(c.description) on \(threads) thread\(threads == 1 ? "" : "s") (re-measured), "
+                             + "with \(TextFormat.fixed(c.trafficBytes / 1e6, 2)) MB of traffic and "
+                             + "\(TextFormat.fixed(c.flops / 1e6, 2)) MFLOP per call; the figure is printed unclamped\n")
+            }
+        }
+        return pct
     }
 
     public func encoded() throws -> String {
@@ -88,9 +153,47 @@ public struct Calibration: Codable, Equatable, Sendable {
         return String(decoding: try e.encode(self), as: UTF8.self) + "\n"
     }
 
+    /// nil when missing, unreadable or of another format (so that it is measured again).
     public static func load(path: String) -> Calibration? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(Calibration.self, from: data)
+        guard let data = FileManager.default.contents(atPath: path),
+              let c = try? JSONDecoder().decode(Calibration.self, from: data), c.format == currentFormat else { return nil }
+        return c
+    }
+
+    /// Working sets the calibration measures at, per level, for `threads` threads.
+    public func workingSets(threads: Int) -> [MemoryLevel: Int] {
+        Calibrator.workingSets(threads: threads, l1PerCore: l1BytesPerCore, l2PerCore: l2BytesPerCore, l3Total: l3BytesTotal, cores: cores)
+    }
+}
+
+/// Ceilings re-measured during this process because a case beat them, and the warnings given.
+enum Recheck {
+    private static let state = Mutex<(raised: [String: Double], measured: Set<String>, warned: Set<String>)>(([:], [], []))
+
+    static func key(_ c: Calibration.Ceiling, _ cal: Calibration, threads: Int) -> String {
+        "\(cal.fingerprintID)|\(threads)|" + (c.memoryBound ? "\(c.probe.key)|\(c.level.rawValue)" : "peak")
+    }
+
+    /// Applies a figure re-measured earlier for this ceiling; with `measure`, measures it first
+    /// (once per ceiling and process) and keeps the higher of the two.
+    static func raise(_ c: inout Calibration.Ceiling, calibration: Calibration, threads: Int, measure: Bool) {
+        let k = key(c, calibration, threads: threads)
+        if measure && state.withLock({ $0.measured.insert(k).inserted }) {
+            let fresh: Double
+            if c.memoryBound {
+                let bytes = calibration.workingSets(threads: threads)[c.level] ?? calibration.workingSets(threads: threads)[.dram]!
+                fresh = Calibrator.bandwidth(c.probe, threads: threads, bytes: bytes, level: c.level)
+            } else {
+                fresh = Calibrator.fmaPeak(threads: threads)
+            }
+            state.withLock { $0.raised[k] = Swift.max($0.raised[k] ?? 0, fresh) }
+        }
+        guard let raised = state.withLock({ $0.raised[k] }) else { return }
+        if c.memoryBound { c.bandwidthGBs = Swift.max(c.bandwidthGBs, raised) } else { c.peakGflops = Swift.max(c.peakGflops, raised) }
+    }
+
+    static func warn(_ line: String) {
+        if state.withLock({ $0.warned.insert(line).inserted }) { writeStderr(line) }
     }
 }
 
@@ -100,13 +203,20 @@ public enum Calibrator {
         ThreadCount.powersOfTwo.resolve(machinePUs: Swift.max(1, maxThreads))
     }
 
-    /// Triad working sets (bytes of all three arrays together) per level for `threads` threads.
-    public static func workingSets(threads: Int, l2PerCore: Int, l3Total: Int) -> [MemoryLevel: Int] {
-        var sets: [MemoryLevel: Int] = [.l2: threads * l2PerCore / 2]
+    /// Working sets (bytes of all of a probe's arrays together) per level for `threads` threads:
+    /// half of what the level holds for them, and for DRAM several times the L3.
+    public static func workingSets(threads: Int, l1PerCore: Int, l2PerCore: Int, l3Total: Int, cores: Int) -> [MemoryLevel: Int] {
+        let sharing = Swift.min(Swift.max(1, threads), Swift.max(1, cores))
+        var sets: [MemoryLevel: Int] = [.l1: sharing * l1PerCore / 2, .l2: sharing * l2PerCore / 2]
         let l3 = l3Total / 2
-        if l3 >= 2 * threads * l2PerCore { sets[.l3] = l3 }
+        if l3 >= 2 * sharing * l2PerCore { sets[.l3] = l3 }
         sets[.dram] = Swift.min(Swift.max(4 * l3Total, 256 << 20), 2 << 30)
         return sets
+    }
+
+    /// Minimum time per probe: short where one pass is microseconds, longer in DRAM.
+    static func minTimeNs(_ level: MemoryLevel) -> Double {
+        switch level { case .l1, .l2: return 20e6; case .l3: return 50e6; case .dram: return 100e6 }
     }
 
     /// GFLOP/s of `threads` threads each running 12 independent SIMD16<Float> FMA chains; the best
@@ -126,53 +236,85 @@ public enum Calibrator {
         return best
     }
 
-    /// GB/s of the triad a = b + s*c over `bytes` (all three arrays), split over `threads` threads.
-    public static func triadBandwidth(threads: Int, bytes: Int, minTimeNs: Double = 150e6) -> Double {
-        let perThread = Swift.max(16, (bytes / 12 / threads) / 16 * 16)
-        let n = perThread * threads
-        let a = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        let b = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        let c = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        defer { a.deallocate(); b.deallocate(); c.deallocate() }
-        // First touch by the thread that will use the slice places its pages on its NUMA node.
-        ThreadPool.shared.runOnEachWorker(threads: threads) { t in
-            for i in t * perThread..<(t + 1) * perThread { a[i] = 0; b[i] = 1; c[i] = 2 }
+    /// A 64-byte aligned block of floats, first touched by the threads that will stream it.
+    final class Region {
+        let base: UnsafeMutablePointer<Float>
+        let floats: Int
+        init(bytes: Int, threads: Int) {
+            // Every array of every probe splits into per-thread slices of whole 64-byte lines.
+            let unit = 16 * threads * 6
+            floats = Swift.max(unit, (bytes / 4) / unit * unit)
+            base = UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64).bindMemory(to: Float.self, capacity: floats)
+            let chunk = floats / threads, base = base
+            ThreadPool.shared.runOnEachWorker(threads: threads) { t in (base + t * chunk).initialize(repeating: 1, count: chunk) }
         }
-        var best = 0.0
-        var spent = 0.0
-        var reps = 0
-        while spent < minTimeNs || reps < 3 {
+        deinit { base.deallocate() }
+    }
+
+    /// GB/s of traffic (`Cost.traffic(at: level)`) of `probe` over `region`, split over `threads`.
+    static func bandwidth(_ probe: StreamProbe, threads: Int, region: Region, level: MemoryLevel, minTimeNs: Double) -> Double {
+        let n = region.floats / probe.arrays, perThread = n / threads
+        let arrays = (0..<probe.arrays).map { region.base + $0 * n }
+        // One pass over an L1 slice takes well under a microsecond, less than a dispatch:
+        // each thread repeats it until ~8 MiB have moved.
+        let reps = Swift.max(1, (8 << 20) / (perThread * 4 * probe.arrays))
+        let traffic = Double(reps) * probe.cost(arrayBytes: Double(n * 4)).traffic(at: level)
+        let nt: Int32 = probe.stores == .nonTemporal ? 1 : 0
+        var sink = [Float](repeating: 0, count: threads)
+        var best = 0.0, spent = 0.0, runs = 0
+        while spent < minTimeNs || runs < 3 {
             let t0 = MonotonicClock.nanoseconds()
-            ThreadPool.shared.runOnEachWorker(threads: threads) { t in
-                triad(a + t * perThread, b + t * perThread, c + t * perThread, perThread, 0.5)
+            sink.withUnsafeMutableBufferPointer { out in
+                ThreadPool.shared.runOnEachWorker(threads: threads) { t in
+                    let o = t * perThread, count = perThread, r = reps
+                    switch probe.pattern {
+                    case .read: out[t] += vg_bw_read(arrays[0] + o, count, r)
+                    case .copy: vg_bw_copy(arrays[1] + o, arrays[0] + o, count, 1, nt, r)
+                    case .triad: vg_bw_triad(arrays[2] + o, arrays[0] + o, arrays[1] + o, count, 0.5, nt, r)
+                    case .update: vg_bw_update(arrays[0] + o, count, 1, r)
+                    }
+                }
             }
             let dt = Double(MonotonicClock.nanoseconds() - t0)
             spent += dt
-            reps += 1
-            best = Swift.max(best, Double(12 * n) / dt)
+            runs += 1
+            best = Swift.max(best, traffic / dt)
         }
-        return best
+        return sink.contains { $0.isNaN } ? 0 : best
     }
 
-    /// Measures every thread count and level. `report` receives a line per measurement.
+    /// One probe on a fresh region of `bytes` (the re-measure of a ceiling a case beat).
+    public static func bandwidth(_ probe: StreamProbe, threads: Int, bytes: Int, level: MemoryLevel, minTimeNs: Double? = nil) -> Double {
+        bandwidth(probe, threads: threads, region: Region(bytes: bytes, threads: threads), level: level,
+                  minTimeNs: minTimeNs ?? Self.minTimeNs(level))
+    }
+
+    /// Measures every thread count, level and probe. `report` receives a line per thread count.
     public static func run(topology: TopologyModel?, fingerprint: Fingerprint, maxThreads: Int,
                            report: (String) -> Void = { _ in }) -> Calibration {
+        let l1 = topology?.cacheSize(level: 1) ?? (32 << 10)
         let l2 = topology?.cacheSize(level: 2) ?? (1 << 20)
         let l3Count = Swift.max(1, topology?.caches.filter { $0.level == 3 }.count ?? 1)
         let l3 = (topology?.cacheSize(level: 3) ?? (8 << 20)) * l3Count
+        let cores = topology?.cores.count ?? maxThreads
         var points: [Calibration.Point] = []
         for t in threadCounts(maxThreads: maxThreads) {
             let peak = fmaPeak(threads: t)
-            var bw: [String: Double] = [:]
-            for (level, bytes) in workingSets(threads: t, l2PerCore: l2, l3Total: l3).sorted(by: { $0.value < $1.value }) {
-                bw[level.rawValue] = triadBandwidth(threads: t, bytes: bytes)
+            var bw: [String: [String: Double]] = [:]
+            for (level, bytes) in workingSets(threads: t, l1PerCore: l1, l2PerCore: l2, l3Total: l3, cores: cores)
+                .sorted(by: { $0.value < $1.value }) {
+                let region = Region(bytes: bytes, threads: t)
+                for probe in StreamProbe.all {
+                    bw[probe.key, default: [:]][level.rawValue] =
+                        bandwidth(probe, threads: t, region: region, level: level, minTimeNs: minTimeNs(level))
+                }
             }
-            let levels = MemoryLevel.allCases.compactMap { l in bw[l.rawValue].map { "\(l.rawValue) \(TextFormat.fixed($0, 1)) GB/s" } }
-            report("threads \(t): FMA peak \(TextFormat.fixed(peak, 1)) GFLOP/s, triad " + levels.joined(separator: ", "))
+            let triad = MemoryLevel.allCases.compactMap { l in bw["triad"]?[l.rawValue].map { "\(l.rawValue) \(TextFormat.fixed($0, 1))" } }
+            report("threads \(t): FMA peak \(TextFormat.fixed(peak, 1)) GFLOP/s, triad traffic GB/s " + triad.joined(separator: ", "))
             points.append(Calibration.Point(threads: t, peakGflops: peak, bandwidthGBs: bw))
         }
         return Calibration(fingerprintID: fingerprint.id, date: fingerprint.date, compiledISA: fingerprint.compiledISA,
-                           l2BytesPerCore: l2, l3BytesTotal: l3, points: points)
+                           l1BytesPerCore: l1, l2BytesPerCore: l2, l3BytesTotal: l3, cores: cores, points: points)
     }
 }
 
@@ -189,17 +331,4 @@ func fmaChains(_ n: Int, seed: Float) -> Float {
     }
     let s = (a0 + a1 + a2 + a3) + (a4 + a5 + a6 + a7) + (a8 + a9 + a10 + a11)
     return s.sum()
-}
-
-@inline(never)
-func triad(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>, _ n: Int, _ s: Float) {
-    let sv = SIMD16<Float>(repeating: s)
-    var i = 0
-    while i + 16 <= n {
-        let bv = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<Float>.self)
-        let cv = UnsafeRawPointer(c + i).loadUnaligned(as: SIMD16<Float>.self)
-        UnsafeMutableRawPointer(a + i).storeBytes(of: bv.addingProduct(cv, sv), as: SIMD16<Float>.self)
-        i += 16
-    }
-    while i < n { a[i] = b[i] + s * c[i]; i += 1 }
 }

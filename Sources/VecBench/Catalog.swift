@@ -17,11 +17,32 @@ public enum ThroughputUnit: String, CaseIterable, Codable, Sendable {
     case gigaflopsPerSecond = "GFLOP/s"
 }
 
-/// Work of one call: bytes read plus written, and floating-point operations.
+/// Work of one call: bytes read plus written, and floating-point operations, with the traffic
+/// pattern that decides which calibrated ceiling bounds it (Traffic.swift).
 public struct Cost: Equatable, Sendable {
     public var bytes: Double
     public var flops: Double
-    public init(bytes: Double, flops: Double) { self.bytes = bytes; self.flops = flops }
+    /// The part of `bytes` that is stored (the rest is read).
+    public var writtenBytes: Double
+    public var pattern: TrafficPattern
+    public var stores: StoreKind = .normal
+    /// Distinct bytes the call touches: what decides the cache level it runs from.
+    public var workingSet: Double
+
+    /// A cost without a traffic split is taken as a triad (two reads per write), the pattern
+    /// every cost had before patterns existed.
+    public init(bytes: Double, flops: Double) {
+        self.bytes = bytes; self.flops = flops
+        writtenBytes = bytes / 3; pattern = .triad; workingSet = bytes
+    }
+
+    /// `inPlace`: the writes go to lines just read (x += ...), so they are part of the reads'
+    /// working set and allocate nothing.
+    public init(reads: Double, writes: Double, flops: Double, inPlace: Bool = false, workingSet: Double? = nil) {
+        bytes = reads + writes; self.flops = flops; writtenBytes = writes
+        pattern = TrafficPattern.of(reads: reads, writes: writes, inPlace: inPlace)
+        self.workingSet = workingSet ?? (inPlace ? reads : reads + writes)
+    }
     /// Flops per byte (0 for pure data movement).
     public var intensity: Double { bytes > 0 ? flops / bytes : .infinity }
 }

@@ -62,9 +62,9 @@ public enum KernelCatalog {
         OpEntry(name: u.op.name, arity: 1, variants: variantNames(Elementwise.variants(for: u.op)),
                 unit: .gigabytesPerSecond, summary: "elementwise \(u.op.name) (VecKernels.Elementwise)",
                 costModel: { s, d, p in
-                    let n = Double(elementCount(s[0])), size = Double(d.byteSize)
-                    return p == .forward ? Cost(bytes: 2 * n * size, flops: u.flops * n)
-                        : Cost(bytes: (u.readsOutput ? 4 : 3) * n * size, flops: (u.flops + 1) * n)
+                    let n = Double(elementCount(s[0])), bytes = n * Double(d.byteSize)
+                    return p == .forward ? Cost(reads: bytes, writes: bytes, flops: u.flops * n)
+                        : Cost(reads: (u.readsOutput ? 3 : 2) * bytes, writes: bytes, flops: (u.flops + 1) * n)
                 },
                 make: { spec in try typed(spec.dtype, { try unaryCase(Float.self, u, spec) }, { try unaryCase(Double.self, u, spec) }) })
     }
@@ -101,8 +101,11 @@ public enum KernelCatalog {
                     let (a, b) = (Double(elementCount(s[0])), Double(elementCount(s[1])))
                     let out = Double(elementCount(Broadcast.shape(s[0], s[1]) ?? s[0]))
                     let size = Double(d.byteSize)
-                    return p == .forward ? Cost(bytes: (a + b + out) * size, flops: out)
-                        : Cost(bytes: 2 * (a + b) * size + out * size, flops: 3 * out)
+                    // Backward of add and sub copies (or sums) the upstream gradient and never
+                    // reads a or b: counting them would credit the kernel with traffic it saves.
+                    let readsOperands = !(op == .add || op == .sub)
+                    return p == .forward ? Cost(reads: (a + b) * size, writes: out * size, flops: out)
+                        : Cost(reads: ((readsOperands ? a + b : 0) + out) * size, writes: (a + b) * size, flops: 3 * out)
                 },
                 make: { spec in try typed(spec.dtype, { try binaryCase(Float.self, op, spec) }, { try binaryCase(Double.self, op, spec) }) })
     }

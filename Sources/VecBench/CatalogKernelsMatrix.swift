@@ -10,7 +10,7 @@ extension KernelCatalog {
                 unit: .gigabytesPerSecond, summary: "sum of all elements (VecKernels.Reduce)",
                 costModel: { s, d, _ in
                     let n = Double(elementCount(s[0]))
-                    return Cost(bytes: n * Double(d.byteSize), flops: n)
+                    return Cost(reads: n * Double(d.byteSize), writes: Double(d.byteSize), flops: n)
                 },
                 make: { spec in try typed(spec.dtype, { try sumCase(Float.self, spec) }, { try sumCase(Double.self, spec) }) })
     }
@@ -42,7 +42,8 @@ extension KernelCatalog {
                        summary: "\(name) over the last dimension (VecKernels.Softmax)",
                        costModel: { s, d, p in
                            let n = Double(elementCount(s[0])), size = Double(d.byteSize)
-                           return p == .forward ? Cost(bytes: 2 * n * size, flops: 20 * n) : Cost(bytes: 3 * n * size, flops: 4 * n)
+                           return p == .forward ? Cost(reads: n * size, writes: n * size, flops: 20 * n)
+                               : Cost(reads: 2 * n * size, writes: n * size, flops: 4 * n)
                        },
                        make: { spec in
                            try typed(spec.dtype, { try softmaxCase(Float.self, log: log, spec) }, { try softmaxCase(Double.self, log: log, spec) })
@@ -101,9 +102,10 @@ extension KernelCatalog {
                        costModel: { s, d, p in
                            let (b, m, k, n) = dims(s)
                            let mnk = Double(b * m * n * k), size = Double(d.byteSize)
-                           let elements = Double(b * (m * k + k * n + m * n))
-                           return p == .forward ? Cost(bytes: elements * size, flops: 2 * mnk)
-                               : Cost(bytes: 2 * elements * size, flops: 4 * mnk)
+                           let (ab, c) = (Double(b * (m * k + k * n)) * size, Double(b * m * n) * size)
+                           // Backward reads dC twice (dA = dC B^T, dB = A^T dC), A and B once, writes dA and dB.
+                           return p == .forward ? Cost(reads: ab, writes: c, flops: 2 * mnk)
+                               : Cost(reads: ab + 2 * c, writes: ab, flops: 4 * mnk, workingSet: 2 * ab + c)
                        },
                        make: { spec in
                            try typed(spec.dtype, { try gemmCase(Float.self, spec) }, { try gemmCase(Double.self, spec) })
@@ -145,26 +147,28 @@ extension KernelCatalog {
             }
         return PreparedCase(run: run, check: {
             run()
-            let ref = ReferenceCache.get(key + "|\(spec.phase)") {
-                var out: [Double] = [], outB: [Double] = []
+            // The reference and, for the norm-wise check, the same products of absolute values.
+            let refs = ReferenceCache.get(key + "|\(spec.phase)") {
+                var out: [[Double]] = [[], []], outB: [[Double]] = [[], []]
                 for i in 0..<batch {
                     let A = Array(av[i * m * k..<(i + 1) * m * k]), B = Array(bv[i * k * n..<(i + 1) * k * n])
                     let G = Array(gv[i * m * n..<(i + 1) * m * n])
-                    if spec.phase == .forward {
-                        out += Reference.matmul(A, B, m: m, n: n, k: k)
-                    } else {
-                        out += Reference.matmul(G, B, m: m, n: k, k: n, transB: true)
-                        outB += Reference.matmul(A, G, m: k, n: n, k: m, transA: true)
+                    let transforms: [(Double) -> Double] = [{ $0 }, { Swift.abs($0) }]
+                    for (j, f) in transforms.enumerated() {
+                        let (a, b, g) = (A.map(f), B.map(f), G.map(f))
+                        if spec.phase == .forward {
+                            out[j] += Reference.matmul(a, b, m: m, n: n, k: k)
+                        } else {
+                            out[j] += Reference.matmul(g, b, m: m, n: k, k: n, transB: true)
+                            outB[j] += Reference.matmul(a, g, m: k, n: n, k: m, transA: true)
+                        }
                     }
                 }
-                return [out + outB]
-            }[0]
+                return [out[0] + outB[0], out[1] + outB[1]]
+            }
             let actual = spec.phase == .forward ? c.doubles : ga.doubles + gb.doubles
-            // Sums of `inner` products of values in [-1, 1]: error grows like inner * eps * sqrt(inner).
-            let inner = Double(spec.phase == .forward ? k : Swift.max(m, n))
-            let eps = spec.dtype == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne
-            return ErrorMetrics.check(actual: actual, reference: ref, dtype: spec.dtype,
-                                      tolerance: Tolerance(ulp: 4, abs: 4 * eps * inner * inner.squareRoot() + 4 * eps))
+            return ErrorMetrics.checkGemm(actual: actual, reference: refs[0], magnitude: refs[1],
+                                          inner: spec.phase == .forward ? k : Swift.max(m, n), dtype: spec.dtype)
         })
     }
 }

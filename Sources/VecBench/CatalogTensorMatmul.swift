@@ -24,9 +24,9 @@ extension TensorCatalog {
                 costModel: { s, d, p in
                     let (b, m, k, n) = broadcastMatmulDims(s) ?? (0, 0, 0, 0)
                     let mnk = Double(b * m * n * k), size = Double(d.byteSize)
-                    let elements = Double(elementCount(s[0]) + elementCount(s[1]) + b * m * n)
-                    return p == .forward ? Cost(bytes: elements * size, flops: 2 * mnk)
-                        : Cost(bytes: 2 * elements * size, flops: 4 * mnk)
+                    let (ab, c) = (Double(elementCount(s[0]) + elementCount(s[1])) * size, Double(b * m * n) * size)
+                    return p == .forward ? Cost(reads: ab, writes: c, flops: 2 * mnk)
+                        : Cost(reads: ab + 2 * c, writes: ab, flops: 4 * mnk, workingSet: 2 * ab + c)
                 },
                 make: { spec in
                     let dtype = TensorRun.tensorDType(spec.dtype)

@@ -1,15 +1,39 @@
 // Error figures of a computed output against a higher-precision reference: max absolute, max
 // relative and max ULP error (in units of the dtype's spacing at the reference value). Used both by
 // the catalog's output checks and by `vecbench accuracy`.
+// Relative error is measured only where the reference is a normal number: below the smallest
+// normal the dtype keeps fewer significant bits (and a result of 0 for 1e-45 is the correct
+// rounding, not a 100% error), so that region is reported in ULPs and absolute terms instead.
+// Matrix products are judged norm-wise, as GEMM error bounds are stated (`checkGemm`): with
+// cancellation an output can be tiny next to the products it sums, and its elementwise ULP error
+// then says nothing about the kernel.
+
+/// What `maxRel` and `maxUlp` of an `ErrorFigures` measure.
+public enum ErrorMeasure: String, Codable, Sendable {
+    /// Per element, against the reference value itself.
+    case elementwise
+    /// Per element of C = A B, against (|A||B|)_ij: maxRel = max |C - Cref|_ij / (|A||B|)_ij and
+    /// maxUlp the same in units of the dtype's unit roundoff u (2^-24 for float32, 2^-53 for float64).
+    case gemm
+}
 
 public struct ErrorFigures: Equatable, Sendable {
     public var maxAbs: Double = 0
+    /// Over elements whose reference is a normal number (elementwise), or norm-wise (gemm).
     public var maxRel: Double = 0
     public var maxUlp: Double = 0
     /// Element with the largest ULP error (-1 if none was compared).
     public var worstIndex: Int = -1
     /// Elements compared (skipped ones excluded).
     public var compared: Int = 0
+    /// Elements whose reference is non-zero but below the dtype's smallest normal, and their
+    /// largest errors (in ULPs, which are absolute there: the subnormal spacing).
+    public var underflow: Int = 0
+    public var underflowMaxAbs: Double = 0
+    public var underflowMaxUlp: Double = 0
+    public var measure: ErrorMeasure = .elementwise
+    /// For `.gemm`: the bound maxUlp was checked against, in units of u.
+    public var bound: Double?
     public init() {}
     public init(maxAbs: Double, maxRel: Double, maxUlp: Double, worstIndex: Int, compared: Int) {
         self.maxAbs = maxAbs; self.maxRel = maxRel; self.maxUlp = maxUlp
@@ -38,6 +62,17 @@ public enum ErrorMetrics {
         }
     }
 
+    /// Unit roundoff u: half the spacing at 1, the bound of one correctly rounded operation.
+    public static func unitRoundoff(_ dtype: DType) -> Double {
+        dtype == .float32 ? Double(Float.ulpOfOne) / 2 : Double.ulpOfOne / 2
+    }
+
+    /// A non-zero reference below the smallest normal of `dtype`: where relative error is not measured.
+    public static func underflows(_ reference: Double, dtype: DType) -> Bool {
+        let least = dtype == .float32 ? Double(Float.leastNormalMagnitude) : Double.leastNormalMagnitude
+        return reference != 0 && Swift.abs(reference) < least
+    }
+
     /// Error of one value: NaN against NaN and equal infinities count as exact; NaN against a
     /// number (or a wrong infinity) is an infinite error.
     /// A reference beyond the dtype's largest finite value counts as the infinity it rounds to
@@ -62,7 +97,13 @@ public enum ErrorMetrics {
             let e = elementError(actual[i], reference[i], dtype: dtype)
             f.compared += 1
             f.maxAbs = Swift.max(f.maxAbs, e.abs)
-            f.maxRel = Swift.max(f.maxRel, e.rel)
+            if underflows(reference[i], dtype: dtype) {
+                f.underflow += 1
+                f.underflowMaxAbs = Swift.max(f.underflowMaxAbs, e.abs)
+                f.underflowMaxUlp = Swift.max(f.underflowMaxUlp, e.ulp)
+            } else {
+                f.maxRel = Swift.max(f.maxRel, e.rel)
+            }
             if e.ulp > f.maxUlp || f.worstIndex < 0 { f.worstIndex = i; f.maxUlp = Swift.max(f.maxUlp, e.ulp) }
         }
         return f
@@ -77,11 +118,45 @@ public enum ErrorMetrics {
         }
         for i in actual.indices {
             let e = elementError(actual[i], reference[i], dtype: dtype)
-            if e.ulp <= tolerance.ulp || e.abs <= tolerance.abs || e.rel <= tolerance.rel { continue }
+            let relOK = e.rel <= tolerance.rel && !underflows(reference[i], dtype: dtype)
+            if e.ulp <= tolerance.ulp || e.abs <= tolerance.abs || relOK { continue }
             return CheckResult(errors: figures, passed: false,
                                detail: "element \(i): got \(actual[i]), reference \(reference[i]) "
                                    + "(\(e.ulp) ULP; tolerance \(tolerance.ulp) ULP, abs \(tolerance.abs), rel \(tolerance.rel))")
         }
         return CheckResult(errors: figures, passed: true)
+    }
+
+    /// Norm-wise check of a matrix product (or a concatenation of several): `magnitude` holds
+    /// (|A||B|)_ij computed like the reference from absolute values. Any summation order of k
+    /// products (blocked, FMA, split over threads) satisfies |C - Cref| <= gamma_k |A||B| with
+    /// gamma_k = k u / (1 - k u) (Higham, Accuracy and Stability of Numerical Algorithms, 3.5), so
+    /// the figure max_ij |C - Cref|_ij / (|A||B|)_ij / u is checked against `constant` (k + 1).
+    public static func checkGemm(actual: [Double], reference: [Double], magnitude: [Double], inner: Int, dtype: DType,
+                                 constant: Double = 2) -> CheckResult {
+        let u = unitRoundoff(dtype)
+        var f = ErrorFigures()
+        f.measure = .gemm
+        f.bound = constant * Double(inner + 1)
+        let count = Swift.min(actual.count, reference.count, magnitude.count)
+        for i in 0..<count {
+            let diff = Swift.abs(actual[i] - reference[i])
+            let exact = actual[i] == reference[i] || (actual[i].isNaN && reference[i].isNaN)
+            let ratio = exact ? 0 : diff.isNaN || magnitude[i] == 0 ? Double.infinity : diff / magnitude[i]
+            f.compared += 1
+            f.maxAbs = Swift.max(f.maxAbs, exact ? 0 : diff.isNaN ? .infinity : diff)
+            if ratio > f.maxRel || f.worstIndex < 0 { f.worstIndex = i; f.maxRel = Swift.max(f.maxRel, ratio) }
+        }
+        f.maxUlp = f.maxRel / u
+        guard actual.count == reference.count, reference.count == magnitude.count else {
+            return CheckResult(errors: f, passed: false, detail: "output has \(actual.count) elements, the reference \(reference.count)")
+        }
+        guard f.maxUlp <= f.bound! else {
+            let i = f.worstIndex
+            return CheckResult(errors: f, passed: false,
+                               detail: "element \(i): got \(actual[i]), reference \(reference[i]): |C - Cref| / (|A||B|) = "
+                                   + "\(f.maxUlp) u, above the bound \(f.bound!) u = \(constant) (k + 1) u with k = \(inner)")
+        }
+        return CheckResult(errors: f, passed: true)
     }
 }

@@ -6,10 +6,13 @@ import VecPlatform
 struct CalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
-        abstract: "Measure this machine's FP32 FMA peak and triad bandwidth (L2, L3, DRAM) per thread count.",
+        abstract: "Measure this machine's FP32 FMA peak and the bandwidth of each access pattern per cache level and thread count.",
         discussion: """
-            The result is cached as OUT/calibration-<machine id>.json and used by `run` for roofline \
-            percentages. Build with -march=native (make build) or the peak is that of the build.
+            Patterns: read, copy and triad (normal and streaming stores), in-place update; levels L1, L2, \
+            L3 and DRAM from the hwloc topology; thread counts 1, powers of two and every CPU. The result \
+            is cached as OUT/calibration-<machine id>.json (with a format version: an older file is \
+            measured again) and used by `run` for roofline percentages. Build with -march=native (make \
+            build) or the peak is that of the build.
 
             Examples:
               vecbench calibrate --out results
@@ -47,12 +50,24 @@ struct CalibrateCommand: ParsableCommand {
     }
 
     static func describe(_ c: Calibration) -> String {
-        let rows = c.points.map { p in
-            [String(p.threads), TextFormat.fixed(p.peakGflops, 1)] + MemoryLevel.allCases.map { l in
-                p.bandwidthGBs[l.rawValue].map { TextFormat.fixed($0, 1) } ?? "-"
+        let peaks = c.points.map { "\($0.threads) thread\($0.threads == 1 ? "" : "s") \(TextFormat.fixed($0.peakGflops, 1))" }
+        var out = "FP32 FMA peak GFLOP/s: " + peaks.joined(separator: ", ") + "\n"
+        out += "caches: L1 \(formatBytes(c.l1BytesPerCore)) and L2 \(formatBytes(c.l2BytesPerCore)) per core (\(c.cores) cores), "
+            + "L3 \(formatBytes(c.l3BytesTotal)) in all\n"
+        let rows = c.points.flatMap { p in
+            StreamProbe.all.map { probe in
+                [String(p.threads), probe.key] + MemoryLevel.allCases.map { l in
+                    p.bandwidthGBs[probe.key]?[l.rawValue].map { TextFormat.fixed($0, 1) } ?? "-"
+                }
             }
         }
-        return TextFormat.table(["threads", "FMA GFLOP/s", "L2 GB/s", "L3 GB/s", "DRAM GB/s"], rows, rightAligned: [0, 1, 2, 3, 4])
+        out += TextFormat.table(["threads", "pattern"] + MemoryLevel.allCases.map { $0.rawValue.uppercased() + " GB/s" }, rows,
+                                rightAligned: [0, 2, 3, 4, 5])
+        out += "GB/s of traffic: bytes read and written, plus the write-allocate read of each line written with normal\n"
+            + "stores beyond L1 (copy moves 3 streams, triad 4; -nt: streaming stores, none; update writes what it read).\n"
+            + "Working sets: half of L1 / L2 per thread, half of L3, 4x L3 for DRAM. `run` holds each op against the\n"
+            + "pattern of its cost at the level its operands fit in.\n"
+        return out
     }
 
     /// The cached calibration of this machine, measured first when missing and `measureIfMissing`.

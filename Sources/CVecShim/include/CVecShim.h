@@ -35,4 +35,14 @@ static inline void vg_cpu_relax(void) {
 /// Number of CPUs in this process's affinity mask (what the OS lets us run on).
 int vg_available_cpus(void);
 
+/// Bandwidth probes for `vecbench calibrate`, one per access pattern, each over n floats (n a
+/// multiple of 16, pointers 64-byte aligned), repeated `reps` times. In C because Swift has no
+/// non-temporal store, and so that normal and streaming stores run the same loop otherwise.
+/// read: returns the sum of a. copy: b = s*a. triad: c = a + s*b. update: a = s*a (in place).
+/// `nontemporal` != 0 writes with streaming stores (no write-allocate read of the target line).
+float vg_bw_read(const float *a, long n, long reps);
+void vg_bw_copy(float *b, const float *a, long n, float s, int nontemporal, long reps);
+void vg_bw_triad(float *c, const float *a, const float *b, long n, float s, int nontemporal, long reps);
+void vg_bw_update(float *a, long n, float s, long reps);
+
 #endif
