@@ -10,7 +10,10 @@ struct AccuracyCommand: ParsableCommand {
             edge inputs (0, -0, tiny, huge, inf, NaN). gradcheck compares numerical (central \
             differences, eps 1e-6) and analytical gradients in float64 with atol 1e-5, rtol 1e-3 \
             (PyTorch's defaults); points within eps of a kink (relu and abs at 0) are skipped and \
-            counted. Writes OUT/accuracy.csv. Exit 1 when a check fails.
+            counted. Relative error is measured where the reference is a normal number; references \
+            that underflow are reported in ULPs and absolute error in the notes. matmul is judged \
+            norm-wise, max |C - Cref| / (|A||B|) (ulp column: in units of the unit roundoff u), against \
+            2 (k + 1) u. Writes OUT/accuracy.csv. Exit 1 when a check fails.
 
             Examples:
               vecbench accuracy
