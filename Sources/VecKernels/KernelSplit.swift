@@ -18,8 +18,9 @@ enum KernelSplit {
     /// and its chunk boundaries tested.
     static func mode(_ variant: KernelVariant, work: Int, threshold: Int, grain: Int,
                      minGrain: Int, threads: Int?) -> Mode {
-        // Read lazily: the task-local thread count costs more than a small kernel.
-        var t: Int { max(1, threads ?? Threading.currentThreads) }
+        // Read lazily: the task-local thread count costs more than a small kernel. Capped here,
+        // not only in parallelFor, so that chunks are cut for the threads that will run them.
+        var t: Int { Threading.usableThreads(threads ?? Threading.currentThreads) }
         switch variant {
         case .scalar, .naive:
             return .scalar

@@ -4,37 +4,65 @@ import Synchronization
 
 /// A persistent pool of worker threads, the low-latency thread backend.
 ///
-/// Workers wait on one atomic word that packs a job counter with the job's width (how many threads
-/// take part), so a worker reads both in one load and can never mistake one job for another. They
-/// spin for a short while (dispatch in ~0.5 us, NOTES.md) and then sleep on a condition so that an
-/// idle pool costs no CPU. The caller runs a share of the work itself. One job runs at a time: a
-/// nested or concurrent call finds the pool busy and runs inline, as PyTorch never nests parallel
-/// regions either.
+/// A job is `count` independent work items. The caller publishes it and then takes items itself,
+/// one at a time, from a shared counter; workers that wake in time take items from the same
+/// counter. When the counter is empty the caller waits only for items a worker has already taken
+/// and is running, never for a worker that has not shown up: a worker that another process keeps
+/// off its CPU costs nothing, and at worst the caller runs the whole job alone, as one thread
+/// would. A worker that arrives after the job is over sees a newer generation in the counter and
+/// does nothing (it never reads the job's closure).
+///
+/// Idle workers spin for a short while (dispatch in ~0.5 us, NOTES.md) and then sleep on a
+/// condition, so that an idle pool costs no CPU. One job runs at a time: a nested or concurrent
+/// call finds the pool busy and runs inline, as PyTorch never nests parallel regions either.
+/// Threads are created on first need and only up to the width a job asks for (which
+/// `Threading.parallelFor` caps at the CPUs the process may use).
 public final class ThreadPool: @unchecked Sendable {
     public static let shared = ThreadPool()
+
+    /// The most threads (the caller included) a job can use.
+    public static let maxWidth = 4_096
 
     /// Busy-wait iterations (PAUSE) before an idle worker sleeps; about 50 us here.
     public var spinIterations = 2_000
 
-    private static let widthBits: UInt64 = 16
-    private let word = Atomic<UInt64>(0)        // (job counter << 16) | width
-    private let nextIndex = Atomic<Int>(0)
-    private let remaining = Atomic<Int>(0)      // participating workers still busy
+    private static let perWorkerFlag: UInt64 = 1 << 31
+    private static let widthMask: UInt64 = 0xFFFF
+    private static let lowMask: UInt64 = 0xFFFF_FFFF
+
+    // (generation << 32) | per-worker flag | width. Workers wake when it changes.
+    private let word = Atomic<UInt64>(0)
+    // (generation << 32) | items not yet taken. Taking an item is a compare-exchange that also
+    // checks the generation, so a worker still holding an old generation can never take an item
+    // of a later job; the count lives in the same word, so no item beyond the job is ever taken.
+    private let claim = Atomic<UInt64>(0)
+    // Items finished by workers in the current job (the caller counts its own).
+    private let done = Atomic<Int>(0)
+    private let sleeping = Atomic<Int>(0)
     private let submitLock = Mutex<Void>(())
     private let sleepers = NSCondition()
 
-    // Job description, written before `word` is published (release) and read after it (acquire).
+    // Job description, written before `claim` and `word` are published (release) and read only by
+    // a thread that has taken an item of this job (acquire), which the caller waits for.
     private var jobBody: ((Int) -> Void)?
     private var jobCount = 0
-    private var jobPerWorker = false
 
     private var workerCount = 0
-    private let cpuSlots = 4_096
     private let lastCPU: UnsafeMutablePointer<Int32>
+    private let widthLimit: Int?
 
-    public init() {
-        lastCPU = .allocate(capacity: cpuSlots)
-        lastCPU.initialize(repeating: -1, count: cpuSlots)
+    /// Tests only: runs on a worker (with its index) each time it wakes for a job, before it takes
+    /// an item, to play a worker that the scheduler keeps off its CPU.
+    var wakeHook: ((Int) -> Void)?
+
+    public convenience init() { self.init(widthLimit: nil) }
+
+    /// A pool whose jobs use up to `widthLimit` threads instead of `Threading.threadLimit`.
+    init(widthLimit: Int?) {
+        self.widthLimit = widthLimit
+        lastCPU = .allocate(capacity: Self.maxWidth)
+        lastCPU.initialize(repeating: -1, count: Self.maxWidth)
+        _ = Threading.processCPUs   // read the affinity mask before anything pins the caller
     }
 
     /// Worker threads besides the calling thread.
@@ -45,10 +73,17 @@ public final class ThreadPool: @unchecked Sendable {
         submitLock.withLock { _ in (0...workerCount).map { Int(lastCPU[$0]) } }
     }
 
-    /// Runs body(i) for every i in 0..<count on up to `width` threads (the caller included).
+    /// Runs body(i) for every i in 0..<count on up to `width` threads (the caller included, and
+    /// at most `Threading.threadLimit`). Each i runs exactly once, on whichever thread takes it;
+    /// `body` must not depend on which thread that is. Returns when every i has finished.
     public func run(_ count: Int, width: Int, _ body: (Int) -> Void) {
-        let width = min(width, count, cpuSlots)
+        let width = min(width, count, widthLimit ?? Threading.threadLimit)
         guard width > 1 else { return (0..<count).forEach(body) }
+        if count > Int(UInt32.max) {
+            // The counter holds 32 bits: run contiguous groups of indices as items instead.
+            let per = (count + Int(UInt32.max) - 1) / Int(UInt32.max)
+            return run((count + per - 1) / per, width: width) { g in (g * per ..< min(count, (g + 1) * per)).forEach(body) }
+        }
         let ran: Bool? = submitLock.withLockIfAvailable { _ in
             dispatch(count: count, width: width, perWorker: false, body)
             return true
@@ -57,46 +92,67 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     /// Runs body(t) exactly once on each of `threads` threads: t = 0 on the caller, t = 1... on
-    /// workers 1... Used to pin workers and to read where each one runs.
+    /// workers 1... Used to pin workers and to read where each one runs. It waits for every one of
+    /// those threads and is not capped at the CPUs (asking for more threads than CPUs creates them).
     public func runOnEachWorker(threads: Int, _ body: (Int) -> Void) {
-        let threads = max(1, min(threads, cpuSlots))
+        let threads = max(1, min(threads, Self.maxWidth))
         submitLock.withLock { _ in dispatch(count: threads, width: threads, perWorker: true, body) }
     }
 
     private func dispatch(count: Int, width: Int, perWorker: Bool, _ body: (Int) -> Void) {
         ensureWorkers(width - 1)
         withoutActuallyEscaping(body) { body in
+            let generation = (word.load(ordering: .relaxed) >> 32) &+ 1
             jobBody = body
             jobCount = count
-            jobPerWorker = perWorker
-            nextIndex.store(perWorker ? count : 0, ordering: .relaxed)
-            remaining.store(width - 1, ordering: .relaxed)
-            let counter = (word.load(ordering: .relaxed) >> Self.widthBits) &+ 1
-            word.store(counter << Self.widthBits | UInt64(width), ordering: .releasing)
-            sleepers.lock(); sleepers.broadcast(); sleepers.unlock()
+            done.store(0, ordering: .relaxed)
+            claim.store(generation << 32 | (perWorker ? 0 : UInt64(count)), ordering: .releasing)
+            word.store(generation << 32 | (perWorker ? Self.perWorkerFlag : 0) | UInt64(width),
+                       ordering: .sequentiallyConsistent)
+            if sleeping.load(ordering: .sequentiallyConsistent) > 0 {
+                sleepers.lock(); sleepers.broadcast(); sleepers.unlock()
+            }
 
-            work(thread: 0)
+            var mine = 0
+            if perWorker {
+                body(0)
+                mine = count - (width - 1)
+            } else {
+                while let i = take(generation: generation) {
+                    body(i)
+                    mine += 1
+                }
+            }
+            lastCPU[0] = Int32(vg_current_cpu())
+            // Only items that workers have taken are outstanding now: wait for those alone.
             var spins = 0
-            while remaining.load(ordering: .acquiring) > 0 {
+            while done.load(ordering: .acquiring) < count - mine {
                 spins += 1
-                if spins < 100_000 { vg_cpu_relax() } else { sched_yield() }
+                if spins < 256 { vg_cpu_relax() } else { sched_yield() }
             }
             jobBody = nil
         }
     }
 
-    /// The share of one thread: its own slot (per-worker jobs) or indices pulled from a counter.
-    private func work(thread: Int) {
-        guard let body = jobBody else { return }
-        if jobPerWorker {
-            body(thread)
-        } else {
-            while true {
-                let i = nextIndex.wrappingAdd(1, ordering: .relaxed).oldValue
-                if i >= jobCount { break }
-                body(i)
-            }
+    /// Takes the next item of job `generation`, or nil when that job has none left or is over.
+    @inline(__always)
+    private func take(generation: UInt64) -> Int? {
+        var current = claim.load(ordering: .relaxed)
+        while true {
+            let left = current & Self.lowMask
+            guard current >> 32 == generation & Self.lowMask, left > 0 else { return nil }
+            let (exchanged, original) = claim.compareExchange(expected: current, desired: current - 1,
+                                                              ordering: .acquiring)
+            if exchanged { return jobCount - Int(left) }
+            current = original
         }
+    }
+
+    // Not inlined so that the copy of the closure it holds is released before `done` announces
+    // the item finished (`withoutActuallyEscaping` checks that nothing kept the closure).
+    @inline(never)
+    private func runItem(_ i: Int, thread: Int) {
+        jobBody!(i)
         lastCPU[thread] = Int32(vg_current_cpu())
     }
 
@@ -122,16 +178,26 @@ public final class ThreadPool: @unchecked Sendable {
                     vg_cpu_relax()
                 } else {
                     sleepers.lock()
-                    while word.load(ordering: .acquiring) == seen { sleepers.wait() }
+                    sleeping.wrappingAdd(1, ordering: .sequentiallyConsistent)
+                    while word.load(ordering: .sequentiallyConsistent) == seen { sleepers.wait() }
+                    sleeping.wrappingSubtract(1, ordering: .relaxed)
                     sleepers.unlock()
                 }
                 current = word.load(ordering: .acquiring)
             }
             seen = current
-            let width = Int(current & ((1 << Self.widthBits) - 1))
-            guard index < width else { continue }   // not part of this job
-            work(thread: index)
-            remaining.wrappingSubtract(1, ordering: .releasing)
+            guard index < Int(current & Self.widthMask) else { continue }   // not part of this job
+            wakeHook?(index)
+            if current & Self.perWorkerFlag != 0 {
+                // The caller waits for every thread of a per-worker job, so it cannot be over yet.
+                runItem(index, thread: index)
+                done.wrappingAdd(1, ordering: .releasing)
+            } else {
+                while let i = take(generation: current >> 32) {
+                    runItem(i, thread: index)
+                    done.wrappingAdd(1, ordering: .releasing)
+                }
+            }
         }
     }
 }

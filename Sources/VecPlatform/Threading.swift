@@ -1,5 +1,6 @@
 import CVecShim
 import Dispatch
+import Foundation
 import Synchronization
 
 /// The two ways Vecgrad spreads work over threads, so that they can be compared.
@@ -13,37 +14,87 @@ public enum ThreadBackend: String, CaseIterable, Sendable {
 /// Thread-count settings and the parallel loop every kernel uses.
 ///
 /// The count is global (like `torch.set_num_threads`) and can be overridden for one task with
-/// `withThreads`, or per call with the `threads:` argument that kernels pass down.
+/// `withThreads`, or per call with the `threads:` argument that kernels pass down. Whatever is
+/// asked for, a parallel loop runs on at most `threadLimit` threads: the CPUs the process may use,
+/// unless `allowsOversubscription` is set. More threads than CPUs only take turns on them, so
+/// `withThreads(64)` on 2 CPUs runs like 2 threads and creates no more. Every setting may be
+/// changed while other threads run kernels.
 public enum Threading {
-    nonisolated(unsafe) private static var globalThreads = max(1, Int(vg_available_cpus()))
-    nonisolated(unsafe) private static var globalBackend = ThreadBackend.pool
+    private static let globalThreads = Atomic<Int>(max(1, Int(vg_available_cpus())))
+    private static let globalBackend = Atomic<Int>(0)   // index in ThreadBackend.allCases
+    private static let oversubscription = Atomic<Bool>(false)
+    private static let warnedOversubscription = Atomic<Bool>(false)
     @TaskLocal private static var taskThreads: Int?
     @TaskLocal private static var taskBackend: ThreadBackend?
 
     /// CPUs this process may run on (its affinity mask).
     public static var availableCPUs: Int { max(1, Int(vg_available_cpus())) }
 
-    /// The global thread count (default: the available CPUs). Values below 1 become 1.
+    /// The CPUs the process could use when threading was first set up. Read once: pinning the
+    /// calling thread to one CPU later narrows its own mask, not the CPUs the pool may use.
+    public static let processCPUs = availableCPUs
+
+    /// The global thread count (default: the available CPUs), clamped to 1...`ThreadPool.maxWidth`.
+    /// Values above `threadLimit` are kept (they apply if the limit is raised) but run as `threadLimit`.
     public static var maxThreads: Int {
-        get { globalThreads }
-        set { globalThreads = max(1, newValue) }
+        get { globalThreads.load(ordering: .relaxed) }
+        set { globalThreads.store(clamped(newValue), ordering: .relaxed) }
     }
 
     /// The global backend (default `.pool`).
     public static var backend: ThreadBackend {
-        get { globalBackend }
-        set { globalBackend = newValue }
+        get { ThreadBackend.allCases[globalBackend.load(ordering: .relaxed)] }
+        set { globalBackend.store(ThreadBackend.allCases.firstIndex(of: newValue) ?? 0, ordering: .relaxed) }
     }
 
-    /// The thread count in force for the current task.
-    public static var currentThreads: Int { taskThreads ?? globalThreads }
+    /// Whether thread counts above the CPUs the process may use are honoured (default false: they
+    /// are capped at `processCPUs`). The first loop that then runs on more threads than CPUs
+    /// prints a one-time warning on stderr: such threads preempt each other, and a parallel loop
+    /// waits for the ones that are off their CPU.
+    public static var allowsOversubscription: Bool {
+        get { oversubscription.load(ordering: .relaxed) }
+        set { oversubscription.store(newValue, ordering: .relaxed) }
+    }
+
+    /// The most threads a parallel loop runs on: `processCPUs`, or `ThreadPool.maxWidth` when
+    /// `allowsOversubscription` is set.
+    public static var threadLimit: Int { allowsOversubscription ? ThreadPool.maxWidth : processCPUs }
+
+    private static func clamped(_ threads: Int) -> Int { min(max(1, threads), ThreadPool.maxWidth) }
+
+    /// The number of threads a loop asked to run on `requested` threads actually uses.
+    public static func usableThreads(_ requested: Int) -> Int {
+        let requested = max(1, requested)
+        guard requested > processCPUs else { return requested }
+        guard allowsOversubscription else { return processCPUs }
+        if !warnedOversubscription.exchange(true, ordering: .relaxed) {
+            FileHandle.standardError.write(Data("""
+                warning: Vecgrad runs \(requested) threads on \(processCPUs) CPUs \
+                (Threading.allowsOversubscription): parallel loops will be slower than \(processCPUs) threads
+
+                """.utf8))
+        }
+        return min(requested, ThreadPool.maxWidth)
+    }
+
+    /// The thread count in force for the current task, as asked for (a parallel loop uses
+    /// `usableThreads(currentThreads)` of them).
+    public static var currentThreads: Int { taskThreads ?? maxThreads }
 
     /// The backend in force for the current task.
-    public static var currentBackend: ThreadBackend { taskBackend ?? globalBackend }
+    public static var currentBackend: ThreadBackend { taskBackend ?? backend }
 
     /// Runs `body` with `threads` as the thread count of this task (and the tasks it starts).
+    /// Counts above `threadLimit` run as `threadLimit`; counts below 1 as 1.
     public static func withThreads<R>(_ threads: Int, _ body: () throws -> R) rethrows -> R {
-        try $taskThreads.withValue(max(1, threads), operation: body)
+        try $taskThreads.withValue(clamped(threads), operation: body)
+    }
+
+    /// Runs the async `body` with `threads` as the thread count of this task (and the tasks it
+    /// starts), across its suspension points.
+    public static func withThreads<R>(_ threads: Int, isolation: isolated (any Actor)? = #isolation,
+                                      _ body: () async throws -> R) async rethrows -> R {
+        try await $taskThreads.withValue(clamped(threads), operation: body, isolation: isolation)
     }
 
     /// Runs `body` with `backend` as the thread backend of this task.
@@ -51,12 +102,20 @@ public enum Threading {
         try $taskBackend.withValue(backend, operation: body)
     }
 
+    /// Runs the async `body` with `backend` as the thread backend of this task.
+    public static func withBackend<R>(_ backend: ThreadBackend, isolation: isolated (any Actor)? = #isolation,
+                                      _ body: () async throws -> R) async rethrows -> R {
+        try await $taskBackend.withValue(backend, operation: body, isolation: isolation)
+    }
+
     /// Runs body(i) for every i in 0..<count, spread over up to `threads` threads (nil: the count in
-    /// force). Iterations run in any order and concurrently; callers size them (chunks of work),
-    /// and keep work that is too small to pay for a dispatch on one thread.
+    /// force, capped by `usableThreads`). Iterations run in any order and concurrently, each once;
+    /// callers size them (chunks of work), keep work that is too small to pay for a dispatch on one
+    /// thread, and make an iteration's result independent of the thread that runs it (combining
+    /// per-iteration partial results in index order keeps a reduction deterministic).
     public static func parallelFor(_ count: Int, threads: Int? = nil, backend: ThreadBackend? = nil,
                                    _ body: (Int) -> Void) {
-        let width = min(count, threads ?? currentThreads)
+        let width = min(count, usableThreads(threads ?? currentThreads))
         if width <= 1 { return (0..<count).forEach(body) }
         switch backend ?? currentBackend {
         case .pool:
@@ -78,7 +137,7 @@ public enum Threading {
     /// per thread for balance, one when the work is too small to split.
     public static func chunkCount(total: Int, grain: Int, threads: Int) -> Int {
         guard threads > 1, total > grain else { return 1 }
-        return min((total + grain - 1) / grain, threads * 4)
+        return min((total + grain - 1) / grain, min(threads, ThreadPool.maxWidth) * 4)
     }
 }
 
