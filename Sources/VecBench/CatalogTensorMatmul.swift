@@ -56,18 +56,32 @@ extension TensorCatalog {
                         }
                     }
                     return PreparedCase(run: run, check: {
-                        // Against the same product computed in float64 with the naive kernels.
-                        let reference: [Double] = withKernelVariant(.naive) {
-                            let (a64, b64) = operands(.float64)
-                            guard let y = try? matmul(a64, b64) else { return [] }
-                            if spec.phase == .forward { return y.scalars(as: Double.self) }
-                            let g64 = Tensor.uniform(y.shape, low: -1, high: 1, seed: 13, dtype: .float64)
-                            let g = (try? grad(of: y, wrt: [a64, b64], gradOutputs: [g64])) ?? []
-                            return g.flatMap { $0.scalars(as: Double.self) }
+                        // Against the same products computed in float64 with the naive kernels,
+                        // and from absolute values (|A||B|) for the norm-wise check.
+                        func reference(magnitude: Bool) -> [Double] {
+                            withKernelVariant(.naive) {
+                                func prepared(_ t: Tensor) -> Tensor {
+                                    guard magnitude else { return t }
+                                    return try! Tensor(validatingShape: t.shape, scalars: t.scalars(as: Double.self).map(Swift.abs),
+                                                       dtype: .float64, requiresGrad: t.requiresGrad)
+                                }
+                                let (a64, b64) = try! operands(.float64)   // the same shapes as make's
+                                let (x, w) = (prepared(a64), prepared(b64))
+                                guard let y = try? matmul(x, w) else { return [] }
+                                if spec.phase == .forward { return y.scalars(as: Double.self) }
+                                let g64 = prepared(try! Tensor.uniform(y.shape, low: -1, high: 1, seed: 13, dtype: .float64))
+                                let g = (try? grad(of: y, wrt: [x, w], gradOutputs: [g64])) ?? []
+                                return g.flatMap { $0.scalars(as: Double.self) }
+                            }
                         }
                         let actual = (try? inContext(spec) { try result() }) ?? []
-                        let tol = spec.dtype == .float32 ? Tolerance(ulp: 0, abs: 1e-3, rel: 1e-4) : Tolerance(ulp: 0, abs: 1e-10, rel: 1e-10)
-                        var r = ErrorMetrics.check(actual: actual, reference: reference, dtype: spec.dtype, tolerance: tol)
+                        // Backward also sums over the broadcast batch: dA adds n products per copy of A.
+                        let (batch, m, k, n) = broadcastMatmulDims(spec.shapes)!
+                        let batchOf = { (s: [Int]) in Swift.max(1, s.dropLast(2).reduce(1, *)) }
+                        let inner = spec.phase == .forward ? k
+                            : Swift.max(n * batch / batchOf(spec.shapes[0]), m * batch / batchOf(spec.shapes[1]))
+                        var r = ErrorMetrics.checkGemm(actual: actual, reference: reference(magnitude: false),
+                                                       magnitude: reference(magnitude: true), inner: inner, dtype: spec.dtype)
                         if let f = failure.text { r.passed = false; r.detail = f }
                         return r
                     })

@@ -64,6 +64,20 @@ import Testing
         }
     }
 
+    @Test func tensorMatmulWithABroadcastBatchIsNormwiseToo() throws {
+        let entry = try #require(TensorCatalog.entries().first { $0.name == "tensor_matmul" })
+        for phase in Phase.allCases {
+            let spec = CaseSpec(op: "tensor_matmul", variant: "auto", dtype: .float32, shapes: [[2, 1, 8, 16], [3, 16, 4]],
+                                threads: 1, phase: phase)
+            let r = try entry.make(spec).check()
+            #expect(r.passed, "\(phase): \(r.detail)")
+            #expect(r.errors.measure == .gemm && r.errors.maxUlp < 50)
+            // Forward: k = 16. Backward: dA sums n = 4 products over 3 broadcast copies (12), dB
+            // m = 8 over 2 (16).
+            #expect(r.errors.bound == 2 * (16 + 1))
+        }
+    }
+
     @Test func accuracyMatmulRowSaysItIsNormwise() throws {
         let rows = Accuracy.run(ops: ["matmul"])
         for r in rows {
