@@ -41,6 +41,11 @@ public final class ThreadPool: @unchecked Sendable {
     private let sleeping = Atomic<Int>(0)
     private let submitLock = Mutex<Void>(())
     private let sleepers = NSCondition()
+    // Workers parked because recent jobs were narrower than their index (threads a forced or
+    // per-worker job created beyond the usual width): woken only by a job that includes them.
+    private let parkedCondition = NSCondition()
+    private var parked = Set<Int>()             // guarded by parkedCondition
+    private let lowestParked = Atomic<Int>(.max)
 
     // Job description, written before `claim` and `word` are published (release) and read only by
     // a thread that has taken an item of this job (acquire), which the caller waits for.
@@ -112,6 +117,9 @@ public final class ThreadPool: @unchecked Sendable {
             if sleeping.load(ordering: .sequentiallyConsistent) > 0 {
                 sleepers.lock(); sleepers.broadcast(); sleepers.unlock()
             }
+            if lowestParked.load(ordering: .sequentiallyConsistent) < width {
+                parkedCondition.lock(); parkedCondition.broadcast(); parkedCondition.unlock()
+            }
 
             var mine = 0
             if perWorker {
@@ -156,6 +164,18 @@ public final class ThreadPool: @unchecked Sendable {
         lastCPU[thread] = Int32(vg_current_cpu())
     }
 
+    /// Waits, without spinning, for a job that worker `index` takes part in: spinning and waking
+    /// for every narrower job would take CPU time from the threads that do the work.
+    private func park(_ index: Int) {
+        parkedCondition.lock()
+        parked.insert(index)
+        lowestParked.store(parked.min() ?? .max, ordering: .sequentiallyConsistent)
+        while Int(word.load(ordering: .sequentiallyConsistent) & Self.widthMask) <= index { parkedCondition.wait() }
+        parked.remove(index)
+        lowestParked.store(parked.min() ?? .max, ordering: .sequentiallyConsistent)
+        parkedCondition.unlock()
+    }
+
     private func ensureWorkers(_ needed: Int) {
         while workerCount < needed {
             workerCount += 1
@@ -186,7 +206,10 @@ public final class ThreadPool: @unchecked Sendable {
                 current = word.load(ordering: .acquiring)
             }
             seen = current
-            guard index < Int(current & Self.widthMask) else { continue }   // not part of this job
+            guard index < Int(current & Self.widthMask) else {
+                park(index)
+                continue
+            }
             wakeHook?(index)
             if current & Self.perWorkerFlag != 0 {
                 // The caller waits for every thread of a per-worker job, so it cannot be over yet.
