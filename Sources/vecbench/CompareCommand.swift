@@ -47,6 +47,9 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Compare reports from different machines anyway, with a loud warning. Example: --allow-other-machine")
     var allowOtherMachine = false
 
+    @Flag(help: "Gate when both reports come from this machine; only report (as --advisory) when they do not. Example: --advisory-on-other-machine")
+    var advisoryOnOtherMachine = false
+
     @Option(help: "Use only this variant of the baseline (pair with --current-variant). Example: --baseline-variant torch")
     var baselineVariant: String?
 
@@ -94,8 +97,10 @@ struct CompareCommand: ParsableCommand {
             result = try Compare.compare(baseline: base, current: cur, baselineFile: baseline, currentFile: current, options: options)
         } catch let e as ReportError { throw InputError(e.description) }
         result.fingerprintWarnings += sidecarWarnings(base: base, current: cur)
+        var advisory = self.advisory
         if !result.incompatibleFingerprints.isEmpty {
             let text = result.incompatibleFingerprints.joined(separator: "; ")
+            if advisoryOnOtherMachine { advisory = true }
             // Advisory runs (CI) report rather than fail: a runner on another CPU is not a regression.
             guard allowOtherMachine || advisory else {
                 throw InputError("refusing to compare reports from different machines (\(text)); "

@@ -250,6 +250,13 @@ enum Interrupt {
     nonisolated(unsafe) static var flag: sig_atomic_t = 0
 
     static func install() {
+        // A parent may have started us with these blocked (Foundation's Process does): unblock,
+        // or the handler never runs and Ctrl-C is lost.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { sig in
                 Interrupt.flag = sig

@@ -38,7 +38,8 @@ final class CLISandbox {
 
     /// Runs vecbench with `arguments` in this directory. Output goes to files, not pipes, so a
     /// chatty command cannot block on a full pipe; a hung one is killed after `timeout` seconds.
-    func run(_ arguments: [String], timeout: TimeInterval = 60) throws -> CLIResult {
+    func run(_ arguments: [String], timeout: TimeInterval = 60, environment: [String: String] = [:],
+             stdin: String? = nil) throws -> CLIResult {
         let binary = try CLIBinary.url()
         let outURL = dir.appendingPathComponent(".stdout-\(UUID().uuidString)")
         let errURL = dir.appendingPathComponent(".stderr-\(UUID().uuidString)")
@@ -52,7 +53,16 @@ final class CLISandbox {
         process.currentDirectoryURL = dir
         process.standardOutput = outHandle
         process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
+        if let stdin {
+            let inURL = dir.appendingPathComponent(".stdin-\(UUID().uuidString)")
+            try stdin.write(to: inURL, atomically: true, encoding: .utf8)
+            process.standardInput = try FileHandle(forReadingFrom: inURL)
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         try process.run()
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { usleep(5_000) }
@@ -123,7 +133,7 @@ enum CSVFixture {
     static func faster(_ text: String, by factor: Double) throws -> String {
         var rows = rows(text)
         let header = rows[0]
-        let times = ["median_ns", "min_ns", "mad_ns", "ci_low_ns", "ci_high_ns"]
+        let times = ["median_ns", "min_ns", "mad_ns", "ci_low_ns", "ci_high_ns", "round_medians_ns", "cpu_ns", "round_cpu_ns"]
         for name in times + ["samples_ns", "throughput"] {
             let i = try #require(header.firstIndex(of: name), "no column \(name) in report")
             for r in 1..<rows.count {
@@ -342,13 +352,18 @@ enum CSVFixture {
 
     @Test func pinnedRunRecordsCPUList() throws {
         let box = try CLISandbox()
-        let csv = try tinyRun(box, extra: ["--threads", "1,2", "--pin", "compact"])
+        // parallel: the one-thread variants (simd) are planned at threads=1 only.
+        let r = try box.run(["run", "--case", "op=relu shapes=1024 variants=parallel", "--out", "out", "--name", "pinned",
+                             "--threads", "1,2", "--pin", "compact"] + Self.fastFlags)
+        #expect(r.status == 0, "\(r)")
+        let csv = try box.read("out/pinned.csv")
         #expect(try CSVFixture.column(csv, "threads") == ["1", "2"])
         #expect(try CSVFixture.column(csv, "pinning") == ["compact", "compact"])
         let cpuLists = try CSVFixture.column(csv, "cpu_list")
         #expect(cpuLists.count == 2)
         for (threads, list) in zip([1, 2], cpuLists) {
-            let cpus = list.split(separator: ";").compactMap { Int($0) }
+            #expect(list.hasPrefix("[") && list.hasSuffix("]"), "cpu_list '\(list)' is written in brackets")
+            let cpus = list.dropFirst().dropLast().split(separator: ";").compactMap { Int($0) }
             #expect(cpus.count == threads, "cpu_list '\(list)' for \(threads) thread(s)")
             #expect(cpus.allSatisfy { $0 >= 0 }, "cpu_list '\(list)'")
         }

@@ -41,10 +41,11 @@ func tempPath(_ name: String) -> String {
 
     @Test func headerIsStable() {
         // Reports in results/ and the PyTorch runner depend on this exact order.
-        #expect(ReportCSV.header.joined(separator: ",") ==
-            "fingerprint_id,git_commit,op,variant,dtype,shapes,threads,pinning,cpu_list,phase,samples,"
+        let expected: String = "fingerprint_id,git_commit,op,variant,dtype,shapes,threads,pinning,cpu_list,phase,samples,"
             + "median_ns,min_ns,mad_ns,ci_low_ns,ci_high_ns,bytes,flops,throughput,unit,roofline_pct,"
-            + "max_abs_err,max_rel_err,max_ulp,samples_ns")
+            + "max_abs_err,max_rel_err,max_ulp,samples_ns,openblas_core,round_medians_ns,noise_pct,calls_per_sample,"
+            + "cpu_ns,run_id,round_cpu_ns"
+        #expect(ReportCSV.header.joined(separator: ",") == expected)
     }
 
     @Test func columnsMayComeInAnyOrder() throws {
@@ -64,8 +65,12 @@ func tempPath(_ name: String) -> String {
         #expect(parseError(unknown)?.column == "median_nsx")
         #expect(parseError(unknown)?.line == 1)
         let lines = good.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        let dropped = lines.map { $0.dropLast().joined(separator: ",") }.joined(separator: "\n") + "\n"
+        // samples_ns (field 25) is required; the columns after it may be missing (older reports).
+        let dropped = lines.map { row in row.enumerated().filter { $0.offset != 24 }.map(\.element).joined(separator: ",") }
+            .joined(separator: "\n") + "\n"
         #expect(parseError(dropped)?.message == "missing column(s): samples_ns")
+        let older = lines.map { $0.prefix(25).joined(separator: ",") }.joined(separator: "\n") + "\n"
+        #expect(parseError(older) == nil)
         let dup = good.replacingOccurrences(of: "min_ns", with: "median_ns")
         #expect(parseError(dup)?.message == "appears twice")
     }
@@ -86,7 +91,8 @@ func tempPath(_ name: String) -> String {
         #expect(e?.column == "median_ns")
         #expect(e?.description.hasPrefix("r.csv:2: column 'median_ns': '1O00' is not a finite number") == true)
         #expect(parseError(good.replacingOccurrences(of: ",forward,", with: ",sideways,"))?.column == "phase")
-        #expect(parseError(good.replacingOccurrences(of: ",1024,", with: ",10x0,"))?.column == "shapes")
+        #expect(parseError(good.replacingOccurrences(of: ",[1024],", with: ",[10x0],"))?.column == "shapes")
+        #expect(parseError(good.replacingOccurrences(of: ",[1024],", with: ",[1024,"))?.column == "shapes")
         #expect(parseError(good.replacingOccurrences(of: "990;1000;1010", with: "990;1000"))?.column == "samples_ns")
     }
 

@@ -1,0 +1,148 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Testing
+@testable import VecBench
+
+// The compiled CLI on what issue "numbers users can trust" asks: cut reports fail the gate, the
+// OpenBLAS core is chosen and recorded, labels mean what they say, and the rough edges a new user
+// meets (suite lookup, stdin, one-off cases, bad --threads, unwritable --out, Ctrl-C).
+
+@Suite struct CLITrustTests {
+    static let fast = ["--warmup-ms", "0", "--min-time-ms", "5", "--min-samples", "10", "--no-progress", "--no-plots"]
+
+    @Test func aReportCutAtALineBoundaryFailsTheGate() throws {
+        let box = try CLISandbox()
+        let r = try box.run(["run", "--case", "op=relu shapes=1024,2048 variants=simd", "--out", "out", "--name", "two"] + Self.fast)
+        #expect(r.status == 0, "\(r)")
+        let full = try box.read("out/two.csv")
+        let lines = full.split(separator: "\n")
+        #expect(lines.count == 3)
+        try box.write("cut.csv", lines.dropLast().joined(separator: "\n") + "\n")
+        let cut = try box.run(["compare", "out/two.csv", "cut.csv"])
+        #expect(cut.status == 1, "\(cut)")
+        #expect(cut.stdout.contains("MISSING"), "\(cut)")
+        #expect(cut.stderr.contains("missing from cut.csv"), "\(cut)")
+        let allowed = try box.run(["compare", "out/two.csv", "cut.csv", "--allow-missing"])
+        #expect(allowed.status == 0, "\(allowed)")
+    }
+
+    @Test func theOpenBLASCoreIsChosenNotInheritedAndRecorded() throws {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        guard cpuinfo.contains(" avx512f") else { return }   // the check is about AVX-512 machines
+        let box = try CLISandbox()
+        let r = try box.run(["run", "--case", "op=matmul shapes=64x64;64x64 variants=blas threads=1", "--out", "out", "--name", "m"]
+                            + Self.fast, environment: ["OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "512"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stderr.contains("re-running with OPENBLAS_CORETYPE="), "\(r)")
+        let core = try CSVFixture.column(try box.read("out/m.csv"), "openblas_core")
+        #expect(core.count == 1 && ["SkylakeX", "Cooperlake", "SapphireRapids"].contains(core[0]), "\(core)")
+        // --openblas-core forces a set (here the weak one, to prove the override is obeyed).
+        let forced = try box.run(["run", "--openblas-core", "Haswell", "--case", "op=matmul shapes=64x64;64x64 variants=blas",
+                                  "--out", "out", "--name", "h"] + Self.fast)
+        #expect(forced.status == 0, "\(forced)")
+        #expect(try CSVFixture.column(try box.read("out/h.csv"), "openblas_core") == ["Haswell"])
+    }
+
+    @Test func oneThreadVariantsNeverClaimTwoThreads() throws {
+        let box = try CLISandbox()
+        let r = try box.run(["run", "--case", "op=relu shapes=1024 variants=simd,parallel threads=2", "--out", "out", "--name", "t"] + Self.fast)
+        #expect(r.status == 0, "\(r)")
+        let csv = try box.read("out/t.csv")
+        #expect(try CSVFixture.column(csv, "variant") == ["simd", "parallel"])
+        #expect(try CSVFixture.column(csv, "threads") == ["1", "2"])
+    }
+
+    @Test func suitesFromStdinAndFromAnyDirectory() throws {
+        let box = try CLISandbox()
+        let piped = try box.run(["run", "--suite", "-", "--dry-run"], stdin: "op=relu shapes=1024 variants=simd\n")
+        #expect(piped.status == 0, "\(piped)")
+        #expect(piped.stdout.contains("<stdin>:1: relu forward float32 1024 simd"), "\(piped)")
+        let bad = try box.run(["run", "--suite", "-", "--dry-run"], stdin: "op=relu shapes=1024 variants=nope\n")
+        #expect(bad.status == 2 && bad.stderr.contains("<stdin>:1:"), "\(bad)")
+        // The sandbox is not the repository: `quick` is found beside the executable's package.
+        let quick = try box.run(["run", "--suite", "quick", "--dry-run"])
+        #expect(quick.status == 0, "\(quick)")
+        #expect(quick.stdout.contains("Benchmarks/quick.suite:"), "\(quick)")
+        let missing = try box.run(["run", "--suite", "no-such-suite", "--dry-run"])
+        #expect(missing.status == 2 && missing.stderr.contains("VECBENCH_SUITES"), "\(missing)")
+    }
+
+    @Test(arguments: ["0", "-1", "abc", "1,0"])
+    func badThreadCountsGetAClearMessage(_ value: String) throws {
+        let box = try CLISandbox()
+        let r = try box.run(["run", "--case", "op=relu shapes=1024", "--threads=\(value)", "--dry-run"])
+        #expect(r.status == 2, "\(r)")
+        #expect(r.stderr.contains("thread counts are whole numbers in 1...4096"), "\(r)")
+    }
+
+    @Test func manyThreadsWarnAndKeepTheCPUColumnShort() throws {
+        let box = try CLISandbox()
+        let r = try box.run(["run", "--case", "op=relu shapes=65536 variants=parallel", "--threads", "999", "--out", "out"] + Self.fast,
+                            timeout: 120)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stderr.contains("oversubscribed"), "\(r)")
+        let row = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("relu") })
+        #expect(row.count < 200, "\(row)")
+    }
+
+    @Test func anUnwritableOutFailsBeforeAnythingRuns() throws {
+        let box = try CLISandbox()
+        try box.write("file", "not a directory\n")
+        let r = try box.run(["run", "--case", "op=relu shapes=1024", "--out", "file/sub"] + Self.fast)
+        #expect(r.status == 2, "\(r)")
+        #expect(r.stderr.contains("--out file/sub"), "\(r)")
+        #expect(!r.stdout.contains("relu"), "it measured before checking --out\n\(r)")
+    }
+
+    @Test func smallSamplesAndTheAbsoluteFloorThroughTheCLI() throws {
+        let box = try CLISandbox()
+        func report(_ samples: [Double]) -> String {
+            let s = Stats.summarize(samples)
+            let fields = ["0123456789ab", "unknown", "relu", "simd", "float32", "1024", "1", "none", "0", "forward",
+                          String(samples.count), "\(s.median)", "\(s.min)", "\(s.mad)", "\(s.ciLow)", "\(s.ciHigh)",
+                          "8192", "1024", "1", "GB/s", "", "", "", "", samples.map { "\($0)" }.joined(separator: ";")]
+            return CLITests.header + "\n" + fields.joined(separator: ",") + "\n"
+        }
+        try box.write("two-a.csv", report([1000, 1002]))
+        try box.write("two-b.csv", report([1060, 1062]))
+        let few = try box.run(["compare", "two-a.csv", "two-b.csv"])
+        #expect(few.status == 0, "\(few)")
+        #expect(few.stdout.contains("TOO_FEW_SAMPLES"), "\(few)")
+        #expect(few.stderr.contains("fewer than 5 samples"), "\(few)")
+        try box.write("five-a.csv", report([1000, 1001, 1002, 1003, 1004]))
+        try box.write("five-b.csv", report([1100, 1101, 1102, 1103, 1104]))
+        let five = try box.run(["compare", "five-a.csv", "five-b.csv"])
+        #expect(five.status == 1, "\(five)")
+        #expect(five.stdout.contains("REGRESSED"), "\(five)")
+        try box.write("ns-a.csv", report((0..<20).map { 16 + Double($0) / 1000 }))
+        try box.write("ns-b.csv", report((0..<20).map { 19 + Double($0) / 1000 }))
+        #expect(try box.run(["compare", "ns-a.csv", "ns-b.csv"]).status == 1)
+        let floor = try box.run(["compare", "ns-a.csv", "ns-b.csv", "--min-delta-ns", "5"])
+        #expect(floor.status == 0, "\(floor)")
+        #expect(floor.stdout.contains("min-delta"), "\(floor)")
+    }
+
+    @Test func anInterruptedRunKeepsWhatItMeasured() throws {
+        let box = try CLISandbox()
+        try box.write("long.suite", "op=relu shapes=1024,2048,4096,8192 variants=simd,parallel threads=1 min_time_ms=400\n")
+        try box.write("out/long.csv", "previous report\n")
+        let process = Process()
+        process.executableURL = try CLIBinary.url()
+        process.arguments = ["run", "--suite", "long.suite", "--out", "out", "--no-progress", "--no-plots", "--rounds", "2"]
+        process.currentDirectoryURL = box.dir
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Two of the 16 case-rounds at ~200 ms each, then Ctrl-C.
+        usleep(1_200_000)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(box.exists("out/long.partial.csv"))
+        let rows = try ReportCSV.read(path: box.path("out/long.partial.csv"))
+        #expect(!rows.isEmpty && rows.count < 8, "\(rows.count) rows")
+        #expect(try box.read("out/long.csv") == "previous report\n")
+    }
+}
