@@ -31,16 +31,16 @@ extension TensorCatalog {
                 make: { spec in
                     let dtype = TensorRun.tensorDType(spec.dtype)
                     let (sa, sb) = (spec.shapes[0], spec.shapes[1])
-                    func operands(_ dt: Vecgrad.DType) -> (Tensor, Tensor) {
-                        (Tensor.uniform(sa, low: -1, high: 1, seed: 11, dtype: dt, requiresGrad: spec.phase == .backward),
-                         Tensor.uniform(sb, low: -1, high: 1, seed: 12, dtype: dt, requiresGrad: spec.phase == .backward))
+                    func operands(_ dt: Vecgrad.DType) throws -> (Tensor, Tensor) {
+                        (try Tensor.uniform(sa, low: -1, high: 1, seed: 11, dtype: dt, requiresGrad: spec.phase == .backward),
+                         try Tensor.uniform(sb, low: -1, high: 1, seed: 12, dtype: dt, requiresGrad: spec.phase == .backward))
                     }
-                    let (a, b) = operands(dtype)
+                    let (a, b) = try operands(dtype)
                     let failure = FailureNote()
                     // Backward: the graph is built once and replayed (retainGraph), as the kernel
                     // entries time backward alone.
                     let forward = inContext(spec) { try? matmul(a, b) }
-                    let gy = forward.map { Tensor.uniform($0.shape, low: -1, high: 1, seed: 13, dtype: dtype) }
+                    let gy = try forward.map { try Tensor.uniform($0.shape, low: -1, high: 1, seed: 13, dtype: dtype) }
                     func result() throws -> [Double] {
                         if spec.phase == .forward { return try matmul(a, b).scalars(as: Double.self) }
                         let g = try grad(of: forward!, wrt: [a, b], gradOutputs: [gy!], retainGraph: true)

@@ -116,12 +116,36 @@ enum SoftmaxKernels {
                 VectorIO.storePartial(g - V.exp(yv) * s, gx + full, count: rest)
             }
         } else {
-            let s = V(repeating: rowDot(V.self, gy, y, n))
+            // gy - s cancels where gy is close to s, so s is carried as an unevaluated sum hi + lo
+            // (compensated dot): gy - hi is then exact near the cancellation, and the result is
+            // within ~1 ULP instead of inheriting s's rounding error magnified.
+            let (hi, lo) = compensatedDot(V.self, gy, y, n)
+            let h = V(repeating: hi), l = V(repeating: lo)
             for i in stride(from: 0, to: full, by: w) {
-                VectorIO.store((VectorIO.load(y, i) as V) * ((VectorIO.load(gy, i) as V) - s), gx, i)
+                VectorIO.store((VectorIO.load(y, i) as V) * (((VectorIO.load(gy, i) as V) - h) - l), gx, i)
             }
-            for i in full..<n { gx[i] = y[i] * (gy[i] - s[0]) }
+            for i in full..<n { gx[i] = y[i] * ((gy[i] - hi) - lo) }
         }
+    }
+
+    /// sum(a * b) as hi + lo with |lo| <= ulp(hi)/2: Ogita-Rump-Oishi's Dot2 (exact products by
+    /// FMA, exact sums by TwoSum), about as accurate as a dot product in twice the precision.
+    @inline(__always)
+    static func compensatedDot<V: KernelVector>(_: V.Type, _ a: UnsafePointer<V.Scalar>, _ b: UnsafePointer<V.Scalar>,
+                                                _ n: Int) -> (V.Scalar, V.Scalar) {
+        let w = V.scalarCount, full = n / w * w
+        var s = V(), c = V()
+        for i in stride(from: 0, to: full, by: w) {
+            Dot2.accumulate(&s, &c, VectorIO.load(a, i), VectorIO.load(b, i))
+        }
+        var hi: V.Scalar = 0, lo: V.Scalar = 0
+        for k in 0..<w {
+            Dot2.accumulate(&hi, &lo, s[k], 1)
+            lo += c[k]
+        }
+        for i in full..<n { Dot2.accumulate(&hi, &lo, a[i], b[i]) }
+        let sum = hi + lo
+        return (sum, lo - (sum - hi))
     }
 
     /// sum(a * b) over a row, or sum(a) when b is nil.
@@ -212,13 +236,20 @@ enum SoftmaxKernels {
     static func backwardChunk<V: KernelVector>(_ y: UnsafePointer<V.Scalar>, _ gy: UnsafePointer<V.Scalar>,
                                                _ gx: UnsafeMutablePointer<V.Scalar>, _ c: Chunk<V>, log: Bool) {
         let nv = c.vectors
-        withUnsafeTemporaryAllocation(of: V.self, capacity: nv) { buf in
-            let s = buf.baseAddress!
-            s.initialize(repeating: V(), count: nv)
+        withUnsafeTemporaryAllocation(of: V.self, capacity: 2 * nv) { buf in
+            // s + e: the softmax dot sum(gy * y) per lane, compensated as in `compensatedDot`.
+            let s = buf.baseAddress!, e = s + nv
+            s.initialize(repeating: V(), count: 2 * nv)
             for k in 0..<c.size {
                 for v in 0..<nv {
                     let g = c.load(gy, k, v, fill: 0)
-                    s[v] += log ? g : g * c.load(y, k, v, fill: 0)
+                    if log { s[v] += g } else { Dot2.accumulate(&s[v], &e[v], g, c.load(y, k, v, fill: 0)) }
+                }
+            }
+            if !log {
+                for v in 0..<nv {
+                    let sum = s[v] + e[v]
+                    (s[v], e[v]) = (sum, e[v] - (sum - s[v]))
                 }
             }
             for k in 0..<c.size {
@@ -227,10 +258,33 @@ enum SoftmaxKernels {
                     if log {
                         c.store(g - V.exp(yv) * s[v], gx, k, v)
                     } else {
-                        c.store(yv * (g - s[v]), gx, k, v)
+                        c.store(yv * ((g - s[v]) - e[v]), gx, k, v)
                     }
                 }
             }
         }
+    }
+}
+
+/// Error-free transformations for compensated dot products, on scalars and vectors alike.
+enum Dot2 {
+    /// (s, c) += a * b: s takes the rounded running sum, c the exact rounding errors of every
+    /// product (FMA) and every addition (TwoSum).
+    @inline(__always)
+    static func accumulate<T: FloatingPoint>(_ s: inout T, _ c: inout T, _ a: T, _ b: T) {
+        let p = a * b
+        let pe = (-p).addingProduct(a, b)
+        let t = s + p, z = t - s
+        c += ((s - (t - z)) + (p - z)) + pe
+        s = t
+    }
+
+    @inline(__always)
+    static func accumulate<V: KernelVector>(_ s: inout V, _ c: inout V, _ a: V, _ b: V) {
+        let p = a * b
+        let pe = (-p).addingProduct(a, b)
+        let t = s + p, z = t - s
+        c += ((s - (t - z)) + (p - z)) + pe
+        s = t
     }
 }

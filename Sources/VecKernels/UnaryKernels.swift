@@ -164,10 +164,10 @@ private func logisticValue(_ gy: VF, _ z: VF) -> VF {
 struct AbsKernel: UnaryKernelF32 {
     @inline(__always) func forward(_ x: V) -> V { VectorMath.absolute(x) }
     @inline(__always) func backward(x: V, y: V, gy: V) -> V {
-        // sign(x): ±1 from the sign bit, 0 at ±0, NaN at NaN (PyTorch's sign gives 0 there).
+        // sign(x): ±1 from the sign bit, 0 at ±0 and at NaN (PyTorch's sgn: abs'(NaN) = 0).
         var s = VectorMath.withSign(V(repeating: 1), of: x)
         s = s.replacing(with: 0, where: x .== 0)
-        return gy * s.replacing(with: x, where: x .!= x)
+        return gy * s.replacing(with: 0, where: x .!= x)
     }
 }
 

@@ -91,7 +91,7 @@ public enum UnaryOp: Hashable, Sendable {
 enum UnaryReference {
     @inline(__always)
     static func sign(_ x: Double) -> Double {
-        x > 0 ? 1 : x < 0 ? -1 : x == 0 ? 0 : x  // NaN stays NaN (numpy; PyTorch gives 0)
+        x > 0 ? 1 : x < 0 ? -1 : 0  // 0 at NaN too, as PyTorch's sgn (abs'(NaN) = 0)
     }
 
     /// 1/(1+e^-x) from e^-|x|: no overflow, and the negative tail keeps its relative precision.

@@ -56,7 +56,7 @@ enum Engine {
         let results = try run(roots: roots, retainGraph: retainGraph, captures: inputs)
         return try zip(inputs, results).map { input, g in
             if let g { return g }
-            if allowUnused { return Tensor.zeros(input.shape, dtype: input.dtype) }
+            if allowUnused { return Tensor.zeroed(input.shape, dtype: input.dtype) }
             throw TensorError.inputNotInGraph
         }
     }
@@ -76,7 +76,7 @@ enum Engine {
                 return (out, g.detach().to(out.dtype))
             }
             guard out.count == 1 else { throw TensorError.gradNotScalar }
-            return (out, Tensor.ones(out.shape, dtype: out.dtype))
+            return (out, try Tensor.ones(out.shape, dtype: out.dtype))
         }
     }
 

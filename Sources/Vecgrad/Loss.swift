@@ -81,7 +81,7 @@ public func nllLoss(_ logProbs: Tensor, _ targets: Tensor, reduction: Reduction 
         guard c >= 0 && c < classes else { throw TensorError.targetOutOfBounds(c) }
         kept += 1
     }
-    let perRow = Tensor.zeros(batched ? [rows] : [], dtype: logProbs.dtype)
+    let perRow = Tensor.zeroed(batched ? [rows] : [], dtype: logProbs.dtype)
     for r in 0..<rows where t[r] != ignoreIndex { perRow.setElement(r, -logProbs.element(r * classes + t[r])) }
     let out: Tensor
     switch reduction {
@@ -92,9 +92,9 @@ public func nllLoss(_ logProbs: Tensor, _ targets: Tensor, reduction: Reduction 
     if Autograd.needsGrad(logProbs) {
         let shape = logProbs.shape
         out.record("NllLossBackward0", logProbs, saving: targets) { gy in
-            let gx = Tensor.zeros(shape, dtype: gy.dtype)
+            let gx = Tensor.zeroed(shape, dtype: gy.dtype)
             for r in 0..<rows where t[r] != ignoreIndex {
-                let g = reduction == .none ? gy.element(batched ? r : 0) : gy.item() / (reduction == .mean ? Double(kept) : 1)
+                let g = reduction == .none ? gy.element(batched ? r : 0) : gy.element(0) / (reduction == .mean ? Double(kept) : 1)
                 gx.setElement(r * classes + t[r], -g)
             }
             return [gx]

@@ -18,32 +18,41 @@ extension Module {
 }
 
 /// y = x W^T + b with PyTorch's initialisation: weight [out, in] and bias [out] drawn from
-/// U(-1/sqrt(in), 1/sqrt(in)) (what kaiming_uniform(a: sqrt(5)) reduces to), reproducible by seed.
+/// U(-1/sqrt(in), 1/sqrt(in)) (what kaiming_uniform(a: sqrt(5)) reduces to), reproducible by seed;
+/// without a seed, drawn from the default generator (`Tensor.manualSeed(_:)`). 0 features are
+/// allowed, as in PyTorch (an empty weight; the output is the bias, or empty).
 public final class Linear: Module {
     public let weight: Tensor
     public let bias: Tensor?
     public let inFeatures: Int
     public let outFeatures: Int
 
+    /// Throws `negativeDimension` or `sizeOverflow` for bad feature counts and
+    /// `requiresGradOnIntegral` for int64.
     public init(in inFeatures: Int, out outFeatures: Int, bias: Bool = true, seed: Int? = nil,
-                dtype: DType = .float32) {
-        precondition(inFeatures >= 0 && outFeatures >= 0, "Linear: negative feature count")
-        precondition(dtype.isFloatingPoint, TensorError.requiresGradOnIntegral(dtype).description)
+                dtype: DType = .float32) throws {
+        guard dtype.isFloatingPoint else { throw TensorError.requiresGradOnIntegral(dtype) }
+        let weightCount = try Shape.elementCount([outFeatures, inFeatures], byteSize: dtype.byteSize)
+        let (total, overflow) = weightCount.addingReportingOverflow(bias ? outFeatures : 0)
+        guard !overflow else { throw TensorError.sizeOverflow(shape: [outFeatures, inFeatures]) }
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         let bound = inFeatures > 0 ? 1 / Double(inFeatures).squareRoot() : 0
         // One stream for both, weight first: one seed fixes the whole layer.
-        let all = Tensor.uniform([outFeatures * inFeatures + (bias ? outFeatures : 0)], low: -bound, high: bound,
-                                 seed: seed, dtype: dtype).scalars(as: Double.self)
-        weight = Tensor(shape: [outFeatures, inFeatures], scalars: Array(all[..<(outFeatures * inFeatures)]),
-                        dtype: dtype, requiresGrad: true)
-        self.bias = bias ? Tensor(shape: [outFeatures], scalars: Array(all[(outFeatures * inFeatures)...]),
-                                  dtype: dtype, requiresGrad: true) : nil
+        let all = try Tensor.uniform([total], low: -bound, high: bound, seed: seed, dtype: dtype)
+            .scalars(as: Double.self)
+        weight = try Tensor(validatingShape: [outFeatures, inFeatures], scalars: Array(all[..<weightCount]),
+                            dtype: dtype, requiresGrad: true)
+        self.bias = bias ? try Tensor(validatingShape: [outFeatures], scalars: Array(all[weightCount...]),
+                                      dtype: dtype, requiresGrad: true) : nil
     }
 
-    /// A layer with the given parameters (they should require grad to be trained).
-    public init(weight: Tensor, bias: Tensor?) {
-        precondition(weight.rank == 2, "Linear: weight must be [out, in]")
+    /// A layer with the given parameters (they should require grad to be trained). Throws
+    /// `invalidArgument` unless `weight` is 2-D ([out, in]).
+    public init(weight: Tensor, bias: Tensor?) throws {
+        guard weight.rank == 2 else {
+            throw TensorError.invalidArgument("linear(): weight must be 2-D, got \(weight.rank)-D")
+        }
         self.weight = weight
         self.bias = bias
         outFeatures = weight.shape[0]
@@ -95,20 +104,23 @@ public final class Sequential: Module {
 public final class MLP: Module {
     public let network: Sequential
 
-    public init(sizes: [Int], seed: Int? = nil, dtype: DType = .float32) {
-        precondition(sizes.count >= 2, "MLP needs at least an input and an output size")
+    /// Throws `invalidArgument` for fewer than 2 sizes, and what `Linear` throws.
+    public init(sizes: [Int], seed: Int? = nil, dtype: DType = .float32) throws {
+        guard sizes.count >= 2 else {
+            throw TensorError.invalidArgument("MLP needs at least an input and an output size, got \(sizes.count)")
+        }
         var layers: [any Module] = []
         for i in 0..<(sizes.count - 1) {
             if i > 0 { layers.append(ReLU()) }
-            layers.append(Linear(in: sizes[i], out: sizes[i + 1], seed: seed.map { $0 &+ i }, dtype: dtype))
+            layers.append(try Linear(in: sizes[i], out: sizes[i + 1], seed: seed.map { $0 &+ i }, dtype: dtype))
         }
         network = Sequential(layers)
     }
 
     /// A 2-layer MLP: Linear(in, hidden), ReLU, Linear(hidden, out).
     public convenience init(in inFeatures: Int, hidden: Int, out outFeatures: Int, seed: Int? = nil,
-                            dtype: DType = .float32) {
-        self.init(sizes: [inFeatures, hidden, outFeatures], seed: seed, dtype: dtype)
+                            dtype: DType = .float32) throws {
+        try self.init(sizes: [inFeatures, hidden, outFeatures], seed: seed, dtype: dtype)
     }
 
     public func forward(_ input: Tensor) throws -> Tensor { try network.forward(input) }

@@ -27,24 +27,45 @@ enum Shape {
         throw TensorError.invalidArgument("shapes \(shapeList(a)) and \(shapeList(b)) do not broadcast")
     }
 
+    /// The element count of a tensor of `shape` whose elements take `byteSize` bytes each: the one
+    /// place shape arithmetic is checked. Throws for a negative size and for an element or byte
+    /// count that overflows Int (a corrupt count would allocate too little and write past it).
+    @discardableResult
+    static func elementCount(_ shape: [Int], byteSize: Int = 1) throws -> Int {
+        var n = 1
+        for s in shape {
+            guard s >= 0 else { throw TensorError.negativeDimension(s, shape: shape) }
+            let (p, overflow) = n.multipliedReportingOverflow(by: s)
+            guard !overflow else { throw TensorError.sizeOverflow(shape: shape) }
+            n = p
+        }
+        guard !n.multipliedReportingOverflow(by: byteSize).overflow else { throw TensorError.sizeOverflow(shape: shape) }
+        return n
+    }
+
     /// `shape` with one -1 replaced by the size that makes the element count `count`.
     static func inferReshape(_ shape: [Int], count: Int) throws -> [Int] {
         var inferred: Int? = nil
-        var known = 1
         for (i, s) in shape.enumerated() {
             if s == -1 {
                 if inferred != nil { throw TensorError.multipleInferredDimensions }
                 inferred = i
             } else if s < 0 {
                 throw TensorError.invalidShapeDimension(s)
-            } else {
-                known *= s
             }
+        }
+        // An overflowing product can never equal an existing tensor's count.
+        guard let known = try? elementCount(shape.filter { $0 != -1 }) else {
+            throw TensorError.invalidShape(shape: shape, count: count)
         }
         var result = shape
         if let i = inferred {
             // PyTorch: -1 cannot be inferred when the other dims multiply to 0.
-            guard known != 0, count % known == 0 else { throw TensorError.invalidShape(shape: shape, count: count) }
+            guard known != 0 else {
+                if count == 0 { throw TensorError.ambiguousInferredDimension(shape: shape, count: count) }
+                throw TensorError.invalidShape(shape: shape, count: count)
+            }
+            guard count % known == 0 else { throw TensorError.invalidShape(shape: shape, count: count) }
             result[i] = count / known
         } else if known != count {
             throw TensorError.invalidShape(shape: shape, count: count)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 // The memory behind one or more tensors (a tensor and its zero-copy views share one Storage).
 
 /// Header of a Storage: where the aligned data starts, and PyTorch's version counter.
@@ -24,6 +30,19 @@ final class Storage: ManagedBuffer<StorageHeader, UInt8> {
             return StorageHeader(base: UnsafeMutableRawPointer(bitPattern: aligned)!, version: 0)
         }
         return unsafeDowncast(buffer, to: Storage.self)
+    }
+
+    /// Throws `outOfMemory` when `byteCount` cannot be allocated: ManagedBuffer stops the process
+    /// when malloc fails, so large requests are tried with malloc first (small ones always succeed
+    /// or the process is lost anyway). More than the machine's RAM is refused outright: with
+    /// overcommit on, malloc would succeed and filling the tensor would bring in the OOM killer.
+    static func checkAllocatable(byteCount: Int) throws {
+        guard byteCount >= 1 << 30 else { return }
+        let physical = sysconf(Int32(_SC_PHYS_PAGES)).multipliedReportingOverflow(by: sysconf(Int32(_SC_PAGESIZE)))
+        let (padded, overflow) = byteCount.addingReportingOverflow(63)
+        guard !overflow, physical.overflow || physical.partialValue <= 0 || byteCount <= physical.partialValue,
+              let probe = malloc(padded) else { throw TensorError.outOfMemory(bytes: byteCount) }
+        free(probe)
     }
 
     // Through the header pointer rather than `header`: a class's stored var gets a dynamic

@@ -116,12 +116,17 @@ extension Tensor {
         let outShape = try Shape.broadcast(a.shape, b.shape)
         let dt = resultDType(a, b)
         if dt == .int64 {
-            // Integer arithmetic through float64 (exact up to 2^53); true division gives float32.
-            let r = try binary(op, a.to(.float64), b.to(.float64), name)
-            return op == .div ? r.to(.float32) : r.to(.int64)
+            switch op {
+            case .add: return try integerBinary(.add, a, b, outShape: outShape)
+            case .sub: return try integerBinary(.sub, a, b, outShape: outShape)
+            case .mul: return try integerBinary(.mul, a, b, outShape: outShape)
+            case .maximum: return try integerBinary(.maximum, a, b, outShape: outShape)
+            case .minimum: return try integerBinary(.minimum, a, b, outShape: outShape)
+            case .div: return try binary(.div, a.to(.float32), b.to(.float32), name)   // true division
+            }
         }
         let a = a.to(dt), b = b.to(dt)
-        let out = Tensor(uninitializedShape: outShape, dtype: dt)
+        let out = try Tensor(checkedShape: outShape, dtype: dt)
         let o = Execution.options
         if dt == .float32 {
             Broadcast.binary(op, a.pointer(Float.self), aShape: a.shape, b.pointer(Float.self), bShape: b.shape,

@@ -3,7 +3,9 @@ import VecKernels
 // The affine map of nn.Linear, y = x W^T + b, as one op over Gemm (PyTorch's addmm): forward one
 // GEMM with the bias pre-filled into y (beta = 1), backward two GEMMs and a column sum.
 
-/// PyTorch's `F.linear`: x [..., in], weight [out, in], bias [out] -> [..., out].
+/// PyTorch's `F.linear`: x [..., in], weight [out, in], bias [out] -> [..., out], float dtypes.
+/// 0 in-features give the broadcast bias (or zeros), 0 out-features an empty result. Throws
+/// `matmulShapes`, `dtypeMismatch`, `broadcastMismatch`, `invalidArgument`, `sizeOverflow`.
 public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
     guard weight.rank == 2 else {
         throw TensorError.invalidArgument("linear(): weight must be 2-D, got \(weight.rank)-D")
@@ -13,11 +15,14 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
         throw TensorError.invalidArgument("both arguments to linear need to be at least 1D, but they are 0D and 2D")
     }
     let k = x.shape[x.rank - 1]
-    let rows = x.count / Swift.max(k, 1)
+    let rows = try Shape.elementCount(Array(x.shape.dropLast()))
     guard k == inFeatures else {
         throw TensorError.matmulShapes(rows1: x.rank == 1 ? 1 : rows, cols1: k, rows2: inFeatures, cols2: outFeatures)
     }
-    guard x.dtype == weight.dtype, x.dtype.isFloatingPoint else {
+    guard x.dtype.isFloatingPoint || x.dtype != weight.dtype else {
+        throw TensorError.unsupportedDType(op: "addmm_impl_cpu_", dtype: x.dtype)
+    }
+    guard x.dtype == weight.dtype else {
         throw TensorError.invalidArgument(
             "mat1 and mat2 must have the same dtype, but got \(x.dtype.scalarTypeName) and \(weight.dtype.scalarTypeName)")
     }
@@ -29,7 +34,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
     }
     var outShape = x.shape
     outShape[outShape.count - 1] = outFeatures
-    let y = Tensor(uninitializedShape: outShape, dtype: x.dtype)
+    let y = try Tensor(checkedShape: outShape, dtype: x.dtype)
     if x.dtype == .float32 {
         LinearKernels.forward(Float.self, x, weight, bias, y, rows: rows, inFeatures: k, outFeatures: outFeatures)
     } else {
@@ -64,6 +69,11 @@ private enum LinearKernels {
             let bp = b.pointer(T.self)
             for r in 0..<rows { (yp + r * outFeatures).update(from: bp, count: outFeatures) }
         }
+        // An empty product leaves y = bias (or 0), as PyTorch's addmm; the GEMM needs sizes > 0.
+        guard rows > 0, outFeatures > 0, inFeatures > 0 else {
+            if b == nil { y.fill(0) }
+            return
+        }
         Gemm.gemm(transA: false, transB: true, m: rows, n: outFeatures, k: inFeatures, alpha: 1,
                   x.pointer(T.self), lda: inFeatures, w.pointer(T.self), ldb: inFeatures,
                   beta: b == nil ? 0 : 1, yp, ldc: outFeatures, variant: o.variant, threads: o.threads)
@@ -74,6 +84,14 @@ private enum LinearKernels {
                                          rows: Int, inFeatures: Int, outFeatures: Int) {
         let o = Execution.options
         let g = gy.pointer(T.self)
+        guard rows > 0, outFeatures > 0, inFeatures > 0 else {   // empty sums: zero gradients
+            for t in [gx, gw, gb] { t?.fill(0) }
+            if let gb, rows > 0, outFeatures > 0 {
+                Reduce.sum(g, outer: 1, size: rows, inner: outFeatures, gb.pointer(T.self),
+                           variant: o.variant, threads: o.threads)
+            }
+            return
+        }
         if let gx {   // gx[rows, in] = gy[rows, out] W[out, in]
             Gemm.gemm(transA: false, transB: false, m: rows, n: inFeatures, k: outFeatures, alpha: 1,
                       g, lda: outFeatures, w.pointer(T.self), ldb: inFeatures,

@@ -16,7 +16,7 @@ extension Tensor {
         guard shape[1] == other.shape[0] else {
             throw TensorError.matmulShapes(rows1: shape[0], cols1: shape[1], rows2: other.shape[0], cols2: other.shape[1])
         }
-        return Matmul.product(self, other, dtype: dt, m: shape[0], k: shape[1], n: other.shape[1],
+        return try Matmul.product(self, other, dtype: dt, m: shape[0], k: shape[1], n: other.shape[1],
                               aBatch: [], bBatch: [], outShape: [shape[0], other.shape[1]], name: "MmBackward0")
     }
 
@@ -28,7 +28,7 @@ extension Tensor {
         guard other.shape[0] == shape[0] && other.shape[1] == shape[2] else {
             throw Matmul.batch2Error(expected: [shape[0], shape[2]], got: [other.shape[0], other.shape[1]])
         }
-        return Matmul.product(self, other, dtype: dt, m: shape[1], k: shape[2], n: other.shape[2],
+        return try Matmul.product(self, other, dtype: dt, m: shape[1], k: shape[2], n: other.shape[2],
                               aBatch: [shape[0]], bBatch: [shape[0]], outShape: [shape[0], shape[1], other.shape[2]],
                               name: "BmmBackward0")
     }
@@ -51,15 +51,15 @@ extension Tensor {
                     "inconsistent tensor size, expected tensor [\(a[0])] and src [\(b[0])] to have the same number "
                     + "of elements, but got \(a[0]) and \(b[0]) elements respectively")
             }
-            return Matmul.product(self, other, dtype: dt, m: 1, k: a[0], n: 1, aBatch: [], bBatch: [],
+            return try Matmul.product(self, other, dtype: dt, m: 1, k: a[0], n: 1, aBatch: [], bBatch: [],
                                   outShape: [], name: "DotBackward0")
         case (2, 1):
             try Matmul.checkVector(rows: a[0], cols: a[1], vector: b[0])
-            return Matmul.product(self, other, dtype: dt, m: a[0], k: a[1], n: 1, aBatch: [], bBatch: [],
+            return try Matmul.product(self, other, dtype: dt, m: a[0], k: a[1], n: 1, aBatch: [], bBatch: [],
                                   outShape: [a[0]], name: "MvBackward0")
         case (1, 2):
             guard a[0] == b[0] else { throw TensorError.matmulShapes(rows1: 1, cols1: a[0], rows2: b[0], cols2: b[1]) }
-            return Matmul.product(self, other, dtype: dt, m: 1, k: a[0], n: b[1], aBatch: [], bBatch: [],
+            return try Matmul.product(self, other, dtype: dt, m: 1, k: a[0], n: b[1], aBatch: [], bBatch: [],
                                   outShape: [b[1]], name: "SqueezeBackward4")
         case (2, 2):
             return try mm(other)
@@ -73,7 +73,7 @@ extension Tensor {
                 throw TensorError.matmulShapes(rows1: rows, cols1: k, rows2: b[0], cols2: b[1])
             }
             let outShape = Array(a.dropLast()) + (r2 == 2 ? [n] : [])
-            return Matmul.product(self, other, dtype: dt, m: rows, k: k, n: n, aBatch: [], bBatch: [],
+            return try Matmul.product(self, other, dtype: dt, m: rows, k: k, n: n, aBatch: [], bBatch: [],
                                   outShape: outShape, name: "UnsafeViewBackward0")
         default:
             // Batched, with a 1-D operand read as [1, k] or [k, 1].
@@ -85,7 +85,7 @@ extension Tensor {
                 throw Matmul.batch2Error(expected: [outBatch.reduce(1, *), k], got: [outBatch.reduce(1, *), k2])
             }
             let outShape = outBatch + (r1 == 1 ? [] : [m]) + (r2 == 1 ? [] : [n])
-            return Matmul.product(self, other, dtype: dt, m: m, k: k, n: n, aBatch: aBatch, bBatch: bBatch,
+            return try Matmul.product(self, other, dtype: dt, m: m, k: k, n: n, aBatch: aBatch, bBatch: bBatch,
                                   outShape: outShape, name: "UnsafeViewBackward0")
         }
     }
@@ -149,18 +149,30 @@ enum Matmul {
 
     /// out[outBatch..., m, n] = A[aBatch..., m, k] x B[bBatch..., k, n], recorded for autograd.
     static func product(_ a: Tensor, _ b: Tensor, dtype dt: DType, m: Int, k: Int, n: Int,
-                        aBatch: [Int], bBatch: [Int], outShape: [Int], name: String) -> Tensor {
-        if dt == .int64 {
-            // Exact through float64 while every partial sum stays below 2^53.
-            let r = product(a.to(.float64), b.to(.float64), dtype: .float64, m: m, k: k, n: n,
-                            aBatch: aBatch, bBatch: bBatch, outShape: outShape, name: name)
-            return r.to(.int64)
+                        aBatch: [Int], bBatch: [Int], outShape: [Int], name: String) throws -> Tensor {
+        let out = try Tensor(checkedShape: outShape, dtype: dt)
+        if out.count == 0 || k == 0 {
+            // Nothing to multiply (and batch dims may be huge beside a 0 size): zeros, and zero
+            // gradients, as PyTorch's empty sums.
+            out.fill(0)
+            if Autograd.needsGrad(a, b) {
+                let needs = (a.requiresGrad, b.requiresGrad)
+                out.record(name, inputs: [a, b]) { _ in
+                    [needs.0 ? Tensor.zeroed(a.shape, dtype: dt) : nil, needs.1 ? Tensor.zeroed(b.shape, dtype: dt) : nil]
+                }
+            }
+            return out
         }
-        let outBatch = (try? Shape.broadcast(aBatch, bBatch)) ?? []
+        if dt == .int64 {
+            IntegerKernels.matmul(a.pointer(Int64.self), b.pointer(Int64.self), out.pointer(Int64.self),
+                                  m: m, k: k, n: n, aOffsets: offsets(aBatch, in: outShapeBatch(aBatch, bBatch), matrix: m * k),
+                                  bOffsets: offsets(bBatch, in: outShapeBatch(aBatch, bBatch), matrix: k * n))
+            return out
+        }
+        let outBatch = outShapeBatch(aBatch, bBatch)
         let plan = Plan(m: m, k: k, n: n, a: offsets(aBatch, in: outBatch, matrix: m * k),
                         b: offsets(bBatch, in: outBatch, matrix: k * n),
                         c: offsets(outBatch, in: outBatch, matrix: m * n))
-        let out = Tensor(uninitializedShape: outShape, dtype: dt)
         if dt == .float32 { plan.forward(Float.self, a, b, out) } else { plan.forward(Double.self, a, b, out) }
         if Autograd.needsGrad(a, b) {
             let needs = (a.requiresGrad, b.requiresGrad)
@@ -176,6 +188,11 @@ enum Matmul {
             }
         }
         return out
+    }
+
+    /// The broadcast batch dims (the callers have checked that they broadcast).
+    static func outShapeBatch(_ aBatch: [Int], _ bBatch: [Int]) -> [Int] {
+        (try? Shape.broadcast(aBatch, bBatch)) ?? []
     }
 
     /// Sizes and per-batch element offsets of one batched product.

@@ -4,9 +4,9 @@ import VecKernels
 // Sums go through Reduce.sum (deterministic for any thread count, float64-accurate for float32).
 
 extension Tensor {
-    /// Sum of all elements (0-d). int64 stays int64 (exact up to 2^53).
+    /// Sum of all elements (0-d). int64 stays int64 (exact, wrapping on overflow as PyTorch).
     public func sum() -> Tensor {
-        if dtype == .int64 { return to(.float64).sum().to(.int64) }
+        if dtype == .int64 { return try! integerSum(outer: 1, size: count, inner: 1, shape: []) }   // a 0-d result always fits
         let x = self
         let out = Tensor(uninitializedShape: [], dtype: dtype)
         let o = Execution.options
@@ -23,12 +23,13 @@ extension Tensor {
 
     /// Sum along `dim` (negative counts from the end), keeping it as size 1 when `keepdim`.
     public func sum(dim: Int, keepdim: Bool = false) throws -> Tensor {
-        if dtype == .int64 { return try to(.float64).sum(dim: dim, keepdim: keepdim).to(.int64) }
         let d = try Shape.normalize(dim, rank: rank)
         let (outer, size, inner) = Shape.split(shape, at: d)
         let kept = keptShape(d)
+        if dtype == .int64 { return try integerSum(outer: outer, size: size, inner: inner, shape: keepdim ? kept : reducedShape(d)) }
         let x = self
-        let out = Tensor(uninitializedShape: keepdim ? kept : reducedShape(d), dtype: dtype)
+        // An empty dim may hold up a huge output ([2^62, 0] summed along 1): checked, as creation.
+        let out = try Tensor(checkedShape: keepdim ? kept : reducedShape(d), dtype: dtype)
         let o = Execution.options
         if dtype == .float32 {
             Reduce.sum(pointer(Float.self), outer: outer, size: size, inner: inner, out.pointer(Float.self),
@@ -87,7 +88,7 @@ extension Tensor {
     /// all elements equal to it (PyTorch's `max()`).
     public func max() throws -> Tensor {
         guard count > 0 else { throw TensorError.emptyReduction(op: "max") }
-        if dtype == .int64 { return try to(.float64).max().to(.int64) }
+        if dtype == .int64 { return try view(shape: [count]).max(dim: 0).values }
         let x = self
         let out = Tensor(uninitializedShape: [], dtype: dtype)
         let o = Execution.options
@@ -102,10 +103,10 @@ extension Tensor {
             ties = r.ties
         }
         if Autograd.needsGrad(x) {
-            let value = out.item()
+            let value = out.element(0)
             out.record("MaxBackward1", x, saving: x) { gy in
-                let share = gy.item() / Double(ties)
-                let gx = Tensor.zeros(x.shape, dtype: x.dtype)
+                let share = gy.element(0) / Double(ties)
+                let gx = Tensor.zeroed(x.shape, dtype: x.dtype)
                 for i in 0..<x.count {
                     let v = x.element(i)
                     if v == value || (v.isNaN && value.isNaN) { gx.setElement(i, share) }
@@ -121,13 +122,16 @@ extension Tensor {
     public func max(dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
         let d = try Shape.normalize(dim, rank: rank)
         if rank > 0 && shape[d] == 0 { throw TensorError.emptyReductionDim(op: "max", dim: d) }
-        if dtype == .int64 {
-            let r = try to(.float64).max(dim: d, keepdim: keepdim)
-            return (r.values.to(.int64), r.indices)
-        }
         let (outer, size, inner) = Shape.split(shape, at: d)
         let kept = keptShape(d)
         let outShape = keepdim ? kept : reducedShape(d)
+        if dtype == .int64 {
+            let values = Tensor(uninitializedShape: outShape, dtype: .int64)
+            let indices = Tensor(uninitializedShape: outShape, dtype: .int64)
+            IntegerKernels.extremum(pointer(Int64.self), outer: outer, size: size, inner: inner, largest: true,
+                                    values: values.pointer(Int64.self), indices: indices.pointer(Int64.self))
+            return (values, indices)
+        }
         let x = self
         let values = Tensor(uninitializedShape: outShape, dtype: dtype)
         let indices = Tensor(uninitializedShape: outShape, dtype: .int64)
@@ -142,7 +146,7 @@ extension Tensor {
         if Autograd.needsGrad(x) {
             values.record("MaxBackward0", x, saving: indices) { gy in
                 // Scatter each gradient to the position its max came from.
-                let gx = Tensor.zeros(x.shape, dtype: x.dtype)
+                let gx = Tensor.zeroed(x.shape, dtype: x.dtype)
                 let idx = indices.pointer(Int64.self)
                 for oi in 0..<outer {
                     for j in 0..<inner {
@@ -165,6 +169,50 @@ extension Tensor {
     public func argmax() throws -> Tensor {
         guard count > 0 else { throw TensorError.emptyReduction(op: "argmax") }
         return try withNoGrad { try view(shape: [count]).max(dim: 0).indices }
+    }
+
+    /// The smallest element (0-d); NaN if any element is NaN. The gradient is split evenly among
+    /// the elements equal to it. Throws `emptyReduction` for an empty tensor.
+    public func min() throws -> Tensor {
+        guard count > 0 else { throw TensorError.emptyReduction(op: "min") }
+        if dtype == .int64 { return try view(shape: [count]).min(dim: 0).values }
+        return try neg().max().neg()   // negation is exact: min(x) = -max(-x), ties and NaN alike
+    }
+
+    /// The smallest element along `dim` and the index (int64) of its first occurrence; NaN wins.
+    /// Throws `dimensionOutOfRange`, `emptyReductionDim`.
+    public func min(dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
+        let d = try Shape.normalize(dim, rank: rank)
+        if rank > 0 && shape[d] == 0 { throw TensorError.emptyReductionDim(op: "min", dim: d) }
+        guard dtype == .int64 else {
+            let r = try neg().max(dim: d, keepdim: keepdim)
+            return (r.values.neg(), r.indices)
+        }
+        let (outer, size, inner) = Shape.split(shape, at: d)
+        let outShape = keepdim ? keptShape(d) : reducedShape(d)
+        let values = Tensor(uninitializedShape: outShape, dtype: .int64)
+        let indices = Tensor(uninitializedShape: outShape, dtype: .int64)
+        IntegerKernels.extremum(pointer(Int64.self), outer: outer, size: size, inner: inner, largest: false,
+                                values: values.pointer(Int64.self), indices: indices.pointer(Int64.self))
+        return (values, indices)
+    }
+
+    /// The index (int64) of the first smallest element along `dim`.
+    public func argmin(dim: Int, keepdim: Bool = false) throws -> Tensor {
+        try withNoGrad { try min(dim: dim, keepdim: keepdim).indices }
+    }
+
+    /// The flat index (int64, 0-d) of the first smallest element. Throws `emptyReduction` when empty.
+    public func argmin() throws -> Tensor {
+        guard count > 0 else { throw TensorError.emptyReduction(op: "argmin") }
+        return try withNoGrad { try view(shape: [count]).min(dim: 0).indices }
+    }
+
+    /// Exact int64 sum over [outer, size, inner] into a tensor of `shape`.
+    private func integerSum(outer: Int, size: Int, inner: Int, shape: [Int]) throws -> Tensor {
+        let out = try Tensor(checkedShape: shape, dtype: .int64)
+        IntegerKernels.sum(pointer(Int64.self), outer: outer, size: size, inner: inner, out.pointer(Int64.self))
+        return out
     }
 
     /// The shape with dim `d` set to 1 (what keepdim gives).

@@ -25,14 +25,20 @@ extension Tensor {
 
     public static prefix func - (x: Tensor) -> Tensor { x.neg() }
 
-    /// Runs `op` forward and records its backward. int64 input: abs, neg and relu stay int64 (exact
-    /// up to 2^53); the others compute in float32, as PyTorch promotes integers for them.
+    /// Runs `op` forward and records its backward. int64 input: abs, neg and relu stay int64
+    /// (exact, IntegerKernels); the others compute in float32, as PyTorch promotes integers for them.
     func unary(_ op: UnaryOp, _ name: String) -> Tensor {
         if dtype == .int64 {
+            let integerOp: IntegerUnaryOp
             switch op {
-            case .abs, .neg, .relu: return to(.float64).unary(op, name).to(.int64)
+            case .abs: integerOp = .abs
+            case .neg: integerOp = .neg
+            case .relu: integerOp = .relu
             default: return to(.float32).unary(op, name)
             }
+            let y = Tensor(uninitializedShape: shape, dtype: .int64)
+            IntegerKernels.unary(integerOp, pointer(Int64.self), y.pointer(Int64.self), count: count)
+            return y
         }
         let x = self
         let y = Tensor(uninitializedShape: shape, dtype: dtype)

@@ -74,8 +74,10 @@ extension Tensor {
         get throws { try slice(range.lowerBound, range.upperBound) }
     }
 
+    /// Rows `range` of dim 0 including the upper bound; bounds clamp as for `Range` (an upper
+    /// bound of -1 or `Int.max` reaches the end).
     public subscript(_ range: ClosedRange<Int>) -> Tensor {
-        get throws { try slice(range.lowerBound, range.upperBound == -1 ? Int.max : range.upperBound + 1) }
+        get throws { try slice(range.lowerBound, Tensor.exclusiveEnd(range.upperBound)) }
     }
 
     public subscript(_ range: PartialRangeFrom<Int>) -> Tensor {
@@ -87,7 +89,12 @@ extension Tensor {
     }
 
     public subscript(_ range: PartialRangeThrough<Int>) -> Tensor {
-        get throws { try slice(0, range.upperBound == -1 ? Int.max : range.upperBound + 1) }
+        get throws { try slice(0, Tensor.exclusiveEnd(range.upperBound)) }
+    }
+
+    /// The exclusive end of an inclusive bound: -1 (the last row) and Int.max mean "to the end".
+    private static func exclusiveEnd(_ upper: Int) -> Int {
+        upper == -1 || upper == Int.max ? Int.max : upper + 1
     }
 
     private func slice(_ lower: Int, _ upper: Int) throws -> Tensor {
@@ -120,7 +127,7 @@ extension Tensor {
         let out = view(shape: newShape, offset: rowStart * inner)
         if Autograd.needsGrad(x) {
             out.record(name, x) { gy in
-                let gx = Tensor.zeros(x.shape, dtype: x.dtype)
+                let gx = Tensor.zeroed(x.shape, dtype: x.dtype)
                 let size = x.dtype.byteSize
                 (gx.impl.data + rowStart * inner * size).copyMemory(from: gy.impl.data, byteCount: gy.count * size)
                 return [gx]

@@ -20,8 +20,11 @@ public struct Tensor {
     init(impl: TensorImpl) { self.impl = impl }
 
     /// A new contiguous tensor whose elements are not initialised (ops fill them).
+    /// Ops check the shapes they build from user input first (`init(checkedShape:dtype:)`); the
+    /// stop here is the last line of defence, with the message kept in release builds.
     init(uninitializedShape shape: [Int], dtype: DType) {
-        let count = shape.reduce(1, *)
+        let count: Int
+        do { count = try Shape.elementCount(shape, byteSize: dtype.byteSize) } catch { fatalError("\(error)") }
         let storage = Storage.allocate(byteCount: count * dtype.byteSize)
         switch dtype {
         case .float32: storage.base.bindMemory(to: Float.self, capacity: count)
@@ -29,6 +32,14 @@ public struct Tensor {
         case .int64: storage.base.bindMemory(to: Int64.self, capacity: count)
         }
         impl = TensorImpl(storage: storage, offset: 0, shape: shape, count: count, dtype: dtype)
+    }
+
+    /// A new tensor of a shape that came from the user: throws for a negative size, a count that
+    /// overflows and more memory than the machine can give (which would otherwise stop the process).
+    init(checkedShape shape: [Int], dtype: DType) throws {
+        let count = try Shape.elementCount(shape, byteSize: dtype.byteSize)
+        try Storage.checkAllocatable(byteCount: count * dtype.byteSize)
+        self.init(uninitializedShape: shape, dtype: dtype)
     }
 
     /// A tensor sharing this one's storage, with another shape and/or element offset (a view).
@@ -54,43 +65,51 @@ public struct Tensor {
 
     // MARK: Autograd state
 
-    /// Whether gradients flow to this tensor. Settable on leaves (like `x.requires_grad = True`);
-    /// setting it on an int64 tensor is a programming error (use `requiringGrad()` to get a thrown error).
+    /// Whether gradients flow to this tensor. Settable on leaves (like `x.requires_grad = True`).
+    /// A property setter cannot throw: setting it on an int64 tensor, or changing it on a computed
+    /// tensor, stops the program with PyTorch's message. `setRequiresGrad(_:)` throws instead.
     public var requiresGrad: Bool {
         get { impl.requiresGrad }
         nonmutating set {
-            if newValue == impl.requiresGrad { return }
-            precondition(!newValue || impl.dtype.isFloatingPoint,
-                         TensorError.requiresGradOnIntegral(impl.dtype).description)
-            precondition(impl.gradFn == nil,
-                         "you can only change requires_grad flags of leaf variables. If you want to use a computed "
-                         + "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
-            impl.requiresGrad = newValue
+            do { try setRequiresGrad(newValue) } catch { fatalError("\(error)") }
         }
     }
 
-    /// Sets `requiresGrad` and returns this tensor (PyTorch's `requires_grad_()`); throws for int64.
+    /// Sets `requiresGrad`. Throws `requiresGradOnIntegral` for int64 and `requiresGradOnNonLeaf`
+    /// when changing it on a tensor computed by a recorded op (PyTorch's rules).
+    public func setRequiresGrad(_ flag: Bool) throws {
+        if flag == impl.requiresGrad { return }
+        if flag && !dtype.isFloatingPoint { throw TensorError.requiresGradOnIntegral(dtype) }
+        if impl.gradFn != nil { throw TensorError.requiresGradOnNonLeaf }
+        impl.requiresGrad = flag
+    }
+
+    /// Sets `requiresGrad` and returns this tensor (PyTorch's `requires_grad_()`); throws as
+    /// `setRequiresGrad(_:)`.
     @discardableResult
     public func requiringGrad(_ flag: Bool = true) throws -> Tensor {
-        if flag && !dtype.isFloatingPoint { throw TensorError.requiresGradOnIntegral(dtype) }
-        if flag != impl.requiresGrad && impl.gradFn != nil {
-            throw TensorError.invalidArgument(
-                "you can only change requires_grad flags of leaf variables.")
-        }
-        impl.requiresGrad = flag
+        try setRequiresGrad(flag)
         return self
     }
 
     /// The gradient accumulated by `backward()` into this leaf; nil until then. Set to nil to zero it.
+    /// A property setter cannot throw: assigning a gradient of another shape or dtype stops the
+    /// program with PyTorch's message. `setGrad(_:)` throws instead.
     public var grad: Tensor? {
         get { impl.grad }
         nonmutating set {
-            if let g = newValue {
-                precondition(g.shape == shape, "assigned grad has data of a different size")
-                precondition(g.dtype == dtype, "assigned grad has data of a different type")
-            }
-            impl.grad = newValue
+            do { try setGrad(newValue) } catch { fatalError("\(error)") }
         }
+    }
+
+    /// Assigns `grad` (nil clears it). Throws when `gradient`'s shape or dtype differs from this
+    /// tensor's (PyTorch: "assigned grad has data of a different size" / "... type").
+    public func setGrad(_ gradient: Tensor?) throws {
+        if let g = gradient {
+            guard g.shape == shape else { throw TensorError.invalidArgument("assigned grad has data of a different size") }
+            guard g.dtype == dtype else { throw TensorError.invalidArgument("assigned grad has data of a different type") }
+        }
+        impl.grad = gradient
     }
 
     /// The node that created this tensor (nil for leaves and for tensors made without grad).
@@ -107,10 +126,10 @@ public struct Tensor {
 
     // MARK: Reading values
 
-    /// The single value of a one-element tensor. Calling it on any other tensor is a programming
-    /// error (PyTorch raises; Swift has no throwing-free way to say so without `try` at every call).
-    public func item() -> Double {
-        precondition(count == 1, "a Tensor with \(count) elements cannot be converted to Scalar")
+    /// The single value of a one-element tensor (any shape), as a Double (exact for int64 up to
+    /// 2^53). Throws `notOneElement` for any other element count, as PyTorch raises.
+    public func item() throws -> Double {
+        guard count == 1 else { throw TensorError.notOneElement(count: count) }
         return element(0)
     }
 

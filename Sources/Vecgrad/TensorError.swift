@@ -44,6 +44,20 @@ public enum TensorError: Error, CustomStringConvertible, Equatable, Sendable {
     case emptyReductionDim(op: String, dim: Int)
     /// A class index outside `[0, classes)`.
     case targetOutOfBounds(Int)
+    /// A negative size in the shape of a tensor being created.
+    case negativeDimension(Int, shape: [Int])
+    /// A shape whose element or byte count does not fit in an Int.
+    case sizeOverflow(shape: [Int])
+    /// A tensor too large for this machine's memory (bytes asked for).
+    case outOfMemory(bytes: Int)
+    /// `item()` of a tensor that has not exactly one element.
+    case notOneElement(count: Int)
+    /// `requiresGrad` changed on a tensor computed by a recorded op.
+    case requiresGradOnNonLeaf
+    /// A reshape whose -1 cannot be inferred because the other sizes multiply to 0.
+    case ambiguousInferredDimension(shape: [Int], count: Int)
+    /// Integer division or remainder by zero.
+    case integerDivisionByZero
     /// Anything else, with its full message.
     case invalidArgument(String)
 
@@ -98,6 +112,23 @@ public enum TensorError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(op)(): Expected reduction dim \(dim) to have non-zero size."
         case let .targetOutOfBounds(t):
             return "Target \(t) is out of bounds."
+        case let .negativeDimension(size, shape):
+            return "Trying to create tensor with negative dimension \(size): \(shapeList(shape))"
+        case let .sizeOverflow(shape):
+            return "Storage size calculation overflowed with sizes=\(shapeList(shape))"
+        case let .outOfMemory(bytes):
+            return "DefaultCPUAllocator: can't allocate memory: you tried to allocate \(bytes) bytes. "
+                + "Error code 12 (Cannot allocate memory)"
+        case let .notOneElement(count):
+            return "a Tensor with \(count) elements cannot be converted to Scalar"
+        case .requiresGradOnNonLeaf:
+            return "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                + "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
+        case let .ambiguousInferredDimension(shape, count):
+            return "cannot reshape tensor of \(count) elements into shape \(shapeList(shape)) because the "
+                + "unspecified dimension size -1 can be any value and is ambiguous"
+        case .integerDivisionByZero:
+            return "ZeroDivisionError"
         case let .invalidArgument(message):
             return message
         }

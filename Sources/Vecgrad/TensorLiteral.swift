@@ -65,13 +65,14 @@ extension Int64: TensorLiteral {
 extension Tensor {
     /// A tensor from a scalar or nested arrays: `Tensor([[1, 2], [3, 4]], requiresGrad: true)`.
     /// float32 unless `dtype` says otherwise (PyTorch would pick int64 for integer literals; the
-    /// contract here is float32 so that `requiresGrad: true` just works). A ragged literal is a
-    /// programming error and stops with PyTorch's message; `Tensor(validating:)` throws it instead.
+    /// contract here is float32 so that `requiresGrad: true` just works). A convenience that cannot
+    /// throw: a ragged literal, or int64 with `requiresGrad`, stops the program with PyTorch's
+    /// message (kept in release builds); `Tensor(validating:)` throws the same errors instead.
     public init<L: TensorLiteral>(_ literal: L, dtype: DType = .float32, requiresGrad: Bool = false) {
         do {
             try self.init(validating: literal, dtype: dtype, requiresGrad: requiresGrad)
         } catch {
-            preconditionFailure("\(error)")
+            fatalError("\(error)")
         }
     }
 

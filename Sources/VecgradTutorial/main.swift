@@ -30,7 +30,7 @@ print(variable.data)
 print(vOut.gradFn!.name)
 
 print("== activations on linspace(-5, 5, 200) ==")
-let x = Tensor.linspace(from: -5, to: 5, count: 200)
+let x = try Tensor.linspace(from: -5, to: 5, count: 200)
 let activations: [(String, (Tensor) -> Tensor)] = [
     ("relu", { $0.relu() }), ("sigmoid", { $0.sigmoid() }), ("tanh", { $0.tanh() }), ("softplus", { $0.softplus() }),
 ]

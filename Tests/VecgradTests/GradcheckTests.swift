@@ -78,7 +78,7 @@ func reductionGradcheck(_ op: String) throws {
 @Test(arguments: ["reshape", "transpose", "transposeDims", "squeeze", "unsqueeze", "select", "slice"])
 func viewGradcheck(_ op: String) throws {
     let x = Tensor(shape: [3, 1, 2], scalars: [0.5, -1.5, 2.5, 0.25, -0.75, 1.0], dtype: .float64)
-    let w = Tensor.randn([6], seed: 11, dtype: .float64)
+    let w = try Tensor.randn([6], seed: 11, dtype: .float64)
     let failure = try gradcheck([x]) { xs in
         let x = xs[0]
         let y: Tensor
@@ -97,22 +97,22 @@ func viewGradcheck(_ op: String) throws {
 }
 
 @Test func lossAndLinearGradcheck() throws {
-    let x = Tensor.randn([4, 3], seed: 1, dtype: .float64)
-    let w = Tensor.randn([2, 3], seed: 2, dtype: .float64)
-    let b = Tensor.randn([2], seed: 3, dtype: .float64)
-    let t = Tensor.randn([4, 2], seed: 4, dtype: .float64)
+    let x = try Tensor.randn([4, 3], seed: 1, dtype: .float64)
+    let w = try Tensor.randn([2, 3], seed: 2, dtype: .float64)
+    let b = try Tensor.randn([2], seed: 3, dtype: .float64)
+    let t = try Tensor.randn([4, 2], seed: 4, dtype: .float64)
     #expect(try gradcheck([x, w, b]) { try linear($0[0], weight: $0[1], bias: $0[2]) } == nil)
     #expect(try gradcheck([x, w]) { try linear($0[0], weight: $0[1]) } == nil)
-    #expect(try gradcheck([Tensor.randn([3], seed: 5, dtype: .float64), w, b]) {
+    #expect(try gradcheck([try Tensor.randn([3], seed: 5, dtype: .float64), w, b]) {
         try linear($0[0], weight: $0[1], bias: $0[2])
     } == nil)
     for reduction in [Reduction.mean, .sum, .none] {
-        #expect(try gradcheck([t, Tensor.randn([4, 2], seed: 6, dtype: .float64)]) {
+        #expect(try gradcheck([t, try Tensor.randn([4, 2], seed: 6, dtype: .float64)]) {
             try mseLoss($0[0], $0[1], reduction: reduction)
         } == nil)
     }
     let classes = Tensor([0, 2, 1, 2], dtype: .int64)
-    let logits = Tensor.randn([4, 3], seed: 7, dtype: .float64)
+    let logits = try Tensor.randn([4, 3], seed: 7, dtype: .float64)
     for reduction in [Reduction.mean, .sum, .none] {
         #expect(try gradcheck([logits]) { try crossEntropy($0[0], classes, reduction: reduction) } == nil)
     }

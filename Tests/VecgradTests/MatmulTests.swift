@@ -50,7 +50,7 @@ struct MatmulTests {
     @Test("every rank case and broadcast matches the reference (float64 and float32)")
     func forward() throws {
         for (i, (sa, sb)) in rankCases.enumerated() {
-            let a = Tensor.randn(sa, seed: 2 * i + 1, dtype: .float64), b = Tensor.randn(sb, seed: 2 * i + 2, dtype: .float64)
+            let a = try Tensor.randn(sa, seed: 2 * i + 1, dtype: .float64), b = try Tensor.randn(sb, seed: 2 * i + 2, dtype: .float64)
             let want = referenceMatmul(a, b)
             let got = try a.matmul(b)
             #expect(got.shape == want.shape, "\(sa) x \(sb)")
@@ -63,14 +63,14 @@ struct MatmulTests {
 
     @Test("mm and bmm, and every kernel variant gives the same product")
     func mmAndBmm() throws {
-        let a = Tensor.randn([4, 17, 9], seed: 1, dtype: .float64), b = Tensor.randn([4, 9, 33], seed: 2, dtype: .float64)
+        let a = try Tensor.randn([4, 17, 9], seed: 1, dtype: .float64), b = try Tensor.randn([4, 9, 33], seed: 2, dtype: .float64)
         let want = referenceMatmul(a, b)
         for variant in Gemm.variants + [.auto] {
             let got = try withKernelVariant(variant, threads: 2) { try a.bmm(b) }
             #expect(got.shape == [4, 17, 33])
             #expect(allClose(got.doubles, want.values, atol: 1e-12), "\(variant)")
         }
-        let x = Tensor.randn([6, 5], seed: 3, dtype: .float64), y = Tensor.randn([5, 7], seed: 4, dtype: .float64)
+        let x = try Tensor.randn([6, 5], seed: 3, dtype: .float64), y = try Tensor.randn([5, 7], seed: 4, dtype: .float64)
         #expect(allClose(try mm(x, y).doubles, referenceMatmul(x, y).values, atol: 1e-12))
         #expect(try matmul(x, y).gradFn == nil)
     }
@@ -89,39 +89,39 @@ struct MatmulTests {
         func message(_ body: () throws -> Tensor) -> String {
             do { _ = try body(); return "no error" } catch { return "\(error)" }
         }
-        let m32 = Tensor.zeros([3, 2]), v3 = Tensor.zeros([3]), v4 = Tensor.zeros([4])
+        let m32 = try Tensor.zeros([3, 2]), v3 = try Tensor.zeros([3]), v4 = try Tensor.zeros([4])
         #expect(message { try m32.mm(m32) } == "mat1 and mat2 shapes cannot be multiplied (3x2 and 3x2)")
         #expect(message { try m32.matmul(m32) } == "mat1 and mat2 shapes cannot be multiplied (3x2 and 3x2)")
-        #expect(message { try Tensor.zeros([2, 3, 4]).matmul(Tensor.zeros([5, 6])) }
+        #expect(message { try Tensor.zeros([2, 3, 4]).matmul(try Tensor.zeros([5, 6])) }
                 == "mat1 and mat2 shapes cannot be multiplied (6x4 and 5x6)")
-        #expect(message { try v3.matmul(Tensor.zeros([4, 5])) } == "mat1 and mat2 shapes cannot be multiplied (1x3 and 4x5)")
-        #expect(message { try Tensor.zeros([3, 4]).matmul(Tensor.zeros([5])) }
+        #expect(message { try v3.matmul(try Tensor.zeros([4, 5])) } == "mat1 and mat2 shapes cannot be multiplied (1x3 and 4x5)")
+        #expect(message { try Tensor.zeros([3, 4]).matmul(try Tensor.zeros([5])) }
                 == "size mismatch, got input (3), mat (3x4), vec (5)")
         #expect(message { try v3.matmul(v4) }
                 == "inconsistent tensor size, expected tensor [3] and src [4] to have the same number of elements, "
                 + "but got 3 and 4 elements respectively")
         #expect(message { try Tensor.zeros([]).matmul(m32) }
                 == "both arguments to matmul need to be at least 1D, but they are 0D and 2D")
-        #expect(message { try Tensor.zeros([3, 2, 4]).matmul(Tensor.zeros([4, 4, 5])) }
+        #expect(message { try Tensor.zeros([3, 2, 4]).matmul(try Tensor.zeros([4, 4, 5])) }
                 == "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 0")
-        #expect(message { try Tensor.zeros([2, 3, 4]).matmul(Tensor.zeros([2, 5, 6])) }
+        #expect(message { try Tensor.zeros([2, 3, 4]).matmul(try Tensor.zeros([2, 5, 6])) }
                 == "Expected size for first two dimensions of batch2 tensor to be: [2, 4] but got: [2, 5].")
-        #expect(message { try Tensor.zeros([2, 3, 4]).bmm(Tensor.zeros([3, 4, 5])) }
+        #expect(message { try Tensor.zeros([2, 3, 4]).bmm(try Tensor.zeros([3, 4, 5])) }
                 == "Expected size for first two dimensions of batch2 tensor to be: [2, 4] but got: [3, 4].")
         #expect(message { try m32.bmm(m32) } == "batch1 must be a 3D tensor")
         #expect(message { try v3.mm(m32) } == "self must be a matrix")
-        #expect(message { try m32.matmul(Tensor.zeros([2, 2], dtype: .float64)) }
+        #expect(message { try m32.matmul(try Tensor.zeros([2, 2], dtype: .float64)) }
                 == "expected m1 and m2 to have the same dtype, but got: float != double")
     }
 
     @Test("backward matches finite differences for every rank case")
     func gradients() throws {
         for (i, (sa, sb)) in rankCases.enumerated() {
-            let a = Tensor.randn(sa, seed: 10 + i, dtype: .float64), b = Tensor.randn(sb, seed: 40 + i, dtype: .float64)
+            let a = try Tensor.randn(sa, seed: 10 + i, dtype: .float64), b = try Tensor.randn(sb, seed: 40 + i, dtype: .float64)
             let failure = try gradcheck([a, b]) { try $0[0].matmul($0[1]) }
             #expect(failure == nil, "\(sa) x \(sb): \(failure ?? "")")
         }
-        let a = Tensor.randn([3, 4, 5], seed: 1, dtype: .float64), b = Tensor.randn([3, 5, 2], seed: 2, dtype: .float64)
+        let a = try Tensor.randn([3, 4, 5], seed: 1, dtype: .float64), b = try Tensor.randn([3, 5, 2], seed: 2, dtype: .float64)
         #expect(try gradcheck([a, b]) { try $0[0].bmm($0[1]) } == nil)
         #expect(try gradcheck([a[0], b[0]]) { try mm($0[0], $0[1]) } == nil)
     }
@@ -129,8 +129,8 @@ struct MatmulTests {
     @Test("broadcast backward sums over the broadcast batch dims; grad_fn names")
     func broadcastGradient() throws {
         // [2, 1, 3, 4] x [5, 4, 2]: dB sums over the 2 and dA over the 5 (checked against ones).
-        let a = Tensor.ones([2, 1, 3, 4], dtype: .float64, requiresGrad: true)
-        let b = Tensor.ones([5, 4, 2], dtype: .float64, requiresGrad: true)
+        let a = try Tensor.ones([2, 1, 3, 4], dtype: .float64, requiresGrad: true)
+        let b = try Tensor.ones([5, 4, 2], dtype: .float64, requiresGrad: true)
         let y = try a.matmul(b)
         #expect(y.shape == [2, 5, 3, 2])
         try y.sum().backward()
@@ -138,6 +138,6 @@ struct MatmulTests {
         #expect(b.grad?.doubles == [Double](repeating: 6, count: 40))    // 2 batches x 3 rows
         #expect(y.gradFn?.name == "UnsafeViewBackward0")
         #expect(try a[0, 0].mm(b[0]).gradFn?.name == "MmBackward0")
-        #expect(try Tensor.ones([3], requiresGrad: true).matmul(Tensor.ones([3])).gradFn?.name == "DotBackward0")
+        #expect(try Tensor.ones([3], requiresGrad: true).matmul(try Tensor.ones([3])).gradFn?.name == "DotBackward0")
     }
 }

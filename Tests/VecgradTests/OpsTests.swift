@@ -39,14 +39,14 @@ import VecKernels
     try p.pow(0).sum().backward()
     #expect(p.grad!.doubles == [0, 0])
     // Empty tensors go through every op.
-    let e = Tensor.zeros([0, 3], requiresGrad: true)
+    let e = try Tensor.zeros([0, 3], requiresGrad: true)
     #expect(e.sigmoid().shape == [0, 3])
-    #expect(e.sum().item() == 0)
-    #expect(e.mean().item().isNaN)
+    #expect(try e.sum().item() == 0)
+    #expect(try e.mean().item().isNaN)
     try (e.exp() * 2).sum().backward()
     #expect(e.grad!.shape == [0, 3])
-    #expect(Tensor.arange(3).abs().dtype == .int64 && Tensor.arange(3).neg().scalars(as: Int.self) == [0, -1, -2])
-    #expect(Tensor.arange(2).exp().dtype == .float32)
+    #expect(try Tensor.arange(3).abs().dtype == .int64 && Tensor.arange(3).neg().scalars(as: Int.self) == [0, -1, -2])
+    #expect(try Tensor.arange(2).exp().dtype == .float32)
 }
 
 @Test func binaryOpsBroadcastLikeNumPy() throws {
@@ -65,10 +65,10 @@ import VecKernels
     c *= 2
     #expect(c.doubles == [8, 12])
     #expect(try (Tensor(2.0) * Tensor(3.0)).shape == [])
-    #expect(try (Tensor.zeros([2, 0]) + Tensor.ones([1])).shape == [2, 0])
+    #expect(try (try Tensor.zeros([2, 0]) + Tensor.ones([1])).shape == [2, 0])
 }
 
-@Test func broadcastMismatchThrowsPyTorchsMessage() {
+@Test func broadcastMismatchThrowsPyTorchsMessage() throws {
     #expect(throws: TensorError.broadcastMismatch(sizeA: 3, sizeB: 4, dim: 1)) {
         try Tensor.zeros([2, 3]) + Tensor.zeros([2, 4])
     }
@@ -87,7 +87,7 @@ import VecKernels
     try y.sum().backward()
     #expect(a.grad!.shape == [3, 1] && a.grad!.doubles == [60, 60, 60])
     #expect(b.grad!.shape == [2] && b.grad!.doubles == [12, 12])
-    #expect(s.grad!.shape == [] && s.grad!.item() == 180)
+    #expect(try s.grad!.shape == [] && s.grad!.item() == 180)
     let u = Tensor([[1, 2]], requiresGrad: true)
     try (try u - Tensor.ones([4, 1, 2])).sum().backward()
     #expect(u.grad!.shape == [1, 2] && u.grad!.doubles == [4, 4])
@@ -105,7 +105,7 @@ import VecKernels
 
 @Test func reductionsAlongDimsWithKeepdimAndNegativeDims() throws {
     let x = Tensor([[1, 2, 3], [4, 5, 6]])
-    #expect(x.sum().item() == 21 && x.mean().item() == 3.5)
+    #expect(try x.sum().item() == 21 && x.mean().item() == 3.5)
     #expect(try x.sum(dim: 0).doubles == [5, 7, 9])
     #expect(try x.sum(dim: -1).doubles == [6, 15])
     #expect(try x.sum(dim: 1, keepdim: true).shape == [2, 1])
@@ -118,7 +118,7 @@ import VecKernels
     #expect(try x.argmax(dim: 0).scalars(as: Int.self) == [1, 1, 1])
     #expect(try x.argmax().item() == 5)
     #expect(try x.max(dim: 0, keepdim: true).values.shape == [1, 3])
-    #expect(Tensor.arange(5).sum().scalars(as: Int.self) == [10])
+    #expect(try Tensor.arange(5).sum().scalars(as: Int.self) == [10])
     #expect(try Tensor(4.0).sum(dim: 0).item() == 4)
     #expect(throws: TensorError.dimensionOutOfRange(dim: 2, min: -2, max: 1)) { try x.sum(dim: 2) }
     #expect(TensorError.dimensionOutOfRange(dim: 2, min: -2, max: 1).description
@@ -160,13 +160,13 @@ import VecKernels
     let y = try (x.exp() * x).sum(dim: 1)
     #expect(y.shape == [1, 1])
     try y.sum().backward()
-    #expect(close(x.grad!.item(), 3 * Foundation.exp(2.0), rtol: 1e-6))
+    #expect(try close(x.grad!.item(), 3 * Foundation.exp(2.0), rtol: 1e-6))
     #expect(try Tensor(3.0).softmax(dim: 0).item() == 1)
     #expect(try Tensor(3.0).max(dim: 0).indices.item() == 0)
 }
 
 @Test func kernelVariantCanBeForcedPerTask() throws {
-    let x = Tensor.linspace(from: -3, to: 3, count: 1000)
+    let x = try Tensor.linspace(from: -3, to: 3, count: 1000)
     let reference = withKernelVariant(.scalar) { x.sigmoid().doubles }
     for variant in [VecKernels.KernelVariant.simd, .parallel, .auto] {
         let y = withKernelVariant(variant, threads: 2) { x.sigmoid().doubles }

@@ -15,9 +15,9 @@ import Vecgrad
         let dw = try grad(of: loss, wrt: [w])[0]
         #expect("\(dw)" == "tensor(4.)")
 
-        let model = Sequential(Linear(in: 8, out: 32, seed: 1), ReLU(), Linear(in: 32, out: 1, seed: 2))
+        let model = try Sequential(Linear(in: 8, out: 32, seed: 1), ReLU(), Linear(in: 32, out: 1, seed: 2))
         let sgd = SGD(parameters: model.parameters, lr: 0.05)
-        let inputs = Tensor.randn([64, 8], seed: 3), targets = Tensor.randn([64, 1], seed: 4)
+        let inputs = try Tensor.randn([64, 8], seed: 3), targets = try Tensor.randn([64, 1], seed: 4)
         let before = try mseLoss(model(inputs), targets).item()
         for _ in 0..<100 {
             sgd.zeroGrad()

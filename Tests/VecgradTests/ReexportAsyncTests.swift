@@ -45,7 +45,7 @@ import Vecgrad   // alone: Threading, ISA and KernelVariant must come with it
     /// The same op gives the same bits on any thread count: each chunk's result does not depend
     /// on the thread that ran it, and sums add fixed blocks in order.
     @Test func resultsAreIdenticalOnEveryThreadCount() throws {
-        let x = Tensor.randn([1 << 18], seed: 7)
+        let x = try Tensor.randn([1 << 18], seed: 7)
         func run(_ threads: Int) throws -> [[UInt32]] {
             try Threading.withThreads(threads) {
                 try withKernelVariant(.parallel) {

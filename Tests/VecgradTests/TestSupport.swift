@@ -25,7 +25,7 @@ func gradcheck(_ inputs: [Tensor], eps: Double = 1e-6, atol: Double = 1e-5, rtol
                seed: Int = 7, _ f: ([Tensor]) throws -> Tensor) throws -> String? {
     let xs = inputs.map { Tensor(shape: $0.shape, scalars: $0.doubles, dtype: .float64, requiresGrad: true) }
     let y = try f(xs)
-    let v = Tensor.randn(y.shape, seed: seed, dtype: .float64)
+    let v = try Tensor.randn(y.shape, seed: seed, dtype: .float64)
     let analytic = try grad(of: y, wrt: xs, gradOutputs: [v], allowUnused: true)
     func objective(_ values: [[Double]]) throws -> Double {
         let ts = zip(xs, values).map { Tensor(shape: $0.shape, scalars: $1, dtype: .float64) }

@@ -12,7 +12,7 @@ import Testing
     #expect(x.flattened().shape == [6])
 }
 
-@Test func reshapeErrorsUsePyTorchWording() {
+@Test func reshapeErrorsUsePyTorchWording() throws {
     let x = Tensor([1, 2, 3, 4])
     #expect(throws: TensorError.invalidShape(shape: [3, 5], count: 4)) { try x.reshaped(to: [3, 5]) }
     #expect(TensorError.invalidShape(shape: [3, 5], count: 4).description == "shape '[3, 5]' is invalid for input of size 4")
@@ -39,7 +39,7 @@ import Testing
 }
 
 @Test func squeezeAndUnsqueeze() throws {
-    let x = Tensor.zeros([1, 3, 1])
+    let x = try Tensor.zeros([1, 3, 1])
     #expect(x.squeezed().shape == [3])
     #expect(try x.squeezed(0).shape == [3, 1])
     #expect(try x.squeezed(dim: 1).shape == [1, 3, 1])
@@ -72,7 +72,7 @@ import Testing
     #expect(h.doubles == [0, 0, 1, 1, 1, 1])
 }
 
-@Test func indexingErrors() {
+@Test func indexingErrors() throws {
     let x = Tensor([1, 2, 3])
     #expect(throws: TensorError.indexOutOfRange(index: 3, dim: 0, size: 3)) { try x[3] }
     #expect(throws: TensorError.indexOutOfRange(index: -4, dim: 0, size: 3)) { try x[-4] }
