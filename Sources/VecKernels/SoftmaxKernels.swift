@@ -138,14 +138,16 @@ enum SoftmaxKernels {
         for i in stride(from: 0, to: full, by: w) {
             Dot2.accumulate(&s, &c, VectorIO.load(a, i), VectorIO.load(b, i))
         }
-        var hi: V.Scalar = 0, lo: V.Scalar = 0
-        for k in 0..<w {
-            Dot2.accumulate(&hi, &lo, s[k], 1)
-            lo += c[k]
+        if full < n {
+            Dot2.accumulate(&s, &c, VectorIO.loadPartial(a + full, count: n - full, fill: 0),
+                            VectorIO.loadPartial(b + full, count: n - full, fill: 0))
         }
-        for i in full..<n { Dot2.accumulate(&hi, &lo, a[i], b[i]) }
-        let sum = hi + lo
-        return (sum, lo - (sum - hi))
+        // The lanes of s summed error-free too (each enters as the exact product s[k] * 1), in
+        // lane 0 of a broadcast pair; the error terms c are small and take a plain sum.
+        var hi = V(), lo = V(repeating: c.sum())
+        for k in 0..<w { Dot2.accumulate(&hi, &lo, V(repeating: s[k]), V(repeating: 1)) }
+        let sum = hi[0] + lo[0]
+        return (sum, lo[0] - (sum - hi[0]))
     }
 
     /// sum(a * b) over a row, or sum(a) when b is nil.
@@ -266,19 +268,10 @@ enum SoftmaxKernels {
     }
 }
 
-/// Error-free transformations for compensated dot products, on scalars and vectors alike.
+/// Error-free transformations for compensated dot products (Ogita, Rump, Oishi 2005).
 enum Dot2 {
-    /// (s, c) += a * b: s takes the rounded running sum, c the exact rounding errors of every
-    /// product (FMA) and every addition (TwoSum).
-    @inline(__always)
-    static func accumulate<T: FloatingPoint>(_ s: inout T, _ c: inout T, _ a: T, _ b: T) {
-        let p = a * b
-        let pe = (-p).addingProduct(a, b)
-        let t = s + p, z = t - s
-        c += ((s - (t - z)) + (p - z)) + pe
-        s = t
-    }
-
+    /// (s, c) += a * b lane by lane: s takes the rounded running sum, c the exact rounding errors
+    /// of every product (FMA) and every addition (TwoSum).
     @inline(__always)
     static func accumulate<V: KernelVector>(_ s: inout V, _ c: inout V, _ a: V, _ b: V) {
         let p = a * b

@@ -125,13 +125,7 @@ extension Tensor {
         let (outer, size, inner) = Shape.split(shape, at: d)
         let kept = keptShape(d)
         let outShape = keepdim ? kept : reducedShape(d)
-        if dtype == .int64 {
-            let values = Tensor(uninitializedShape: outShape, dtype: .int64)
-            let indices = Tensor(uninitializedShape: outShape, dtype: .int64)
-            IntegerKernels.extremum(pointer(Int64.self), outer: outer, size: size, inner: inner, largest: true,
-                                    values: values.pointer(Int64.self), indices: indices.pointer(Int64.self))
-            return (values, indices)
-        }
+        if dtype == .int64 { return integerExtremum(d, keepdim: keepdim, largest: true) }
         let x = self
         let values = Tensor(uninitializedShape: outShape, dtype: dtype)
         let indices = Tensor(uninitializedShape: outShape, dtype: .int64)
@@ -165,11 +159,8 @@ extension Tensor {
         try withNoGrad { try max(dim: dim, keepdim: keepdim).indices }
     }
 
-    /// The flat index (int64, 0-d) of the first largest element.
-    public func argmax() throws -> Tensor {
-        guard count > 0 else { throw TensorError.emptyReduction(op: "argmax") }
-        return try withNoGrad { try view(shape: [count]).max(dim: 0).indices }
-    }
+    /// The flat index (int64, 0-d) of the first largest element. Throws `emptyReduction` when empty.
+    public func argmax() throws -> Tensor { try flatIndex("argmax") { try $0.max(dim: 0).indices } }
 
     /// The smallest element (0-d); NaN if any element is NaN. The gradient is split evenly among
     /// the elements equal to it. Throws `emptyReduction` for an empty tensor.
@@ -184,17 +175,9 @@ extension Tensor {
     public func min(dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
         let d = try Shape.normalize(dim, rank: rank)
         if rank > 0 && shape[d] == 0 { throw TensorError.emptyReductionDim(op: "min", dim: d) }
-        guard dtype == .int64 else {
-            let r = try neg().max(dim: d, keepdim: keepdim)
-            return (r.values.neg(), r.indices)
-        }
-        let (outer, size, inner) = Shape.split(shape, at: d)
-        let outShape = keepdim ? keptShape(d) : reducedShape(d)
-        let values = Tensor(uninitializedShape: outShape, dtype: .int64)
-        let indices = Tensor(uninitializedShape: outShape, dtype: .int64)
-        IntegerKernels.extremum(pointer(Int64.self), outer: outer, size: size, inner: inner, largest: false,
-                                values: values.pointer(Int64.self), indices: indices.pointer(Int64.self))
-        return (values, indices)
+        if dtype == .int64 { return integerExtremum(d, keepdim: keepdim, largest: false) }
+        let r = try neg().max(dim: d, keepdim: keepdim)
+        return (r.values.neg(), r.indices)
     }
 
     /// The index (int64) of the first smallest element along `dim`.
@@ -203,9 +186,23 @@ extension Tensor {
     }
 
     /// The flat index (int64, 0-d) of the first smallest element. Throws `emptyReduction` when empty.
-    public func argmin() throws -> Tensor {
-        guard count > 0 else { throw TensorError.emptyReduction(op: "argmin") }
-        return try withNoGrad { try view(shape: [count]).min(dim: 0).indices }
+    public func argmin() throws -> Tensor { try flatIndex("argmin") { try $0.min(dim: 0).indices } }
+
+    /// `reduce` of this tensor flattened to 1-D, without grad; `op`'s error when empty.
+    private func flatIndex(_ op: String, _ reduce: (Tensor) throws -> Tensor) throws -> Tensor {
+        guard count > 0 else { throw TensorError.emptyReduction(op: op) }
+        return try withNoGrad { try reduce(view(shape: [count])) }
+    }
+
+    /// max/min of an int64 tensor along the (normalized, non-empty) dim `d`, exact.
+    private func integerExtremum(_ d: Int, keepdim: Bool, largest: Bool) -> (values: Tensor, indices: Tensor) {
+        let (outer, size, inner) = Shape.split(shape, at: d)
+        let outShape = keepdim ? keptShape(d) : reducedShape(d)
+        let values = Tensor(uninitializedShape: outShape, dtype: .int64)
+        let indices = Tensor(uninitializedShape: outShape, dtype: .int64)
+        IntegerKernels.extremum(pointer(Int64.self), outer: outer, size: size, inner: inner, largest: largest,
+                                values: values.pointer(Int64.self), indices: indices.pointer(Int64.self))
+        return (values, indices)
     }
 
     /// Exact int64 sum over [outer, size, inner] into a tensor of `shape`.
