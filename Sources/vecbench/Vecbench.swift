@@ -14,13 +14,14 @@ struct Vecbench: ParsableCommand {
               vecbench run --suite default --out results
               vecbench run --suite quick --threads 1,2 --pin compact
               vecbench compare results/baseline-quick.csv results/quick.csv
+              vecbench ab --baseline-exe /tmp/main-vecbench --suite quick
               vecbench accuracy --out results
               vecbench plot results/default.csv --out results/plots
               vecbench topology --synthetic "pack:2 l3:1 core:4 pu:1"
               vecbench calibrate --out results
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, AccuracyCommand.self, CompareCommand.self, PlotCommand.self,
+        subcommands: [RunCommand.self, AccuracyCommand.self, CompareCommand.self, ABCommand.self, PlotCommand.self,
                       TopologyCommand.self, CalibrateCommand.self])
 }
 

@@ -145,4 +145,19 @@ import Testing
         #expect(!rows.isEmpty && rows.count < 8, "\(rows.count) rows")
         #expect(try box.read("out/long.csv") == "previous report\n")
     }
+
+    @Test func abRunsTwoBuildsInterleavedAndMergesTheirRounds() throws {
+        let box = try CLISandbox()
+        let exe = try CLIBinary.url().path
+        try box.write("t.suite", "op=relu shapes=4096 variants=simd\n")
+        let r = try box.run(["ab", "--baseline-exe", exe, "--current-exe", exe, "--suite", "t.suite", "--rounds", "3",
+                             "--min-time-ms", "5", "--out", "ab", "--advisory"], timeout: 120)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stderr.contains("round 2/3: current"), "\(r)")
+        let merged = try ReportCSV.read(path: box.path("ab/ab-current.csv"))
+        #expect(merged.count == 1 && merged[0].roundMediansNs.count == 3)
+        #expect(box.exists("ab/verdict.json"))
+        let bad = try box.run(["ab", "--baseline-exe", "/nonexistent", "--suite", "t.suite"])
+        #expect(bad.status == 2 && bad.stderr.contains("not an executable"), "\(bad)")
+    }
 }

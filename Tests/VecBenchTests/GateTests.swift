@@ -172,4 +172,17 @@ func roundRecord(op: String = "relu", median: Double, spread: Double, rounds: In
         #expect(try ReportCSV.read(path: "\(dir)/rep.csv").first?.runID == "run-a")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".tmp") }.isEmpty)
     }
+
+    @Test func oneRoundReportsMergeIntoRounds() {
+        var a = sampleRecord(samples: [100, 101, 102]); a.cpuNs = 90
+        var b = sampleRecord(samples: [110, 111, 112]); b.cpuNs = 95
+        let merged = RoundMerge.merge([[a], [b]])
+        #expect(merged.count == 1)
+        #expect(merged[0].roundMediansNs == [101, 111])
+        #expect(merged[0].roundCPUNs == [90, 95])
+        #expect(merged[0].samplesNs.count == 6 && merged[0].samples == 6)
+        #expect(merged[0].medianNs == 106)
+        #expect(abs(merged[0].noisePct! - 9.4) < 0.05)
+    }
 }
+

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Reports of single rounds merged into one report measured in rounds: what `vecbench ab` does
+/// with the one-round runs it interleaves between two builds.
+public enum RoundMerge {
+    /// One row per case: samples concatenated, each input row's median becomes one round median
+    /// (its CPU time one round CPU time), the summary recomputed over every sample. Rows keep the
+    /// order in which their cases first appear. A case that is missing from some rounds keeps the
+    /// rounds it has.
+    public static func merge(_ rounds: [[BenchRecord]]) -> [BenchRecord] {
+        var order: [CaseKey] = []
+        var groups: [CaseKey: [BenchRecord]] = [:]
+        for report in rounds {
+            for r in report {
+                let key = CaseKey(r)
+                if groups[key] == nil { order.append(key) }
+                groups[key, default: []].append(r)
+            }
+        }
+        return order.compactMap { key in
+            guard let rows = groups[key], var merged = rows.first else { return nil }
+            let samples = rows.flatMap { $0.samplesNs.isEmpty ? [$0.medianNs] : $0.samplesNs }
+            let summary = Stats.summarize(samples)
+            merged.samples = summary.count
+            merged.medianNs = summary.median; merged.minNs = summary.min; merged.madNs = summary.mad
+            merged.ciLowNs = summary.ciLow; merged.ciHighNs = summary.ciHigh
+            merged.samplesNs = samples
+            merged.throughput = rows[0].medianNs > 0 ? rows[0].throughput * rows[0].medianNs / summary.median : 0
+            if let pct = rows[0].rooflinePct { merged.rooflinePct = pct * rows[0].medianNs / summary.median }
+            merged.roundMediansNs = rows.map(\.medianNs)
+            let cpu = rows.compactMap(\.cpuNs)
+            merged.roundCPUNs = cpu.count == rows.count ? cpu : []
+            merged.cpuNs = cpu.isEmpty ? nil : Stats.median(cpu)
+            merged.noisePct = rows.count >= 2 ? (Stats.roundSpread(merged.roundMediansNs) * 1000).rounded() / 10 : nil
+            return merged
+        }
+    }
+}
