@@ -37,11 +37,19 @@ static inline void vg_store_fence(void) {
 }
 
 float vg_bw_read(const float *a, long n, long reps) {
-    vg_v16 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+    // Eight chains: two loads a cycle against a 4-cycle add latency, so that L1 is the limit.
+    vg_v16 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};
     const vg_v16 *v = (const vg_v16 *)a;
-    for (long r = 0; r < reps; r++)
-        for (long i = 0; i + 4 <= n / 16; i += 4) { s0 += v[i]; s1 += v[i + 1]; s2 += v[i + 2]; s3 += v[i + 3]; }
-    vg_v16 s = (s0 + s1) + (s2 + s3);
+    long m = n / 16;
+    for (long r = 0; r < reps; r++) {
+        long i = 0;
+        for (; i + 8 <= m; i += 8) {
+            s0 += v[i]; s1 += v[i + 1]; s2 += v[i + 2]; s3 += v[i + 3];
+            s4 += v[i + 4]; s5 += v[i + 5]; s6 += v[i + 6]; s7 += v[i + 7];
+        }
+        for (; i < m; i++) s0 += v[i];
+    }
+    vg_v16 s = ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
     float t = 0;
     for (int j = 0; j < 16; j++) t += s[j];
     return t;

@@ -204,12 +204,13 @@ public enum Calibrator {
     }
 
     /// Working sets (bytes of all of a probe's arrays together) per level for `threads` threads:
-    /// half of what the level holds for them, and for DRAM several times the L3.
+    /// half of what L1 and L2 hold for them; in L3 four times the L2s, its fast end (a large L3
+    /// shared with other tenants of a VM holds far less for us than its size, and a ceiling
+    /// measured at half of it came out at DRAM speed); for DRAM several times the L3.
     public static func workingSets(threads: Int, l1PerCore: Int, l2PerCore: Int, l3Total: Int, cores: Int) -> [MemoryLevel: Int] {
         let sharing = Swift.min(Swift.max(1, threads), Swift.max(1, cores))
         var sets: [MemoryLevel: Int] = [.l1: sharing * l1PerCore / 2, .l2: sharing * l2PerCore / 2]
-        let l3 = l3Total / 2
-        if l3 >= 2 * sharing * l2PerCore { sets[.l3] = l3 }
+        if l3Total / 2 >= 2 * sharing * l2PerCore { sets[.l3] = Swift.min(l3Total / 2, 4 * sharing * l2PerCore) }
         sets[.dram] = Swift.min(Swift.max(4 * l3Total, 256 << 20), 2 << 30)
         return sets
     }

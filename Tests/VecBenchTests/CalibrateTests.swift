@@ -57,6 +57,9 @@ func syntheticCalibration(id: String = "abc") -> Calibration {
         #expect(sets[.l1] == 256 << 10)
         #expect(sets[.l2] == 16 << 20)
         #expect(sets[.dram] == 256 << 20)
+        // A large L3 is measured at its fast end, 4x the L2s.
+        #expect(Calibrator.workingSets(threads: 1, l1PerCore: 48 << 10, l2PerCore: 2 << 20, l3Total: 300 << 20, cores: 2)[.l3] == 8 << 20)
+        #expect(Calibrator.workingSets(threads: 1, l1PerCore: 48 << 10, l2PerCore: 1 << 20, l3Total: 6 << 20, cores: 2)[.l3] == 3 << 20)
         // 4 threads on 2 cores: the L2 working set is that of the 2 cores.
         #expect(Calibrator.workingSets(threads: 4, l1PerCore: 32 << 10, l2PerCore: 2 << 20, l3Total: 32 << 20, cores: 2)[.l2] == 2 << 20)
     }

@@ -74,7 +74,7 @@ import Testing
             #expect(r.errors.measure == .gemm && r.errors.maxUlp < 50)
             // Forward: k = 16. Backward: dA sums n = 4 products over 3 broadcast copies (12), dB
             // m = 8 over 2 (16).
-            #expect(r.errors.bound == 2 * (16 + 1))
+            #expect(r.errors.bound == Double(2 * (16 + 1)))
         }
     }
 
