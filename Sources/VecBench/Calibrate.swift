@@ -85,15 +85,22 @@ public struct Calibration: Codable, Equatable, Sendable {
         return last.1
     }
 
+    /// Each figure raised to the best of fewer threads: t threads can always do what fewer do, so
+    /// a lower figure only says that the calibration shared the machine while it measured.
+    static func nonDecreasing(_ pts: [(Int, Double)]) -> [(Int, Double)] {
+        var best = 0.0
+        return pts.sorted { $0.0 < $1.0 }.map { p in best = Swift.max(best, p.1); return (p.0, best) }
+    }
+
     public func peakGflops(threads: Int) -> Double? {
-        Self.interpolate(points.map { ($0.threads, $0.peakGflops) }, at: threads)
+        Self.interpolate(Self.nonDecreasing(points.map { ($0.threads, $0.peakGflops) }), at: threads)
     }
 
     /// Traffic bandwidth of `probe` at `level`, falling back to the next slower measured level.
     public func bandwidthGBs(threads: Int, level: MemoryLevel, probe: StreamProbe = StreamProbe(.triad)) -> Double? {
         for l in MemoryLevel.allCases.drop(while: { $0 != level }) {
             let pts = points.compactMap { p in p.bandwidthGBs[probe.key]?[l.rawValue].map { (p.threads, $0) } }
-            if let v = Self.interpolate(pts, at: threads) { return v }
+            if let v = Self.interpolate(Self.nonDecreasing(pts), at: threads) { return v }
         }
         return nil
     }

@@ -27,6 +27,12 @@ func syntheticCalibration(id: String = "abc") -> Calibration {
         #expect(cal.peakGflops(threads: 8) == 300)
         #expect(Calibration.interpolate([(1, 10), (4, 40)], at: 2) == 20)
         #expect(Calibration.interpolate([], at: 2) == nil)
+        // Two threads measured below one (a busy machine): they get the one-thread figure.
+        var busy = cal
+        busy.points[1].peakGflops = 120
+        busy.points[1].bandwidthGBs["copy"]?["l2"] = 100
+        #expect(busy.peakGflops(threads: 2) == 160)
+        #expect(busy.bandwidthGBs(threads: 2, level: .l2, probe: StreamProbe(.copy)) == 200 * 0.8)
     }
 
     @Test func workingSetPicksTheFastestLevelThatHoldsIt() {
