@@ -32,15 +32,28 @@ enum Shape {
     /// count that overflows Int (a corrupt count would allocate too little and write past it).
     @discardableResult
     static func elementCount(_ shape: [Int], byteSize: Int = 1) throws -> Int {
+        for s in shape where s < 0 { throw TensorError.negativeDimension(s, shape: shape) }
+        if shape.contains(0) { return 0 }   // [2^40, 2^40, 0] is empty, not an overflow
         var n = 1
         for s in shape {
-            guard s >= 0 else { throw TensorError.negativeDimension(s, shape: shape) }
             let (p, overflow) = n.multipliedReportingOverflow(by: s)
             guard !overflow else { throw TensorError.sizeOverflow(shape: shape) }
             n = p
         }
         guard !n.multipliedReportingOverflow(by: byteSize).overflow else { throw TensorError.sizeOverflow(shape: shape) }
         return n
+    }
+
+    /// The element count of a shape derived from an existing tensor's (a view, a reduced shape):
+    /// valid by construction, so a failure is a bug and stops with the message.
+    static func knownCount(_ shape: [Int]) -> Int {
+        do { return try elementCount(shape) } catch { fatalError("\(error)") }
+    }
+
+    /// The element count, or Int.max where it overflows: for sizes that only bound loops or
+    /// name sizes in messages, where the result is checked (or empty) before any memory is used.
+    static func saturatingCount(_ shape: some Collection<Int>) -> Int {
+        (try? elementCount(Array(shape))) ?? Int.max
     }
 
     /// `shape` with one -1 replaced by the size that makes the element count `count`.
@@ -79,7 +92,7 @@ enum Shape {
         var step = 1
         for d in stride(from: shape.count - 1, through: 0, by: -1) {
             result[d] = step
-            step *= shape[d]
+            step &*= shape[d]   // can wrap only for an empty tensor, whose strides are never used
         }
         return result
     }
@@ -87,8 +100,10 @@ enum Shape {
     /// (outer, size, inner) of a reduction or softmax along `dim`: the kernels' layout.
     static func split(_ shape: [Int], at dim: Int) -> (outer: Int, size: Int, inner: Int) {
         if shape.isEmpty { return (1, 1, 1) }
-        let outer = shape[..<dim].reduce(1, *)
-        let inner = shape[(dim + 1)...].reduce(1, *)
+        // Saturating: beside a 0 size, the others may multiply past Int.max ([2^40, 2^40, 0]);
+        // callers check their output shapes before any kernel runs such a split.
+        let outer = saturatingCount(shape[..<dim])
+        let inner = saturatingCount(shape[(dim + 1)...])
         return (outer, shape[dim], inner)
     }
 }

@@ -65,7 +65,7 @@ extension Tensor {
             return try mm(other)
         case (3..., 1...2):
             // Fold the batch dims of A into its rows: one product, as PyTorch does.
-            let k = a[r1 - 1], rows = a.dropLast().reduce(1, *)
+            let k = a[r1 - 1], rows = Shape.saturatingCount(a.dropLast())   // too many: the output check throws
             let n = r2 == 2 ? b[1] : 1
             if r2 == 1 {
                 try Matmul.checkVector(rows: rows, cols: k, vector: b[0])
@@ -82,7 +82,7 @@ extension Tensor {
             let aBatch = r1 >= 3 ? Array(a.dropLast(2)) : [], bBatch = r2 >= 3 ? Array(b.dropLast(2)) : []
             let outBatch = try Shape.broadcast(aBatch, bBatch)
             guard k == k2 else {
-                throw Matmul.batch2Error(expected: [outBatch.reduce(1, *), k], got: [outBatch.reduce(1, *), k2])
+                throw Matmul.batch2Error(expected: [Shape.saturatingCount(outBatch), k], got: [Shape.saturatingCount(outBatch), k2])
             }
             let outShape = outBatch + (r1 == 1 ? [] : [m]) + (r2 == 1 ? [] : [n])
             return try Matmul.product(self, other, dtype: dt, m: m, k: k, n: n, aBatch: aBatch, bBatch: bBatch,
@@ -119,7 +119,7 @@ enum Matmul {
     /// Element offsets of each output batch into an operand with batch dims `batch` (right-aligned,
     /// size-1 dims broadcast), for matrices of `matrix` elements.
     static func offsets(_ batch: [Int], in outBatch: [Int], matrix: Int) -> [Int] {
-        let count = outBatch.reduce(1, *)
+        let count = Shape.knownCount(outBatch)
         if batch.isEmpty { return [Int](repeating: 0, count: count) }
         let lead = outBatch.count - batch.count
         var strides = [Int](repeating: 0, count: outBatch.count)

@@ -31,7 +31,9 @@ extension Tensor {
         // An empty dim may hold up a huge output ([2^62, 0] summed along 1): checked, as creation.
         let out = try Tensor(checkedShape: keepdim ? kept : reducedShape(d), dtype: dtype)
         let o = Execution.options
-        if dtype == .float32 {
+        if count == 0 {
+            out.fill(0)   // empty sums; the split of an empty input may saturate
+        } else if dtype == .float32 {
             Reduce.sum(pointer(Float.self), outer: outer, size: size, inner: inner, out.pointer(Float.self),
                        variant: o.variant, threads: o.threads)
         } else {
@@ -125,12 +127,14 @@ extension Tensor {
         let (outer, size, inner) = Shape.split(shape, at: d)
         let kept = keptShape(d)
         let outShape = keepdim ? kept : reducedShape(d)
-        if dtype == .int64 { return integerExtremum(d, keepdim: keepdim, largest: true) }
+        if dtype == .int64 { return try integerExtremum(d, keepdim: keepdim, largest: true) }
         let x = self
-        let values = Tensor(uninitializedShape: outShape, dtype: dtype)
-        let indices = Tensor(uninitializedShape: outShape, dtype: .int64)
+        let values = try Tensor(checkedShape: outShape, dtype: dtype)
+        let indices = try Tensor(checkedShape: outShape, dtype: .int64)
         let o = Execution.options
-        if dtype == .float32 {
+        if count == 0 {
+            // Nothing to reduce (size > 0 here, so the outputs are empty too); the split may saturate.
+        } else if dtype == .float32 {
             Reduce.max(pointer(Float.self), outer: outer, size: size, inner: inner, values: values.pointer(Float.self),
                        indices: indices.pointer(Int64.self), variant: o.variant, threads: o.threads)
         } else {
@@ -141,6 +145,7 @@ extension Tensor {
             values.record("MaxBackward0", x, saving: indices) { gy in
                 // Scatter each gradient to the position its max came from.
                 let gx = Tensor.zeroed(x.shape, dtype: x.dtype)
+                if x.count == 0 { return [gx] }   // outer may be saturated beside an empty inner
                 let idx = indices.pointer(Int64.self)
                 for oi in 0..<outer {
                     for j in 0..<inner {
@@ -175,7 +180,7 @@ extension Tensor {
     public func min(dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
         let d = try Shape.normalize(dim, rank: rank)
         if rank > 0 && shape[d] == 0 { throw TensorError.emptyReductionDim(op: "min", dim: d) }
-        if dtype == .int64 { return integerExtremum(d, keepdim: keepdim, largest: false) }
+        if dtype == .int64 { return try integerExtremum(d, keepdim: keepdim, largest: false) }
         let r = try neg().max(dim: d, keepdim: keepdim)
         return (r.values.neg(), r.indices)
     }
@@ -195,11 +200,12 @@ extension Tensor {
     }
 
     /// max/min of an int64 tensor along the (normalized, non-empty) dim `d`, exact.
-    private func integerExtremum(_ d: Int, keepdim: Bool, largest: Bool) -> (values: Tensor, indices: Tensor) {
+    private func integerExtremum(_ d: Int, keepdim: Bool, largest: Bool) throws -> (values: Tensor, indices: Tensor) {
         let (outer, size, inner) = Shape.split(shape, at: d)
         let outShape = keepdim ? keptShape(d) : reducedShape(d)
-        let values = Tensor(uninitializedShape: outShape, dtype: .int64)
-        let indices = Tensor(uninitializedShape: outShape, dtype: .int64)
+        let values = try Tensor(checkedShape: outShape, dtype: .int64)
+        let indices = try Tensor(checkedShape: outShape, dtype: .int64)
+        if count == 0 { return (values, indices) }   // size > 0 here, so both are empty too
         IntegerKernels.extremum(pointer(Int64.self), outer: outer, size: size, inner: inner, largest: largest,
                                 values: values.pointer(Int64.self), indices: indices.pointer(Int64.self))
         return (values, indices)
@@ -208,6 +214,7 @@ extension Tensor {
     /// Exact int64 sum over [outer, size, inner] into a tensor of `shape`.
     private func integerSum(outer: Int, size: Int, inner: Int, shape: [Int]) throws -> Tensor {
         let out = try Tensor(checkedShape: shape, dtype: .int64)
+        if count == 0 { out.fill(0); return out }   // the split of an empty input may saturate
         IntegerKernels.sum(pointer(Int64.self), outer: outer, size: size, inner: inner, out.pointer(Int64.self))
         return out
     }

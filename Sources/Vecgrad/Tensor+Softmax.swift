@@ -13,7 +13,9 @@ extension Tensor {
     private func softmax(dim: Int, log: Bool) throws -> Tensor {
         if dtype == .int64 { return try to(.float32).softmax(dim: dim, log: log) }
         let d = try Shape.normalize(dim, rank: rank)
-        let (outer, size, inner) = Shape.split(shape, at: d)
+        let (rows, size, inner) = Shape.split(shape, at: d)
+        // An empty tensor has nothing to compute, and its split may saturate ([2^40, 2^40, 0]).
+        let outer = count == 0 ? 0 : rows
         let x = self
         let y = Tensor(uninitializedShape: shape, dtype: dtype)
         let o = Execution.options

@@ -45,7 +45,7 @@ public struct Tensor {
     /// A tensor sharing this one's storage, with another shape and/or element offset (a view).
     func view(shape: [Int], offset: Int = 0) -> Tensor {
         Tensor(impl: TensorImpl(storage: impl.storage, offset: impl.offset + offset, shape: shape,
-                                count: shape.reduce(1, *), dtype: impl.dtype))
+                                count: Shape.knownCount(shape), dtype: impl.dtype))
     }
 
     // MARK: Shape and type

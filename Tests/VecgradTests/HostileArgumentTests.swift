@@ -223,6 +223,21 @@ private func hostileCases() throws -> [HostileCase] {
         #expect(try x[Int.max...].count == 0)
     }
 
+    @Test func emptyTensorsWithHugeOtherSizesNeverOverflow() throws {
+        // [2^40, 2^40, 0] has 0 elements: valid in PyTorch, though its other sizes multiply past Int.max.
+        let e = try Tensor.zeros([1 << 40, 1 << 40, 0], requiresGrad: true)
+        #expect(e.count == 0)
+        #expect(try e.softmax(dim: 2).shape == [1 << 40, 1 << 40, 0])
+        #expect(try e.squeezed().shape == [1 << 40, 1 << 40, 0])
+        #expect(try e.reshaped(to: [0, 1 << 40, 1 << 40]).count == 0)
+        #expect(try e.transposed(0, 2).shape == [0, 1 << 40, 1 << 40])
+        #expect(try e.sum(dim: 0).shape == [1 << 40, 0])
+        #expect(throws: TensorError.sizeOverflow(shape: [1 << 40, 1 << 40])) { try e.sum(dim: 2) }
+        #expect(throws: TensorError.sizeOverflow(shape: [1 << 40, 1 << 40, 2])) { try e.matmul(try Tensor.zeros([0, 2])) }
+        #expect(try e.max(dim: 0).values.shape == [1 << 40, 0])
+        #expect(try e.to(.int64).max(dim: 1).indices.shape == [1 << 40, 0])
+    }
+
     @Test func zeroFeatureLinearMatchesPyTorch() throws {
         // torch.nn.Linear(0, 3): output is the bias broadcast over the batch; Linear(3, 0): empty.
         let layer = try Linear(in: 0, out: 3, seed: 1)
