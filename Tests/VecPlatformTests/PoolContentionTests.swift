@@ -27,7 +27,8 @@ private func seconds(_ body: () -> Void) -> Double {
 }
 
 /// Pools of their own, so that hooks and widths do not reach the tests that use the shared pool
-/// (tests run in parallel). Kept for the process: a pool's workers live as long as it does.
+/// (tests run in parallel). Kept for the process: a pool's workers live as long as it does, and a
+/// hook is never reset, since a late worker may be reading it.
 private enum Pools {
     static let late = ThreadPool(widthLimit: 2)
     static let jittery = ThreadPool(widthLimit: 3)
@@ -46,7 +47,6 @@ private enum Pools {
             wakes.wrappingAdd(1, ordering: .relaxed)
             usleep(300_000)
         }
-        defer { pool.wakeHook = nil }
         let tally = Tally(64)
         let elapsed = seconds { pool.run(64, width: 2) { tally.hit($0) } }
         #expect(elapsed < 0.15, "the caller waited \(elapsed) s for a worker that never took an item")
@@ -72,7 +72,6 @@ private enum Pools {
             let r = seed.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue >> 40
             if r % 3 == 0 { usleep(UInt32(r % 2_000)) }
         }
-        defer { pool.wakeHook = nil }
         let tally = Tally(37)
         for _ in 0..<300 {
             pool.run(37, width: 3) { tally.hit($0) }
