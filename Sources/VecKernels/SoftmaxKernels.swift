@@ -116,10 +116,11 @@ enum SoftmaxKernels {
                 VectorIO.storePartial(g - V.exp(yv) * s, gx + full, count: rest)
             }
         } else {
-            // gy - s cancels where gy is close to s, so s is carried as an unevaluated sum hi + lo
-            // (compensated dot): gy - hi is then exact near the cancellation, and the result is
-            // within ~1 ULP instead of inheriting s's rounding error magnified.
-            let (hi, lo) = compensatedDot(V.self, gy, y, n)
+            // gy - s cancels where gy is close to s, so on short rows s is carried as an
+            // unevaluated sum hi + lo (compensated dot): gy - hi is then exact near the
+            // cancellation, and the result within ~1 ULP instead of inheriting s's rounding error
+            // magnified. Long rows keep the plain dot: the compensated one doubled their time.
+            let (hi, lo) = n <= compensatedRowLimit ? compensatedDot(V.self, gy, y, n) : (rowDot(V.self, gy, y, n), 0)
             let h = V(repeating: hi), l = V(repeating: lo)
             for i in stride(from: 0, to: full, by: w) {
                 VectorIO.store((VectorIO.load(y, i) as V) * (((VectorIO.load(gy, i) as V) - h) - l), gx, i)
@@ -127,6 +128,9 @@ enum SoftmaxKernels {
             for i in full..<n { gx[i] = y[i] * ((gy[i] - hi) - lo) }
         }
     }
+
+    /// Rows up to this long get the compensated softmax dot (`backwardRow`, `backwardChunk`).
+    static let compensatedRowLimit = 64
 
     /// sum(a * b) as hi + lo with |lo| <= ulp(hi)/2: Ogita-Rump-Oishi's Dot2 (exact products by
     /// FMA, exact sums by TwoSum), about as accurate as a dot product in twice the precision.
@@ -138,16 +142,14 @@ enum SoftmaxKernels {
         for i in stride(from: 0, to: full, by: w) {
             Dot2.accumulate(&s, &c, VectorIO.load(a, i), VectorIO.load(b, i))
         }
-        if full < n {
-            Dot2.accumulate(&s, &c, VectorIO.loadPartial(a + full, count: n - full, fill: 0),
-                            VectorIO.loadPartial(b + full, count: n - full, fill: 0))
-        }
-        // The lanes of s summed error-free too (each enters as the exact product s[k] * 1), in
-        // lane 0 of a broadcast pair; the error terms c are small and take a plain sum.
-        var hi = V(), lo = V(repeating: c.sum())
-        for k in 0..<w { Dot2.accumulate(&hi, &lo, V(repeating: s[k]), V(repeating: 1)) }
-        let sum = hi[0] + lo[0]
-        return (sum, lo[0] - (sum - hi[0]))
+        // Lanes and tail in float64: exact products and (for float32) as good as exact sums;
+        // for float64 as accurate as the lanes' own rounding. Cheap on short rows, where a
+        // vector TwoSum per lane would cost more than the row.
+        var total = 0.0
+        if full > 0 { for k in 0..<w { total += Double(s[k]) + Double(c[k]) } }
+        for i in full..<n { total += Double(a[i]) * Double(b[i]) }
+        let hi = V.Scalar(total)
+        return (hi, V.Scalar(total - Double(hi)))
     }
 
     /// sum(a * b) over a row, or sum(a) when b is nil.
@@ -239,13 +241,19 @@ enum SoftmaxKernels {
                                                _ gx: UnsafeMutablePointer<V.Scalar>, _ c: Chunk<V>, log: Bool) {
         let nv = c.vectors
         withUnsafeTemporaryAllocation(of: V.self, capacity: 2 * nv) { buf in
-            // s + e: the softmax dot sum(gy * y) per lane, compensated as in `compensatedDot`.
+            // s + e: the softmax dot sum(gy * y) per lane, compensated as in `compensatedDot` on
+            // short rows (e stays 0 on long ones, as in `backwardRow`).
             let s = buf.baseAddress!, e = s + nv
             s.initialize(repeating: V(), count: 2 * nv)
+            let compensate = c.size <= compensatedRowLimit
             for k in 0..<c.size {
                 for v in 0..<nv {
                     let g = c.load(gy, k, v, fill: 0)
-                    if log { s[v] += g } else { Dot2.accumulate(&s[v], &e[v], g, c.load(y, k, v, fill: 0)) }
+                    if log { s[v] += g } else if compensate {
+                        Dot2.accumulate(&s[v], &e[v], g, c.load(y, k, v, fill: 0))
+                    } else {
+                        s[v] += g * c.load(y, k, v, fill: 0)
+                    }
                 }
             }
             if !log {
