@@ -40,7 +40,10 @@ enum KernelSplit {
     /// multiples of `align` (full vectors stay full), on up to `threads` threads.
     static func forRanges(total: Int, grain: Int, threads: Int, align: Int = 1,
                           _ body: (Range<Int>) -> Void) {
-        let chunks = Threading.chunkCount(total: total, grain: max(1, grain), threads: threads)
+        // Eight chunks per thread: the pool's caller never waits for a worker that has not taken
+        // a chunk, only for one that has, so small chunks keep that wait (and the time that
+        // one thread idles at the end) short when the cores are shared.
+        let chunks = Threading.chunkCount(total: total, grain: max(1, grain), threads: threads, perThread: 8)
         if chunks <= 1 {
             if total > 0 { body(0..<total) }
             return

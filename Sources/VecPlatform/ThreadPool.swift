@@ -23,8 +23,14 @@ public final class ThreadPool: @unchecked Sendable {
     /// The most threads (the caller included) a job can use.
     public static let maxWidth = 4_096
 
-    /// Busy-wait iterations (PAUSE) before an idle worker sleeps; about 50 us here.
-    public var spinIterations = 2_000
+    /// Polls of the job word before an idle worker sleeps: the first `pausePolls` with PAUSE,
+    /// the rest with `sched_yield`, about 50 us in all on an idle machine.
+    public var spinIterations = 200
+    /// Polls with PAUSE only. Past them a waiting thread yields at every poll: where the cores
+    /// are shared (another process, or an autogroup whose share these threads split), a spin
+    /// takes CPU time from the thread that has the work, and a parallel loop would then lose to
+    /// one thread; yielding costs little where nothing else wants the core.
+    static let pausePolls = 64
 
     private static let perWorkerFlag: UInt64 = 1 << 31
     private static let widthMask: UInt64 = 0xFFFF
@@ -136,7 +142,7 @@ public final class ThreadPool: @unchecked Sendable {
             var spins = 0
             while done.load(ordering: .acquiring) < count - mine {
                 spins += 1
-                if spins < 256 { vg_cpu_relax() } else { sched_yield() }
+                if spins < Self.pausePolls { vg_cpu_relax() } else { sched_yield() }
             }
             jobBody = nil
         }
@@ -195,7 +201,7 @@ public final class ThreadPool: @unchecked Sendable {
             while current == seen {
                 if spins < spinIterations {
                     spins += 1
-                    vg_cpu_relax()
+                    if spins < Self.pausePolls { vg_cpu_relax() } else { sched_yield() }
                 } else {
                     sleepers.lock()
                     sleeping.wrappingAdd(1, ordering: .sequentiallyConsistent)

@@ -133,11 +133,11 @@ public enum Threading {
         }
     }
 
-    /// How many chunks of at least `grain` items to cut `total` into for `threads` threads: a few
-    /// per thread for balance, one when the work is too small to split.
-    public static func chunkCount(total: Int, grain: Int, threads: Int) -> Int {
+    /// How many chunks of at least `grain` items to cut `total` into for `threads` threads: up to
+    /// `perThread` per thread for balance, one when the work is too small to split.
+    public static func chunkCount(total: Int, grain: Int, threads: Int, perThread: Int = 4) -> Int {
         guard threads > 1, total > grain else { return 1 }
-        return min((total + grain - 1) / grain, min(threads, ThreadPool.maxWidth) * 4)
+        return min((total + grain - 1) / grain, min(threads, ThreadPool.maxWidth) * perThread)
     }
 }
 
