@@ -147,20 +147,18 @@ extension KernelCatalog {
             }
         return PreparedCase(run: run, check: {
             run()
-            // The reference and, for the norm-wise check, the same products of absolute values.
+            // The reference and, for the norm-wise check, the row and column norms' products.
             let refs = ReferenceCache.get(key + "|\(spec.phase)") {
                 var out: [[Double]] = [[], []], outB: [[Double]] = [[], []]
                 for i in 0..<batch {
                     let A = Array(av[i * m * k..<(i + 1) * m * k]), B = Array(bv[i * k * n..<(i + 1) * k * n])
                     let G = Array(gv[i * m * n..<(i + 1) * m * n])
-                    let transforms: [(Double) -> Double] = [{ $0 }, { Swift.abs($0) }]
-                    for (j, f) in transforms.enumerated() {
-                        let (a, b, g) = (A.map(f), B.map(f), G.map(f))
+                    for (j, f) in [Reference.matmul, Reference.normProducts].enumerated() {
                         if spec.phase == .forward {
-                            out[j] += Reference.matmul(a, b, m: m, n: n, k: k)
+                            out[j] += f(A, B, m, n, k, false, false)
                         } else {
-                            out[j] += Reference.matmul(g, b, m: m, n: k, k: n, transB: true)
-                            outB[j] += Reference.matmul(a, g, m: k, n: n, k: m, transA: true)
+                            out[j] += f(G, B, m, k, n, false, true)
+                            outB[j] += f(A, G, k, n, m, true, false)
                         }
                     }
                 }

@@ -128,7 +128,8 @@ public enum ErrorMetrics {
     }
 
     /// Norm-wise check of a matrix product (or a concatenation of several): `magnitude` holds
-    /// (|A||B|)_ij computed like the reference from absolute values. Any summation order of k
+    /// (|A||B|)_ij computed like the reference from absolute values, or an upper bound of it
+    /// (`Reference.normProducts`). Any summation order of k
     /// products (blocked, FMA, split over threads) satisfies |C - Cref| <= gamma_k |A||B| with
     /// gamma_k = k u / (1 - k u) (Higham, Accuracy and Stability of Numerical Algorithms, 3.5), so
     /// the figure max_ij |C - Cref|_ij / (|A||B|)_ij / u is checked against `constant` (k + 1).

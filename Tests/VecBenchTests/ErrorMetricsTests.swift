@@ -64,6 +64,18 @@ import Testing
         }
     }
 
+    @Test func normProductsBoundAbsoluteProducts() {
+        // a [2, 3], b [3, 2]: products of row norms of a and column norms of b, and >= |a||b|.
+        let a: [Double] = [1, -2, 2, 0, 3, -4], b: [Double] = [1, 0, 0, 1, 0, 0]
+        let p = Reference.normProducts(a, b, m: 2, n: 2, k: 3)
+        #expect(p == [3, 3, 5, 5])
+        let abs = Reference.matmul(a.map(Swift.abs), b.map(Swift.abs), m: 2, n: 2, k: 3)
+        #expect(zip(p, abs).allSatisfy { $0 >= $1 })
+        // Transposed storage reads the same matrices.
+        let aT: [Double] = [1, 0, -2, 3, 2, -4], bT: [Double] = [1, 0, 0, 0, 1, 0]
+        #expect(Reference.normProducts(aT, bT, m: 2, n: 2, k: 3, transA: true, transB: true) == p)
+    }
+
     @Test func tensorMatmulWithABroadcastBatchIsNormwiseToo() throws {
         let entry = try #require(TensorCatalog.entries().first { $0.name == "tensor_matmul" })
         for phase in Phase.allCases {
