@@ -55,22 +55,14 @@ public struct Calibration: Codable, Equatable, Sendable {
         "\(directory)/calibration-\(fingerprintID).json"
     }
 
-    /// Bytes that `threads` threads hold at `level` (nil for DRAM: unbounded).
-    public func capacity(_ level: MemoryLevel, threads: Int) -> Double? {
-        let perCore = Double(Swift.min(Swift.max(1, threads), cores))
-        switch level {
-        case .l1: return perCore * Double(l1BytesPerCore)
-        case .l2: return perCore * Double(l2BytesPerCore)
-        case .l3: return Double(l3BytesTotal)
-        case .dram: return nil
-        }
-    }
-
-    /// The fastest level whose capacity holds `bytes`. No slack for other data: when in doubt the
-    /// faster (higher) ceiling is the one that can never be beaten, so a percentage stays honest.
+    /// The level whose probe ran at the largest working set not above `bytes` (L1 below all).
+    /// Streaming bandwidth never rises with the working set, so that probe's figure bounds the
+    /// op. Comparing `bytes` with cache sizes instead gave 107-181% (default suite, 2026-11-30)
+    /// to ops just beyond a level (1M floats on 2 threads: 12 MiB, half of it still hitting L2)
+    /// held against a probe at several times their size.
     public func level(workingSet bytes: Double, threads: Int) -> MemoryLevel {
-        for l in MemoryLevel.allCases { if let c = capacity(l, threads: threads), bytes <= c { return l } }
-        return .dram
+        let sets = workingSets(threads: threads)
+        return MemoryLevel.allCases.last { l in sets[l].map { Double($0) <= bytes } ?? false } ?? .l1
     }
 
     /// Linear interpolation over measured thread counts, flat beyond the ends; nil without points.
@@ -211,13 +203,14 @@ public enum Calibrator {
     }
 
     /// Working sets (bytes of all of a probe's arrays together) per level for `threads` threads:
-    /// half of what L1 and L2 hold for them; in L3 four times the L2s, its fast end (a large L3
-    /// shared with other tenants of a VM holds far less for us than its size, and a ceiling
-    /// measured at half of it came out at DRAM speed); for DRAM several times the L3.
+    /// half of L1, and each further level at its fast end, just beyond the level before
+    /// (1.25x), since an op is held against the largest probe not above its working set; L3
+    /// there also because a large L3 shared with other tenants of a VM holds far less for us
+    /// than its size (at half of it, a probe ran at DRAM speed); DRAM at several times the L3.
     public static func workingSets(threads: Int, l1PerCore: Int, l2PerCore: Int, l3Total: Int, cores: Int) -> [MemoryLevel: Int] {
         let sharing = Swift.min(Swift.max(1, threads), Swift.max(1, cores))
-        var sets: [MemoryLevel: Int] = [.l1: sharing * l1PerCore / 2, .l2: sharing * l2PerCore / 2]
-        if l3Total / 2 >= 2 * sharing * l2PerCore { sets[.l3] = Swift.min(l3Total / 2, 4 * sharing * l2PerCore) }
+        var sets: [MemoryLevel: Int] = [.l1: sharing * l1PerCore / 2, .l2: sharing * l1PerCore * 5 / 4]
+        if l3Total / 2 >= 2 * sharing * l2PerCore { sets[.l3] = sharing * l2PerCore * 5 / 4 }
         sets[.dram] = Swift.min(Swift.max(4 * l3Total, 256 << 20), 2 << 30)
         return sets
     }

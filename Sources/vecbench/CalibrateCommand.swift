@@ -65,8 +65,8 @@ struct CalibrateCommand: ParsableCommand {
                                 rightAligned: [0, 2, 3, 4, 5])
         out += "GB/s of traffic: bytes read and written, plus the write-allocate read of each line written with normal\n"
             + "stores beyond L1 (copy moves 3 streams, triad 4; -nt: streaming stores, none; update writes what it read).\n"
-            + "Working sets: half of L1 / L2 per thread, 4x the L2s (at most half the L3) in L3, 4x L3 for DRAM.\n"
-            + "`run` holds each op against the pattern of its cost at the level its operands fit in.\n"
+            + "Working sets: half of L1; L2 and L3 at 1.25x the level before (their fast end); 4x L3 for DRAM.\n"
+            + "`run` holds each op against the probe of its pattern at the largest working set not above its own.\n"
         return out
     }
 

@@ -35,15 +35,19 @@ func syntheticCalibration(id: String = "abc") -> Calibration {
         #expect(busy.bandwidthGBs(threads: 2, level: .l2, probe: StreamProbe(.copy)) == 200 * 0.8)
     }
 
-    @Test func workingSetPicksTheFastestLevelThatHoldsIt() {
+    @Test func workingSetPicksTheLargestProbeNotAboveIt() {
+        // Probes (1 thread): L1 24 KiB, L2 60 KiB, L3 2.5 MiB, DRAM 256 MiB.
+        #expect(cal.level(workingSet: 1024, threads: 1) == .l1)
         #expect(cal.level(workingSet: Double(48 << 10), threads: 1) == .l1)
         #expect(cal.level(workingSet: Double(64 << 10), threads: 2) == .l1)
+        #expect(cal.level(workingSet: Double(64 << 10), threads: 1) == .l2)
         #expect(cal.level(workingSet: Double(2 << 20), threads: 1) == .l2)
         #expect(cal.level(workingSet: Double(3 << 20), threads: 1) == .l3)
         #expect(cal.level(workingSet: Double(3 << 20), threads: 2) == .l2)
         // Threads beyond the cores share their caches: 4 threads hold what 2 cores hold.
         #expect(cal.level(workingSet: Double(6 << 20), threads: 4) == .l3)
-        #expect(cal.level(workingSet: Double(64 << 20), threads: 2) == .dram)
+        #expect(cal.level(workingSet: Double(64 << 20), threads: 2) == .l3)
+        #expect(cal.level(workingSet: Double(256 << 20), threads: 2) == .dram)
     }
 
     @Test func missingFiguresFallBackToSlowerLevelsAndOtherThreadCounts() {
@@ -61,13 +65,12 @@ func syntheticCalibration(id: String = "abc") -> Calibration {
         let sets = Calibrator.workingSets(threads: 16, l1PerCore: 32 << 10, l2PerCore: 2 << 20, l3Total: 32 << 20, cores: 16)
         #expect(sets[.l3] == nil)          // 16 MiB of L3 share < 2 x 32 MiB of L2s: no L3 level
         #expect(sets[.l1] == 256 << 10)
-        #expect(sets[.l2] == 16 << 20)
+        #expect(sets[.l2] == 640 << 10)
         #expect(sets[.dram] == 256 << 20)
-        // A large L3 is measured at its fast end, 4x the L2s.
-        #expect(Calibrator.workingSets(threads: 1, l1PerCore: 48 << 10, l2PerCore: 2 << 20, l3Total: 300 << 20, cores: 2)[.l3] == 8 << 20)
-        #expect(Calibrator.workingSets(threads: 1, l1PerCore: 48 << 10, l2PerCore: 1 << 20, l3Total: 6 << 20, cores: 2)[.l3] == 3 << 20)
-        // 4 threads on 2 cores: the L2 working set is that of the 2 cores.
-        #expect(Calibrator.workingSets(threads: 4, l1PerCore: 32 << 10, l2PerCore: 2 << 20, l3Total: 32 << 20, cores: 2)[.l2] == 2 << 20)
+        // L3 is measured at its fast end, just beyond the L2s.
+        #expect(Calibrator.workingSets(threads: 1, l1PerCore: 48 << 10, l2PerCore: 2 << 20, l3Total: 300 << 20, cores: 2)[.l3] == 5 << 19)
+        // 4 threads on 2 cores: the working sets are those of the 2 cores.
+        #expect(Calibrator.workingSets(threads: 4, l1PerCore: 32 << 10, l2PerCore: 2 << 20, l3Total: 32 << 20, cores: 2)[.l2] == 80 << 10)
     }
 
     @Test func jsonRoundTripCachePathAndFormatVersion() throws {

@@ -36,12 +36,14 @@ import Testing
     }
 
     @Test func theCeilingMatchesPatternLevelAndThreads() throws {
-        // relu forward over 16M floats: a copy of 128 MiB, from DRAM.
+        // relu forward over 64M floats: a copy of 512 MiB, from DRAM (probed at 256 MiB).
         let relu = try #require(KernelCatalog.entries().first { $0.name == "relu" })
-        let big = relu.costModel([[16 << 20]], .float32, .forward)
+        let big = relu.costModel([[64 << 20]], .float32, .forward)
         let c = try #require(cal.ceiling(cost: big, threads: 1))
         #expect(c.probe == StreamProbe(.copy) && c.level == .dram && c.bandwidthGBs == 30 * 0.8)
-        #expect(c.trafficBytes == 3 * Double(64 << 20))
+        #expect(c.trafficBytes == 3 * Double(256 << 20))
+        // 16M floats (128 MiB) are held against the L3 probe, the largest below them.
+        #expect(try #require(cal.ceiling(cost: relu.costModel([[16 << 20]], .float32, .forward), threads: 1)).level == .l3)
         // 8K floats (64 KiB with the output) fit two L1s, not one.
         let small = relu.costModel([[8192]], .float32, .forward)
         #expect(try #require(cal.ceiling(cost: small, threads: 2)).level == .l1)
