@@ -146,8 +146,11 @@ public enum BenchRun {
             options.maxSamples = Swift.max(options.minSamples, Int((Double(options.maxSamples) / rounds).rounded(.up)))
             let m = Runner.measure(options, cpuClock: threadCPUNanoseconds, prepared.run)
             // A no-op on each thread refreshes lastCPUs even when the op stayed on one thread.
-            ThreadPool.shared.runOnEachWorker(threads: c.spec.threads) { _ in }
-            let cpus = c.spec.threads == 1 ? [Int(vg_current_cpu())] : Array(ThreadPool.shared.lastCPUs.prefix(c.spec.threads))
+            // Capped as the kernels are: more requested threads than CPUs run on `threadLimit`
+            // threads, and a no-op must not create the rest.
+            let width = Swift.min(c.spec.threads, Threading.threadLimit)
+            ThreadPool.shared.runOnEachWorker(threads: width) { _ in }
+            let cpus = width == 1 ? [Int(vg_current_cpu())] : Array(ThreadPool.shared.lastCPUs.prefix(width))
             return .success(RoundResult(measurement: m, cpus: cpus, check: check))
         }
     }
