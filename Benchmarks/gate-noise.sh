@@ -12,7 +12,7 @@ OUT=${4:-results/gate-noise}
 mkdir -p "$OUT"
 for i in $(seq 1 "$N"); do
   start=$(date +%s)
-  "$VECBENCH" run --suite "$SUITE" --out "$OUT" --name "run-$i" --no-progress --no-plots > /dev/null
+  "$VECBENCH" run --suite "$SUITE" --out "$OUT" --name "run-$i" --no-progress --no-plots ${RUN_FLAGS:-} > /dev/null
   echo "run $i: $(( $(date +%s) - start )) s"
 done
 python3 - "$VECBENCH" "$OUT" "$N" <<'PY'
@@ -51,4 +51,5 @@ for i, j in itertools.permutations(range(1, n + 1), 2):
           f"10% slower: {slow.count('regressed')}/{len(slow)} flagged")
 print(f"false regressions: {false}/{total} = {100*false/total:.2f}% of case comparisons ({noisy} noisy)")
 print(f"10% slowdowns flagged: {detect}/{total} = {100*detect/total:.2f}%")
+os.remove(os.path.join(out, "verdict-tmp.json"))
 PY

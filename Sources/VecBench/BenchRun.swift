@@ -89,11 +89,14 @@ public enum BenchRun {
         var failures: [Int: CaseFailure] = [:]
         var complete = true
         roundLoop: for round in 0..<rounds {
-            for i in order(count: cases.count, round: round, order: settings.order, seed: settings.seed) where failures[i] == nil {
+            for i in order(count: cases.count, round: round, order: settings.order, seed: settings.seed)
+            where failures[i] == nil && results[i].count <= round {
                 if settings.shouldStop() { complete = false; break roundLoop }
                 progress.start(label(cases[i]) + (rounds > 1 ? " (round \(round + 1)/\(rounds))" : ""))
                 switch runRound(cases[i], catalog: catalog, settings: settings, checkFirst: results[i].isEmpty) {
-                case .success(let r): results[i].append(r)
+                case .success(let r):
+                    results[i] += r
+                    for _ in 1..<Swift.max(1, r.count) { progress.finish() }   // rounds measured ahead
                 case .failure(let f): failures[i] = f
                 }
                 progress.finish()
@@ -111,11 +114,18 @@ public enum BenchRun {
 
     /// One case, one round: build it (fresh buffers each round), pin, check against the reference
     /// on its first round (a wrong answer is never timed), measure 1/rounds of its sampling time.
-    static func runRound(_ c: PlannedCase, catalog: OpCatalog, settings: BenchSettings, checkFirst: Bool) -> Result<RoundResult, CaseFailure> {
-        func fail(_ m: String) -> Result<RoundResult, CaseFailure> { .failure(CaseFailure(planned: c, message: m)) }
+    /// Building a case costs more than this (inputs of 16M floats and their reference take
+    /// seconds): such a case measures all its rounds back to back on its first turn instead of
+    /// being rebuilt every round (keeping every case built instead would hold gigabytes).
+    static let rebuildLimitNs: UInt64 = 200_000_000
+
+    static func runRound(_ c: PlannedCase, catalog: OpCatalog, settings: BenchSettings, checkFirst: Bool) -> Result<[RoundResult], CaseFailure> {
+        func fail(_ m: String) -> Result<[RoundResult], CaseFailure> { .failure(CaseFailure(planned: c, message: m)) }
         guard let entry = catalog.entry(named: c.spec.op) else { return fail("op is not in the catalog") }
         let prepared: PreparedCase
+        let buildStart = MonotonicClock.nanoseconds()
         do { prepared = try entry.make(c.spec) } catch { return fail("could not build the case: \(error)") }
+        let costly = checkFirst && MonotonicClock.nanoseconds() - buildStart > rebuildLimitNs
 
         let pinErrors: [String]
         if c.pinning == .none {
@@ -142,16 +152,21 @@ public enum BenchRun {
             // Every round rebuilds the buffers, so every round warms up; the first round warms
             // the whole process (clock ramp), later ones the new pages.
             if !checkFirst { options.warmupNs = Swift.max(options.warmupNs / rounds, Swift.min(options.warmupNs, 2e6)) }
-            options.minSamples = Swift.max(3, Int((Double(options.minSamples) / rounds).rounded(.up)))
+            options.minSamples = Swift.max(2, Int((Double(options.minSamples) / rounds).rounded(.up)))
             options.maxSamples = Swift.max(options.minSamples, Int((Double(options.maxSamples) / rounds).rounded(.up)))
-            let m = Runner.measure(options, cpuClock: threadCPUNanoseconds, prepared.run)
-            // A no-op on each thread refreshes lastCPUs even when the op stayed on one thread.
-            // Capped as the kernels are: more requested threads than CPUs run on `threadLimit`
-            // threads, and a no-op must not create the rest.
-            let width = Swift.min(c.spec.threads, Threading.threadLimit)
-            ThreadPool.shared.runOnEachWorker(threads: width) { _ in }
-            let cpus = width == 1 ? [Int(vg_current_cpu())] : Array(ThreadPool.shared.lastCPUs.prefix(width))
-            return .success(RoundResult(measurement: m, cpus: cpus, check: check))
+            var out: [RoundResult] = []
+            for _ in 0..<(costly ? settings.rounds : 1) {
+                let m = Runner.measure(options, cpuClock: threadCPUNanoseconds, prepared.run)
+                // A no-op on each thread refreshes lastCPUs even when the op stayed on one thread.
+                // Capped as the kernels are: more requested threads than CPUs run on `threadLimit`
+                // threads, and a no-op must not create the rest.
+                let width = Swift.min(c.spec.threads, Threading.threadLimit)
+                ThreadPool.shared.runOnEachWorker(threads: width) { _ in }
+                let cpus = width == 1 ? [Int(vg_current_cpu())] : Array(ThreadPool.shared.lastCPUs.prefix(width))
+                out.append(RoundResult(measurement: m, cpus: cpus, check: out.isEmpty ? check : nil))
+                options.warmupNs = Swift.min(options.warmupNs, 2e6)
+            }
+            return .success(out)
         }
     }
 
@@ -171,7 +186,7 @@ public enum BenchRun {
             threads: c.spec.threads, pinning: c.pinning.rawValue, cpuList: rounds.last?.cpus ?? [], phase: c.spec.phase,
             summary: summary, bytes: cost.bytes, flops: cost.flops,
             throughput: entry.throughput(cost, nanoseconds: summary.median), unit: entry.unit,
-            rooflinePct: settings.calibration?.rooflinePct(cost: cost, threads: c.spec.threads, medianNs: summary.median),
+            rooflinePct: settings.calibration?.rooflinePct(cost: cost, threads: c.spec.threads, medianNs: summary.median, label: label(c)),
             maxAbsErr: check?.errors.maxAbs, maxRelErr: check?.errors.maxRel, maxUlp: check?.errors.maxUlp,
             samplesNs: samples)
         r.openblasCore = settings.fingerprint.openblasCore
@@ -206,6 +221,6 @@ public enum BenchRun {
                     r.maxUlp.map { TextFormat.fixed($0, 2) } ?? "-"]
         }
         return TextFormat.table(["op", "phase", "dtype", "shapes", "variant", "thr", "pin", "cpus", "median",
-                                 "ci95", "throughput", "roofline", "max ulp"], rows, rightAligned: [5, 8, 9, 10, 11, 12])
+                                 "ci95", "throughput", "roofline", "max ulp|u"], rows, rightAligned: [5, 8, 9, 10, 11, 12])
     }
 }
