@@ -214,6 +214,12 @@ public enum Compare {
             }
             cases.append(judge(baseline: b, current: c, key: key, options: options))
         }
+        let fewRounds = base.values.filter { (1...2).contains($0.roundMediansNs.count) }.count
+            + cur.values.filter { (1...2).contains($0.roundMediansNs.count) }.count
+        if fewRounds > 0 {
+            warnings.insert("\(fewRounds) row(s) measured in fewer than 3 rounds: judged by a rank test over samples, "
+                            + "which does not see between-run noise (vecbench run --rounds 3 or more)")
+        }
         return CompareResult(threshold: options.threshold, alpha: options.alpha, cases: cases,
                              incompatibleFingerprints: incompatible.sorted(), fingerprintWarnings: warnings.sorted(),
                              allowMissing: options.allowMissing)

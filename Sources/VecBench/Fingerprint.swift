@@ -118,6 +118,20 @@ public struct Fingerprint: Codable, Equatable, Sendable {
         return nil
     }
 
+    /// The commit of the repository the running executable was built in (.build/<triple>/release
+    /// sits a few levels below it), so that a run from another directory still names its code.
+    static func executableRepositoryCommit() -> String? {
+        guard let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") else { return nil }
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        for _ in 0..<6 {
+            if FileManager.default.fileExists(atPath: dir.appendingPathComponent(".git").path) {
+                return gitCommit(repository: dir.path)
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }
+
     public static func isaName(_ level: Int32) -> String {
         switch level {
         case 2: return "avx512"
@@ -170,7 +184,7 @@ public struct Fingerprint: Codable, Equatable, Sendable {
             swiftVersion: swiftCompilerVersion, buildConfiguration: configuration,
             buildFlags: env["VECBENCH_BUILD_FLAGS"] ?? "unknown",
             topology: topology?.summary ?? "unknown",
-            gitCommit: env["VECBENCH_GIT_COMMIT"] ?? gitCommit(repository: repository) ?? "unknown",
+            gitCommit: env["VECBENCH_GIT_COMMIT"] ?? gitCommit(repository: repository) ?? executableRepositoryCommit() ?? "unknown",
             hostname: String(cString: host), date: isoDate(time(nil)))
         f.readFrequencySettings(cpuinfo: cpuinfo)
         return f

@@ -108,8 +108,9 @@ struct CompareCommand: ParsableCommand {
             }
             writeStderr("WARNING: DIFFERENT MACHINES: \(text). Timings are not comparable; verdicts are indicative only.\n")
         }
-        for w in result.fingerprintWarnings { writeStderr("warning: build differs: \(w)\n") }
+        for w in result.fingerprintWarnings { writeStderr("warning: \(w)\n") }
         print(Compare.table(result), terminator: "")
+        fflush(stdout)   // the table before the stderr summary when both go to one log
         if result.count(.tooFewSamples) > 0 {
             writeStderr("warning: \(result.count(.tooFewSamples)) case(s) changed beyond the threshold with fewer than "
                         + "\(minSamples) samples a side: no verdict (TOO_FEW_SAMPLES); measure longer (--min-samples)\n")

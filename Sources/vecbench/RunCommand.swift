@@ -191,6 +191,9 @@ struct RunCommand: ParsableCommand {
 
         let seed = self.seed ?? UInt64(MonotonicClock.nanoseconds() & 0xFFFF_FFFF)
         let runID = Self.runID(fingerprint: fingerprint, seed: seed)
+        if rounds < 3 {
+            writeStderr("note: --rounds \(rounds): compare needs 3 or more rounds to judge changes against the noise\n")
+        }
         if rounds > 1 || order == .shuffle {
             writeStderr("note: \(planned.count) cases x \(rounds) round\(rounds == 1 ? "" : "s"), order \(order.rawValue)"
                         + (order == .shuffle ? " (--seed \(seed))" : "") + "\n")
@@ -205,6 +208,7 @@ struct RunCommand: ParsableCommand {
         let outcome = BenchRun.run(planned, catalog: catalog, settings: settings)
         contention.stop()
         print(BenchRun.table(outcome.records), terminator: "")
+        fflush(stdout)   // the table before the stderr lines when both go to one log
         for f in outcome.failures { writeStderr("FAILED \(f.description)\n") }
         let run = BenchmarkJSON.RunInfo(runID: runID, rounds: rounds, order: order.rawValue, seed: seed, contend: contend)
         if !outcome.complete {

@@ -184,5 +184,14 @@ func roundRecord(op: String = "relu", median: Double, spread: Double, rounds: In
         #expect(merged[0].medianNs == 106)
         #expect(abs(merged[0].noisePct! - 9.4) < 0.05)
     }
+
+    @Test func fewerThanThreeRoundsFallBackWithAWarning() throws {
+        let a = roundRecord(median: 1000, spread: 0.02, rounds: 2), b = roundRecord(median: 1000, spread: 0.02, rounds: 2)
+        let result = try Compare.compare(baseline: [a], current: [b])
+        #expect(result.cases[0].method != "rounds")
+        #expect(result.fingerprintWarnings.contains { $0.contains("fewer than 3 rounds") })
+        let five = try Compare.compare(baseline: [roundRecord(median: 1000, spread: 0.02)], current: [roundRecord(median: 1000, spread: 0.02)])
+        #expect(five.fingerprintWarnings.isEmpty && five.cases[0].method == "rounds")
+    }
 }
 
