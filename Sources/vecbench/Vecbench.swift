@@ -7,8 +7,10 @@ struct Vecbench: ParsableCommand {
         commandName: "vecbench",
         abstract: "Benchmarks, accuracy tables and a CI gate for Vecgrad's tensor kernels.",
         discussion: """
-            Exit codes: 0 success (compare: no regression), 1 regression (compare) or a case that \
-            failed its reference check (run, accuracy), 2 bad input or usage.
+            Exit codes: 0 success (compare: no regression), 1 regression or missing case (compare) \
+            or a case that failed its reference check (run, accuracy), 2 bad input or usage.
+            --openblas-core NAME (run, calibrate, accuracy) chooses OpenBLAS's kernel set; by \
+            default the best one for this CPU is used, whatever OPENBLAS_CORETYPE says.
 
             Examples:
               vecbench run --suite default --out results
