@@ -28,7 +28,7 @@ struct ABCommand: ParsableCommand {
     @Option(help: "Suite name or path (as for run). Example: --suite quick")
     var suite = "quick"
 
-    @Option(help: "Rounds; each runs both builds once (1-100). Example: --rounds 5")
+    @Option(help: "Rounds; each runs both builds once (3-100). Example: --rounds 5")
     var rounds = 5
 
     @Option(help: "Sampling time per case and round in milliseconds (default: the suite's, divided by the rounds). Example: --min-time-ms 20")
@@ -49,8 +49,15 @@ struct ABCommand: ParsableCommand {
     @Flag(help: "Report regressions but exit 0. Example: --advisory")
     var advisory = false
 
+    @Option(help: "Changes smaller than this many nanoseconds never count. Example: --min-delta-ns 50")
+    var minDeltaNs = 0.0
+
+    @Flag(help: "Do not fail when a case ran for the baseline build only. Example: --allow-missing")
+    var allowMissing = false
+
     func validate() throws {
-        guard (2...100).contains(rounds) else { throw ValidationError("--rounds must be in 2...100 (the spread needs two)") }
+        guard (3...100).contains(rounds) else { throw ValidationError("--rounds must be in 3...100 (compare judges changes against the spread of 3 or more)") }
+        guard minDeltaNs >= 0, minDeltaNs.isFinite else { throw ValidationError("--min-delta-ns must be 0 or more") }
         guard threshold >= 0, threshold < 1000 else { throw ValidationError("--threshold must be a percentage in 0..<1000") }
         if let minTimeMs, minTimeMs < 1 { throw ValidationError("--min-time-ms must be at least 1") }
         guard FileManager.default.isExecutableFile(atPath: baselineExe) else {
@@ -84,7 +91,8 @@ struct ABCommand: ParsableCommand {
         let base = RoundMerge.merge(reports["baseline"]!), cur = RoundMerge.merge(reports["current"]!)
         try ReportCSV.write(base, to: "\(out)/ab-baseline.csv")
         try ReportCSV.write(cur, to: "\(out)/ab-current.csv")
-        let options = CompareOptions(threshold: threshold / 100, noiseFactor: noiseFactor)
+        let options = CompareOptions(threshold: threshold / 100, noiseFactor: noiseFactor, minDeltaNs: minDeltaNs,
+                                     allowMissing: allowMissing)
         let result: CompareResult
         do { result = try Compare.compare(baseline: base, current: cur, baselineFile: "baseline", currentFile: "current", options: options) }
         catch let e as ReportError { throw InputError(e.description) }

@@ -63,6 +63,9 @@ enum OpenBLASCore {
     /// that call BLAS.
     static func ensureBest(arguments: [String] = CommandLine.arguments) {
         guard arguments.count > 1, ["run", "calibrate", "accuracy"].contains(arguments[1]) else { return }
+        // Nothing calls BLAS when only help, a listing or a plan is printed.
+        let printOnly: Set<String> = ["--help", "-h", "--help-hidden", "--dry-run", "--list"]
+        guard !arguments.contains(where: printOnly.contains) else { return }
         let env = ProcessInfo.processInfo.environment
         let running = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
         if env[reexecMarker] != nil {

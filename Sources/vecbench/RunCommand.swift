@@ -195,7 +195,7 @@ struct RunCommand: ParsableCommand {
             writeStderr("note: --rounds \(rounds): compare needs 3 or more rounds to judge changes against the noise\n")
         }
         if rounds > 1 || order == .shuffle {
-            writeStderr("note: \(planned.count) cases x \(rounds) round\(rounds == 1 ? "" : "s"), order \(order.rawValue)"
+            writeStderr("note: \(planned.count) case\(planned.count == 1 ? "" : "s") x \(rounds) round\(rounds == 1 ? "" : "s"), order \(order.rawValue)"
                         + (order == .shuffle ? " (--seed \(seed))" : "") + "\n")
         }
         let contention = try Contention(count: contend)
