@@ -36,7 +36,7 @@ let package = Package(
         ]),
         .executableTarget(name: "vecbench", dependencies: [
             "VecBench", "COpenBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], path: "Sources/VecBenchCLI"),   // not Sources/vecbench: it would differ from VecBench only in case
         .executableTarget(name: "VecgradTutorial", dependencies: ["Vecgrad"]),
 
         .testTarget(name: "VecPlatformTests", dependencies: ["VecPlatform"]),
