@@ -192,7 +192,7 @@ public enum BenchRun {
         r.openblasCore = settings.fingerprint.openblasCore
         if roundMedians.count >= 2 {
             r.roundMediansNs = roundMedians
-            r.noisePct = (Stats.roundSpread(roundMedians) * 1000).rounded() / 10
+            r.noisePct = Stats.noisePercent(roundMedians)
         }
         r.callsPerSample = rounds.first?.measurement.callsPerSample
         if !cpuSamples.isEmpty {

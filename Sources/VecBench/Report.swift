@@ -38,6 +38,16 @@ public struct BenchRecord: Equatable, Sendable {
     public var maxUlp: Double?
     /// Every sample (ns per call), for the rank test in `compare`; may be empty.
     public var samplesNs: [Double]
+    /// The timing summary the row states (count, median, min, MAD, median interval); the max
+    /// is not stored.
+    public var summary: SampleSummary {
+        get { SampleSummary(count: samples, median: medianNs, min: minNs, max: .nan, mad: madNs, ciLow: ciLowNs, ciHigh: ciHighNs) }
+        set {
+            samples = newValue.count; medianNs = newValue.median; minNs = newValue.min
+            madNs = newValue.mad; ciLowNs = newValue.ciLow; ciHighNs = newValue.ciHigh
+        }
+    }
+
     /// OpenBLAS kernel set (`openblas_get_corename`) of the process that measured; "" if unknown.
     public var openblasCore: String = ""
     /// Median of each round: the suite is measured in rounds (separate passes over every case,

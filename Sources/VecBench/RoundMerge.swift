@@ -21,9 +21,7 @@ public enum RoundMerge {
             guard let rows = groups[key], var merged = rows.first else { return nil }
             let samples = rows.flatMap { $0.samplesNs.isEmpty ? [$0.medianNs] : $0.samplesNs }
             let summary = Stats.summarize(samples)
-            merged.samples = summary.count
-            merged.medianNs = summary.median; merged.minNs = summary.min; merged.madNs = summary.mad
-            merged.ciLowNs = summary.ciLow; merged.ciHighNs = summary.ciHigh
+            merged.summary = summary
             merged.samplesNs = samples
             merged.throughput = rows[0].medianNs > 0 ? rows[0].throughput * rows[0].medianNs / summary.median : 0
             if let pct = rows[0].rooflinePct { merged.rooflinePct = pct * rows[0].medianNs / summary.median }
@@ -31,7 +29,7 @@ public enum RoundMerge {
             let cpu = rows.compactMap(\.cpuNs)
             merged.roundCPUNs = cpu.count == rows.count ? cpu : []
             merged.cpuNs = cpu.isEmpty ? nil : Stats.median(cpu)
-            merged.noisePct = rows.count >= 2 ? (Stats.roundSpread(merged.roundMediansNs) * 1000).rounded() / 10 : nil
+            merged.noisePct = Stats.noisePercent(merged.roundMediansNs)
             return merged
         }
     }

@@ -177,6 +177,12 @@ public enum Stats {
         return (hi - lo) / m
     }
 
+    /// `roundSpread` in percent, rounded to 0.1 as reports write it; nil with fewer than two rounds.
+    public static func noisePercent(_ roundMedians: [Double]) -> Double? {
+        let spread = roundSpread(roundMedians)
+        return spread.isFinite ? (spread * 1000).rounded() / 10 : nil
+    }
+
     /// True when the closed intervals share no point: the medians differ at the intervals' level
     /// (conservatively; non-overlap of two 95% intervals is about a 99.5% test).
     public static func intervalsDisjoint(_ a: (low: Double, high: Double), _ b: (low: Double, high: Double)) -> Bool {

@@ -40,25 +40,10 @@ struct ABCommand: ParsableCommand {
     @Option(help: "Seed of the shuffled case orders (default: from the clock). Example: --seed 7")
     var seed: UInt64?
 
-    @Option(help: "Smallest change of the median that counts, in percent. Example: --threshold 5")
-    var threshold = 5.0
-
-    @Option(help: "A change must exceed this many times the larger between-round spread. Example: --noise-factor 1")
-    var noiseFactor = 1.0
-
-    @Flag(help: "Report regressions but exit 0. Example: --advisory")
-    var advisory = false
-
-    @Option(help: "Changes smaller than this many nanoseconds never count. Example: --min-delta-ns 50")
-    var minDeltaNs = 0.0
-
-    @Flag(help: "Do not fail when a case ran for the baseline build only. Example: --allow-missing")
-    var allowMissing = false
+    @OptionGroup var gate: GateOptions
 
     func validate() throws {
         guard (3...100).contains(rounds) else { throw ValidationError("--rounds must be in 3...100 (compare judges changes against the spread of 3 or more)") }
-        guard minDeltaNs >= 0, minDeltaNs.isFinite else { throw ValidationError("--min-delta-ns must be 0 or more") }
-        guard threshold >= 0, threshold < 1000 else { throw ValidationError("--threshold must be a percentage in 0..<1000") }
         if let minTimeMs, minTimeMs < 1 { throw ValidationError("--min-time-ms must be at least 1") }
         guard FileManager.default.isExecutableFile(atPath: baselineExe) else {
             throw ValidationError("--baseline-exe \(baselineExe): not an executable file")
@@ -91,18 +76,13 @@ struct ABCommand: ParsableCommand {
         let base = RoundMerge.merge(reports["baseline"]!), cur = RoundMerge.merge(reports["current"]!)
         try ReportCSV.write(base, to: "\(out)/ab-baseline.csv")
         try ReportCSV.write(cur, to: "\(out)/ab-current.csv")
-        let options = CompareOptions(threshold: threshold / 100, noiseFactor: noiseFactor, minDeltaNs: minDeltaNs,
-                                     allowMissing: allowMissing)
         let result: CompareResult
-        do { result = try Compare.compare(baseline: base, current: cur, baselineFile: "baseline", currentFile: "current", options: options) }
-        catch let e as ReportError { throw InputError(e.description) }
-        print(Compare.table(result), terminator: "")
-        try AtomicFile.write(try Compare.verdictJSON(result, baselinePath: "\(out)/ab-baseline.csv", currentPath: "\(out)/ab-current.csv",
-                                                     advisory: advisory), to: "\(out)/verdict.json")
-        if result.exitCode != 0 {
-            writeStderr((advisory ? "advisory: " : "") + "\(result.count(.regressed)) regression(s)\n")
-            if !advisory { throw ExitCode(result.exitCode) }
-        }
+        do {
+            result = try Compare.compare(baseline: base, current: cur, baselineFile: "baseline", currentFile: "current",
+                                         options: gate.compareOptions())
+        } catch let e as ReportError { throw InputError(e.description) }
+        try gate.report(result, baseline: "\(out)/ab-baseline.csv", current: "\(out)/ab-current.csv",
+                        verdictPath: "\(out)/verdict.json", advisory: gate.advisory)
     }
 
     /// Runs `exe args`, its output passed through to ours; returns the exit status.

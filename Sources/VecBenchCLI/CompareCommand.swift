@@ -32,17 +32,10 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "The current report (CSV). Example: results/quick.csv")
     var current: String
 
-    @Option(help: "Smallest change of the median that counts, in percent. Example: --threshold 5")
-    var threshold = 5.0
-
-    @Option(help: "Significance level of the rank test. Example: --alpha 0.01")
-    var alpha = 0.01
+    @OptionGroup var gate: GateOptions
 
     @Option(help: "Where to write verdict.json (default: beside CURRENT). Example: --verdict out/verdict.json")
     var verdict: String?
-
-    @Flag(help: "Report regressions (and reports from another machine) but exit 0: CI on noisy machines. Example: --advisory")
-    var advisory = false
 
     @Flag(help: "Compare reports from different machines anyway, with a loud warning. Example: --allow-other-machine")
     var allowOtherMachine = false
@@ -59,24 +52,7 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Match cases whatever their pinning (PyTorch anchors are unpinned). Example: --ignore-pinning")
     var ignorePinning = false
 
-    @Option(help: "A change must exceed this many times the larger between-round spread of the two rows. Example: --noise-factor 1")
-    var noiseFactor = 1.0
-
-    @Option(help: "Fewest samples a side for a rank-test verdict (reports without rounds). Example: --min-samples 5")
-    var minSamples = 5
-
-    @Option(help: "Changes smaller than this many nanoseconds never count. Example: --min-delta-ns 50")
-    var minDeltaNs = 0.0
-
-    @Flag(help: "Do not fail when CURRENT lacks cases that BASELINE has. Example: --allow-missing")
-    var allowMissing = false
-
     func validate() throws {
-        guard threshold >= 0, threshold < 1000 else { throw ValidationError("--threshold must be a percentage in 0..<1000") }
-        guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be between 0 and 1") }
-        guard noiseFactor >= 0, noiseFactor <= 100 else { throw ValidationError("--noise-factor must be in 0...100") }
-        guard minSamples >= 1, minSamples <= 1_000_000 else { throw ValidationError("--min-samples must be at least 1") }
-        guard minDeltaNs >= 0, minDeltaNs.isFinite else { throw ValidationError("--min-delta-ns must be 0 or more") }
         guard (baselineVariant == nil) == (currentVariant == nil) else {
             throw ValidationError("give both --baseline-variant and --current-variant, or neither")
         }
@@ -88,16 +64,14 @@ struct CompareCommand: ParsableCommand {
             base = try ReportCSV.read(path: baseline)
             cur = try ReportCSV.read(path: current)
         } catch let e as ReportError { throw InputError(e.description) }
-        let options = CompareOptions(threshold: threshold / 100, alpha: alpha,
-                                     baselineVariant: baselineVariant, currentVariant: currentVariant, ignorePinning: ignorePinning,
-                                     noiseFactor: noiseFactor, minSamples: minSamples, minDeltaNs: minDeltaNs,
-                                     allowMissing: allowMissing)
+        let options = gate.compareOptions(baselineVariant: baselineVariant, currentVariant: currentVariant,
+                                          ignorePinning: ignorePinning)
         var result: CompareResult
         do {
             result = try Compare.compare(baseline: base, current: cur, baselineFile: baseline, currentFile: current, options: options)
         } catch let e as ReportError { throw InputError(e.description) }
         result.fingerprintWarnings += sidecarWarnings(base: base, current: cur)
-        var advisory = self.advisory
+        var advisory = gate.advisory
         if !result.incompatibleFingerprints.isEmpty {
             let text = result.incompatibleFingerprints.joined(separator: "; ")
             if advisoryOnOtherMachine { advisory = true }
@@ -108,24 +82,8 @@ struct CompareCommand: ParsableCommand {
             }
             writeStderr("WARNING: DIFFERENT MACHINES: \(text). Timings are not comparable; verdicts are indicative only.\n")
         }
-        for w in result.fingerprintWarnings { writeStderr("warning: \(w)\n") }
-        print(Compare.table(result), terminator: "")
-        fflush(stdout)   // the table before the stderr summary when both go to one log
-        if result.count(.tooFewSamples) > 0 {
-            writeStderr("warning: \(result.count(.tooFewSamples)) case(s) changed beyond the threshold with fewer than "
-                        + "\(minSamples) samples a side: no verdict (TOO_FEW_SAMPLES); measure longer (--min-samples)\n")
-        }
-        if result.count(.missing) > 0 {
-            writeStderr("\(result.count(.missing)) case(s) of \(baseline) missing from \(current) (a cut or partial report?)"
-                        + (allowMissing ? ": allowed (--allow-missing)\n" : ": failing; --allow-missing accepts it\n"))
-        }
         let verdictPath = verdict ?? URL(fileURLWithPath: current).deletingLastPathComponent().appendingPathComponent("verdict.json").path
-        try AtomicFile.write(try Compare.verdictJSON(result, baselinePath: baseline, currentPath: current, advisory: advisory), to: verdictPath)
-        if result.exitCode != 0 {
-            let what = "\(result.count(.regressed)) regression(s)" + (allowMissing ? "" : ", \(result.count(.missing)) missing")
-            writeStderr(advisory ? "advisory: \(what), not failing\n" : "\(what)\n")
-            if !advisory { throw ExitCode(result.exitCode) }
-        }
+        try gate.report(result, baseline: baseline, current: current, verdictPath: verdictPath, advisory: advisory)
     }
 
     /// Build differences read from the reports' JSON sidecars, when both have one that belongs
