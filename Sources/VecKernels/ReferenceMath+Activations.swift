@@ -1,0 +1,55 @@
+import Foundation
+
+// Reference values of the activations and their derivatives (VectorMath+Gelu, +Silu, +Elu,
+// +Mish), in ReferenceFloat. Each tail is written so that it does not cancel: the left tail of
+// gelu through erfc, sigmoid and 1 - sigmoid from e^-|x|, tanh(softplus) from e^-|x|. The only
+// remaining cancellations are at the zeros of the derivatives, where the result is as accurate as
+// ReferenceFloat's absolute precision allows (~1e-19 on Float80, far below a float32 ulp of the
+// value at any float32 input there). At +-inf each returns its limit; NaN gives NaN.
+extension ReferenceMath {
+    public typealias R = ReferenceFloat
+
+    /// sigmoid(w) and 1 - sigmoid(w), each without cancellation.
+    static func logistic(_ w: R) -> (value: R, complement: R) {
+        let e = Foundation.exp(-w.magnitude)
+        let r = 1 / (1 + e)
+        return w >= 0 ? (r, e * r) : (e * r, r)
+    }
+
+    /// Phi(x), the standard normal CDF: 0.5 erfc(-x/sqrt 2), never 1 + erf (cancels for x < 0).
+    static func normalCDF(_ x: R) -> R { Foundation.erfc(-x / R(2).squareRoot()) / 2 }
+
+    /// f(x) for finite x (and NaN), -0 at -inf: the limit of x g(x) for g -> 0 there, where the
+    /// formula would give -inf * 0.
+    static func valueWithLimit(_ x: R, _ f: (R) -> R) -> R { x == -.infinity ? -0.0 : f(x) }
+
+    /// f(x) for finite x, 1 at +inf and -0 at -inf: the limits of the derivatives of gelu, its
+    /// tanh form, silu and mish.
+    static func derivativeWithLimits(_ x: R, _ f: (R) -> R) -> R { x.isInfinite ? (x > 0 ? 1 : -0.0) : f(x) }
+
+    /// gelu(x) = x Phi(x) (torch gelu, approximate "none").
+    public static func gelu(_ x: R) -> R { valueWithLimit(x) { $0 * normalCDF($0) } }
+
+    /// gelu'(x) = Phi(x) + x phi(x).
+    public static func geluDerivative(_ x: R) -> R {
+        derivativeWithLimits(x) { x in normalCDF(x) + x * Foundation.exp(-x * x / 2) / (2 * R.pi).squareRoot() }
+    }
+
+    /// w = 2 sqrt(2/pi) (x + 0.044715 x^3), so that 0.5 (1 + tanh(w/2)) = sigmoid(w), and dw/dx.
+    static func geluTanhArgument(_ x: R) -> (w: R, slope: R) {
+        let k = 2 * (2 / R.pi).squareRoot(), c: R = 0.044715
+        return (k * (x + c * x * x * x), k * (1 + 3 * c * x * x))
+    }
+
+    /// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) = x sigmoid(w) (torch gelu, approximate "tanh").
+    public static func geluTanh(_ x: R) -> R { valueWithLimit(x) { $0 * logistic(geluTanhArgument($0).w).value } }
+
+    /// d/dx geluTanh = sigmoid(w) + x sigmoid(w) (1 - sigmoid(w)) w'.
+    public static func geluTanhDerivative(_ x: R) -> R {
+        derivativeWithLimits(x) { x in
+            let (w, slope) = geluTanhArgument(x)
+            let (s, sc) = logistic(w)
+            return s + x * s * sc * slope
+        }
+    }
+}

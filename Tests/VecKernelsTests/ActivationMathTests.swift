@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+@testable import VecKernels
+
+// Accuracy of the float32 activation kernels (VectorMath+Erf, +Gelu, +Silu, +Elu, +Mish) against
+// ReferenceMath+Activations in ReferenceFloat (Float80 on x86-64), forward and gradient (gy = 1
+// and gy random in [-1, 1]), over a dense grid, runs of consecutive floats at the points where
+// the formulas switch or cancel, a sweep of magnitudes of both signs and the IEEE edges.
+
+/// |got - exact| in float32 ulps at `exact` (2^-149 in the denormal range, 2^104 beyond FLT_MAX,
+/// where an infinite `got` counts as +-2^128 unless `exact` itself rounds to that infinity). NaN
+/// must meet NaN, an infinite exact value must be met exactly, and an exact zero must be met with
+/// its sign.
+func activationULP(_ got: Float, _ exact: ReferenceFloat) -> Double {
+    if exact.isNaN || got.isNaN { return exact.isNaN && got.isNaN ? 0 : .infinity }
+    if Float(exact).isInfinite && got == Float(exact) { return 0 }  // overflowed as it should
+    if exact.isInfinite { return .infinity }
+    if exact == 0 { return got == 0 ? (got.sign == exact.sign ? 0 : .infinity) : Double(got.magnitude / 0x1p-149) }
+    let g: ReferenceFloat = got.isInfinite ? (got > 0 ? 0x1p128 : -0x1p128) : ReferenceFloat(got)
+    let exponent = max(min(Int(exact.exponent), 127) - 23, -149)
+    return Double((g - exact).magnitude / ReferenceFloat(sign: .plus, exponent: exponent, significand: 1))
+}
+
+/// One activation: kernels and reference, and the points where it deserves a closer look.
+struct ActivationCase: CustomStringConvertible, Sendable {
+    let name: String
+    let forward: @Sendable (SIMD16<Float>) -> SIMD16<Float>
+    let value: @Sendable (ReferenceFloat) -> ReferenceFloat
+    /// nil for erf and erfc, which have no backward kernel.
+    let backward: (@Sendable (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>)?
+    let derivative: (@Sendable (ReferenceFloat) -> ReferenceFloat)?
+    /// Zeros of the derivative, underflow and branch points: each gets runs of consecutive floats.
+    let focus: [Float]
+    var description: String { name }
+}
+
+/// A derivative root x0 with the edges of the window where its Taylor series takes over.
+func rootFocus(_ root: Double) -> [Float] {
+    [Float(root), Float(root - VectorMath.rootWindow), Float(root + VectorMath.rootWindow)]
+}
+
+let activationCases: [ActivationCase] = [
+    ActivationCase(name: "erf", forward: { VectorMath.erf($0) }, value: { Foundation.erf($0) },
+                   backward: nil, derivative: nil, focus: [0x1p-9, -0x1p-9, 0, 3.9, -3.9]),
+    ActivationCase(name: "erfc", forward: { VectorMath.erfc($0) }, value: { Foundation.erfc($0) },
+                   backward: nil, derivative: nil, focus: [9.1, 10.05, 12, 0, -0x1p-9]),
+    ActivationCase(name: "gelu", forward: { VectorMath.gelu($0) }, value: { ReferenceMath.gelu($0) },
+                   backward: { VectorMath.geluBackward(x: $0, gy: $1) }, derivative: { ReferenceMath.geluDerivative($0) },
+                   focus: rootFocus(VectorMath.geluRoot.hi) + [0, -13.2, -14.2, -16.9]),
+    ActivationCase(name: "geluTanh", forward: { VectorMath.geluTanh($0) }, value: { ReferenceMath.geluTanh($0) },
+                   backward: { VectorMath.geluTanhBackward(x: $0, gy: $1) },
+                   derivative: { ReferenceMath.geluTanhDerivative($0) },
+                   focus: rootFocus(VectorMath.geluTanhRoot.hi) + [0, -10.0, -10.9, -11.1]),
+]
+
+/// The test points: a grid of step 2^-11 on [-20, 20], 256 consecutive floats each side of every
+/// focus point, m 10^e for e in -45...38 of both signs, and the IEEE edges.
+func activationInputs(_ focus: [Float]) -> [Float] {
+    var xs = (-40960...40960).map { Float($0) * 0x1p-11 }
+    for f in focus + [0x1p-126, -0x1p-126] {
+        var up = f, down = f
+        for _ in 0..<256 {
+            up = up.nextUp
+            down = down.nextDown
+            xs += [up, down]
+        }
+    }
+    for e in -45...38 {
+        for m in [1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9] as [Float80] {
+            let v = Float(m * Foundation.pow(10 as Float80, Float80(e)))
+            if v.isFinite { xs += [v, -v] }
+        }
+    }
+    let edges: [Float] = [0, .infinity, .leastNonzeroMagnitude, 0x1p-130, .leastNormalMagnitude,
+                          Float.leastNormalMagnitude.nextDown, .greatestFiniteMagnitude, 1, 0.5]
+    xs += edges + edges.map { -$0 } + [.nan, -.nan]
+    return xs
+}
+
+/// Max error in ulps over xs (evaluated 16 lanes at a time) and the input where it occurs.
+func worstULP(_ xs: [Float], _ kernel: (SIMD16<Float>) -> SIMD16<Float>,
+              _ exact: (Int, Float) -> ReferenceFloat) -> (ulp: Double, at: Float) {
+    var worst = (ulp: 0.0, at: Float(0))
+    for start in stride(from: 0, to: xs.count, by: 16) {
+        var v = SIMD16<Float>(repeating: 0)
+        let n = min(16, xs.count - start)
+        for l in 0..<n { v[l] = xs[start + l] }
+        let y = kernel(v)
+        for l in 0..<n {
+            let e = activationULP(y[l], exact(start + l, v[l]))
+            if !(e <= worst.ulp) { worst = (e, v[l]) }
+        }
+    }
+    return worst
+}
+
+@Suite("Activation math accuracy")
+struct ActivationMathTests {
+    /// The brief's bound: 4 ulp of the exact value, over the whole float32 domain.
+    static let bound = 4.0
+
+    @Test("max ULP, forward and gradient (gy = 1 and random gy)", arguments: activationCases)
+    func accuracy(_ c: ActivationCase) {
+        let xs = activationInputs(c.focus)
+        let fwd = worstULP(xs, c.forward) { _, x in c.value(ReferenceFloat(x)) }
+        var line = "\(c.name): forward \(fwd.ulp) ulp at x = \(fwd.at)"
+        #expect(fwd.ulp <= Self.bound, "\(c.name) forward: \(fwd.ulp) ulp at x = \(fwd.at)")
+        if let backward = c.backward, let derivative = c.derivative {
+            let one = worstULP(xs, { backward($0, SIMD16(repeating: 1)) }) { _, x in derivative(ReferenceFloat(x)) }
+            var rng = SplitMix64(seed: 7)
+            let gys = xs.map { _ in Float.random(in: -1...1, using: &rng) }
+            var i = 0
+            let random = worstULP(xs, { x in
+                var g = SIMD16<Float>(repeating: 0)
+                for l in 0..<16 where i + l < gys.count { g[l] = gys[i + l] }
+                i += 16
+                return backward(x, g)
+            }) { k, x in ReferenceFloat(gys[k]) * derivative(ReferenceFloat(x)) }
+            line += "; gradient (gy = 1) \(one.ulp) ulp at x = \(one.at); gradient (random gy) \(random.ulp) ulp at x = \(random.at)"
+            #expect(one.ulp <= Self.bound, "\(c.name) gradient: \(one.ulp) ulp at x = \(one.at)")
+            #expect(random.ulp <= Self.bound, "\(c.name) gradient with random gy: \(random.ulp) ulp at x = \(random.at)")
+        }
+        print(line + " (\(xs.count) points)")
+    }
+
+    /// Exact classes at the edges: NaN in gives NaN out, limits at +-inf with their signs, -0 kept.
+    @Test func edgeValues() {
+        func one(_ f: (SIMD16<Float>) -> SIMD16<Float>, _ x: Float) -> Float { f(SIMD16(repeating: x))[0] }
+        func grad(_ f: (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>, _ x: Float, _ gy: Float = 1) -> Float {
+            f(SIMD16(repeating: x), SIMD16(repeating: gy))[0]
+        }
+        for c in activationCases {
+            #expect(one(c.forward, .nan).isNaN, "\(c.name)(NaN)")
+            if let b = c.backward { #expect(grad(b, .nan).isNaN, "\(c.name)'(NaN)") }
+            if let b = c.backward { #expect(grad(b, 0.5, .nan).isNaN, "\(c.name)' with gy = NaN") }
+        }
+        #expect(one(VectorMath.erf, .infinity) == 1 && one(VectorMath.erf, -.infinity) == -1)
+        #expect(one(VectorMath.erf, -0.0).sign == .minus)
+        #expect(one(VectorMath.erfc, .infinity) == 0 && one(VectorMath.erfc, -.infinity) == 2)
+        for f in [VectorMath.gelu, VectorMath.geluTanh] {
+            #expect(one(f, .infinity) == .infinity)
+            let atMinusInf = one(f, -.infinity)
+            #expect(atMinusInf == 0 && atMinusInf.sign == .minus)
+            #expect(one(f, -0.0).sign == .minus)
+        }
+        for f in [VectorMath.geluBackward, VectorMath.geluTanhBackward] {
+            #expect(grad(f, .infinity) == 1 && grad(f, .infinity, 0.25) == 0.25)
+            #expect(grad(f, -.infinity) == 0)
+        }
+    }
+
+    /// Inside the window around a derivative's zero the Taylor series answers, outside the closed
+    /// form: both agree with the reference to within 1 ulp at the window's edges and at the root's
+    /// neighbours, whose values are ~1e-8 (the closed form alone is hundreds of ulps off there).
+    @Test func derivativeZeroCrossings() {
+        let cases: [(Double, (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>, (ReferenceFloat) -> ReferenceFloat)] = [
+            (VectorMath.geluRoot.hi, VectorMath.geluBackward, ReferenceMath.geluDerivative),
+            (VectorMath.geluTanhRoot.hi, VectorMath.geluTanhBackward, ReferenceMath.geluTanhDerivative),
+        ]
+        for (root, kernel, exact) in cases {
+            var xs = [Float(root)], up = xs[0], down = xs[0]
+            for _ in 0..<7 {
+                up = up.nextUp
+                down = down.nextDown
+                xs += [up, down]
+            }
+            let g = kernel(SIMD16(xs + [Float](repeating: 0, count: 16 - xs.count)), SIMD16(repeating: 1))
+            for (l, x) in xs.enumerated() {
+                let ref = exact(ReferenceFloat(x))
+                #expect(ref.magnitude < 1e-5 && ref != 0)
+                #expect(activationULP(g[l], ref) <= 1, "root \(root): f'(\(x)) = \(g[l]), exact \(ref)")
+            }
+        }
+    }
+}
