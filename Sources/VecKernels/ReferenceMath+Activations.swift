@@ -52,4 +52,23 @@ extension ReferenceMath {
             return s + x * s * sc * slope
         }
     }
+
+    /// silu(x) = x sigmoid(x).
+    public static func silu(_ x: R) -> R { valueWithLimit(x) { $0 * logistic($0).value } }
+
+    /// silu'(x) = sigmoid(x) (1 + x (1 - sigmoid(x))).
+    public static func siluDerivative(_ x: R) -> R {
+        derivativeWithLimits(x) { x in
+            let (s, sc) = logistic(x)
+            return s + x * s * sc
+        }
+    }
+
+    /// log(sigmoid(x)) = -(max(-x, 0) + log1p(e^-|x|)).
+    public static func logSigmoid(_ x: R) -> R {
+        -(max(-x, 0) + Foundation.log1p(Foundation.exp(-x.magnitude)))
+    }
+
+    /// d/dx log(sigmoid(x)) = 1 - sigmoid(x).
+    public static func logSigmoidDerivative(_ x: R) -> R { logistic(x).complement }
 }

@@ -51,6 +51,12 @@ let activationCases: [ActivationCase] = [
                    backward: { VectorMath.geluTanhBackward(x: $0, gy: $1) },
                    derivative: { ReferenceMath.geluTanhDerivative($0) },
                    focus: rootFocus(VectorMath.geluTanhRoot.hi) + [0, -10.0, -10.9, -11.1]),
+    ActivationCase(name: "silu", forward: { VectorMath.silu($0) }, value: { ReferenceMath.silu($0) },
+                   backward: { VectorMath.siluBackward(x: $0, gy: $1) }, derivative: { ReferenceMath.siluDerivative($0) },
+                   focus: rootFocus(VectorMath.siluRoot.hi) + [0, -87.3, -98.5, -108.5]),
+    ActivationCase(name: "logSigmoid", forward: { VectorMath.logSigmoid($0) }, value: { ReferenceMath.logSigmoid($0) },
+                   backward: { VectorMath.logSigmoidBackward(x: $0, gy: $1) },
+                   derivative: { ReferenceMath.logSigmoidDerivative($0) }, focus: [0, 16, 87.3, 103.9]),
 ]
 
 /// The test points: a grid of step 2^-11 on [-20, 20], 256 consecutive floats each side of every
@@ -137,16 +143,18 @@ struct ActivationMathTests {
         #expect(one(VectorMath.erf, .infinity) == 1 && one(VectorMath.erf, -.infinity) == -1)
         #expect(one(VectorMath.erf, -0.0).sign == .minus)
         #expect(one(VectorMath.erfc, .infinity) == 0 && one(VectorMath.erfc, -.infinity) == 2)
-        for f in [VectorMath.gelu, VectorMath.geluTanh] {
+        for f in [VectorMath.gelu, VectorMath.geluTanh, VectorMath.silu] {
             #expect(one(f, .infinity) == .infinity)
             let atMinusInf = one(f, -.infinity)
             #expect(atMinusInf == 0 && atMinusInf.sign == .minus)
             #expect(one(f, -0.0).sign == .minus)
         }
-        for f in [VectorMath.geluBackward, VectorMath.geluTanhBackward] {
+        for f in [VectorMath.geluBackward, VectorMath.geluTanhBackward, VectorMath.siluBackward] {
             #expect(grad(f, .infinity) == 1 && grad(f, .infinity, 0.25) == 0.25)
             #expect(grad(f, -.infinity) == 0)
         }
+        #expect(one(VectorMath.logSigmoid, -.infinity) == -.infinity)
+        #expect(grad(VectorMath.logSigmoidBackward, -.infinity) == 1 && grad(VectorMath.logSigmoidBackward, .infinity) == 0)
     }
 
     /// Inside the window around a derivative's zero the Taylor series answers, outside the closed
@@ -156,6 +164,7 @@ struct ActivationMathTests {
         let cases: [(Double, (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>, (ReferenceFloat) -> ReferenceFloat)] = [
             (VectorMath.geluRoot.hi, VectorMath.geluBackward, ReferenceMath.geluDerivative),
             (VectorMath.geluTanhRoot.hi, VectorMath.geluTanhBackward, ReferenceMath.geluTanhDerivative),
+            (VectorMath.siluRoot.hi, VectorMath.siluBackward, ReferenceMath.siluDerivative),
         ]
         for (root, kernel, exact) in cases {
             var xs = [Float(root)], up = xs[0], down = xs[0]
