@@ -71,4 +71,17 @@ extension ReferenceMath {
 
     /// d/dx log(sigmoid(x)) = 1 - sigmoid(x).
     public static func logSigmoidDerivative(_ x: R) -> R { logistic(x).complement }
+
+    /// PyTorch's elu: scale x for x > 0, else scale alpha (e^(inputScale x) - 1) (expm1: no
+    /// cancellation near 0). selu: alpha 1.6732632423543772848170429916717, scale
+    /// 1.0507009873554804934193349852946, inputScale 1.
+    public static func elu(_ x: R, alpha: R, scale: R, inputScale: R) -> R {
+        x > 0 ? scale * x : scale * alpha * Foundation.expm1(inputScale * x)
+    }
+
+    /// elu'(x): scale for x > 0, else inputScale scale alpha e^(inputScale x) (PyTorch's
+    /// elu_backward from the input; x = 0 takes the exponential branch).
+    public static func eluDerivative(_ x: R, alpha: R, scale: R, inputScale: R) -> R {
+        x > 0 ? scale : inputScale * scale * alpha * Foundation.exp(inputScale * x)
+    }
 }

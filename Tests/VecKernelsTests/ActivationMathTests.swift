@@ -39,6 +39,17 @@ func rootFocus(_ root: Double) -> [Float] {
     [Float(root), Float(root - VectorMath.rootWindow), Float(root + VectorMath.rootWindow)]
 }
 
+func eluCase(_ name: String, alpha: Float, scale: Float, inputScale: Float) -> ActivationCase {
+    let (a, s, i) = (ReferenceFloat(alpha), ReferenceFloat(scale), ReferenceFloat(inputScale))
+    return ActivationCase(
+        name: name,
+        forward: { VectorMath.elu($0, alpha: alpha, scale: scale, inputScale: inputScale) },
+        value: { ReferenceMath.elu($0, alpha: a, scale: s, inputScale: i) },
+        backward: { VectorMath.eluBackward(x: $0, gy: $1, alpha: alpha, scale: scale, inputScale: inputScale) },
+        derivative: { ReferenceMath.eluDerivative($0, alpha: a, scale: s, inputScale: i) },
+        focus: [0, -40 / inputScale, -87.3 / inputScale, -103.3 / inputScale])
+}
+
 let activationCases: [ActivationCase] = [
     ActivationCase(name: "erf", forward: { VectorMath.erf($0) }, value: { Foundation.erf($0) },
                    backward: nil, derivative: nil, focus: [0x1p-9, -0x1p-9, 0, 3.9, -3.9]),
@@ -57,6 +68,9 @@ let activationCases: [ActivationCase] = [
     ActivationCase(name: "logSigmoid", forward: { VectorMath.logSigmoid($0) }, value: { ReferenceMath.logSigmoid($0) },
                    backward: { VectorMath.logSigmoidBackward(x: $0, gy: $1) },
                    derivative: { ReferenceMath.logSigmoidDerivative($0) }, focus: [0, 16, 87.3, 103.9]),
+    eluCase("elu", alpha: 1, scale: 1, inputScale: 1),
+    eluCase("selu", alpha: VectorMath.seluAlpha, scale: VectorMath.seluScale, inputScale: 1),
+    eluCase("elu(0.3, 2.5, 1.7)", alpha: 0.3, scale: 2.5, inputScale: 1.7),
 ]
 
 /// The test points: a grid of step 2^-11 on [-20, 20], 256 consecutive floats each side of every
@@ -155,6 +169,16 @@ struct ActivationMathTests {
         }
         #expect(one(VectorMath.logSigmoid, -.infinity) == -.infinity)
         #expect(grad(VectorMath.logSigmoidBackward, -.infinity) == 1 && grad(VectorMath.logSigmoidBackward, .infinity) == 0)
+        let selu = { (x: Float) in
+            one({ VectorMath.elu($0, alpha: VectorMath.seluAlpha, scale: VectorMath.seluScale, inputScale: 1) }, x)
+        }
+        #expect(selu(-.infinity) == -Float(Double(VectorMath.seluAlpha) * Double(VectorMath.seluScale)))
+        #expect(selu(.infinity) == .infinity && selu(-0.0).sign == .minus && selu(0) == 0 && selu(0).sign == .plus)
+        // PyTorch's elu_backward: x > 0 ? scale : exp branch, so x = 0 takes inputScale scale alpha.
+        let eluGrad = { (x: Float) in
+            grad({ VectorMath.eluBackward(x: $0, gy: $1, alpha: 0.5, scale: 2, inputScale: 3) }, x)
+        }
+        #expect(eluGrad(0) == 3 && eluGrad(-0.0) == 3 && eluGrad(1) == 2 && eluGrad(-.infinity) == 0)
     }
 
     /// Inside the window around a derivative's zero the Taylor series answers, outside the closed

@@ -1,0 +1,39 @@
+// ELU in PyTorch's general form (torch's elu(x, alpha, scale, input_scale), which also serves
+// selu and celu) on SIMD16<Float>, evaluated in float64 lanes and rounded once.
+extension VectorMath {
+    /// SELU's alpha, 1.6732632423543772848170429916717, rounded to float32 (as PyTorch's float32
+    /// selu passes it to elu).
+    public static let seluAlpha: Float = 1.6732632423543772848170429916717
+    /// SELU's scale, 1.0507009873554804934193349852946, rounded to float32.
+    public static let seluScale: Float = 1.0507009873554804934193349852946
+
+    /// scale x for x > 0, else scale alpha (e^(inputScale x) - 1), float32 (torch's elu with
+    /// input_scale; selu is alpha = seluAlpha, scale = seluScale, inputScale = 1). The product
+    /// inputScale x, scale alpha and e^y - 1 are formed in float64 and the result rounds once:
+    /// within 0.51 ulp. NaN passes; elu(+-0) = scale alpha (inputScale * +-0), signed.
+    @inlinable @inline(__always)
+    public static func elu(_ x: V, alpha: Float, scale: Float, inputScale: Float) -> V {
+        let negScale = VD(repeating: Double(scale) * Double(alpha))  // exact: 24 x 24 bits
+        let s = VD(repeating: Double(scale)), inScale = VD(repeating: Double(inputScale))
+        return inFloat64(x) { x in
+            let y = inScale * x  // exact
+            // e^y - 1 is -1 to float64 precision below -40; expm1Half's 2^n needs y <= 709.
+            let clamped = y.replacing(with: -40, where: y .< -40).replacing(with: 709, where: y .> 709)
+            var em = expm1Half(clamped).replacing(with: y, where: y .== 0)  // keeps -0
+            em = em.replacing(with: .infinity, where: y .> 709)
+            return (negScale * em).replacing(with: s * x, where: x .> 0)
+        }
+    }
+
+    /// gy * elu'(x): gy scale for x > 0, else gy inputScale scale alpha e^(inputScale x), as
+    /// PyTorch's elu_backward from the input (x = 0 takes the exponential branch, NaN gives NaN);
+    /// float32 x and gy, float64 evaluation rounded once (within 0.51 ulp).
+    @inlinable @inline(__always)
+    public static func eluBackward(x: V, gy: V, alpha: Float, scale: Float, inputScale: Float) -> V {
+        let negSlope = VD(repeating: Double(inputScale) * (Double(scale) * Double(alpha)))
+        let s = VD(repeating: Double(scale)), inScale = VD(repeating: Double(inputScale))
+        return inFloat64(x, gy) { x, gy in
+            gy * (negSlope * expD(inScale * x)).replacing(with: s, where: x .> 0)
+        }
+    }
+}
