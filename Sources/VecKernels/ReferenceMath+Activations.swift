@@ -84,4 +84,23 @@ extension ReferenceMath {
     public static func eluDerivative(_ x: R, alpha: R, scale: R, inputScale: R) -> R {
         x > 0 ? scale : inputScale * scale * alpha * Foundation.exp(inputScale * x)
     }
+
+    /// softplus(x) = max(x, 0) + log1p(e^-|x|) and, for mish, tanh of it.
+    static func tanhSoftplus(_ x: R) -> (softplus: R, tanh: R) {
+        let sp = max(x, 0) + Foundation.log1p(Foundation.exp(-x.magnitude))
+        return (sp, Foundation.tanh(sp))
+    }
+
+    /// mish(x) = x tanh(softplus(x)).
+    public static func mish(_ x: R) -> R { valueWithLimit(x) { $0 * tanhSoftplus($0).tanh } }
+
+    /// mish'(x) = tanh(sp) + x sech^2(sp) sigmoid(x), sp = softplus(x); sech^2 = 4/(e^sp + e^-sp)^2
+    /// (not 1 - tanh^2, which cancels as sp grows).
+    public static func mishDerivative(_ x: R) -> R {
+        derivativeWithLimits(x) { x in
+            let (sp, t) = tanhSoftplus(x)
+            let c = Foundation.exp(sp) + Foundation.exp(-sp)
+            return t + x * (4 / (c * c)) * logistic(x).value
+        }
+    }
 }

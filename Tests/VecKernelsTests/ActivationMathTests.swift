@@ -71,6 +71,9 @@ let activationCases: [ActivationCase] = [
     eluCase("elu", alpha: 1, scale: 1, inputScale: 1),
     eluCase("selu", alpha: VectorMath.seluAlpha, scale: VectorMath.seluScale, inputScale: 1),
     eluCase("elu(0.3, 2.5, 1.7)", alpha: 0.3, scale: 2.5, inputScale: 1.7),
+    ActivationCase(name: "mish", forward: { VectorMath.mish($0) }, value: { ReferenceMath.mish($0) },
+                   backward: { VectorMath.mishBackward(x: $0, gy: $1) }, derivative: { ReferenceMath.mishDerivative($0) },
+                   focus: rootFocus(VectorMath.mishRoot.hi) + [0, -87.3, -103.9, 20]),
 ]
 
 /// The test points: a grid of step 2^-11 on [-20, 20], 256 consecutive floats each side of every
@@ -157,13 +160,13 @@ struct ActivationMathTests {
         #expect(one(VectorMath.erf, .infinity) == 1 && one(VectorMath.erf, -.infinity) == -1)
         #expect(one(VectorMath.erf, -0.0).sign == .minus)
         #expect(one(VectorMath.erfc, .infinity) == 0 && one(VectorMath.erfc, -.infinity) == 2)
-        for f in [VectorMath.gelu, VectorMath.geluTanh, VectorMath.silu] {
+        for f in [VectorMath.gelu, VectorMath.geluTanh, VectorMath.silu, VectorMath.mish] {
             #expect(one(f, .infinity) == .infinity)
             let atMinusInf = one(f, -.infinity)
             #expect(atMinusInf == 0 && atMinusInf.sign == .minus)
             #expect(one(f, -0.0).sign == .minus)
         }
-        for f in [VectorMath.geluBackward, VectorMath.geluTanhBackward, VectorMath.siluBackward] {
+        for f in [VectorMath.geluBackward, VectorMath.geluTanhBackward, VectorMath.siluBackward, VectorMath.mishBackward] {
             #expect(grad(f, .infinity) == 1 && grad(f, .infinity, 0.25) == 0.25)
             #expect(grad(f, -.infinity) == 0)
         }
@@ -189,6 +192,7 @@ struct ActivationMathTests {
             (VectorMath.geluRoot.hi, VectorMath.geluBackward, ReferenceMath.geluDerivative),
             (VectorMath.geluTanhRoot.hi, VectorMath.geluTanhBackward, ReferenceMath.geluTanhDerivative),
             (VectorMath.siluRoot.hi, VectorMath.siluBackward, ReferenceMath.siluDerivative),
+            (VectorMath.mishRoot.hi, VectorMath.mishBackward, ReferenceMath.mishDerivative),
         ]
         for (root, kernel, exact) in cases {
             var xs = [Float(root)], up = xs[0], down = xs[0]
