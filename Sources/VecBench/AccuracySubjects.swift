@@ -10,36 +10,15 @@ import VecKernels
 enum AccuracySubjects {
     static var all: [AccuracySubject] { unary + [softmax(log: false), softmax(log: true), matmul(), binary(.mul), binary(.div), binary(.maximum)] }
 
-    struct UnaryDomain {
-        var op: UnaryOp
-        var sweep: ClosedRange<Double>
-        var edges: [Double]
-        var kinks: [Double] = []
-        /// Inside this range the gradcheck samples points (away from overflow).
-        var gradcheck: ClosedRange<Double>
-    }
-
-    static let common: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1e-30, -1e-30, 1e-45, -1e-45, 1, -1]
-
-    static let domains: [UnaryDomain] = [
-        UnaryDomain(op: .relu, sweep: -1e30...1e30, edges: [], kinks: [0], gradcheck: -3...3),
-        UnaryDomain(op: .abs, sweep: -1e30...1e30, edges: [], kinks: [0], gradcheck: -3...3),
-        UnaryDomain(op: .sigmoid, sweep: -110...110, edges: [-88, -87.3, -103, 88.7, 17, -17], gradcheck: -20...20),
-        UnaryDomain(op: .tanh, sweep: -30...30, edges: [0.625, -0.625, 9, 10], gradcheck: -10...10),
-        UnaryDomain(op: .exp, sweep: -110...90, edges: [88.72, 88.73, -87.3, -103.9, -104], gradcheck: -20...20),
-        UnaryDomain(op: .log, sweep: 1e-38...1e38, edges: [-1, 1e-40, 0.5, 2], gradcheck: 0.05...50),
-        UnaryDomain(op: .sqrt, sweep: 0...1e30, edges: [-1, 1e-40], gradcheck: 0.05...50),
-        UnaryDomain(op: .softplusDefault, sweep: -110...110, edges: [20, 19.999, 20.001, -20, 88, -88], gradcheck: -19...19),
-        UnaryDomain(op: .sin, sweep: -1e5...1e5, edges: [3.14159265, 1e10, -1e10, 1e30], gradcheck: -10...10),
-        UnaryDomain(op: .cos, sweep: -1e5...1e5, edges: [1.5707964, 1e10, -1e10, 1e30], gradcheck: -10...10),
-    ]
+    static let common: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1e-30, -1e-30, 1e-45, -1e-45, 1, -1,
+                                   Double.leastNormalMagnitude / 8, -Double.leastNormalMagnitude / 8, .leastNonzeroMagnitude, 1e300, -1e300]
 
     static func round(_ xs: [Double], _ d: DType) -> [Double] { d == .float32 ? xs.map { Double(Float($0)) } : xs }
 
     /// A uniform grid over the sweep, then magnitudes 10^e of both signs inside it, then edges.
     static func sweep(_ d: UnaryDomain, _ dtype: DType) -> [Double] {
         var xs = Plot.linspace(max(d.sweep.lowerBound, -50), min(d.sweep.upperBound, 50), 4001)
-        for tenth in -450...380 {
+        for tenth in -3230...3080 {
             let m = pow(10, Double(tenth) / 10)
             for v in [m, -m] where d.sweep.contains(v) { xs.append(v) }
         }
@@ -52,8 +31,8 @@ enum AccuracySubjects {
     }
 
     static var unary: [AccuracySubject] {
-        domains.map { d in
-            let op = d.op
+        UnaryOp.catalog.map { op in
+            let info = op.info, d = info.domain
             return AccuracySubject(
                 name: op.name, inputs: { sweep(d, $0) },
                 forward: { dt, xs in run(op, dt, xs, gy: nil) },
@@ -61,7 +40,7 @@ enum AccuracySubjects {
                 referenceForward: { $0.map(op.apply) }, referenceBackward: { zip($0, $1).map { op.gradient(x: $0, gy: $1) } },
                 gradcheckInputs: Plot.linspace(d.gradcheck.lowerBound, d.gradcheck.upperBound, 40) + d.kinks,
                 elementwise: true, kinks: d.kinks,
-                tolerance: { $0 == .float32 ? Tolerance(ulp: 4) : Tolerance(ulp: 1) },
+                tolerance: { Tolerance(ulp: ($0 == .float32 ? info.ulpBound32 : info.ulpBound64) + 0.5) },  // bounds count from the rounded result
                 upstream: { [Double](repeating: 1, count: $0) })
         }
     }

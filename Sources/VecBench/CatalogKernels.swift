@@ -5,29 +5,11 @@ import VecKernels
 // offer. References are computed here in float64, independently of the kernels' scalar paths.
 
 public enum KernelCatalog {
-    struct Unary {
-        var op: UnaryOp
-        var domain: ClosedRange<Double>
-        /// Rough floating-point operations per element, for the roofline (polynomial evaluations).
-        var flops: Double
-        /// Backward reads the forward output too (exp, sqrt).
-        var readsOutput = false
-    }
-
-    static let unaries: [Unary] = [
-        Unary(op: .relu, domain: -5...5, flops: 1), Unary(op: .abs, domain: -5...5, flops: 1),
-        Unary(op: .neg, domain: -5...5, flops: 1), Unary(op: .sigmoid, domain: -12...12, flops: 20),
-        Unary(op: .tanh, domain: -6...6, flops: 22), Unary(op: .exp, domain: -20...20, flops: 15, readsOutput: true),
-        Unary(op: .log, domain: 0.01...100, flops: 20), Unary(op: .sqrt, domain: 0.01...100, flops: 2, readsOutput: true),
-        Unary(op: .softplusDefault, domain: -25...25, flops: 30), Unary(op: .sin, domain: -10...10, flops: 20),
-        Unary(op: .cos, domain: -10...10, flops: 20),
-    ]
-
     static let binaries: [BinaryOp] = [.add, .sub, .mul, .div, .maximum, .minimum]
 
     /// Every kernel entry; `registerAll` adds them to `Catalog`.
     public static func entries() -> [OpEntry] {
-        unaries.map(unaryEntry) + binaries.map(binaryEntry) + [sumEntry(), softmaxEntry(log: false),
+        UnaryOp.catalog.map(unaryEntry) + binaries.map(binaryEntry) + [sumEntry(), softmaxEntry(log: false),
                                                               softmaxEntry(log: true), matmulEntry(), bmmEntry()]
     }
 
@@ -58,21 +40,26 @@ public enum KernelCatalog {
 
     // MARK: unary
 
-    static func unaryEntry(_ u: Unary) -> OpEntry {
-        OpEntry(name: u.op.name, arity: 1, variants: variantNames(Elementwise.variants(for: u.op)),
-                unit: .gigabytesPerSecond, summary: "elementwise \(u.op.name) (VecKernels.Elementwise)",
-                costModel: { s, d, p in
-                    let n = Double(elementCount(s[0])), bytes = n * Double(d.byteSize)
-                    return p == .forward ? Cost(reads: bytes, writes: bytes, flops: u.flops * n)
-                        : Cost(reads: (u.readsOutput ? 3 : 2) * bytes, writes: bytes, flops: (u.flops + 1) * n)
-                },
-                make: { spec in try typed(spec.dtype, { try unaryCase(Float.self, u, spec) }, { try unaryCase(Double.self, u, spec) }) })
+    static func unaryEntry(_ op: UnaryOp) -> OpEntry {
+        let info = op.info
+        return OpEntry(name: info.name, arity: 1, variants: variantNames(Elementwise.variants(for: op)),
+                       unit: .gigabytesPerSecond, summary: "elementwise \(info.name) (VecKernels.Elementwise)",
+                       costModel: { s, d, p in
+                           let n = Double(elementCount(s[0])), bytes = n * Double(d.byteSize)
+                           return p == .forward ? Cost(reads: bytes, writes: bytes, flops: info.flops * n)
+                               : Cost(reads: (info.saved == .inputAndOutput ? 3 : 2) * bytes, writes: bytes,
+                                      flops: (info.flops + 1) * n)
+                       },
+                       make: { spec in
+                           try typed(spec.dtype, { try unaryCase(Float.self, op, info, spec) },
+                                     { try unaryCase(Double.self, op, info, spec) })
+                       })
     }
 
-    static func unaryCase<T: KernelFloat>(_: T.Type, _ u: Unary, _ spec: CaseSpec) throws -> PreparedCase {
-        let n = elementCount(spec.shapes[0]), v = try variant(spec), t = spec.threads, op = u.op
+    static func unaryCase<T: KernelFloat>(_: T.Type, _ op: UnaryOp, _ info: UnaryInfo, _ spec: CaseSpec) throws -> PreparedCase {
+        let n = elementCount(spec.shapes[0]), v = try variant(spec), t = spec.threads
         let key = "\(op.name)|\(spec.dtype)|\(n)"
-        let xs = Inputs.uniform(n, u.domain, seed: seed(key), dtype: spec.dtype)
+        let xs = Inputs.uniform(n, info.domain.bench, seed: seed(key), dtype: spec.dtype)
         let gys = Inputs.uniform(n, -1...1, seed: seed(key) &+ 1, dtype: spec.dtype)
         let x = Buffer<T>(xs), y = Buffer<T>(count: n), gy = Buffer<T>(gys), gx = Buffer<T>(count: n)
         Elementwise.forward(op, x.pointer, y.pointer, count: n, variant: .scalar)
@@ -85,7 +72,8 @@ public enum KernelCatalog {
                 [spec.phase == .forward ? xs.map(op.apply) : zip(xs, gys).map { op.gradient(x: $0, gy: $1) }]
             }[0]
             return ErrorMetrics.check(actual: (spec.phase == .forward ? y : gx).doubles, reference: ref,
-                                      dtype: spec.dtype, tolerance: tolerance(spec.dtype, ulp: 4, abs: 1e-6))
+                                      dtype: spec.dtype,
+                                      tolerance: tolerance(spec.dtype, ulp: spec.dtype == .float32 ? info.ulpBound32 : info.ulpBound64, abs: 1e-6))
         })
     }
 

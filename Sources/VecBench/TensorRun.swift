@@ -33,21 +33,9 @@ enum TensorRun {
         (try? evaluate(operands, dtype: dtype, gy: gy, f)) ?? []
     }
 
-    /// The tensor method of a unary op by name.
+    /// The tensor method of a catalog unary op by name (`Tensor.applying`, as every named method).
     static func unary(_ name: String) -> ((Tensor) -> Tensor)? {
-        switch name {
-        case "relu": return { $0.relu() }
-        case "abs": return { $0.abs() }
-        case "neg": return { $0.neg() }
-        case "sigmoid": return { $0.sigmoid() }
-        case "tanh": return { $0.tanh() }
-        case "exp": return { $0.exp() }
-        case "log": return { $0.log() }
-        case "sqrt": return { $0.sqrt() }
-        case "softplus": return { $0.softplus() }
-        case "sin": return { $0.sin() }
-        case "cos": return { $0.cos() }
-        default: return nil
-        }
+        guard let op = UnaryOp(name: name) else { return nil }
+        return { $0.applying(op) }
     }
 }

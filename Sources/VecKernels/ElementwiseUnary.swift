@@ -1,10 +1,10 @@
 import VecPlatform
 
 /// Elementwise unary kernels over raw buffers, forward and backward, in named variants:
-/// `scalar` (float64 libm loop, the reference), `simd` (SIMD16<Float> loop on one thread),
-/// `parallel` (the SIMD loop in chunks over Threading.parallelFor) and `auto` (simd or parallel
-/// by size). Float64 buffers always run the float64 loop (it is the accuracy dtype); `simd` and
-/// `parallel` only change their threading.
+/// `scalar` (the op's reference, rounded once per element: slow, exact), `simd` (the op's
+/// SIMD16<Float> or SIMD8<Double> body on one thread), `parallel` (the SIMD loop in chunks over
+/// Threading.parallelFor) and `auto` (simd or parallel by size). Both dtypes run the same
+/// drivers; each op's record (UnaryDefinition) holds its two bodies.
 public enum Elementwise {
     /// y[i] = op(x[i]). x and y may be the same buffer.
     public static func forward<T: KernelFloat>(_ op: UnaryOp, _ x: UnsafePointer<T>,
@@ -12,32 +12,34 @@ public enum Elementwise {
                                                variant: KernelVariant = .auto, threads: Int? = nil) {
         precondition(count >= 0, "negative element count \(count)")
         let mode = self.mode(op, count: count, variant: variant, threads: threads)
-        if T.self == Float.self, mode != .scalar {
-            op.visitKernel(ForwardF32(x: VectorIO.rebound(x, to: Float.self),
-                                      y: VectorIO.rebound(y, to: Float.self), count: count, mode: mode))
-            return
-        }
-        KernelSplit.run(mode == .scalar ? .simd : mode, total: count, align: vectorWidth) { r in
-            for i in r { y[i] = T(op.apply(Double(x[i]))) }
+        if mode == .scalar {
+            for i in 0..<count { y[i] = T(op.apply(Double(x[i]))) }
+        } else if T.self == Float.self {
+            op.visit(Forward(x: VectorIO.rebound(x, to: Float.self), y: VectorIO.rebound(y, to: Float.self),
+                             count: count, mode: mode, body: F32.self))
+        } else {
+            op.visit(Forward(x: VectorIO.rebound(x, to: Double.self), y: VectorIO.rebound(y, to: Double.self),
+                             count: count, mode: mode, body: F64.self))
         }
     }
 
-    /// gx[i] = gy[i] * op'(x[i]); y is the forward output (read only by ops whose backward uses
-    /// it in a non-cancelling form: exp and sqrt). gx may alias gy.
+    /// gx[i] = gy[i] * op'(x[i]); y is the forward output (read only by ops whose record says
+    /// `saved == .inputAndOutput`: exp and sqrt). gx may alias gy.
     public static func backward<T: KernelFloat>(_ op: UnaryOp, x: UnsafePointer<T>, y: UnsafePointer<T>,
                                                 gy: UnsafePointer<T>, gx: UnsafeMutablePointer<T>, count: Int,
                                                 variant: KernelVariant = .auto, threads: Int? = nil) {
         precondition(count >= 0, "negative element count \(count)")
         let mode = self.mode(op, count: count, variant: variant, threads: threads)
-        if T.self == Float.self, mode != .scalar {
-            op.visitKernel(BackwardF32(x: VectorIO.rebound(x, to: Float.self),
-                                       y: VectorIO.rebound(y, to: Float.self),
-                                       gy: VectorIO.rebound(gy, to: Float.self),
-                                       gx: VectorIO.rebound(gx, to: Float.self), count: count, mode: mode))
-            return
-        }
-        KernelSplit.run(mode == .scalar ? .simd : mode, total: count, align: vectorWidth) { r in
-            for i in r { gx[i] = T(op.gradient(x: Double(x[i]), gy: Double(gy[i]))) }
+        if mode == .scalar {
+            for i in 0..<count { gx[i] = T(op.gradient(x: Double(x[i]), gy: Double(gy[i]))) }
+        } else if T.self == Float.self {
+            op.visit(Backward(x: VectorIO.rebound(x, to: Float.self), y: VectorIO.rebound(y, to: Float.self),
+                              gy: VectorIO.rebound(gy, to: Float.self), gx: VectorIO.rebound(gx, to: Float.self),
+                              count: count, mode: mode, body: F32.self))
+        } else {
+            op.visit(Backward(x: VectorIO.rebound(x, to: Double.self), y: VectorIO.rebound(y, to: Double.self),
+                              gy: VectorIO.rebound(gy, to: Double.self), gx: VectorIO.rebound(gx, to: Double.self),
+                              count: count, mode: mode, body: F64.self))
         }
     }
 
@@ -60,88 +62,113 @@ public enum Elementwise {
     }
 }
 
-// MARK: float32 drivers, one specialised loop per op
+// MARK: drivers, one specialised loop per op and dtype
 
-private typealias V = SIMD16<Float>
+/// The vector body of one dtype: picks the record's SIMD16<Float> or SIMD8<Double> kernel.
+protocol UnaryBody {
+    associatedtype Scalar: KernelFloat
+    associatedtype V: SIMD where V.Scalar == Scalar
+    static func forward<Op: UnaryDefinition>(_ op: Op, _ x: V) -> V
+    static func backward<Op: UnaryDefinition>(_ op: Op, x: V, y: V, gy: V) -> V
+}
+
+enum F32: UnaryBody {
+    @inline(__always) static func forward<Op: UnaryDefinition>(_ op: Op, _ x: SIMD16<Float>) -> SIMD16<Float> { op.forward(x) }
+    @inline(__always) static func backward<Op: UnaryDefinition>(_ op: Op, x: SIMD16<Float>, y: SIMD16<Float>,
+                                                                gy: SIMD16<Float>) -> SIMD16<Float> {
+        op.backward(x: x, y: y, gy: gy)
+    }
+}
+
+enum F64: UnaryBody {
+    @inline(__always) static func forward<Op: UnaryDefinition>(_ op: Op, _ x: SIMD8<Double>) -> SIMD8<Double> { op.forward(x) }
+    @inline(__always) static func backward<Op: UnaryDefinition>(_ op: Op, x: SIMD8<Double>, y: SIMD8<Double>,
+                                                                gy: SIMD8<Double>) -> SIMD8<Double> {
+        op.backward(x: x, y: y, gy: gy)
+    }
+}
 
 // The loop over full vectors is a function of its own (specialised per op, never inlined) and
 // the tail runs through it too, from a zero-padded stack copy: a second inlined copy of a large
 // body (softplus), or a loop whose vector comes from either a full or a partial load, made the
 // optimiser split SIMD16 into xmm quarters and run 3-8x slower.
 
-private struct ForwardF32: UnaryKernelVisitor {
-    let x: UnsafePointer<Float>
-    let y: UnsafeMutablePointer<Float>
+private struct Forward<B: UnaryBody>: UnaryVisitor {
+    let x: UnsafePointer<B.Scalar>
+    let y: UnsafeMutablePointer<B.Scalar>
     let count: Int
     let mode: KernelSplit.Mode
+    let body: B.Type
 
-    func visit<K: UnaryKernelF32>(_ k: K) {
-        let x = self.x, y = self.y
+    func visit<Op: UnaryDefinition>(_ op: Op) {
+        let x = self.x, y = self.y, w = B.V.scalarCount
         KernelSplit.run(mode, total: count, align: Elementwise.vectorWidth) { r in
-            let full = r.count & ~15
-            Self.vectors(k, x + r.lowerBound, y + r.lowerBound, full)
+            let full = r.count - r.count % w
+            Self.vectors(op, x + r.lowerBound, y + r.lowerBound, full)
             let n = r.count - full
             if n == 0 { return }
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { t in
+            withUnsafeTemporaryAllocation(of: B.Scalar.self, capacity: w) { t in
                 let b = t.baseAddress!
-                b.initialize(repeating: 0, count: 16)
+                b.initialize(repeating: 0, count: w)
                 b.update(from: x + r.lowerBound + full, count: n)
-                Self.vectors(k, b, b, 16)
+                Self.vectors(op, b, b, w)
                 (y + r.lowerBound + full).update(from: b, count: n)
             }
         }
     }
 
-    /// count is a multiple of 16.
+    /// count is a multiple of the vector width.
     @inline(never)
-    static func vectors<K: UnaryKernelF32>(_ k: K, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                                          _ count: Int) {
+    static func vectors<Op: UnaryDefinition>(_ op: Op, _ x: UnsafePointer<B.Scalar>, _ y: UnsafeMutablePointer<B.Scalar>,
+                                             _ count: Int) {
         var i = 0
         while i < count {
-            VectorIO.store(k.forward(VectorIO.load(x, i) as V), y, i)
-            i += 16
+            VectorIO.store(B.forward(op, VectorIO.load(x, i) as B.V), y, i)
+            i += B.V.scalarCount
         }
     }
 }
 
-private struct BackwardF32: UnaryKernelVisitor {
-    let x: UnsafePointer<Float>
-    let y: UnsafePointer<Float>
-    let gy: UnsafePointer<Float>
-    let gx: UnsafeMutablePointer<Float>
+private struct Backward<B: UnaryBody>: UnaryVisitor {
+    let x: UnsafePointer<B.Scalar>
+    let y: UnsafePointer<B.Scalar>
+    let gy: UnsafePointer<B.Scalar>
+    let gx: UnsafeMutablePointer<B.Scalar>
     let count: Int
     let mode: KernelSplit.Mode
+    let body: B.Type
 
-    func visit<K: UnaryKernelF32>(_ k: K) {
-        let x = self.x, y = self.y, gy = self.gy, gx = self.gx
+    func visit<Op: UnaryDefinition>(_ op: Op) {
+        let x = self.x, y = self.y, gy = self.gy, gx = self.gx, w = B.V.scalarCount
+        let readsY = op.saved == .inputAndOutput
         KernelSplit.run(mode, total: count, align: Elementwise.vectorWidth) { r in
-            let lo = r.lowerBound, full = r.count & ~15
-            Self.vectors(k, x + lo, y + lo, gy + lo, gx + lo, full)
+            let lo = r.lowerBound, full = r.count - r.count % w
+            Self.vectors(op, x + lo, y + lo, gy + lo, gx + lo, full)
             let n = r.count - full
             if n == 0 { return }
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 48) { t in
+            withUnsafeTemporaryAllocation(of: B.Scalar.self, capacity: 3 * w) { t in
                 let b = t.baseAddress!
-                b.initialize(repeating: 0, count: 48)
+                b.initialize(repeating: 0, count: 3 * w)
                 b.update(from: x + lo + full, count: n)
-                if k.backwardReadsY { (b + 16).update(from: y + lo + full, count: n) }
-                (b + 32).update(from: gy + lo + full, count: n)
-                Self.vectors(k, b, b + 16, b + 32, b + 32, 16)
-                (gx + lo + full).update(from: b + 32, count: n)
+                if readsY { (b + w).update(from: y + lo + full, count: n) }
+                (b + 2 * w).update(from: gy + lo + full, count: n)
+                Self.vectors(op, b, b + w, b + 2 * w, b + 2 * w, w)
+                (gx + lo + full).update(from: b + 2 * w, count: n)
             }
         }
     }
 
-    /// count is a multiple of 16.
+    /// count is a multiple of the vector width.
     @inline(never)
-    static func vectors<K: UnaryKernelF32>(_ k: K, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
-                                          _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
-                                          _ count: Int) {
-        let readsY = k.backwardReadsY
+    static func vectors<Op: UnaryDefinition>(_ op: Op, _ x: UnsafePointer<B.Scalar>, _ y: UnsafePointer<B.Scalar>,
+                                             _ gy: UnsafePointer<B.Scalar>, _ gx: UnsafeMutablePointer<B.Scalar>,
+                                             _ count: Int) {
+        let readsY = op.saved == .inputAndOutput
         var i = 0
         while i < count {
-            let yv: V = readsY ? VectorIO.load(y, i) : V()
-            VectorIO.store(k.backward(x: VectorIO.load(x, i), y: yv, gy: VectorIO.load(gy, i)), gx, i)
-            i += 16
+            let yv: B.V = readsY ? VectorIO.load(y, i) : B.V()
+            VectorIO.store(B.backward(op, x: VectorIO.load(x, i), y: yv, gy: VectorIO.load(gy, i)), gx, i)
+            i += B.V.scalarCount
         }
     }
 }

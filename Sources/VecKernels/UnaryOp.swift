@@ -1,6 +1,8 @@
 import Foundation
 
-/// An elementwise function of one tensor, with PyTorch's semantics at the edges.
+/// An elementwise function of one tensor, with PyTorch's semantics at the edges. Each case's facts
+/// (kernels, reference, PyTorch names, domain, cost, accuracy bound) live in its record, one file
+/// per op (UnaryDefinition); this enum only names the ops and their parameters.
 public enum UnaryOp: Hashable, Sendable {
     case abs, neg, relu, sigmoid, tanh, exp, log, sqrt, sin, cos
     /// log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (PyTorch defaults 1, 20).
@@ -11,116 +13,83 @@ public enum UnaryOp: Hashable, Sendable {
     /// PyTorch's default softplus.
     public static let softplusDefault = UnaryOp.softplus(beta: 1, threshold: 20)
 
-    /// One of each case, with representative parameters (tests, catalogs).
-    public static let examples: [UnaryOp] = [
-        .abs, .neg, .relu, .sigmoid, .tanh, .exp, .log, .sqrt, .sin, .cos,
-        .softplusDefault, .softplus(beta: 2, threshold: 10), .pow(2), .pow(3), .pow(0.5),
-        .pow(-1), .pow(0), .pow(1.7),
+    /// The one place an op meets its record: generic code receives the record as a concrete type.
+    func visit<V: UnaryVisitor>(_ v: V) -> V.Result {
+        switch self {
+        case .abs: v.visit(AbsOp())
+        case .neg: v.visit(NegOp())
+        case .relu: v.visit(ReluOp())
+        case .sigmoid: v.visit(SigmoidOp())
+        case .tanh: v.visit(TanhOp())
+        case .exp: v.visit(ExpOp())
+        case .log: v.visit(LogOp())
+        case .sqrt: v.visit(SqrtOp())
+        case .sin: v.visit(SinOp())
+        case .cos: v.visit(CosOp())
+        case let .softplus(beta, threshold) where beta == 1: v.visit(SoftplusUnitOp(threshold: threshold))
+        case let .softplus(beta, threshold): v.visit(SoftplusOp(beta: beta, threshold: threshold))
+        case let .pow(p):
+            switch p {
+            case 0: v.visit(PowZeroOp())
+            case 1: v.visit(PowOneOp())
+            case 2: v.visit(PowTwoOp())
+            case 3: v.visit(PowThreeOp())
+            case 0.5: v.visit(PowHalfOp())
+            case -1: v.visit(PowMinusOneOp())
+            default: v.visit(PowGeneralOp(p: p))
+            }
+        }
+    }
+
+    /// The ops the catalog, `vecbench accuracy` and the generic tests cover, with PyTorch's default
+    /// parameters.
+    public static let catalog: [UnaryOp] = [
+        .relu, .abs, .neg, .sigmoid, .tanh, .exp, .log, .sqrt, .softplusDefault, .sin, .cos,
     ]
 
-    public var name: String {
-        switch self {
-        case .abs: "abs"
-        case .neg: "neg"
-        case .relu: "relu"
-        case .sigmoid: "sigmoid"
-        case .tanh: "tanh"
-        case .exp: "exp"
-        case .log: "log"
-        case .sqrt: "sqrt"
-        case .sin: "sin"
-        case .cos: "cos"
-        case let .softplus(beta, threshold):
-            beta == 1 && threshold == 20 ? "softplus" : "softplus(beta=\(beta),threshold=\(threshold))"
-        case let .pow(p): "pow(\(p))"
-        }
+    /// One of each case, with representative parameters (tests).
+    public static let examples: [UnaryOp] = catalog + [
+        .softplus(beta: 2, threshold: 10), .pow(2), .pow(3), .pow(0.5), .pow(-1), .pow(0), .pow(1.7),
+    ]
+
+    /// The catalog op of that name (vecbench's op names, e.g. "softplus").
+    public init?(name: String) {
+        guard let op = Self.catalog.first(where: { $0.name == name }) else { return nil }
+        self = op
     }
+
+    /// vecbench's op name: PyTorch's function name, with parameters when not the defaults.
+    public var name: String { visit(Fact { $0.name }) }
+    /// The autograd node PyTorch records for it, e.g. "SigmoidBackward0".
+    public var torchNode: String { visit(Fact { $0.torchNode }) }
+    /// What its backward reads besides the upstream gradient.
+    public var saved: UnarySaved { visit(Fact { $0.saved }) }
+    /// The exact int64 op for integer input, where PyTorch keeps int64 (abs, neg, relu).
+    public var integerOp: IntegerUnaryOp? { visit(Fact { $0.integerOp }) }
+    /// All facts as data (`vecbench ops --json`).
+    public var info: UnaryInfo { visit(Fact { $0.info }) }
 
     /// Cheap ops are memory-bound and need more elements before threads pay off.
-    var isCheap: Bool {
-        switch self {
-        case .abs, .neg, .relu, .sqrt: true
-        case let .pow(p): p == 0 || p == 1 || p == 2 || p == 0.5 || p == -1
-        default: false
-        }
-    }
+    var isCheap: Bool { visit(Fact { $0.flops <= 2 }) }
 
-    /// The function in float64 with libm: the reference that every variant is measured against.
-    public func apply(_ x: Double) -> Double {
-        switch self {
-        case .abs: Swift.abs(x)
-        case .neg: -x
-        case .relu: x < 0 ? 0 : x  // keeps -0 and NaN, as clamp_min does
-        case .sigmoid: UnaryReference.sigmoid(x)
-        case .tanh: Foundation.tanh(x)
-        case .exp: Foundation.exp(x)
-        case .log: Foundation.log(x)
-        case .sqrt: x.squareRoot()
-        case .sin: Foundation.sin(x)
-        case .cos: Foundation.cos(x)
-        case let .softplus(beta, threshold): UnaryReference.softplus(x, beta: beta, threshold: threshold)
-        case let .pow(p): p == 0 ? 1 : Foundation.pow(x, p)
-        }
-    }
+    /// The function in float64, from the reference rounded once: what every variant is measured against.
+    public func apply(_ x: Double) -> Double { visit(Fact { $0.apply(x) }) }
 
-    /// The input gradient gy * op'(x) in float64, in forms that do not cancel in the tails.
-    /// relu and pow(0) select rather than multiply, as PyTorch does (threshold_backward,
-    /// zeros_like), so an infinite gy does not turn their zero gradients into NaN.
-    public func gradient(x: Double, gy: Double) -> Double {
-        switch self {
-        case .abs: gy * UnaryReference.sign(x)
-        case .neg: -gy
-        case .relu: x <= 0 ? 0 : gy  // NaN passes gy through, like threshold_backward
-        case .sigmoid: gy * UnaryReference.sigmoidDerivative(x)
-        case .tanh:
-            // 1 - tanh^2 = 4t/(1+t)^2 with t = e^(-2|x|)
-            gy * UnaryReference.tanhDerivative(x)
-        case .exp: gy * Foundation.exp(x)
-        case .log: gy / x
-        case .sqrt: gy / (2 * x.squareRoot())
-        case .sin: gy * Foundation.cos(x)
-        case .cos: -(gy * Foundation.sin(x))
-        case let .softplus(beta, threshold):
-            beta * x > threshold ? gy : gy * UnaryReference.sigmoid(beta * x)
-        case let .pow(p): p == 0 ? 0 : gy * (p * Foundation.pow(x, p - 1))
-        }
+    /// The input gradient gy * op'(x) in float64, from the reference rounded once.
+    public func gradient(x: Double, gy: Double) -> Double { visit(Fact { $0.gradient(x: x, gy: gy) }) }
+
+    /// The exact function in ReferenceFloat (Float80 on x86-64).
+    public func reference(_ x: ReferenceFloat) -> ReferenceFloat { visit(Fact { $0.reference(x) }) }
+
+    /// The exact gy * op'(x) in ReferenceFloat.
+    public func referenceGradient(x: ReferenceFloat, gy: ReferenceFloat) -> ReferenceFloat {
+        visit(Fact { $0.gradient(x: x, gy: gy) })
     }
 }
 
-/// Float64 formulas shared by the reference and the float64 kernels.
-enum UnaryReference {
-    @inline(__always)
-    static func sign(_ x: Double) -> Double {
-        x > 0 ? 1 : x < 0 ? -1 : 0  // 0 at NaN too, as PyTorch's sgn (abs'(NaN) = 0)
-    }
-
-    /// 1/(1+e^-x) from e^-|x|: no overflow, and the negative tail keeps its relative precision.
-    @inline(__always)
-    static func sigmoid(_ x: Double) -> Double {
-        let e = Foundation.exp(-Swift.abs(x))
-        return (x < 0 ? e : 1) / (1 + e)
-    }
-
-    /// sigmoid'(x) = e/(1+e)^2 with e = e^-|x|, where y(1-y) would cancel to 0 in the tails.
-    @inline(__always)
-    static func sigmoidDerivative(_ x: Double) -> Double {
-        let e = Foundation.exp(-Swift.abs(x))
-        let d = 1 + e
-        return e / (d * d)
-    }
-
-    @inline(__always)
-    static func tanhDerivative(_ x: Double) -> Double {
-        let t = Foundation.exp(-2 * Swift.abs(x))
-        let d = 1 + t
-        return 4 * t / (d * d)
-    }
-
-    /// max(bx, 0) + log1p(e^-|bx|), divided by beta: never overflows, never cancels.
-    @inline(__always)
-    static func softplus(_ x: Double, beta: Double, threshold: Double) -> Double {
-        let bx = beta * x
-        if bx > threshold { return x }
-        return (Swift.max(bx, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(bx)))) / beta
-    }
+/// Reads one fact off a record.
+private struct Fact<Result>: UnaryVisitor {
+    let read: (any UnaryDefinition) -> Result
+    init(_ read: @escaping (any UnaryDefinition) -> Result) { self.read = read }
+    func visit<Op: UnaryDefinition>(_ op: Op) -> Result { read(op) }
 }

@@ -33,3 +33,4 @@ public func withKernelVariant<R>(_ variant: KernelVariant, threads: Int? = nil,
     if let threads { o.threads = threads }
     return try await Execution.$options.withValue(o, operation: body, isolation: isolation)
 }
+@_exported import enum VecKernels.UnaryOp

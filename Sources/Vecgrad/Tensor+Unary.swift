@@ -1,41 +1,49 @@
 import VecKernels
 
 // Elementwise unary ops: one kernel call forward, one backward (gx = gy * op'(x), computed by the
-// kernel in non-cancelling forms), recorded under PyTorch's node name.
+// kernel in non-cancelling forms), recorded under PyTorch's node name. Each method is one line:
+// what the op is (node name, what backward saves, int64 behaviour) comes from its record in
+// VecKernels (UnaryDefinition).
 
 extension Tensor {
-    public func abs() -> Tensor { unary(.abs, "AbsBackward0") }
-    public func neg() -> Tensor { unary(.neg, "NegBackward0") }
-    public func relu() -> Tensor { unary(.relu, "ReluBackward0") }
-    public func sigmoid() -> Tensor { unary(.sigmoid, "SigmoidBackward0") }
-    public func tanh() -> Tensor { unary(.tanh, "TanhBackward0") }
-    public func exp() -> Tensor { unary(.exp, "ExpBackward0") }
-    public func log() -> Tensor { unary(.log, "LogBackward0") }
-    public func sqrt() -> Tensor { unary(.sqrt, "SqrtBackward0") }
-    public func sin() -> Tensor { unary(.sin, "SinBackward0") }
-    public func cos() -> Tensor { unary(.cos, "CosBackward0") }
+    /// |x|, elementwise (torch.abs). int64 stays int64; abs'(0) = abs'(NaN) = 0 (PyTorch's sgn).
+    public func abs() -> Tensor { applying(.abs) }
+    /// -x (torch.neg). int64 stays int64 (wrapping).
+    public func neg() -> Tensor { applying(.neg) }
+    /// max(x, 0) keeping -0 and NaN (torch.relu); relu'(0) = 0. int64 stays int64.
+    public func relu() -> Tensor { applying(.relu) }
+    /// 1/(1+e^-x) (torch.sigmoid). Within 4 ulp (float32) of exact, gradient included, tails too.
+    public func sigmoid() -> Tensor { applying(.sigmoid) }
+    /// Hyperbolic tangent (torch.tanh); gradient from x, exact in the tails.
+    public func tanh() -> Tensor { applying(.tanh) }
+    /// e^x (torch.exp); gradient gy * y.
+    public func exp() -> Tensor { applying(.exp) }
+    /// Natural logarithm (torch.log): NaN below 0, -inf at 0.
+    public func log() -> Tensor { applying(.log) }
+    /// Square root (torch.sqrt): NaN below 0; the gradient at 0 is inf.
+    public func sqrt() -> Tensor { applying(.sqrt) }
+    /// Sine of radians (torch.sin), accurate for huge arguments.
+    public func sin() -> Tensor { applying(.sin) }
+    /// Cosine of radians (torch.cos), accurate for huge arguments.
+    public func cos() -> Tensor { applying(.cos) }
 
-    /// x^exponent; the gradient of x^0 is 0 (PyTorch).
-    public func pow(_ exponent: Double) -> Tensor { unary(.pow(exponent), "PowBackward0") }
+    /// x^exponent (torch.pow with a scalar exponent); the gradient of x^0 is 0 (PyTorch).
+    public func pow(_ exponent: Double) -> Tensor { applying(.pow(exponent)) }
 
-    /// log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (PyTorch's defaults).
+    /// log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (torch.nn.functional.softplus,
+    /// with PyTorch's defaults).
     public func softplus(beta: Double = 1, threshold: Double = 20) -> Tensor {
-        unary(.softplus(beta: beta, threshold: threshold), "SoftplusBackward0")
+        applying(.softplus(beta: beta, threshold: threshold))
     }
 
     public static prefix func - (x: Tensor) -> Tensor { x.neg() }
 
-    /// Runs `op` forward and records its backward. int64 input: abs, neg and relu stay int64
-    /// (exact, IntegerKernels); the others compute in float32, as PyTorch promotes integers for them.
-    func unary(_ op: UnaryOp, _ name: String) -> Tensor {
+    /// Applies any elementwise op (every named method above calls this), recording its backward
+    /// under PyTorch's node name. Same shape and dtype out; int64 input stays int64 for abs, neg
+    /// and relu (exact) and computes in float32 for the others, as PyTorch promotes integers.
+    public func applying(_ op: UnaryOp) -> Tensor {
         if dtype == .int64 {
-            let integerOp: IntegerUnaryOp
-            switch op {
-            case .abs: integerOp = .abs
-            case .neg: integerOp = .neg
-            case .relu: integerOp = .relu
-            default: return to(.float32).unary(op, name)
-            }
+            guard let integerOp = op.integerOp else { return to(.float32).applying(op) }
             let y = Tensor(uninitializedShape: shape, dtype: .int64)
             IntegerKernels.unary(integerOp, pointer(Int64.self), y.pointer(Int64.self), count: count)
             return y
@@ -51,16 +59,18 @@ extension Tensor {
                                 variant: o.variant, threads: o.threads)
         }
         if Autograd.needsGrad(x) {
-            let yStorage = y.impl.storage   // fresh output: its data starts at the storage base
-            y.record(name, x, saving: x, savingOutput: true) { gy in
+            // Backward reads y only for ops that say so; the others do not keep it alive.
+            let yStorage = op.saved == .inputAndOutput ? y.impl.storage : nil  // fresh output: data at the storage base
+            y.record(op.torchNode, x, saving: x, savingOutput: yStorage != nil) { gy in
+                let yBase = yStorage?.base ?? x.impl.storage.base  // not read when y is not saved
                 let gx = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
                 let o = Execution.options
                 if x.dtype == .float32 {
-                    Elementwise.backward(op, x: x.pointer(Float.self), y: yStorage.base.assumingMemoryBound(to: Float.self),
+                    Elementwise.backward(op, x: x.pointer(Float.self), y: yBase.assumingMemoryBound(to: Float.self),
                                          gy: gy.pointer(Float.self), gx: gx.pointer(Float.self), count: x.count,
                                          variant: o.variant, threads: o.threads)
                 } else {
-                    Elementwise.backward(op, x: x.pointer(Double.self), y: yStorage.base.assumingMemoryBound(to: Double.self),
+                    Elementwise.backward(op, x: x.pointer(Double.self), y: yBase.assumingMemoryBound(to: Double.self),
                                          gy: gy.pointer(Double.self), gx: gx.pointer(Double.self), count: x.count,
                                          variant: o.variant, threads: o.threads)
                 }

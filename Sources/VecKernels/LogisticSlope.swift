@@ -1,0 +1,114 @@
+import CVecShim
+import Foundation
+
+/// Float32 backward of the logistic family (sigmoid', tanh', softplus' and the activations built
+/// on them), from x, in one SIMD16<Float> path (no float64).
+enum Logistic {
+    typealias VF = SIMD16<Float>
+    typealias VD = SIMD8<Double>
+
+    // e = e^-|x| = (h + l) 2^n from reduceLn2/expReducedParts, d = 1 + e carried as dh + dl, and
+    // r = 1/dh rounded; the residual res = 1 - r (dh + dl) then corrects everything to first order.
+    // Products are split exactly (productError) so that only the last addition rounds: ~0.5 ulp before the 2^n
+    // scaling, which rounds once in the normal range (a denormal result rounds at most 3 times).
+
+    /// e^x for x <= 0 (NaN passes), unscaled: (h + l) 2^n. Clamped at -200, where
+    /// FLT_MAX e^x still rounds to 0 (so ±inf give 0 for any finite gy).
+    @inline(__always)
+    static func expTail(_ x: VF) -> (h: VF, l: VF, n: SIMD16<Int32>) {
+        let xc = x.replacing(with: -200, where: x .< -200)
+        let (r, rLo, n) = VectorMath.reduceLn2(xc)
+        let (h, l) = VectorMath.expReducedParts(r, rLo)
+        return (h, l, n)
+    }
+
+    /// 1/(1 + e) as r (1 + res), e = (h + l) s with s = 2^n (clamped to a normal power).
+    @inline(__always)
+    static func reciprocalOnePlus(_ h: VF, _ l: VF, _ s: VF) -> (r: VF, res: VF) {
+        let eh = h * s, el = l * s
+        let dh = 1 + eh
+        let dl = ((1 - dh) + eh) + el  // exact part first (Fast2Sum, e <= 1)
+        // One vdivps: a linear guess and two Newton steps measured 1.7x slower (the longer
+        // dependency chain stalls the loop; fma chains there also came out half scalarised).
+        let r = 1 / dh
+        let p = r * dh  // ~1, so 1 - p is exact; productError is exact with or without FMA
+        let res = ((1 - p) - VectorMath.productError(r, dh, p)) - r * dl
+        return (r, res)
+    }
+
+    /// (a + b) r as t + c, t = a r rounded and c its error plus b r.
+    @inline(__always)
+    static func productSum(_ a: VF, _ b: VF, _ r: VF) -> (t: VF, c: VF) {
+        let t = a * r
+        let c = VectorMath.fma(b, r, VectorMath.productError(a, r, t))
+        return (t, c)
+    }
+
+    /// gy (t + c) = g + (gy c + the error of g = gy t): rounds once in effect. Callers pass gy / 2
+    /// (and scale by 2 later): t may reach 1.42 before its 2^n, and FLT_MAX * 1.42 would overflow.
+    @inline(__always)
+    static func finish(_ gy: VF, _ t: VF, _ c: VF) -> VF {
+        let g = gy * t
+        // Without FMA, Dekker's split of a huge gy overflows: one more rounding instead (~+0.5 ulp).
+        if vg_compiled_isa_level() < 1 { return gy * (t + c) }
+        return g + VectorMath.fma(gy, c, VectorMath.productError(gy, t, g))
+    }
+
+    /// max(n, m) by sign masks: Int32 lane compares and selects compile to per-lane loops here.
+    @inline(__always)
+    static func atLeast(_ n: SIMD16<Int32>, _ m: Int32) -> SIMD16<Int32> {
+        let below = (n &- m) &>> 31  // all ones where n < m
+        return (n & ~below) | (SIMD16<Int32>(repeating: m) & below)
+    }
+
+    /// v * 2^n for any n in [-300, 127] (n >= -126 takes the one-multiply fast path per vector).
+    @inline(__always)
+    static func scaled(_ v: VF, _ n: SIMD16<Int32>, rare: Bool) -> VF {
+        if !rare { return v * VectorMath.pow2(n) }
+        let n1 = atLeast(n, -100)
+        let m = n &- n1, m1 = m &>> 1
+        return v * VectorMath.pow2(n1) * VectorMath.pow2(m1) * VectorMath.pow2(m &- m1)
+    }
+
+    /// gy * 2^k e/(1 + e)^2 with e = e^t, t <= 0: sigmoid' (t = -|x|, k = 0), tanh' (t = -2|x|, k = 2).
+    @inline(__always)
+    static func slope(_ gy: VF, exponent t: VF, log2Scale k: Int32) -> VF {
+        let (h, l, n) = expTail(t)
+        let rare = VectorMath.anyTrue(t .< -87)  // n < -126 possible (a float compare: see atLeast)
+        let nd = rare ? atLeast(n, -126) : n
+        let (r, res) = reciprocalOnePlus(h, l, VectorMath.pow2(nd))
+        // e r^2 (1 + 2 res): (h + l) r = t1 + c1, then (t1 + c1) r = u + k1.
+        let (t1, c1) = productSum(h, l, r)
+        let u = t1 * r
+        let k1 = VectorMath.fma(c1, r, VectorMath.productError(t1, r, u))
+        let corr = VectorMath.fma(res + res, u, k1)
+        return scaled(finish(gy * 0.5, u, corr), n &+ (k + 1), rare: rare)
+    }
+
+    /// gy * sigmoid(z): gy e/(1 + e) for z < 0 and gy/(1 + e) otherwise, e = e^-|z| (softplus').
+    @inline(__always)
+    static func value(_ gy: VF, _ z: VF) -> VF {
+        let t = VectorMath.negativeAbsolute(z)
+        let (h, l, n) = expTail(t)
+        let rare = VectorMath.anyTrue(t .< -87)
+        let nd = rare ? atLeast(n, -126) : n
+        let (r, res) = reciprocalOnePlus(h, l, VectorMath.pow2(nd))
+        let neg = z .< 0
+        let a = VF(repeating: 1).replacing(with: h, where: neg)
+        let b = VF(repeating: 0).replacing(with: l, where: neg)
+        let (t1, c1) = productSum(a, b, r)
+        let corr = VectorMath.fma(res, t1, c1)
+        let v = finish(gy * 0.5, t1, corr)
+        return scaled(v, (n & (VectorMath.bits(z) &>> 31)) &+ 1, rare: rare)  // n = 0 for z >= 0 (and -0)
+    }
+}
+
+extension VectorMath {
+    /// f(lowHalf), f(highHalf) in float64, rounded once to float32.
+    @inline(__always)
+    static func inDouble(_ a: V, _ b: V, _ f: (VD, VD) -> VD) -> V {
+        let lo = f(VectorMath.widen(a.lowHalf), VectorMath.widen(b.lowHalf))
+        let hi = f(VectorMath.widen(a.highHalf), VectorMath.widen(b.highHalf))
+        return V(lowHalf: VectorMath.narrow(lo), highHalf: VectorMath.narrow(hi))
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+// sigmoid, tanh and softplus: the logistic family. Forward from VectorMath's careful tails;
+// backward recomputes from x with Logistic.slope/value (never y(1-y) or 1-y^2, which cancel to 0
+// in the tails: PyTorch's float32 sigmoid gradient is off by millions of ulp there).
+
+/// e^-|x| and the derivative e/(1+e)^2 from it: no overflow, no cancellation.
+@inline(__always)
+private func logisticDerivative(_ x: ReferenceFloat) -> ReferenceFloat {
+    let e = Foundation.exp(-Swift.abs(x))
+    let d = 1 + e
+    return e / (d * d)
+}
+
+/// 1/(1+e^-x) from e^-|x|: no overflow, and the negative tail keeps its relative precision.
+@inline(__always)
+func referenceSigmoid(_ x: ReferenceFloat) -> ReferenceFloat {
+    let e = Foundation.exp(-Swift.abs(x))
+    return (x < 0 ? e : 1) / (1 + e)
+}
+
+struct SigmoidOp: UnaryDefinition {
+    var name: String { "sigmoid" }
+    var torchNode: String { "SigmoidBackward0" }
+    var torchForward: String { "torch.sigmoid(x, out=y)" }
+    var torchBackward: String { "torch.ops.aten.sigmoid_backward(gy, y)" }
+    var flops: Double { 20 }
+    var ulpBound32: Double { 2 }
+    var domain: UnaryDomain {
+        UnaryDomain(bench: -12...12, sweep: -800...800, edges: [-88, -87.3, -103, 88.7, 17, -17, -745, -708], gradcheck: -20...20)
+    }
+
+    func reference(_ x: R) -> R { referenceSigmoid(x) }
+    func gradient(x: R, gy: R) -> R { gy * logisticDerivative(x) }
+
+    @inline(__always) func forward(_ x: F) -> F { VectorMath.sigmoid(x) }
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F {
+        Logistic.slope(gy, exponent: VectorMath.negativeAbsolute(x), log2Scale: 0)
+    }
+}
+
+struct TanhOp: UnaryDefinition {
+    var name: String { "tanh" }
+    var torchNode: String { "TanhBackward0" }
+    var torchForward: String { "torch.tanh(x, out=y)" }
+    var torchBackward: String { "torch.ops.aten.tanh_backward(gy, y)" }
+    var flops: Double { 22 }
+    var ulpBound32: Double { 2 }
+    var domain: UnaryDomain {
+        UnaryDomain(bench: -6...6, sweep: -400...400, edges: [0.625, -0.625, 9, 10, 19, 355], gradcheck: -10...10)
+    }
+
+    func reference(_ x: R) -> R { Foundation.tanh(x) }
+    /// 1 - tanh^2 = 4t/(1+t)^2 with t = e^(-2|x|).
+    func gradient(x: R, gy: R) -> R {
+        let t = Foundation.exp(-2 * Swift.abs(x))
+        let d = 1 + t
+        return gy * (4 * t / (d * d))
+    }
+
+    @inline(__always) func forward(_ x: F) -> F { VectorMath.tanh(x) }
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F {
+        let a = VectorMath.absolute(x)
+        return Logistic.slope(gy, exponent: VectorMath.negate(a + a), log2Scale: 2)
+    }
+}
+
+/// softplus's reference and gradient for any beta and threshold.
+private protocol SoftplusRecord: UnaryDefinition {
+    var beta: Double { get }
+    var threshold: Double { get }
+}
+
+extension SoftplusRecord {
+    var name: String { beta == 1 && threshold == 20 ? "softplus" : "softplus(beta=\(beta),threshold=\(threshold))" }
+    var torchNode: String { "SoftplusBackward0" }
+    var torchForward: String { "torch._C._nn.softplus(x, \(beta), \(threshold), out=y)" }
+    var torchBackward: String { "torch.ops.aten.softplus_backward(gy, x, \(beta), \(threshold))" }
+    var flops: Double { 30 }
+    var ulpBound32: Double { 2 }
+    var domain: UnaryDomain {
+        UnaryDomain(bench: -25...25, sweep: -800...800, edges: [20, 19.999, 20.001, -20, 88, -88, -745], gradcheck: -19...19)
+    }
+
+    /// max(bx, 0) + log1p(e^-|bx|), divided by beta: never overflows, never cancels.
+    func reference(_ x: R) -> R {
+        let bx = R(beta) * x
+        if bx > R(threshold) { return x }
+        return (Swift.max(bx, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(bx)))) / R(beta)
+    }
+
+    func gradient(x: R, gy: R) -> R {
+        let bx = R(beta) * x
+        return bx > R(threshold) ? gy : gy * referenceSigmoid(bx)
+    }
+}
+
+/// softplus with beta = 1, the common case: no scaling of x.
+struct SoftplusUnitOp: SoftplusRecord {
+    var beta: Double { 1 }
+    let threshold: Double
+
+    @inline(__always) func forward(_ x: F) -> F { VectorMath.softplusUnit(x, threshold: Float(threshold)) }
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F {
+        Logistic.value(gy, x).replacing(with: gy, where: x .> Float(threshold))
+    }
+}
+
+struct SoftplusOp: SoftplusRecord {
+    let beta: Double
+    let threshold: Double
+
+    @inline(__always) func forward(_ x: F) -> F {
+        VectorMath.softplusScaled(x, beta: Float(beta), threshold: Float(threshold))
+    }
+    /// gy * sigmoid(beta x), and gy where beta x > threshold (the forward's test).
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F {
+        let bx = Float(beta) * x
+        return Logistic.value(gy, bx).replacing(with: gy, where: bx .> Float(threshold))
+    }
+}

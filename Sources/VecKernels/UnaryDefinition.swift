@@ -1,0 +1,136 @@
+import Foundation
+
+// One record per elementwise unary op, as PyTorch's OpInfo (UnaryUfuncInfo) and derivatives.yaml
+// hold them: everything the library, the tests, the harness and the PyTorch runner need to know
+// about the op is written once, in the op's own file, as a type conforming to UnaryDefinition.
+// UnaryOp.visit is the one switch from an op to its record; the compiler points to it (and only
+// to it) when a case is added. Every table is derived: the kernels' dispatch (Elementwise), the
+// Tensor method's node name and saved tensors (Vecgrad), the benchmark catalog, the accuracy
+// subjects and gradcheck (VecBench), the generic kernel tests and `vecbench ops --json`, which
+// the PyTorch runner reads.
+
+/// Inputs an op is measured and tested on.
+public struct UnaryDomain: Codable, Equatable, Sendable {
+    /// Where benchmark inputs are drawn (uniformly): values users feed the op.
+    public var bench: ClosedRange<Double>
+    /// The accuracy sweep: a dense grid over its middle part, then magnitudes 10^e of both signs.
+    public var sweep: ClosedRange<Double>
+    /// Values that stress the kernel (threshold boundaries, overflow and underflow points).
+    public var edges: [Double]
+    /// Inputs where the derivative does not exist (skipped by gradcheck).
+    public var kinks: [Double]
+    /// Where the finite-difference gradcheck samples (away from overflow).
+    public var gradcheck: ClosedRange<Double>
+
+    public init(bench: ClosedRange<Double>, sweep: ClosedRange<Double>, edges: [Double] = [],
+                kinks: [Double] = [], gradcheck: ClosedRange<Double>) {
+        self.bench = bench; self.sweep = sweep; self.edges = edges; self.kinks = kinks; self.gradcheck = gradcheck
+    }
+}
+
+/// What an op's backward reads besides the upstream gradient (what autograd saves for it).
+public enum UnarySaved: String, Codable, Sendable {
+    /// The input x only.
+    case input
+    /// The input x and the forward output y (exp's gy * y, sqrt's gy / 2y).
+    case inputAndOutput
+}
+
+/// The facts of one unary op as data: `vecbench ops --json` writes these, and the PyTorch runner
+/// (Benchmarks/torch_anchors.py) times `torch.forward`/`torch.backward` from them.
+public struct UnaryInfo: Codable, Equatable, Sendable {
+    /// vecbench's op name: PyTorch's function name, with parameters when not the defaults.
+    public var name: String
+    /// The autograd node PyTorch records (`grad_fn` name), e.g. "SigmoidBackward0".
+    public var torchNode: String
+    /// A Python expression over tensors `x` (input) and `y` (preallocated output) that runs
+    /// PyTorch's forward kernel, writing into `y` where PyTorch offers `out=`.
+    public var torchForward: String
+    /// A Python expression over `gy`, `x`, `y` (the forward output) and `gx` (preallocated) that
+    /// runs PyTorch's backward kernel as its autograd does.
+    public var torchBackward: String
+    public var saved: UnarySaved
+    /// Floating-point operations per element of the forward, for the roofline (polynomials
+    /// counted as their multiply-adds); backward is counted as one more.
+    public var flops: Double
+    public var domain: UnaryDomain
+    /// Largest error over the sweep, forward and gradient alike, float32 and float64: how many
+    /// representable numbers the result may lie from the correctly rounded one (its distance from
+    /// the exact value is then below this plus 0.5 ULP).
+    public var ulpBound32: Double
+    public var ulpBound64: Double
+}
+
+/// An op's record. Conformances are internal value types, one per op (or per specialisation, as
+/// pow's common exponents): `UnaryOp.visit` hands them to generic code as concrete types, so each
+/// driver loop is specialised for its op with no call per vector.
+protocol UnaryDefinition: Sendable {
+    typealias F = SIMD16<Float>
+    typealias D = SIMD8<Double>
+    typealias R = ReferenceFloat
+
+    var name: String { get }
+    var torchNode: String { get }
+    var torchForward: String { get }
+    var torchBackward: String { get }
+    /// Whether backward reads y (the drivers skip its load, autograd does not save it, otherwise).
+    var saved: UnarySaved { get }
+    var flops: Double { get }
+    var domain: UnaryDomain { get }
+    var ulpBound32: Double { get }
+    var ulpBound64: Double { get }
+    /// int64 input stays int64 (exact) for these ops; the others compute in float32, as PyTorch
+    /// promotes integers for them.
+    var integerOp: IntegerUnaryOp? { get }
+
+    /// The exact function, in forms that do not cancel in the tails (the reference).
+    func reference(_ x: R) -> R
+    /// gy * f'(x), exactly; ops that select rather than multiply (relu) say so here, as PyTorch
+    /// does, so that an infinite gy does not turn a zero gradient into NaN.
+    func gradient(x: R, gy: R) -> R
+
+    func forward(_ x: F) -> F
+    /// gx = gy * f'(x); y is the forward output (read only when `saved` includes it).
+    func backward(x: F, y: F, gy: F) -> F
+    func forward(_ x: D) -> D
+    func backward(x: D, y: D, gy: D) -> D
+}
+
+extension UnaryDefinition {
+    var saved: UnarySaved { .input }
+    var ulpBound32: Double { 4 }
+    var ulpBound64: Double { 2 }
+    var integerOp: IntegerUnaryOp? { nil }
+
+    /// The float64 reference for one value, rounded once.
+    @inline(__always)
+    func apply(_ x: Double) -> Double { Double(reference(R(x))) }
+
+    @inline(__always)
+    func gradient(x: Double, gy: Double) -> Double { Double(gradient(x: R(x), gy: R(gy))) }
+
+    // Ops without a SIMD8<Double> body yet compute each lane with the reference (correctly
+    // rounded, but with the x87 unit: slow).
+    func forward(_ x: D) -> D {
+        var y = D()
+        for i in 0..<D.scalarCount { y[i] = apply(x[i]) }
+        return y
+    }
+
+    func backward(x: D, y: D, gy: D) -> D {
+        var gx = D()
+        for i in 0..<D.scalarCount { gx[i] = gradient(x: x[i], gy: gy[i]) }
+        return gx
+    }
+
+    var info: UnaryInfo {
+        UnaryInfo(name: name, torchNode: torchNode, torchForward: torchForward, torchBackward: torchBackward,
+                  saved: saved, flops: flops, domain: domain, ulpBound32: ulpBound32, ulpBound64: ulpBound64)
+    }
+}
+
+/// Receives an op's record as a concrete type.
+protocol UnaryVisitor {
+    associatedtype Result
+    func visit<Op: UnaryDefinition>(_ op: Op) -> Result
+}
