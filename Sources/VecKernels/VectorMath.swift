@@ -158,17 +158,6 @@ public enum VectorMath {
         return (hi, fma(hi, rLo, (1 - hi) + s))
     }
 
-    /// e^x = (hi + lo) * 2^n for -700 <= x <= 0 (clamped there; NaN passes), unscaled: float64
-    /// callers apply 2^n themselves, without float32's underflow (e^-700 * FLT_MAX still
-    /// rounds to 0 in float32, so the clamp changes no float32 result).
-    @inlinable @inline(__always)
-    static func expNonPositiveUnscaled(_ x: V) -> (hi: V, lo: V, n: VI) {
-        let xc = x.replacing(with: -700, where: x .< -700)
-        let (r, rLo, n) = reduceLn2(xc)
-        let (h, l) = expReducedParts(r, rLo)
-        return (h, l, n)
-    }
-
     /// e^x as hi + lo (see expReducedParts), for x <= 0 or NaN: clamped at -104, where e^x rounds to 0.
     @inlinable @inline(__always)
     static func expNonPositiveParts(_ x: V) -> (hi: V, lo: V) {

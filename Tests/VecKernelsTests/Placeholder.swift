@@ -1,1 +1,0 @@
-// Placeholder so the target is not empty; removed once the target has real files.
