@@ -1,13 +1,15 @@
 """Runs a vecbench suite with PyTorch and writes the same CSV schema, so that
 `vecbench compare` shows Vecgrad against PyTorch case by case (`make anchors`).
 
-Usage: python Benchmarks/torch_anchors.py --suite Benchmarks/default.suite --out results
+Usage: python Benchmarks/torch_anchors.py --suite Benchmarks/default.suite --out results [--ops ops.json]
+The elementwise ops' PyTorch calls, input ranges and cost models come from the op records
+(`vecbench ops --json`, read from --ops or from the release build), never from tables kept here.
 Each case is timed on the PyTorch op that does the same work, with preallocated outputs (out=)
 where PyTorch offers them so that both sides measure kernels, not the allocator. Variant 'torch',
 pinning 'none' (PyTorch's threads are not pinned). Cost models (bytes, flops) are those of
 Sources/VecBench/Catalog*.swift; VecBenchTests checks a committed report of this script against them.
 """
-import argparse, csv, math, os, platform, statistics, subprocess, sys, tempfile, time
+import argparse, csv, json, math, os, platform, re, statistics, subprocess, sys, tempfile, time
 
 import torch
 import torch.nn.functional as F
@@ -16,9 +18,17 @@ HEADER = ["fingerprint_id", "git_commit", "op", "variant", "dtype", "shapes", "t
           "cpu_list", "phase", "samples", "median_ns", "min_ns", "mad_ns", "ci_low_ns", "ci_high_ns",
           "bytes", "flops", "throughput", "unit", "roofline_pct", "max_abs_err", "max_rel_err", "max_ulp",
           "samples_ns"]
-UNARY_FLOPS = {"relu": 1, "abs": 1, "neg": 1, "sigmoid": 20, "tanh": 22, "exp": 15, "log": 20, "sqrt": 2,
-               "softplus": 30, "sin": 20, "cos": 20}
-READS_OUTPUT = {"exp", "sqrt"}
+UNARY = {}  # op name -> record (UnaryInfo as JSON), filled by load_ops
+
+
+def load_ops(path):
+    """The op records: from `path`, or from `vecbench ops --json` of the release build."""
+    if path and os.path.exists(path):
+        text = open(path).read()
+    else:
+        exe = os.path.join(os.path.dirname(__file__), "..", ".build", "release", "vecbench")
+        text = subprocess.run([exe, "ops", "--json"], check=True, capture_output=True, text=True).stdout
+    UNARY.update((u["name"], u) for u in json.loads(text)["unary"])
 BINARY = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div,
           "maximum": torch.maximum, "minimum": torch.minimum}
 
@@ -89,31 +99,23 @@ def prepare(op, shapes, dtype, phase, allocate=False):
     size = 4 if dtype == "float32" else 8
     g = torch.Generator().manual_seed(0)
     rand = lambda s, lo=-2.0, hi=2.0: torch.rand(s, generator=g, dtype=dt) * (hi - lo) + lo
-    if op in UNARY_FLOPS:
+    if op in UNARY:
+        u = UNARY[op]
         n = numel(shapes[0])
-        x = rand(shapes[0], 0.01, 100) if op in ("log", "sqrt") else rand(shapes[0], -5, 5)
+        lo, hi = u["domain"]["bench"]
+        x = rand(shapes[0], lo, hi)
         y, gy, gx = torch.empty_like(x), rand(shapes[0], -1, 1), torch.empty_like(x)
-        fwd = {"relu": lambda: torch.clamp_min(x, 0, out=y), "abs": lambda: torch.abs(x, out=y),
-               "neg": lambda: torch.neg(x, out=y), "sigmoid": lambda: torch.sigmoid(x, out=y),
-               "tanh": lambda: torch.tanh(x, out=y), "exp": lambda: torch.exp(x, out=y),
-               "log": lambda: torch.log(x, out=y), "sqrt": lambda: torch.sqrt(x, out=y),
-               "softplus": lambda: torch._C._nn.softplus(x, 1, 20, out=y),
-               "sin": lambda: torch.sin(x, out=y), "cos": lambda: torch.cos(x, out=y)}[op]
-        fwd()
-        bwd = {"relu": lambda: torch.ops.aten.threshold_backward(gy, x, 0),
-               "sigmoid": lambda: torch.ops.aten.sigmoid_backward(gy, y),
-               "tanh": lambda: torch.ops.aten.tanh_backward(gy, y),
-               "softplus": lambda: torch.ops.aten.softplus_backward(gy, x, 1, 20),
-               "exp": lambda: torch.mul(gy, y, out=gx), "neg": lambda: torch.neg(gy, out=gx),
-               "abs": lambda: torch.mul(gy, torch.sign(x), out=gx),
-               "sqrt": lambda: torch.div(gy, 2 * y, out=gx), "log": lambda: torch.div(gy, x, out=gx),
-               "sin": lambda: torch.mul(gy, torch.cos(x), out=gx), "cos": lambda: torch.mul(gy, -torch.sin(x), out=gx)}[op]
-        if allocate:
-            plain = {"relu": torch.relu, "softplus": F.softplus}.get(op) or getattr(torch, op)
-            fwd = lambda: plain(x)
+        scope = {"torch": torch, "F": F, "x": x, "y": y, "gy": gy, "gx": gx}
+        forward = u["torchForward"]
+        if allocate:  # as users write it: no out=, the output allocated by each call
+            forward = re.sub(r",\s*out=y\)$", ")", forward)
+        fwd = eval("lambda: " + forward, scope)
+        y.copy_(eval(u["torchForward"].replace(", out=y", ""), scope))
+        bwd = eval("lambda: " + u["torchBackward"], scope)
         if phase == "forward":
-            return fwd, 2 * n * size, UNARY_FLOPS[op] * n, "GB/s"
-        return bwd, (4 if op in READS_OUTPUT else 3) * n * size, (UNARY_FLOPS[op] + 1) * n, "GB/s"
+            return fwd, 2 * n * size, u["flops"] * n, "GB/s"
+        reads = 3 if u["saved"] == "inputAndOutput" else 2
+        return bwd, (reads + 1) * n * size, (u["flops"] + 1) * n, "GB/s"
     if op in BINARY:
         a, b = rand(shapes[0]), rand(shapes[1], 0.5, 2) if op == "div" else rand(shapes[1])
         out = torch.empty(torch.broadcast_shapes(a.shape, b.shape), dtype=dt)
@@ -197,8 +199,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--suite", required=True)
     ap.add_argument("--out", default="results")
+    ap.add_argument("--ops", help="the op records, as `vecbench ops --json` writes them (default: ask the release build)")
     ap.add_argument("--min-time-ms", type=float, default=200)
     args = ap.parse_args()
+    load_ops(args.ops)
     commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True).stdout.strip() or "unknown"
     fid = machine_id()
     cases = parse_suite(args.suite)
@@ -211,7 +215,7 @@ def main():
         torch.set_num_threads(threads)
         # 'torch' times the kernel into a preallocated output; 'torch-alloc' (unary forward only)
         # times the call as users write it, allocating its output each time.
-        variants = ["torch", "torch-alloc"] if op in UNARY_FLOPS and phase == "forward" else ["torch"]
+        variants = ["torch", "torch-alloc"] if op in UNARY and phase == "forward" else ["torch"]
         for variant in variants:
             prepared = prepare(op, shapes, dtype, phase, allocate=variant == "torch-alloc")
             if prepared is None:

@@ -21,9 +21,10 @@ struct Vecbench: ParsableCommand {
               vecbench plot results/default.csv --out results/plots
               vecbench topology --synthetic "pack:2 l3:1 core:4 pu:1"
               vecbench calibrate --out results
+              vecbench ops --json
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, AccuracyCommand.self, CompareCommand.self, ABCommand.self, PlotCommand.self,
+        subcommands: [RunCommand.self, AccuracyCommand.self, CompareCommand.self, ABCommand.self, PlotCommand.self, OpsCommand.self,
                       TopologyCommand.self, CalibrateCommand.self])
 }
 
