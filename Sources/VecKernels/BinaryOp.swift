@@ -2,10 +2,12 @@
 // once for a scalar with the same formula, so that the SIMD kernels and the scalar reference agree
 // bit for bit on every lane.
 
-/// An elementwise binary operation with NumPy broadcasting.
+/// An elementwise binary operation with NumPy broadcasting: `add`, `sub`, `mul`, `div` (true
+/// division) and `maximum`, `minimum` (NaN propagates, as `torch.maximum`/`torch.minimum`).
 public enum BinaryOp: Hashable, Sendable, CaseIterable {
     case add, sub, mul, div, maximum, minimum
 
+    /// The lower-case name used in kernel catalogs and reports ("add", "maximum").
     public var name: String {
         switch self {
         case .add: return "add"

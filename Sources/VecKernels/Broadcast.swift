@@ -1,6 +1,8 @@
 // NumPy broadcasting: the shape rule, the binary kernels forward and backward (gradients reduced
 // to each input's shape), the reduction of a gradient to a shape, and the copy of a strided view.
 
+/// NumPy broadcasting on raw buffers: the shape rule, the binary kernels forward and backward
+/// (gradients summed back to each input's shape), and strided copies. Shapes are `[Int]`, row-major.
 public enum Broadcast {
     /// `.auto` runs the binary kernels on several threads from this many output elements up.
     /// Measured (release, -march=native, 2 vCPU, pool backend, min of 75 runs): add of 2^16
@@ -13,6 +15,7 @@ public enum Broadcast {
     /// Forced `.parallel` chunks (small, so that tests cross row boundaries inside chunks).
     static let minGrain = 64
 
+    /// The variants the binary kernels implement (`.scalar` is the reference the others are tested against).
     public static let variants: [KernelVariant] = [.auto, .scalar, .simd, .parallel]
 
     /// NumPy broadcast of two shapes, nil when incompatible (the Tensor layer builds the PyTorch message).

@@ -7,6 +7,7 @@ import VecPlatform
 
 /// General matrix products on raw buffers: one product (`gemm`) or a batch (`batched`).
 public enum Gemm {
+    /// The variants the matrix products implement: `.naive` is the triple-loop reference, `.blas` calls OpenBLAS.
     public static let variants: [KernelVariant] = [.naive, .simd, .parallel, .blas]
 
     /// `auto` stays on one thread below this many multiply-adds (m*n*k): a pool dispatch costs

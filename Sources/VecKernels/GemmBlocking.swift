@@ -14,6 +14,7 @@ import VecPlatform
 public struct GemmBlocking: Sendable, Equatable, CustomStringConvertible {
     /// Rows and columns of the micro-kernel's register tile (fixed by the micro-kernel).
     public let mr: Int
+    /// Columns of the register tile.
     public let nr: Int
     /// Inner-dimension block (packed panels are kc deep).
     public var kc: Int
@@ -22,6 +23,8 @@ public struct GemmBlocking: Sendable, Equatable, CustomStringConvertible {
     /// Columns of B packed at once (a multiple of nr).
     public var nc: Int
 
+    /// Block sizes as given, `mc` and `nc` rounded down to multiples of `mr` and `nr` (at least one
+    /// tile). Stops the program if any size is not positive ("GEMM block sizes must be positive").
     public init(mr: Int, nr: Int, kc: Int, mc: Int, nc: Int) {
         precondition(mr > 0 && nr > 0 && kc > 0 && mc > 0 && nc > 0, "GEMM block sizes must be positive")
         self.mr = mr
@@ -31,6 +34,7 @@ public struct GemmBlocking: Sendable, Equatable, CustomStringConvertible {
         self.nc = max(nr, nc / nr * nr)
     }
 
+    /// One line for reports, e.g. "mr 14 nr 32 kc 1024 mc 56 nc 2048".
     public var description: String { "mr \(mr) nr \(nr) kc \(kc) mc \(mc) nc \(nc)" }
 
     /// Block sizes from cache sizes (bytes, L2 per core, shared L3) for a micro-kernel of

@@ -3,16 +3,20 @@
 // A round trip through float64 loses every value above 2^53; these never convert. Arithmetic
 // wraps on overflow as PyTorch's C++ does on x86 (two's complement), instead of trapping.
 
-/// Integer elementwise operations of two int64 operands.
+/// Integer elementwise operations of two int64 operands: `add`, `sub`, `mul` (wrapping on
+/// overflow), `floorDivide` and `remainder` (Python's signs: `torch.floor_divide`,
+/// `torch.remainder`), `maximum`, `minimum`.
 public enum IntegerBinaryOp: Sendable {
     case add, sub, mul, floorDivide, remainder, maximum, minimum
 }
 
-/// Integer unary operations.
+/// Integer unary operations: `abs`, `neg` (both wrap at `Int64.min`) and `relu`.
 public enum IntegerUnaryOp: Sendable {
     case abs, neg, relu
 }
 
+/// Exact int64 kernels on contiguous buffers (no float64 round trip, wrapping arithmetic like
+/// PyTorch's C++ on x86): elementwise ops, sums, max/min with indices and matrix products.
 public enum IntegerKernels {
     /// y[i] = op(x[i]). abs(Int64.min) is Int64.min (wrapping, as PyTorch).
     public static func unary(_ op: IntegerUnaryOp, _ x: UnsafePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,

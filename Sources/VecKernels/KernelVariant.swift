@@ -25,9 +25,11 @@ public protocol KernelFloat: BinaryFloatingPoint, SIMDScalar, Sendable, Codable 
 }
 
 extension Float: KernelFloat {
+    /// "float32".
     public static var dtypeName: String { "float32" }
 }
 
 extension Double: KernelFloat {
+    /// "float64".
     public static var dtypeName: String { "float64" }
 }

@@ -3,6 +3,8 @@ import Foundation
 // Softmax / log-softmax over the middle dim of [outer, size, inner], PyTorch semantics: the row
 // max is subtracted first (stable for huge values), a row of all -inf gives NaN.
 
+/// Softmax and log-softmax kernels over the middle dim of `[outer, size, inner]`, forward and
+/// backward, float32 and float64 (`torch.softmax`, `torch.log_softmax`).
 public enum Softmax {
     /// `.auto` runs on several threads from this many elements up. exp makes softmax ~5x heavier
     /// per element than an add, so the split pays earlier. Measured (release, -march=native,
@@ -11,6 +13,7 @@ public enum Softmax {
     static let parallelThreshold = 1 << 15
     static let grain = 1 << 12
 
+    /// The variants the softmax kernels implement (`.scalar` is the float64 reference).
     public static let variants: [KernelVariant] = [.auto, .scalar, .simd, .parallel]
 
     /// Softmax (or log-softmax) over the middle dim of [outer, size, inner]; stable (subtract the max);

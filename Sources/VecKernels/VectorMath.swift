@@ -5,7 +5,11 @@ import CVecShim
 // adding 1.5*2^23, exponents built with integer shifts, and explicit edge values (clamping alone
 // gets inf, 0, NaN and -0 wrong). No `SIMD16<Int32>(x, rounding:)` or `clamped`: both compile to
 // out-of-line traps. Errors against float64 are measured in Tests/VecKernelsTests/VectorMathTests.
+/// Vectorised float32 math on `SIMD16<Float>` (exp, expm1, log, log1p, sqrt here; the activations
+/// and trigonometry in its extensions), with explicit edge values (inf, 0, NaN, -0). Errors against
+/// float64 and Float80 references are measured in Tests/VecKernelsTests/VectorMathTests.
 public enum VectorMath {
+    /// The vector type every function takes and returns: 16 float32 lanes (one zmm register with AVX-512).
     public typealias V = SIMD16<Float>
     @usableFromInline typealias VI = SIMD16<Int32>
     @usableFromInline typealias VD = SIMD8<Double>

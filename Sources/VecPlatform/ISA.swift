@@ -1,11 +1,17 @@
 import CVecShim
 
-/// x86 instruction-set levels that decide how SIMD code is compiled.
+/// x86 instruction-set levels that decide how SIMD code is compiled, ordered from `notX86`
+/// (not an x86 machine or build) through `baseline` (x86-64 with SSE2: `SIMD16<Float>` splits
+/// into four registers), `avx2` (x86-64-v3: AVX2 and FMA) to `avx512` (one zmm register per
+/// `SIMD16<Float>`). The raw values are what the C shim's `vg_compiled_isa_level` and
+/// `vg_machine_isa_level` return.
 public enum ISALevel: Int, Comparable, Sendable, CustomStringConvertible {
     case notX86 = -1, baseline = 0, avx2 = 1, avx512 = 2
 
+    /// Orders levels by capability (`notX86` < `baseline` < `avx2` < `avx512`).
     public static func < (a: ISALevel, b: ISALevel) -> Bool { a.rawValue < b.rawValue }
 
+    /// The level as reports print it, e.g. "x86-64-v3 (AVX2+FMA)".
     public var description: String {
         switch self {
         case .notX86: "non-x86"

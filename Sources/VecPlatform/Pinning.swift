@@ -12,9 +12,13 @@ public enum PinningPolicy: String, CaseIterable, Codable, Sendable {
 
 /// Which PU (OS index) each worker index is bound to; nil for policy `none`.
 public struct PinPlan: Equatable, Sendable {
+    /// The policy the plan was made for.
     public var policy: PinningPolicy
+    /// `cpus[w]` is the OS index of the PU worker `w` is bound to (-1 for a core without PUs);
+    /// nil for `.none`, where threads are unbound.
     public var cpus: [Int]?
 
+    /// A plan as given (no check that the CPUs exist: binding reports that).
     public init(policy: PinningPolicy, cpus: [Int]?) { self.policy = policy; self.cpus = cpus }
 
     /// "w0->cpu0 w1->cpu2" or "unpinned".
@@ -24,11 +28,15 @@ public struct PinPlan: Equatable, Sendable {
     }
 }
 
+/// A failure to bind or unbind a thread, with the reason ("CPU 5 is not available to this process").
 public struct PinningError: Error, CustomStringConvertible, Equatable {
+    /// The reason, as printed.
     public var description: String
+    /// An error with this reason.
     public init(_ description: String) { self.description = description }
 }
 
+/// Pin plans (pure functions of a `TopologyModel`) and the hwloc calls that apply them to threads.
 public enum Pinning {
     /// The plan for `workers` threads under `policy`: a pure function of the topology model.
     /// More workers than cores wrap onto the cores' further PUs (SMT siblings), then around again.

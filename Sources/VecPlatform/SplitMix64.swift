@@ -2,10 +2,13 @@
 /// one generator behind seeded tensors, benchmark inputs and test data, so that the same seed
 /// gives the same numbers on every machine and thread count.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
+    /// The whole generator state: the next output is a function of it alone, so a copy replays the stream.
     public var state: UInt64
 
+    /// A generator whose stream is fixed by `seed` (any value, 0 included).
     public init(seed: UInt64) { state = seed }
 
+    /// The next 64 random bits (advances `state` by the golden-ratio increment, then mixes).
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

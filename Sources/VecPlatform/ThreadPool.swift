@@ -18,6 +18,8 @@ import Synchronization
 /// Threads are created on first need and only up to the width a job asks for (which
 /// `Threading.parallelFor` caps at the CPUs the process may use).
 public final class ThreadPool: @unchecked Sendable {
+    /// The pool every parallel loop of the process uses (`Threading.parallelFor`); its threads are
+    /// created on first need.
     public static let shared = ThreadPool()
 
     /// The most threads (the caller included) a job can use.
@@ -66,6 +68,7 @@ public final class ThreadPool: @unchecked Sendable {
     /// an item, to play a worker that the scheduler keeps off its CPU.
     var wakeHook: ((Int) -> Void)?
 
+    /// A pool of its own, whose jobs are capped at `Threading.threadLimit` threads like the shared one.
     public convenience init() { self.init(widthLimit: nil) }
 
     /// A pool whose jobs use up to `widthLimit` threads instead of `Threading.threadLimit`.

@@ -11,10 +11,14 @@ public struct CoreInfo: Equatable, Codable, Sendable {
     public var pus: [Int]
     /// Logical indexes of the enclosing package, NUMA node, L3 and L2 (-1 where absent).
     public var package: Int
+    /// Logical index of the enclosing NUMA node (-1 where hwloc reports none).
     public var numa: Int
+    /// Logical index of the enclosing L3 cache (-1 where absent).
     public var l3: Int
+    /// Logical index of the enclosing L2 cache (-1 where absent).
     public var l2: Int
 
+    /// A core as given: tests build synthetic machines from these.
     public init(index: Int, pus: [Int], package: Int, numa: Int, l3: Int, l2: Int) {
         self.index = index; self.pus = pus; self.package = package
         self.numa = numa; self.l3 = l3; self.l2 = l2
@@ -23,28 +27,39 @@ public struct CoreInfo: Equatable, Codable, Sendable {
 
 /// One data or unified cache (instruction caches are left out: kernels do not size for them).
 public struct CacheInfo: Equatable, Codable, Sendable {
+    /// Cache level: 1, 2 or 3.
     public var level: Int
+    /// Capacity in bytes.
     public var sizeBytes: Int
     /// OS indexes of the PUs that share it.
     public var pus: [Int]
+    /// A cache as given.
     public init(level: Int, sizeBytes: Int, pus: [Int]) {
         self.level = level; self.sizeBytes = sizeBytes; self.pus = pus
     }
 }
 
+/// The machine's layout as plain values (packages, NUMA nodes, cores with their PUs, caches), so
+/// that pin plans and block sizes are pure functions of it; `Topology.load` builds one from hwloc.
 public struct TopologyModel: Equatable, Codable, Sendable {
     /// Where it came from: "machine", "synthetic:<description>" or "xml".
     public var source: String
+    /// Number of packages (sockets).
     public var packages: Int
+    /// Number of NUMA nodes.
     public var numaNodes: Int
+    /// The physical cores, in hwloc's logical (locality) order.
     public var cores: [CoreInfo]
+    /// Every data or unified cache, of every level.
     public var caches: [CacheInfo]
 
+    /// A model as given: tests build synthetic machines from these.
     public init(source: String, packages: Int, numaNodes: Int, cores: [CoreInfo], caches: [CacheInfo]) {
         self.source = source; self.packages = packages; self.numaNodes = numaNodes
         self.cores = cores; self.caches = caches
     }
 
+    /// Processing units (hardware threads) over all cores.
     public var puCount: Int { cores.reduce(0) { $0 + $1.pus.count } }
 
     /// Size of one cache of `level` (the first found), or nil.
@@ -74,6 +89,7 @@ public func formatBytes(_ bytes: Int) -> String {
     return "\(bytes) B"
 }
 
+/// Where a topology is loaded from.
 public enum TopologySource: Equatable, Sendable {
     /// The machine this process runs on.
     case machine
@@ -83,16 +99,25 @@ public enum TopologySource: Equatable, Sendable {
     case xml(String)
 }
 
+/// A failure to load a topology, with hwloc's step that failed ("hwloc_topology_load failed") or
+/// the input it rejected.
 public struct TopologyError: Error, CustomStringConvertible, Equatable {
+    /// The reason, as printed.
     public var description: String
+    /// An error with this reason.
     public init(_ description: String) { self.description = description }
 }
 
 /// An owned, loaded hwloc topology. Binding threads needs the handle of the *machine* topology.
 public final class HwlocTopology: @unchecked Sendable {
+    /// hwloc's handle, valid as long as this object lives (destroyed in `deinit`).
     public let handle: hwloc_topology_t
+    /// What it was loaded from.
     public let source: TopologySource
 
+    /// Loads `source` with hwloc. Throws `TopologyError` when hwloc cannot initialise or load it, or
+    /// rejects a synthetic description ("invalid synthetic topology description '...' (expected e.g.
+    /// 'pack:2 l3:1 core:4 pu:1')") or an XML document ("hwloc could not read the XML topology").
     public init(_ source: TopologySource = .machine) throws {
         var topo: hwloc_topology_t?
         guard hwloc_topology_init(&topo) == 0, let topo else { throw TopologyError("hwloc_topology_init failed") }
@@ -196,6 +221,7 @@ public func cpuList(_ set: hwloc_const_bitmap_t?) -> [Int] {
     return out
 }
 
+/// Entry points to load topologies: the machine's (once) or any `TopologySource`.
 public enum Topology {
     /// Loads a topology model from the machine, a synthetic description or XML.
     public static func load(_ source: TopologySource = .machine) throws -> TopologyModel {
