@@ -144,6 +144,7 @@ public struct GradFn: CustomStringConvertible {
     /// For an "AccumulateGrad" node, the leaf it accumulates into.
     public var variable: Tensor? { leaf.map { Tensor(impl: $0) } }
 
+    /// "<MulBackward0 object>", as Python prints a `grad_fn`.
     public var description: String { "<\(name) object>" }
 }
 

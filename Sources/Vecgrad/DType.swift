@@ -44,9 +44,14 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
 public protocol TensorScalar {
     /// The dtype a tensor built from this type gets when none is given.
     static var naturalDType: DType { get }
+    /// A value from a float64 element (rounded to nearest for Float, truncated toward zero for the
+    /// integers, NaN and out-of-range values saturating as PyTorch's casts).
     init(tensorElement value: Double)
+    /// A value from an int64 element (rounded to nearest for the floating types).
     init(tensorElement value: Int64)
+    /// The value as a float64 element.
     var tensorDouble: Double { get }
+    /// The value as an int64 element: truncated toward zero, NaN to 0, out of range to `Int64.min`/`max`.
     var tensorInt64: Int64 { get }
 }
 
@@ -61,33 +66,53 @@ func truncatingToInt64(_ v: Double) -> Int64 {
 }
 
 extension Float: TensorScalar {
+    /// `.float32`.
     public static var naturalDType: DType { .float32 }
+    /// Rounds to the nearest float32.
     public init(tensorElement value: Double) { self = Float(value) }
+    /// Rounds to the nearest float32 (exact up to 2^24).
     public init(tensorElement value: Int64) { self = Float(value) }
+    /// Exact.
     public var tensorDouble: Double { Double(self) }
+    /// Truncated toward zero; NaN gives 0, out-of-range values saturate.
     public var tensorInt64: Int64 { truncatingToInt64(Double(self)) }
 }
 
 extension Double: TensorScalar {
+    /// `.float64`.
     public static var naturalDType: DType { .float64 }
+    /// Exact.
     public init(tensorElement value: Double) { self = value }
+    /// Rounds to the nearest float64 (exact up to 2^53).
     public init(tensorElement value: Int64) { self = Double(value) }
+    /// Exact.
     public var tensorDouble: Double { self }
+    /// Truncated toward zero; NaN gives 0, out-of-range values saturate.
     public var tensorInt64: Int64 { truncatingToInt64(self) }
 }
 
 extension Int64: TensorScalar {
+    /// `.int64`.
     public static var naturalDType: DType { .int64 }
+    /// Truncated toward zero; NaN gives 0, out-of-range values saturate (PyTorch's cast, never a trap).
     public init(tensorElement value: Double) { self = truncatingToInt64(value) }
+    /// Exact.
     public init(tensorElement value: Int64) { self = value }
+    /// Rounds to the nearest float64 (exact up to 2^53).
     public var tensorDouble: Double { Double(self) }
+    /// Exact.
     public var tensorInt64: Int64 { self }
 }
 
 extension Int: TensorScalar {
+    /// `.int64`.
     public static var naturalDType: DType { .int64 }
+    /// Truncated toward zero; NaN gives 0, out-of-range values saturate.
     public init(tensorElement value: Double) { self = Int(truncatingToInt64(value)) }
+    /// Exact (Int is 64-bit on the platforms Vecgrad builds for).
     public init(tensorElement value: Int64) { self = Int(value) }
+    /// Rounds to the nearest float64 (exact up to 2^53).
     public var tensorDouble: Double { Double(self) }
+    /// Exact.
     public var tensorInt64: Int64 { Int64(self) }
 }

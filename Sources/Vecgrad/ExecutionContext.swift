@@ -13,6 +13,7 @@ public struct ExecutionOptions: Sendable, Equatable {
     /// Threads per kernel call; nil means `Threading.currentThreads`.
     public var threads: Int? = nil
 
+    /// Settings as given; the defaults are what ops use outside any scope.
     public init(gradEnabled: Bool = true, variant: KernelVariant = .auto, threads: Int? = nil) {
         self.gradEnabled = gradEnabled
         self.variant = variant

@@ -5,9 +5,19 @@ import VecKernels
 // each input's shape.
 
 extension Tensor {
+    /// Elementwise sum with NumPy broadcasting (`torch.add`). The result dtype follows PyTorch's
+    /// promotion (float64 over float32 over int64; a 0-d operand only decides when it is floating and
+    /// the other is not); int64 + int64 stays exact. Backward sums the gradient to each input's shape.
+    /// Throws `TensorError.broadcastMismatch` ("The size of tensor a (3) must match the size of
+    /// tensor b (4) at non-singleton dimension 1") when the shapes do not broadcast.
     public static func + (lhs: Tensor, rhs: Tensor) throws -> Tensor { try binary(.add, lhs, rhs, "AddBackward0") }
+    /// Elementwise difference with NumPy broadcasting (`torch.sub`); dtypes, gradients and errors as `+`.
     public static func - (lhs: Tensor, rhs: Tensor) throws -> Tensor { try binary(.sub, lhs, rhs, "SubBackward0") }
+    /// Elementwise product with NumPy broadcasting (`torch.mul`); dtypes and errors as `+`. Saves the
+    /// other operand for each side that needs a gradient, as PyTorch does.
     public static func * (lhs: Tensor, rhs: Tensor) throws -> Tensor { try binary(.mul, lhs, rhs, "MulBackward0") }
+    /// True division with NumPy broadcasting (`torch.div`): int64 / int64 gives float32, like
+    /// PyTorch's default dtype; x / 0 gives ±inf or NaN as IEEE says. Errors as `+`.
     public static func / (lhs: Tensor, rhs: Tensor) throws -> Tensor { try binary(.div, lhs, rhs, "DivBackward0") }
 
     /// Elementwise max; NaN propagates, a tie sends half the gradient to each side (PyTorch).
@@ -22,25 +32,40 @@ extension Tensor {
 
     // Tensor-scalar: the scalar is a 0-d tensor of the result dtype that does not require grad
     // (PyTorch's "wrapped number": it never changes a floating tensor's dtype).
+    /// Adds a scalar to every element. The scalar never changes a floating tensor's dtype (PyTorch's
+    /// wrapped number); an int64 tensor becomes float32. Never throws.
     public static func + (lhs: Tensor, rhs: Double) -> Tensor { scalarOp(.add, lhs, rhs, scalarFirst: false, "AddBackward0") }
+    /// `rhs + lhs`: adds a scalar to every element; dtype rule as `tensor + scalar`.
     public static func + (lhs: Double, rhs: Tensor) -> Tensor { scalarOp(.add, rhs, lhs, scalarFirst: true, "AddBackward0") }
+    /// Subtracts a scalar from every element; dtype rule as `tensor + scalar`.
     public static func - (lhs: Tensor, rhs: Double) -> Tensor { scalarOp(.sub, lhs, rhs, scalarFirst: false, "SubBackward0") }
     /// PyTorch records `2 - x` as RsubBackward1.
     public static func - (lhs: Double, rhs: Tensor) -> Tensor { scalarOp(.sub, rhs, lhs, scalarFirst: true, "RsubBackward1") }
+    /// Multiplies every element by a scalar; dtype rule as `tensor + scalar`.
     public static func * (lhs: Tensor, rhs: Double) -> Tensor { scalarOp(.mul, lhs, rhs, scalarFirst: false, "MulBackward0") }
+    /// Multiplies every element by a scalar; dtype rule as `tensor + scalar`.
     public static func * (lhs: Double, rhs: Tensor) -> Tensor { scalarOp(.mul, rhs, lhs, scalarFirst: true, "MulBackward0") }
+    /// Divides every element by a scalar (true division); dtype rule as `tensor + scalar`.
     public static func / (lhs: Tensor, rhs: Double) -> Tensor { scalarOp(.div, lhs, rhs, scalarFirst: false, "DivBackward0") }
     /// PyTorch computes `2 / x` as `x.reciprocal() * 2`, so its node is a MulBackward0; here it is
     /// one division node under that name.
     public static func / (lhs: Double, rhs: Tensor) -> Tensor { scalarOp(.div, rhs, lhs, scalarFirst: true, "MulBackward0") }
 
+    /// `lhs = lhs + rhs`: a new tensor (and graph node), not an in-place update of the old storage.
     public static func += (lhs: inout Tensor, rhs: Tensor) throws { lhs = try lhs + rhs }
+    /// `lhs = lhs - rhs`: a new tensor, not an in-place update.
     public static func -= (lhs: inout Tensor, rhs: Tensor) throws { lhs = try lhs - rhs }
+    /// `lhs = lhs * rhs`: a new tensor, not an in-place update.
     public static func *= (lhs: inout Tensor, rhs: Tensor) throws { lhs = try lhs * rhs }
+    /// `lhs = lhs / rhs`: a new tensor, not an in-place update.
     public static func /= (lhs: inout Tensor, rhs: Tensor) throws { lhs = try lhs / rhs }
+    /// `lhs = lhs + rhs`: a new tensor, not an in-place update.
     public static func += (lhs: inout Tensor, rhs: Double) { lhs = lhs + rhs }
+    /// `lhs = lhs - rhs`: a new tensor, not an in-place update.
     public static func -= (lhs: inout Tensor, rhs: Double) { lhs = lhs - rhs }
+    /// `lhs = lhs * rhs`: a new tensor, not an in-place update.
     public static func *= (lhs: inout Tensor, rhs: Double) { lhs = lhs * rhs }
+    /// `lhs = lhs / rhs`: a new tensor, not an in-place update.
     public static func /= (lhs: inout Tensor, rhs: Double) { lhs = lhs / rhs }
 
     /// Tensor-scalar op. The scalar lives on the stack and is passed to the broadcasting kernel as

@@ -13,6 +13,9 @@ private let threshold = 1000
 private let edgeItems = 3
 
 extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
+    /// The tensor as PyTorch prints it (`tensor([[0.5000, 1.0000]], grad_fn=<MulBackward0>)`): a port
+    /// of torch/_tensor_str.py with its defaults (precision 4, line width 80, summarised above 1000
+    /// elements with 3 edge items); `dtype=torch.float64` and `requires_grad=True` suffixes as PyTorch.
     public var description: String {
         let prefix = "tensor("
         let indent = prefix.count
@@ -34,6 +37,7 @@ extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
         return addSuffixes(prefix + body, suffixes, indent: indent)
     }
 
+    /// The same text as `description`.
     public var debugDescription: String { description }
 
     /// torch's `_add_suffixes`, including its off-by-two line length quirk.

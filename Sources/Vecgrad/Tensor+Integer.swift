@@ -7,17 +7,31 @@ import VecKernels
 extension Tensor {
     // Tensor-Int: an int64 tensor stays int64 (exact); a float tensor is unchanged in dtype, as
     // with a Double scalar. `/` is true division: an int64 tensor gives float32.
+    /// Adds an integer to every element: an int64 tensor stays int64 and exact (wrapping on
+    /// overflow, as PyTorch's C++), a floating tensor keeps its dtype. Never throws.
     public static func + (lhs: Tensor, rhs: Int) -> Tensor { intScalarOp(.add, lhs, rhs, scalarFirst: false) { $0 + $1 } }
+    /// Adds an integer to every element; dtype rule as `tensor + Int`.
     public static func + (lhs: Int, rhs: Tensor) -> Tensor { intScalarOp(.add, rhs, lhs, scalarFirst: true) { $1 + $0 } }
+    /// Subtracts an integer from every element; dtype rule as `tensor + Int`.
     public static func - (lhs: Tensor, rhs: Int) -> Tensor { intScalarOp(.sub, lhs, rhs, scalarFirst: false) { $0 - $1 } }
+    /// An integer minus every element; dtype rule as `tensor + Int`.
     public static func - (lhs: Int, rhs: Tensor) -> Tensor { intScalarOp(.sub, rhs, lhs, scalarFirst: true) { $1 - $0 } }
+    /// Multiplies every element by an integer; dtype rule as `tensor + Int`.
     public static func * (lhs: Tensor, rhs: Int) -> Tensor { intScalarOp(.mul, lhs, rhs, scalarFirst: false) { $0 * $1 } }
+    /// Multiplies every element by an integer; dtype rule as `tensor + Int`.
     public static func * (lhs: Int, rhs: Tensor) -> Tensor { intScalarOp(.mul, rhs, lhs, scalarFirst: true) { $1 * $0 } }
+    /// True division by an integer: an int64 tensor gives float32 (`torch.arange(5) / 2`), a
+    /// floating tensor keeps its dtype.
     public static func / (lhs: Tensor, rhs: Int) -> Tensor { lhs.floatingForDivision() / Double(rhs) }
+    /// An integer divided by every element (true division); dtype rule as `tensor / Int`.
     public static func / (lhs: Int, rhs: Tensor) -> Tensor { Double(lhs) / rhs.floatingForDivision() }
+    /// `lhs = lhs + rhs`: a new tensor, not an in-place update.
     public static func += (lhs: inout Tensor, rhs: Int) { lhs = lhs + rhs }
+    /// `lhs = lhs - rhs`: a new tensor, not an in-place update.
     public static func -= (lhs: inout Tensor, rhs: Int) { lhs = lhs - rhs }
+    /// `lhs = lhs * rhs`: a new tensor, not an in-place update.
     public static func *= (lhs: inout Tensor, rhs: Int) { lhs = lhs * rhs }
+    /// `lhs = lhs / rhs` (true division: an int64 `lhs` becomes float32).
     public static func /= (lhs: inout Tensor, rhs: Int) { lhs = lhs / rhs }
 
     /// Python's `a // b` elementwise with broadcasting (rounds toward negative infinity), PyTorch's
@@ -43,6 +57,8 @@ extension Tensor {
 
     /// `a % b`, PyTorch's `remainder` (Python's sign rule).
     public static func % (lhs: Tensor, rhs: Tensor) throws -> Tensor { try lhs.remainder(rhs) }
+    /// `a % b` by an integer scalar, PyTorch's `remainder` (int64 stays int64). Throws
+    /// `integerDivisionByZero` for an int64 tensor and `rhs == 0`.
     public static func % (lhs: Tensor, rhs: Int) throws -> Tensor { try lhs.remainder(rhs) }
 
     // MARK: implementations

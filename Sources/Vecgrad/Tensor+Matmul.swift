@@ -93,7 +93,9 @@ extension Tensor {
 
 /// PyTorch's `torch.mm`, `torch.bmm` and `torch.matmul` as free functions.
 public func mm(_ a: Tensor, _ b: Tensor) throws -> Tensor { try a.mm(b) }
+/// `torch.bmm`: `a.bmm(b)`, [b, m, k] x [b, k, n] -> [b, m, n]; throws as `Tensor.bmm`.
 public func bmm(_ a: Tensor, _ b: Tensor) throws -> Tensor { try a.bmm(b) }
+/// `torch.matmul`: `a.matmul(b)`, with its 1-d and batched-broadcast rules; throws as `Tensor.matmul`.
 public func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor { try a.matmul(b) }
 
 enum Matmul {

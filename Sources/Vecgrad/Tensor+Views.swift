@@ -80,14 +80,19 @@ extension Tensor {
         get throws { try slice(range.lowerBound, Tensor.exclusiveEnd(range.upperBound)) }
     }
 
+    /// Rows `range.lowerBound...` of dim 0 (`x[a:]`), a zero-copy view; negative bounds count from the
+    /// end, bounds clamp. Throws `indexingScalar` ("slice() cannot be applied to a 0-dim tensor.").
     public subscript(_ range: PartialRangeFrom<Int>) -> Tensor {
         get throws { try slice(range.lowerBound, Int.max) }
     }
 
+    /// Rows `..<upperBound` of dim 0 (`x[:b]`), a zero-copy view; bounds as `x[a...]`, and so are its errors.
     public subscript(_ range: PartialRangeUpTo<Int>) -> Tensor {
         get throws { try slice(0, range.upperBound) }
     }
 
+    /// Rows `...upperBound` of dim 0 (`x[:b+1]`; -1 or `Int.max` reach the end), a zero-copy view;
+    /// errors as `x[a...]`.
     public subscript(_ range: PartialRangeThrough<Int>) -> Tensor {
         get throws { try slice(0, Tensor.exclusiveEnd(range.upperBound)) }
     }

@@ -61,6 +61,7 @@ public enum TensorError: Error, CustomStringConvertible, Equatable, Sendable {
     /// Anything else, with its full message.
     case invalidArgument(String)
 
+    /// PyTorch's message for the same mistake, word for word where PyTorch has one.
     public var description: String {
         switch self {
         case let .broadcastMismatch(a, b, dim):
