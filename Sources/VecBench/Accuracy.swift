@@ -8,6 +8,7 @@ import Foundation
 
 /// One op checked by `vecbench accuracy`.
 public struct AccuracySubject {
+    /// The op's name in the table and in `vecbench accuracy --ops` ("sigmoid", "matmul").
     public var name: String
     /// Inputs for the error figures in `dtype` (sweep plus edge values), already rounded to it.
     public var inputs: (DType) -> [Double]
@@ -15,7 +16,9 @@ public struct AccuracySubject {
     public var forward: (DType, [Double]) -> [Double]
     /// The library's input gradient for upstream gradient gy, in `dtype`.
     public var backward: (DType, [Double], [Double]) -> [Double]
+    /// The float64 reference result for the same inputs.
     public var referenceForward: ([Double]) -> [Double]
+    /// The float64 reference input gradient for inputs and upstream gradient gy.
     public var referenceBackward: ([Double], [Double]) -> [Double]
     /// Where the float64 gradcheck runs (finite points inside the domain).
     public var gradcheckInputs: [Double]
@@ -23,6 +26,7 @@ public struct AccuracySubject {
     public var elementwise: Bool
     /// Inputs where the derivative does not exist (elementwise subjects).
     public var kinks: [Double]
+    /// The bounds (abs, rel, ulp) the library's results must meet in `dtype`.
     public var tolerance: (DType) -> Tolerance
     /// Upstream gradient for the error figures (ones for elementwise ops: the derivative itself).
     public var upstream: (Int) -> [Double]
@@ -33,32 +37,54 @@ public struct AccuracySubject {
 /// What a norm-wise GEMM check needs besides the reference: (|A||B|) for the forward, the same
 /// for the backward's products (|gy||B|^T, |A|^T|gy|), and the longest sum each one makes.
 public struct GemmMagnitudes {
+    /// |A||B| per output element for the flattened inputs.
     public var forward: ([Double]) -> [Double]
+    /// |gy||B|^T and |A|^T|gy| per input element, for inputs and upstream gradient.
     public var backward: ([Double], [Double]) -> [Double]
+    /// The inner dimension k of the forward product (the bound is 2 (k + 1) u).
     public var forwardInner: Int
+    /// The longest inner dimension of the backward's products.
     public var backwardInner: Int
 }
 
+/// The outcome of a float64 gradcheck (`torch.autograd.gradcheck`'s test: |numerical - analytical|
+/// <= atol + rtol |numerical| for every compared Jacobian entry).
 public struct GradcheckResult: Equatable, Sendable {
+    /// Every compared entry within tolerance.
     public var passed: Bool
-    /// Jacobian entries compared, and points left out at kinks.
+    /// Jacobian entries compared.
     public var compared: Int
+    /// Inputs left out because they lie within eps of a kink.
     public var skipped: Int
+    /// The largest |numerical - analytical| seen (inf when one was NaN).
     public var maxAbsDiff: Double
+    /// The first failing entry ("d/dx at x = 0.5: numerical ..., analytical ..."), empty on a pass.
     public var detail: String
 }
 
+/// One row of the accuracy table: one op in one dtype.
 public struct AccuracyRow: Equatable, Sendable {
+    /// The subject's name.
     public var op: String
+    /// The dtype the library computed in (the reference is always float64).
     public var dtype: DType
+    /// Errors of the forward results against the reference.
     public var forward: ErrorFigures
+    /// Errors of the input gradients against the reference.
     public var backward: ErrorFigures
+    /// The float64 gradcheck; nil on float32 rows.
     public var gradcheck: GradcheckResult?
+    /// Forward, backward and gradcheck all within their tolerances.
     public var passed: Bool
+    /// Why it failed, and the figures that need a word (underflowing references, skipped kinks,
+    /// norm-wise GEMM bounds), "; "-separated; empty when there is nothing to say.
     public var note: String
 }
 
+/// The accuracy table of `vecbench accuracy`: every subject's forward and backward errors against a
+/// float64 reference in float32 and float64, and a float64 gradcheck (PyTorch's defaults).
 public enum Accuracy {
+    /// The names of every subject, in table order.
     public static var opNames: [String] { AccuracySubjects.all.map(\.name) }
 
     /// Full-Jacobian gradcheck in float64: column i of the numerical Jacobian from central
@@ -102,6 +128,8 @@ public enum Accuracy {
         return r
     }
 
+    /// One table row: the subject's errors in `dtype` (norm-wise for matrix products), judged by its
+    /// tolerance, plus the gradcheck on float64 rows.
     public static func evaluate(_ s: AccuracySubject, dtype: DType) -> AccuracyRow {
         let xs = s.inputs(dtype)
         let gy = s.upstream(s.referenceForward(xs).count)
@@ -142,6 +170,7 @@ public enum Accuracy {
                            passed: fwd.passed && bwd.passed && (gc?.passed ?? true), note: notes.joined(separator: "; "))
     }
 
+    /// Rows for every subject (or those named in `ops`), float32 then float64 for each.
     public static func run(ops: Set<String>? = nil) -> [AccuracyRow] {
         AccuracySubjects.all.filter { ops?.contains($0.name) ?? true }.flatMap { s in
             [DType.float32, .float64].map { evaluate(s, dtype: $0) }
@@ -156,6 +185,7 @@ public enum Accuracy {
         return TextFormat.fixed(m, 1) + "e" + (e < 0 ? "-" : "+") + String(abs(e))
     }
 
+    /// The rows as an aligned text table, followed by each row's note and what the columns mean.
     public static func table(_ rows: [AccuracyRow]) -> String {
         let body = rows.map { r in
             [r.op, r.dtype.rawValue, sci(r.forward.maxAbs), sci(r.forward.maxRel), TextFormat.fixed(r.forward.maxUlp, 2),
@@ -177,10 +207,12 @@ public enum Accuracy {
         return out
     }
 
+    /// The header of `accuracy.csv`.
     public static let csvHeader = "op,dtype,fwd_max_abs,fwd_max_rel,fwd_max_ulp,bwd_max_abs,bwd_max_rel,bwd_max_ulp,"
         + "error_measure,fwd_underflow,fwd_underflow_max_ulp,bwd_underflow,bwd_underflow_max_ulp,"
         + "gradcheck,gradcheck_compared,gradcheck_skipped,passed,note"
 
+    /// The rows as CSV under `csvHeader` (notes quoted), newline-terminated.
     public static func csv(_ rows: [AccuracyRow]) -> String {
         func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         let lines = rows.map { r in

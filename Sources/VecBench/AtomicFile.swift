@@ -7,14 +7,19 @@ import Foundation
 /// to a temporary file beside the target, is flushed to disk, then renamed over it. On any failure
 /// the temporary file is removed and an existing target is left untouched.
 public enum AtomicFile {
+    /// A failed write: the path, what failed (with the system's reason), and that the old file is unchanged.
     public struct WriteError: Error, CustomStringConvertible {
+        /// The message, e.g. "results/run.csv: rename failed: Permission denied; the old file is unchanged".
         public var description: String
     }
 
+    /// Replaces the file at `path` with `text` (UTF-8), creating its directory if needed; throws
+    /// `WriteError` with the old file (if any) left as it was.
     public static func write(_ text: String, to path: String) throws {
         try write(Array(text.utf8), to: path)
     }
 
+    /// Replaces the file at `path` with `bytes`, as `write(_:to:)` for text.
     public static func write(_ bytes: [UInt8], to path: String) throws {
         let temp = try writeTemporary(bytes, for: path)
         try commit(temp, to: path)

@@ -15,15 +15,22 @@ public enum CaseOrder: String, CaseIterable, Sendable {
     case shuffle
 }
 
+/// Everything a run needs besides the cases: how to measure, the machine's fingerprint,
+/// calibration and topology, rounds and their order, and when to stop.
 public struct BenchSettings {
+    /// Sampling options (warm-up and sampling time per case, minimum and maximum samples).
     public var measure: MeasureOptions
+    /// The machine and build the rows are stamped with.
     public var fingerprint: Fingerprint
+    /// The machine's measured ceilings, for `roofline_pct`; nil leaves that column empty.
     public var calibration: Calibration?
     /// The machine's topology, for pin plans; pinned cases fail without it.
     public var topology: TopologyModel?
+    /// Print a progress line per case on stderr.
     public var progress: Bool
     /// Passes over the whole suite; each case gets 1/rounds of its sampling time per round.
     public var rounds: Int
+    /// The order each round visits the cases in.
     public var order: CaseOrder
     /// Seed of the shuffled orders (recorded in the sidecar so that a run can be repeated).
     public var seed: UInt64
@@ -31,6 +38,7 @@ public struct BenchSettings {
     public var runID: String
     /// Polled between cases: true stops the run (Ctrl-C), keeping what was measured.
     public var shouldStop: () -> Bool
+    /// Settings as given; `rounds` below 1 counts as 1.
     public init(measure: MeasureOptions, fingerprint: Fingerprint, calibration: Calibration?,
                 topology: TopologyModel?, progress: Bool = true, rounds: Int = 1, order: CaseOrder = .fixed,
                 seed: UInt64 = 0, runID: String = "", shouldStop: @escaping () -> Bool = { false }) {
@@ -42,13 +50,19 @@ public struct BenchSettings {
 
 /// A case that produced no timing, and why.
 public struct CaseFailure: Error, CustomStringConvertible, Equatable {
+    /// The case that failed.
     public var planned: PlannedCase
+    /// Why: a failed output check, a build or pinning error.
     public var message: String
+    /// The case's label and the message.
     public var description: String { "\(BenchRun.label(planned)): \(message)" }
 }
 
+/// What a run produced: one record per measured case (suite order) and the cases that failed.
 public struct BenchOutcome {
+    /// One row per case that passed its check and was measured, in suite order.
     public var records: [BenchRecord]
+    /// The cases dropped, with their reasons.
     public var failures: [CaseFailure]
     /// False when the run was stopped before every round of every case ran.
     public var complete = true
@@ -61,7 +75,9 @@ struct RoundResult {
     var check: CheckResult?
 }
 
+/// Runs a planned suite: builds each case, pins the pool, checks the output, measures, records.
 public enum BenchRun {
+    /// "relu forward float32 1048576 simd t=1 pin=none": how progress lines and failures name a case.
     public static func label(_ c: PlannedCase) -> String {
         "\(c.spec.op) \(c.spec.phase.rawValue) \(c.spec.dtype.rawValue) \(formatShapes(c.spec.shapes)) "
             + "\(c.spec.variant) t=\(c.spec.threads) pin=\(c.pinning.rawValue)"

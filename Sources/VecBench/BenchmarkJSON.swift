@@ -14,67 +14,111 @@ import VecPlatform
 // The vecbench fingerprint and run settings ride along in context.vecbench_*, which Google's
 // tools ignore and `vecbench compare` checks.
 
+/// A report's JSON sidecar in Google Benchmark's `--benchmark_format=json` layout (json_schema_version 1),
+/// so that its tools/compare.py reads it; field names are Google Benchmark's (snake_case).
 public struct BenchmarkJSON: Codable, Equatable {
+    /// One cache level of the machine, as Google Benchmark's context lists it.
     public struct Cache: Codable, Equatable {
+        /// "Data" for L1, "Unified" for the others.
         public var type: String
+        /// Cache level (1, 2, 3).
         public var level: Int
+        /// Size of one cache of this level, bytes.
         public var size: Int
+        /// PUs that share one such cache (at least 1).
         public var num_sharing: Int
     }
 
     /// How the run was made: the id its CSV rows carry, rounds, case order and its seed.
     public struct RunInfo: Codable, Equatable, Sendable {
+        /// The run id stamped on the report's CSV rows, so that a reader can tell a mismatched pair.
         public var run_id: String
+        /// Passes over the suite.
         public var rounds: Int
+        /// `CaseOrder` raw value: "fixed" or "shuffle".
         public var order: String
+        /// Seed of the shuffled orders.
         public var seed: UInt64
         /// Busy-loop processes run beside the cases (`vecbench run --contend`).
         public var contend: Int
+        /// Run information as given.
         public init(runID: String, rounds: Int, order: String, seed: UInt64, contend: Int = 0) {
             run_id = runID; self.rounds = rounds; self.order = order; self.seed = seed; self.contend = contend
         }
     }
 
+    /// Google Benchmark's context block: the machine and build, plus `vecbench_*` fields its tools ignore.
     public struct Context: Codable, Equatable {
+        /// When the run started (the fingerprint's date).
         public var date: String
+        /// The machine's host name.
         public var host_name: String
+        /// Always "vecbench".
         public var executable: String
+        /// Logical CPUs of the machine.
         public var num_cpus: Int
         /// From cpufreq (max frequency) or /proc/cpuinfo; absent where neither says.
         public var mhz_per_cpu: Int?
         /// True when a cpufreq governor other than "performance" is active; absent without cpufreq.
         public var cpu_scaling_enabled: Bool?
+        /// One entry per cache level, from the topology (empty without one).
         public var caches: [Cache]
+        /// The 1, 5 and 15 minute load averages when the sidecar was made (fewer if getloadavg gave fewer).
         public var load_avg: [Double]
+        /// `BenchmarkJSON.version`.
         public var library_version: String
+        /// The build configuration of vecbench ("release" or "debug").
         public var library_build_type: String
+        /// Always 1 (Google Benchmark's schema version).
         public var json_schema_version: Int
+        /// The full fingerprint, which `vecbench compare` checks against the baseline's.
         public var vecbench_fingerprint: Fingerprint
+        /// Rounds, order, seed and run id; nil in sidecars written without run settings.
         public var vecbench_run: RunInfo?
     }
 
+    /// One entry of `benchmarks`: a repetition (one round of one case) or an aggregate over the rounds.
     public struct Run: Codable, Equatable {
+        /// The case's name (`BenchmarkJSON.name`), with "_mean", "_median", "_stddev" or "_cv" for aggregates.
         public var name: String
+        /// The case's position in the report (one family per case).
         public var family_index: Int
+        /// Always 0: each family has one instance.
         public var per_family_instance_index: Int
+        /// The case's name without an aggregate suffix.
         public var run_name: String
+        /// "iteration" for a repetition, "aggregate" for the statistics.
         public var run_type: String
+        /// Rounds the case was measured in.
         public var repetitions: Int
+        /// The round, for repetitions; nil for aggregates.
         public var repetition_index: Int?
+        /// Threads the case ran on.
         public var threads: Int
+        /// "mean", "median", "stddev" or "cv"; nil for repetitions.
         public var aggregate_name: String?
+        /// "time", or "percentage" for cv; nil for repetitions.
         public var aggregate_unit: String?
+        /// Calls per sample (1 when the report does not say).
         public var iterations: Int
+        /// The round's median time per call, nanoseconds (the aggregate's value for aggregates; cv is a fraction).
         public var real_time: Double
+        /// CPU time per call, nanoseconds (the real time for rows read from reports that did not record it).
         public var cpu_time: Double
+        /// Always "ns".
         public var time_unit: String
+        /// Bytes moved per second at `real_time`; nil when the case counts no bytes, and for cv.
         public var bytes_per_second: Double?
+        /// FLOPs per second at `real_time`; nil when the case counts no FLOPs, and for cv.
         public var items_per_second: Double?
     }
 
+    /// The machine, build and run settings.
     public var context: Context
+    /// Every case's repetitions, each followed by its aggregates (with two or more rounds).
     public var benchmarks: [Run]
 
+    /// The `library_version` written into every sidecar.
     public static let version = "vecbench 0.2.0"
 
     /// Benchmark name of a row: op/phase/dtype/shapes/variant/threads:N/pin:P.
@@ -83,6 +127,8 @@ public struct BenchmarkJSON: Codable, Equatable {
             + "/threads:\(r.threads)/pin:\(r.pinning)"
     }
 
+    /// The sidecar of `records`: context from the fingerprint, topology (caches) and the load average
+    /// now, then one family per record (`entries`).
     public static func make(records: [BenchRecord], fingerprint: Fingerprint, topology: TopologyModel?,
                             run: RunInfo? = nil) -> BenchmarkJSON {
         var caches: [Cache] = []
@@ -138,6 +184,7 @@ public struct BenchmarkJSON: Codable, Equatable {
         return out
     }
 
+    /// Pretty-printed JSON with sorted keys, newline-terminated.
     public func encoded() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

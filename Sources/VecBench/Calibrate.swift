@@ -12,35 +12,53 @@ import VecPlatform
 // against the probe of its own pattern at its own working set: roofline = min(peak,
 // intensity x bandwidth).
 
+/// A level of the memory hierarchy a working set lives in: `l1`, `l2`, `l3` or `dram`
+/// (the raw values are the JSON keys of `Calibration.Point.bandwidthGBs`).
 public enum MemoryLevel: String, Codable, CaseIterable, Sendable { case l1, l2, l3, dram }
 
+/// This machine's measured ceilings (`vecbench calibrate`): FP32 FMA peak and the bandwidth of
+/// each access pattern at each memory level, per thread count; the roofline of every case is
+/// computed from them. Cached as results/calibration-<fingerprint>.json.
 public struct Calibration: Codable, Equatable, Sendable {
     /// Bumped whenever the meaning of a figure changes: a cached file of another format is
     /// measured again rather than misread (format 1 had triad figures only, in counted bytes).
     public static let currentFormat = 2
 
+    /// The figures measured on one thread count.
     public struct Point: Codable, Equatable, Sendable {
+        /// Threads the probes ran on (one share each).
         public var threads: Int
+        /// FP32 FMA peak, GFLOP/s, all threads together.
         public var peakGflops: Double
         /// GB/s of traffic per probe key (`StreamProbe.key`) and level; a level is absent when its
         /// working set could not be placed (e.g. L3 smaller than the threads' L2s together).
         public var bandwidthGBs: [String: [String: Double]]
+        /// A point as given.
         public init(threads: Int, peakGflops: Double, bandwidthGBs: [String: [String: Double]]) {
             self.threads = threads; self.peakGflops = peakGflops; self.bandwidthGBs = bandwidthGBs
         }
     }
 
+    /// `currentFormat` when written; a file of another format is not loaded.
     public var format: Int
+    /// The machine's fingerprint id: a calibration belongs to one machine and build.
     public var fingerprintID: String
+    /// When it was measured.
     public var date: String
+    /// The instruction-set level the probes were compiled for (`ISA.compiled`).
     public var compiledISA: String
+    /// L1 data cache of one core, bytes (working sets are sized from these three).
     public var l1BytesPerCore: Int
+    /// L2 of one core, bytes.
     public var l2BytesPerCore: Int
+    /// L3 of the machine, bytes.
     public var l3BytesTotal: Int
     /// Cores (not PUs): threads beyond them share a core's L1 and L2.
     public var cores: Int
+    /// One point per measured thread count, sorted by threads.
     public var points: [Point]
 
+    /// A calibration of the current format; `cores` below 1 counts as 1, points are sorted by threads.
     public init(fingerprintID: String, date: String, compiledISA: String, l1BytesPerCore: Int, l2BytesPerCore: Int,
                 l3BytesTotal: Int, cores: Int, points: [Point]) {
         format = Self.currentFormat
@@ -84,6 +102,8 @@ public struct Calibration: Codable, Equatable, Sendable {
         return pts.sorted { $0.0 < $1.0 }.map { p in best = Swift.max(best, p.1); return (p.0, best) }
     }
 
+    /// FMA peak on `threads` threads, GFLOP/s: interpolated between measured counts (each raised to the
+    /// best of fewer threads), flat beyond them; nil without points.
     public func peakGflops(threads: Int) -> Double? {
         Self.interpolate(Self.nonDecreasing(points.map { ($0.threads, $0.peakGflops) }), at: threads)
     }
@@ -99,16 +119,23 @@ public struct Calibration: Codable, Equatable, Sendable {
 
     /// The roofline of one cost: which probe, level and figures bound it, and the time bound.
     public struct Ceiling: Equatable, Sendable {
+        /// The access pattern whose bandwidth applies.
         public var probe: StreamProbe
+        /// The level the working set falls in.
         public var level: MemoryLevel
+        /// That probe's traffic bandwidth there, GB/s.
         public var bandwidthGBs: Double
+        /// FMA peak on the case's threads, GFLOP/s.
         public var peakGflops: Double
         /// Bytes crossing the hierarchy at `level` (write-allocate included).
         public var trafficBytes: Double
+        /// Floating-point operations per call.
         public var flops: Double
         /// max(flops / peak, traffic / bandwidth): GFLOP/s and GB/s are both per nanosecond.
         public var boundNs: Double { Swift.max(flops / peakGflops, trafficBytes / bandwidthGBs) }
+        /// True when the traffic term is the larger one.
         public var memoryBound: Bool { trafficBytes / bandwidthGBs >= flops / peakGflops }
+        /// The binding ceiling, e.g. "triad at L2 110.0 GB/s" or "FMA peak 175.0 GFLOP/s".
         public var description: String {
             memoryBound ? "\(probe.key) at \(level.rawValue.uppercased()) \(TextFormat.fixed(bandwidthGBs, 1)) GB/s"
                 : "FMA peak \(TextFormat.fixed(peakGflops, 1)) GFLOP/s"
@@ -146,6 +173,7 @@ public struct Calibration: Codable, Equatable, Sendable {
         return pct
     }
 
+    /// Pretty-printed JSON with sorted keys, newline-terminated (the cached file's content).
     public func encoded() throws -> String {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -196,6 +224,8 @@ enum Recheck {
     }
 }
 
+/// The probes behind a `Calibration`: FMA peak, streaming bandwidth per pattern and level, and the
+/// working sets they run at.
 public enum Calibrator {
     /// Thread counts to measure: powers of two up to `maxThreads`, and `maxThreads` itself.
     public static func threadCounts(maxThreads: Int) -> [Int] {

@@ -4,11 +4,15 @@ import VecKernels
 // Catalog entries measured through Vecgrad's Tensor API, autograd included: what a training loop
 // pays on top of the raw kernels (allocation, graph recording, gradient accumulation).
 
+/// Catalog entries measured through Vecgrad's Tensor API with autograd (an MLP training step, a
+/// chain of tiny ops, tensor matmul): what a training loop pays on top of the raw kernels.
 public enum TensorCatalog {
     static let variants = ["auto", "simd", "parallel", "blas"]
 
+    /// The entries `mlp_step`, the tiny-op autograd chain and tensor matmul.
     public static func entries() -> [OpEntry] { [mlpStep(), tinyAutograd(), tensorMatmul()] }
 
+    /// Registers `entries()` in the global `Catalog`.
     public static func registerAll() { entries().forEach(Catalog.register) }
 
     /// Runs `body` with the case's kernel variant and thread count in force for every op inside.

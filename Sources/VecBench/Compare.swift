@@ -9,20 +9,29 @@ import Foundation
 
 /// What identifies a case across two reports.
 public struct CaseKey: Hashable, Comparable, Codable, Sendable {
+    /// The op's catalog name.
     public var op: String
+    /// The kernel variant, or "*" when variants are paired across reports.
     public var variant: String
+    /// "float32", "float64" or "int64".
     public var dtype: String
+    /// The shapes as the CSV writes them (`formatShapes`).
     public var shapes: String
+    /// Threads the case ran on.
     public var threads: Int
+    /// The pinning policy, or "*" when pinning is ignored.
     public var pinning: String
+    /// "forward" or "backward".
     public var phase: String
 
+    /// The key of a row; the ignoring flags put "*" in place of the variant or the pinning.
     public init(_ r: BenchRecord, ignoringVariant: Bool = false, ignoringPinning: Bool = false) {
         op = r.op; variant = ignoringVariant ? "*" : r.variant; dtype = r.dtype.rawValue
         shapes = formatShapes(r.shapes); threads = r.threads; pinning = ignoringPinning ? "*" : r.pinning
         phase = r.phase.rawValue
     }
 
+    /// Orders by op, phase, dtype, shapes, variant, threads, then pinning (the table's row order).
     public static func < (a: CaseKey, b: CaseKey) -> Bool {
         // Tuples compare up to six elements; the pinning breaks the remaining ties.
         let x = (a.op, a.phase, a.dtype, a.shapes, a.variant, a.threads)
@@ -30,11 +39,15 @@ public struct CaseKey: Hashable, Comparable, Codable, Sendable {
         return x < y || (x == y && a.pinning < b.pinning)
     }
 
+    /// "relu forward float32 1048576 simd t=1 pin=none".
     public var description: String {
         "\(op) \(phase) \(dtype) \(shapes) \(variant) t=\(threads) pin=\(pinning)"
     }
 }
 
+/// What `vecbench compare` concluded for one case: `improved` or `regressed` (beyond the threshold
+/// and the noise), `unchanged`, `new` (only in the current report), `missing` (only in the
+/// baseline), `noisy` or `tooFewSamples`. Raw values are the JSON and table spellings.
 public enum Verdict: String, Codable, Sendable, CaseIterable {
     case improved, regressed, unchanged, new, missing
     /// Beyond the threshold but within the noise the two reports themselves show: not a failure.
@@ -43,6 +56,7 @@ public enum Verdict: String, Codable, Sendable, CaseIterable {
     case tooFewSamples = "too_few_samples"
 }
 
+/// The settings of the gate (`vecbench compare` and `ab` flags).
 public struct CompareOptions: Sendable {
     /// Smallest |change| of the median that counts (0.05 = 5%).
     public var threshold = 0.05
@@ -51,6 +65,7 @@ public struct CompareOptions: Sendable {
     /// Compare one variant of the baseline with one of the current report (e.g. torch vs simd);
     /// other variants are left out and the variant leaves the key.
     public var baselineVariant: String?
+    /// The current report's variant to pair with `baselineVariant` (both or neither).
     public var currentVariant: String?
     /// Leave the pinning out of the key (PyTorch's threads are never pinned; ours may be).
     public var ignorePinning = false
@@ -63,6 +78,7 @@ public struct CompareOptions: Sendable {
     public var minDeltaNs = 0.0
     /// A case of the baseline that the current report lacks fails the gate unless this is set.
     public var allowMissing = false
+    /// Options as given (the defaults are the gate's: 5% threshold, alpha 0.01, 5 samples).
     public init(threshold: Double = 0.05, alpha: Double = 0.01, baselineVariant: String? = nil, currentVariant: String? = nil,
                 ignorePinning: Bool = false, noiseFactor: Double = 1.0, minSamples: Int = 5, minDeltaNs: Double = 0,
                 allowMissing: Bool = false) {
@@ -73,9 +89,13 @@ public struct CompareOptions: Sendable {
     }
 }
 
+/// The judgement of one case: both medians, the change, how it was judged and the verdict.
 public struct CaseComparison: Codable, Equatable, Sendable {
+    /// The case.
     public var key: CaseKey
+    /// The baseline's median, ns per call; nil for a new case.
     public var baselineMedianNs: Double?
+    /// The current median, ns per call; nil for a missing case.
     public var currentMedianNs: Double?
     /// current / baseline - 1 of the medians: +0.10 means 10% slower.
     public var change: Double?
@@ -84,25 +104,39 @@ public struct CaseComparison: Codable, Equatable, Sendable {
     public var method: String?
     /// The noise margin the change had to exceed (fraction), for the "rounds" method.
     public var noise: Double? = nil
+    /// The rank test's p-value, for the Mann-Whitney methods.
     public var pValue: Double?
+    /// The difference exceeded the noise (rounds) or passed the significance test.
     public var significant: Bool
+    /// The verdict.
     public var verdict: Verdict
 }
 
+/// Everything `vecbench compare` decided: the options in force, every case and the fingerprint findings.
 public struct CompareResult: Codable, Equatable, Sendable {
+    /// The threshold used (fraction).
     public var threshold: Double
+    /// The significance level used.
     public var alpha: Double
+    /// One comparison per case of either report, in key order.
     public var cases: [CaseComparison]
+    /// "machine X (baseline) vs Y (current)" for each pair of differing machine fingerprints.
     public var incompatibleFingerprints: [String]
+    /// Findings that do not make rows incomparable but weaken them (differing OpenBLAS cores, rows of
+    /// fewer than 3 rounds).
     public var fingerprintWarnings: [String]
+    /// Missing cases do not fail the gate.
     public var allowMissing = false
 
+    /// Cases with verdict `v`.
     public func count(_ v: Verdict) -> Int { cases.filter { $0.verdict == v }.count }
     /// 1 when any case regressed or (unless allowed) is missing from the current report, else 0
     /// (2, bad input, never reaches here).
     public var exitCode: Int32 { count(.regressed) > 0 || (!allowMissing && count(.missing) > 0) ? 1 : 0 }
 }
 
+/// The CI gate as pure functions: pairing two reports' rows, judging each change against the
+/// threshold and the reports' own noise, the table and verdict.json.
 public enum Compare {
     /// Decides whether two rows differ: Mann-Whitney over the raw samples when both rows carry
     /// them (and they agree with the stated medians), else disjoint 95% median intervals, else a
@@ -138,6 +172,10 @@ public enum Compare {
         r.ciLowNs <= r.medianNs && r.medianNs <= r.ciHighNs && r.ciHighNs > 0
     }
 
+    /// The verdict for one case: `new`/`missing` when a side is absent; `unchanged` below
+    /// `minDeltaNs`; with 3+ rounds on both sides, beyond the threshold and the between-round noise
+    /// (times `noiseFactor`) is a regression or improvement, beyond the threshold only `noisy`;
+    /// otherwise `tooFewSamples` below `minSamples`, else the rank test (`significance`).
     public static func judge(baseline: BenchRecord?, current: BenchRecord?, key: CaseKey, options: CompareOptions) -> CaseComparison {
         guard let baseline, let current else {
             return CaseComparison(key: key, baselineMedianNs: baseline?.medianNs, currentMedianNs: current?.medianNs,
@@ -191,6 +229,8 @@ public enum Compare {
         return out
     }
 
+    /// Pairs the two reports' rows by key and judges each. Throws `ReportError` when only one of the
+    /// two variants is given, a report holds a case twice, or a named variant has no rows.
     public static func compare(baseline: [BenchRecord], current: [BenchRecord], baselineFile: String = "baseline",
                                currentFile: String = "current", options: CompareOptions = CompareOptions()) throws -> CompareResult {
         let variantsPaired = options.baselineVariant != nil || options.currentVariant != nil

@@ -52,7 +52,10 @@ public final class Contention {
     }
 }
 
+/// A busy loop of `--contend` could not be started.
 public struct ContentionError: Error, CustomStringConvertible {
+    /// "--contend: could not start a busy loop: <reason>".
     public var message: String
+    /// The message.
     public var description: String { message }
 }

@@ -17,10 +17,15 @@ public enum ErrorMeasure: String, Codable, Sendable {
     case gemm
 }
 
+/// Error figures of a computed output against a higher-precision reference: max absolute, max
+/// relative and max ULP, with the elements whose reference underflows counted apart.
 public struct ErrorFigures: Equatable, Sendable {
+    /// Largest |actual - reference|.
     public var maxAbs: Double = 0
     /// Over elements whose reference is a normal number (elementwise), or norm-wise (gemm).
     public var maxRel: Double = 0
+    /// Largest error in units of the dtype's spacing at the reference value (elementwise), or in
+    /// units of u (gemm).
     public var maxUlp: Double = 0
     /// Element with the largest ULP error (-1 if none was compared).
     public var worstIndex: Int = -1
@@ -29,12 +34,17 @@ public struct ErrorFigures: Equatable, Sendable {
     /// Elements whose reference is non-zero but below the dtype's smallest normal, and their
     /// largest errors (in ULPs, which are absolute there: the subnormal spacing).
     public var underflow: Int = 0
+    /// Largest absolute error among the underflowing references.
     public var underflowMaxAbs: Double = 0
+    /// Largest ULP error among the underflowing references.
     public var underflowMaxUlp: Double = 0
+    /// Whether the relative and ULP figures are elementwise or norm-wise (matrix products).
     public var measure: ErrorMeasure = .elementwise
     /// For `.gemm`: the bound maxUlp was checked against, in units of u.
     public var bound: Double?
+    /// No errors, nothing compared.
     public init() {}
+    /// Figures as given (elementwise, no underflow).
     public init(maxAbs: Double, maxRel: Double, maxUlp: Double, worstIndex: Int, compared: Int) {
         self.maxAbs = maxAbs; self.maxRel = maxRel; self.maxUlp = maxUlp
         self.worstIndex = worstIndex; self.compared = compared
@@ -44,12 +54,18 @@ public struct ErrorFigures: Equatable, Sendable {
 /// An element passes when any one bound holds: ULP bounds suit well-conditioned results, the
 /// absolute bound suits results near 0 (where ULPs shrink to nothing), relative suits sums.
 public struct Tolerance: Equatable, Sendable {
+    /// Max error in ULPs of the dtype at the reference.
     public var ulp: Double
+    /// Max absolute error (0: only exact results pass by this bound).
     public var abs: Double
+    /// Max relative error, where the reference is normal (0: only exact results pass by it).
     public var rel: Double
+    /// Bounds as given; `abs` and `rel` default to 0 (ULP bound only).
     public init(ulp: Double, abs: Double = 0, rel: Double = 0) { self.ulp = ulp; self.abs = abs; self.rel = rel }
 }
 
+/// Error figures and checks of outputs against references: elementwise (ULP, absolute,
+/// relative) and norm-wise for matrix products (`checkGemm`).
 public enum ErrorMetrics {
     /// Spacing of `dtype` numbers at |x| (the ULP), as a Double; tiny but non-zero at 0.
     public static func ulp(at x: Double, dtype: DType) -> Double {

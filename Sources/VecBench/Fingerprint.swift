@@ -10,23 +10,41 @@ import VecPlatform
 /// BLAS kernels in use, the toolchain. `id` names the machine only (so that two builds on one
 /// machine compare), the other fields let `compare` warn when a build setting changed.
 public struct Fingerprint: Codable, Equatable, Sendable {
+    /// 12 hex digits naming the machine (`machineID`: CPU model, PUs, cores, packages): rows of
+    /// different ids never compare.
     public var id: String
+    /// The "model name" of /proc/cpuinfo ("unknown" when absent).
     public var cpuModel: String
+    /// PUs (hardware threads) of the machine.
     public var logicalCPUs: Int
+    /// Physical cores.
     public var cores: Int
+    /// Packages (sockets).
     public var packages: Int
+    /// NUMA nodes.
     public var numaNodes: Int
+    /// The ISA the kernels were compiled for (`isaName`), e.g. "avx512".
     public var compiledISA: String
+    /// The best ISA the CPU supports.
     public var machineISA: String
+    /// The kernel set OpenBLAS runs (`openblas_get_corename`), e.g. "SkylakeX".
     public var openblasCore: String
+    /// OpenBLAS's thread count.
     public var openblasThreads: Int
+    /// The compiler version the code was built with ("6.3").
     public var swiftVersion: String
+    /// "release" or "debug".
     public var buildConfiguration: String
     /// As handed over by the build (environment VECBENCH_BUILD_FLAGS), else "unknown".
     public var buildFlags: String
+    /// `TopologyModel.summary` of the machine, or "unknown".
     public var topology: String
+    /// The commit the code was built from (VECBENCH_GIT_COMMIT, the checkout, or the executable's
+    /// repository), or "unknown".
     public var gitCommit: String
+    /// The host name.
     public var hostname: String
+    /// When the fingerprint was taken, ISO 8601 UTC ("2026-11-23T01:16:37Z").
     public var date: String
     /// cpufreq governor of CPU 0 ("performance", "powersave", ...); nil where sysfs has no
     /// cpufreq (as on most VMs).
@@ -36,6 +54,7 @@ public struct Fingerprint: Codable, Equatable, Sendable {
     /// Maximum frequency from cpufreq, else "cpu MHz" of /proc/cpuinfo; nil when neither says.
     public var cpuMHz: Int?
 
+    /// A fingerprint as given; the frequency fields start nil (`readFrequencySettings` fills them).
     public init(id: String, cpuModel: String, logicalCPUs: Int, cores: Int, packages: Int, numaNodes: Int,
                 compiledISA: String, machineISA: String, openblasCore: String, openblasThreads: Int,
                 swiftVersion: String, buildConfiguration: String, buildFlags: String, topology: String,
@@ -132,6 +151,8 @@ public struct Fingerprint: Codable, Equatable, Sendable {
         return nil
     }
 
+    /// The name of a `vg_*_isa_level` value: 2 "avx512", 1 "x86-64-v3 (avx2+fma)", 0 "x86-64 (sse2)",
+    /// else "non-x86".
     public static func isaName(_ level: Int32) -> String {
         switch level {
         case 2: return "avx512"
@@ -144,6 +165,7 @@ public struct Fingerprint: Codable, Equatable, Sendable {
     /// The ISA this module was compiled for (the C macro is evaluated with this module's flags).
     public static var compiledISALevel: Int32 { vg_compiled_isa_level() }
 
+    /// The compiler's major.minor version from `#if compiler` ("6.0" to "6.3", or "6.4 or later").
     public static var swiftCompilerVersion: String {
         #if compiler(>=6.4)
         return "6.4 or later"
@@ -211,6 +233,8 @@ public struct FingerprintCheck: Equatable, Sendable {
     /// Same machine, different build or library settings: timings compare, but say so.
     public var warnings: [String] = []
 
+    /// How `current` differs from `base`: another machine id is incompatible; differing ISA, OpenBLAS
+    /// core or threads, build configuration or flags, Swift version or CPU governor are warnings.
     public static func between(_ base: Fingerprint, _ current: Fingerprint) -> FingerprintCheck {
         var c = FingerprintCheck()
         if base.id != current.id {

@@ -4,33 +4,48 @@ import Foundation
 // and the activation figure of the tutorials. No plotting library: a chart is a few paths, axes
 // and labels, and plain text keeps the static binary small and the output diffable.
 
+/// One line of a chart: a name for the legend and its points in data coordinates.
 public struct Series: Equatable, Sendable {
+    /// The legend entry.
     public var name: String
+    /// The points, drawn in the order given.
     public var points: [(x: Double, y: Double)]
     /// Drawn dashed (reference lines such as ideal scaling).
     public var dashed: Bool
+    /// A series as given.
     public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
         self.name = name; self.points = points; self.dashed = dashed
     }
+    /// Same name, dash style and points (tuples are not Equatable, so this is spelled out).
     public static func == (a: Series, b: Series) -> Bool {
         a.name == b.name && a.dashed == b.dashed && a.points.elementsEqual(b.points) { $0.x == $1.x && $0.y == $1.y }
     }
 }
 
+/// An SVG line chart: title, axis labels, an optional log-scale x axis and its series.
 public struct Chart: Sendable {
+    /// Printed above the plot.
     public var title: String
+    /// The x axis label.
     public var xLabel: String
+    /// The y axis label.
     public var yLabel: String
+    /// A logarithmic x axis (sizes, thread counts); points with x <= 0 are then left out.
     public var logX = false
+    /// The lines, coloured from a fixed palette in this order.
     public var series: [Series]
+    /// A chart as given.
     public init(title: String, xLabel: String, yLabel: String, logX: Bool = false, series: [Series]) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logX = logX; self.series = series
     }
 }
 
+/// SVG line charts as plain strings (no plotting library): throughput against size per variant,
+/// scaling against threads, and the activation figure.
 public enum Plot {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
+    /// `s` with &, <, > and " escaped for SVG text and attributes.
     public static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")

@@ -2,10 +2,15 @@
 
 /// An activation function and its derivative sampled on a grid.
 public struct ActivationCurve: Equatable, Sendable {
+    /// The activation's name.
     public var name: String
+    /// The grid.
     public var x: [Double]
+    /// f(x) at each grid point.
     public var y: [Double]
+    /// f'(x) at each grid point.
     public var dy: [Double]
+    /// A curve as given.
     public init(name: String, x: [Double], y: [Double], dy: [Double]) {
         self.name = name; self.x = x; self.y = y; self.dy = dy
     }

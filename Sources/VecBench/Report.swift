@@ -10,31 +10,53 @@ import Foundation
 
 /// One measured row of a report.
 public struct BenchRecord: Equatable, Sendable {
+    /// The machine's id (CSV `fingerprint_id`, written with the "fp-" prefix).
     public var fingerprintID: String
+    /// The commit of the code measured, or "unknown".
     public var gitCommit: String
+    /// The catalog op name, e.g. "sigmoid", "matmul".
     public var op: String
+    /// The kernel variant ("scalar", "simd", "parallel", "blas", "torch", ...).
     public var variant: String
+    /// The element type measured.
     public var dtype: DType
+    /// Operand shapes.
     public var shapes: [[Int]]
+    /// Worker threads requested.
     public var threads: Int
+    /// "none", "compact" or "scatter".
     public var pinning: String
     /// CPU (OS index) each worker last ran a job on; empty when unknown.
     public var cpuList: [Int]
+    /// Forward or backward.
     public var phase: Phase
+    /// Number of timing samples.
     public var samples: Int
+    /// Median time of one call, nanoseconds.
     public var medianNs: Double
+    /// Fastest sample, nanoseconds per call.
     public var minNs: Double
+    /// Median absolute deviation of the samples, nanoseconds.
     public var madNs: Double
+    /// Lower bound of the 95% confidence interval of the median, nanoseconds.
     public var ciLowNs: Double
+    /// Upper bound of that interval, nanoseconds.
     public var ciHighNs: Double
     /// Bytes moved and floating-point operations of one call, from the op's cost model.
     public var bytes: Double
+    /// Floating-point operations of one call (cost model).
     public var flops: Double
+    /// Bytes or FLOPs per second at the median, in `unit`.
     public var throughput: Double
+    /// GB/s or GFLOP/s.
     public var unit: ThroughputUnit
+    /// Percent of this machine's roofline for the case; nil when not calibrated.
     public var rooflinePct: Double?
+    /// Largest absolute error of the checked output against the reference; nil if not checked.
     public var maxAbsErr: Double?
+    /// Largest relative error against the reference; nil if not checked.
     public var maxRelErr: Double?
+    /// Largest error in ULPs of the dtype; nil if not checked.
     public var maxUlp: Double?
     /// Every sample (ns per call), for the rank test in `compare`; may be empty.
     public var samplesNs: [Double]
@@ -64,6 +86,8 @@ public struct BenchRecord: Equatable, Sendable {
     /// Names the run that wrote this row; the JSON sidecar of the same run carries the same id.
     public var runID: String = ""
 
+    /// A row from its identity, timing summary, cost and errors; the later columns (rounds, CPU
+    /// time, run id, OpenBLAS core) start empty.
     public init(fingerprintID: String, gitCommit: String, op: String, variant: String, dtype: DType,
                 shapes: [[Int]], threads: Int, pinning: String, cpuList: [Int], phase: Phase,
                 summary: SampleSummary, bytes: Double, flops: Double, throughput: Double, unit: ThroughputUnit,
@@ -82,15 +106,21 @@ public struct BenchRecord: Equatable, Sendable {
 
 /// A problem in a report file, located by file, line (1-based, as an editor counts) and column.
 public struct ReportError: Error, CustomStringConvertible, Equatable {
+    /// The file's path as given.
     public var file: String
+    /// 1-based line, when the problem has one.
     public var line: Int?
+    /// The column's name, when the problem is in one.
     public var column: String?
+    /// What is wrong.
     public var message: String
 
+    /// An error located as given.
     public init(file: String, line: Int? = nil, column: String? = nil, _ message: String) {
         self.file = file; self.line = line; self.column = column; self.message = message
     }
 
+    /// "file:line: column 'name': message", the parts that are known.
     public var description: String {
         var where_ = file
         if let line { where_ += ":\(line)" }
@@ -99,6 +129,8 @@ public struct ReportError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// The CSV report: its columns, writing and strict reading (unknown, missing or malformed
+/// columns are errors, never guesses).
 public enum ReportCSV {
     /// The columns in the order they are written, with what each holds (README documents these).
     public static let columns: [(name: String, doc: String)] = [
@@ -139,10 +171,12 @@ public enum ReportCSV {
     /// Columns every report has; the later ones may be missing from reports written before them.
     static let requiredColumnCount = 25
 
+    /// The column names in write order.
     public static var header: [String] { columns.map(\.name) }
 
     // MARK: writing
 
+    /// One row's fields in column order (shapes and CPU list bracketed, the id prefixed "fp-").
     public static func fields(_ r: BenchRecord) -> [String] {
         [fingerprintPrefix + r.fingerprintID, r.gitCommit, r.op, r.variant, r.dtype.rawValue,
          "[" + formatShapes(r.shapes) + "]",
@@ -185,6 +219,8 @@ public enum ReportCSV {
 
     // MARK: reading
 
+    /// Reads and parses a report; throws `ReportError` naming the file, line and column of a problem
+    /// ("cannot read the file (missing or unreadable)" when it cannot be read).
     public static func read(path: String) throws -> [BenchRecord] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ReportError(file: path, "cannot read the file (missing or unreadable)")
@@ -192,6 +228,7 @@ public enum ReportCSV {
         return try parse(data, file: path)
     }
 
+    /// Parses report bytes; throws `ReportError` ("is not valid UTF-8 text", or the first problem found).
     public static func parse(_ data: Data, file: String) throws -> [BenchRecord] {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ReportError(file: file, "is not valid UTF-8 text")

@@ -6,21 +6,27 @@ import VecPlatform
 // Timing one case: warm up, pick how many calls make one sample so that the clock's resolution
 // and overhead vanish, then take samples until both a minimum time and a minimum count are met.
 
+/// How long and how often `Runner.measure` samples a case.
 public struct MeasureOptions: Equatable, Sendable {
     /// Total sampling time to reach (after warm-up), nanoseconds.
     public var minTimeNs: Double = 100e6
+    /// Warm-up time before sampling (caches, page faults, waking threads, clock frequency), nanoseconds.
     public var warmupNs: Double = 20e6
+    /// Fewest samples, whatever the time.
     public var minSamples = 10
+    /// Most samples, whatever the time (at least `minSamples`).
     public var maxSamples = 300
     /// Calls per sample are chosen so that one sample takes at least this long (clock overhead
     /// is ~20 ns, so 20 us keeps it below 0.1%).
     public var minSampleNs: Double = 20e3
+    /// Options as given; `maxSamples` is raised to `minSamples` if below it.
     public init(minTimeNs: Double = 100e6, warmupNs: Double = 20e6, minSamples: Int = 10, maxSamples: Int = 300) {
         self.minTimeNs = minTimeNs; self.warmupNs = warmupNs
         self.minSamples = minSamples; self.maxSamples = Swift.max(minSamples, maxSamples)
     }
 }
 
+/// What `Runner.measure` took: per-call times of every sample and how many calls each timed.
 public struct Measurement: Equatable, Sendable {
     /// Nanoseconds per call, one value per sample.
     public var samples: [Double]
@@ -38,6 +44,9 @@ public func threadCPUNanoseconds() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
+/// Times one case: warm-up, calls per sample sized so clock overhead vanishes, then samples until
+/// both the minimum time and the minimum count are met (at most ten times the minimum time once
+/// the count is met, and never more than `maxSamples`).
 public enum Runner {
     /// Measures `body`. `clock` returns nanoseconds (tests pass a fake one).
     public static func measure(_ options: MeasureOptions, clock: () -> UInt64 = MonotonicClock.nanoseconds,
@@ -77,17 +86,21 @@ public enum Runner {
 
 /// Progress on stderr: a redrawn bar on a terminal, one line per case otherwise (CI logs).
 public final class Progress {
+    /// Steps the run will take (cases times rounds).
     public let total: Int
+    /// Steps finished so far.
     public private(set) var done = 0
     let isTerminal: Bool
     let enabled: Bool
 
+    /// A progress display of `total` steps; `enabled: false` prints nothing (and still counts).
     public init(total: Int, enabled: Bool = true) {
         self.total = total
         self.enabled = enabled
         isTerminal = isatty(2) == 1
     }
 
+    /// Announces the next step: the bar redrawn in place on a terminal, one line per step otherwise.
     public func start(_ label: String) {
         guard enabled else { return }
         let line = Progress.bar(done: done, total: total, width: 24) + " \(done + 1)/\(total) \(label)"
@@ -99,6 +112,7 @@ public final class Progress {
         }
     }
 
+    /// Counts a step as done; on a terminal the last one prints the finished bar.
     public func finish(_ label: String? = nil) {
         done += 1
         guard enabled, isTerminal, done == total else { return }
@@ -117,6 +131,8 @@ public final class Progress {
     }
 }
 
+/// Writes `s` to standard error unbuffered (so that it interleaves correctly with the progress
+/// bar), retrying short writes and stopping at an error.
 public func writeStderr(_ s: String) {
     var bytes = Array(s.utf8)
     var offset = 0

@@ -1,8 +1,11 @@
 // Operand shapes as text, shared by suite files and reports: dims joined by 'x', operands by ';'.
 // "1048576" is one vector; "256x784;784x10" is the two operands of a matmul.
 
+/// A malformed shape text, with the message that says what is wrong.
 public struct ShapeSyntaxError: Error, Equatable, CustomStringConvertible {
+    /// E.g. "'7.5' in shape '7.5x3' is not a whole number (write dims like 256x784)".
     public var message: String
+    /// The message.
     public var description: String { message }
 }
 
@@ -10,10 +13,13 @@ public struct ShapeSyntaxError: Error, Equatable, CustomStringConvertible {
 /// reference): a typo like 1000000000000 is an error, not an allocation that kills the process.
 public let maxShapeElements = 1 << 28
 
+/// Shapes as text: dims joined by "x", operands by ";" ([[256, 784], [784, 10]] -> "256x784;784x10").
 public func formatShapes(_ shapes: [[Int]]) -> String {
     shapes.map { $0.map(String.init).joined(separator: "x") }.joined(separator: ";")
 }
 
+/// The inverse of `formatShapes`. Throws `ShapeSyntaxError` for an empty text or operand, a dim
+/// that is not a whole number or is below 1, or an operand of more than `maxShapeElements` elements.
 public func parseShapes(_ text: String) throws -> [[Int]] {
     guard !text.isEmpty else { throw ShapeSyntaxError(message: "no shape given") }
     return try text.split(separator: ";", omittingEmptySubsequences: false).map { operand in

@@ -6,16 +6,22 @@ import Foundation
 
 /// Summary of one case's samples, in the samples' unit (nanoseconds per call in the harness).
 public struct SampleSummary: Equatable, Sendable {
+    /// Number of samples.
     public var count: Int
+    /// Median sample (mean of the middle two for even counts).
     public var median: Double
+    /// Smallest sample.
     public var min: Double
+    /// Largest sample (NaN where only a stored summary was read back).
     public var max: Double
     /// Median absolute deviation from the median (unscaled; times 1.4826 estimates sigma).
     public var mad: Double
     /// Distribution-free confidence interval of the median (see `Stats.medianCI`).
     public var ciLow: Double
+    /// Upper end of that interval.
     public var ciHigh: Double
 
+    /// A summary as given.
     public init(count: Int, median: Double, min: Double, max: Double, mad: Double, ciLow: Double, ciHigh: Double) {
         self.count = count; self.median = median; self.min = min; self.max = max
         self.mad = mad; self.ciLow = ciLow; self.ciHigh = ciHigh
@@ -32,6 +38,8 @@ public struct RankTestResult: Equatable, Sendable {
     public var pValue: Double
 }
 
+/// Order-based statistics for timing samples (median, MAD, median interval, Mann-Whitney U):
+/// timings are skewed by rare slow outliers, so nothing here assumes a normal distribution.
 public enum Stats {
     /// Median; NaN for no samples. Even counts average the two middle values.
     public static func median(_ xs: [Double]) -> Double {

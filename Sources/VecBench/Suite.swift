@@ -15,26 +15,39 @@ import VecPlatform
 
 /// A problem in a suite file, located by line.
 public struct SuiteError: Error, CustomStringConvertible, Equatable {
+    /// The suite file's path (or the name given to suite text from elsewhere).
     public var file: String
+    /// 1-based line; nil for a problem of the whole file.
     public var line: Int?
+    /// What is wrong.
     public var message: String
+    /// An error located as given.
     public init(file: String, line: Int?, _ message: String) { self.file = file; self.line = line; self.message = message }
+    /// "file:line: message", or "file: message" without a line.
     public var description: String { line.map { "\(file):\($0): \(message)" } ?? "\(file): \(message)" }
 }
 
 /// Every problem found in one suite file; the suite runs only when there are none.
 public struct SuiteErrors: Error, CustomStringConvertible, Equatable {
+    /// The problems, in line order.
     public var errors: [SuiteError]
+    /// One problem per line.
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }
 
+/// One token of a suite's `threads=` list, resolved against the machine's PU count.
 public enum ThreadCount: Equatable, Sendable {
+    /// That many threads (`threads=4`).
     case exactly(Int)
     /// 1 through the machine's PU count, or `max` alone when the range ends in max.
     case range(Int, Int?)
+    /// The machine's PU count (`threads=max`).
     case max
+    /// 1, 2, 4, ... below the PU count, then the PU count itself (`threads=pow2`).
     case powersOfTwo
 
+    /// The thread counts this token stands for on a machine of `machinePUs` PUs (empty for a range
+    /// whose start lies beyond its end).
     public func resolve(machinePUs: Int) -> [Int] {
         switch self {
         case .exactly(let n): return [n]
@@ -51,29 +64,46 @@ public enum ThreadCount: Equatable, Sendable {
 
 /// One line of a suite, syntax checked.
 public struct SuiteLine: Equatable, Sendable {
+    /// The 1-based line in the suite file.
     public var line: Int
+    /// The catalog op name (`op=`).
     public var op: String
+    /// One entry per shape set of `shapes=`, each the operands' shapes.
     public var shapeSets: [[[Int]]]
+    /// `phase=`: forward, backward or both (default forward).
     public var phases: [Phase] = [.forward]
+    /// `dtype=` (default float32).
     public var dtypes: [DType] = [.float32]
     /// nil = every variant of the op.
     public var variants: [String]? = nil
+    /// `threads=` tokens (default 1).
     public var threads: [ThreadCount] = [.exactly(1)]
+    /// `pin=` policies (default none).
     public var pinning: [PinningPolicy] = [.none]
+    /// `min_time_ms=`, the per-case measuring time; nil takes the command line's.
     public var minTimeMs: Int? = nil
 }
 
 /// One measurement the runner will make.
 public struct PlannedCase: Equatable, Sendable {
+    /// Op, phase, dtype, shapes, variant and threads of the case.
     public var spec: CaseSpec
+    /// How the pool's threads are pinned for it.
     public var pinning: PinningPolicy
+    /// The line's measuring time, if it set one.
     public var minTimeMs: Int?
+    /// The suite line it came from.
     public var line: Int
 }
 
+/// Suite files (Benchmarks/*.suite): one line of `key=value` pairs per group of cases; parsing,
+/// validation against the catalog and expansion into planned cases.
 public enum Suite {
+    /// The keys a suite line may use.
     public static let keys = ["op", "shapes", "phase", "dtype", "variants", "threads", "pin", "min_time_ms"]
 
+    /// Reads and syntax-checks a suite file (no catalog check). Throws `SuiteErrors`: "cannot read the
+    /// suite file (missing or unreadable)", "is not valid UTF-8 text", "defines no cases", or every bad line.
     public static func load(path: String) throws -> [SuiteLine] {
         try parse(try readText(path), file: path)
     }

@@ -1,6 +1,8 @@
 // Number and table formatting without String(format:), which drags Foundation's ICU data into
 // static builds (35 MB more) for what a few lines do here.
 
+/// Number and table formatting without `String(format:)` (which pulls Foundation's ICU data into
+/// static builds).
 public enum TextFormat {
     /// `x` with exactly `digits` decimals, rounded half away from zero: fixed(3.14159, 2) == "3.14".
     public static func fixed(_ x: Double, _ digits: Int) -> String {

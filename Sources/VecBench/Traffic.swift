@@ -4,7 +4,9 @@
 // (write-allocate): a copy moves 3 streams, not 2. Each op's cost names its pattern, and the
 // calibration measures each pattern's own ceiling, counting traffic the same way on both sides.
 
-/// How an op's bytes move. `update` writes the lines it has just read (no write-allocate read).
+/// How an op's bytes move, as the calibration probes them: `read` (reads only), `copy` (one read
+/// and one written stream), `triad` (two read, one written) and `update` (writes the lines it has
+/// just read, so no write-allocate read).
 public enum TrafficPattern: String, Codable, CaseIterable, Sendable {
     case read, copy, triad, update
 
@@ -17,13 +19,17 @@ public enum TrafficPattern: String, Codable, CaseIterable, Sendable {
     }
 }
 
-/// Normal stores allocate the line first; streaming (non-temporal) stores bypass the caches.
+/// Store kind of a probe: `normal` stores allocate the line first (a read before the write),
+/// `nonTemporal` (streaming, raw value "nt") stores bypass the caches.
 public enum StoreKind: String, Codable, CaseIterable, Sendable { case normal, nonTemporal = "nt" }
 
 /// One bandwidth probe of the calibration: a pattern written with one kind of store.
 public struct StreamProbe: Hashable, Sendable {
+    /// The access pattern.
     public var pattern: TrafficPattern
+    /// The store kind (always `.normal` for read and update, which need no other).
     public var stores: StoreKind
+    /// A probe; read and update probes always use normal stores.
     public init(_ pattern: TrafficPattern, _ stores: StoreKind = .normal) {
         self.pattern = pattern; self.stores = pattern == .read || pattern == .update ? .normal : stores
     }
