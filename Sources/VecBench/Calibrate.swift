@@ -4,7 +4,7 @@ import Synchronization
 import VecPlatform
 
 // This machine's ceilings, measured rather than looked up (a 16-vCPU VM does not scale its FMA
-// peak linearly, NOTES.md): the FP32 FMA peak from independent SIMD16 FMA chains, and the
+// peak linearly, docs/measurements.md): the FP32 FMA peak from independent SIMD16 FMA chains, and the
 // bandwidth of each access pattern (read, copy, triad, in-place update; copy and triad with
 // normal and with streaming stores) at working sets in L1, L2, L3 and DRAM, for several thread
 // counts (one share per pool thread through `runOnEachWorker`, so no thread takes two).

@@ -21,7 +21,7 @@ public enum TensorCatalog {
     }
 
     /// One SGD step of an MLP with MSE loss, given as its matrix chain: shapes=BxIN;INxHIDDEN;HIDDENxOUT
-    /// (e.g. 256x784;784x256;256x10, the NOTES.md step that takes PyTorch ~2.0 ms). Phase forward
+    /// (e.g. 256x784;784x256;256x10, the step that takes PyTorch ~2.0 ms, docs/measurements.md). Phase forward
     /// means the whole step.
     static func mlpStep() -> OpEntry {
         OpEntry(name: "mlp_step", arity: 3, variants: variants, phases: [.forward], unit: .gigaflopsPerSecond,
@@ -79,7 +79,7 @@ public enum TensorCatalog {
     }
 
     /// sum(sigmoid(x * x)) forward and backward on a tiny tensor: the fixed cost of three autograd
-    /// ops (PyTorch from Python: ~7 us per tiny op, fwd + bwd, NOTES.md). shapes=N.
+    /// ops (PyTorch from Python: ~7 us per tiny op, fwd + bwd, docs/measurements.md). shapes=N.
     static func tinyAutograd() -> OpEntry {
         OpEntry(name: "tiny_autograd", arity: 1, variants: variants, phases: [.forward], unit: .gigabytesPerSecond,
                 summary: "sum(sigmoid(x*x)) with backward on a small tensor: per-op autograd overhead (Vecgrad)",

@@ -2,7 +2,7 @@ import Foundation
 
 // Contention as a benchmark condition: a shared CI machine runs other processes beside the
 // benchmark, and a thread pool that waits for a descheduled worker is slowest exactly there
-// (NOTES.md "Threads"). Busy loops are separate processes, so the scheduler treats them as it
+// (docs/measurements.md, "Threads on a shared machine"). Busy loops are separate processes, so the scheduler treats them as it
 // treats a neighbour's compiler, not as threads of vecbench.
 
 /// N busy-loop processes that spin beside a benchmark run until `stop()`.

@@ -1,5 +1,5 @@
 // Traffic models for the roofline. A single "bandwidth" does not bound every access pattern
-// (NOTES.md: a relu over 16M floats streamed faster than the triad), because reads and writes do
+// (docs/measurements.md: a relu over 16M floats streamed faster than the triad), because reads and writes do
 // not cost the same and a normal store to a line that is not in L1 first reads it
 // (write-allocate): a copy moves 3 streams, not 2. Each op's cost names its pattern, and the
 // calibration measures each pattern's own ceiling, counting traffic the same way on both sides.

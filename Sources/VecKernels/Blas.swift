@@ -1,7 +1,7 @@
 import COpenBLAS
 
 // OpenBLAS behind the `blas` variant. Debian's 0.3.21 picks its kernels from the CPU at load time and
-// can pick badly (Haswell kernels on a Zen 5, Prescott on a Sapphire Rapids: NOTES.md);
+// can pick badly (Haswell kernels on a Zen 5, Prescott on a Xeon: docs/measurements.md);
 // OPENBLAS_CORETYPE=SkylakeX in the environment before the process starts fixes that. `coreName`
 // says what it runs, so every comparison can record it.
 

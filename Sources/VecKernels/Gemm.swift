@@ -11,7 +11,7 @@ public enum Gemm {
     public static let variants: [KernelVariant] = [.naive, .simd, .parallel, .blas]
 
     /// `auto` stays on one thread below this many multiply-adds (m*n*k): a pool dispatch costs
-    /// ~0.5-1 us (NOTES.md) and 96^3 takes ~8 us on one Zen 5 core, so splitting pays from here.
+    /// ~0.5-1 us (docs/measurements.md) and 96^3 takes ~8 us on one Zen 5 core, so splitting pays from here.
     static let parallelThreshold = 96 * 96 * 96
 
     /// The same for batches of tiny members, which run ~8x faster per multiply-add than a lone

@@ -12,7 +12,7 @@ import Synchronization
 /// would. A worker that arrives after the job is over sees a newer generation in the counter and
 /// does nothing (it never reads the job's closure).
 ///
-/// Idle workers spin for a short while (dispatch in ~0.5 us, NOTES.md) and then sleep on a
+/// Idle workers spin for a short while (dispatch in ~0.5 us, docs/measurements.md) and then sleep on a
 /// condition, so that an idle pool costs no CPU. One job runs at a time: a nested or concurrent
 /// call finds the pool busy and runs inline, as PyTorch never nests parallel regions either.
 /// Threads are created on first need and only up to the width a job asks for (which
