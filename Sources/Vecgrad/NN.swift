@@ -64,27 +64,6 @@ public final class Linear: Module {
     public var parameters: [Tensor] { bias.map { [weight, $0] } ?? [weight] }
 }
 
-/// max(x, 0) as a module.
-public struct ReLU: Module {
-    public init() {}
-    public func forward(_ input: Tensor) throws -> Tensor { input.relu() }
-    public var parameters: [Tensor] { [] }
-}
-
-/// The logistic function as a module.
-public struct Sigmoid: Module {
-    public init() {}
-    public func forward(_ input: Tensor) throws -> Tensor { input.sigmoid() }
-    public var parameters: [Tensor] { [] }
-}
-
-/// tanh as a module.
-public struct Tanh: Module {
-    public init() {}
-    public func forward(_ input: Tensor) throws -> Tensor { input.tanh() }
-    public var parameters: [Tensor] { [] }
-}
-
 /// Modules applied in order.
 public final class Sequential: Module {
     public let layers: [any Module]

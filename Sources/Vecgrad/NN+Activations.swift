@@ -1,0 +1,23 @@
+// The activation modules (torch.nn.ReLU, GELU, ...): stateless, one line each over the Tensor
+// method of the same name, so that they can sit in a Sequential.
+
+/// max(x, 0) as a module.
+public struct ReLU: Module {
+    public init() {}
+    public func forward(_ input: Tensor) throws -> Tensor { input.relu() }
+    public var parameters: [Tensor] { [] }
+}
+
+/// The logistic function as a module.
+public struct Sigmoid: Module {
+    public init() {}
+    public func forward(_ input: Tensor) throws -> Tensor { input.sigmoid() }
+    public var parameters: [Tensor] { [] }
+}
+
+/// tanh as a module.
+public struct Tanh: Module {
+    public init() {}
+    public func forward(_ input: Tensor) throws -> Tensor { input.tanh() }
+    public var parameters: [Tensor] { [] }
+}
