@@ -9,6 +9,8 @@ public enum UnaryOp: Hashable, Sendable {
     case softplus(beta: Double, threshold: Double)
     /// x^p; the gradient of x^0 is 0 everywhere (PyTorch).
     case pow(Double)
+    /// x Phi(x), exactly or with the tanh approximation (torch.nn.functional.gelu).
+    case gelu(approximate: GeluApproximation)
 
     /// PyTorch's default softplus.
     public static let softplusDefault = UnaryOp.softplus(beta: 1, threshold: 20)
@@ -38,6 +40,8 @@ public enum UnaryOp: Hashable, Sendable {
             case -1: v.visit(PowMinusOneOp())
             default: v.visit(PowGeneralOp(p: p))
             }
+        case .gelu(approximate: .none): v.visit(GeluOp())
+        case .gelu(approximate: .tanh): v.visit(GeluTanhOp())
         }
     }
 
@@ -45,6 +49,7 @@ public enum UnaryOp: Hashable, Sendable {
     /// parameters.
     public static let catalog: [UnaryOp] = [
         .relu, .abs, .neg, .sigmoid, .tanh, .exp, .log, .sqrt, .softplusDefault, .sin, .cos,
+        .gelu(approximate: .none), .gelu(approximate: .tanh),
     ]
 
     /// One of each case, with representative parameters (tests).

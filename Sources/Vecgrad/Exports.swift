@@ -34,3 +34,4 @@ public func withKernelVariant<R>(_ variant: KernelVariant, threads: Int? = nil,
     return try await Execution.$options.withValue(o, operation: body, isolation: isolation)
 }
 @_exported import enum VecKernels.UnaryOp
+@_exported import enum VecKernels.GeluApproximation

@@ -21,3 +21,11 @@ public struct Tanh: Module {
     public func forward(_ input: Tensor) throws -> Tensor { input.tanh() }
     public var parameters: [Tensor] { [] }
 }
+
+/// GELU as a module (torch.nn.GELU), exact or with the tanh approximation.
+public struct GELU: Module {
+    public let approximate: GeluApproximation
+    public init(approximate: GeluApproximation = .none) { self.approximate = approximate }
+    public func forward(_ input: Tensor) throws -> Tensor { input.gelu(approximate: approximate) }
+    public var parameters: [Tensor] { [] }
+}

@@ -36,6 +36,10 @@ extension Tensor {
         applying(.softplus(beta: beta, threshold: threshold))
     }
 
+    /// GELU, x Phi(x) (torch.nn.functional.gelu): exact through erf by default, or PyTorch's
+    /// tanh approximation. float32 within 1 ulp of exact, forward and gradient, tails included.
+    public func gelu(approximate: GeluApproximation = .none) -> Tensor { applying(.gelu(approximate: approximate)) }
+
     public static prefix func - (x: Tensor) -> Tensor { x.neg() }
 
     /// Applies any elementwise op (every named method above calls this), recording its backward

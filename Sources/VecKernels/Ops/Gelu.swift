@@ -1,0 +1,48 @@
+import Foundation
+
+/// How `gelu` evaluates Phi(x): exactly (through erf), or with PyTorch's tanh approximation.
+public enum GeluApproximation: String, Sendable, Hashable, Codable {
+    /// x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)) (PyTorch's approximate="none").
+    case none
+    /// 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) (PyTorch's approximate="tanh").
+    case tanh
+}
+
+// gelu: the left tail through erfc (1 + erf cancels there), and a Taylor series at the
+// derivative's zero (x0 = -0.7518) so the gradient keeps its relative precision (VectorMath+Gelu).
+
+struct GeluOp: UnaryDefinition {
+    var name: String { "gelu" }
+    var torchNode: String { "GeluBackward0" }
+    var torchForward: String { "torch._C._nn.gelu(x, approximate='none', out=y)" }
+    var torchBackward: String { "torch.ops.aten.gelu_backward(gy, x, approximate='none')" }
+    var flops: Double { 40 }
+    var ulpBound32: Double { 1 }
+    var domain: UnaryDomain {
+        UnaryDomain(bench: -6...6, sweep: -40...1e30, edges: [-0.7518, -14.3, -14.4, -38.5, -39, 5.9, 6], gradcheck: -6...6)
+    }
+
+    func reference(_ x: R) -> R { ReferenceMath.gelu(x) }
+    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.geluDerivative(x) }
+
+    @inline(__always) func forward(_ x: F) -> F { VectorMath.gelu(x) }
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.geluBackward(x: x, gy: gy) }
+}
+
+struct GeluTanhOp: UnaryDefinition {
+    var name: String { "gelu(approximate=tanh)" }
+    var torchNode: String { "GeluBackward0" }
+    var torchForward: String { "torch._C._nn.gelu(x, approximate='tanh', out=y)" }
+    var torchBackward: String { "torch.ops.aten.gelu_backward(gy, x, approximate='tanh')" }
+    var flops: Double { 30 }
+    var ulpBound32: Double { 1 }
+    var domain: UnaryDomain {
+        UnaryDomain(bench: -6...6, sweep: -40...1e30, edges: [-0.7518, -10, -20, 5.9, 6], gradcheck: -6...6)
+    }
+
+    func reference(_ x: R) -> R { ReferenceMath.geluTanh(x) }
+    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.geluTanhDerivative(x) }
+
+    @inline(__always) func forward(_ x: F) -> F { VectorMath.geluTanh(x) }
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.geluTanhBackward(x: x, gy: gy) }
+}
