@@ -1,0 +1,222 @@
+import CVecShim
+
+// sigmoid, tanh and softplus on SIMD8<Double>, forward and backward, and exp's backward. All of
+// them see e = e^-|z| as (h + l) 2^n (expNonPositiveParts), carry 1 + e as dh + dl, take
+// r = 1/dh from a Newton reciprocal (no vdivpd) and correct with res = 1 - r (dh + dl), so that
+// products are split exactly and only the last addition rounds. The 2^n scaling is exact in the
+// normal range; vectors with a lane whose result may be denormal take a two-factor scaling
+// behind a branch.
+extension VectorMath {
+    /// 1/(1 + e) as r (1 + res), e = eh + el in [0, 1], to ~2^-100 relative. `negOneMinusEh` is
+    /// -1 - eh (= -(1 + eh) exactly: rounding is symmetric), which avoids a negation.
+    @inlinable @inline(__always)
+    static func reciprocalOnePlus(_ eh: VD, _ el: VD) -> (r: VD, res: VD, dh: VD) {
+        let dh = 1 + eh
+        let dl = ((1 - dh) + eh) + el  // Fast2Sum: 1 >= e
+        let r = reciprocalOneTwo(dh)
+        let res = fmaD(r, -1 - eh, VD(repeating: 1)) - r * dl
+        return (r, res, dh)
+    }
+
+    /// gy (t + c) rounded once in effect: g = gy t plus gy c and the exact error of g. Where g
+    /// is not finite (gy infinite or NaN, or an overflow) g itself is returned: the split
+    /// would turn inf into NaN.
+    @inlinable @inline(__always)
+    static func productFinish(_ gy: VD, _ t: VD, _ c: VD) -> VD {
+        let g = gy * t
+        let v = g + fmaD(gy, c, productError(gy, t, g))
+        return v.replacing(with: g, where: .!(absolute(g) .< .infinity))
+    }
+
+    /// v 2^n: one multiply when every lane stays normal, two factors otherwise (n >= -2044).
+    @inlinable @inline(__always)
+    static func scaled(_ v: VD, _ n: VL, rare: Bool) -> VD {
+        rare ? scaledWide(v, n) : v * pow2(n)
+    }
+
+    /// e^t = (h + l) 2^n for t <= 0, and 2^n clamped to the normal range, whether any lane
+    /// needs it (t < -708), and e's parts scaled by that 2^n.
+    @_transparent @usableFromInline
+    static func logisticTail(_ t: VD) -> (h: VD, l: VD, n: VL, rare: Bool) {
+        let (h, l, n) = expNonPositiveParts(t)
+        return (h, l, n, anyTrue(t .< -708))
+    }
+
+    /// gy 2^k e/(1 + e)^2 with e = e^t (t <= 0) and l's correction `lAdjust` (see softplus):
+    /// sigmoid' (t = -|x|, k = 0) and tanh' (t = -2|x|, k = 2).
+    @inlinable @inline(__always)
+    static func logisticSlope(_ gy: VD, exponent t: VD, log2Scale k: Int64) -> VD {
+        let (h, l, n, rare) = logisticTail(t)
+        let s = pow2(rare ? n.replacing(with: -1022, where: n .< -1022) : n)
+        let (r, res, _) = reciprocalOnePlus(h * s, l * s)
+        // e r^2 (1 + 2 res): (h + l) r = t1 + c1, then (t1 + c1) r = u + k1, halved so that
+        // gy u cannot overflow before the 2^n (u may reach 1.42).
+        let t1 = h * r
+        let c1 = fmaD(l, r, productError(h, r, t1))
+        let u = t1 * r
+        let k1 = fmaD(c1, r, productError(t1, r, u))
+        let corr = fmaD(res + res, u, k1)
+        return scaled(productFinish(gy, 0.5 * u, 0.5 * corr), n &+ (k + 1), rare: rare)
+    }
+
+    /// gy sigmoid(z + zLo) for a tiny zLo (the rounding error of z = beta x): gy e/(1 + e) for
+    /// z < 0 and gy/(1 + e) otherwise, e = e^-|z + zLo| = e^-|z| (1 - zLo sign(z)).
+    @inlinable @inline(__always)
+    static func logisticValue(_ gy: VD, _ z: VD, _ zLo: VD) -> VD {
+        let (h, l0, n, rare) = logisticTail(negativeAbsolute(z))
+        let l = fmaD(h, negate(flipSign(zLo, by: z)), l0)
+        let s = pow2(rare ? n.replacing(with: -1022, where: n .< -1022) : n)
+        let (r, res, _) = reciprocalOnePlus(h * s, l * s)
+        let negative = z .< 0
+        let a = VD(repeating: 1).replacing(with: h, where: negative)
+        let b = VD(repeating: 0).replacing(with: l, where: negative)
+        let t1 = a * r
+        let c1 = fmaD(b, r, productError(a, r, t1))
+        let corr = fmaD(res, t1, c1)
+        let m = VL(repeating: 0).replacing(with: n, where: negative)
+        return scaled(productFinish(gy, 0.5 * t1, 0.5 * corr), m &+ 1, rare: rare)
+    }
+
+    /// Logistic sigmoid 1/(1 + e^-x) (torch.sigmoid), within 0.6 ulp (measured) including the
+    /// negative tail down to the denormal results near x = -745 (relative precision kept:
+    /// e/(1 + e) with e = e^x there). ±inf give 1 and 0, NaN passes.
+    @inlinable @inline(__always)
+    @_disfavoredOverload public static func sigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        logisticValue(VD(repeating: 1), x, VD(repeating: 0))
+    }
+
+    /// gy sigmoid'(x) = gy e/(1 + e)^2, e = e^-|x|, from x (never y(1 - y), which cancels in the
+    /// tails): one rounding in effect, within 0.6 ulp (measured).
+    @inlinable @inline(__always)
+    public static func sigmoidBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
+        logisticSlope(gy, exponent: negativeAbsolute(x), log2Scale: 0)
+    }
+
+    /// Hyperbolic tangent (torch.tanh) as -m/(2 + m), m = expm1(-2|x|) as a double-double, with
+    /// the sign of x OR-ed back (keeps -0). No cancellation near 0 (m ~ -2|x| with relative
+    /// accuracy); within 0.6 ulp (measured). ±inf give ±1.
+    @inlinable @inline(__always)
+    @_disfavoredOverload public static func tanh(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        let a = absolute(x)
+        let w = 0 - (a + a)
+        let (mh, ml) = expm1Parts(w.replacing(with: -50, where: w .< -50))  // tanh(25) rounds to 1
+        let dh = 2 + mh  // (1, 2]
+        let dl = ((2 - dh) + mh) + ml
+        let r = reciprocalOneTwo(dh)
+        let res = fmaD(r, -2 - mh, VD(repeating: 1)) - r * dl
+        let t1 = mh * r
+        let c1 = fmaD(ml, r, productError(mh, r, t1))
+        let y = t1 + fmaD(t1, res, c1)  // m/(2 + m) <= 0
+        return double((bits(y) & Int64.max) | (bits(x) & Int64.min))
+    }
+
+    /// gy tanh'(x) = gy 4t/(1 + t)^2 with t = e^(-2|x|), from x (1 - y^2 cancels): within
+    /// 0.6 ulp (measured).
+    @inlinable @inline(__always)
+    public static func tanhBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
+        let a = absolute(x)
+        return logisticSlope(gy, exponent: 0 - (a + a), log2Scale: 2)
+    }
+
+    /// beta x and its exact rounding error lo (0 where beta x is not finite and normal-sized,
+    /// where the error is meaningless or irrelevant), and lo again where it may enter e^-|bx| as
+    /// the factor 1 - lo (|bx| < 1024: lo <= 2^-43), 0 beyond (e^-|bx| is 0 there anyway).
+    @inlinable @inline(__always)
+    static func scaledInput(_ x: VD, beta: Double) -> (bx: VD, lo: VD, loExp: VD) {
+        if beta == 1 { return (x, VD(repeating: 0), VD(repeating: 0)) }
+        let vb = VD(repeating: beta)
+        let bx = vb * x
+        let lo = productError(vb, x, bx).replacing(with: 0, where: .!(absolute(bx) .< 0x1p1000))
+        return (bx, lo, lo.replacing(with: 0, where: .!(absolute(bx) .< 1024)))
+    }
+
+    /// v / beta correctly rounded but for rare ties: q = v (1/beta) corrected once by the exact
+    /// remainder, plus vLo / beta. No vdivpd.
+    @inlinable @inline(__always)
+    static func divided(_ v: VD, _ vLo: VD, by beta: Double) -> VD {
+        let rb = VD(repeating: 1 / beta)
+        let q = v * rb
+        let rem = fmaD(q, VD(repeating: -beta), v) + vLo
+        return fmaD(rem, rb, q).replacing(with: q, where: .!(absolute(q) .< .infinity))
+    }
+
+    /// PyTorch softplus (torch.nn.functional.softplus): log(1 + e^(beta x))/beta, and x itself
+    /// where beta x > threshold. Computed as (max(bx, 0) + log1p(e^-|bx|))/beta with the rounding
+    /// error of bx = beta x folded into both parts; log1p's argument is e as h + l. Within 1.1 ulp
+    /// (measured), denormal results of the negative tail included.
+    @inlinable @inline(__always)
+    @_disfavoredOverload public static func softplus(_ x: SIMD8<Double>, beta: Double, threshold: Double) -> SIMD8<Double> {
+        let (bx, lo, loExp) = scaledInput(x, beta: beta)
+        let (h, l0, n) = expNonPositiveParts(negativeAbsolute(bx))
+        let l = fmaD(h, negate(flipSign(loExp, by: bx)), l0)  // e^-(|bx| + lo sign(bx))
+        let rare = anyTrue(.!(absolute(bx) .<= 708))
+        let s = pow2(rare ? n.replacing(with: -1022, where: n .< -1022) : n)
+        let e = h * s
+        // log1p(e + el) for e in [0, 1]: u = 1 + e splits as 2^k (1 + f) with k in {0, 1};
+        // c, the rounding error of u plus el, adds c/u.
+        let el = l * s
+        let u = 1 + e
+        var c = ((e - (u - 1)) + el)
+        let (f0, k, ki) = logSplit(u)
+        let unscaled = ki .== 0
+        let f = f0.replacing(with: e, where: unscaled)
+        c = c.replacing(with: el, where: unscaled)
+        let sr = logRatio(f)
+        let inv = fmaD(sr, fmaD(sr, fmaD(sr, VD(repeating: -2), VD(repeating: 2)), VD(repeating: -2)), VD(repeating: 1))
+        let extra = c * inv * pow2(0 &- ki)
+        let log1pe = logCombine(f: f, s: sr, k: k, extra: extra)
+        let positive = bx .> 0
+        let linear = VD(repeating: 0).replacing(with: bx, where: positive)
+        let linearLo = VD(repeating: 0).replacing(with: lo, where: positive)
+        var y: VD
+        if beta == 1 {
+            y = linear + log1pe
+        } else {
+            let sum = linear + log1pe
+            let bb = sum - linear
+            let sumLo = ((linear - (sum - bb)) + (log1pe - bb)) + linearLo  // TwoSum
+            y = divided(sum, sumLo, by: beta)
+        }
+        if rare {
+            // e < 2^-1000: log1p(e) = e to the last bit, and the result may be denormal.
+            let tail = scaledWide(beta == 1 ? h + l : divided(h, l, by: beta), n)
+            y = y.replacing(with: tail, where: (n .< -1000) .& (bx .< 0))
+        }
+        return y.replacing(with: x, where: bx .> VD(repeating: threshold))
+    }
+
+    /// gy sigmoid(beta x), and gy where beta x > threshold (torch softplus_backward), with the
+    /// rounding error of beta x folded in (it would cost up to |beta x|/2 ulp in the tail).
+    @inlinable @inline(__always)
+    public static func softplusBackward(x: SIMD8<Double>, gy: SIMD8<Double>, beta: Double,
+                                        threshold: Double) -> SIMD8<Double> {
+        let (bx, _, loExp) = scaledInput(x, beta: beta)
+        return logisticValue(gy, bx, loExp).replacing(with: gy, where: bx .> VD(repeating: threshold))
+    }
+
+    /// gy * e^x given y = exp(x) (torch's exp backward, gy * result). Where y overflowed to inf
+    /// but x is finite, gy e^x is recomputed as (gy (h + l)) 2^n in three factors, so that it is
+    /// finite when |gy| is small enough (x up to ~1455 for denormal gy); rare, behind a branch.
+    @inlinable @inline(__always)
+    public static func expBackward(x: SIMD8<Double>, y: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
+        let gx = gy * y
+        let overflowed = (y .== .infinity) .& (x .< .infinity)
+        if !anyTrue(overflowed) { return gx }
+        return gx.replacing(with: expProductWide(x, gy), where: overflowed)
+    }
+
+    /// gy e^x for 0 <= x < 1500 without intermediate overflow: gy is scaled up by 2^a first (so
+    /// that a denormal gy keeps its bits), then multiplied by e^r exactly, then by 2^(n - a).
+    @inline(never) @usableFromInline
+    static func expProductWide(_ x: VD, _ gy: VD) -> VD {
+        let xc = x.replacing(with: 1500, where: .!(x .< 1500))
+        let (r, rLo, n) = reduceLn2(xc)
+        let (h, l) = expReducedParts(r, rLo)
+        let a = n.replacing(with: 1000, where: n .> 1000)
+        let gs = gy * pow2(a)
+        let g = gs * h
+        let gl = fmaD(gs, l, productError(gs, h, g))
+        let rest = n &- a, b = rest &>> 1
+        return (g + gl) * pow2(b) * pow2(rest &- b)
+    }
+}

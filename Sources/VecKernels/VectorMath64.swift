@@ -1,0 +1,284 @@
+import CVecShim
+
+// Vectorised float64 math on SIMD8<Double>, the float32 file's ideas at double precision:
+// Cody-Waite reduction with FMA, polynomials, exponents built from integer bits, explicit edges,
+// and rare paths (denormal results, overflow, huge arguments) behind a vector-wide branch. Where
+// a result needs more than one rounding of precision (the exp tail inside sigmoid, 1 + e, the
+// log's argument) it is carried as an unevaluated sum hi + lo. Divisions are a cubic guess plus
+// Newton steps: vdivpd on zmm has a throughput of ~16 cycles, longer than all the rest of exp.
+// Errors against Float80 are measured in Tests/VecKernelsTests/VectorMath64Tests.swift.
+// Functions that share a name with a float32 one are @_disfavoredOverload: with no argument type
+// to decide (`[VectorMath.exp, VectorMath.log]`) the name still means the float32 function.
+extension VectorMath {
+    @usableFromInline typealias VL = SIMD8<Int64>
+
+    // MARK: helpers
+
+    @inlinable @inline(__always) @_disfavoredOverload static func bits(_ x: VD) -> VL { unsafeBitCast(x, to: VL.self) }
+    @inlinable @inline(__always) static func double(_ i: VL) -> VD { unsafeBitCast(i, to: VD.self) }
+    @inlinable @inline(__always) @_disfavoredOverload static func absolute(_ x: VD) -> VD { double(bits(x) & Int64.max) }
+    /// -x by flipping the sign bit (keeps -0 and NaN payloads, unlike 0 - x).
+    @inlinable @inline(__always) @_disfavoredOverload static func negate(_ x: VD) -> VD { double(bits(x) ^ Int64.min) }
+    @inlinable @inline(__always) @_disfavoredOverload static func negativeAbsolute(_ x: VD) -> VD { double(bits(x) | Int64.min) }
+    /// The sign bit of `from` XOR-ed into `value`.
+    @inlinable @inline(__always) static func flipSign(_ value: VD, by from: VD) -> VD {
+        double(bits(value) ^ (bits(from) & Int64.min))
+    }
+
+    /// Whether any lane of the mask is set, without `any(_:)`'s out-of-line reduction.
+    @inlinable @inline(__always)
+    @_disfavoredOverload static func anyTrue(_ m: SIMDMask<VL>) -> Bool {
+        let v = unsafeBitCast(m, to: VL.self)
+        let a = v.lowHalf | v.highHalf
+        let b = a.lowHalf | a.highHalf
+        return (b[0] | b[1]) != 0
+    }
+
+    /// The rounding error of p = a*b: one FMA, or Dekker's split without FMA hardware (exact
+    /// while |a|, |b| < 2^995).
+    @inlinable @inline(__always)
+    @_disfavoredOverload static func productError(_ a: VD, _ b: VD, _ p: VD) -> VD {
+        if vg_compiled_isa_level() >= 1 { return (-p).addingProduct(a, b) }
+        return dekkerProductError(a, b, p)
+    }
+
+    @inline(never) @usableFromInline
+    @_disfavoredOverload static func dekkerProductError(_ a: VD, _ b: VD, _ p: VD) -> VD {
+        let split = VD(repeating: 134_217_729)  // 2^27 + 1
+        let ca = split * a, cb = split * b
+        let ah = ca - (ca - a), bh = cb - (cb - b)
+        let al = a - ah, bl = b - bh
+        return ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    }
+
+    /// 2^n for n in [-1022, 1023], from the exponent bits.
+    @inlinable @inline(__always)
+    @_disfavoredOverload static func pow2(_ n: VL) -> VD { double((n &+ 1023) &<< 52) }
+
+    /// v * 2^n for n in [-2044, 2046] in two factors, so that a denormal result rounds once and
+    /// an overflowing one becomes inf instead of wrapping the exponent bits.
+    @inlinable @inline(__always)
+    static func scaledWide(_ v: VD, _ n: VL) -> VD {
+        let n1 = n &>> 1
+        return v * pow2(n1) * pow2(n &- n1)
+    }
+
+    /// 1.5 * 2^52: adding it rounds to an integer, which then sits in the low mantissa bits.
+    @usableFromInline static let roundMagicD: Double = 6_755_399_441_055_744
+    @usableFromInline static let roundMagicDBits: Int64 = 0x4338_0000_0000_0000
+    @usableFromInline static let log2eD: Double = 1.4426950408889634074
+    // fdlibm's split of ln 2: the high part has 32 significant bits, so n*ln2HiD is exact for
+    // |n| < 2^21 and x - n*ln2HiD is exact, with or without FMA.
+    @usableFromInline static let ln2HiD: Double = 6.93147180369123816490e-01
+    @usableFromInline static let ln2LoD: Double = 1.90821492927058770002e-10
+
+    /// Integer lanes (|k| < 2^51) as doubles: `VD(k)` compiles to an out-of-line lane loop.
+    @inlinable @inline(__always)
+    static func doubleValue(_ k: VL) -> VD { double(k &+ roundMagicDBits) - VD(repeating: roundMagicD) }
+
+    /// One Newton step for 1/d from r, given -d. Written as r + r e with a separate multiply and
+    /// add: SwiftPM's SIMD addingProduct is a lane loop that LLVM's SLP vectoriser re-packs, and
+    /// chains of more than a few dependent FMAs came out half scalarised (log 2.6 ms instead of
+    /// ~1 ms per 2^20). The unfused form costs ~2^-53 of a relative error of ~1e-8.
+    @inlinable @inline(__always)
+    static func newtonReciprocal(_ r: VD, _ negD: VD) -> VD {
+        r + r * fmaD(r, negD, VD(repeating: 1))
+    }
+
+    /// 1/d for d in [1, 2], relative error < 1e-11: a cubic guess (1.8e-3) and two Newton steps.
+    /// Callers finish with one step on d as hi + lo, which squares the error again.
+    @inlinable @inline(__always)
+    static func reciprocalOneTwo(_ d: VD) -> VD {
+        let hi = fmaD(VD(repeating: -0.2218341781549167), d, VD(repeating: 1.3310053860827578))
+        let lo = fmaD(VD(repeating: -2.939309847064599), d, VD(repeating: 2.828404522494788))
+        let nd = 0 - d
+        return newtonReciprocal(newtonReciprocal(fmaD(hi, d * d, lo), nd), nd)
+    }
+
+    // MARK: exp family
+
+    /// n = round(x / ln 2) and r + rLo = x - n ln 2, |r| <= ln2/2 (a hair more at ties), rLo the
+    /// rounding error of r. Valid for |x| < 2^20 (callers clamp).
+    @inlinable @inline(__always)
+    @_disfavoredOverload static func reduceLn2(_ x: VD) -> (r: VD, rLo: VD, n: VL) {
+        let t = fmaD(x, VD(repeating: log2eD), VD(repeating: roundMagicD))
+        let nf = t - VD(repeating: roundMagicD)
+        let r0 = fmaD(nf, VD(repeating: -ln2HiD), x)  // exact
+        let r = fmaD(nf, VD(repeating: -ln2LoD), r0)
+        let rLo = fmaD(nf, VD(repeating: -ln2LoD), r0 - r)
+        return (r, rLo, bits(t) &- roundMagicDBits)
+    }
+
+    /// (e^r - 1 - r - r^2/2) / r^3, Taylor to r^14 (truncation < 2^-62 relative to e^r - 1 on
+    /// |r| <= 0.35), in Estrin form for a shorter dependency chain.
+    @inlinable @inline(__always)
+    static func expCubicTail(_ r: VD) -> VD {
+        let r2 = r * r, r4 = r2 * r2
+        let a = fmaD(VD(repeating: 1.0 / 24), r, VD(repeating: 1.0 / 6))
+        let b = fmaD(VD(repeating: 1.0 / 720), r, VD(repeating: 1.0 / 120))
+        let c = fmaD(VD(repeating: 1.0 / 40320), r, VD(repeating: 1.0 / 5040))
+        let d = fmaD(VD(repeating: 1.0 / 3_628_800), r, VD(repeating: 1.0 / 362_880))
+        let e = fmaD(VD(repeating: 1.0 / 479_001_600), r, VD(repeating: 1.0 / 39_916_800))
+        let f = fmaD(VD(repeating: 1.0 / 87_178_291_200), r, VD(repeating: 1.0 / 6_227_020_800))
+        let ef = fmaD(f, r2, e)
+        let cd = fmaD(d, r2, c)
+        let cdef = fmaD(ef, r4, cd)
+        return fmaD(cdef, r4, fmaD(b, r2, a))
+    }
+
+    /// e^r - 1 - r (|r| <= 0.35), within ~1.5 ulp of itself.
+    @inlinable @inline(__always)
+    static func expQuadratic(_ r: VD) -> VD {
+        (r * r) * fmaD(expCubicTail(r), r, VD(repeating: 0.5))
+    }
+
+    /// e^(r + rLo) as hi + lo with |lo| <= ulp(hi)/2: 1 + r split exactly, q and rLo added in,
+    /// then renormalised. Error ~2^-60 relative.
+    @inlinable @inline(__always)
+    @_disfavoredOverload static func expReducedParts(_ r: VD, _ rLo: VD) -> (hi: VD, lo: VD) {
+        let h = 1 + r
+        let hl = (1 - h) + r
+        let m = fmaD(rLo, h, hl + expQuadratic(r))
+        let hi = h + m
+        return (hi, (h - hi) + m)
+    }
+
+    /// e^x as (hi + lo) * 2^n for x <= 0 or NaN, clamped at -1400: every use rounds to 0 there,
+    /// and n >= -2020 keeps scaledWide's two factors in range.
+    @_transparent @usableFromInline
+    @_disfavoredOverload static func expNonPositiveParts(_ x: VD) -> (hi: VD, lo: VD, n: VL) {
+        let xc = x.replacing(with: -1400, where: x .< -1400)
+        let (r, rLo, n) = reduceLn2(xc)
+        let (h, l) = expReducedParts(r, rLo)
+        return (h, l, n)
+    }
+
+    /// e^x, the PyTorch function torch.exp on float64. Within 0.52 ulp (measured), denormal
+    /// results included (one rounding: 2^n is applied as two factors there); overflow to inf
+    /// above 709.78, 0 below -745.13, NaN passes.
+    @inlinable @inline(__always)
+    @_disfavoredOverload public static func exp(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        let rare = anyTrue(.!(absolute(x) .< 708))
+        var xc = x.replacing(with: 710, where: x .> 710)
+        xc = xc.replacing(with: -746, where: xc .< -746)
+        let (r, rLo, n) = reduceLn2(xc)
+        let h = 1 + r
+        let y = h + fmaD(rLo, h, ((1 - h) + r) + expQuadratic(r))
+        return rare ? scaledWide(y, n) : y * pow2(n)
+    }
+
+    /// e^x - 1 (torch.expm1), relative accuracy near 0: 2^n expm1(r) + (2^n - 1) is summed as a
+    /// double-double, so nothing cancels where 2^n e^r is near 1. Within 0.51 ulp (measured);
+    /// -0 stays -0, -inf gives -1, inf and x > 709.78 give inf.
+    @inlinable @inline(__always)
+    @_disfavoredOverload public static func expm1(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        let (hi, lo) = expm1Parts(x)
+        var y = hi + lo
+        if anyTrue(x .> 709) { y = y.replacing(with: exp(x), where: x .> 709) }
+        return y.replacing(with: x, where: x .== 0)
+    }
+
+    /// expm1(x) as hi + lo (|lo| <= ulp(hi)/2) for x <= 709 or NaN; x is clamped at -40, where
+    /// e^x - 1 is -1 to 2^-57.
+    @inlinable @inline(__always)
+    static func expm1Parts(_ x: VD) -> (hi: VD, lo: VD) {
+        var xc = x.replacing(with: -40, where: x .< -40)
+        xc = xc.replacing(with: 709, where: xc .> 709)
+        let (r, rLo, n) = reduceLn2(xc)
+        // e^r - 1 = r + r^2/2 + r^3 T(r) with r^2/2 split exactly: a rounded r^2 T(r) alone
+        // would be off by 2^-55, up to 0.4 ulp of results like expm1(0.36) = 2(e^r - 1) + 1.
+        let r2 = r * r
+        let h2 = 0.5 * r2
+        let mh = r + h2
+        let tail = fmaD(r2 * r, expCubicTail(r), 0.5 * productError(r, r, r2))
+        let ml = fmaD(rLo, mh, rLo) + (((r - mh) + h2) + tail)  // e^r - 1 = mh + ml
+        let sc = pow2(n)
+        let a = sc * mh, b = sc - 1  // a exact while -969 < n, b while -54 < n < 54
+        let s = a + b
+        let bb = s - a
+        let sumErr = (a - (s - bb)) + (b - bb)  // TwoSum
+        let cb = b - sc
+        let bErr = (sc - (b - cb)) + (-1 - cb)  // TwoSum: b's own error where |n| >= 54
+        let err = fmaD(sc, ml, sumErr + bErr)
+        let hi = s + err
+        return (hi, (s - hi) + err)
+    }
+
+    // MARK: log family
+
+    /// Splits positive x (normal or denormal) as 2^k (1 + f) with 1 + f in [sqrt(1/2), sqrt(2));
+    /// f is exact. k comes as integers and as doubles.
+    @inlinable @inline(__always)
+    @_disfavoredOverload static func logSplit(_ x: VD) -> (f: VD, k: VD, ki: VL) {
+        let denormal = x .< Double.leastNormalMagnitude
+        let xs = x.replacing(with: x * 0x1p52, where: denormal)
+        let sqrtHalfBits: Int64 = 0x3FE6_A09E_667F_3BCD
+        let ix = bits(xs) &- sqrtHalfBits  // the mantissa wraps at sqrt(2)
+        var k = ix &>> 52
+        k = k.replacing(with: k &- 52, where: denormal)
+        let m = double((ix & 0x000F_FFFF_FFFF_FFFF) &+ sqrtHalfBits)
+        return (m - 1, doubleValue(k), k)
+    }
+
+    /// s = f/(2 + f) for f in [sqrt(1/2) - 1, sqrt(2) - 1), by a Newton reciprocal (2e-16
+    /// relative: s enters the log only through its s^3 terms, so that is ample).
+    @inlinable @inline(__always)
+    static func logRatio(_ f: VD) -> VD {
+        let d = 2 + f  // [1.71, 2.42]
+        let lo = fmaD(VD(repeating: -1.4484881635387223), d, VD(repeating: 1.9703083764387714))
+        let hi = fmaD(VD(repeating: -0.05713080654537121), d, VD(repeating: 0.4709178409706257))
+        var r = fmaD(hi, d * d, lo)  // 1.1e-4
+        r = newtonReciprocal(r, 0 - d)
+        return f * newtonReciprocal(r, 0 - d)
+    }
+
+    /// log(1 + f) + k ln 2 + extra in fdlibm's form (< 1 ulp): R(s^2) minimax, the small terms
+    /// summed before f and k ln2Hi; s = logRatio(f).
+    @inlinable @inline(__always)
+    @_disfavoredOverload static func logCombine(f: VD, s: VD, k: VD, extra: VD) -> VD {
+        let z = s * s, w = z * z
+        var t1 = fmaD(w, VD(repeating: 1.531383769920937332e-01), VD(repeating: 2.222219843214978396e-01))
+        t1 = fmaD(t1, w, VD(repeating: 3.999999999940941908e-01)) * w
+        var t2 = fmaD(w, VD(repeating: 1.479819860511658591e-01), VD(repeating: 1.818357216161805012e-01))
+        t2 = fmaD(t2, w, VD(repeating: 2.857142874366239149e-01))
+        t2 = fmaD(t2, w, VD(repeating: 6.666666666666735130e-01)) * z
+        let hfsq = 0.5 * f * f
+        let small = fmaD(s, hfsq + (t1 + t2), fmaD(k, VD(repeating: ln2LoD), extra))
+        return fmaD(k, VD(repeating: ln2HiD), f - (hfsq - small))
+    }
+
+    /// Natural log (torch.log), within 1 ulp (fdlibm's bound): log(±0) = -inf, log(x < 0) = NaN,
+    /// log(inf) = inf, NaN passes; denormal inputs are scaled by 2^52 first.
+    @inlinable @inline(__always)
+    @_disfavoredOverload public static func log(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        let (f, k, _) = logSplit(x)
+        var y = logCombine(f: f, s: logRatio(f), k: k, extra: VD(repeating: 0))
+        y = y.replacing(with: .nan, where: x .< 0)
+        y = y.replacing(with: -.infinity, where: x .== 0)
+        return y.replacing(with: x, where: .!(x .< .infinity))  // +inf and NaN
+    }
+
+    /// log(1 + x) (torch.log1p), within 1 ulp: u = 1 + x is split as for log and the rounding
+    /// error c of 1 + x adds c/u; where 2^k = 1 the polynomial takes x itself. -0 stays -0,
+    /// log1p(-1) = -inf, x < -1 gives NaN.
+    @inlinable @inline(__always)
+    @_disfavoredOverload public static func log1p(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        let one = VD(repeating: 1)
+        let u = one + x
+        var c = (x - (u - one)).replacing(with: one - (u - x), where: absolute(x) .> 1)
+        var (f, k, ki) = logSplit(u)
+        let unscaled = k .== 0
+        f = f.replacing(with: x, where: unscaled)
+        c = c.replacing(with: 0, where: unscaled)
+        // c/u = c 2^-k / (1 + f), and 1/(1 + f) = (1 - s)/(1 + s) ~ 1 - 2s + 2s^2 - 2s^3 (s =
+        // f/(2+f) <= 0.172, error < 0.2%): c is at most ~2 ulp of the result, so no division.
+        let kc = ki.replacing(with: 1000, where: ki .> 1000)  // c/u is negligible there
+        let s = logRatio(f)
+        let inv = fmaD(s, fmaD(s, fmaD(s, VD(repeating: -2), VD(repeating: 2)), VD(repeating: -2)), one)
+        var y = logCombine(f: f, s: s, k: k, extra: c * pow2(0 &- kc) * inv)
+        y = y.replacing(with: .nan, where: x .< -1)
+        y = y.replacing(with: -.infinity, where: x .== -1)
+        y = y.replacing(with: x, where: .!(x .< .infinity))  // +inf and NaN
+        return y.replacing(with: x, where: x .== 0)  // keeps -0
+    }
+}

@@ -1,0 +1,217 @@
+import Foundation
+import Testing
+import VecPlatform
+@testable import VecKernels
+
+// Max ULP error of VectorMath's SIMD8<Double> functions and gradients against ReferenceMath's
+// Float80 formulas: a dense linear grid over each domain, m 10^e for e from -300 to 308 of both
+// signs, random points, and the IEEE and overflow/underflow edges, each with its neighbours.
+// Every case prints its maximum; all must be within 2 ulp.
+
+/// |got - exact| in units of the float64 spacing at the exact value (2^-1074 in the denormal
+/// range). An exact value beyond the float64 range counts as met by the matching infinity when
+/// it rounds there, and an infinite `got` counts as ±2^1024. NaN must meet NaN, and an exact
+/// ±0 must keep its sign.
+func ulp64(_ got: Double, _ exact: ReferenceFloat) -> Double {
+    if exact.isNaN || got.isNaN { return exact.isNaN && got.isNaN ? 0 : .infinity }
+    let rounded = Double(exact)
+    if rounded == got && (got != 0 || exact != 0 || got.sign == rounded.sign) { return 0 }
+    if exact.isInfinite { return .infinity }
+    let magnitude = exact.magnitude
+    let spacing: ReferenceFloat = magnitude < 0x1p-1022 ? 0x1p-1074
+        : ReferenceFloat(sign: .plus, exponent: min(magnitude.exponent, 1023) - 52, significand: 1)
+    if exact == 0 { return got == 0 ? .infinity : Double(ReferenceFloat(got).magnitude / spacing) }
+    let g: ReferenceFloat = got.isInfinite ? (got > 0 ? 0x1p1024 : -0x1p1024) : ReferenceFloat(got)
+    return Double((g - exact).magnitude / spacing)
+}
+
+/// Inputs: `count` points evenly over `domain`, m 10^e (m in {1, 3.7}, e in -300...308 by 1/4) of
+/// both signs, `count / 8` random points over the domain, the edge values and `focus`, each edge
+/// with its two float64 neighbours. A multiple of 8 long (padded with NaN).
+func inputs64(_ domain: ClosedRange<Double>, count: Int = 40000, focus: [Double] = [], seed: UInt64 = 1) -> [Double] {
+    var xs = (0...count).map { domain.lowerBound + (domain.upperBound - domain.lowerBound) * Double($0) / Double(count) }
+    var e = -300.0
+    while e <= 308 {
+        let m = Foundation.pow(10, e)
+        xs += [m, -m, 3.7 * m, -3.7 * m]
+        e += 0.25
+    }
+    var rng = SplitMix64(seed: seed)
+    xs += (0..<(count / 8)).map { _ in Double.random(in: domain, using: &rng) }
+    let edges: [Double] = [0, 1, 0.5, 2, .greatestFiniteMagnitude, .leastNormalMagnitude, .leastNonzeroMagnitude,
+                           0x1p-1060, 1e-300, 1e300, 0x1p-54, 0x1p-28, 709.782712893384, 708.39641853226408,
+                           745.1332191019411, 744.44007192138121, 709.0895657128241, 0.34657359027997264,
+                           0.7071067811865476, 1.4142135623730951, 0.2928932188134524, 0.41421356237309515,
+                           0.625, 0.55, 20, 36, 37, 38, 40, 710, 746, 1500] + focus
+    for v in edges { xs += [v, -v, v.nextUp, v.nextDown, -v.nextUp, -v.nextDown] }
+    xs += [.infinity, -.infinity, .nan, -.nan]
+    while xs.count % 8 != 0 { xs.append(.nan) }
+    return xs
+}
+
+/// Max ULP error of a forward function over xs, and where.
+func maxUlp64(_ xs: [Double], _ f: (SIMD8<Double>) -> SIMD8<Double>,
+              _ exact: (Double) -> ReferenceFloat) -> (ulp: Double, x: Double) {
+    var worst = (ulp: 0.0, x: 0.0)
+    for i in stride(from: 0, to: xs.count, by: 8) {
+        var v = SIMD8<Double>()
+        for j in 0..<8 { v[j] = xs[i + j] }
+        let y = f(v)
+        for j in 0..<8 {
+            let u = ulp64(y[j], exact(v[j]))
+            if !(u <= worst.ulp) { worst = (u, v[j]) }
+        }
+    }
+    return worst
+}
+
+/// Max ULP error of gx = backward(x, gy) against gy * derivative(x), for gy = 1 and for gy random
+/// in [-1, 1].
+func maxGradientUlp64(_ xs: [Double], _ backward: (SIMD8<Double>, SIMD8<Double>) -> SIMD8<Double>,
+                      _ derivative: (Double) -> ReferenceFloat) -> (ulp: Double, x: Double) {
+    var rng = SplitMix64(seed: 7)
+    var worst = (ulp: 0.0, x: 0.0)
+    for i in stride(from: 0, to: xs.count, by: 8) {
+        var v = SIMD8<Double>(), g = SIMD8<Double>(repeating: 1)
+        for j in 0..<8 { v[j] = xs[i + j] }
+        for pass in 0..<2 {
+            if pass == 1 { for j in 0..<8 { g[j] = Double.random(in: -1...1, using: &rng) } }
+            let gx = backward(v, g)
+            for j in 0..<8 {
+                let u = ulp64(gx[j], ReferenceFloat(g[j]) * derivative(v[j]))
+                if !(u <= worst.ulp) { worst = (u, v[j]) }
+            }
+        }
+    }
+    return worst
+}
+
+func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double = 2,
+              sourceLocation: SourceLocation = #_sourceLocation) {
+    print("VectorMath64 \(name): max \(String(format: "%.3f", result.ulp)) ulp (at x = \(result.x))")
+    #expect(result.ulp <= bound, "\(name) at x = \(result.x)", sourceLocation: sourceLocation)
+}
+
+@Suite struct VectorMath64Tests {
+    @Test func expFamily() {
+        expect64("exp", maxUlp64(inputs64(-746...710), { VectorMath.exp($0) }) { ReferenceMath.exp(ReferenceFloat($0)) })
+        expect64("expm1", maxUlp64(inputs64(-3...3), { VectorMath.expm1($0) }) { ReferenceMath.expm1(ReferenceFloat($0)) })
+        expect64("expm1 wide", maxUlp64(inputs64(-50...710, count: 8000), { VectorMath.expm1($0) }) {
+            ReferenceMath.expm1(ReferenceFloat($0))
+        })
+        // Signs and edges exactly: -0 stays -0, overflow is inf, the tail is 0 or -1.
+        let e = VectorMath.exp(SIMD8<Double>(-0.0, 710, -746, .infinity, -.infinity, .nan, 709.78, -745.13))
+        #expect(e[0] == 1 && e[1] == .infinity && e[2] == 0 && e[3] == .infinity && e[4] == 0 && e[5].isNaN)
+        #expect(e[6].isFinite && e[7] == 0x1p-1074)
+        let m = VectorMath.expm1(SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, 1e-310, -40, 710))
+        #expect(m[0] == 0 && m[0].sign == .minus && m[1] == 0 && m[1].sign == .plus)
+        #expect(m[2] == .infinity && m[3] == -1 && m[4].isNaN && m[5] == 1e-310 && m[6] == -1 && m[7] == .infinity)
+    }
+
+    @Test func logFamily() {
+        expect64("log", maxUlp64(inputs64(0...4), { VectorMath.log($0) }) { ReferenceMath.log(ReferenceFloat($0)) })
+        expect64("log1p", maxUlp64(inputs64(-1...4), { VectorMath.log1p($0) }) {
+            ReferenceMath.log1p(ReferenceFloat($0))
+        })
+        let l = VectorMath.log(SIMD8<Double>(0, -0.0, -1, .infinity, .nan, 1, 0x1p-1074, -.infinity))
+        #expect(l[0] == -.infinity && l[1] == -.infinity && l[2].isNaN && l[3] == .infinity && l[4].isNaN)
+        #expect(l[5] == 0 && l[6] == Double(-1074 * ReferenceMath.log(2)) && l[7].isNaN)
+        let p = VectorMath.log1p(SIMD8<Double>(-0.0, -1, -2, .infinity, .nan, 1e-310, -.infinity, 0))
+        #expect(p[0] == 0 && p[0].sign == .minus && p[1] == -.infinity && p[2].isNaN && p[3] == .infinity)
+        #expect(p[4].isNaN && p[5] == 1e-310 && p[6].isNaN && p[7] == 0 && p[7].sign == .plus)
+    }
+
+    @Test func sigmoidAndTanh() {
+        let wide = inputs64(-750...40, count: 20000, focus: [708.4, 708.5, 709.1])
+        let near = inputs64(-6...6, count: 20000)
+        for (label, xs) in [("", wide), (" near 0", near)] {
+            expect64("sigmoid" + label, maxUlp64(xs, { VectorMath.sigmoid($0) }) { ReferenceMath.sigmoid(ReferenceFloat($0)) })
+            expect64("sigmoid backward" + label, maxGradientUlp64(xs, { VectorMath.sigmoidBackward(x: $0, gy: $1) }) {
+                ReferenceMath.sigmoidDerivative(ReferenceFloat($0))
+            })
+        }
+        let tanhWide = inputs64(-380...380, count: 20000, focus: [18.5, 19.1, 354.3, 354.4])
+        for (label, xs) in [("", tanhWide), (" near 0", inputs64(-2...2, count: 20000))] {
+            expect64("tanh" + label, maxUlp64(xs, { VectorMath.tanh($0) }) { ReferenceMath.tanh(ReferenceFloat($0)) })
+            expect64("tanh backward" + label, maxGradientUlp64(xs, { VectorMath.tanhBackward(x: $0, gy: $1) }) {
+                ReferenceMath.tanhDerivative(ReferenceFloat($0))
+            })
+        }
+        let s = VectorMath.sigmoid(SIMD8<Double>(.infinity, -.infinity, .nan, -0.0, 0, -745, -800, 40))
+        #expect(s[0] == 1 && s[1] == 0 && s[2].isNaN && s[3] == 0.5 && s[4] == 0.5 && s[5] > 0 && s[6] == 0 && s[7] == 1)
+        let t = VectorMath.tanh(SIMD8<Double>(.infinity, -.infinity, .nan, -0.0, 0, 1e-310, -1e-310, 30))
+        #expect(t[0] == 1 && t[1] == -1 && t[2].isNaN && t[3] == 0 && t[3].sign == .minus && t[4].sign == .plus)
+        #expect(t[5] == 1e-310 && t[6] == -1e-310 && t[7] == 1)
+        // An infinite gy stays infinite where the slope is nonzero (the exact split would give NaN).
+        let g = VectorMath.sigmoidBackward(x: SIMD8<Double>(0, 1, -1, 800, .nan, 0, 3, -0.0),
+                                           gy: SIMD8<Double>(1, 1, 1, 1, 1, .infinity, .nan, -2))
+        #expect(g[0] == 0.25 && g[3] == 0 && g[4].isNaN && g[5] == .infinity && g[6].isNaN && g[7] == -0.5)
+        #expect(g[1] == g[2] && ulp64(g[1], ReferenceMath.sigmoidDerivative(1)) <= 2)
+    }
+
+    @Test func softplus() {
+        for (beta, threshold) in [(1.0, 20.0), (2.0, 10.0), (0.7, 15.0), (3.3, 1e300)] {
+            let xs = inputs64(-760 / beta ... 40 / beta, count: 12000, focus: [threshold / beta, 708.4 / beta, 745 / beta])
+                + inputs64(-6...6, count: 12000)
+            expect64("softplus(beta: \(beta), threshold: \(threshold))", maxUlp64(xs, {
+                VectorMath.softplus($0, beta: beta, threshold: threshold)
+            }) { ReferenceMath.softplus($0, beta: beta, threshold: threshold) })
+            expect64("softplus backward(beta: \(beta), threshold: \(threshold))", maxGradientUlp64(xs, {
+                VectorMath.softplusBackward(x: $0, gy: $1, beta: beta, threshold: threshold)
+            }) { ReferenceMath.softplusDerivative($0, beta: beta, threshold: threshold) })
+        }
+        // Above the threshold the input and gy pass through unchanged; the tails are 0 and x.
+        let x = SIMD8<Double>(20, 20.000000000000004, 1e300, .infinity, -.infinity, .nan, -0.0, 19.9)
+        let y = VectorMath.softplus(x, beta: 1, threshold: 20)
+        #expect(y[1] == x[1] && y[2] == 1e300 && y[3] == .infinity && y[4] == 0 && y[5].isNaN)
+        #expect(y[0] > 20 && ulp64(y[6], ReferenceMath.log(2)) <= 2 && y[7] > 19.9)
+        let g = VectorMath.softplusBackward(x: x, gy: SIMD8<Double>(repeating: -0.75), beta: 1, threshold: 20)
+        #expect(g[1] == -0.75 && g[2] == -0.75 && g[3] == -0.75 && g[4] == 0 && g[5].isNaN)
+        #expect(ulp64(g[6], -0.375) <= 2 && g[0] > -0.75 && g[0] < -0.7499)
+    }
+
+    @Test func expBackward() {
+        let xs = inputs64(-746...760, count: 20000, focus: [1000, 1400])
+        expect64("exp backward", maxGradientUlp64(xs, {
+            VectorMath.expBackward(x: $0, y: VectorMath.exp($0), gy: $1)
+        }) { ReferenceMath.exp(ReferenceFloat($0)) })
+        // e^800 overflows, gy e^800 need not: recomputed (so gy = 0 gives 0, not 0 * inf). An
+        // infinite x keeps gy * inf.
+        let x = SIMD8<Double>(800, 800, 1400, 710, .infinity, 800, 1, .nan)
+        let gy = SIMD8<Double>(1e-300, -1e-300, 1e-320, 0.5, 1e-300, 0, 2, 1)
+        let g = VectorMath.expBackward(x: x, y: VectorMath.exp(x), gy: gy)
+        let exact = { (i: Int) in ReferenceFloat(gy[i]) * ReferenceMath.exp(ReferenceFloat(x[i])) }
+        #expect(ulp64(g[0], exact(0)) <= 2 && ulp64(g[1], exact(1)) <= 2 && ulp64(g[2], exact(2)) <= 2)
+        #expect(ulp64(g[3], exact(3)) <= 2 && g[3].isFinite)
+        #expect(g[4] == .infinity && g[5] == 0 && g[6] == 2 * VectorMath.exp(x)[6] && g[7].isNaN)
+    }
+
+    @Test func sinAndCos() {
+        // Near multiples of pi/2 (where the reduction cancels most) up to 2^20 and up to 2^50,
+        // plus random points to the vector bound and beyond it (libm lanes).
+        var rng = SplitMix64(seed: 3)
+        var near: [Double] = []
+        for _ in 0..<3000 {
+            for bound in [0x1p19, 0x1p50] {
+                let k = ReferenceFloat(Double.random(in: 0...bound, using: &rng).rounded())
+                let v = Double(k * ReferenceFloat.pi / 2)
+                near += [v, v.nextUp, v.nextDown, -v]
+            }
+            near += [Double.random(in: -0x1p50...0x1p50, using: &rng), Double.random(in: -1e6...1e6, using: &rng)]
+        }
+        let xs = inputs64(-10...10, count: 20000, focus: [Double.pi / 4, 0x1p20, 0x1p50, 1e22]) + near
+        expect64("sin", maxUlp64(xs, { VectorMath.sin($0) }) { ReferenceMath.sin(ReferenceFloat($0)) })
+        expect64("cos", maxUlp64(xs, { VectorMath.cos($0) }) { ReferenceMath.cos(ReferenceFloat($0)) })
+        expect64("sin backward", maxGradientUlp64(xs, { VectorMath.sinBackward(x: $0, gy: $1) }) {
+            ReferenceMath.sinDerivative(ReferenceFloat($0))
+        })
+        expect64("cos backward", maxGradientUlp64(xs, { VectorMath.cosBackward(x: $0, gy: $1) }) {
+            ReferenceMath.cosDerivative(ReferenceFloat($0))
+        })
+        let x = SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, 1e-310, -1e300, .pi)
+        let s = VectorMath.sin(x), c = VectorMath.cos(x)
+        #expect(s[0] == 0 && s[0].sign == .minus && s[1].sign == .plus && s[2].isNaN && s[3].isNaN && s[4].isNaN)
+        #expect(s[5] == 1e-310 && s[6] == Foundation.sin(-1e300) && c[6] == Foundation.cos(-1e300))
+        #expect(c[0] == 1 && c[1] == 1 && c[2].isNaN && c[3].isNaN && c[4].isNaN && c[5] == 1 && c[7] == -1)
+    }
+}
