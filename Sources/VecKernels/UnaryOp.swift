@@ -11,6 +11,10 @@ public enum UnaryOp: Hashable, Sendable {
     case pow(Double)
     /// x Phi(x), exactly or with the tanh approximation (torch.nn.functional.gelu).
     case gelu(approximate: GeluApproximation)
+    /// x sigmoid(x) (torch.nn.functional.silu).
+    case silu
+    /// log(sigmoid(x)) (torch.nn.functional.logsigmoid).
+    case logSigmoid
 
     /// PyTorch's default softplus.
     public static let softplusDefault = UnaryOp.softplus(beta: 1, threshold: 20)
@@ -42,6 +46,8 @@ public enum UnaryOp: Hashable, Sendable {
             }
         case .gelu(approximate: .none): v.visit(GeluOp())
         case .gelu(approximate: .tanh): v.visit(GeluTanhOp())
+        case .silu: v.visit(SiluOp())
+        case .logSigmoid: v.visit(LogSigmoidOp())
         }
     }
 
@@ -49,7 +55,7 @@ public enum UnaryOp: Hashable, Sendable {
     /// parameters.
     public static let catalog: [UnaryOp] = [
         .relu, .abs, .neg, .sigmoid, .tanh, .exp, .log, .sqrt, .softplusDefault, .sin, .cos,
-        .gelu(approximate: .none), .gelu(approximate: .tanh),
+        .gelu(approximate: .none), .gelu(approximate: .tanh), .silu, .logSigmoid,
     ]
 
     /// One of each case, with representative parameters (tests).

@@ -29,3 +29,17 @@ public struct GELU: Module {
     public func forward(_ input: Tensor) throws -> Tensor { input.gelu(approximate: approximate) }
     public var parameters: [Tensor] { [] }
 }
+
+/// SiLU as a module (torch.nn.SiLU).
+public struct SiLU: Module {
+    public init() {}
+    public func forward(_ input: Tensor) throws -> Tensor { input.silu() }
+    public var parameters: [Tensor] { [] }
+}
+
+/// log(sigmoid(x)) as a module (torch.nn.LogSigmoid).
+public struct LogSigmoid: Module {
+    public init() {}
+    public func forward(_ input: Tensor) throws -> Tensor { input.logSigmoid() }
+    public var parameters: [Tensor] { [] }
+}

@@ -40,6 +40,14 @@ extension Tensor {
     /// tanh approximation. float32 within 1 ulp of exact, forward and gradient, tails included.
     public func gelu(approximate: GeluApproximation = .none) -> Tensor { applying(.gelu(approximate: approximate)) }
 
+    /// SiLU (swish), x sigmoid(x) (torch.nn.functional.silu); float32 within 1 ulp of exact,
+    /// gradient included (also near its zero at x = -1.2785).
+    public func silu() -> Tensor { applying(.silu) }
+
+    /// log(sigmoid(x)) (torch.nn.functional.logsigmoid), without overflow for any x; float32
+    /// within 2 ulp of exact, gradient within 1.
+    public func logSigmoid() -> Tensor { applying(.logSigmoid) }
+
     public static prefix func - (x: Tensor) -> Tensor { x.neg() }
 
     /// Applies any elementwise op (every named method above calls this), recording its backward

@@ -1,0 +1,42 @@
+import Foundation
+
+// silu (x sigmoid(x)) and logSigmoid (log sigmoid(x) = -softplus(-x)): the logistic function's
+// two common compositions. silu's gradient uses a Taylor series at its zero (x0 = -1.2785) so it
+// keeps relative precision there (VectorMath+Silu).
+
+struct SiluOp: UnaryDefinition {
+    var name: String { "silu" }
+    var torchNode: String { "SiluBackward0" }
+    var torchForward: String { "torch._C._nn.silu(x, out=y)" }
+    var torchBackward: String { "torch.ops.aten.silu_backward(gy, x)" }
+    var flops: Double { 22 }
+    var ulpBound32: Double { 1 }
+    var domain: UnaryDomain {
+        UnaryDomain(bench: -8...8, sweep: -800...1e30, edges: [-1.2785, -87.3, -103, -108, -745, 17, -17], gradcheck: -10...10)
+    }
+
+    func reference(_ x: R) -> R { ReferenceMath.silu(x) }
+    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.siluDerivative(x) }
+
+    @inline(__always) func forward(_ x: F) -> F { VectorMath.silu(x) }
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.siluBackward(x: x, gy: gy) }
+}
+
+struct LogSigmoidOp: UnaryDefinition {
+    var name: String { "log_sigmoid" }
+    var torchNode: String { "LogSigmoidBackward0" }
+    var torchForward: String { "torch._C._nn.log_sigmoid(x, out=y)" }
+    var torchBackward: String { "torch.ops.aten.log_sigmoid_backward(gy, x, torch.empty(0))" }
+    var flops: Double { 30 }
+    var ulpBound32: Double { 2 }
+    var domain: UnaryDomain {
+        UnaryDomain(bench: -20...20, sweep: -1e30...800, edges: [-20, 20, 88, -88, 104, 745], gradcheck: -19...19)
+    }
+
+    // + 0 turns the -0 of the limit at +inf into PyTorch's +0 (min(x, 0) - log1p(e^-|x|)).
+    func reference(_ x: R) -> R { ReferenceMath.logSigmoid(x) + 0 }
+    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.logSigmoidDerivative(x) }
+
+    @inline(__always) func forward(_ x: F) -> F { VectorMath.logSigmoid(x) + 0 }
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.logSigmoidBackward(x: x, gy: gy) }
+}
