@@ -149,7 +149,8 @@ public enum Accuracy {
         if !bwd.passed { notes.append("backward: " + bwd.detail) }
         if let g = s.gemm, let fb = fwd.errors.bound, let bb = bwd.errors.bound {
             notes.append("norm-wise (rel: max |C - Cref| / (|A||B|), ulp: the same in units of u), bounds "
-                         + "\(TextFormat.fixed(fb, 0)) u (k = \(g.forwardInner)) forward, \(TextFormat.fixed(bb, 0)) u (k = \(g.backwardInner)) backward")
+                         + "\(TextFormat.fixed(fb, 0)) u (k = \(g.forwardInner)) forward, "
+                         + "\(TextFormat.fixed(bb, 0)) u (k = \(g.backwardInner)) backward")
         }
         // Underflowing references computed exactly (relu, abs, sin of 1e-40) need no explanation.
         for (phase, e) in [("forward", fwd.errors), ("backward", bwd.errors)] where e.underflowMaxAbs > 0 {

@@ -69,7 +69,9 @@ enum SmallMatrix {
             case 16 where tiny: pairs(f, SIMD16<Float>.self, aOffsets, bOffsets, cOffsets, range)
             case 8 where tiny: pairs(f, SIMD8<Float>.self, aOffsets, bOffsets, cOffsets, range)
             case 4 where tiny: pairs(f, SIMD4<Float>.self, aOffsets, bOffsets, cOffsets, range)
-            default: for i in range { floats(f.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: f.beta), unsafeBitCast(scratch, to: GemmWorkspace<Float>.self)) }
+            default:
+                let workspace = unsafeBitCast(scratch, to: GemmWorkspace<Float>.self)
+                for i in range { floats(f.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: f.beta), workspace) }
             }
         } else {
             let d = unsafeBitCast(base, to: GemmProblem<Double>.self)
@@ -77,7 +79,9 @@ enum SmallMatrix {
             switch d.n {
             case 8 where tiny: pairs(d, SIMD8<Double>.self, aOffsets, bOffsets, cOffsets, range)
             case 4 where tiny: pairs(d, SIMD4<Double>.self, aOffsets, bOffsets, cOffsets, range)
-            default: for i in range { doubles(d.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: d.beta), unsafeBitCast(scratch, to: GemmWorkspace<Double>.self)) }
+            default:
+                let workspace = unsafeBitCast(scratch, to: GemmWorkspace<Double>.self)
+                for i in range { doubles(d.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: d.beta), workspace) }
             }
         }
     }

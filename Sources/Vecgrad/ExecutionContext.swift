@@ -45,7 +45,8 @@ public func withGradEnabled<R>(_ enabled: Bool, _ body: () throws -> R) rethrows
 }
 
 /// Runs `body` with every op forcing kernel `variant` (and `threads` threads per kernel when
-/// given; otherwise the enclosing setting, by default `Threading.currentThreads`). This is how the harness times `.scalar` / `.simd` / `.parallel` through the Tensor API:
+/// given; otherwise the enclosing setting, by default `Threading.currentThreads`). This is how
+/// the harness times `.scalar` / `.simd` / `.parallel` through the Tensor API:
 ///
 ///     let y = try withKernelVariant(.simd, threads: 1) { x.sigmoid() }
 ///
