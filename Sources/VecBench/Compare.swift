@@ -175,7 +175,8 @@ public enum Compare {
     /// The verdict for one case: `new`/`missing` when a side is absent; `unchanged` below
     /// `minDeltaNs`; with 3+ rounds on both sides, beyond the threshold and the between-round noise
     /// (times `noiseFactor`) is a regression or improvement, beyond the threshold only `noisy`;
-    /// otherwise `tooFewSamples` below `minSamples`, else the rank test (`significance`).
+    /// otherwise a side with fewer than `minSamples` samples gives `tooFewSamples` (when beyond the
+    /// threshold), else the rank test decides (`significance`).
     public static func judge(baseline: BenchRecord?, current: BenchRecord?, key: CaseKey, options: CompareOptions) -> CaseComparison {
         guard let baseline, let current else {
             return CaseComparison(key: key, baselineMedianNs: baseline?.medianNs, currentMedianNs: current?.medianNs,

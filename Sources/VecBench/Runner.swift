@@ -45,8 +45,7 @@ public func threadCPUNanoseconds() -> UInt64 {
 }
 
 /// Times one case: warm-up, calls per sample sized so clock overhead vanishes, then samples until
-/// both the minimum time and the minimum count are met (at most ten times the minimum time once
-/// the count is met, and never more than `maxSamples`).
+/// both the minimum time and the minimum count are met, or `maxSamples` samples are taken.
 public enum Runner {
     /// Measures `body`. `clock` returns nanoseconds (tests pass a fake one).
     public static func measure(_ options: MeasureOptions, clock: () -> UInt64 = MonotonicClock.nanoseconds,
