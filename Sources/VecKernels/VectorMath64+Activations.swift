@@ -149,7 +149,9 @@ extension VectorMath {
         let (bx, lo, loExp) = scaledInput(x, beta: beta)
         let (h, l0, n) = expNonPositiveParts(negativeAbsolute(bx))
         let l = fmaD(h, negate(flipSign(loExp, by: bx)), l0)  // e^-(|bx| + lo sign(bx))
-        let rare = anyTrue(.!(absolute(bx) .<= 708))
+        // Below bx = -600, e = e^bx carried as h 2^n + l 2^n would lose l to the denormal range;
+        // there log1p(e) = e to the last bit, so the tail is (h + l) 2^n, scaled once at the end.
+        let rare = anyTrue(.!(absolute(bx) .<= 600))
         let s = pow2(rare ? n.replacing(with: -1022, where: n .< -1022) : n)
         let e = h * s
         // log1p(e + el) for e in [0, 1]: u = 1 + e splits as 2^k (1 + f) with k in {0, 1};
@@ -178,9 +180,8 @@ extension VectorMath {
             y = divided(sum, sumLo, by: beta)
         }
         if rare {
-            // e < 2^-1000: log1p(e) = e to the last bit, and the result may be denormal.
             let tail = scaledWide(beta == 1 ? h + l : divided(h, l, by: beta), n)
-            y = y.replacing(with: tail, where: (n .< -1000) .& (bx .< 0))
+            y = y.replacing(with: tail, where: bx .< -600)
         }
         return y.replacing(with: x, where: bx .> VD(repeating: threshold))
     }

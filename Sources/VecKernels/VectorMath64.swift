@@ -223,13 +223,17 @@ extension VectorMath {
     /// s = f/(2 + f) for f in [sqrt(1/2) - 1, sqrt(2) - 1), by a Newton reciprocal (2e-16
     /// relative: s enters the log only through its s^3 terms, so that is ample).
     @inlinable @inline(__always)
-    static func logRatio(_ f: VD) -> VD {
+    static func logRatio(_ f: VD) -> VD { logRatioAndReciprocal(f).s }
+
+    /// s = f/(2 + f) and 1/(2 + f), both to 2e-16 relative.
+    @inlinable @inline(__always)
+    static func logRatioAndReciprocal(_ f: VD) -> (s: VD, r: VD) {
         let d = 2 + f  // [1.71, 2.42]
         let lo = fmaD(VD(repeating: -1.4484881635387223), d, VD(repeating: 1.9703083764387714))
         let hi = fmaD(VD(repeating: -0.05713080654537121), d, VD(repeating: 0.4709178409706257))
         var r = fmaD(hi, d * d, lo)  // 1.1e-4
-        r = newtonReciprocal(r, 0 - d)
-        return f * newtonReciprocal(r, 0 - d)
+        r = newtonReciprocal(newtonReciprocal(r, 0 - d), 0 - d)
+        return (f * r, r)
     }
 
     /// log(1 + f) + k ln 2 + extra in fdlibm's form (< 1 ulp): R(s^2) minimax, the small terms

@@ -214,4 +214,37 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
         #expect(s[5] == 1e-310 && s[6] == Foundation.sin(-1e300) && c[6] == Foundation.cos(-1e300))
         #expect(c[0] == 1 && c[1] == 1 && c[2].isNaN && c[3].isNaN && c[4].isNaN && c[5] == 1 && c[7] == -1)
     }
+
+    @Test func pow() {
+        var rng = SplitMix64(seed: 5)
+        for p in [0.5, -0.5, 1.7, -3, 3, 2.5, 0.1, 1e-5, 123.456, -777.77, 1e5, 1 / 3.0, 1e15 + 1] {
+            // Results near overflow and underflow (x = e^(t/p)) and x near 1, where p log x is small.
+            var xs = inputs64(-3...3, count: 4000) + (0..<2000).map { _ in Double.random(in: 0.999...1.001, using: &rng) }
+            xs += (0..<2000).map { _ in Foundation.exp(Double.random(in: -745...709.7, using: &rng) / p) }
+            expect64("pow(x, \(p))", maxUlp64(xs, { VectorMath.pow($0, p) }) {
+                ReferenceMath.pow(ReferenceFloat($0), ReferenceFloat(p))
+            })
+            expect64("pow backward(p: \(p))", maxGradientUlp64(xs, { VectorMath.powBackward(x: $0, gy: $1, p: p) }) {
+                ReferenceMath.powDerivative(ReferenceFloat($0), ReferenceFloat(p))
+            })
+        }
+        // C's pow at the edges: exact values, signs of zero, NaN; p == 0 gives 1 even for NaN.
+        let edges: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1, -1, 2, -2, 0.5, -0.5, 1e-310, -8]
+        for p in [0, -0.0, 1, 2, 3, -3, -2, 0.5, -0.5, 2.5, -2.5, .infinity, -.infinity, .nan, 1e300, -1e300, 1 / 3.0] {
+            for x in edges {
+                let got = VectorMath.pow(SIMD8<Double>(repeating: x), p)[0]
+                let want = Foundation.pow(x, p)
+                let same = got.isNaN ? want.isNaN : (got == want && got.sign == want.sign) || ulp64(got, ReferenceMath.pow(ReferenceFloat(x), ReferenceFloat(p))) <= 2
+                #expect(same, "pow(\(x), \(p)) = \(got), C gives \(want)")
+            }
+        }
+        let g0 = VectorMath.powBackward(x: SIMD8<Double>(.nan, 0, .infinity, -1, 2, 3, 4, 5),
+                                        gy: SIMD8<Double>(1, 1, 1, .infinity, .nan, 1, 1, 1), p: 0)
+        #expect(g0 == SIMD8<Double>(repeating: 0))
+        // At x = 0 the gradient follows pow: 0.5 * 0^-0.5 = inf, 2 * 0^1 = 0, 1 * 0^0 = 1.
+        let z = SIMD8<Double>(0, -0.0, 0, 0, 0, 0, 0, 0), one = SIMD8<Double>(repeating: 1)
+        #expect(VectorMath.powBackward(x: z, gy: one, p: 0.5)[0] == .infinity)
+        #expect(VectorMath.powBackward(x: z, gy: one, p: 2)[0] == 0 && VectorMath.powBackward(x: z, gy: one, p: 1)[0] == 1)
+        #expect(VectorMath.powBackward(x: z, gy: one, p: -1)[1] == -.infinity)
+    }
 }
