@@ -24,7 +24,7 @@ extension KernelCatalog {
         let run = { result.pointer[0] = Reduce.sum(x.pointer, count: n, variant: v, threads: t) }
         return PreparedCase(run: run, check: {
             run()
-            let exact = ReferenceCache.get("sum|\(spec.dtype)|\(n)") { [[xs.reduce(0, +)]] }[0]
+            let exact = ReferenceCache.get("sum|\(spec.dtype)|\(n)") { [[Reduce.referenceSum(xs)]] }[0]
             return ErrorMetrics.check(actual: result.doubles, reference: exact, dtype: spec.dtype,
                                       tolerance: tolerance(spec.dtype, ulp: 4, rel: 1e-6))
         })

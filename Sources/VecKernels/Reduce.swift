@@ -17,9 +17,13 @@ public enum Reduce {
         KernelSplit.mode(variant, work: work, threshold: threshold, grain: grain, minGrain: 1, threads: threads)
     }
 
-    /// Sum of all elements: deterministic (bitwise identical for any thread count: the chunking
-    /// depends on `count` only) and accurate (float32 is widened to float64 lanes as it is loaded:
-    /// 2^24+3 copies of 0.1f give 1677721.875, the float nearest the exact 1677721.925).
+    /// Sum of all elements, as `torch.sum`: deterministic (bitwise identical for any thread count:
+    /// the chunking depends on `count` only) and accurate. float32 is widened to float64 lanes as it
+    /// is loaded: 2^24+3 copies of 0.1f give 1677721.875, the float nearest the exact 1677721.925.
+    /// float64 is compensated (an error term per lane, block sums added as float64 pairs): off by
+    /// at most u |sum| + 2u sum |x| + O(n u^2) sum |x| (u = 2^-53), correctly rounded in practice
+    /// for same-signed data (2^24+3 copies of 0.1 give the double nearest the exact sum).
+    /// `.scalar` is the reference: one TwoSum-compensated float64 sum in element order.
     @_specialize(where T == Float) @_specialize(where T == Double)
     public static func sum<T: KernelFloat>(_ x: UnsafePointer<T>, count: Int,
                                            variant: KernelVariant = .auto, threads: Int? = nil) -> T {
@@ -28,7 +32,23 @@ public enum Reduce {
         return result
     }
 
-    /// x viewed as [outer, size, inner] -> out [outer, inner], summing the middle dim (same determinism).
+    /// The sum of `x` to check the kernels against (vecbench, tests), not for speed: in
+    /// ReferenceFloat (Float80 on x86-64) with the rounding error of each addition kept (TwoSum),
+    /// rounded once to float64. Within about 2^-64 |sum| + n 2^-128 sum |x| of the exact sum, where
+    /// a plain float64 loop over 2^24 values in [0, 1] is ~460 ULP off.
+    public static func referenceSum<C: Sequence>(_ x: C) -> Double where C.Element == Double {
+        var hi: ReferenceFloat = 0, lo: ReferenceFloat = 0
+        for v in x {
+            let y = ReferenceFloat(v), s = hi + y, yPart = s - hi
+            lo += (hi - (s - yPart)) + (y - yPart)
+            hi = s
+        }
+        return Double(hi.isFinite ? hi + lo : hi)
+    }
+
+    /// x viewed as [outer, size, inner] -> out [outer, inner], summing the middle dim, as
+    /// `torch.sum(x, dim)` (same determinism; rows (inner 1) as accurate as the full sum, columns
+    /// accumulated in plain float64 per column).
     @_specialize(where T == Float) @_specialize(where T == Double)
     public static func sum<T: KernelFloat>(_ x: UnsafePointer<T>, outer: Int, size: Int, inner: Int,
                                            _ out: UnsafeMutablePointer<T>,
@@ -39,9 +59,9 @@ public enum Reduce {
         if m == .scalar || !(T.self == Float.self || T.self == Double.self) {
             for o in 0..<outer {
                 for j in 0..<inner {
-                    var s = 0.0
-                    for k in 0..<size { s += Double(x[(o * size + k) * inner + j]) }
-                    out[o * inner + j] = T(s)
+                    var s = CompensatedSum()
+                    for k in 0..<size { s.add(Double(x[(o * size + k) * inner + j])) }
+                    out[o * inner + j] = T(s.value)
                 }
             }
         } else if T.self == Float.self {

@@ -1,5 +1,7 @@
+import Foundation
 import Testing
 @testable import VecKernels
+import VecPlatform
 
 private typealias F = BRSFixtures
 
@@ -70,6 +72,111 @@ private let views: [(Int, Int, Int)] = [
             let s = Reduce.sum(x, count: n, variant: .parallel, threads: t)
             #expect(abs(Double(s) - exact) / exact <= 2e-7, "threads \(t): \(s)")
             #expect(s == Float(exact), "threads \(t): \(s) is not the float nearest \(exact)")
+        }
+    }
+
+    /// The double nearest `count` copies of `x` (> 0), and a test of "nearest" done in integers.
+    func correctlyRoundedMultiple(_ x: Double, _ count: Int) -> (value: Double, isNearest: (Double) -> Bool) {
+        // x = m 2^(e - 52) with an integer m: the exact sum and every double >= x are integer
+        // multiples of 2^(e - 52).
+        let shift = Int(x.exponent) - 52
+        let exact = UInt128(x.significandBitPattern | (1 << 52)) * UInt128(count)
+        let isNearest = { (d: Double) -> Bool in
+            let scale = Int(d.exponent) - 52 - shift
+            let units = UInt128(d.significandBitPattern | (1 << 52)) << scale
+            let halfUlp = UInt128(1) << (scale - 1)
+            return (units > exact ? units - exact : exact - units) <= halfUlp
+        }
+        return (Double(exact) * Double(sign: .plus, exponent: shift, significand: 1), isNearest)
+    }
+
+    @Test func float64SumOfTenthsIsCorrectlyRounded() {
+        // Plain float64 lanes were 94 ULP off (1677721.8999999783).
+        let n = (1 << 24) + 3
+        let x = [Double](repeating: 0.1, count: n)
+        let (nearest, isNearest) = correctlyRoundedMultiple(0.1, n)
+        #expect(isNearest(nearest) && nearest == 1677721.9000000001)
+        for (v, t) in [(KernelVariant.scalar, 1), (.simd, 1), (.parallel, 2)] {
+            let s = Reduce.sum(x, count: n, variant: v, threads: t)
+            #expect(s == nearest, "\(v) threads \(t): \(s), correctly rounded \(nearest)")
+        }
+        #expect(!isNearest(nearest.nextUp) && !isNearest(nearest.nextDown))
+    }
+
+    /// Values of 17 decades with random signs (`positive` of them positive on average).
+    func mixedMagnitudes(_ n: Int, seed: UInt64, positive: Double) -> [Double] {
+        let u: [Double] = F.uniform(3 * n, seed: seed, 0, 1)
+        return (0..<n).map { i -> Double in
+            let sign: Double = u[3 * i] < positive ? 1 : -1
+            let decade: Double = (u[3 * i + 2] * 17).rounded(.down) - 8
+            return sign * (0.5 + u[3 * i + 1]) * Foundation.pow(10.0, decade)
+        }
+    }
+
+    @Test func float64SumOfMixedMagnitudesAgainstFloat80() {
+        for (k, n) in [1_000, 16_385, 100_003, (1 << 20) + 77].enumerated() {
+            for positive in [1.0, 0.9, 0.5] {
+                let x = mixedMagnitudes(n, seed: UInt64(k * 10) + UInt64(positive * 10), positive: positive)
+                let ref = Reduce.referenceSum(x), absSum = x.reduce(0) { $0 + abs($1) }
+                // The kernels' bound u |sum| + 2u sum |x| (u = 2^-53), plus the rounding of `ref`.
+                let bound = ref.ulp + 0x1p-52 * absSum
+                for (v, t) in [(KernelVariant.scalar, 1), (.simd, 1), (.parallel, 2)] {
+                    let s = Reduce.sum(x, count: n, variant: v, threads: t)
+                    #expect(abs(s - ref) <= bound, "n \(n) positive \(positive) \(v): \(s) vs \(ref)")
+                    // Same-signed data meets the Fast2Sum condition: as good as correctly rounded.
+                    if positive == 1 {
+                        #expect(abs(s - ref) <= ref.ulp, "n \(n) \(v): \(s) vs \(ref)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func float64SumKeepsSmallTermsBesideLargeOnes() {
+        // 1 + 2^-53 rounds to 1: in a plain sum the 2^-53 terms after each 1 vanish (2^11 ULP here).
+        let n = 1 << 20
+        var x = [Double](repeating: 0x1p-53, count: n)
+        for i in stride(from: 0, to: n, by: 4096) { x[i] = 1 }
+        let exact = Double(n / 4096) + Double(n - n / 4096) * 0x1p-53   // one rounding
+        for (v, t) in [(KernelVariant.scalar, 1), (.simd, 1), (.parallel, 2)] {
+            let s = Reduce.sum(x, count: n, variant: v, threads: t)
+            // u |sum| + 2u sum |x| = 3u sum for positive terms: 1.5 ULP.
+            #expect(abs(s - exact) <= 1.5 * exact.ulp, "\(v): \(s) vs \(exact)")
+        }
+        let plain = x.reduce(0, +)
+        #expect(abs(plain - exact) > 1_000 * exact.ulp)
+    }
+
+    @Test func float64SumIsBitwiseIndependentOfThreadCount() {
+        let x = mixedMagnitudes(300_007, seed: 9, positive: 0.5)
+        let one = Reduce.sum(x, count: x.count, variant: .parallel, threads: 1)
+        for t in [2, 16] {
+            #expect(Reduce.sum(x, count: x.count, variant: .parallel, threads: t).bitPattern == one.bitPattern)
+            #expect(Threading.withThreads(t) { Reduce.sum(x, count: x.count, variant: .auto) }.bitPattern == one.bitPattern)
+        }
+        #expect(Reduce.sum(x, count: x.count, variant: .simd).bitPattern == one.bitPattern)
+        // Without allowsOversubscription (global, and other suites check the thread cap) 16
+        // threads run on the CPUs there are; the chunks of work are still cut for 16 threads here.
+        var rows = [Double](repeating: 0, count: 3)
+        x.withUnsafeBufferPointer { p in
+            SumKernels.rows(p.baseAddress!, outer: 3, size: 100_002, &rows, .parallel(threads: 16, grain: 1))
+        }
+        for o in 0..<3 {
+            let row = Array(x[o * 100_002 ..< (o + 1) * 100_002])
+            #expect(rows[o].bitPattern == Reduce.sum(row, count: row.count, variant: .simd).bitPattern)
+        }
+    }
+
+    @Test func float64SumOfEdgeValues() {
+        for (v, t) in [(KernelVariant.scalar, 1), (.simd, 1), (.parallel, 2)] {
+            let ones = [Double](repeating: 1, count: 100)
+            #expect(Reduce.sum([.infinity] + ones, count: 101, variant: v, threads: t) == .infinity)
+            #expect(Reduce.sum(ones + [-.infinity], count: 101, variant: v, threads: t) == -.infinity)
+            #expect(Reduce.sum([.infinity, -.infinity] + ones, count: 102, variant: v, threads: t).isNaN)
+            #expect(Reduce.sum(ones + [.nan] + ones, count: 201, variant: v, threads: t).isNaN)
+            let huge = [Double](repeating: .greatestFiniteMagnitude, count: 70)
+            #expect(Reduce.sum(huge, count: 70, variant: v, threads: t) == .infinity)
+            #expect(Reduce.sum([Double](), count: 0, variant: v, threads: t) == 0)
         }
     }
 
