@@ -77,11 +77,17 @@ static: deps
 	xz -9 -k -f -T0 static/vecbench
 	ldd static/vecbench; ls -la static/
 
-# PyTorch side by side: installs torch into .venv (optional, large) and runs the same suite with it.
+# PyTorch side by side: installs torch into .venv (optional, large) and runs the same suite with it;
+# then JAX on the suite's unary rows, where jax installs (results/jax-SUITE.csv).
 anchors:
 	[ -x .venv/bin/python ] || python3 -m venv .venv
 	.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch
 	.venv/bin/python Benchmarks/torch_anchors.py --suite Benchmarks/$(SUITE).suite --out results
+	if .venv/bin/pip install -q jax; then \
+	  .venv/bin/python Benchmarks/jax_anchors.py --suite Benchmarks/$(SUITE).suite --out results; \
+	else \
+	  echo "anchors: jax did not install into .venv, JAX anchors skipped"; \
+	fi
 
 clean:
 	rm -rf .build .build-*
