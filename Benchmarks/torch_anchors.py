@@ -111,6 +111,7 @@ def prepare(op, shapes, dtype, phase, allocate=False):
             forward = re.sub(r",\s*out=y\)$", ")", forward)
         fwd = eval("lambda: " + forward, scope)
         y.copy_(eval(u["torchForward"].replace(", out=y", ""), scope))
+        exec(u.get("torchSetup", ""), scope)
         bwd = eval("lambda: " + u["torchBackward"], scope)
         if phase == "forward":
             return fwd, 2 * n * size, u["flops"] * n, "GB/s"

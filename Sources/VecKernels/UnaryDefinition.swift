@@ -49,6 +49,9 @@ public struct UnaryInfo: Codable, Equatable, Sendable {
     /// A Python expression over `gy`, `x`, `y` (the forward output) and `gx` (preallocated) that
     /// runs PyTorch's backward kernel as its autograd does.
     public var torchBackward: String
+    /// Python statements run once over `x` before timing, for what PyTorch's forward saves for
+    /// its backward besides x and y (log_sigmoid's buffer); empty for most ops.
+    public var torchSetup: String
     public var saved: UnarySaved
     /// Floating-point operations per element of the forward, for the roofline (polynomials
     /// counted as their multiply-adds); backward is counted as one more.
@@ -73,6 +76,7 @@ protocol UnaryDefinition: Sendable {
     var torchNode: String { get }
     var torchForward: String { get }
     var torchBackward: String { get }
+    var torchSetup: String { get }
     /// Whether backward reads y (the drivers skip its load, autograd does not save it, otherwise).
     var saved: UnarySaved { get }
     var flops: Double { get }
@@ -98,6 +102,7 @@ protocol UnaryDefinition: Sendable {
 
 extension UnaryDefinition {
     var saved: UnarySaved { .input }
+    var torchSetup: String { "" }
     var ulpBound32: Double { 4 }
     var ulpBound64: Double { 2 }
     var integerOp: IntegerUnaryOp? { nil }
@@ -125,6 +130,7 @@ extension UnaryDefinition {
 
     var info: UnaryInfo {
         UnaryInfo(name: name, torchNode: torchNode, torchForward: torchForward, torchBackward: torchBackward,
+                  torchSetup: torchSetup,
                   saved: saved, flops: flops, domain: domain, ulpBound32: ulpBound32, ulpBound64: ulpBound64)
     }
 }

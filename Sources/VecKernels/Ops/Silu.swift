@@ -26,7 +26,8 @@ struct LogSigmoidOp: UnaryDefinition {
     var name: String { "log_sigmoid" }
     var torchNode: String { "LogSigmoidBackward0" }
     var torchForward: String { "torch._C._nn.log_sigmoid(x, out=y)" }
-    var torchBackward: String { "torch.ops.aten.log_sigmoid_backward(gy, x, torch.empty(0))" }
+    var torchSetup: String { "buf = torch.ops.aten.log_sigmoid_forward(x)[1]" }
+    var torchBackward: String { "torch.ops.aten.log_sigmoid_backward(gy, x, buf)" }
     var flops: Double { 30 }
     var ulpBound32: Double { 2 }
     var domain: UnaryDomain {
