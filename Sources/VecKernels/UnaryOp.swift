@@ -15,9 +15,24 @@ public enum UnaryOp: Hashable, Sendable {
     case silu
     /// log(sigmoid(x)) (torch.nn.functional.logsigmoid).
     case logSigmoid
+    /// x tanh(softplus(x)) (torch.nn.functional.mish).
+    case mish
+    /// scale x for x > 0, else scale alpha (e^(inputScale x) - 1) (torch.nn.functional.elu;
+    /// selu is `UnaryOp.selu`).
+    case elu(alpha: Double, scale: Double, inputScale: Double)
+    /// x for x > 0, else negativeSlope x (torch.nn.functional.leaky_relu).
+    case leakyRelu(negativeSlope: Double)
+    /// min(max(x, min), max); gradient gy strictly inside (torch.nn.functional.hardtanh).
+    case hardtanh(min: Double, max: Double)
+    /// min(max(x, min), max); gradient gy strictly inside, 0 at NaN (torch.clamp with scalar bounds).
+    case clamp(min: Double, max: Double)
 
     /// PyTorch's default softplus.
     public static let softplusDefault = UnaryOp.softplus(beta: 1, threshold: 20)
+    /// PyTorch's default elu (alpha 1).
+    public static let eluDefault = UnaryOp.elu(alpha: 1, scale: 1, inputScale: 1)
+    /// selu: elu with SELU's alpha and scale (torch.nn.functional.selu).
+    public static let selu = UnaryOp.elu(alpha: EluOp.seluAlpha, scale: EluOp.seluScale, inputScale: 1)
 
     /// The one place an op meets its record: generic code receives the record as a concrete type.
     func visit<V: UnaryVisitor>(_ v: V) -> V.Result {
@@ -48,6 +63,11 @@ public enum UnaryOp: Hashable, Sendable {
         case .gelu(approximate: .tanh): v.visit(GeluTanhOp())
         case .silu: v.visit(SiluOp())
         case .logSigmoid: v.visit(LogSigmoidOp())
+        case .mish: v.visit(MishOp())
+        case let .elu(alpha, scale, inputScale): v.visit(EluOp(alpha: alpha, scale: scale, inputScale: inputScale))
+        case let .leakyRelu(slope): v.visit(LeakyReluOp(negativeSlope: slope))
+        case let .hardtanh(low, high): v.visit(HardtanhOp(low: low, high: high))
+        case let .clamp(low, high): v.visit(ClampOp(low: low, high: high))
         }
     }
 
@@ -55,12 +75,15 @@ public enum UnaryOp: Hashable, Sendable {
     /// parameters.
     public static let catalog: [UnaryOp] = [
         .relu, .abs, .neg, .sigmoid, .tanh, .exp, .log, .sqrt, .softplusDefault, .sin, .cos,
-        .gelu(approximate: .none), .gelu(approximate: .tanh), .silu, .logSigmoid,
+        .gelu(approximate: .none), .gelu(approximate: .tanh), .silu, .logSigmoid, .mish, .eluDefault, .selu,
+        .leakyRelu(negativeSlope: 0.01), .hardtanh(min: -1, max: 1),
     ]
 
     /// One of each case, with representative parameters (tests).
     public static let examples: [UnaryOp] = catalog + [
         .softplus(beta: 2, threshold: 10), .pow(2), .pow(3), .pow(0.5), .pow(-1), .pow(0), .pow(1.7),
+        .elu(alpha: 0.25, scale: 2.5, inputScale: 1.75), .leakyRelu(negativeSlope: 0.2), .hardtanh(min: -0.5, max: 2),
+        .clamp(min: -1, max: 1), .clamp(min: 2, max: -2), .clamp(min: -.infinity, max: 0.5),
     ]
 
     /// The catalog op of that name (vecbench's op names, e.g. "softplus").

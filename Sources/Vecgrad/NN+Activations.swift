@@ -43,3 +43,42 @@ public struct LogSigmoid: Module {
     public func forward(_ input: Tensor) throws -> Tensor { input.logSigmoid() }
     public var parameters: [Tensor] { [] }
 }
+
+/// Mish as a module (torch.nn.Mish).
+public struct Mish: Module {
+    public init() {}
+    public func forward(_ input: Tensor) throws -> Tensor { input.mish() }
+    public var parameters: [Tensor] { [] }
+}
+
+/// ELU as a module (torch.nn.ELU).
+public struct ELU: Module {
+    public let alpha: Double
+    public init(alpha: Double = 1) { self.alpha = alpha }
+    public func forward(_ input: Tensor) throws -> Tensor { input.elu(alpha: alpha) }
+    public var parameters: [Tensor] { [] }
+}
+
+/// SELU as a module (torch.nn.SELU).
+public struct SELU: Module {
+    public init() {}
+    public func forward(_ input: Tensor) throws -> Tensor { input.selu() }
+    public var parameters: [Tensor] { [] }
+}
+
+/// Leaky ReLU as a module (torch.nn.LeakyReLU).
+public struct LeakyReLU: Module {
+    public let negativeSlope: Double
+    public init(negativeSlope: Double = 0.01) { self.negativeSlope = negativeSlope }
+    public func forward(_ input: Tensor) throws -> Tensor { input.leakyRelu(negativeSlope: negativeSlope) }
+    public var parameters: [Tensor] { [] }
+}
+
+/// Hardtanh as a module (torch.nn.Hardtanh).
+public struct Hardtanh: Module {
+    public let min: Double
+    public let max: Double
+    public init(min: Double = -1, max: Double = 1) { self.min = min; self.max = max }
+    public func forward(_ input: Tensor) throws -> Tensor { input.hardtanh(min: min, max: max) }
+    public var parameters: [Tensor] { [] }
+}

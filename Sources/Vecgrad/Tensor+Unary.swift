@@ -48,6 +48,35 @@ extension Tensor {
     /// within 2 ulp of exact, gradient within 1.
     public func logSigmoid() -> Tensor { applying(.logSigmoid) }
 
+    /// Mish, x tanh(softplus(x)) (torch.nn.functional.mish); float32 within 1 ulp of exact,
+    /// gradient included (also near its zero at x = -1.1924).
+    public func mish() -> Tensor { applying(.mish) }
+
+    /// ELU (torch.nn.functional.elu): x for x > 0, else alpha (e^x - 1); float32 within 1 ulp.
+    public func elu(alpha: Double = 1) -> Tensor { applying(.elu(alpha: alpha, scale: 1, inputScale: 1)) }
+
+    /// SELU (torch.nn.functional.selu): scale * elu(x, alpha) with PyTorch's constants; its
+    /// autograd node is EluBackward0, as in PyTorch.
+    public func selu() -> Tensor { applying(.selu) }
+
+    /// x for x > 0, else negativeSlope x (torch.nn.functional.leaky_relu); exact.
+    public func leakyRelu(negativeSlope: Double = 0.01) -> Tensor { applying(.leakyRelu(negativeSlope: negativeSlope)) }
+
+    /// min(max(x, min), max) (torch.nn.functional.hardtanh); the gradient passes only strictly
+    /// inside (min, max), as PyTorch's.
+    public func hardtanh(min: Double = -1, max: Double = 1) -> Tensor { applying(.hardtanh(min: min, max: max)) }
+
+    /// Each element clamped to [min, max] (torch.clamp with scalar bounds; nil is no bound).
+    /// NaN stays NaN; min > max gives max for every number. The gradient passes gy strictly
+    /// inside (min, max), 0 at the bounds and at NaN (PyTorch 2.15). Throws "torch.clamp: At least one of 'min' or 'max' must not be None"
+    /// when both are nil. int64 input computes in float32.
+    public func clamp(min: Double? = nil, max: Double? = nil) throws -> Tensor {
+        guard min != nil || max != nil else {
+            throw TensorError.invalidArgument("torch.clamp: At least one of 'min' or 'max' must not be None")
+        }
+        return applying(.clamp(min: min ?? -.infinity, max: max ?? .infinity))
+    }
+
     public static prefix func - (x: Tensor) -> Tensor { x.neg() }
 
     /// Applies any elementwise op (every named method above calls this), recording its backward

@@ -1,0 +1,23 @@
+import Foundation
+
+// mish, x tanh(softplus(x)): tanh(softplus) from e^-|x| (no overflow, no cancellation), and a
+// Taylor series at the gradient's zero (x0 = -1.1924) so it keeps relative precision there
+// (VectorMath+Mish).
+
+struct MishOp: UnaryDefinition {
+    var name: String { "mish" }
+    var torchNode: String { "MishBackward0" }
+    var torchForward: String { "torch._C._nn.mish(x, out=y)" }
+    var torchBackward: String { "torch.ops.aten.mish_backward(gy, x)" }
+    var flops: Double { 40 }
+    var ulpBound32: Double { 1 }
+    var domain: UnaryDomain {
+        UnaryDomain(bench: -8...8, sweep: -800...1e30, edges: [-1.1924, -87.3, -103, -108, -745, 9, 20], gradcheck: -10...10)
+    }
+
+    func reference(_ x: R) -> R { ReferenceMath.mish(x) }
+    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.mishDerivative(x) }
+
+    @inline(__always) func forward(_ x: F) -> F { VectorMath.mish(x) }
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.mishBackward(x: x, gy: gy) }
+}
