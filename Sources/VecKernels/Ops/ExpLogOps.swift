@@ -31,6 +31,8 @@ struct ExpOp: UnaryDefinition {
         }
         return gx
     }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.exp(x) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.expBackward(x: x, y: y, gy: gy) }
 }
 
 struct LogOp: UnaryDefinition {
@@ -49,6 +51,7 @@ struct LogOp: UnaryDefinition {
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.log(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { gy / x }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.log(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { gy / x }
 }
 

@@ -37,6 +37,8 @@ struct SigmoidOp: UnaryDefinition {
     @inline(__always) func backward(x: F, y: F, gy: F) -> F {
         Logistic.slope(gy, exponent: VectorMath.negativeAbsolute(x), log2Scale: 0)
     }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.sigmoid(x) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.sigmoidBackward(x: x, gy: gy) }
 }
 
 struct TanhOp: UnaryDefinition {
@@ -63,6 +65,8 @@ struct TanhOp: UnaryDefinition {
         let a = VectorMath.absolute(x)
         return Logistic.slope(gy, exponent: VectorMath.negate(a + a), log2Scale: 2)
     }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.tanh(x) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.tanhBackward(x: x, gy: gy) }
 }
 
 /// softplus's reference and gradient for any beta and threshold.
@@ -104,6 +108,10 @@ struct SoftplusUnitOp: SoftplusRecord {
     @inline(__always) func backward(x: F, y: F, gy: F) -> F {
         Logistic.value(gy, x).replacing(with: gy, where: x .> Float(threshold))
     }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.softplus(x, beta: 1, threshold: threshold) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D {
+        VectorMath.softplusBackward(x: x, gy: gy, beta: 1, threshold: threshold)
+    }
 }
 
 struct SoftplusOp: SoftplusRecord {
@@ -117,5 +125,9 @@ struct SoftplusOp: SoftplusRecord {
     @inline(__always) func backward(x: F, y: F, gy: F) -> F {
         let bx = Float(beta) * x
         return Logistic.value(gy, bx).replacing(with: gy, where: bx .> Float(threshold))
+    }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.softplus(x, beta: beta, threshold: threshold) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D {
+        VectorMath.softplusBackward(x: x, gy: gy, beta: beta, threshold: threshold)
     }
 }

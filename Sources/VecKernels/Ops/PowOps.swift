@@ -100,4 +100,6 @@ struct PowGeneralOp: PowRecord {
         }
         return gx
     }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.pow(x, p) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.powBackward(x: x, gy: gy, p: p) }
 }

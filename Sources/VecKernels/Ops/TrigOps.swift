@@ -19,6 +19,8 @@ struct SinOp: UnaryDefinition {
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.sin(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { gy * VectorMath.cos(x) }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.sin(x) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.sinBackward(x: x, gy: gy) }
 }
 
 struct CosOp: UnaryDefinition {
@@ -37,4 +39,6 @@ struct CosOp: UnaryDefinition {
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.cos(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.negate(gy * VectorMath.sin(x)) }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.cos(x) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.cosBackward(x: x, gy: gy) }
 }
