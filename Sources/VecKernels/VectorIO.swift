@@ -50,11 +50,7 @@ extension SIMD8: KernelVector where Scalar == Double {
         a.replacing(with: b, where: mask)
     }
     static var lanes: Self { Self(0, 1, 2, 3, 4, 5, 6, 7) }
-    @inline(__always) static func exp(_ x: Self) -> Self {
-        var r = x
-        for l in 0..<8 { r[l] = Foundation.exp(x[l]) }
-        return r
-    }
+    @inline(__always) static func exp(_ x: Self) -> Self { VectorMath.exp(x) }
 }
 
 enum VectorIO {
