@@ -205,13 +205,11 @@ private func accumulate(_ sum: inout Tensor?, _ g: Tensor) throws {
         && isKnownUniquelyReferenced(&sum!.impl) && isKnownUniquelyReferenced(&sum!.impl.storage) {
         let t = sum!
         let o = Execution.options
-        if t.dtype == .float32 {
-            Broadcast.binary(.add, t.pointer(Float.self), aShape: t.shape, g.pointer(Float.self), bShape: g.shape,
-                             t.pointer(Float.self), outShape: t.shape, variant: o.variant, threads: o.threads)
-        } else {
-            Broadcast.binary(.add, t.pointer(Double.self), aShape: t.shape, g.pointer(Double.self), bShape: g.shape,
-                             t.pointer(Double.self), outShape: t.shape, variant: o.variant, threads: o.threads)
+        func accumulate<T: KernelFloat>(_: T.Type) {
+            Broadcast.binary(.add, t.pointer(T.self), aShape: t.shape, g.pointer(T.self), bShape: g.shape,
+                             t.pointer(T.self), outShape: t.shape, variant: o.variant, threads: o.threads)
         }
+        accumulate(t.dtype.floating)
         t.bumpVersion()
     } else {
         sum = try sum! + g

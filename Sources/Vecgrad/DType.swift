@@ -1,3 +1,5 @@
+import VecKernels
+
 // Element types of a tensor and the Swift scalar types that read and write them.
 
 /// The element type of a tensor: `.float32` (the default and the speed target), `.float64` (the
@@ -7,6 +9,14 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
 
     /// Only floating tensors can require gradients (PyTorch rule).
     public var isFloatingPoint: Bool { self != .int64 }
+
+    /// The element type of a floating dtype (Float or Double), to open in a generic function: the
+    /// one place kernels' float32 and float64 paths are told apart, as ATen's
+    /// AT_DISPATCH_FLOATING_TYPES. int64 is not a kernel float (callers handle it first).
+    var floating: any KernelFloat.Type {
+        precondition(self != .int64, "int64 reached a floating-point kernel")
+        return self == .float32 ? Float.self : Double.self
+    }
 
     /// Bytes per element.
     public var byteSize: Int { self == .float32 ? 4 : 8 }

@@ -153,13 +153,11 @@ extension Tensor {
         precondition(other.shape == shape && other.dtype == dtype && dtype.isFloatingPoint,
                      "in-place update needs the same shape and dtype")
         let o = Execution.options
-        if dtype == .float32 {
-            Broadcast.binary(.sub, pointer(Float.self), aShape: shape, other.pointer(Float.self), bShape: shape,
-                             pointer(Float.self), outShape: shape, variant: o.variant, threads: o.threads)
-        } else {
-            Broadcast.binary(.sub, pointer(Double.self), aShape: shape, other.pointer(Double.self), bShape: shape,
-                             pointer(Double.self), outShape: shape, variant: o.variant, threads: o.threads)
+        func subtract<T: KernelFloat>(_: T.Type) {
+            Broadcast.binary(.sub, pointer(T.self), aShape: shape, other.pointer(T.self), bShape: shape,
+                             pointer(T.self), outShape: shape, variant: o.variant, threads: o.threads)
         }
+        subtract(dtype.floating)
         bumpVersion()
     }
 }

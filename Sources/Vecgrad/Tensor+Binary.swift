@@ -77,11 +77,8 @@ extension Tensor {
             return scalarOp(op, t.to(.float32), s, scalarFirst: scalarFirst, name)
         }
         let out = Tensor(uninitializedShape: t.shape, dtype: t.dtype)
-        if t.dtype == .float32 {
-            scalarKernel(op, t, Float(s), scalarFirst: scalarFirst, out)
-        } else {
-            scalarKernel(op, t, s, scalarFirst: scalarFirst, out)
-        }
+        func forward<T: KernelFloat>(_: T.Type) { scalarKernel(op, t, T(s), scalarFirst: scalarFirst, out) }
+        forward(t.dtype.floating)
         guard Autograd.needsGrad(t) else { return out }
         switch (op, scalarFirst) {
         case (.add, _), (.sub, false):
@@ -96,17 +93,13 @@ extension Tensor {
             out.record(name, t, saving: t) { gy in
                 let gx = Tensor(uninitializedShape: t.shape, dtype: t.dtype)
                 let o = Execution.options
-                if t.dtype == .float32 {
-                    var c = Float(s)
-                    Broadcast.binaryBackward(op, a: &c, aShape: [], b: t.pointer(Float.self), bShape: t.shape,
-                                             gy: gy.pointer(Float.self), outShape: t.shape, ga: nil,
-                                             gb: gx.pointer(Float.self), variant: o.variant, threads: o.threads)
-                } else {
-                    var c = s
-                    Broadcast.binaryBackward(op, a: &c, aShape: [], b: t.pointer(Double.self), bShape: t.shape,
-                                             gy: gy.pointer(Double.self), outShape: t.shape, ga: nil,
-                                             gb: gx.pointer(Double.self), variant: o.variant, threads: o.threads)
+                func backward<T: KernelFloat>(_: T.Type) {
+                    var c = T(s)
+                    Broadcast.binaryBackward(op, a: &c, aShape: [], b: t.pointer(T.self), bShape: t.shape,
+                                             gy: gy.pointer(T.self), outShape: t.shape, ga: nil,
+                                             gb: gx.pointer(T.self), variant: o.variant, threads: o.threads)
                 }
+                backward(t.dtype.floating)
                 return [gx]
             }
         }
@@ -153,13 +146,11 @@ extension Tensor {
         let a = a.to(dt), b = b.to(dt)
         let out = try Tensor(checkedShape: outShape, dtype: dt)
         let o = Execution.options
-        if dt == .float32 {
-            Broadcast.binary(op, a.pointer(Float.self), aShape: a.shape, b.pointer(Float.self), bShape: b.shape,
-                             out.pointer(Float.self), outShape: outShape, variant: o.variant, threads: o.threads)
-        } else {
-            Broadcast.binary(op, a.pointer(Double.self), aShape: a.shape, b.pointer(Double.self), bShape: b.shape,
-                             out.pointer(Double.self), outShape: outShape, variant: o.variant, threads: o.threads)
+        func forward<T: KernelFloat>(_: T.Type) {
+            Broadcast.binary(op, a.pointer(T.self), aShape: a.shape, b.pointer(T.self), bShape: b.shape,
+                             out.pointer(T.self), outShape: outShape, variant: o.variant, threads: o.threads)
         }
+        forward(dt.floating)
         guard Autograd.needsGrad(a, b) else { return out }
         let needA = a.requiresGrad, needB = b.requiresGrad
         switch op {
@@ -182,19 +173,12 @@ extension Tensor {
                 let ga = needA ? Tensor(uninitializedShape: a.shape, dtype: dt) : nil
                 let gb = needB ? Tensor(uninitializedShape: b.shape, dtype: dt) : nil
                 let o = Execution.options
-                if dt == .float32 {
-                    Broadcast.binaryBackward(op, a: a.pointer(Float.self), aShape: a.shape,
-                                             b: b.pointer(Float.self), bShape: b.shape,
-                                             gy: gy.pointer(Float.self), outShape: gy.shape,
-                                             ga: ga?.pointer(Float.self), gb: gb?.pointer(Float.self),
-                                             variant: o.variant, threads: o.threads)
-                } else {
-                    Broadcast.binaryBackward(op, a: a.pointer(Double.self), aShape: a.shape,
-                                             b: b.pointer(Double.self), bShape: b.shape,
-                                             gy: gy.pointer(Double.self), outShape: gy.shape,
-                                             ga: ga?.pointer(Double.self), gb: gb?.pointer(Double.self),
-                                             variant: o.variant, threads: o.threads)
+                func backward<T: KernelFloat>(_: T.Type) {
+                    Broadcast.binaryBackward(op, a: a.pointer(T.self), aShape: a.shape, b: b.pointer(T.self), bShape: b.shape,
+                                             gy: gy.pointer(T.self), outShape: gy.shape, ga: ga?.pointer(T.self),
+                                             gb: gb?.pointer(T.self), variant: o.variant, threads: o.threads)
                 }
+                backward(dt.floating)
                 return [ga, gb]
             }
         }
@@ -207,13 +191,10 @@ extension Tensor {
         if target == shape { return self }
         let out = Tensor(uninitializedShape: target, dtype: dtype)
         let o = Execution.options
-        if dtype == .float32 {
-            Broadcast.sumToShape(pointer(Float.self), from: shape, out.pointer(Float.self), to: target,
-                                 variant: o.variant, threads: o.threads)
-        } else {
-            Broadcast.sumToShape(pointer(Double.self), from: shape, out.pointer(Double.self), to: target,
-                                 variant: o.variant, threads: o.threads)
+        func sum<T: KernelFloat>(_: T.Type) {
+            Broadcast.sumToShape(pointer(T.self), from: shape, out.pointer(T.self), to: target, variant: o.variant, threads: o.threads)
         }
+        sum(dtype.floating)
         return out
     }
 

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Synchronization
+import VecKernels
 import VecPlatform
 
 // Factory functions: from flat scalars, constants, reproducible random numbers, ranges.
@@ -135,13 +136,11 @@ extension Tensor {
                                  _ next: () -> Double) throws -> Tensor {
         guard dtype.isFloatingPoint else { throw TensorError.unsupportedDType(op: op, dtype: dtype) }
         let t = try Tensor(checkedShape: shape, dtype: dtype)
-        if dtype == .float32 {
-            let p = t.pointer(Float.self)
-            for i in 0..<t.count { p[i] = Float(next()) }
-        } else {
-            let p = t.pointer(Double.self)
-            for i in 0..<t.count { p[i] = next() }
+        func fill<T: KernelFloat>(_: T.Type) {
+            let p = t.pointer(T.self)
+            for i in 0..<t.count { p[i] = T(next()) }
         }
+        fill(dtype.floating)
         t.impl.requiresGrad = requiresGrad
         return t
     }

@@ -35,11 +35,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
     var outShape = x.shape
     outShape[outShape.count - 1] = outFeatures
     let y = try Tensor(checkedShape: outShape, dtype: x.dtype)
-    if x.dtype == .float32 {
-        LinearKernels.forward(Float.self, x, weight, bias, y, rows: rows, inFeatures: k, outFeatures: outFeatures)
-    } else {
-        LinearKernels.forward(Double.self, x, weight, bias, y, rows: rows, inFeatures: k, outFeatures: outFeatures)
-    }
+    LinearKernels.forward(x.dtype.floating, x, weight, bias, y, rows: rows, inFeatures: k, outFeatures: outFeatures)
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     if Autograd.needsGrad(inputs) {
         let name = x.rank == 2 ? (bias == nil ? "MmBackward0" : "AddmmBackward0")
@@ -49,11 +45,7 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
             let gx = needs.0 ? Tensor(uninitializedShape: x.shape, dtype: x.dtype) : nil
             let gw = needs.1 ? Tensor(uninitializedShape: weight.shape, dtype: x.dtype) : nil
             let gb = needs.2 ? Tensor(uninitializedShape: [outFeatures], dtype: x.dtype) : nil
-            if x.dtype == .float32 {
-                LinearKernels.backward(Float.self, x, weight, gy, gx, gw, gb, rows: rows, inFeatures: k, outFeatures: outFeatures)
-            } else {
-                LinearKernels.backward(Double.self, x, weight, gy, gx, gw, gb, rows: rows, inFeatures: k, outFeatures: outFeatures)
-            }
+            LinearKernels.backward(x.dtype.floating, x, weight, gy, gx, gw, gb, rows: rows, inFeatures: k, outFeatures: outFeatures)
             return bias == nil ? [gx, gw] : [gx, gw, gb]
         }
     }

@@ -175,17 +175,13 @@ enum Matmul {
         let plan = Plan(m: m, k: k, n: n, a: offsets(aBatch, in: outBatch, matrix: m * k),
                         b: offsets(bBatch, in: outBatch, matrix: k * n),
                         c: offsets(outBatch, in: outBatch, matrix: m * n))
-        if dt == .float32 { plan.forward(Float.self, a, b, out) } else { plan.forward(Double.self, a, b, out) }
+        plan.forward(dt.floating, a, b, out)
         if Autograd.needsGrad(a, b) {
             let needs = (a.requiresGrad, b.requiresGrad)
             out.record(name, inputs: [a, b], saving: [a, b]) { gy in
                 let ga = needs.0 ? Tensor(uninitializedShape: a.shape, dtype: dt) : nil
                 let gb = needs.1 ? Tensor(uninitializedShape: b.shape, dtype: dt) : nil
-                if dt == .float32 {
-                    plan.backward(Float.self, a, b, gy, ga, gb)
-                } else {
-                    plan.backward(Double.self, a, b, gy, ga, gb)
-                }
+                plan.backward(dt.floating, a, b, gy, ga, gb)
                 return [ga, gb]
             }
         }

@@ -10,11 +10,10 @@ extension Tensor {
         let x = self
         let out = Tensor(uninitializedShape: [], dtype: dtype)
         let o = Execution.options
-        if dtype == .float32 {
-            out.pointer(Float.self).pointee = Reduce.sum(pointer(Float.self), count: count, variant: o.variant, threads: o.threads)
-        } else {
-            out.pointer(Double.self).pointee = Reduce.sum(pointer(Double.self), count: count, variant: o.variant, threads: o.threads)
+        func sum<T: KernelFloat>(_: T.Type) {
+            out.pointer(T.self).pointee = Reduce.sum(pointer(T.self), count: count, variant: o.variant, threads: o.threads)
         }
+        sum(dtype.floating)
         if Autograd.needsGrad(x) {
             out.record("SumBackward0", x) { gy in [gy.expanded(toShape: x.shape)] }
         }
@@ -33,12 +32,12 @@ extension Tensor {
         let o = Execution.options
         if count == 0 {
             out.fill(0)   // empty sums; the split of an empty input may saturate
-        } else if dtype == .float32 {
-            Reduce.sum(pointer(Float.self), outer: outer, size: size, inner: inner, out.pointer(Float.self),
-                       variant: o.variant, threads: o.threads)
         } else {
-            Reduce.sum(pointer(Double.self), outer: outer, size: size, inner: inner, out.pointer(Double.self),
-                       variant: o.variant, threads: o.threads)
+            func sum<T: KernelFloat>(_: T.Type) {
+                Reduce.sum(pointer(T.self), outer: outer, size: size, inner: inner, out.pointer(T.self),
+                           variant: o.variant, threads: o.threads)
+            }
+            sum(dtype.floating)
         }
         if Autograd.needsGrad(x) {
             out.record("SumBackward1", x) { gy in
@@ -56,13 +55,10 @@ extension Tensor {
         let n = Double(count)
         let out = Tensor(uninitializedShape: [], dtype: dtype)
         let o = Execution.options
-        if dtype == .float32 {
-            out.pointer(Float.self).pointee =
-                Reduce.sum(pointer(Float.self), count: count, variant: o.variant, threads: o.threads) / Float(n)
-        } else {
-            out.pointer(Double.self).pointee =
-                Reduce.sum(pointer(Double.self), count: count, variant: o.variant, threads: o.threads) / n
+        func mean<T: KernelFloat>(_: T.Type) {
+            out.pointer(T.self).pointee = Reduce.sum(pointer(T.self), count: count, variant: o.variant, threads: o.threads) / T(n)
         }
+        mean(dtype.floating)
         if Autograd.needsGrad(x) {
             out.record("MeanBackward0", x) { gy in [(gy / n).expanded(toShape: x.shape)] }
         }
@@ -95,15 +91,12 @@ extension Tensor {
         let out = Tensor(uninitializedShape: [], dtype: dtype)
         let o = Execution.options
         let ties: Int
-        if dtype == .float32 {
-            let r = Reduce.maxAll(pointer(Float.self), count: count, variant: o.variant, threads: o.threads)
-            out.pointer(Float.self).pointee = r.value
-            ties = r.ties
-        } else {
-            let r = Reduce.maxAll(pointer(Double.self), count: count, variant: o.variant, threads: o.threads)
-            out.pointer(Double.self).pointee = r.value
-            ties = r.ties
+        func max<T: KernelFloat>(_: T.Type) -> Int {
+            let r = Reduce.maxAll(pointer(T.self), count: count, variant: o.variant, threads: o.threads)
+            out.pointer(T.self).pointee = r.value
+            return r.ties
         }
+        ties = max(dtype.floating)
         if Autograd.needsGrad(x) {
             let value = out.element(0)
             out.record("MaxBackward1", x, saving: x) { gy in
@@ -134,12 +127,12 @@ extension Tensor {
         let o = Execution.options
         if count == 0 {
             // Nothing to reduce (size > 0 here, so the outputs are empty too); the split may saturate.
-        } else if dtype == .float32 {
-            Reduce.max(pointer(Float.self), outer: outer, size: size, inner: inner, values: values.pointer(Float.self),
-                       indices: indices.pointer(Int64.self), variant: o.variant, threads: o.threads)
         } else {
-            Reduce.max(pointer(Double.self), outer: outer, size: size, inner: inner, values: values.pointer(Double.self),
-                       indices: indices.pointer(Int64.self), variant: o.variant, threads: o.threads)
+            func max<T: KernelFloat>(_: T.Type) {
+                Reduce.max(pointer(T.self), outer: outer, size: size, inner: inner, values: values.pointer(T.self),
+                           indices: indices.pointer(Int64.self), variant: o.variant, threads: o.threads)
+            }
+            max(dtype.floating)
         }
         if Autograd.needsGrad(x) {
             values.record("MaxBackward0", x, saving: indices) { gy in

@@ -19,27 +19,21 @@ extension Tensor {
         let x = self
         let y = Tensor(uninitializedShape: shape, dtype: dtype)
         let o = Execution.options
-        if dtype == .float32 {
-            Softmax.forward(pointer(Float.self), y.pointer(Float.self), outer: outer, size: size, inner: inner,
-                            log: log, variant: o.variant, threads: o.threads)
-        } else {
-            Softmax.forward(pointer(Double.self), y.pointer(Double.self), outer: outer, size: size, inner: inner,
+        func forward<T: KernelFloat>(_: T.Type) {
+            Softmax.forward(pointer(T.self), y.pointer(T.self), outer: outer, size: size, inner: inner,
                             log: log, variant: o.variant, threads: o.threads)
         }
+        forward(dtype.floating)
         if Autograd.needsGrad(x) {
             let yStorage = y.impl.storage   // fresh output: its data starts at the storage base
             y.record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", x, savingOutput: true) { gy in
                 let gx = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
                 let o = Execution.options
-                if x.dtype == .float32 {
-                    Softmax.backward(y: yStorage.base.assumingMemoryBound(to: Float.self), gy: gy.pointer(Float.self), gx: gx.pointer(Float.self),
-                                     outer: outer, size: size, inner: inner, log: log,
-                                     variant: o.variant, threads: o.threads)
-                } else {
-                    Softmax.backward(y: yStorage.base.assumingMemoryBound(to: Double.self), gy: gy.pointer(Double.self), gx: gx.pointer(Double.self),
-                                     outer: outer, size: size, inner: inner, log: log,
-                                     variant: o.variant, threads: o.threads)
+                func backward<T: KernelFloat>(_: T.Type) {
+                    Softmax.backward(y: yStorage.base.assumingMemoryBound(to: T.self), gy: gy.pointer(T.self), gx: gx.pointer(T.self),
+                                     outer: outer, size: size, inner: inner, log: log, variant: o.variant, threads: o.threads)
                 }
+                backward(x.dtype.floating)
                 return [gx]
             }
         }

@@ -92,13 +92,10 @@ extension Tensor {
         let x = self
         let y = Tensor(uninitializedShape: shape, dtype: dtype)
         let o = Execution.options
-        if dtype == .float32 {
-            Elementwise.forward(op, x.pointer(Float.self), y.pointer(Float.self), count: count,
-                                variant: o.variant, threads: o.threads)
-        } else {
-            Elementwise.forward(op, x.pointer(Double.self), y.pointer(Double.self), count: count,
-                                variant: o.variant, threads: o.threads)
+        func forward<T: KernelFloat>(_: T.Type) {
+            Elementwise.forward(op, x.pointer(T.self), y.pointer(T.self), count: count, variant: o.variant, threads: o.threads)
         }
+        forward(dtype.floating)
         if Autograd.needsGrad(x) {
             // Backward reads y only for ops that say so; the others do not keep it alive.
             let yStorage = op.saved == .inputAndOutput ? y.impl.storage : nil  // fresh output: data at the storage base
@@ -106,15 +103,11 @@ extension Tensor {
                 let yBase = yStorage?.base ?? x.impl.storage.base  // not read when y is not saved
                 let gx = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
                 let o = Execution.options
-                if x.dtype == .float32 {
-                    Elementwise.backward(op, x: x.pointer(Float.self), y: yBase.assumingMemoryBound(to: Float.self),
-                                         gy: gy.pointer(Float.self), gx: gx.pointer(Float.self), count: x.count,
-                                         variant: o.variant, threads: o.threads)
-                } else {
-                    Elementwise.backward(op, x: x.pointer(Double.self), y: yBase.assumingMemoryBound(to: Double.self),
-                                         gy: gy.pointer(Double.self), gx: gx.pointer(Double.self), count: x.count,
-                                         variant: o.variant, threads: o.threads)
+                func backward<T: KernelFloat>(_: T.Type) {
+                    Elementwise.backward(op, x: x.pointer(T.self), y: yBase.assumingMemoryBound(to: T.self), gy: gy.pointer(T.self),
+                                         gx: gx.pointer(T.self), count: x.count, variant: o.variant, threads: o.threads)
                 }
+                backward(x.dtype.floating)
                 return [gx]
             }
         }
