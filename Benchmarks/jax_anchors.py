@@ -13,12 +13,14 @@ torch_anchors.py's source, so that both runners read suites and write reports al
 Threads: XLA sizes its CPU thread pools once, when the backend starts, so each thread count N runs
 in a child process started with PJRT_NPROC=N (the pool size XLA reads; XLA_FLAGS alone left
 elementwise ops on 2-3 threads) and, for 1 thread, XLA_FLAGS="--xla_cpu_multi_thread_eigen=false
-intra_op_parallelism_threads=1". With N=1 one pool thread computes (the caller only dispatches);
-with N=2 XLA spreads a call over its 2 intra-op threads and 2 executor threads. The child is also
-confined to N of the CPUs it may use (sched_setaffinity, before jax starts any thread; printed
-on stderr), so that N threads' worth of CPU is a bound, not a request. Each case counts the
-threads besides the caller that did at least 10% of the process's CPU time while it was timed
-(from /proc/self/task/*/stat, 10 ms ticks); a 1-thread case where that count exceeds 1 is flagged.
+intra_op_parallelism_threads=1" (XLA reads the first; the second, not an XLA flag, is passed over
+without an error). With N=1 one pool thread computes (the caller only dispatches); with N=2 XLA
+spreads a call over its 2 intra-op threads and 2 executor threads. The child is also confined to
+N of the CPUs it may use, where it may use that many (sched_setaffinity, before jax starts any
+thread; printed on stderr), so that N threads' worth of CPU is a bound, not a request. Each case
+counts the threads besides the caller that did at least 10% of the process's CPU time while it was
+timed (from /proc/self/task/*/stat, 10 ms ticks); a 1-thread case where that count exceeds 1 is
+flagged.
 """
 import argparse, ast, csv, json, math, os, re, statistics, subprocess, sys, tempfile, time
 

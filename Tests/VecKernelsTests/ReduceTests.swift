@@ -118,12 +118,14 @@ private let views: [(Int, Int, Int)] = [
             for positive in [1.0, 0.9, 0.5] {
                 let x = mixedMagnitudes(n, seed: UInt64(k * 10) + UInt64(positive * 10), positive: positive)
                 let ref = Reduce.referenceSum(x), absSum = x.reduce(0) { $0 + abs($1) }
-                // The kernels' bound u |sum| + 2u sum |x| (u = 2^-53), plus the rounding of `ref`.
-                let bound = ref.ulp + 0x1p-52 * absSum
+                // The kernels' bound u |sum| + 2u sum |x| + O(n u^2) sum |x| (u = 2^-53; u |sum| < 1
+                // ULP), plus the rounding of `ref` (half an ULP).
+                let bound = 1.5 * ref.ulp + 0x1p-52 * absSum * (1 + 0x1p-20)
                 for (v, t) in [(KernelVariant.scalar, 1), (.simd, 1), (.parallel, 2)] {
                     let s = Reduce.sum(x, count: n, variant: v, threads: t)
                     #expect(abs(s - ref) <= bound, "n \(n) positive \(positive) \(v): \(s) vs \(ref)")
-                    // Same-signed data meets the Fast2Sum condition: as good as correctly rounded.
+                    // Same-signed data mostly meets the Fast2Sum condition: the bound allows ~3 ULP,
+                    // within 1 measured (the plain float64 lanes: 3-4 ULP).
                     if positive == 1 {
                         #expect(abs(s - ref) <= ref.ulp, "n \(n) \(v): \(s) vs \(ref)")
                     }
