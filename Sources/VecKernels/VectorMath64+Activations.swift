@@ -2,20 +2,19 @@ import CVecShim
 
 // sigmoid, tanh and softplus on SIMD8<Double>, forward and backward, and exp's backward. All of
 // them see e = e^-|z| as (h + l) 2^n (expNonPositiveParts), carry 1 + e as dh + dl, take
-// r = 1/dh from a Newton reciprocal (no vdivpd) and correct with res = 1 - r (dh + dl), so that
+// r = 1/dh from a Newton reciprocal (no vdivpd) and correct with err = r (dh + dl) - 1, so that
 // products are split exactly and only the last addition rounds. The 2^n scaling is exact in the
 // normal range; vectors with a lane whose result may be denormal take a two-factor scaling
 // behind a branch.
 extension VectorMath {
-    /// 1/(1 + e) as r (1 + res), e = eh + el in [0, 1], to ~2^-100 relative. `negOneMinusEh` is
-    /// -1 - eh (= -(1 + eh) exactly: rounding is symmetric), which avoids a negation.
+    /// 1/(1 + e) as r (1 - err), e = eh + el in [0, 1], to ~2^-100 relative: err = r (1 + e) - 1
+    /// (~1e-11), with 1 + e carried as dh + dl.
     @inlinable @inline(__always)
-    static func reciprocalOnePlus(_ eh: VD, _ el: VD) -> (r: VD, res: VD, dh: VD) {
+    static func reciprocalOnePlus(_ eh: VD, _ el: VD) -> (r: VD, err: VD) {
         let dh = 1 + eh
         let dl = ((1 - dh) + eh) + el  // Fast2Sum: 1 >= e
         let r = reciprocalOneTwo(dh)
-        let res = fmaD(r, -1 - eh, VD(repeating: 1)) - r * dl
-        return (r, res, dh)
+        return (r, productMinusOne(r, dh) + r * dl)
     }
 
     /// gy (t + c) rounded once in effect: g = gy t plus gy c and the exact error of g. Where g
@@ -47,34 +46,40 @@ extension VectorMath {
     @inlinable @inline(__always)
     static func logisticSlope(_ gy: VD, exponent t: VD, log2Scale k: Int64) -> VD {
         let (h, l, n, rare) = logisticTail(t)
-        let s = pow2(rare ? n.replacing(with: -1022, where: n .< -1022) : n)
-        let (r, res, _) = reciprocalOnePlus(h * s, l * s)
-        // e r^2 (1 + 2 res): (h + l) r = t1 + c1, then (t1 + c1) r = u + k1, halved so that
+        let s = pow2(rare ? atLeast(n, -1022) : n)
+        let (r, err) = reciprocalOnePlus(h * s, l * s)
+        // e r^2 (1 - 2 err): (h + l) r = t1 + c1, then (t1 + c1) r = u + k1, halved so that
         // gy u cannot overflow before the 2^n (u may reach 1.42).
         let t1 = h * r
         let c1 = fmaD(l, r, productError(h, r, t1))
         let u = t1 * r
         let k1 = fmaD(c1, r, productError(t1, r, u))
-        let corr = fmaD(res + res, u, k1)
+        let corr = k1 - (err + err) * u
         return scaled(productFinish(gy, 0.5 * u, 0.5 * corr), n &+ (k + 1), rare: rare)
     }
 
-    /// gy sigmoid(z + zLo) for a tiny zLo (the rounding error of z = beta x): gy e/(1 + e) for
-    /// z < 0 and gy/(1 + e) otherwise, e = e^-|z + zLo| = e^-|z| (1 - zLo sign(z)).
+    /// sigmoid(z + zLo) = (t + c) 2^m unscaled, for a tiny zLo (the rounding error of z = beta x):
+    /// e/(1 + e) for z < 0 and 1/(1 + e) otherwise, e = e^-|z + zLo| = e^-|z| (1 - zLo sign(z)).
     @inlinable @inline(__always)
-    static func logisticValue(_ gy: VD, _ z: VD, _ zLo: VD) -> VD {
+    static func logisticParts(_ z: VD, _ zLo: VD) -> (t: VD, c: VD, m: VL, rare: Bool) {
         let (h, l0, n, rare) = logisticTail(negativeAbsolute(z))
         let l = fmaD(h, negate(flipSign(zLo, by: z)), l0)
-        let s = pow2(rare ? n.replacing(with: -1022, where: n .< -1022) : n)
-        let (r, res, _) = reciprocalOnePlus(h * s, l * s)
+        let s = pow2(rare ? atLeast(n, -1022) : n)
+        let (r, err) = reciprocalOnePlus(h * s, l * s)
         let negative = z .< 0
         let a = VD(repeating: 1).replacing(with: h, where: negative)
         let b = VD(repeating: 0).replacing(with: l, where: negative)
         let t1 = a * r
         let c1 = fmaD(b, r, productError(a, r, t1))
-        let corr = fmaD(res, t1, c1)
-        let m = VL(repeating: 0).replacing(with: n, where: negative)
-        return scaled(productFinish(gy, 0.5 * t1, 0.5 * corr), m &+ 1, rare: rare)
+        let m = n & (bits(z) &>> 63)  // n where z < 0 (z = -0 has n = 0 anyway)
+        return (t1, c1 - err * t1, m, rare)
+    }
+
+    /// gy sigmoid(z + zLo) with one rounding in effect (softplus').
+    @inlinable @inline(__always)
+    static func logisticValue(_ gy: VD, _ z: VD, _ zLo: VD) -> VD {
+        let (t, c, m, rare) = logisticParts(z, zLo)
+        return scaled(productFinish(gy, 0.5 * t, 0.5 * c), m &+ 1, rare: rare)
     }
 
     /// Logistic sigmoid 1/(1 + e^-x) (torch.sigmoid), within 0.6 ulp (measured) including the
@@ -82,7 +87,8 @@ extension VectorMath {
     /// e/(1 + e) with e = e^x there). ±inf give 1 and 0, NaN passes.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func sigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        logisticValue(VD(repeating: 1), x, VD(repeating: 0))
+        let (t, c, m, rare) = logisticParts(x, VD(repeating: 0))
+        return scaled(t + c, m, rare: rare)
     }
 
     /// gy sigmoid'(x) = gy e/(1 + e)^2, e = e^-|x|, from x (never y(1 - y), which cancels in the
@@ -103,10 +109,10 @@ extension VectorMath {
         let dh = 2 + mh  // (1, 2]
         let dl = ((2 - dh) + mh) + ml
         let r = reciprocalOneTwo(dh)
-        let res = fmaD(r, -2 - mh, VD(repeating: 1)) - r * dl
+        let err = productMinusOne(r, dh) + r * dl  // r (2 + m) - 1
         let t1 = mh * r
         let c1 = fmaD(ml, r, productError(mh, r, t1))
-        let y = t1 + fmaD(t1, res, c1)  // m/(2 + m) <= 0
+        let y = t1 + (c1 - err * t1)  // m/(2 + m) <= 0
         return double((bits(y) & Int64.max) | (bits(x) & Int64.min))
     }
 
@@ -134,9 +140,10 @@ extension VectorMath {
     /// remainder, plus vLo / beta. No vdivpd.
     @inlinable @inline(__always)
     static func divided(_ v: VD, _ vLo: VD, by beta: Double) -> VD {
-        let rb = VD(repeating: 1 / beta)
+        let rb = VD(repeating: 1 / beta), vb = VD(repeating: beta)
         let q = v * rb
-        let rem = fmaD(q, VD(repeating: -beta), v) + vLo
+        let p = q * vb
+        let rem = ((v - p) - productError(q, vb, p)) + vLo  // v - p is exact: p ~ v
         return fmaD(rem, rb, q).replacing(with: q, where: .!(absolute(q) .< .infinity))
     }
 
@@ -152,7 +159,7 @@ extension VectorMath {
         // Below bx = -600, e = e^bx carried as h 2^n + l 2^n would lose l to the denormal range;
         // there log1p(e) = e to the last bit, so the tail is (h + l) 2^n, scaled once at the end.
         let rare = anyTrue(.!(absolute(bx) .<= 600))
-        let s = pow2(rare ? n.replacing(with: -1022, where: n .< -1022) : n)
+        let s = pow2(rare ? atLeast(n, -1022) : n)
         let e = h * s
         // log1p(e + el) for e in [0, 1]: u = 1 + e splits as 2^k (1 + f) with k in {0, 1};
         // c, the rounding error of u plus el, adds c/u.
@@ -160,7 +167,7 @@ extension VectorMath {
         let u = 1 + e
         var c = ((e - (u - 1)) + el)
         let (f0, k, ki) = logSplit(u)
-        let unscaled = ki .== 0
+        let unscaled = k .== 0  // a float compare: Int64 lane compares become per-lane branches
         let f = f0.replacing(with: e, where: unscaled)
         c = c.replacing(with: el, where: unscaled)
         let sr = logRatio(f)
@@ -213,7 +220,7 @@ extension VectorMath {
         let xc = x.replacing(with: 1500, where: .!(x .< 1500))
         let (r, rLo, n) = reduceLn2(xc)
         let (h, l) = expReducedParts(r, rLo)
-        let a = n.replacing(with: 1000, where: n .> 1000)
+        let a = atMost(n, 1000)
         let gs = gy * pow2(a)
         let g = gs * h
         let gl = fmaD(gs, l, productError(gs, h, g))

@@ -15,7 +15,8 @@ extension VectorMath {
         let dh = 2 + f
         let dl = (2 - dh) + f
         let (sh, r) = logRatioAndReciprocal(f)  // f/(2 + f) and 1/(2 + f) to 2e-16
-        let sl = (fmaD(0 - sh, dh, f) - sh * dl) * r  // the quotient's remainder
+        let p = sh * dh
+        let sl = (((f - p) - productError(sh, dh, p)) - sh * dl) * r  // the quotient's remainder
         let s2h = sh * sh
         let s2l = fmaD(sh + sh, sl, productError(sh, sh, s2h))
         let s3h = s2h * sh
@@ -146,7 +147,7 @@ extension VectorMath {
         let v = productFinishSplit(t, c)
         var g: VD
         if rare {
-            let a = n.replacing(with: 1000, where: n .> 1000).replacing(with: -1000, where: n .< -1000)
+            let a = atLeast(atMost(n, 1000), -1000)
             let rest = n &- a, b = rest &>> 1
             g = v * pow2(a) * pow2(b) * pow2(rest &- b)
         } else {

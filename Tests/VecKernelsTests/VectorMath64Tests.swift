@@ -247,4 +247,18 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
         #expect(VectorMath.powBackward(x: z, gy: one, p: 2)[0] == 0 && VectorMath.powBackward(x: z, gy: one, p: 1)[0] == 1)
         #expect(VectorMath.powBackward(x: z, gy: one, p: -1)[1] == -.infinity)
     }
+
+    @Test func erfAndErfc() {
+        // Every piece of erfcx (half-units from 0.5 to 4, then the asymptotic form) with its
+        // edges, and the erfc tail down to its denormal results (x ~ 26.6...27.2).
+        let focus = stride(from: 0.5, through: 4, by: 0.5).map { $0 } + [5.9, 6, 26, 26.5, 27, 27.2, 27.3]
+        let xs = inputs64(-7...7, count: 30000, focus: focus) + inputs64(3.5...28, count: 10000)
+        expect64("erf", maxUlp64(xs, { VectorMath.erf($0) }) { ReferenceMath.erf(ReferenceFloat($0)) })
+        expect64("erfc", maxUlp64(xs, { VectorMath.erfc($0) }) { ReferenceMath.erfc(ReferenceFloat($0)) })
+        let x = SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, 1e-310, 28, -28)
+        let e = VectorMath.erf(x), c = VectorMath.erfc(x)
+        #expect(e[0] == 0 && e[0].sign == .minus && e[1].sign == .plus && e[2] == 1 && e[3] == -1 && e[4].isNaN)
+        #expect(ulp64(e[5], ReferenceMath.erf(ReferenceFloat(1e-310))) <= 2 && e[6] == 1 && e[7] == -1)
+        #expect(c[0] == 1 && c[1] == 1 && c[2] == 0 && c[3] == 2 && c[4].isNaN && c[5] == 1 && c[6] == 0 && c[7] == 2)
+    }
 }
