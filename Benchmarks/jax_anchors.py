@@ -51,24 +51,39 @@ T = torch_anchor_helpers()
 
 
 def jax_function(name, jax, jnp):
-    """JAX's function for a vecbench unary op name, or None when this table has none."""
-    m = re.fullmatch(r"pow\((-?[0-9.]+)\)", name)
-    if m:
-        p = float(m.group(1))
+    """JAX's function for a vecbench unary op name ("op" or "op(key=value,...)" with PyTorch's
+    parameter names; pow takes its exponent bare), or None when this table has none."""
+    m = re.fullmatch(r"([a-z_0-9]+)(?:\((.*)\))?", name)
+    if not m:
+        return None
+    op, args = m.group(1), m.group(2)
+    if op == "pow":
+        p = float(args)
         return lambda x: jnp.power(x, p)
-    m = re.fullmatch(r"softplus\(beta=([0-9.]+),threshold=([0-9.]+)\)", name)
-    if m:   # PyTorch's form: x where beta x > threshold
-        beta, threshold = float(m.group(1)), float(m.group(2))
-        return lambda x: jnp.where(beta * x > threshold, x, jnp.log1p(jnp.exp(beta * x)) / beta)
-    return {
-        "relu": jax.nn.relu, "abs": jnp.abs, "neg": jnp.negative, "sigmoid": jax.nn.sigmoid,
-        "tanh": jnp.tanh, "exp": jnp.exp, "log": jnp.log, "sqrt": jnp.sqrt, "sin": jnp.sin,
-        "cos": jnp.cos, "softplus": jax.nn.softplus, "expm1": jnp.expm1, "log1p": jnp.log1p,
-        "gelu": lambda x: jax.nn.gelu(x, approximate=False),
-        "gelu(approximate=tanh)": lambda x: jax.nn.gelu(x, approximate=True),
-        "silu": jax.nn.silu, "elu": jax.nn.elu, "mish": lambda x: x * jnp.tanh(jax.nn.softplus(x)),
-        "erf": jax.scipy.special.erf,
-    }.get(name)
+    kw = dict(a.split("=", 1) for a in args.split(",")) if args else {}
+    kw = {k: v if k == "approximate" else float(v) for k, v in kw.items()}
+    nn, special = jax.nn, jax.scipy.special
+
+    def softplus(x):
+        # PyTorch's form: x where beta x > threshold (jax.nn.softplus has no threshold)
+        beta, threshold = kw.get("beta", 1.0), kw.get("threshold", 20.0)
+        return jnp.where(beta * x > threshold, x, jnp.log1p(jnp.exp(beta * x)) / beta)
+    table = {
+        "relu": nn.relu, "abs": jnp.abs, "neg": jnp.negative, "sigmoid": nn.sigmoid, "tanh": jnp.tanh,
+        "exp": jnp.exp, "log": jnp.log, "sqrt": jnp.sqrt, "sin": jnp.sin, "cos": jnp.cos,
+        "expm1": jnp.expm1, "log1p": jnp.log1p, "erf": special.erf, "erfc": special.erfc,
+        "softplus": nn.softplus if not kw else softplus,
+        "gelu": lambda x: nn.gelu(x, approximate=kw.get("approximate") == "tanh"),
+        "silu": nn.silu, "log_sigmoid": nn.log_sigmoid, "mish": lambda x: x * jnp.tanh(nn.softplus(x)),
+        "selu": nn.selu,
+        "elu": nn.elu if not kw else lambda x: jnp.where(                  # PyTorch's three-parameter elu
+            x > 0, kw.get("scale", 1.0) * x,
+            kw.get("scale", 1.0) * kw.get("alpha", 1.0) * jnp.expm1(kw.get("input_scale", 1.0) * x)),
+        "leaky_relu": lambda x: nn.leaky_relu(x, kw.get("negative_slope", 0.01)),
+        "hardtanh": lambda x: jnp.clip(x, kw.get("min_val", -1.0), kw.get("max_val", 1.0)),
+        "clamp": lambda x: jnp.clip(x, kw.get("min"), kw.get("max")),
+    }
+    return table.get(op)
 
 
 def thread_cpu_ticks():
