@@ -127,7 +127,8 @@ extension Double: SumScalar {
     static func blockSum(_ p: UnsafePointer<Double>, _ n: Int) -> CompensatedSum {
         typealias V = SIMD8<Double>
         // Eight (s, c) accumulators: with four the loop ran ~15% behind a plain sum at 2^24
-        // elements (streaming from memory), with eight 2-9% (2^20: 1-2%).
+        // elements (streaming from memory), with eight 2-14% (2^20: 0-13%), in CPU time on a
+        // shared 2-vCPU machine; sixteen spill and measured the same.
         var s = (V(), V(), V(), V(), V(), V(), V(), V()), c = s
         @inline(__always) func pair(_ i: Int) -> V { (VectorIO.load(p, i) as V) + (VectorIO.load(p, i &+ 8) as V) }
         var i = 0
