@@ -79,12 +79,15 @@ static: deps
 
 # PyTorch side by side: installs torch into .venv (optional, large) and runs the same suite with it;
 # then JAX on the suite's unary rows, where jax installs (results/jax-SUITE.csv).
-anchors:
+# PyTorch (and JAX, when it installs) on the same suite, same CSV schema. The elementwise ops'
+# PyTorch calls, input ranges and cost models come from the op records (vecbench ops --json).
+anchors: build
 	[ -x .venv/bin/python ] || python3 -m venv .venv
 	.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch
-	.venv/bin/python Benchmarks/torch_anchors.py --suite Benchmarks/$(SUITE).suite --out results
+	mkdir -p results && $(BIN)/vecbench ops --json > results/ops.json
+	.venv/bin/python Benchmarks/torch_anchors.py --suite Benchmarks/$(SUITE).suite --out results --ops results/ops.json
 	if .venv/bin/pip install -q jax; then \
-	  .venv/bin/python Benchmarks/jax_anchors.py --suite Benchmarks/$(SUITE).suite --out results; \
+	  .venv/bin/python Benchmarks/jax_anchors.py --suite Benchmarks/$(SUITE).suite --out results --ops results/ops.json; \
 	else \
 	  echo "anchors: jax did not install into .venv, JAX anchors skipped"; \
 	fi
