@@ -13,16 +13,18 @@ extension VectorMath {
     /// within 0.51 ulp. NaN passes; elu(+-0) = scale alpha (inputScale * +-0), signed.
     @inlinable @inline(__always)
     public static func elu(_ x: V, alpha: Float, scale: Float, inputScale: Float) -> V {
-        let negScale = VD(repeating: Double(scale) * Double(alpha))  // exact: 24 x 24 bits
-        let s = VD(repeating: Double(scale)), inScale = VD(repeating: Double(inputScale))
-        return inFloat64(x) { x in
-            let y = inScale * x  // exact
-            // e^y - 1 is -1 to float64 precision below -40; expm1Half's 2^n needs y <= 709.
-            let clamped = y.replacing(with: -40, where: y .< -40).replacing(with: 709, where: y .> 709)
-            var em = expm1Half(clamped).replacing(with: y, where: y .== 0)  // keeps -0
-            em = em.replacing(with: .infinity, where: y .> 709)
-            return (negScale * em).replacing(with: s * x, where: x .> 0)
-        }
+        V(lowHalf: narrow(eluD(widen(x.lowHalf), alpha: alpha, scale: scale, inputScale: inputScale)),
+          highHalf: narrow(eluD(widen(x.highHalf), alpha: alpha, scale: scale, inputScale: inputScale)))
+    }
+
+    @_transparent @usableFromInline
+    static func eluD(_ x: VD, alpha: Float, scale: Float, inputScale: Float) -> VD {
+        let y = Double(inputScale) * x  // exact
+        // e^y - 1 is -1 to float64 precision below -40; expm1Half's 2^n needs y <= 709.
+        let clamped = select(y .> 709, 709, select(y .< -40, -40, y))
+        let em = select(y .> 709, .infinity, select(y .== 0, y, expm1Half(clamped)))  // y: keeps -0
+        let negScale = Double(scale) * Double(alpha)  // exact: 24 x 24 bits
+        return select(x .> 0, Double(scale) * x, negScale * em)
     }
 
     /// gy * elu'(x): gy scale for x > 0, else gy inputScale scale alpha e^(inputScale x), as
@@ -30,10 +32,11 @@ extension VectorMath {
     /// float32 x and gy, float64 evaluation rounded once (within 0.51 ulp).
     @inlinable @inline(__always)
     public static func eluBackward(x: V, gy: V, alpha: Float, scale: Float, inputScale: Float) -> V {
-        let negSlope = VD(repeating: Double(inputScale) * (Double(scale) * Double(alpha)))
-        let s = VD(repeating: Double(scale)), inScale = VD(repeating: Double(inputScale))
-        return inFloat64(x, gy) { x, gy in
-            gy * (negSlope * expD(inScale * x)).replacing(with: s, where: x .> 0)
-        }
+        let negSlope = Double(inputScale) * (Double(scale) * Double(alpha))
+        let s = VD(repeating: Double(scale)), inScale = Double(inputScale)
+        let xl = widen(x.lowHalf), xh = widen(x.highHalf)
+        let low = select(xl .> 0, s, negSlope * expD(inScale * xl))
+        let high = select(xh .> 0, s, negSlope * expD(inScale * xh))
+        return V(lowHalf: narrow(widen(gy.lowHalf) * low), highHalf: narrow(widen(gy.highHalf) * high))
     }
 }

@@ -4,74 +4,88 @@ import CVecShim
 // gradients). Those functions are float32 in and out, but their gradients subtract nearly equal
 // terms (silu' = sigma (1 + x (1 - sigma)) crosses zero) and erfc has no cheap float32 form with
 // 2-ulp tails; computing the whole formula in two SIMD8<Double> halves and rounding once leaves
-// ~2^-29 relative error before that rounding, so the float32 result is within ~0.51 ulp except
+// ~1e-12 relative error before that rounding, so the float32 result is within ~0.51 ulp except
 // near a zero crossing, where `activationGradient` switches to a Taylor series.
+// Everything here is @_transparent: with @inline(__always) the optimiser left expD out of line,
+// passing its SIMD8<Double> argument in four xmm registers.
 extension VectorMath {
-    /// f(each float64 half), rounded once to float32.
-    @inlinable @inline(__always)
-    static func inFloat64(_ x: V, _ f: (VD) -> VD) -> V {
-        V(lowHalf: narrow(f(widen(x.lowHalf))), highHalf: narrow(f(widen(x.highHalf))))
-    }
+    // Each public function below evaluates its float64 body (a @_transparent function of one
+    // SIMD8<Double>) on both halves and rounds once: V(lowHalf: narrow(f(widen(x.lowHalf))), ...).
+    // No closure parameter: the optimiser inlined a closure into one of the two call sites only
+    // and called it out of line for the other, with its arguments split into xmm registers.
 
-    /// f(x half, gy half) in float64 for both halves, rounded once to float32.
-    @inlinable @inline(__always)
-    static func inFloat64(_ x: V, _ gy: V, _ f: (VD, VD) -> VD) -> V {
-        let low = f(widen(x.lowHalf), widen(gy.lowHalf))
-        return V(lowHalf: narrow(low), highHalf: narrow(f(widen(x.highHalf), widen(gy.highHalf))))
-    }
+    /// `a` in the lanes where `mask` is set, `b` elsewhere.
+    @_transparent @usableFromInline
+    static func select(_ mask: SIMDMask<SIMD8<Int64>>, _ a: VD, _ b: VD) -> VD { b.replacing(with: a, where: mask) }
 
-    @inlinable @inline(__always)
+    @_transparent @usableFromInline
+    static func select(_ mask: SIMDMask<SIMD8<Int64>>, _ a: Double, _ b: VD) -> VD { select(mask, VD(repeating: a), b) }
+
+    @_transparent @usableFromInline
     static func absoluteD(_ x: VD) -> VD {
         unsafeBitCast(unsafeBitCast(x, to: SIMD8<Int64>.self) & Int64.max, to: VD.self)
     }
 
-    /// c.0 + c.1 v + ... + c.7 v^7: two Horner chains of four joined by v^4 (shorter dependency
-    /// chain than one Horner chain; the terms must shrink with the power, as in every use here).
-    @inlinable @inline(__always)
-    static func polyD(_ v: VD, _ c: (Double, Double, Double, Double, Double, Double, Double, Double)) -> VD {
-        let upper = fmaD(fmaD(fmaD(VD(repeating: c.7), v, VD(repeating: c.6)), v, VD(repeating: c.5)), v, VD(repeating: c.4))
-        let lower = fmaD(fmaD(fmaD(VD(repeating: c.3), v, VD(repeating: c.2)), v, VD(repeating: c.1)), v, VD(repeating: c.0))
-        let v2 = v * v
-        return fmaD(upper, v2 * v2, lower)
+    /// c.0 + c.1 v + c.2 v^2 + c.3 v^3.
+    @_transparent @usableFromInline
+    static func poly4D(_ v: VD, _ c: (Double, Double, Double, Double)) -> VD {
+        fmaD(fmaD(fmaD(VD(repeating: c.3), v, VD(repeating: c.2)), v, VD(repeating: c.1)), v, VD(repeating: c.0))
     }
 
-    /// e^y in float64 lanes, relative error < 1e-14 (y = n ln2 + r, Taylor series of e^r to r^11:
-    /// truncation 6.5e-15 at |r| = ln2/2). Exactly 0 below -708 and +inf above 709, where the 2^n
-    /// factor would leave the normal range; NaN passes.
-    @inlinable @inline(__always)
+    /// c.0 + c.1 v + ... + c.7 v^7: two cubics joined by v^4 (half the dependency chain of one
+    /// Horner chain; the terms must shrink with the power, as in every use here).
+    @_transparent @usableFromInline
+    static func polyD(_ v: VD, _ c: (Double, Double, Double, Double, Double, Double, Double, Double)) -> VD {
+        let v2 = v * v
+        return fmaD(poly4D(v, (c.4, c.5, c.6, c.7)), v2 * v2, poly4D(v, (c.0, c.1, c.2, c.3)))
+    }
+
+    /// e^y in float64 lanes, relative error < 2e-12 (y = n ln2 + r, |r| <= ln2/2, and a degree-8
+    /// least-squares fit of e^r with 1 + r exact: 1.4e-12 on mpmath's check), which is what the
+    /// float32 results and the cancellation outside `rootWindow` need. Exactly 0 below -708 and
+    /// +inf above 709, where the 2^n factor would leave the normal range; NaN passes.
+    @_transparent @usableFromInline
     static func expD(_ y: VD) -> VD {
-        let yc = y.replacing(with: -708, where: y .< -708).replacing(with: 709, where: y .> 709)
+        let yc = select(y .> 709, 709, select(y .< -708, -708, y))
         let magic = VD(repeating: 6755399441055744.0)  // 1.5 * 2^52: adding it rounds to an integer
         let shifted = fmaD(yc, VD(repeating: 1.4426950408889634074), magic)
         let n = shifted - magic
         // ln 2 = hi + lo with hi's last 11 bits zero: n * hi is exact for |n| < 2^11.
         let r = fmaD(n, VD(repeating: -0x1.ef35793c76730p-45), fmaD(n, VD(repeating: -0x1.62e42fefa3800p-1), yc))
-        let low = polyD(r, (1, 1, 1.0 / 2, 1.0 / 6, 1.0 / 24, 1.0 / 120, 1.0 / 720, 1.0 / 5040))
-        let high = polyD(r, (1.0 / 40320, 1.0 / 362880, 1.0 / 3628800, 1.0 / 39916800, 0, 0, 0, 0))
-        let r4 = (r * r) * (r * r)
+        let r2 = r * r, r4 = r2 * r2
+        let upper = fmaD(VD(repeating: 0x1.9d5dd63fbbca4p-16), r4,
+                         poly4D(r, (0x1.5555536502bf8p-5, 0x1.1110a119fa799p-7, 0x1.6c19fd6a933aep-10, 0x1.a1870f7ede95fp-13)))
+        let p = fmaD(upper, r4, poly4D(r, (1, 1, 0x1.00000000a3937p-1, 0x1.5555557ebd4efp-3)))
         let exponent = unsafeBitCast(shifted, to: SIMD8<Int64>.self) &- unsafeBitCast(magic, to: SIMD8<Int64>.self)
-        let scale = unsafeBitCast((exponent &+ 1023) &<< 52, to: VD.self)
-        let e = fmaD(high, r4 * r4, low) * scale
-        return e.replacing(with: 0, where: y .< -708).replacing(with: .infinity, where: y .> 709)
+        let e = p * unsafeBitCast((exponent &+ 1023) &<< 52, to: VD.self)
+        return select(y .> 709, .infinity, select(y .< -708, 0, e))
     }
+
+    /// 1/d. A plain vdivpd: the alternatives measured slower in the whole functions, where the
+    /// optimiser then failed to keep their float64 lanes in vectors (a float32 vdivps guess
+    /// refined by Newton steps, or a guess from d's bits: both scalarised parts of erfc).
+    @_transparent @usableFromInline
+    static func reciprocalD(_ d: VD) -> VD { 1 / d }
 
     /// sigma(w) = 1/(1 + e^-w) and 1 - sigma(w), both to full relative precision in both tails:
     /// from e = e^-|w| <= 1, one is 1/(1 + e) and the other e/(1 + e). sigma(+-inf) = 1, 0.
-    @inlinable @inline(__always)
+    @_transparent @usableFromInline
     static func logisticD(_ w: VD) -> (value: VD, complement: VD) {
         let e = expD(-absoluteD(w))
-        let r = 1 / (1 + e)
+        let r = reciprocalD(1 + e)
         let er = e * r
         let nonNegative = w .>= 0
-        return (er.replacing(with: r, where: nonNegative), r.replacing(with: er, where: nonNegative))
+        return (select(nonNegative, r, er), select(nonNegative, er, r))
     }
 
     /// Half-width of the window around a zero crossing of a derivative where `activationGradient` replaces
-    /// the closed form: the closed form's absolute error (~1e-15) is then < 2^-40 of the result.
-    @usableFromInline static let rootWindow: Double = 0x1p-10
+    /// the closed form. Outside it the result is at least ~1e-3 (|f''(x0)| > 0.2 for each root),
+    /// so the closed form's absolute error (~1e-12) stays below 2^-30 of it; inside, the series'
+    /// truncation (the c_7 t^7 term) is below 1e-13 of it.
+    @usableFromInline static let rootWindow: Double = 0x1p-7
 
     /// Whether any lane of x lies within `rootWindow` (in float32, a little wider) of `root`.
-    @inlinable @inline(__always)
+    @_transparent @usableFromInline
     static func anyNearRoot(_ x: V, _ root: Double) -> Bool {
         anyTrue(absolute(x - V(repeating: Float(root))) .< Float(rootWindow * 1.25))
     }
@@ -85,16 +99,17 @@ extension VectorMath {
     /// inf * 0 = NaN there. When `near` (see anyNearRoot), lanes within `rootWindow` of the zero
     /// take the Taylor series in t = x - x0 instead, with t exact to float64 rounding (x - hi is
     /// exact by Sterbenz), so the result keeps its relative precision where d's terms cancel.
-    @inlinable @inline(__always)
+    @_transparent @usableFromInline
     static func activationGradient(_ d: VD, x: VD, gy: VD, near: Bool, root: DerivativeRoot) -> VD {
         var d = d
         if near {
             let t = (x - VD(repeating: root.hi)) - VD(repeating: root.lo)
             let c = root.taylor
-            let series = t * polyD(t, (c.0, c.1, c.2, c.3, c.4, c.5, 0, 0))
-            d = d.replacing(with: series, where: absoluteD(t) .< VD(repeating: rootWindow))
+            let t2 = t * t
+            let series = t * fmaD(fmaD(VD(repeating: c.5), t, VD(repeating: c.4)), t2 * t2, poly4D(t, (c.0, c.1, c.2, c.3)))
+            d = select(absoluteD(t) .< VD(repeating: rootWindow), series, d)
         }
-        d = d.replacing(with: 1, where: x .== .infinity).replacing(with: -0.0, where: x .== -.infinity)
+        d = select(x .== -.infinity, -0.0, select(x .== .infinity, 1, d))
         return gy * d
     }
 }

@@ -20,12 +20,15 @@ extension VectorMath {
     /// 0.5 x erfc(|x|/sqrt 2), so the left tail keeps its relative precision (1 + erf cancels).
     @inlinable @inline(__always)
     public static func gelu(_ x: V) -> V {
-        inFloat64(x) { x in
-            let e = erfcD(absoluteD(x) * VD(repeating: 0.70710678118654752440), squared: x * x * 0.5).erfc
-            let half = x * 0.5
-            let y = (half * e).replacing(with: x * fmaD(VD(repeating: -0.5), e, VD(repeating: 1)), where: x .>= 0)
-            return y.replacing(with: -0.0, where: x .== -.infinity)
-        }
+        V(lowHalf: narrow(geluD(widen(x.lowHalf))), highHalf: narrow(geluD(widen(x.highHalf))))
+    }
+
+    @_transparent @usableFromInline
+    static func geluD(_ x: VD) -> VD {
+        let e = erfcD(absoluteD(x) * VD(repeating: 0.70710678118654752440), squared: x * x * 0.5).erfc
+        let half = x * 0.5
+        let y = select(x .>= 0, x * fmaD(VD(repeating: -0.5), e, VD(repeating: 1)), half * e)
+        return select(x .== -.infinity, -0.0, y)
     }
 
     /// gy * gelu'(x), gelu'(x) = Phi(x) + x phi(x), phi the standard normal density; float32 x and
@@ -34,17 +37,21 @@ extension VectorMath {
     @inlinable @inline(__always)
     public static func geluBackward(x: V, gy: V) -> V {
         let near = anyNearRoot(x, geluRoot.hi)
-        return inFloat64(x, gy) { x, gy in
-            let (e, gauss) = erfcD(absoluteD(x) * VD(repeating: 0.70710678118654752440), squared: x * x * 0.5)
-            let cdf = (e * 0.5).replacing(with: fmaD(VD(repeating: -0.5), e, VD(repeating: 1)), where: x .>= 0)
-            let d = fmaD(x, gauss * VD(repeating: 0.39894228040143267794), cdf)  // 1/sqrt(2 pi)
-            return activationGradient(d, x: x, gy: gy, near: near, root: geluRoot)
-        }
+        return V(lowHalf: narrow(geluBackwardD(widen(x.lowHalf), widen(gy.lowHalf), near: near)),
+                 highHalf: narrow(geluBackwardD(widen(x.highHalf), widen(gy.highHalf), near: near)))
+    }
+
+    @_transparent @usableFromInline
+    static func geluBackwardD(_ x: VD, _ gy: VD, near: Bool) -> VD {
+        let (e, gauss) = erfcD(absoluteD(x) * VD(repeating: 0.70710678118654752440), squared: x * x * 0.5)
+        let cdf = select(x .>= 0, fmaD(VD(repeating: -0.5), e, VD(repeating: 1)), e * 0.5)
+        let d = fmaD(x, gauss * VD(repeating: 0.39894228040143267794), cdf)  // 1/sqrt(2 pi)
+        return activationGradient(d, x: x, gy: gy, near: near, root: geluRoot)
     }
 
     /// The argument w = 2 sqrt(2/pi) (x + 0.044715 x^3) of the tanh form, written as x sigmoid(w)
     /// (0.5 (1 + tanh(w/2)) = sigmoid(w)), and its derivative dw/dx.
-    @inlinable @inline(__always)
+    @_transparent @usableFromInline
     static func geluTanhArgument(_ x: VD) -> (w: VD, slope: VD) {
         let k2 = VD(repeating: 1.5957691216057307117)  // 2 sqrt(2/pi)
         let xx = x * x
@@ -57,10 +64,12 @@ extension VectorMath {
     /// either tail); results underflow to -0 below x ~ -10.9.
     @inlinable @inline(__always)
     public static func geluTanh(_ x: V) -> V {
-        inFloat64(x) { x in
-            let y = x * logisticD(geluTanhArgument(x).w).value
-            return y.replacing(with: -0.0, where: x .== -.infinity)
-        }
+        V(lowHalf: narrow(geluTanhD(widen(x.lowHalf))), highHalf: narrow(geluTanhD(widen(x.highHalf))))
+    }
+
+    @_transparent @usableFromInline
+    static func geluTanhD(_ x: VD) -> VD {
+        select(x .== -.infinity, -0.0, x * logisticD(geluTanhArgument(x).w).value)
     }
 
     /// gy * d/dx of geluTanh: sigmoid(w) (1 + x (1 - sigmoid(w)) w'), float32 x and gy; within
@@ -68,10 +77,14 @@ extension VectorMath {
     @inlinable @inline(__always)
     public static func geluTanhBackward(x: V, gy: V) -> V {
         let near = anyNearRoot(x, geluTanhRoot.hi)
-        return inFloat64(x, gy) { x, gy in
-            let (w, slope) = geluTanhArgument(x)
-            let (s, sc) = logisticD(w)
-            return activationGradient(fmaD(x * s, sc * slope, s), x: x, gy: gy, near: near, root: geluTanhRoot)
-        }
+        return V(lowHalf: narrow(geluTanhBackwardD(widen(x.lowHalf), widen(gy.lowHalf), near: near)),
+                 highHalf: narrow(geluTanhBackwardD(widen(x.highHalf), widen(gy.highHalf), near: near)))
+    }
+
+    @_transparent @usableFromInline
+    static func geluTanhBackwardD(_ x: VD, _ gy: VD, near: Bool) -> VD {
+        let (w, slope) = geluTanhArgument(x)
+        let (s, sc) = logisticD(w)
+        return activationGradient(fmaD(x * s, sc * slope, s), x: x, gy: gy, near: near, root: geluTanhRoot)
     }
 }

@@ -11,15 +11,15 @@ extension VectorMath {
 
     /// tanh(softplus(x)) = n / d with d - n = 2 (x <= 0) or 2 e^2 (x > 0), and sech^2(softplus) *
     /// sigmoid(x) = 4 q / d^2 with q = u (1 + u) or e^2 (1 + e).
-    @inlinable @inline(__always)
+    @_transparent @usableFromInline
     static func mishParts(_ x: VD) -> (n: VD, d: VD, q: VD) {
         let e = expD(-absoluteD(x))
         let positive = x .> 0
         let ee = e * e
         let twoE = e + e
-        let n = (e * (e + 2)).replacing(with: twoE + 1, where: positive)
-        let d = (n + 2).replacing(with: fmaD(ee, VD(repeating: 2), n), where: positive)
-        let q = fmaD(e, e, e).replacing(with: fmaD(ee, e, ee), where: positive)
+        let n = select(positive, twoE + 1, e * (e + 2))
+        let d = select(positive, fmaD(ee, VD(repeating: 2), n), n + 2)
+        let q = select(positive, fmaD(ee, e, ee), fmaD(e, e, e))
         return (n, d, q)
     }
 
@@ -27,10 +27,13 @@ extension VectorMath {
     /// included. mish(-inf) = -0, the limit (PyTorch's formula gives -inf * 0 = NaN).
     @inlinable @inline(__always)
     public static func mish(_ x: V) -> V {
-        inFloat64(x) { x in
-            let (n, d, _) = mishParts(x)
-            return (x * n / d).replacing(with: -0.0, where: x .== -.infinity)
-        }
+        V(lowHalf: narrow(mishD(widen(x.lowHalf))), highHalf: narrow(mishD(widen(x.highHalf))))
+    }
+
+    @_transparent @usableFromInline
+    static func mishD(_ x: VD) -> VD {
+        let (n, d, _) = mishParts(x)
+        return select(x .== -.infinity, -0.0, x * n * reciprocalD(d))
     }
 
     /// gy * mish'(x), mish' = tanh(sp) + x sech^2(sp) sigmoid(x), sp = softplus(x); float32 x and
@@ -39,9 +42,14 @@ extension VectorMath {
     @inlinable @inline(__always)
     public static func mishBackward(x: V, gy: V) -> V {
         let near = anyNearRoot(x, mishRoot.hi)
-        return inFloat64(x, gy) { x, gy in
-            let (n, d, q) = mishParts(x)
-            return activationGradient(fmaD(n, d, 4 * x * q) / (d * d), x: x, gy: gy, near: near, root: mishRoot)
-        }
+        return V(lowHalf: narrow(mishBackwardD(widen(x.lowHalf), widen(gy.lowHalf), near: near)),
+                 highHalf: narrow(mishBackwardD(widen(x.highHalf), widen(gy.highHalf), near: near)))
+    }
+
+    @_transparent @usableFromInline
+    static func mishBackwardD(_ x: VD, _ gy: VD, near: Bool) -> VD {
+        let (n, d, q) = mishParts(x)
+        let r = reciprocalD(d)
+        return activationGradient(fmaD(n, d, 4 * x * q) * (r * r), x: x, gy: gy, near: near, root: mishRoot)
     }
 }

@@ -12,9 +12,12 @@ extension VectorMath {
     /// x / (1 + e^-x) gives NaN there).
     @inlinable @inline(__always)
     public static func silu(_ x: V) -> V {
-        inFloat64(x) { x in
-            (x * logisticD(x).value).replacing(with: -0.0, where: x .== -.infinity)
-        }
+        V(lowHalf: narrow(siluD(widen(x.lowHalf))), highHalf: narrow(siluD(widen(x.highHalf))))
+    }
+
+    @_transparent @usableFromInline
+    static func siluD(_ x: VD) -> VD {
+        select(x .== -.infinity, -0.0, x * logisticD(x).value)
     }
 
     /// gy * silu'(x), silu'(x) = sigmoid(x) (1 + x (1 - sigmoid(x))), float32 x and gy; within 0.51
@@ -23,10 +26,14 @@ extension VectorMath {
     @inlinable @inline(__always)
     public static func siluBackward(x: V, gy: V) -> V {
         let near = anyNearRoot(x, siluRoot.hi)
-        return inFloat64(x, gy) { x, gy in
-            let (s, sc) = logisticD(x)
-            return activationGradient(fmaD(x * s, sc, s), x: x, gy: gy, near: near, root: siluRoot)
-        }
+        return V(lowHalf: narrow(siluBackwardD(widen(x.lowHalf), widen(gy.lowHalf), near: near)),
+                 highHalf: narrow(siluBackwardD(widen(x.highHalf), widen(gy.highHalf), near: near)))
+    }
+
+    @_transparent @usableFromInline
+    static func siluBackwardD(_ x: VD, _ gy: VD, near: Bool) -> VD {
+        let (s, sc) = logisticD(x)
+        return activationGradient(fmaD(x * s, sc, s), x: x, gy: gy, near: near, root: siluRoot)
     }
 
     /// log(sigmoid(x)) = -softplus(-x) (torch.nn.functional.logsigmoid), float32: VectorMath's
@@ -41,6 +48,7 @@ extension VectorMath {
     /// float64 evaluation rounded once (within 0.51 ulp, denormal results included).
     @inlinable @inline(__always)
     public static func logSigmoidBackward(x: V, gy: V) -> V {
-        inFloat64(x, gy) { x, gy in gy * logisticD(x).complement }
+        let low = widen(gy.lowHalf) * logisticD(widen(x.lowHalf)).complement
+        return V(lowHalf: narrow(low), highHalf: narrow(widen(gy.highHalf) * logisticD(widen(x.highHalf)).complement))
     }
 }
