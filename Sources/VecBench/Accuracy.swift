@@ -1,4 +1,5 @@
 import Foundation
+import Vecgrad
 
 // The accuracy table: per op and dtype, the library's forward and backward results against a
 // float64 reference (max abs, max rel, max ULP), and a float64 gradcheck of its backward against

@@ -1,4 +1,5 @@
 import Synchronization
+import Vecgrad
 
 // The op catalog: what `vecbench` can measure. Each entry knows its operands, variants, cost model
 // and how to build a runnable case whose output is checked against the reference before any time
@@ -6,11 +7,6 @@ import Synchronization
 // against it before anything runs.
 
 public enum Phase: String, CaseIterable, Codable, Sendable { case forward, backward }
-
-public enum DType: String, CaseIterable, Codable, Sendable {
-    case float32, float64
-    public var byteSize: Int { self == .float32 ? 4 : 8 }
-}
 
 public enum ThroughputUnit: String, CaseIterable, Codable, Sendable {
     case gigabytesPerSecond = "GB/s"
@@ -102,7 +98,11 @@ public struct OpEntry {
     public var costModel: ([[Int]], DType, Phase) -> Cost
     public var make: (CaseSpec) throws -> PreparedCase
 
-    public init(name: String, arity: Int, variants: [String], dtypes: [DType] = DType.allCases,
+    /// The dtypes a case can have unless the entry says otherwise: the floating ones (no kernel
+    /// the harness measures takes int64 today).
+    public static let floatingDTypes: [DType] = [.float32, .float64]
+
+    public init(name: String, arity: Int, variants: [String], dtypes: [DType] = OpEntry.floatingDTypes,
                 phases: [Phase] = Phase.allCases, unit: ThroughputUnit, summary: String,
                 validateShapes: @escaping ([[Int]]) -> String? = { _ in nil },
                 costModel: @escaping ([[Int]], DType, Phase) -> Cost,

@@ -1,3 +1,4 @@
+import Vecgrad
 import VecKernels
 
 // Catalog entries for the raw-buffer kernels of VecKernels: elementwise unary and binary ops,
@@ -58,7 +59,7 @@ public enum KernelCatalog {
 
     static func unaryCase<T: KernelFloat>(_: T.Type, _ op: UnaryOp, _ info: UnaryInfo, _ spec: CaseSpec) throws -> PreparedCase {
         let n = elementCount(spec.shapes[0]), v = try variant(spec), t = spec.threads
-        let key = "\(op.name)|\(spec.dtype)|\(n)"
+        let key = "\(op.name)|\(spec.dtype.rawValue)|\(n)"
         let xs = Inputs.uniform(n, info.domain.bench, seed: seed(key), dtype: spec.dtype)
         let gys = Inputs.uniform(n, -1...1, seed: seed(key) &+ 1, dtype: spec.dtype)
         let x = Buffer<T>(xs), y = Buffer<T>(count: n), gy = Buffer<T>(gys), gx = Buffer<T>(count: n)
@@ -113,7 +114,7 @@ public enum KernelCatalog {
         let (aShape, bShape) = (spec.shapes[0], spec.shapes[1]), v = try variant(spec), t = spec.threads
         guard let outShape = Broadcast.shape(aShape, bShape) else { throw CatalogError("shapes do not broadcast") }
         let (na, nb, no) = (elementCount(aShape), elementCount(bShape), elementCount(outShape))
-        let key = "\(op.name)|\(spec.dtype)|\(formatShapes(spec.shapes))"
+        let key = "\(op.name)|\(spec.dtype.rawValue)|\(formatShapes(spec.shapes))"
         let av = Inputs.uniform(na, -2...2, seed: seed(key), dtype: spec.dtype)
         let bv = Inputs.uniform(nb, op == .div ? 0.5...2 : -2...2, seed: seed(key) &+ 1, dtype: spec.dtype)
         let gyv = Inputs.uniform(no, -1...1, seed: seed(key) &+ 2, dtype: spec.dtype)

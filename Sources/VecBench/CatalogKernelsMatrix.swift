@@ -18,13 +18,13 @@ extension KernelCatalog {
     static func sumCase<T: KernelFloat>(_: T.Type, _ spec: CaseSpec) throws -> PreparedCase {
         let n = elementCount(spec.shapes[0]), v = try variant(spec), t = spec.threads
         // Positive inputs keep the sum well conditioned, so a relative bound is meaningful.
-        let xs = Inputs.uniform(n, 0...1, seed: seed("sum|\(spec.dtype)|\(n)"), dtype: spec.dtype)
+        let xs = Inputs.uniform(n, 0...1, seed: seed("sum|\(spec.dtype.rawValue)|\(n)"), dtype: spec.dtype)
         let x = Buffer<T>(xs)
         let result = Buffer<T>(count: 1)
         let run = { result.pointer[0] = Reduce.sum(x.pointer, count: n, variant: v, threads: t) }
         return PreparedCase(run: run, check: {
             run()
-            let exact = ReferenceCache.get("sum|\(spec.dtype)|\(n)") { [[Reduce.referenceSum(xs)]] }[0]
+            let exact = ReferenceCache.get("sum|\(spec.dtype.rawValue)|\(n)") { [[Reduce.referenceSum(xs)]] }[0]
             return ErrorMetrics.check(actual: result.doubles, reference: exact, dtype: spec.dtype,
                                       tolerance: tolerance(spec.dtype, ulp: 4, rel: 1e-6))
         })
@@ -52,7 +52,7 @@ extension KernelCatalog {
 
     static func softmaxCase<T: KernelFloat>(_: T.Type, log: Bool, _ spec: CaseSpec) throws -> PreparedCase {
         let (rows, cols) = matrixShape(spec.shapes[0]), n = rows * cols, v = try variant(spec), t = spec.threads
-        let key = "softmax\(log)|\(spec.dtype)|\(formatShapes(spec.shapes))"
+        let key = "softmax\(log)|\(spec.dtype.rawValue)|\(formatShapes(spec.shapes))"
         let xs = Inputs.uniform(n, -5...5, seed: seed(key), dtype: spec.dtype)
         let gys = Inputs.uniform(n, -1...1, seed: seed(key) &+ 1, dtype: spec.dtype)
         // Backward runs from the forward output rounded to T, and so does its reference.
@@ -114,7 +114,7 @@ extension KernelCatalog {
 
     static func gemmCase<T: KernelFloat>(_: T.Type, _ spec: CaseSpec) throws -> PreparedCase {
         let (batch, m, k, n) = dims(spec.shapes), v = try variant(spec), t = spec.threads
-        let key = "gemm|\(spec.dtype)|\(formatShapes(spec.shapes))"
+        let key = "gemm|\(spec.dtype.rawValue)|\(formatShapes(spec.shapes))"
         let av = Inputs.uniform(batch * m * k, -1...1, seed: seed(key), dtype: spec.dtype)
         let bv = Inputs.uniform(batch * k * n, -1...1, seed: seed(key) &+ 1, dtype: spec.dtype)
         let gv = Inputs.uniform(batch * m * n, -1...1, seed: seed(key) &+ 2, dtype: spec.dtype)

@@ -2,6 +2,7 @@ import VecPlatform
 import Foundation
 import Synchronization
 import VecKernels
+import Vecgrad
 
 // Pieces every catalog entry uses: owned buffers, deterministic inputs, a cache for the float64
 // reference (cases differ in variant, threads and pinning far more often than in inputs), and

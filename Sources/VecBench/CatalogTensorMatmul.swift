@@ -29,7 +29,7 @@ extension TensorCatalog {
                         : Cost(reads: ab + 2 * c, writes: ab, flops: 4 * mnk, workingSet: 2 * ab + c)
                 },
                 make: { spec in
-                    let dtype = TensorRun.tensorDType(spec.dtype)
+                    let dtype = spec.dtype
                     let (sa, sb) = (spec.shapes[0], spec.shapes[1])
                     func operands(_ dt: Vecgrad.DType) throws -> (Tensor, Tensor) {
                         (try Tensor.uniform(sa, low: -1, high: 1, seed: 11, dtype: dt, requiresGrad: spec.phase == .backward),

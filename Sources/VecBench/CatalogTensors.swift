@@ -43,7 +43,7 @@ public enum TensorCatalog {
                 },
                 make: { spec in
                     let dims = [spec.shapes[0][0], spec.shapes[0][1], spec.shapes[1][1], spec.shapes[2][1]]
-                    let dtype = TensorRun.tensorDType(spec.dtype)
+                    let dtype = spec.dtype
                     func setup(_ dt: Vecgrad.DType) throws -> (MLP, Tensor, Tensor) {
                         (try MLP(sizes: [dims[1], dims[2], dims[3]], seed: 7, dtype: dt),
                          try Tensor.uniform([dims[0], dims[1]], low: -1, high: 1, seed: 8, dtype: dt),
@@ -90,7 +90,7 @@ public enum TensorCatalog {
                 make: { spec in
                     let n = elementCount(spec.shapes[0])
                     let xs = Inputs.uniform(n, -3...3, seed: 5, dtype: spec.dtype)
-                    let dtype = TensorRun.tensorDType(spec.dtype)
+                    let dtype = spec.dtype
                     let failure = FailureNote()
                     func gradient() throws -> [Double] {
                         let x = try Tensor(validatingShape: [n], scalars: xs, dtype: dtype, requiresGrad: true)

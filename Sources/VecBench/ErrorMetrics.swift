@@ -1,3 +1,5 @@
+import Vecgrad
+
 // Error figures of a computed output against a higher-precision reference: max absolute, max
 // relative and max ULP error (in units of the dtype's spacing at the reference value). Used both by
 // the catalog's output checks and by `vecbench accuracy`.
@@ -75,6 +77,8 @@ public enum ErrorMetrics {
             return Double(f.ulp)
         case .float64:
             return Swift.min(Swift.abs(x), Double.greatestFiniteMagnitude).ulp
+        case .int64:
+            return 1
         }
     }
 

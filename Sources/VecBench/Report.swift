@@ -1,5 +1,6 @@
 import CSV
 import Foundation
+import Vecgrad
 
 // The CSV report: one row per case x variant x threads x pinning x phase. The header is part of
 // the public interface (CI gates, PyTorch anchors and plots read it), so columns are only ever
@@ -335,7 +336,7 @@ struct RowParser {
 
     func choice<T: RawRepresentable>(_ c: String, _ type: T.Type, _ allowed: [String]) throws -> T where T.RawValue == String {
         let v = raw(c)
-        guard let x = T(rawValue: v) else { throw fail(c, "'\(v)' is not one of \(allowed.joined(separator: ", "))") }
+        guard allowed.contains(v), let x = T(rawValue: v) else { throw fail(c, "'\(v)' is not one of \(allowed.joined(separator: ", "))") }
         return x
     }
 
@@ -376,7 +377,7 @@ struct RowParser {
         var record = BenchRecord(
             fingerprintID: fingerprint, gitCommit: try text("git_commit"),
             op: try text("op"), variant: try text("variant"),
-            dtype: try choice("dtype", DType.self, DType.allCases.map(\.rawValue)),
+            dtype: try choice("dtype", DType.self, OpEntry.floatingDTypes.map(\.rawValue)),
             shapes: shapes, threads: try int("threads", min: 1), pinning: pinning,
             cpuList: try list("cpu_list") { Int($0).flatMap { $0 >= 0 ? $0 : nil } },
             phase: try choice("phase", Phase.self, Phase.allCases.map(\.rawValue)),

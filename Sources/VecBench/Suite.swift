@@ -1,4 +1,5 @@
 import Foundation
+import Vecgrad
 import VecPlatform
 
 // Suite files (Benchmarks/*.suite): one case per line, `key=value` pairs separated by spaces,
@@ -186,7 +187,9 @@ public enum Suite {
         }
         if let v = fields["dtype"] {
             s.dtypes = try list(v).map {
-                guard let d = DType(rawValue: $0) else { throw LineError("dtype '\($0)' is not float32 or float64") }
+                guard let d = DType(rawValue: $0) else {
+                    throw LineError("dtype '\($0)' is not one of \(DType.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
                 return d
             }
         }
@@ -246,7 +249,9 @@ public enum Suite {
             for v in s.variants ?? [] where !entry.variants.contains(v) {
                 add("op \(s.op) has no variant '\(v)'\(suggestion(v, entry.variants)); its variants: \(entry.variants.joined(separator: ", "))")
             }
-            for d in s.dtypes where !entry.dtypes.contains(d) { add("op \(s.op) does not support dtype \(d.rawValue)") }
+            for d in s.dtypes where !entry.dtypes.contains(d) {
+                add("op \(s.op) does not support dtype \(d.rawValue); its dtypes: \(entry.dtypes.map(\.rawValue).joined(separator: ", "))")
+            }
             for p in s.phases where !entry.phases.contains(p) { add("op \(s.op) has no \(p.rawValue) phase") }
             for shapes in s.shapeSets {
                 if shapes.count != entry.arity {

@@ -7,18 +7,16 @@ import Vecgrad
 enum TensorRun {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    static func tensorDType(_ d: DType) -> Vecgrad.DType { d == .float32 ? .float32 : .float64 }
-
     /// f over leaf tensors built from `operands` in `dtype`. Without `gy`: f's output. With `gy`:
     /// the gradients of every operand after backward(gradient: gy), concatenated.
     static func evaluate(_ operands: [(shape: [Int], values: [Double])], dtype: DType, gy: [Double]?,
                          _ f: ([Tensor]) throws -> Tensor) throws -> [Double] {
         let leaves = try operands.map {
-            try Tensor(validatingShape: $0.shape, scalars: $0.values, dtype: tensorDType(dtype), requiresGrad: gy != nil)
+            try Tensor(validatingShape: $0.shape, scalars: $0.values, dtype: dtype, requiresGrad: gy != nil)
         }
         let y = try f(leaves)
         guard let gy else { return y.scalars(as: Double.self) }
-        let g = try Tensor(validatingShape: y.shape, scalars: gy, dtype: tensorDType(dtype))
+        let g = try Tensor(validatingShape: y.shape, scalars: gy, dtype: dtype)
         try y.backward(gradient: g)
         return try leaves.flatMap { leaf -> [Double] in
             guard let grad = leaf.grad else { throw Failure(description: "no gradient reached an input") }

@@ -91,6 +91,9 @@ func tempPath(_ name: String) -> String {
         #expect(e?.column == "median_ns")
         #expect(e?.description.hasPrefix("r.csv:2: column 'median_ns': '1O00' is not a finite number") == true)
         #expect(parseError(good.replacingOccurrences(of: ",forward,", with: ",sideways,"))?.column == "phase")
+        // A report row is a floating case: int64, a valid Vecgrad dtype, is not a valid row.
+        #expect(parseError(good.replacingOccurrences(of: ",float32,", with: ",int64,"))?.message
+                == "'int64' is not one of float32, float64")
         #expect(parseError(good.replacingOccurrences(of: ",[1024],", with: ",[10x0],"))?.column == "shapes")
         #expect(parseError(good.replacingOccurrences(of: ",[1024],", with: ",[1024,"))?.column == "shapes")
         #expect(parseError(good.replacingOccurrences(of: "990;1000;1010", with: "990;1000"))?.column == "samples_ns")

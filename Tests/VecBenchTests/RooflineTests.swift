@@ -80,7 +80,7 @@ import Testing
                 : entry.arity == 2 ? shapes["binary"]! : shapes["unary"]!
             for s in sets where entry.validateShapes(s) == nil {
                 for phase in entry.phases {
-                    for dtype in DType.allCases {
+                    for dtype in entry.dtypes {
                         for threads in [1, 2, 3] {
                             let cost = entry.costModel(s, dtype, phase)
                             let c = try #require(cal.ceiling(cost: cost, threads: threads))

@@ -113,8 +113,19 @@ func suiteErrors(_ text: String, validate: Bool = true) -> [SuiteError] {
         #expect(!errors[2].message.contains("did you mean"))
         #expect(errors[3].message == "bad shapes '64x32;16x8' for op matmul: inner dimensions differ: 32 vs 16")
         #expect(errors[4].message.contains("takes 2 operand shapes"))
-        #expect(errors[5].message == "op matmul does not support dtype float64")
+        #expect(errors[5].message == "op matmul does not support dtype float64; its dtypes: float32")
         #expect(errors[7].message.contains("must be matrices"))
+    }
+
+    @Test func int64IsRefusedByEveryOpThatLacksIt() {
+        // Suites spell dtypes as Vecgrad's DType does, so int64 parses; no entry measures it.
+        #expect(suiteErrors("op=relu shapes=4 dtype=int64", validate: false).isEmpty)
+        let errors = suiteErrors("op=relu shapes=4\nop=relu shapes=4 dtype=float32,int64\n")
+        #expect(errors.map(\.description) == ["t.suite:2: op relu does not support dtype int64; its dtypes: float32, float64"])
+        #expect(suiteErrors("op=relu shapes=4 dtype=float16", validate: false).first?.message
+                == "dtype 'float16' is not one of float32, float64, int64")
+        Builtins.registerAll()
+        #expect(Catalog.all.allSatisfy { !$0.dtypes.contains(.int64) })
     }
 
     @Test func syntaxAndCatalogErrorsAreReportedTogether() throws {
