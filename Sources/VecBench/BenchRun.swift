@@ -79,8 +79,7 @@ struct RoundResult {
 public enum BenchRun {
     /// "relu forward float32 1048576 simd t=1 pin=none": how progress lines and failures name a case.
     public static func label(_ c: PlannedCase) -> String {
-        "\(c.spec.op) \(c.spec.phase.rawValue) \(c.spec.dtype.rawValue) \(formatShapes(c.spec.shapes)) "
-            + "\(c.spec.variant) t=\(c.spec.threads) pin=\(c.pinning.rawValue)"
+        c.id.description
     }
 
     /// The order of case indices in `round`: suite order, or a permutation seeded by (seed, round).
@@ -122,7 +121,7 @@ public enum BenchRun {
         var outcome = BenchOutcome(records: [], failures: [], complete: complete)
         for (i, c) in cases.enumerated() {
             if let f = failures[i] { outcome.failures.append(f); continue }
-            guard !results[i].isEmpty, let entry = catalog.entry(named: c.spec.op) else { continue }
+            guard !results[i].isEmpty, let entry = catalog.entry(named: c.id.op) else { continue }
             outcome.records.append(record(c, entry: entry, rounds: results[i], settings: settings))
         }
         return outcome
@@ -137,24 +136,24 @@ public enum BenchRun {
 
     static func runRound(_ c: PlannedCase, catalog: OpCatalog, settings: BenchSettings, checkFirst: Bool) -> Result<[RoundResult], CaseFailure> {
         func fail(_ m: String) -> Result<[RoundResult], CaseFailure> { .failure(CaseFailure(planned: c, message: m)) }
-        guard let entry = catalog.entry(named: c.spec.op) else { return fail("op is not in the catalog") }
+        guard let entry = catalog.entry(named: c.id.op) else { return fail("op is not in the catalog") }
         let prepared: PreparedCase
         let buildStart = MonotonicClock.nanoseconds()
-        do { prepared = try entry.make(c.spec) } catch { return fail("could not build the case: \(error)") }
+        do { prepared = try entry.make(c.id) } catch { return fail("could not build the case: \(error)") }
         let costly = checkFirst && MonotonicClock.nanoseconds() - buildStart > rebuildLimitNs
 
         let pinErrors: [String]
         if c.pinning == .none {
             pinErrors = Pinning.unpinPool()
         } else if let topology = settings.topology {
-            pinErrors = Pinning.applyToPool(Pinning.plan(c.pinning, workers: c.spec.threads, topology: topology),
-                                            threads: c.spec.threads)
+            pinErrors = Pinning.applyToPool(Pinning.plan(c.pinning, workers: c.id.threads, topology: topology),
+                                            threads: c.id.threads)
         } else {
             pinErrors = ["no topology of this machine, so no pin plan"]
         }
         guard pinErrors.isEmpty else { return fail("pinning failed: " + pinErrors.joined(separator: "; ")) }
 
-        return Threading.withThreads(c.spec.threads) {
+        return Threading.withThreads(c.id.threads) {
             var check: CheckResult?
             if checkFirst {
                 let result = prepared.check()
@@ -176,7 +175,7 @@ public enum BenchRun {
                 // A no-op on each thread refreshes lastCPUs even when the op stayed on one thread.
                 // Capped as the kernels are: more requested threads than CPUs run on `threadLimit`
                 // threads, and a no-op must not create the rest.
-                let width = Swift.min(c.spec.threads, Threading.threadLimit)
+                let width = Swift.min(c.id.threads, Threading.threadLimit)
                 ThreadPool.shared.runOnEachWorker(threads: width) { _ in }
                 let cpus = width == 1 ? [Int(vg_current_cpu())] : Array(ThreadPool.shared.lastCPUs.prefix(width))
                 out.append(RoundResult(measurement: m, cpus: cpus, check: out.isEmpty ? check : nil))
@@ -193,16 +192,16 @@ public enum BenchRun {
         let samples = rounds.flatMap { $0.measurement.samples.map(tenth) }
         let roundMedians = rounds.map { tenth(Stats.median($0.measurement.samples.map(tenth))) }
         let summary = Stats.summarize(samples)
-        let cost = entry.costModel(c.spec.shapes, c.spec.dtype, c.spec.phase)
+        let cost = entry.costModel(c.id.shapes, c.id.dtype, c.id.phase)
         let check = rounds.first?.check
         let cpuSamples = rounds.flatMap(\.measurement.cpuSamples)
         var r = BenchRecord(
             fingerprintID: settings.fingerprint.id, gitCommit: settings.fingerprint.gitCommit,
-            op: c.spec.op, variant: c.spec.variant, dtype: c.spec.dtype, shapes: c.spec.shapes,
-            threads: c.spec.threads, pinning: c.pinning.rawValue, cpuList: rounds.last?.cpus ?? [], phase: c.spec.phase,
+            op: c.id.op, variant: c.id.variant, dtype: c.id.dtype, shapes: c.id.shapes,
+            threads: c.id.threads, pinning: c.pinning.rawValue, cpuList: rounds.last?.cpus ?? [], phase: c.id.phase,
             summary: summary, bytes: cost.bytes, flops: cost.flops,
             throughput: entry.throughput(cost, nanoseconds: summary.median), unit: entry.unit,
-            rooflinePct: settings.calibration?.rooflinePct(cost: cost, threads: c.spec.threads, medianNs: summary.median, label: label(c)),
+            rooflinePct: settings.calibration?.rooflinePct(cost: cost, threads: c.id.threads, medianNs: summary.median, label: label(c)),
             maxAbsErr: check?.errors.maxAbs, maxRelErr: check?.errors.maxRel, maxUlp: check?.errors.maxUlp,
             samplesNs: samples)
         r.openblasCore = settings.fingerprint.openblasCore

@@ -43,20 +43,6 @@ public struct Cost: Equatable, Sendable {
     public var intensity: Double { bytes > 0 ? flops / bytes : .infinity }
 }
 
-/// One concrete measurement: an op under one variant, dtype, shape set, thread count and phase.
-public struct CaseSpec: Hashable, Sendable {
-    public var op: String
-    public var variant: String
-    public var dtype: DType
-    public var shapes: [[Int]]
-    public var threads: Int
-    public var phase: Phase
-    public init(op: String, variant: String, dtype: DType, shapes: [[Int]], threads: Int, phase: Phase) {
-        self.op = op; self.variant = variant; self.dtype = dtype; self.shapes = shapes
-        self.threads = threads; self.phase = phase
-    }
-}
-
 /// Outcome of checking a variant's output against the reference.
 public struct CheckResult: Equatable, Sendable {
     public var errors: ErrorFigures
@@ -96,7 +82,7 @@ public struct OpEntry {
     /// nil if the shapes suit the op, else what is wrong ("inner dimensions differ: 3 vs 4").
     public var validateShapes: ([[Int]]) -> String?
     public var costModel: ([[Int]], DType, Phase) -> Cost
-    public var make: (CaseSpec) throws -> PreparedCase
+    public var make: (CaseID) throws -> PreparedCase
 
     /// The dtypes a case can have unless the entry says otherwise: the floating ones (no kernel
     /// the harness measures takes int64 today).
@@ -106,7 +92,7 @@ public struct OpEntry {
                 phases: [Phase] = Phase.allCases, unit: ThroughputUnit, summary: String,
                 validateShapes: @escaping ([[Int]]) -> String? = { _ in nil },
                 costModel: @escaping ([[Int]], DType, Phase) -> Cost,
-                make: @escaping (CaseSpec) throws -> PreparedCase) {
+                make: @escaping (CaseID) throws -> PreparedCase) {
         self.name = name; self.arity = arity; self.variants = variants; self.dtypes = dtypes
         self.phases = phases; self.unit = unit; self.summary = summary
         self.validateShapes = validateShapes; self.costModel = costModel; self.make = make

@@ -29,7 +29,7 @@ public enum KernelCatalog {
         text.utf8.reduce(0xcbf2_9ce4_8422_2325) { ($0 ^ UInt64($1)) &* 0x0000_0100_0000_01b3 }
     }
 
-    static func variant(_ spec: CaseSpec) throws -> KernelVariant {
+    static func variant(_ spec: CaseID) throws -> KernelVariant {
         guard let v = KernelVariant(rawValue: spec.variant) else { throw CatalogError("unknown variant \(spec.variant)") }
         return v
     }
@@ -57,7 +57,7 @@ public enum KernelCatalog {
                        })
     }
 
-    static func unaryCase<T: KernelFloat>(_: T.Type, _ op: UnaryOp, _ info: UnaryInfo, _ spec: CaseSpec) throws -> PreparedCase {
+    static func unaryCase<T: KernelFloat>(_: T.Type, _ op: UnaryOp, _ info: UnaryInfo, _ spec: CaseID) throws -> PreparedCase {
         let n = elementCount(spec.shapes[0]), v = try variant(spec), t = spec.threads
         let key = "\(op.name)|\(spec.dtype.rawValue)|\(n)"
         let xs = Inputs.uniform(n, info.domain.bench, seed: seed(key), dtype: spec.dtype)
@@ -110,7 +110,7 @@ public enum KernelCatalog {
         }
     }
 
-    static func binaryCase<T: KernelFloat>(_: T.Type, _ op: BinaryOp, _ spec: CaseSpec) throws -> PreparedCase {
+    static func binaryCase<T: KernelFloat>(_: T.Type, _ op: BinaryOp, _ spec: CaseID) throws -> PreparedCase {
         let (aShape, bShape) = (spec.shapes[0], spec.shapes[1]), v = try variant(spec), t = spec.threads
         guard let outShape = Broadcast.shape(aShape, bShape) else { throw CatalogError("shapes do not broadcast") }
         let (na, nb, no) = (elementCount(aShape), elementCount(bShape), elementCount(outShape))

@@ -15,7 +15,7 @@ extension KernelCatalog {
                 make: { spec in try typed(spec.dtype, { try sumCase(Float.self, spec) }, { try sumCase(Double.self, spec) }) })
     }
 
-    static func sumCase<T: KernelFloat>(_: T.Type, _ spec: CaseSpec) throws -> PreparedCase {
+    static func sumCase<T: KernelFloat>(_: T.Type, _ spec: CaseID) throws -> PreparedCase {
         let n = elementCount(spec.shapes[0]), v = try variant(spec), t = spec.threads
         // Positive inputs keep the sum well conditioned, so a relative bound is meaningful.
         let xs = Inputs.uniform(n, 0...1, seed: seed("sum|\(spec.dtype.rawValue)|\(n)"), dtype: spec.dtype)
@@ -50,7 +50,7 @@ extension KernelCatalog {
                        })
     }
 
-    static func softmaxCase<T: KernelFloat>(_: T.Type, log: Bool, _ spec: CaseSpec) throws -> PreparedCase {
+    static func softmaxCase<T: KernelFloat>(_: T.Type, log: Bool, _ spec: CaseID) throws -> PreparedCase {
         let (rows, cols) = matrixShape(spec.shapes[0]), n = rows * cols, v = try variant(spec), t = spec.threads
         let key = "softmax\(log)|\(spec.dtype.rawValue)|\(formatShapes(spec.shapes))"
         let xs = Inputs.uniform(n, -5...5, seed: seed(key), dtype: spec.dtype)
@@ -112,7 +112,7 @@ extension KernelCatalog {
                        })
     }
 
-    static func gemmCase<T: KernelFloat>(_: T.Type, _ spec: CaseSpec) throws -> PreparedCase {
+    static func gemmCase<T: KernelFloat>(_: T.Type, _ spec: CaseID) throws -> PreparedCase {
         let (batch, m, k, n) = dims(spec.shapes), v = try variant(spec), t = spec.threads
         let key = "gemm|\(spec.dtype.rawValue)|\(formatShapes(spec.shapes))"
         let av = Inputs.uniform(batch * m * k, -1...1, seed: seed(key), dtype: spec.dtype)

@@ -16,7 +16,7 @@ public enum TensorCatalog {
     public static func registerAll() { entries().forEach(Catalog.register) }
 
     /// Runs `body` with the case's kernel variant and thread count in force for every op inside.
-    static func inContext<R>(_ spec: CaseSpec, _ body: () throws -> R) rethrows -> R {
+    static func inContext<R>(_ spec: CaseID, _ body: () throws -> R) rethrows -> R {
         try withKernelVariant(KernelVariant(rawValue: spec.variant) ?? .auto, threads: spec.threads, body)
     }
 

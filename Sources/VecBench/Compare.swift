@@ -7,44 +7,6 @@ import Foundation
 // so reports measured in rounds are judged against their between-round spread; reports without
 // rounds (older ones, PyTorch anchors) fall back to a rank test with a minimum-sample guard.
 
-/// What identifies a case across two reports.
-public struct CaseKey: Hashable, Comparable, Codable, Sendable {
-    /// The op's catalog name.
-    public var op: String
-    /// The kernel variant, or "*" when variants are paired across reports.
-    public var variant: String
-    /// "float32", "float64" or "int64".
-    public var dtype: String
-    /// The shapes as the CSV writes them (`formatShapes`).
-    public var shapes: String
-    /// Threads the case ran on.
-    public var threads: Int
-    /// The pinning policy, or "*" when pinning is ignored.
-    public var pinning: String
-    /// "forward" or "backward".
-    public var phase: String
-
-    /// The key of a row; the ignoring flags put "*" in place of the variant or the pinning.
-    public init(_ r: BenchRecord, ignoringVariant: Bool = false, ignoringPinning: Bool = false) {
-        op = r.op; variant = ignoringVariant ? "*" : r.variant; dtype = r.dtype.rawValue
-        shapes = formatShapes(r.shapes); threads = r.threads; pinning = ignoringPinning ? "*" : r.pinning
-        phase = r.phase.rawValue
-    }
-
-    /// Orders by op, phase, dtype, shapes, variant, threads, then pinning (the table's row order).
-    public static func < (a: CaseKey, b: CaseKey) -> Bool {
-        // Tuples compare up to six elements; the pinning breaks the remaining ties.
-        let x = (a.op, a.phase, a.dtype, a.shapes, a.variant, a.threads)
-        let y = (b.op, b.phase, b.dtype, b.shapes, b.variant, b.threads)
-        return x < y || (x == y && a.pinning < b.pinning)
-    }
-
-    /// "relu forward float32 1048576 simd t=1 pin=none".
-    public var description: String {
-        "\(op) \(phase) \(dtype) \(shapes) \(variant) t=\(threads) pin=\(pinning)"
-    }
-}
-
 /// What `vecbench compare` concluded for one case: `improved` or `regressed` (beyond the threshold
 /// and the noise), `unchanged`, `new` (only in the current report), `missing` (only in the
 /// baseline), `noisy` or `tooFewSamples`. Raw values are the JSON and table spellings.
@@ -92,7 +54,7 @@ public struct CompareOptions: Sendable {
 /// The judgement of one case: both medians, the change, how it was judged and the verdict.
 public struct CaseComparison: Codable, Equatable, Sendable {
     /// The case.
-    public var key: CaseKey
+    public var key: CaseID
     /// The baseline's median, ns per call; nil for a new case.
     public var baselineMedianNs: Double?
     /// The current median, ns per call; nil for a missing case.
@@ -177,7 +139,7 @@ public enum Compare {
     /// (times `noiseFactor`) is a regression or improvement, beyond the threshold only `noisy`;
     /// otherwise a side with fewer than `minSamples` samples gives `tooFewSamples` (when beyond the
     /// threshold), else the rank test decides (`significance`).
-    public static func judge(baseline: BenchRecord?, current: BenchRecord?, key: CaseKey, options: CompareOptions) -> CaseComparison {
+    public static func judge(baseline: BenchRecord?, current: BenchRecord?, key: CaseID, options: CompareOptions) -> CaseComparison {
         guard let baseline, let current else {
             return CaseComparison(key: key, baselineMedianNs: baseline?.medianNs, currentMedianNs: current?.medianNs,
                                   change: nil, method: nil, pValue: nil, significant: false,
@@ -217,10 +179,10 @@ public enum Compare {
     static func sampleCount(_ r: BenchRecord) -> Int { r.samplesNs.isEmpty ? r.samples : r.samplesNs.count }
 
     /// Rows by key; two rows with one key make the report ambiguous, which is bad input.
-    public static func index(_ records: [BenchRecord], file: String, variant: String?, ignorePinning: Bool = false) throws -> [CaseKey: BenchRecord] {
-        var out: [CaseKey: BenchRecord] = [:]
+    public static func index(_ records: [BenchRecord], file: String, variant: String?, ignorePinning: Bool = false) throws -> [CaseID: BenchRecord] {
+        var out: [CaseID: BenchRecord] = [:]
         for r in records where variant == nil || r.variant == variant {
-            let k = CaseKey(r, ignoringVariant: variant != nil, ignoringPinning: ignorePinning)
+            let k = r.id.ignoring(variant: variant != nil, pinning: ignorePinning)
             guard out[k] == nil else {
                 throw ReportError(file: file, "holds the case '\(k.description)' twice; compare needs one row per case")
             }
@@ -269,7 +231,7 @@ public enum Compare {
     /// The table printed by `vecbench compare`.
     public static func table(_ result: CompareResult) -> String {
         let rows: [[String]] = result.cases.map { c in
-            [c.key.op, c.key.phase, c.key.dtype, c.key.shapes, c.key.variant, String(c.key.threads), c.key.pinning,
+            [c.key.op, c.key.phase.rawValue, c.key.dtype.rawValue, formatShapes(c.key.shapes), c.key.variant, String(c.key.threads), c.key.pinning,
              c.baselineMedianNs.map(TextFormat.duration) ?? "-", c.currentMedianNs.map(TextFormat.duration) ?? "-",
              c.change.map(TextFormat.percent) ?? "-",
              c.pValue.map { TextFormat.fixed($0, 4) }

@@ -15,22 +15,11 @@ public struct BenchRecord: Equatable, Sendable {
     public var fingerprintID: String
     /// The commit of the code measured, or "unknown".
     public var gitCommit: String
-    /// The catalog op name, e.g. "sigmoid", "matmul".
-    public var op: String
-    /// The kernel variant ("scalar", "simd", "parallel", "blas", "torch", ...).
-    public var variant: String
-    /// The element type measured.
-    public var dtype: DType
-    /// Operand shapes.
-    public var shapes: [[Int]]
-    /// Worker threads requested.
-    public var threads: Int
-    /// "none", "compact" or "scatter".
-    public var pinning: String
+    /// Op, variant, dtype, shapes, threads, pinning and phase (each also readable as a field of
+    /// its own: `op`, `variant`, ...).
+    public var id: CaseID
     /// CPU (OS index) each worker last ran a job on; empty when unknown.
     public var cpuList: [Int]
-    /// Forward or backward.
-    public var phase: Phase
     /// Number of timing samples.
     public var samples: Int
     /// Median time of one call, nanoseconds.
@@ -94,9 +83,9 @@ public struct BenchRecord: Equatable, Sendable {
                 summary: SampleSummary, bytes: Double, flops: Double, throughput: Double, unit: ThroughputUnit,
                 rooflinePct: Double? = nil, maxAbsErr: Double? = nil, maxRelErr: Double? = nil,
                 maxUlp: Double? = nil, samplesNs: [Double] = []) {
-        self.fingerprintID = fingerprintID; self.gitCommit = gitCommit; self.op = op; self.variant = variant
-        self.dtype = dtype; self.shapes = shapes; self.threads = threads; self.pinning = pinning
-        self.cpuList = cpuList; self.phase = phase; self.samples = summary.count
+        self.fingerprintID = fingerprintID; self.gitCommit = gitCommit
+        id = CaseID(op: op, variant: variant, dtype: dtype, shapes: shapes, threads: threads, pinning: pinning, phase: phase)
+        self.cpuList = cpuList; self.samples = summary.count
         self.medianNs = summary.median; self.minNs = summary.min; self.madNs = summary.mad
         self.ciLowNs = summary.ciLow; self.ciHighNs = summary.ciHigh
         self.bytes = bytes; self.flops = flops; self.throughput = throughput; self.unit = unit

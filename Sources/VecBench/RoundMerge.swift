@@ -8,11 +8,11 @@ public enum RoundMerge {
     /// order in which their cases first appear. A case that is missing from some rounds keeps the
     /// rounds it has.
     public static func merge(_ rounds: [[BenchRecord]]) -> [BenchRecord] {
-        var order: [CaseKey] = []
-        var groups: [CaseKey: [BenchRecord]] = [:]
+        var order: [CaseID] = []
+        var groups: [CaseID: [BenchRecord]] = [:]
         for report in rounds {
             for r in report {
-                let key = CaseKey(r)
+                let key = r.id
                 if groups[key] == nil { order.append(key) }
                 groups[key, default: []].append(r)
             }

@@ -87,14 +87,23 @@ public struct SuiteLine: Equatable, Sendable {
 
 /// One measurement the runner will make.
 public struct PlannedCase: Equatable, Sendable {
-    /// Op, phase, dtype, shapes, variant and threads of the case.
-    public var spec: CaseSpec
-    /// How the pool's threads are pinned for it.
-    public var pinning: PinningPolicy
+    /// Op, phase, dtype, shapes, variant, threads and pinning of the case: the identity its
+    /// report row will carry.
+    public var id: CaseID
     /// The line's measuring time, if it set one.
     public var minTimeMs: Int?
     /// The suite line it came from.
     public var line: Int
+
+    /// A planned case as given.
+    public init(id: CaseID, minTimeMs: Int? = nil, line: Int) { self.id = id; self.minTimeMs = minTimeMs; self.line = line }
+
+    /// How the pool's threads are pinned for it: `id.pinning` as a policy (a planned case never
+    /// holds the wildcard, and anything unknown runs unpinned).
+    public var pinning: PinningPolicy {
+        get { PinningPolicy(rawValue: id.pinning) ?? .none }
+        set { id.pinning = newValue.rawValue }
+    }
 }
 
 /// Suite files (Benchmarks/*.suite): one line of `key=value` pairs per group of cases; parsing,
@@ -285,8 +294,9 @@ public enum Suite {
                             let counts = singleThreadVariants.contains(variant) ? [1] : threadCounts
                             for t in counts {
                                 for pin in pinning ?? s.pinning {
-                                    let spec = CaseSpec(op: s.op, variant: variant, dtype: dtype, shapes: shapes, threads: t, phase: phase)
-                                    out.append(PlannedCase(spec: spec, pinning: pin, minTimeMs: s.minTimeMs, line: s.line))
+                                    let id = CaseID(op: s.op, variant: variant, dtype: dtype, shapes: shapes, threads: t,
+                                                    pinning: pin.rawValue, phase: phase)
+                                    out.append(PlannedCase(id: id, minTimeMs: s.minTimeMs, line: s.line))
                                 }
                             }
                         }

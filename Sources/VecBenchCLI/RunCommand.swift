@@ -180,7 +180,7 @@ struct RunCommand: ParsableCommand {
         let base = "\(out)/\(name ?? source.name)"
         try ReportFiles.prepareDirectory(out)
         if let warning = ISA.warning { writeStderr("warning: \(warning)\n") }
-        if let t = planned.map(\.spec.threads).max(), t > pus {
+        if let t = planned.map(\.id.threads).max(), t > pus {
             writeStderr("warning: up to \(t) threads on \(pus) CPUs: oversubscribed cases measure contention\n")
         }
         let fingerprint = Fingerprint.current(topology: topology)

@@ -37,10 +37,10 @@ func timedRecord(op: String = "relu", variant: String = "simd", median: Double, 
     @Test func significantButSmallChangeIsUnchanged() throws {
         // 3% slower with tight samples: the rank test sees it, the 5% threshold does not count it.
         let a = timedRecord(median: 1000, n: 40), b = timedRecord(median: 1030, n: 40)
-        let c = Compare.judge(baseline: a, current: b, key: CaseKey(a), options: CompareOptions())
+        let c = Compare.judge(baseline: a, current: b, key: a.id, options: CompareOptions())
         #expect(c.significant)
         #expect(c.verdict == .unchanged)
-        let strict = Compare.judge(baseline: a, current: b, key: CaseKey(a), options: CompareOptions(threshold: 0.02))
+        let strict = Compare.judge(baseline: a, current: b, key: a.id, options: CompareOptions(threshold: 0.02))
         #expect(strict.verdict == .regressed)
     }
 
@@ -49,7 +49,7 @@ func timedRecord(op: String = "relu", variant: String = "simd", median: Double, 
         var a = sampleRecord(samples: [500, 1500, 900, 1200, 700, 1000, 1400, 600])
         var b = sampleRecord(samples: [550, 1600, 1000, 1300, 800, 1100, 1450, 650])
         a.fingerprintID = "x"; b.fingerprintID = "x"
-        let c = Compare.judge(baseline: a, current: b, key: CaseKey(a), options: CompareOptions())
+        let c = Compare.judge(baseline: a, current: b, key: a.id, options: CompareOptions())
         #expect(abs(c.change! - 0.1) < 0.01)
         #expect(!c.significant)
         #expect(c.verdict == .unchanged)
@@ -59,7 +59,7 @@ func timedRecord(op: String = "relu", variant: String = "simd", median: Double, 
         var base = sampleRecord(median: 1000, samples: [])       // CI [980, 1020]
         var slower = sampleRecord(median: 1300, samples: [])     // CI [1274, 1326]
         base.samples = 20; slower.samples = 20                   // enough samples behind the intervals
-        let c = Compare.judge(baseline: base, current: slower, key: CaseKey(base), options: CompareOptions())
+        let c = Compare.judge(baseline: base, current: slower, key: base.id, options: CompareOptions())
         #expect(c.method == "ci-overlap")
         #expect(c.verdict == .regressed)
     }
@@ -69,12 +69,12 @@ func timedRecord(op: String = "relu", variant: String = "simd", median: Double, 
         // longer describe the row, so the test uses the (scaled) intervals or the MAD instead.
         var base = timedRecord(median: 1000)
         base.medianNs /= 1.3; base.ciLowNs /= 1.3; base.ciHighNs /= 1.3; base.minNs /= 1.3; base.madNs /= 1.3
-        let c = Compare.judge(baseline: base, current: timedRecord(median: 1000), key: CaseKey(base), options: CompareOptions())
+        let c = Compare.judge(baseline: base, current: timedRecord(median: 1000), key: base.id, options: CompareOptions())
         #expect(c.method != "mann-whitney")
         #expect(c.verdict == .regressed)
         var noCI = base
         noCI.ciLowNs = 0; noCI.ciHighNs = 0
-        let d = Compare.judge(baseline: noCI, current: timedRecord(median: 1000), key: CaseKey(base), options: CompareOptions())
+        let d = Compare.judge(baseline: noCI, current: timedRecord(median: 1000), key: base.id, options: CompareOptions())
         #expect(d.method == "mad")
         #expect(d.verdict == .regressed)
     }
@@ -134,6 +134,32 @@ func timedRecord(op: String = "relu", variant: String = "simd", median: Double, 
         #expect((doc["summary"] as? [String: Int])?["regressed"] == 1)
         let advisory = try Compare.verdictJSON(result, baselinePath: "b.csv", currentPath: "c.csv", advisory: true)
         #expect(advisory.contains("\"exit_code\" : 0"))
+    }
+
+    @Test func oneCaseIdentityFromPlanToRowToVerdict() throws {
+        let lines = try Suite.parse("op=matmul shapes=4x8;8x2 variants=blas threads=2 pin=compact\n", file: "t")
+        let planned = try #require(Suite.expand(lines, catalog: testCatalog, machinePUs: 4).first)
+        var row = timedRecord(median: 1000)
+        row.id = planned.id
+        #expect(row.op == "matmul" && row.shapes == [[4, 8], [8, 2]] && row.pinning == "compact" && planned.pinning == .compact)
+        #expect(row.id.description == BenchRun.label(planned))
+        #expect(row.id.description == "matmul forward float32 4x8;8x2 blas t=2 pin=compact")
+        // A row read back from the CSV has the identity it was written with.
+        #expect(try ReportCSV.parse(try ReportCSV.render([row]), file: "x.csv")[0].id == planned.id)
+        // verdict.json spells the key as before: dtype and phase raw, shapes as the CSV writes them.
+        let key = row.id.ignoring(variant: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(key), as: UTF8.self)
+        #expect(json == #"{"dtype":"float32","op":"matmul","phase":"forward","pinning":"compact","shapes":"4x8;8x2","threads":2,"variant":"*"}"#)
+        #expect(try JSONDecoder().decode(CaseID.self, from: Data(json.utf8)) == key)
+        // Compare's order is the table's: op, phase, dtype, shapes as text ("16" before "8"), variant, threads, pinning.
+        let a = CaseID(op: "relu", variant: "simd", dtype: .float32, shapes: [[16]], threads: 1, phase: .forward)
+        var b = a
+        b.shapes = [[8]]
+        var c = a
+        c.phase = .backward
+        #expect([c, b, a].sorted() == [c, a, b])
     }
 }
 

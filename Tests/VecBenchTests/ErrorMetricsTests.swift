@@ -54,7 +54,7 @@ import Testing
         for (op, shapes) in [("matmul", [[96, 200], [200, 64]]), ("bmm", [[3, 16, 40], [3, 40, 8]])] {
             let entry = try #require(KernelCatalog.entries().first { $0.name == op })
             for phase in Phase.allCases {
-                let spec = CaseSpec(op: op, variant: "simd", dtype: .float32, shapes: shapes, threads: 1, phase: phase)
+                let spec = CaseID(op: op, variant: "simd", dtype: .float32, shapes: shapes, threads: 1, phase: phase)
                 let r = try entry.make(spec).check()
                 #expect(r.passed, "\(op) \(phase): \(r.detail)")
                 #expect(r.errors.measure == .gemm)
@@ -79,7 +79,7 @@ import Testing
     @Test func tensorMatmulWithABroadcastBatchIsNormwiseToo() throws {
         let entry = try #require(TensorCatalog.entries().first { $0.name == "tensor_matmul" })
         for phase in Phase.allCases {
-            let spec = CaseSpec(op: "tensor_matmul", variant: "auto", dtype: .float32, shapes: [[2, 1, 8, 16], [3, 16, 4]],
+            let spec = CaseID(op: "tensor_matmul", variant: "auto", dtype: .float32, shapes: [[2, 1, 8, 16], [3, 16, 4]],
                                 threads: 1, phase: phase)
             let r = try entry.make(spec).check()
             #expect(r.passed, "\(phase): \(r.detail)")

@@ -84,7 +84,7 @@ struct Corruptor {
                 let lines = try Suite.parse(text, file: "fuzz.suite")
                 try Suite.validate(lines, catalog: testCatalog, file: "fuzz.suite")
                 let cases = Suite.expand(lines, catalog: testCatalog, machinePUs: 4)
-                #expect(cases.allSatisfy { $0.spec.threads >= 1 && $0.spec.shapes.allSatisfy { $0.allSatisfy { $0 >= 1 } } })
+                #expect(cases.allSatisfy { $0.id.threads >= 1 && $0.id.shapes.allSatisfy { $0.allSatisfy { $0 >= 1 } } })
                 accepted += 1
             } catch let e as SuiteErrors {
                 #expect(!e.errors.isEmpty)

@@ -31,26 +31,26 @@ func roundRecord(op: String = "relu", median: Double, spread: Double, rounds: In
     @Test func fiveSeparatedSamplesTenPercentApartRegress() {
         let a = sampleRecord(samples: [1000, 1001, 1002, 1003, 1004])
         let b = sampleRecord(samples: [1100, 1101, 1102, 1103, 1104])
-        let c = Compare.judge(baseline: a, current: b, key: CaseKey(a), options: CompareOptions())
+        let c = Compare.judge(baseline: a, current: b, key: a.id, options: CompareOptions())
         #expect(c.verdict == .regressed)
         #expect(c.method == "mann-whitney-exact")
     }
 
     @Test func oneOrTwoSamplesGiveNoVerdict() {
         let a = sampleRecord(samples: [1000, 1002]), b = sampleRecord(samples: [1060, 1062])
-        let c = Compare.judge(baseline: a, current: b, key: CaseKey(a), options: CompareOptions())
+        let c = Compare.judge(baseline: a, current: b, key: a.id, options: CompareOptions())
         #expect(c.verdict == .tooFewSamples)
         #expect(try! Compare.compare(baseline: [a], current: [b]).exitCode == 0)
         // Within the threshold it is simply unchanged.
-        let same = Compare.judge(baseline: a, current: a, key: CaseKey(a), options: CompareOptions())
+        let same = Compare.judge(baseline: a, current: a, key: a.id, options: CompareOptions())
         #expect(same.verdict == .unchanged)
     }
 
     @Test func absoluteFloorIgnoresNanosecondFlips() {
         let a = sampleRecord(samples: (0..<20).map { 16 + Double($0) * 0.001 })
         let b = sampleRecord(samples: (0..<20).map { 19 + Double($0) * 0.001 })
-        #expect(Compare.judge(baseline: a, current: b, key: CaseKey(a), options: CompareOptions()).verdict == .regressed)
-        let floor = Compare.judge(baseline: a, current: b, key: CaseKey(a), options: CompareOptions(minDeltaNs: 5))
+        #expect(Compare.judge(baseline: a, current: b, key: a.id, options: CompareOptions()).verdict == .regressed)
+        let floor = Compare.judge(baseline: a, current: b, key: a.id, options: CompareOptions(minDeltaNs: 5))
         #expect(floor.verdict == .unchanged)
         #expect(floor.method == "min-delta")
     }
@@ -58,15 +58,15 @@ func roundRecord(op: String = "relu", median: Double, spread: Double, rounds: In
     @Test func roundsDecideAgainstTheirOwnSpread() {
         // 8% slower, both reports with 2% between-round spread: a regression.
         let a = roundRecord(median: 1000, spread: 0.02), b = roundRecord(median: 1080, spread: 0.02)
-        let c = Compare.judge(baseline: a, current: b, key: CaseKey(a), options: CompareOptions())
+        let c = Compare.judge(baseline: a, current: b, key: a.id, options: CompareOptions())
         #expect(c.verdict == .regressed)
         #expect(c.method == "rounds")
         // 8% slower but the rounds themselves spread 12%: noisy, not a failure.
-        let noisy = Compare.judge(baseline: roundRecord(median: 1000, spread: 0.12), current: b, key: CaseKey(a), options: CompareOptions())
+        let noisy = Compare.judge(baseline: roundRecord(median: 1000, spread: 0.12), current: b, key: a.id, options: CompareOptions())
         #expect(noisy.verdict == .noisy)
         #expect(try! Compare.compare(baseline: [roundRecord(median: 1000, spread: 0.12)], current: [b]).exitCode == 0)
         // 3% slower: below the threshold whatever the spread.
-        let small = Compare.judge(baseline: a, current: roundRecord(median: 1030, spread: 0.001), key: CaseKey(a), options: CompareOptions())
+        let small = Compare.judge(baseline: a, current: roundRecord(median: 1030, spread: 0.001), key: a.id, options: CompareOptions())
         #expect(small.verdict == .unchanged)
     }
 
@@ -108,7 +108,7 @@ func roundRecord(op: String = "relu", median: Double, spread: Double, rounds: In
         let catalog = Catalog.snapshot
         let lines = try Suite.parse("op=relu shapes=1024 variants=simd,scalar,parallel threads=1,2\n", file: "t.suite")
         let cases = Suite.expand(lines, catalog: catalog, machinePUs: 2)
-        let planned = cases.map { "\($0.spec.variant)@\($0.spec.threads)" }
+        let planned = cases.map { "\($0.id.variant)@\($0.id.threads)" }
         #expect(planned == ["simd@1", "scalar@1", "parallel@1", "parallel@2"])
     }
 

@@ -105,8 +105,8 @@ final class FakeClock: @unchecked Sendable {
                            make: { _ in PreparedCase(run: { timed = true }, check: {
                                ErrorMetrics.check(actual: [1], reference: [2], dtype: .float32, tolerance: Tolerance(ulp: 1))
                            }) })
-        let planned = PlannedCase(spec: CaseSpec(op: "liar", variant: "bad", dtype: .float32, shapes: [[1]], threads: 1, phase: .forward),
-                                  pinning: .none, minTimeMs: nil, line: 1)
+        let planned = PlannedCase(id: CaseID(op: "liar", variant: "bad", dtype: .float32, shapes: [[1]], threads: 1, phase: .forward),
+                                  line: 1)
         let settings = BenchSettings(measure: MeasureOptions(), fingerprint: Fingerprint.current(topology: nil),
                                      calibration: nil, topology: nil, progress: false)
         let outcome = BenchRun.run([planned], catalog: OpCatalog([liar]), settings: settings)

@@ -53,10 +53,10 @@ func suiteErrors(_ text: String, validate: Bool = true) -> [SuiteError] {
         let cases = Suite.expand(lines, catalog: testCatalog, machinePUs: 4)
         // scalar and simd run on one thread: planned once at threads=1; parallel at 1...4.
         #expect(cases.count == 2 * 2 * (1 + 1 + 4) * 2)
-        #expect(cases.first?.spec == CaseSpec(op: "relu", variant: "scalar", dtype: .float32, shapes: [[8]], threads: 1, phase: .forward))
+        #expect(cases.first?.id == CaseID(op: "relu", variant: "scalar", dtype: .float32, shapes: [[8]], threads: 1, phase: .forward))
         let overridden = Suite.expand(lines, catalog: testCatalog, machinePUs: 4, threads: [2], pinning: [.compact])
         #expect(overridden.count == 2 * 2 * 3)
-        #expect(overridden.allSatisfy { $0.spec.threads == ($0.spec.variant == "parallel" ? 2 : 1) && $0.pinning == .compact })
+        #expect(overridden.allSatisfy { $0.id.threads == ($0.id.variant == "parallel" ? 2 : 1) && $0.pinning == .compact })
     }
 
     @Test func threadTokens() {
