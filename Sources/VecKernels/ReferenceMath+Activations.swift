@@ -7,6 +7,7 @@ import Foundation
 // ReferenceFloat's absolute precision allows (~1e-19 on Float80, far below a float32 ulp of the
 // value at any float32 input there). At +-inf each returns its limit; NaN gives NaN.
 extension ReferenceMath {
+    /// Shorthand for ReferenceFloat in these formulas.
     public typealias R = ReferenceFloat
 
     /// sigmoid(w) and 1 - sigmoid(w), each without cancellation.

@@ -36,8 +36,8 @@ extension VectorMath {
         let tail = 1 - erfcD(a, squared: aa).erfc
         let series = x * fmaD(aa, fmaD(aa, VD(repeating: 0.1), VD(repeating: -1.0 / 3)), VD(repeating: 1))
         let small = series * VD(repeating: 1.1283791670955125739)  // 2/sqrt(pi)
-        let odd = unsafeBitCast(unsafeBitCast(tail, to: SIMD8<Int64>.self) | (unsafeBitCast(x, to: SIMD8<Int64>.self) & Int64.min),
-                                to: VD.self)
+        let signBit = unsafeBitCast(x, to: SIMD8<Int64>.self) & Int64.min
+        let odd = unsafeBitCast(unsafeBitCast(tail, to: SIMD8<Int64>.self) | signBit, to: VD.self)
         return select(a .< VD(repeating: 0x1p-9), small, odd)
     }
 

@@ -9,10 +9,13 @@ import CVecShim
 // Everything here is @_transparent: with @inline(__always) the optimiser left expD out of line,
 // passing its SIMD8<Double> argument in four xmm registers.
 extension VectorMath {
-    // Each public function below evaluates its float64 body (a @_transparent function of one
-    // SIMD8<Double>) on both halves and rounds once: V(lowHalf: narrow(f(widen(x.lowHalf))), ...).
-    // No closure parameter: the optimiser inlined a closure into one of the two call sites only
-    // and called it out of line for the other, with its arguments split into xmm registers.
+    // Each public function evaluates its float64 body (a @_transparent function of one
+    // SIMD8<Double>) on both halves and rounds once: V(lowHalf: narrow(f(widen(x.lowHalf))), ...),
+    // written out in each. Neither a closure nor a function reference as a parameter: the
+    // optimiser inlined it into one of the two calls only and called it out of line for the
+    // other, with its arguments split into xmm registers.
+    // Selects are SIMD's replacing(with:where:): a select by bit operations (SIMD8<Int64>
+    // builtins) made it split neighbouring float64 operations into pieces of lanes.
 
     /// `a` in the lanes where `mask` is set, `b` elsewhere.
     @_transparent @usableFromInline
@@ -61,9 +64,9 @@ extension VectorMath {
         return select(y .> 709, .infinity, select(y .< -708, 0, e))
     }
 
-    /// 1/d. A plain vdivpd: the alternatives measured slower in the whole functions, where the
-    /// optimiser then failed to keep their float64 lanes in vectors (a float32 vdivps guess
-    /// refined by Newton steps, or a guess from d's bits: both scalarised parts of erfc).
+    /// 1/d, a plain vdivpd. The cheaper-looking alternatives tried (a float32 vdivps guess, or a
+    /// guess from d's bits, refined by Newton steps) made the optimiser split erfc's float64 lanes
+    /// into 4 + 2 + 1 + 1-lane pieces, about three times the instructions; vdivpd did not.
     @_transparent @usableFromInline
     static func reciprocalD(_ d: VD) -> VD { 1 / d }
 
@@ -78,8 +81,8 @@ extension VectorMath {
         return (select(nonNegative, r, er), select(nonNegative, er, r))
     }
 
-    /// Half-width of the window around a zero crossing of a derivative where `activationGradient` replaces
-    /// the closed form. Outside it the result is at least ~1e-3 (|f''(x0)| > 0.2 for each root),
+    /// Half-width of the window around a derivative's zero where `activationGradient` replaces
+    /// the closed form. Outside it the result is at least ~1.5e-3 (|f''(x0)| > 0.2 at each root),
     /// so the closed form's absolute error (~1e-12) stays below 2^-30 of it; inside, the series'
     /// truncation (the c_7 t^7 term) is below 1e-13 of it.
     @usableFromInline static let rootWindow: Double = 0x1p-7
@@ -92,7 +95,8 @@ extension VectorMath {
 
     /// A simple zero x0 = hi + lo of an activation's derivative f', and the Taylor coefficients
     /// c_1...c_6 of f' about it (mpmath at 50 digits): f'(x0 + t) = sum c_k t^k.
-    @usableFromInline typealias DerivativeRoot = (hi: Double, lo: Double, taylor: (Double, Double, Double, Double, Double, Double))
+    @usableFromInline
+    typealias DerivativeRoot = (hi: Double, lo: Double, taylor: (Double, Double, Double, Double, Double, Double))
 
     /// gy * f'(x) from the closed form d = f'(x), for the activations whose derivative tends to 1
     /// at +inf and to 0 from below at -inf (gelu, geluTanh, silu, mish): those limits replace
