@@ -7,10 +7,9 @@ import Vecgrad
 // Points within eps of a kink (relu and abs at 0) have no derivative to check: they are skipped
 // and counted, never silently passed. Subjects (what is checked) live in AccuracySubjects.swift.
 
-/// One op checked by `vecbench accuracy`.
+/// How `vecbench accuracy` checks one op: the accuracy facts of its catalog entry
+/// (`OpEntry.accuracy`), whose name the table and `--ops` use.
 public struct AccuracySubject {
-    /// The op's name in the table and in `vecbench accuracy --ops` ("sigmoid", "matmul").
-    public var name: String
     /// Inputs for the error figures in `dtype` (sweep plus edge values), already rounded to it.
     public var inputs: (DType) -> [Double]
     /// The library's result in `dtype`, as doubles.
@@ -65,7 +64,7 @@ public struct GradcheckResult: Equatable, Sendable {
 
 /// One row of the accuracy table: one op in one dtype.
 public struct AccuracyRow: Equatable, Sendable {
-    /// The subject's name.
+    /// The op's catalog name.
     public var op: String
     /// The dtype the library computed in (the reference is always float64).
     public var dtype: DType
@@ -85,8 +84,13 @@ public struct AccuracyRow: Equatable, Sendable {
 /// The accuracy table of `vecbench accuracy`: every subject's forward and backward errors against a
 /// float64 reference in float32 and float64, and a float64 gradcheck (PyTorch's defaults).
 public enum Accuracy {
-    /// The names of every subject, in table order.
-    public static var opNames: [String] { AccuracySubjects.all.map(\.name) }
+    /// The names of every op with an accuracy row in the built-in catalog, in table order.
+    public static var opNames: [String] { builtinCatalog.accuracyEntries.map(\.name) }
+
+    static var builtinCatalog: OpCatalog {
+        Builtins.registerAll()
+        return Catalog.snapshot
+    }
 
     /// Full-Jacobian gradcheck in float64: column i of the numerical Jacobian from central
     /// differences of `forward` at x +- eps e_i, row j of the analytical one from `vjp(x, e_j)`.
@@ -129,9 +133,9 @@ public enum Accuracy {
         return r
     }
 
-    /// One table row: the subject's errors in `dtype` (norm-wise for matrix products), judged by its
-    /// tolerance, plus the gradcheck on float64 rows.
-    public static func evaluate(_ s: AccuracySubject, dtype: DType) -> AccuracyRow {
+    /// One table row for op `name`: the subject's errors in `dtype` (norm-wise for matrix
+    /// products), judged by its tolerance, plus the gradcheck on float64 rows.
+    public static func evaluate(_ s: AccuracySubject, name: String, dtype: DType) -> AccuracyRow {
         let xs = s.inputs(dtype)
         let gy = s.upstream(s.referenceForward(xs).count)
         let tol = s.tolerance(dtype)
@@ -168,14 +172,16 @@ public enum Accuracy {
                              + s.kinks.map { TextFormat.fixed($0, 0) }.joined(separator: ", "))
             }
         }
-        return AccuracyRow(op: s.name, dtype: dtype, forward: fwd.errors, backward: bwd.errors, gradcheck: gc,
+        return AccuracyRow(op: name, dtype: dtype, forward: fwd.errors, backward: bwd.errors, gradcheck: gc,
                            passed: fwd.passed && bwd.passed && (gc?.passed ?? true), note: notes.joined(separator: "; "))
     }
 
-    /// Rows for every subject (or those named in `ops`), float32 then float64 for each.
-    public static func run(ops: Set<String>? = nil) -> [AccuracyRow] {
-        AccuracySubjects.all.filter { ops?.contains($0.name) ?? true }.flatMap { s in
-            [DType.float32, .float64].map { evaluate(s, dtype: $0) }
+    /// Rows for every entry of `catalog` (the built-in one by default) with an accuracy subject,
+    /// or those named in `ops`, float32 then float64 for each.
+    public static func run(ops: Set<String>? = nil, catalog: OpCatalog? = nil) -> [AccuracyRow] {
+        (catalog ?? builtinCatalog).accuracyEntries.filter { ops?.contains($0.name) ?? true }.flatMap { e -> [AccuracyRow] in
+            guard let s = e.accuracy else { return [] }
+            return [DType.float32, .float64].map { evaluate(s, name: e.name, dtype: $0) }
         }
     }
 

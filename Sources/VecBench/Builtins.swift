@@ -12,12 +12,13 @@ public enum Builtins {
         TensorCatalog.registerAll()
     }
 
-    /// The text of `vecbench run --list`.
+    /// The text of `vecbench run --list`: every entry, with "yes" under accuracy for the ops
+    /// `vecbench accuracy` checks.
     public static func listing(_ catalog: OpCatalog) -> String {
         let rows = catalog.all.map { e in
             [e.name, String(e.arity), e.variants.joined(separator: ","), e.dtypes.map(\.rawValue).joined(separator: ","),
-             e.phases.map(\.rawValue).joined(separator: ","), e.unit.rawValue, e.summary]
+             e.phases.map(\.rawValue).joined(separator: ","), e.unit.rawValue, e.accuracy == nil ? "-" : "yes", e.summary]
         }
-        return TextFormat.table(["op", "operands", "variants", "dtypes", "phases", "unit", "what"], rows)
+        return TextFormat.table(["op", "operands", "variants", "dtypes", "phases", "unit", "accuracy", "what"], rows)
     }
 }

@@ -83,6 +83,9 @@ public struct OpEntry {
     public var validateShapes: ([[Int]]) -> String?
     public var costModel: ([[Int]], DType, Phase) -> Cost
     public var make: (CaseID) throws -> PreparedCase
+    /// How `vecbench accuracy` checks the op through Vecgrad's Tensor API (forward and backward
+    /// errors against float64, float64 gradcheck); nil for ops without an accuracy row.
+    public var accuracy: AccuracySubject?
 
     /// The dtypes a case can have unless the entry says otherwise: the floating ones (no kernel
     /// the harness measures takes int64 today).
@@ -91,11 +94,11 @@ public struct OpEntry {
     public init(name: String, arity: Int, variants: [String], dtypes: [DType] = OpEntry.floatingDTypes,
                 phases: [Phase] = Phase.allCases, unit: ThroughputUnit, summary: String,
                 validateShapes: @escaping ([[Int]]) -> String? = { _ in nil },
-                costModel: @escaping ([[Int]], DType, Phase) -> Cost,
+                costModel: @escaping ([[Int]], DType, Phase) -> Cost, accuracy: AccuracySubject? = nil,
                 make: @escaping (CaseID) throws -> PreparedCase) {
         self.name = name; self.arity = arity; self.variants = variants; self.dtypes = dtypes
         self.phases = phases; self.unit = unit; self.summary = summary
-        self.validateShapes = validateShapes; self.costModel = costModel; self.make = make
+        self.validateShapes = validateShapes; self.costModel = costModel; self.make = make; self.accuracy = accuracy
     }
 
     /// Throughput of one call taking `nanoseconds`, in this entry's unit (GB/s and GFLOP/s are
@@ -110,11 +113,19 @@ public struct OpEntry {
 /// process-wide one that the CLI fills.
 public struct OpCatalog {
     public private(set) var entries: [String: OpEntry] = [:]
+    /// Names in the order they were first registered (a re-registered name keeps its place).
+    public private(set) var registrationOrder: [String] = []
     public init(_ entries: [OpEntry] = []) { for e in entries { register(e) } }
-    public mutating func register(_ entry: OpEntry) { entries[entry.name] = entry }
+    public mutating func register(_ entry: OpEntry) {
+        if entries[entry.name] == nil { registrationOrder.append(entry.name) }
+        entries[entry.name] = entry
+    }
     public func entry(named name: String) -> OpEntry? { entries[name] }
     public var names: [String] { entries.keys.sorted() }
     public var all: [OpEntry] { names.map { entries[$0]! } }
+    /// The entries `vecbench accuracy` checks (those with an `accuracy` subject), in registration
+    /// order: the rows of its table.
+    public var accuracyEntries: [OpEntry] { registrationOrder.compactMap { entries[$0] }.filter { $0.accuracy != nil } }
 }
 
 public enum Catalog {

@@ -8,10 +8,14 @@ import VecKernels
 public enum KernelCatalog {
     static let binaries: [BinaryOp] = [.add, .sub, .mul, .div, .maximum, .minimum]
 
-    /// Every kernel entry; `registerAll` adds them to `Catalog`.
+    /// The binary ops with an accuracy row (`vecbench accuracy`).
+    static let accuracyBinaries: [BinaryOp] = [.mul, .div, .maximum]
+
+    /// Every kernel entry; `registerAll` adds them to `Catalog`. The order is the accuracy
+    /// table's: unary ops, softmax, log_softmax, matmul, then the binary ops.
     public static func entries() -> [OpEntry] {
-        UnaryOp.catalog.map(unaryEntry) + binaries.map(binaryEntry) + [sumEntry(), softmaxEntry(log: false),
-                                                              softmaxEntry(log: true), matmulEntry(), bmmEntry()]
+        UnaryOp.catalog.map(unaryEntry) + [softmaxEntry(log: false), softmaxEntry(log: true), matmulEntry()]
+            + binaries.map(binaryEntry) + [sumEntry(), bmmEntry()]
     }
 
     public static func registerAll() { entries().forEach(Catalog.register) }
@@ -51,6 +55,7 @@ public enum KernelCatalog {
                                : Cost(reads: (info.saved == .inputAndOutput ? 3 : 2) * bytes, writes: bytes,
                                       flops: (info.flops + 1) * n)
                        },
+                       accuracy: AccuracySubjects.unary(op),
                        make: { spec in
                            try typed(spec.dtype, { try unaryCase(Float.self, op, info, spec) },
                                      { try unaryCase(Double.self, op, info, spec) })
@@ -96,6 +101,7 @@ public enum KernelCatalog {
                     return p == .forward ? Cost(reads: (a + b) * size, writes: out * size, flops: out)
                         : Cost(reads: ((readsOperands ? a + b : 0) + out) * size, writes: (a + b) * size, flops: 3 * out)
                 },
+                accuracy: accuracyBinaries.contains(op) ? AccuracySubjects.binary(op) : nil,
                 make: { spec in try typed(spec.dtype, { try binaryCase(Float.self, op, spec) }, { try binaryCase(Double.self, op, spec) }) })
     }
 

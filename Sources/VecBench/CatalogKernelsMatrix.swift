@@ -45,6 +45,7 @@ extension KernelCatalog {
                            return p == .forward ? Cost(reads: n * size, writes: n * size, flops: 20 * n)
                                : Cost(reads: 2 * n * size, writes: n * size, flops: 4 * n)
                        },
+                       accuracy: AccuracySubjects.softmax(log: log),
                        make: { spec in
                            try typed(spec.dtype, { try softmaxCase(Float.self, log: log, spec) }, { try softmaxCase(Double.self, log: log, spec) })
                        })
@@ -107,6 +108,7 @@ extension KernelCatalog {
                            return p == .forward ? Cost(reads: ab, writes: c, flops: 2 * mnk)
                                : Cost(reads: ab + 2 * c, writes: ab, flops: 4 * mnk, workingSet: 2 * ab + c)
                        },
+                       accuracy: batched ? nil : AccuracySubjects.matmul(),
                        make: { spec in
                            try typed(spec.dtype, { try gemmCase(Float.self, spec) }, { try gemmCase(Double.self, spec) })
                        })

@@ -29,9 +29,18 @@ struct AccuracyCommand: ParsableCommand {
     func run() throws {
         let wanted = ops.map { Set($0.split(separator: ",").map(String.init)) }
         if let wanted {
-            let unknown = wanted.subtracting(Accuracy.opNames)
+            let checked = Accuracy.opNames
+            let unknown = wanted.subtracting(checked)
             guard unknown.isEmpty else {
-                throw InputError("--ops: unknown op(s) \(unknown.sorted().joined(separator: ", ")); known: \(Accuracy.opNames.joined(separator: ", "))")
+                // The run catalog and this table are one registry: an op may be measurable without an accuracy row.
+                Builtins.registerAll()
+                let unchecked = unknown.filter { Catalog.snapshot.entry(named: $0) != nil }
+                let missing = unknown.subtracting(unchecked)
+                var what: [String] = []
+                if !missing.isEmpty { what.append("unknown op(s) \(missing.sorted().joined(separator: ", "))") }
+                if !unchecked.isEmpty { what.append("no accuracy check for \(unchecked.sorted().joined(separator: ", "))") }
+                throw InputError("--ops: \(what.joined(separator: "; ")); checked: \(checked.joined(separator: ", "))"
+                                 + " (vecbench run --list marks them)")
             }
         }
         let rows = Accuracy.run(ops: wanted)

@@ -46,6 +46,22 @@ import Testing
         #expect(!c.passed && c.detail.hasPrefix("element 1"))
     }
 
+    @Test func theAccuracyTableAndTheRunCatalogAreOneRegistry() throws {
+        Builtins.registerAll()
+        let catalog = Catalog.snapshot
+        let unary = OpTable.unary.map(\.name)
+        #expect(Accuracy.opNames == unary + ["softmax", "log_softmax", "matmul", "mul", "div", "maximum"])
+        #expect(Accuracy.opNames.allSatisfy { catalog.entry(named: $0)?.accuracy != nil })
+        // `run --list` marks exactly the ops `accuracy` checks.
+        let rows = Builtins.listing(catalog).split(separator: "\n").dropFirst(2).map { $0.split(separator: " ") }
+        let marked = rows.filter { $0[6] == "yes" }.map { String($0[0]) }
+        #expect(rows.count == catalog.names.count)
+        #expect(marked.sorted() == Accuracy.opNames.sorted())
+        // A catalog of one's own is checked as given: only its entries with an accuracy subject.
+        let own = OpCatalog([try #require(catalog.entry(named: "add")), try #require(catalog.entry(named: "relu"))])
+        #expect(Accuracy.run(catalog: own).map { "\($0.op) \($0.dtype.rawValue)" } == ["relu float32", "relu float64"])
+    }
+
     @Test func everyOpPassesItsAccuracyChecks() {
         let unary = OpTable.unary.map(\.name)
         let rows = Accuracy.run(ops: Set(unary + ["softmax", "matmul", "maximum"]))

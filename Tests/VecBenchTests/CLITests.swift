@@ -184,6 +184,8 @@ enum CSVFixture {
         (["run", "--threads", "0"], "--threads"),
         (["run", "--pin", "diagonal"], "--pin"),
         (["compare", "a.csv", "b.csv", "--threshold", "2000"], "--threshold"),
+        (["accuracy", "--ops", "add"], "no accuracy check for add"),
+        (["accuracy", "--ops", "frob,relu"], "unknown op(s) frob"),
     ])
     func usageErrorsExitTwo(_ arguments: [String], _ named: String) throws {
         let box = try CLISandbox()
@@ -202,6 +204,7 @@ enum CSVFixture {
         ("op=matmul shapes=4x4", "takes 2 operand"),
         ("op=relu shapes=1024 threads=zero", "thread count 'zero'"),
         ("op=relu shape=1024", "unknown key 'shape'"),
+        ("op=relu shapes=1024 dtype=int64", "op relu does not support dtype int64"),
     ])
     func badSuiteExitsTwoWithFileAndLine(_ line: String, _ message: String) throws {
         let box = try CLISandbox()
