@@ -77,9 +77,12 @@ let activationCases: [ActivationCase] = [
 ]
 
 /// The test points: a grid of step 2^-11 on [-20, 20], 256 consecutive floats each side of every
-/// focus point, m 10^e for e in -45...38 of both signs, and the IEEE edges.
+/// focus point, m 10^e for e in -45...38 of both signs, 8192 random bit patterns (NaN payloads,
+/// denormals and huge values alike) and the IEEE edges.
 func activationInputs(_ focus: [Float]) -> [Float] {
     var xs = (-40960...40960).map { Float($0) * 0x1p-11 }
+    var rng = SplitMix64(seed: 11)
+    xs += (0..<8192).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())) }
     for f in focus + [0x1p-126, -0x1p-126] {
         var up = f, down = f
         for _ in 0..<256 {
