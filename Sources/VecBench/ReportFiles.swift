@@ -26,12 +26,23 @@ public enum ReportFiles {
         }
     }
 
-    /// Writes BASE.csv and BASE.json together; returns their paths.
+    /// Writes BASE.csv and BASE.json together (`CSVReporter`, `BenchmarkJSONReporter`); returns their paths.
     @discardableResult
     public static func write(records: [BenchRecord], fingerprint: Fingerprint, topology: TopologyModel?,
                              run: BenchmarkJSON.RunInfo, base: String) throws -> [String] {
-        let json = BenchmarkJSON.make(records: records, fingerprint: fingerprint, topology: topology, run: run)
-        let files = [(text: try ReportCSV.render(records), path: base + ".csv"), (text: try json.encoded(), path: base + ".json")]
+        let report = RunReport(records: records, fingerprint: fingerprint, topology: topology, run: run, base: base)
+        return try write(ReportOutputs.render([CSVReporter(), BenchmarkJSONReporter()], report))
+    }
+
+    /// Writes every file output of a run's reporters as one group (`AtomicFile.writeAll`: all or
+    /// none replaced); standard-output pieces are left to `ReportOutputs.print`. Returns the
+    /// paths written, in order.
+    @discardableResult
+    public static func write(_ outputs: [ReportOutput]) throws -> [String] {
+        let files = outputs.compactMap { o -> (text: String, path: String)? in
+            if case .file(let path) = o.destination { return (o.text, path) }
+            return nil
+        }
         try AtomicFile.writeAll(files)
         return files.map(\.path)
     }

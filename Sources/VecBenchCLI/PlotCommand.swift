@@ -29,12 +29,9 @@ struct PlotCommand: ParsableCommand {
         if let report {
             let records: [BenchRecord]
             do { records = try ReportCSV.read(path: report) } catch let e as ReportError { throw InputError(e.description) }
-            let charts = Plot.throughputCharts(records) + Plot.scalingCharts(records)
+            let charts = SVGPlotReporter(directory: out).charts(records)
             if charts.isEmpty { writeStderr("note: \(report) has no op measured at two sizes or two thread counts: no charts\n") }
-            for (file, svg) in charts {
-                try AtomicFile.write(svg, to: "\(out)/\(file)")
-                written.append("\(out)/\(file)")
-            }
+            written += try ReportFiles.write(charts)
         }
         if activations {
             try AtomicFile.write(Plot.activationFigure(ActivationData.curves()), to: "\(out)/activations.svg")

@@ -207,15 +207,26 @@ struct RunCommand: ParsableCommand {
             rounds: rounds, order: order, seed: seed, runID: runID, shouldStop: Interrupt.requested)
         let outcome = BenchRun.run(planned, catalog: catalog, settings: settings)
         contention.stop()
-        print(BenchRun.table(outcome.records), terminator: "")
-        fflush(stdout)   // the table before the stderr lines when both go to one log
-        for f in outcome.failures { writeStderr("FAILED \(f.description)\n") }
         let run = BenchmarkJSON.RunInfo(runID: runID, rounds: rounds, order: order.rawValue, seed: seed, contend: contend)
+        // An interrupted run keeps its rows in NAME.partial.csv and .json, without charts; a run
+        // with no rows writes no file.
+        let partial = base + ".partial"
+        var reporters: [any Reporter] = [ConsoleTableReporter()]
+        if !outcome.records.isEmpty {
+            reporters += [CSVReporter(), BenchmarkJSONReporter()]
+            if outcome.complete && !noPlots {
+                reporters.append(SVGPlotReporter(directory: "\(out)/plots/\(URL(fileURLWithPath: base).lastPathComponent)"))
+            }
+        }
+        let report = RunReport(records: outcome.records, fingerprint: fingerprint, topology: topology, run: run,
+                               base: outcome.complete ? base : partial)
+        let outputs = try ReportOutputs.render(reporters, report)
+        ReportOutputs.print(outputs)
+        for f in outcome.failures { writeStderr("FAILED \(f.description)\n") }
         if !outcome.complete {
             let signal = Interrupt.signalNumber
             if !outcome.records.isEmpty {
-                let partial = base + ".partial"
-                try ReportFiles.write(records: outcome.records, fingerprint: fingerprint, topology: topology, run: run, base: partial)
+                try ReportFiles.write(outputs)
                 writeStderr("interrupted: \(outcome.records.count) of \(planned.count) cases measured (some in fewer rounds) "
                             + "kept in \(partial).csv; \(base).csv is unchanged\n")
             } else {
@@ -227,14 +238,7 @@ struct RunCommand: ParsableCommand {
             writeStderr("no case produced a timing; nothing written\n")
             throw ExitCode(1)
         }
-        var written = try ReportFiles.write(records: outcome.records, fingerprint: fingerprint, topology: topology, run: run, base: base)
-        if !noPlots {
-            let dir = "\(out)/plots/\(URL(fileURLWithPath: base).lastPathComponent)"
-            for (file, svg) in Plot.throughputCharts(outcome.records) + Plot.scalingCharts(outcome.records) {
-                try AtomicFile.write(svg, to: "\(dir)/\(file)")
-                written.append("\(dir)/\(file)")
-            }
-        }
+        let written = try ReportFiles.write(outputs)
         writeStderr("wrote \(written.count) files: \(written.prefix(3).joined(separator: ", "))\(written.count > 3 ? ", ..." : "")\n")
         if !outcome.failures.isEmpty { throw ExitCode(1) }
     }
