@@ -7,12 +7,17 @@ extension VectorMath {
         (0x1.be1410460527fp-3, 0x1.2c563458cc0adp-3, 0x1.353eb573ca457p-6,
          -0x1.f2d0e32bc2994p-7, -0x1.b0f82c498fd2fp-8, 0x1.098e92b8f076dp-13))
 
-    /// SiLU x sigmoid(x) (torch.nn.functional.silu), float32; within 0.51 ulp, denormal results
-    /// in the left tail included (-0 below x ~ -108). silu(-inf) = -0, the limit (PyTorch's
-    /// x / (1 + e^-x) gives NaN there).
+    /// SiLU x sigmoid(x) (torch.nn.functional.silu), float32: x times VectorMath's float32
+    /// sigmoid, 1.98 ulp max measured, ~3x faster than the float64 path. Below x = -80 sigmoid
+    /// nears the denormal range and loses relative precision, so a vector with such a lane takes
+    /// the float64 path (0.5 ulp, denormal results included, -0 below x ~ -108). silu(-inf) = -0,
+    /// the limit (PyTorch's x / (1 + e^-x) gives NaN there).
     @inlinable @inline(__always)
     public static func silu(_ x: V) -> V {
-        V(lowHalf: narrow(siluD(widen(x.lowHalf))), highHalf: narrow(siluD(widen(x.highHalf))))
+        if anyTrue(x .< -80) {
+            return V(lowHalf: narrow(siluD(widen(x.lowHalf))), highHalf: narrow(siluD(widen(x.highHalf))))
+        }
+        return x * sigmoid(x)
     }
 
     @_transparent @usableFromInline
