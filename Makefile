@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 APT_PACKAGES := libopenblas-dev libhwloc-dev pkg-config libgfortran-12-dev
 # Kernels are written for SIMD registers: without a -march the compiler splits SIMD16<Float> into
-# SSE registers and FMA into fmaf calls (NOTES.md). Flags live here, not in Package.swift, so that
+# SSE registers and FMA into fmaf calls (docs/measurements.md). Flags live here, not in Package.swift, so that
 # other packages can depend on Vecgrad.
 ARCH_FLAGS ?= -Xcc -march=native
 RELEASE := swift build -c release $(ARCH_FLAGS)
