@@ -1,8 +1,9 @@
 import CVecShim
+import Foundation
 
-// sigmoid, tanh and softplus on SIMD8<Double>, forward and backward, and exp's backward. All of
-// them see e = e^-|z| as (h + l) 2^n (expNonPositiveParts), carry 1 + e as dh + dl, take
-// r = 1/dh from a Newton reciprocal (no vdivpd) and correct with err = r (dh + dl) - 1, so that
+// sigmoid, tanh, softplus, logSigmoid and elu on SIMD8<Double>, forward and backward, and exp's
+// backward. The logistic ones see e = e^-|z| as (h + l) 2^n (expNonPositiveParts), carry 1 + e
+// as dh + dl, take r = 1/dh (reciprocalOneTwo) and correct with err = r (dh + dl) - 1, so that
 // products are split exactly and only the last addition rounds. The 2^n scaling is exact in the
 // normal range; vectors with a lane whose result may be denormal take a two-factor scaling
 // behind a branch.
@@ -82,7 +83,7 @@ extension VectorMath {
         return scaled(productFinish(gy, 0.5 * t, 0.5 * c), m &+ 1, rare: rare)
     }
 
-    /// Logistic sigmoid 1/(1 + e^-x) (torch.sigmoid), within 0.6 ulp (measured) including the
+    /// Logistic sigmoid 1/(1 + e^-x) (torch.sigmoid), within 0.77 ulp (measured) including the
     /// negative tail down to the denormal results near x = -745 (relative precision kept:
     /// e/(1 + e) with e = e^x there). ±inf give 1 and 0, NaN passes.
     @inlinable @inline(__always)
@@ -92,7 +93,7 @@ extension VectorMath {
     }
 
     /// gy sigmoid'(x) = gy e/(1 + e)^2, e = e^-|x|, from x (never y(1 - y), which cancels in the
-    /// tails): one rounding in effect, within 0.6 ulp (measured).
+    /// tails): one rounding in effect, within 0.78 ulp (measured; gy in [-1, 1]).
     @inlinable @inline(__always)
     public static func sigmoidBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
         logisticSlope(gy, exponent: negativeAbsolute(x), log2Scale: 0)
@@ -100,7 +101,7 @@ extension VectorMath {
 
     /// Hyperbolic tangent (torch.tanh) as -m/(2 + m), m = expm1(-2|x|) as a double-double, with
     /// the sign of x OR-ed back (keeps -0). No cancellation near 0 (m ~ -2|x| with relative
-    /// accuracy); within 0.6 ulp (measured). ±inf give ±1.
+    /// accuracy); within 0.55 ulp (measured). ±inf give ±1.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func tanh(_ x: SIMD8<Double>) -> SIMD8<Double> {
         let a = absolute(x)
@@ -117,7 +118,7 @@ extension VectorMath {
     }
 
     /// gy tanh'(x) = gy 4t/(1 + t)^2 with t = e^(-2|x|), from x (1 - y^2 cancels): within
-    /// 0.6 ulp (measured).
+    /// 0.79 ulp (measured; gy in [-1, 1]).
     @inlinable @inline(__always)
     public static func tanhBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
         let a = absolute(x)
@@ -149,8 +150,9 @@ extension VectorMath {
 
     /// PyTorch softplus (torch.nn.functional.softplus): log(1 + e^(beta x))/beta, and x itself
     /// where beta x > threshold. Computed as (max(bx, 0) + log1p(e^-|bx|))/beta with the rounding
-    /// error of bx = beta x folded into both parts; log1p's argument is e as h + l. Within 1.1 ulp
-    /// (measured), denormal results of the negative tail included.
+    /// error of bx = beta x folded into both parts; log1p's argument is e as h + l. Within 1.2 ulp
+    /// for beta = 1 and 1.55 for other betas (measured; two roundings: log1p's and the sum's or
+    /// the division's), denormal results of the negative tail included.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func softplus(_ x: SIMD8<Double>, beta: Double, threshold: Double) -> SIMD8<Double> {
         let (bx, lo, loExp) = scaledInput(x, beta: beta)
@@ -195,6 +197,7 @@ extension VectorMath {
 
     /// gy sigmoid(beta x), and gy where beta x > threshold (torch softplus_backward), with the
     /// rounding error of beta x folded in (it would cost up to |beta x|/2 ulp in the tail).
+    /// Within 0.78 ulp (measured, gy in [-1, 1]).
     @inlinable @inline(__always)
     public static func softplusBackward(x: SIMD8<Double>, gy: SIMD8<Double>, beta: Double,
                                         threshold: Double) -> SIMD8<Double> {
@@ -205,6 +208,7 @@ extension VectorMath {
     /// gy * e^x given y = exp(x) (torch's exp backward, gy * result). Where y overflowed to inf
     /// but x is finite, gy e^x is recomputed as (gy (h + l)) 2^n in three factors, so that it is
     /// finite when |gy| is small enough (x up to ~1455 for denormal gy); rare, behind a branch.
+    /// Within 1.45 ulp (measured, gy in [-1, 1]): exp's error and the product's rounding.
     @inlinable @inline(__always)
     public static func expBackward(x: SIMD8<Double>, y: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
         let gx = gy * y
@@ -226,5 +230,158 @@ extension VectorMath {
         let gl = fmaD(gs, l, productError(gs, h, g))
         let rest = n &- a, b = rest &>> 1
         return (g + gl) * pow2(b) * pow2(rest &- b)
+    }
+
+    // MARK: logSigmoid and elu
+
+    /// log(sigmoid(x)) = min(x, 0) - log1p(e^-|x|) (torch.nn.functional.logsigmoid) as
+    /// -softplus(-x): within softplus's 1.2 ulp. +0 where the result is exactly 0 (x > ~745),
+    /// as PyTorch's min(x, 0) - 0; -inf at -inf, NaN passes.
+    @inlinable @inline(__always)
+    @_disfavoredOverload public static func logSigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        0 - softplus(negate(x), beta: 1, threshold: .infinity)
+    }
+
+    /// gy (1 - sigmoid(x)) = gy sigmoid(-x), logSigmoid's gradient: within 0.78 ulp.
+    @inlinable @inline(__always)
+    @_disfavoredOverload public static func logSigmoidBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
+        logisticValue(gy, negate(x), VD(repeating: 0))
+    }
+
+    /// a b as hi + lo (scalars, exact with FMA; Dekker's split without).
+    @inlinable @inline(__always)
+    static func exactScalarProduct(_ a: Double, _ b: Double) -> (hi: Double, lo: Double) {
+        let p = VD(repeating: a) * VD(repeating: b)
+        return (p[0], productError(VD(repeating: a), VD(repeating: b), p)[0])
+    }
+
+    /// PyTorch's elu (and selu, celu through the parameters): scale x for x > 0, else
+    /// scale alpha expm1(inputScale x). inputScale x, scale alpha and expm1 are carried as
+    /// double-doubles, so only the last product rounds: within 0.6 ulp (measured). x = ±0
+    /// gives ±0 (expm1 keeps the sign); inputScale x > 709 (a negative inputScale) goes to libm.
+    @inlinable @inline(__always)
+    @_disfavoredOverload public static func elu(_ x: SIMD8<Double>, alpha: Double, scale: Double,
+                                                inputScale: Double) -> SIMD8<Double> {
+        let (bx, lo, _) = scaledInput(x, beta: inputScale)
+        let (mh, ml0) = expm1Parts(bx)
+        let ml = fmaD(mh + 1, lo, ml0)  // expm1(z + lo) = expm1(z) + e^z lo
+        let (ch, cl) = exactScalarProduct(scale, alpha)
+        let vc = VD(repeating: ch)
+        let p = vc * mh
+        var y = p + fmaD(vc, ml, fmaD(VD(repeating: cl), mh, productError(vc, mh, p)))
+        y = y.replacing(with: bx * vc, where: bx .== 0)  // ±0
+        if anyTrue(bx .> 709) { y = y.replacing(with: eluWide(x, alpha: alpha, scale: scale, inputScale: inputScale), where: bx .> 709) }
+        return y.replacing(with: VD(repeating: scale) * x, where: x .> 0)
+    }
+
+    /// elu's exponential branch per lane with libm, for inputScale x > 709 (negative inputScale).
+    @inline(never) @usableFromInline
+    static func eluWide(_ x: VD, alpha: Double, scale: Double, inputScale: Double) -> VD {
+        var y = x
+        for i in 0..<8 { y[i] = scale * alpha * Foundation.expm1(inputScale * x[i]) }
+        return y
+    }
+
+    /// gy elu'(x): gy scale for x > 0, else gy inputScale scale alpha e^(inputScale x) (PyTorch's
+    /// elu_backward from the input; x = 0 takes the exponential branch). The constant, e^z and
+    /// gy times them are split exactly: within 0.6 ulp (measured), denormal results included.
+    @inlinable @inline(__always)
+    @_disfavoredOverload public static func eluBackward(x: SIMD8<Double>, gy: SIMD8<Double>, alpha: Double,
+                                                        scale: Double, inputScale: Double) -> SIMD8<Double> {
+        let (bx, _, loExp) = scaledInput(x, beta: inputScale)
+        // z up to 1500 for a negative inputScale: gy e^z may be finite where e^z is not.
+        let z = bx.replacing(with: -1400, where: bx .< -1400).replacing(with: 1500, where: bx .> 1500)
+        let (r, rLo, n) = reduceLn2(z)
+        let (h, l0) = expReducedParts(r, rLo)
+        let l = fmaD(h, loExp, l0)  // e^(z + lo) = e^z (1 + lo)
+        let (sh, sl) = exactScalarProduct(scale, alpha)
+        let (ch, chl) = exactScalarProduct(sh, inputScale)
+        let vc = VD(repeating: ch)
+        let g = gy * vc
+        let gl = fmaD(gy, VD(repeating: sl * inputScale + chl), productError(gy, vc, g))  // gy c's low part
+        let t = g * h
+        let c = fmaD(g, l, fmaD(gl, h, productError(g, h, t)))
+        let v = productFinishSplit(t, c)
+        let rare = anyTrue(.!(absolute(bx) .<= 708))
+        return (rare ? scaledWide3(v, n) : v * pow2(n)).replacing(with: gy * VD(repeating: scale), where: x .> 0)
+    }
+
+    // MARK: silu
+
+    /// sigmoid(z) and sigmoid(-z) = 1 - sigmoid(z), each as (t + c) 2^m, from one e = e^-|z|.
+    @inlinable @inline(__always)
+    static func logisticPair(_ z: VD) -> (v: (t: VD, c: VD, m: VL), w: (t: VD, c: VD, m: VL), rare: Bool) {
+        let (h, l, n, rare) = logisticTail(negativeAbsolute(z))
+        let s = pow2(rare ? atLeast(n, -1022) : n)
+        let (r, err) = reciprocalOnePlus(h * s, l * s)
+        let oneC = 0 - err * r  // 1/(1 + e) = r + oneC
+        let eT = h * r
+        let eC = fmaD(l, r, productError(h, r, eT)) - err * eT  // e/(1 + e) = (eT + eC) 2^n
+        let negative = z .< 0
+        let mask = bits(z) &>> 63  // all ones where z < 0 (z = -0: n = 0 either way)
+        let v = (eT.replacing(with: r, where: .!negative), eC.replacing(with: oneC, where: .!negative), n & mask)
+        let w = (r.replacing(with: eT, where: .!negative), oneC.replacing(with: eC, where: .!negative), n & ~mask)
+        return (v, w, rare)
+    }
+
+    /// The zero of silu' (x0 = -1.2784645427610738) as hi + lo, and silu''s Taylor series there
+    /// (mpmath): a1 as hi + lo, then a13 ... a2 (highest first): within 2^-60 on |x - x0| < 1/16.
+    @usableFromInline static let siluRootD = (hi: -0x1.474973c84120bp+0, lo: -0x1.f8d74bc9ac154p-54)
+    @usableFromInline static let siluRootSlope = (hi: 0.2178117057198001, lo: -3.9743327958808616e-18)
+    @usableFromInline static let siluRootTaylor: [Double] = [
+        8.599695028268575e-07, 2.346029682463866e-06, -2.942631888842464e-06, -2.9733542213263917e-05,
+        -4.090534237428612e-05, 0.00018570724361186496, 0.0007985218818397998, 0.000126627410081122,
+        -0.006606589138356696, -0.015222655223188032, 0.018874814223782312, 0.1466487969969469,
+    ]
+
+    /// silu(x) = x sigmoid(x) (torch.nn.functional.silu), x times sigmoid's double-double:
+    /// within 0.6 ulp (measured), denormal results of the left tail included. silu(-inf) = -0
+    /// (the limit, as ReferenceMath; PyTorch's -inf * 0 gives NaN), silu(inf) = inf.
+    @inlinable @inline(__always)
+    @_disfavoredOverload public static func silu(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        let (v, _, rare) = logisticPair(x)
+        let p = x * v.t
+        let y = scaled(productFinishSplit(p, fmaD(x, v.c, productError(x, v.t, p))), v.m, rare: rare)
+        // Below -800, x e^x rounds to -0; e^x is clamped at e^-1400 there, so say it.
+        return y.replacing(with: -0.0, where: x .< -800).replacing(with: x, where: x .== 0)  // ±0
+    }
+
+    /// gy silu'(x) = gy sigmoid(x) (1 + x sigmoid(-x)), every factor a double-double so the
+    /// product rounds once; within 1/16 of silu''s zero x0 a Taylor series in (x - x0), x0 as
+    /// hi + lo, keeps relative accuracy where 1 + x sigmoid(-x) cancels. Within 1 ulp
+    /// (measured). Below x = -800 (and at -inf) 0 times gy, above 708 (and at inf) gy.
+    @inlinable @inline(__always)
+    @_disfavoredOverload public static func siluBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
+        let (v, w, rare) = logisticPair(x)
+        let sw = pow2(rare ? atLeast(w.m, -1022) : w.m)  // sigmoid(-x) below 2^-1022 leaves 1 + q = 1
+        let wt = w.t * sw, wc = w.c * sw
+        let qh = x * wt
+        let ql = fmaD(x, wc, productError(x, wt, qh))
+        let oh = 1 + qh
+        let bb = oh - 1
+        let ol = ((1 - (oh - bb)) + (qh - bb)) + ql  // 1 + q = oh + ol (TwoSum)
+        let dh = v.t * oh
+        let dl = fmaD(v.t, ol, fmaD(v.c, oh, productError(v.t, oh, dh)))
+        var g = scaled(productFinish(gy, 0.5 * dh, 0.5 * dl), v.m &+ 1, rare: rare)
+        let d0 = x - VD(repeating: siluRootD.hi)  // exact near the root (Sterbenz)
+        let near = absolute(d0) .< 0.0625
+        if anyTrue(near) {
+            // (dh + dl)(a1 + d Q(d)) with d, a1 and the sum as double-doubles: d Q is 1.3% of a1
+            // at most, so Q's own rounding is negligible; then one rounding with gy.
+            let lo = VD(repeating: siluRootD.lo)
+            let dh = d0 - lo
+            let dl = (d0 - dh) - lo
+            let q = siluRootTaylor.withUnsafeBufferPointer { c in polynomial(dh, count: 12) { VD(repeating: c[$0]) } }
+            let t = dh * q
+            let a1 = VD(repeating: siluRootSlope.hi)
+            let ph = a1 + t
+            let pl = ((a1 - ph) + t) + VD(repeating: siluRootSlope.lo)
+            let vh = dh * ph
+            let vl = fmaD(dh, pl, fmaD(dl, ph, productError(dh, ph, vh)))
+            g = g.replacing(with: productFinish(gy, vh, vl), where: near)
+        }
+        g = g.replacing(with: gy * 0, where: x .< -800)  // e^x (1 + x) rounds to 0 (the reference's +0)
+        g = g.replacing(with: gy * -0.0, where: x .== -.infinity)  // the limit, -0, as the reference
+        return g.replacing(with: gy, where: x .> 708)  // 1 + x e^-x rounds to 1 (and sigma(-x)'s 2^n was clamped)
     }
 }

@@ -53,12 +53,9 @@ extension VectorMath {
         -0.4999999999999999,
     ]
 
-    /// Horner on coefficients, highest degree first.
     @inlinable @inline(__always)
     static func horner(_ c: [Double], _ u: VD, count: Int) -> VD {
-        var p = VD(repeating: c[0])
-        for k in 1..<count { p = fmaD(p, u, VD(repeating: c[k])) }
-        return p
+        c.withUnsafeBufferPointer { c in polynomial(u, count: count) { VD(repeating: c[$0]) } }
     }
 
     /// erfcx(a) = e^(a^2) erfc(a) as hi + lo for a >= 0.5 (a <= 27.5 or NaN).
@@ -77,9 +74,7 @@ extension VectorMath {
             let r0 = t + 16 * Int(j[0]), r1 = t + 16 * Int(j[1]), r2 = t + 16 * Int(j[2]), r3 = t + 16 * Int(j[3])
             let r4 = t + 16 * Int(j[4]), r5 = t + 16 * Int(j[5]), r6 = t + 16 * Int(j[6]), r7 = t + 16 * Int(j[7])
             func column(_ k: Int) -> VD { VD(r0[k], r1[k], r2[k], r3[k], r4[k], r5[k], r6[k], r7[k]) }
-            var p = column(0)
-            for k in 1..<15 { p = fmaD(p, u, column(k)) }
-            let v = u * p
+            let v = u * polynomial(u, count: 15, column)
             let c0 = column(15)
             fh = c0 + v
             fl = ((c0 - fh) + v)
@@ -165,20 +160,19 @@ extension VectorMath {
         }
         if anyTrue(.!small) {
             let (ch, cl, n) = erfcParts(a)
-            let positive = x .> 0
             var tail: VD
             if anyTrue(.!(a .<= 26)) {  // results may be denormal: one rounding, two factors
                 tail = scaledWide(ch + cl, n)
             } else {
                 tail = (ch + cl) * pow2(n)
             }
-            if anyTrue(.!positive .& .!small) {
-                // 2 - erfc(a), a clamped at 6 (erfc(-6) rounds to 2) so that 2^n stays normal.
-                let (dh, dl, m) = erfcParts(a.replacing(with: 6, where: a .> 6))
-                let s2 = pow2(m)
-                let eh = dh * s2, el = dl * s2
+            let negative = x .< 0
+            if anyTrue(negative .& .!small) {
+                // 2 - erfc(a); where 2^n leaves the normal range erfc(a) < 2^-1000 and 2 - it is 2.
+                let s2 = pow2(atLeast(n, -1022))
+                let eh = ch * s2, el = cl * s2
                 let s = 2 - eh
-                tail = tail.replacing(with: s + (((2 - s) - eh) - el), where: .!positive)
+                tail = tail.replacing(with: s + (((2 - s) - eh) - el), where: negative)
             }
             y = y.replacing(with: tail, where: .!small)
         }

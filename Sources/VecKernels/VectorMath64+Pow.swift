@@ -106,7 +106,7 @@ extension VectorMath {
         return y.replacing(with: 1, where: x .== 1 .| (ax .== 1 .& VD(repeating: p) .== VD(repeating: p)))
     }
 
-    /// x^p (torch.pow with a scalar exponent; C pow's edges): within 1 ulp (measured 0.52) for
+    /// x^p (torch.pow with a scalar exponent; C pow's edges): within 1 ulp (measured 0.82) for
     /// every finite x and p, denormal results included; p == 0 gives 1 for every x, NaN too;
     /// x < 0 gives NaN unless p is an integer (then the sign of x for odd p); x = ±0 and ±inf
     /// give 0 or inf by the sign of p; p == 1 and 2 are exact shortcuts.
@@ -145,14 +145,7 @@ extension VectorMath {
         let t = pg * hi
         let c = fmaD(pg, lo, fmaD(pgl, hi, productError(pg, hi, t)))
         let v = productFinishSplit(t, c)
-        var g: VD
-        if rare {
-            let a = atLeast(atMost(n, 1000), -1000)
-            let rest = n &- a, b = rest &>> 1
-            g = v * pow2(a) * pow2(b) * pow2(rest &- b)
-        } else {
-            g = v * pow2(n)
-        }
+        var g = rare ? scaledWide3(v, n) : v * pow2(n)
         let (special, edge) = powEdges(x, qh, integer: integer)
         g = g.replacing(with: pg * edge, where: special)
         return odd ? double(bits(g) ^ (bits(x) & Int64.min)) : g

@@ -25,7 +25,7 @@ func ulp64(_ got: Double, _ exact: ReferenceFloat) -> Double {
     return Double((g - exact).magnitude / spacing)
 }
 
-/// Inputs: `count` points evenly over `domain`, m 10^e (m in {1, 3.7}, e in -300...308 by 1/4) of
+/// Inputs: `count` points evenly over `domain`, m 10^e (m in {1, 3.7}, e in -300...308 by 1/2) of
 /// both signs, `count / 8` random points over the domain, the edge values and `focus`, each edge
 /// with its two float64 neighbours. A multiple of 8 long (padded with NaN).
 func inputs64(_ domain: ClosedRange<Double>, count: Int = 40000, focus: [Double] = [], seed: UInt64 = 1) -> [Double] {
@@ -34,7 +34,7 @@ func inputs64(_ domain: ClosedRange<Double>, count: Int = 40000, focus: [Double]
     while e <= 308 {
         let m = Foundation.pow(10, e)
         xs += [m, -m, 3.7 * m, -3.7 * m]
-        e += 0.25
+        e += 0.5
     }
     var rng = SplitMix64(seed: seed)
     xs += (0..<(count / 8)).map { _ in Double.random(in: domain, using: &rng) }
@@ -151,8 +151,8 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
 
     @Test func softplus() {
         for (beta, threshold) in [(1.0, 20.0), (2.0, 10.0), (0.7, 15.0), (3.3, 1e300)] {
-            let xs = inputs64(-760 / beta ... 40 / beta, count: 12000, focus: [threshold / beta, 708.4 / beta, 745 / beta])
-                + inputs64(-6...6, count: 12000)
+            let xs = inputs64(-760 / beta ... 40 / beta, count: 6000, focus: [threshold / beta, 708.4 / beta, 745 / beta])
+                + inputs64(-6...6, count: 6000)
             expect64("softplus(beta: \(beta), threshold: \(threshold))", maxUlp64(xs, {
                 VectorMath.softplus($0, beta: beta, threshold: threshold)
             }) { ReferenceMath.softplus($0, beta: beta, threshold: threshold) })
@@ -260,5 +260,54 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
         #expect(e[0] == 0 && e[0].sign == .minus && e[1].sign == .plus && e[2] == 1 && e[3] == -1 && e[4].isNaN)
         #expect(ulp64(e[5], ReferenceMath.erf(ReferenceFloat(1e-310))) <= 2 && e[6] == 1 && e[7] == -1)
         #expect(c[0] == 1 && c[1] == 1 && c[2] == 0 && c[3] == 2 && c[4].isNaN && c[5] == 1 && c[6] == 0 && c[7] == 2)
+    }
+
+    @Test func logSigmoidAndElu() {
+        let xs = inputs64(-800...40, count: 6000, focus: [708.4, 745]) + inputs64(-5...5, count: 6000)
+        // PyTorch's min(x, 0) - log1p(e^-|x|) is +0 where the reference's -(0 + 0) is -0.
+        expect64("logSigmoid", maxUlp64(xs, { VectorMath.logSigmoid($0) }) {
+            let r = ReferenceMath.logSigmoid(ReferenceFloat($0))
+            return r == 0 ? 0 : r
+        })
+        expect64("logSigmoid backward", maxGradientUlp64(xs, { VectorMath.logSigmoidBackward(x: $0, gy: $1) }) {
+            ReferenceMath.logSigmoidDerivative(ReferenceFloat($0))
+        })
+        // elu, selu, elu with every parameter set, and a negative inputScale (e^z grows for x < 0).
+        for (alpha, scale, inputScale) in [(1.0, 1.0, 1.0), (1.6732632423543772848, 1.0507009873554804934, 1.0),
+                                           (0.3, 2.5, 1.7), (2.0, 0.5, -0.3)] {
+            let name = "elu(alpha: \(alpha), scale: \(scale), inputScale: \(inputScale))"
+            let a = ReferenceFloat(alpha), s = ReferenceFloat(scale), i = ReferenceFloat(inputScale)
+            expect64(name, maxUlp64(xs, { VectorMath.elu($0, alpha: alpha, scale: scale, inputScale: inputScale) }) {
+                ReferenceMath.elu(ReferenceFloat($0), alpha: a, scale: s, inputScale: i)
+            })
+            expect64(name + " backward", maxGradientUlp64(xs, {
+                VectorMath.eluBackward(x: $0, gy: $1, alpha: alpha, scale: scale, inputScale: inputScale)
+            }) { ReferenceMath.eluDerivative(ReferenceFloat($0), alpha: a, scale: s, inputScale: i) })
+        }
+        let x = SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, 1, -1, 800)
+        let e = VectorMath.elu(x, alpha: 1, scale: 1, inputScale: 1)
+        #expect(e[0] == 0 && e[0].sign == .minus && e[1].sign == .plus && e[2] == .infinity && e[3] == -1 && e[4].isNaN)
+        #expect(e[5] == 1 && e[7] == 800)
+        let l = VectorMath.logSigmoid(x)
+        #expect(l[2] == 0 && l[2].sign == .plus && l[3] == -.infinity && l[4].isNaN && l[7] == 0)
+    }
+
+    @Test func silu() {
+        // 4000 consecutive float64s each side of silu''s zero, the edges of its Taylor window,
+        // the left tail down to denormal results.
+        let x0 = VectorMath.siluRootD.hi
+        var near: [Double] = []
+        var v = x0
+        for _ in 0..<4000 { v = v.nextDown }
+        for _ in 0..<8000 { near.append(v); v = v.nextUp }
+        let xs = inputs64(-800...40, count: 12000, focus: [x0 - 0.0625, x0 + 0.0625, 708, 745])
+            + inputs64(-1.4 ... -1.15, count: 8000) + near
+        expect64("silu", maxUlp64(xs, { VectorMath.silu($0) }) { ReferenceMath.silu(ReferenceFloat($0)) })
+        expect64("silu backward", maxGradientUlp64(xs, { VectorMath.siluBackward(x: $0, gy: $1) }) {
+            ReferenceMath.siluDerivativeNearRoot(ReferenceFloat($0))
+        })
+        let y = VectorMath.silu(SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, -1e300, 1e300, 1))
+        #expect(y[0].sign == .minus && y[0] == 0 && y[1].sign == .plus && y[2] == .infinity && y[3] == 0 && y[4].isNaN)
+        #expect(y[5] == 0 && y[6] == 1e300 && ulp64(y[7], ReferenceMath.silu(1)) <= 2)
     }
 }
