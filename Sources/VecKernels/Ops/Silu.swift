@@ -10,7 +10,7 @@ struct SiluOp: UnaryDefinition {
     var torchForward: String { "torch._C._nn.silu(x, out=y)" }
     var torchBackward: String { "torch.ops.aten.silu_backward(gy, x)" }
     var flops: Double { 22 }
-    var ulpBound32: Double { 1 }
+    var ulpBound32: Double { 2 }  // x * float32 sigmoid: 1.98 ulp measured (VectorMath+Silu)
     var domain: UnaryDomain {
         UnaryDomain(bench: -8...8, sweep: -800...1e30, edges: [-1.2785, -87.3, -103, -108, -745, 17, -17], gradcheck: -10...10)
     }
