@@ -38,7 +38,9 @@ extension VectorMath {
     /// needs it (t < -708), and e's parts scaled by that 2^n.
     @_transparent @usableFromInline
     static func logisticTail(_ t: VD) -> (h: VD, l: VD, n: VL, rare: Bool) {
-        let (h, l, n) = expNonPositiveParts(t)
+        // expNonPositiveParts written out (see softplus).
+        let (r, rLo, n) = reduceLn2(t.replacing(with: -1400, where: t .< -1400))
+        let (h, l) = expReducedParts(r, rLo)
         return (h, l, n, anyTrue(t .< -708))
     }
 
@@ -156,26 +158,29 @@ extension VectorMath {
     @inlinable @inline(__always)
     @_disfavoredOverload public static func softplus(_ x: SIMD8<Double>, beta: Double, threshold: Double) -> SIMD8<Double> {
         let (bx, lo, loExp) = scaledInput(x, beta: beta)
-        let (h, l0, n) = expNonPositiveParts(negativeAbsolute(bx))
+        // expNonPositiveParts written out: the optimiser kept it out of line here (a call with
+        // SIMD8 arguments in xmm pieces cost ~10% of softplus).
+        let t = negativeAbsolute(bx)
+        let (r, rLo, n) = reduceLn2(t.replacing(with: -1400, where: t .< -1400))
+        let (h, l0) = expReducedParts(r, rLo)
         let l = fmaD(h, negate(flipSign(loExp, by: bx)), l0)  // e^-(|bx| + lo sign(bx))
         // Below bx = -600, e = e^bx carried as h 2^n + l 2^n would lose l to the denormal range;
         // there log1p(e) = e to the last bit, so the tail is (h + l) 2^n, scaled once at the end.
         let rare = anyTrue(.!(absolute(bx) .<= 600))
         let s = pow2(rare ? atLeast(n, -1022) : n)
         let e = h * s
-        // log1p(e + el) for e in [0, 1]: u = 1 + e splits as 2^k (1 + f) with k in {0, 1};
-        // c, the rounding error of u plus el, adds c/u.
+        // log1p(e + el) for e in [0, 1]: u = 1 + e is 2^k (1 + f) with k = 1 where u >= sqrt 2
+        // (f = u/2 - 1, exact) and f = e itself below; c (the rounding error of u plus el, or el)
+        // adds c 2^-k/(1 + f). No general log split: u is never denormal, negative or special.
         let el = l * s
         let u = 1 + e
-        var c = ((e - (u - 1)) + el)
-        let (f0, k, ki) = logSplit(u)
-        let unscaled = k .== 0  // a float compare: Int64 lane compares become per-lane branches
-        let f = f0.replacing(with: e, where: unscaled)
-        c = c.replacing(with: el, where: unscaled)
+        let big = u .>= 1.4142135623730951
+        let f = e.replacing(with: 0.5 * u - 1, where: big)
+        let c = el.replacing(with: ((e - (u - 1)) + el) * 0.5, where: big)
+        let k = VD(repeating: 0).replacing(with: 1, where: big)
         let sr = logRatio(f)
         let inv = fmaD(sr, fmaD(sr, fmaD(sr, VD(repeating: -2), VD(repeating: 2)), VD(repeating: -2)), VD(repeating: 1))
-        let extra = c * inv * pow2(0 &- ki)
-        let log1pe = logCombine(f: f, s: sr, k: k, extra: extra)
+        let log1pe = logCombine(f: f, s: sr, k: k, extra: c * inv)
         let positive = bx .> 0
         let linear = VD(repeating: 0).replacing(with: bx, where: positive)
         let linearLo = VD(repeating: 0).replacing(with: lo, where: positive)
