@@ -40,4 +40,10 @@ struct EluOp: UnaryDefinition {
     @inline(__always) func backward(x: F, y: F, gy: F) -> F {
         VectorMath.eluBackward(x: x, gy: gy, alpha: Float(alpha), scale: Float(scale), inputScale: Float(inputScale))
     }
+    @inline(__always) func forward(_ x: D) -> D {
+        VectorMath.elu(x, alpha: alpha, scale: scale, inputScale: inputScale)
+    }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D {
+        VectorMath.eluBackward(x: x, gy: gy, alpha: alpha, scale: scale, inputScale: inputScale)
+    }
 }
