@@ -103,9 +103,9 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
         let e = VectorMath.exp(SIMD8<Double>(-0.0, 710, -746, .infinity, -.infinity, .nan, 709.78, -745.13))
         #expect(e[0] == 1 && e[1] == .infinity && e[2] == 0 && e[3] == .infinity && e[4] == 0 && e[5].isNaN)
         #expect(e[6].isFinite && e[7] == 0x1p-1074)
-        let m = VectorMath.expm1(SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, 1e-310, -40, 710))
+        let m = VectorMath.expm1(SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, 0x1p-1030, -40, 710))
         #expect(m[0] == 0 && m[0].sign == .minus && m[1] == 0 && m[1].sign == .plus)
-        #expect(m[2] == .infinity && m[3] == -1 && m[4].isNaN && m[5] == 1e-310 && m[6] == -1 && m[7] == .infinity)
+        #expect(m[2] == .infinity && m[3] == -1 && m[4].isNaN && m[5] == 0x1p-1030 && m[6] == -1 && m[7] == .infinity)
     }
 
     @Test func logFamily() {
@@ -116,9 +116,9 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
         let l = VectorMath.log(SIMD8<Double>(0, -0.0, -1, .infinity, .nan, 1, 0x1p-1074, -.infinity))
         #expect(l[0] == -.infinity && l[1] == -.infinity && l[2].isNaN && l[3] == .infinity && l[4].isNaN)
         #expect(l[5] == 0 && l[6] == Double(-1074 * ReferenceMath.log(2)) && l[7].isNaN)
-        let p = VectorMath.log1p(SIMD8<Double>(-0.0, -1, -2, .infinity, .nan, 1e-310, -.infinity, 0))
+        let p = VectorMath.log1p(SIMD8<Double>(-0.0, -1, -2, .infinity, .nan, 0x1p-1030, -.infinity, 0))
         #expect(p[0] == 0 && p[0].sign == .minus && p[1] == -.infinity && p[2].isNaN && p[3] == .infinity)
-        #expect(p[4].isNaN && p[5] == 1e-310 && p[6].isNaN && p[7] == 0 && p[7].sign == .plus)
+        #expect(p[4].isNaN && p[5] == 0x1p-1030 && p[6].isNaN && p[7] == 0 && p[7].sign == .plus)
     }
 
     @Test func sigmoidAndTanh() {
@@ -139,9 +139,9 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
         }
         let s = VectorMath.sigmoid(SIMD8<Double>(.infinity, -.infinity, .nan, -0.0, 0, -745, -800, 40))
         #expect(s[0] == 1 && s[1] == 0 && s[2].isNaN && s[3] == 0.5 && s[4] == 0.5 && s[5] > 0 && s[6] == 0 && s[7] == 1)
-        let t = VectorMath.tanh(SIMD8<Double>(.infinity, -.infinity, .nan, -0.0, 0, 1e-310, -1e-310, 30))
+        let t = VectorMath.tanh(SIMD8<Double>(.infinity, -.infinity, .nan, -0.0, 0, 0x1p-1030, -0x1p-1030, 30))
         #expect(t[0] == 1 && t[1] == -1 && t[2].isNaN && t[3] == 0 && t[3].sign == .minus && t[4].sign == .plus)
-        #expect(t[5] == 1e-310 && t[6] == -1e-310 && t[7] == 1)
+        #expect(t[5] == 0x1p-1030 && t[6] == -0x1p-1030 && t[7] == 1)
         // An infinite gy stays infinite where the slope is nonzero (the exact split would give NaN).
         let g = VectorMath.sigmoidBackward(x: SIMD8<Double>(0, 1, -1, 800, .nan, 0, 3, -0.0),
                                            gy: SIMD8<Double>(1, 1, 1, 1, 1, .infinity, .nan, -2))
@@ -178,7 +178,7 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
         // e^800 overflows, gy e^800 need not: recomputed (so gy = 0 gives 0, not 0 * inf). An
         // infinite x keeps gy * inf.
         let x = SIMD8<Double>(800, 800, 1400, 710, .infinity, 800, 1, .nan)
-        let gy = SIMD8<Double>(1e-300, -1e-300, 1e-320, 0.5, 1e-300, 0, 2, 1)
+        let gy = SIMD8<Double>(1e-300, -1e-300, 0x1p-1063, 0.5, 1e-300, 0, 2, 1)
         let g = VectorMath.expBackward(x: x, y: VectorMath.exp(x), gy: gy)
         let exact = { (i: Int) in ReferenceFloat(gy[i]) * ReferenceMath.exp(ReferenceFloat(x[i])) }
         #expect(ulp64(g[0], exact(0)) <= 2 && ulp64(g[1], exact(1)) <= 2 && ulp64(g[2], exact(2)) <= 2)
@@ -208,10 +208,10 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
         expect64("cos backward", maxGradientUlp64(xs, { VectorMath.cosBackward(x: $0, gy: $1) }) {
             ReferenceMath.cosDerivative(ReferenceFloat($0))
         })
-        let x = SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, 1e-310, -1e300, .pi)
+        let x = SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, 0x1p-1030, -1e300, .pi)
         let s = VectorMath.sin(x), c = VectorMath.cos(x)
         #expect(s[0] == 0 && s[0].sign == .minus && s[1].sign == .plus && s[2].isNaN && s[3].isNaN && s[4].isNaN)
-        #expect(s[5] == 1e-310 && s[6] == Foundation.sin(-1e300) && c[6] == Foundation.cos(-1e300))
+        #expect(s[5] == 0x1p-1030 && s[6] == Foundation.sin(-1e300) && c[6] == Foundation.cos(-1e300))
         #expect(c[0] == 1 && c[1] == 1 && c[2].isNaN && c[3].isNaN && c[4].isNaN && c[5] == 1 && c[7] == -1)
     }
 
@@ -229,7 +229,7 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
             })
         }
         // C's pow at the edges: exact values, signs of zero, NaN; p == 0 gives 1 even for NaN.
-        let edges: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1, -1, 2, -2, 0.5, -0.5, 1e-310, -8]
+        let edges: [Double] = [0, -0.0, .infinity, -.infinity, .nan, 1, -1, 2, -2, 0.5, -0.5, 0x1p-1030, -8]
         for p in [0, -0.0, 1, 2, 3, -3, -2, 0.5, -0.5, 2.5, -2.5, .infinity, -.infinity, .nan, 1e300, -1e300, 1 / 3.0] {
             for x in edges {
                 let got = VectorMath.pow(SIMD8<Double>(repeating: x), p)[0]
@@ -255,10 +255,10 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
         let xs = inputs64(-7...7, count: 30000, focus: focus) + inputs64(3.5...28, count: 10000)
         expect64("erf", maxUlp64(xs, { VectorMath.erf($0) }) { ReferenceMath.erf(ReferenceFloat($0)) })
         expect64("erfc", maxUlp64(xs, { VectorMath.erfc($0) }) { ReferenceMath.erfc(ReferenceFloat($0)) })
-        let x = SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, 1e-310, 28, -28)
+        let x = SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, 0x1p-1030, 28, -28)
         let e = VectorMath.erf(x), c = VectorMath.erfc(x)
         #expect(e[0] == 0 && e[0].sign == .minus && e[1].sign == .plus && e[2] == 1 && e[3] == -1 && e[4].isNaN)
-        #expect(ulp64(e[5], ReferenceMath.erf(ReferenceFloat(1e-310))) <= 2 && e[6] == 1 && e[7] == -1)
+        #expect(ulp64(e[5], ReferenceMath.erf(ReferenceFloat(0x1p-1030))) <= 2 && e[6] == 1 && e[7] == -1)
         #expect(c[0] == 1 && c[1] == 1 && c[2] == 0 && c[3] == 2 && c[4].isNaN && c[5] == 1 && c[6] == 0 && c[7] == 2)
     }
 
