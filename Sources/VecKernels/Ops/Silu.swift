@@ -10,7 +10,7 @@ struct SiluOp: UnaryDefinition {
     var torchForward: String { "torch._C._nn.silu(x, out=y)" }
     var torchBackward: String { "torch.ops.aten.silu_backward(gy, x)" }
     var flops: Double { 22 }
-    var ulpBound32: Double { 2 }  // x * float32 sigmoid: 1.98 ulp measured (VectorMath+Silu)
+    var ulpBound32: Double { 4 }  // forward 1.98, float32 gradient 3.04 ulp measured (VectorMath+Silu)
     var domain: UnaryDomain {
         UnaryDomain(bench: -8...8, sweep: -800...1e30, edges: [-1.2785, -87.3, -103, -108, -745, 17, -17], gradcheck: -10...10)
     }
@@ -33,7 +33,7 @@ struct LogSigmoidOp: UnaryDefinition {
     var torchSetup: String { "buf = torch.ops.aten.log_sigmoid_forward(x)[1]" }
     var torchBackward: String { "torch.ops.aten.log_sigmoid_backward(gy, x, buf)" }
     var flops: Double { 30 }
-    var ulpBound32: Double { 2 }
+    var ulpBound32: Double { 3 }  // float32 gradient 2.88 ulp measured (VectorMath+Silu)
     var domain: UnaryDomain {
         UnaryDomain(bench: -20...20, sweep: -1e30...800, edges: [-20, 20, 88, -88, 104, 745], gradcheck: -19...19)
     }
