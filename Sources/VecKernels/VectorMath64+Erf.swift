@@ -104,7 +104,7 @@ extension VectorMath {
 
     /// erfc(a) = (hi + lo) 2^n for a >= 0.5 or NaN (clamped at 27.5, where it rounds to 0).
     @inlinable @inline(__always)
-    static func erfcParts(_ a: VD) -> (hi: VD, lo: VD, n: VL) {
+    static func erfcParts(_ a: VD) -> (hi: VD, lo: VD, n: VL, gauss: VD) {
         let ac = a.replacing(with: 27.5, where: a .> 27.5)
         let a2 = ac * ac
         let a2l = productError(ac, ac, a2)
@@ -116,7 +116,44 @@ extension VectorMath {
         let h = eh * fh
         let l = fmaD(eh, fl, fmaD(el, fh, productError(eh, fh, h)))
         let hi = h + l
-        return (hi, (h - hi) + l, n)
+        return (hi, (h - hi) + l, n, eh)
+    }
+
+    /// erfc(zh + zl) = (hi + lo) 2^n for a tiny zl (the rounding error of an argument such as
+    /// -x/sqrt 2), adding erfc'(z) zl = -(2/sqrt pi) e^(-z^2) zl to erfc(zh)'s double-double.
+    @inlinable @inline(__always)
+    static func erfcParts(_ zh: VD, _ zl: VD) -> (hi: VD, lo: VD, n: VL) {
+        let a = absolute(zh)
+        let small = a .< 0.5
+        let twoOverSqrtPi = VD(repeating: 1.1283791670955126)
+        var hi = VD(), lo = VD(), n = VL()
+        if anyTrue(small) {
+            // 1 - erf(zh), and e^(-z^2) ~ 1 - z^2 + z^4/2 (0.3%: zl is 2^-53 of zh at most).
+            let t = erfSmallTerm(zh)
+            let s = 1 - zh
+            let z2 = zh * zh
+            let gauss = fmaD(0.5 * z2, z2, 1 - z2)
+            hi = s
+            lo = (((1 - s) - zh) - t) - twoOverSqrtPi * gauss * zl
+        }
+        if anyTrue(.!small) {
+            let (ch, cl, m, gauss) = erfcParts(a)
+            let corr = twoOverSqrtPi * gauss * zl  // in units of 2^m, as ch and cl
+            let positive = zh .> 0
+            // 2 - erfc(a) for zh < 0 (erfc(zh) = 2 - erfc(-zh)); 2^m below the normal range
+            // means erfc(a) < 2^-1000 there, which 2 absorbs.
+            let s2 = pow2(atLeast(m, -1022))
+            let eh = ch * s2, el = (cl + corr) * s2
+            let s = 2 - eh
+            let negHi = s, negLo = ((2 - s) - eh) - el
+            let bigHi = ch.replacing(with: negHi, where: .!positive)
+            let bigLo = (cl - corr).replacing(with: negLo, where: .!positive)
+            hi = hi.replacing(with: bigHi, where: .!small)
+            lo = lo.replacing(with: bigLo, where: .!small)
+            n = m & ~(bits(zh) &>> 63)  // m where zh > 0, 0 where the 2 - erfc form is scaled already
+            n = VL(repeating: 0).replacing(with: n, where: .!small)
+        }
+        return (hi, lo, n)
     }
 
     /// erf(x) for |x| < 0.5 as x + x E(x^2): the second term is 0.13 x at most, so its rounding
@@ -135,7 +172,7 @@ extension VectorMath {
         let small = a .< 0.5
         if anyTrue(small) { y = x + erfSmallTerm(x) }
         if anyTrue(.!small) {
-            let (ch, cl, n) = erfcParts(a.replacing(with: 6, where: a .> 6))  // erf(6) rounds to 1
+            let (ch, cl, n, _) = erfcParts(a.replacing(with: 6, where: a .> 6))  // erf(6) rounds to 1
             let s2 = pow2(n)
             let eh = ch * s2, el = cl * s2
             let s = 1 - eh
@@ -159,7 +196,7 @@ extension VectorMath {
             y = s + (((1 - s) - x) - t)
         }
         if anyTrue(.!small) {
-            let (ch, cl, n) = erfcParts(a)
+            let (ch, cl, n, _) = erfcParts(a)
             var tail: VD
             if anyTrue(.!(a .<= 26)) {  // results may be denormal: one rounding, two factors
                 tail = scaledWide(ch + cl, n)

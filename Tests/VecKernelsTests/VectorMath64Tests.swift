@@ -293,7 +293,7 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
     }
 
     @Test func silu() {
-        // 4000 consecutive float64s each side of silu''s zero, the edges of its Taylor window,
+        // 4000 consecutive float64s each side of the zero of silu', the edges of its Taylor window,
         // the left tail down to denormal results.
         let x0 = VectorMath.siluRootD.hi
         var near: [Double] = []
@@ -309,5 +309,24 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
         let y = VectorMath.silu(SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, -1e300, 1e300, 1))
         #expect(y[0].sign == .minus && y[0] == 0 && y[1].sign == .plus && y[2] == .infinity && y[3] == 0 && y[4].isNaN)
         #expect(y[5] == 0 && y[6] == 1e300 && ulp64(y[7], ReferenceMath.silu(1)) <= 2)
+    }
+
+    @Test func gelu() {
+        // 2000 float64s each side of the zero of gelu', its Taylor window's edges, the switch at
+        // x = -1 and the left tail down to denormal results (x ~ -37.5...-38.6).
+        let x0 = VectorMath.geluRootD.hi
+        var near: [Double] = []
+        var v = x0
+        for _ in 0..<2000 { v = v.nextDown }
+        for _ in 0..<4000 { near.append(v); v = v.nextUp }
+        let xs = inputs64(-45...10, count: 6000, focus: [x0 - 0.125, x0 + 0.125, -1, -37, -37.5, -38.5, 50])
+            + inputs64(-0.9 ... -0.6, count: 4000) + near
+        expect64("gelu", maxUlp64(xs, { VectorMath.gelu($0) }) { ReferenceMath.gelu(ReferenceFloat($0)) })
+        expect64("gelu backward", maxGradientUlp64(xs, { VectorMath.geluBackward(x: $0, gy: $1) }) {
+            ReferenceMath.geluDerivativeNearRoot(ReferenceFloat($0))
+        })
+        let y = VectorMath.gelu(SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, -50, 1e300, 1))
+        #expect(y[0] == 0 && y[0].sign == .minus && y[1].sign == .plus && y[2] == .infinity && y[3] == 0 && y[4].isNaN)
+        #expect(y[5] == 0 && y[6] == 1e300 && ulp64(y[7], ReferenceMath.gelu(1)) <= 2)
     }
 }
