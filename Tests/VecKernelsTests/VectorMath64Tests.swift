@@ -92,6 +92,22 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
     #expect(result.ulp <= bound, "\(name) at x = \(result.x)", sourceLocation: sourceLocation)
 }
 
+/// An activation and its gradient where the gradient crosses zero: 2000 consecutive float64s
+/// each side of `root`, a grid over `window` (the Taylor window's edges in `focus`) and a wide
+/// sweep down to the tails' denormal results.
+func expectNearRoot64(_ name: String, root: Double, wide: ClosedRange<Double>, window: ClosedRange<Double>,
+                      focus: [Double], _ forward: (SIMD8<Double>) -> SIMD8<Double>,
+                      _ value: (Double) -> ReferenceFloat, _ backward: (SIMD8<Double>, SIMD8<Double>) -> SIMD8<Double>,
+                      _ derivative: (Double) -> ReferenceFloat, sourceLocation: SourceLocation = #_sourceLocation) {
+    var near: [Double] = []
+    var v = root
+    for _ in 0..<2000 { v = v.nextDown }
+    for _ in 0..<4000 { near.append(v); v = v.nextUp }
+    let xs = inputs64(wide, count: 6000, focus: focus) + inputs64(window, count: 4000) + near
+    expect64(name, maxUlp64(xs, forward, value), sourceLocation: sourceLocation)
+    expect64(name + " backward", maxGradientUlp64(xs, backward, derivative), sourceLocation: sourceLocation)
+}
+
 @Suite struct VectorMath64Tests {
     @Test func expFamily() {
         expect64("exp", maxUlp64(inputs64(-746...710), { VectorMath.exp($0) }) { ReferenceMath.exp(ReferenceFloat($0)) })
@@ -293,38 +309,23 @@ func expect64(_ name: String, _ result: (ulp: Double, x: Double), bound: Double 
     }
 
     @Test func silu() {
-        // 4000 consecutive float64s each side of the zero of silu', the edges of its Taylor window,
-        // the left tail down to denormal results.
         let x0 = VectorMath.siluRootD.hi
-        var near: [Double] = []
-        var v = x0
-        for _ in 0..<4000 { v = v.nextDown }
-        for _ in 0..<8000 { near.append(v); v = v.nextUp }
-        let xs = inputs64(-800...40, count: 12000, focus: [x0 - 0.0625, x0 + 0.0625, 708, 745])
-            + inputs64(-1.4 ... -1.15, count: 8000) + near
-        expect64("silu", maxUlp64(xs, { VectorMath.silu($0) }) { ReferenceMath.silu(ReferenceFloat($0)) })
-        expect64("silu backward", maxGradientUlp64(xs, { VectorMath.siluBackward(x: $0, gy: $1) }) {
-            ReferenceMath.siluDerivativeNearRoot(ReferenceFloat($0))
-        })
+        expectNearRoot64("silu", root: x0, wide: -800...40, window: -1.4 ... -1.15,
+                         focus: [x0 - 0.0625, x0 + 0.0625, 708, 745],
+                         { VectorMath.silu($0) }, { ReferenceMath.silu(ReferenceFloat($0)) },
+                         { VectorMath.siluBackward(x: $0, gy: $1) }, { ReferenceMath.siluDerivativeNearRoot(ReferenceFloat($0)) })
         let y = VectorMath.silu(SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, -1e300, 1e300, 1))
         #expect(y[0].sign == .minus && y[0] == 0 && y[1].sign == .plus && y[2] == .infinity && y[3] == 0 && y[4].isNaN)
         #expect(y[5] == 0 && y[6] == 1e300 && ulp64(y[7], ReferenceMath.silu(1)) <= 2)
     }
 
     @Test func gelu() {
-        // 2000 float64s each side of the zero of gelu', its Taylor window's edges, the switch at
-        // x = -1 and the left tail down to denormal results (x ~ -37.5...-38.6).
+        // Also the switch to the Mills ratio at x = -1 and the left tail's denormal results.
         let x0 = VectorMath.geluRootD.hi
-        var near: [Double] = []
-        var v = x0
-        for _ in 0..<2000 { v = v.nextDown }
-        for _ in 0..<4000 { near.append(v); v = v.nextUp }
-        let xs = inputs64(-45...10, count: 6000, focus: [x0 - 0.125, x0 + 0.125, -1, -37, -37.5, -38.5, 50])
-            + inputs64(-0.9 ... -0.6, count: 4000) + near
-        expect64("gelu", maxUlp64(xs, { VectorMath.gelu($0) }) { ReferenceMath.gelu(ReferenceFloat($0)) })
-        expect64("gelu backward", maxGradientUlp64(xs, { VectorMath.geluBackward(x: $0, gy: $1) }) {
-            ReferenceMath.geluDerivativeNearRoot(ReferenceFloat($0))
-        })
+        expectNearRoot64("gelu", root: x0, wide: -45...10, window: -0.9 ... -0.6,
+                         focus: [x0 - 0.125, x0 + 0.125, -1, -37, -37.5, -38.5, 50],
+                         { VectorMath.gelu($0) }, { ReferenceMath.gelu(ReferenceFloat($0)) },
+                         { VectorMath.geluBackward(x: $0, gy: $1) }, { ReferenceMath.geluDerivativeNearRoot(ReferenceFloat($0)) })
         let y = VectorMath.gelu(SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, -50, 1e300, 1))
         #expect(y[0] == 0 && y[0].sign == .minus && y[1].sign == .plus && y[2] == .infinity && y[3] == 0 && y[4].isNaN)
         #expect(y[5] == 0 && y[6] == 1e300 && ulp64(y[7], ReferenceMath.gelu(1)) <= 2)
