@@ -5,6 +5,8 @@ import VecKernels
 // sum, softmax, matmul and batched matmul, forward and backward, in every variant the kernels
 // offer. References are computed here in float64, independently of the kernels' scalar paths.
 
+/// Catalog entries of the raw kernels (elementwise, reductions, softmax, matrix products), timed
+/// through VecKernels' entry points with every variant each one implements.
 public enum KernelCatalog {
     static let binaries: [BinaryOp] = [.add, .sub, .mul, .div, .maximum, .minimum]
 
@@ -18,6 +20,7 @@ public enum KernelCatalog {
             + binaries.map(binaryEntry) + [sumEntry(), bmmEntry()]
     }
 
+    /// Registers `entries()` in the global `Catalog`.
     public static func registerAll() { entries().forEach(Catalog.register) }
 
     static func variantNames(_ v: [KernelVariant]) -> [String] {

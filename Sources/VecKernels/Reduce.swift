@@ -1,6 +1,8 @@
 // Reductions: sum (all elements, or the middle dim of [outer, size, inner]) and max (with the
 // first index, or all elements with a tie count). The kernels are in ReduceSum and ReduceMax.
 
+/// Reduction kernels on raw buffers: sums (of everything, or over the middle dim of
+/// `[outer, size, inner]`) and max with the first index or with a tie count, float32 and float64.
 public enum Reduce {
     /// `.auto` sums on several threads from this many elements up. Measured (release,
     /// -march=native, 2 vCPU, pool backend, min of 75 runs): sum of 2^16 floats 2.7 us on one
@@ -10,6 +12,7 @@ public enum Reduce {
     static let maxThreshold = 1 << 17
     static let grain = 1 << 14
 
+    /// The variants the reductions implement (`.scalar` is the reference).
     public static let variants: [KernelVariant] = [.auto, .scalar, .simd, .parallel]
 
     private static func mode(_ variant: KernelVariant, _ work: Int, _ threshold: Int,

@@ -22,6 +22,7 @@ public struct UnaryDomain: Codable, Equatable, Sendable {
     /// Where the finite-difference gradcheck samples (away from overflow).
     public var gradcheck: ClosedRange<Double>
 
+    /// A domain as given; no edge values and no kinks by default.
     public init(bench: ClosedRange<Double>, sweep: ClosedRange<Double>, edges: [Double] = [],
                 kinks: [Double] = [], gradcheck: ClosedRange<Double>) {
         self.bench = bench; self.sweep = sweep; self.edges = edges; self.kinks = kinks; self.gradcheck = gradcheck
@@ -52,15 +53,18 @@ public struct UnaryInfo: Codable, Equatable, Sendable {
     /// Python statements run once over `x` before timing, for what PyTorch's forward saves for
     /// its backward besides x and y (log_sigmoid's buffer); empty for most ops.
     public var torchSetup: String
+    /// What the op's backward reads besides the upstream gradient.
     public var saved: UnarySaved
     /// Floating-point operations per element of the forward, for the roofline (polynomials
     /// counted as their multiply-adds); backward is counted as one more.
     public var flops: Double
+    /// Where the op is timed, swept for accuracy and gradchecked.
     public var domain: UnaryDomain
     /// Largest error over the sweep, forward and gradient alike, float32 and float64: how many
     /// representable numbers the result may lie from the correctly rounded one (its distance from
     /// the exact value is then below this plus 0.5 ULP).
     public var ulpBound32: Double
+    /// The bound for float64 results (`ulpBound32` is float32's).
     public var ulpBound64: Double
 }
 

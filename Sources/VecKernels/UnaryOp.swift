@@ -2,7 +2,9 @@ import Foundation
 
 /// An elementwise function of one tensor, with PyTorch's semantics at the edges. Each case's facts
 /// (kernels, reference, PyTorch names, domain, cost, accuracy bound) live in its record, one file
-/// per op (UnaryDefinition); this enum only names the ops and their parameters.
+/// per op (UnaryDefinition); this enum only names the ops and their parameters. The cases without
+/// parameters `abs`, `neg`, `relu`, `sigmoid`, `tanh`, `exp`, `log`, `sqrt`, `sin` and `cos` are
+/// PyTorch's functions of the same names (`torch.abs`, ...).
 public enum UnaryOp: Hashable, Sendable {
     case abs, neg, relu, sigmoid, tanh, exp, log, sqrt, sin, cos
     /// log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (PyTorch defaults 1, 20).

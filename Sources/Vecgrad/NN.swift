@@ -4,6 +4,8 @@ import VecKernels
 
 /// A layer or a model: a differentiable function of one tensor with trainable parameters.
 public protocol Module {
+    /// The module applied to `input` (PyTorch's `forward`); call it as `model(x)`. Shapes, dtypes and
+    /// errors are the module's own.
     func forward(_ input: Tensor) throws -> Tensor
     /// The tensors an optimizer updates (leaves that require grad).
     var parameters: [Tensor] { get }
@@ -22,9 +24,13 @@ extension Module {
 /// without a seed, drawn from the default generator (`Tensor.manualSeed(_:)`). 0 features are
 /// allowed, as in PyTorch (an empty weight; the output is the bias, or empty).
 public final class Linear: Module {
+    /// The weight, [out, in], requiring grad when the layer made it.
     public let weight: Tensor
+    /// The bias, [out]; nil for a layer made with `bias: false`.
     public let bias: Tensor?
+    /// Size of the input's last dim.
     public let inFeatures: Int
+    /// Size of the output's last dim.
     public let outFeatures: Int
 
     /// Throws `negativeDimension` or `sizeOverflow` for bad feature counts and
@@ -59,28 +65,40 @@ public final class Linear: Module {
         inFeatures = weight.shape[1]
     }
 
+    /// `linear(input, weight:bias:)`: [..., in] -> [..., out] (`nn.Linear.forward`). Throws
+    /// `matmulShapes` when the input's last dim is not `inFeatures` (a [3, 2] input into
+    /// `Linear(in: 3, out: 4)`: "mat1 and mat2 shapes cannot be multiplied (3x2 and 3x4)"), and
+    /// `invalidArgument` ("mat1 and mat2 must have the same dtype, but got Double and Float") when
+    /// its dtype differs from the weight's.
     public func forward(_ input: Tensor) throws -> Tensor { try linear(input, weight: weight, bias: bias) }
 
+    /// `[weight, bias]`, or `[weight]` without a bias.
     public var parameters: [Tensor] { bias.map { [weight, $0] } ?? [weight] }
 }
 
 /// Modules applied in order.
 public final class Sequential: Module {
+    /// The modules, in the order they run.
     public let layers: [any Module]
 
+    /// The modules in order (`nn.Sequential(*layers)`); an empty list passes its input through.
     public init(_ layers: [any Module]) { self.layers = layers }
+    /// `Sequential([layers...])`.
     public convenience init(_ layers: any Module...) { self.init(layers) }
 
+    /// Each layer's output fed to the next; throws what the first failing layer throws.
     public func forward(_ input: Tensor) throws -> Tensor {
         try layers.reduce(input) { try $1.forward($0) }
     }
 
+    /// Every layer's parameters, in layer order.
     public var parameters: [Tensor] { layers.flatMap(\.parameters) }
 }
 
 /// A multilayer perceptron: Linear layers of the given sizes with ReLU between them (none after
 /// the last). `MLP(sizes: [2, 16, 1], seed: 0)` is Linear(2, 16), ReLU, Linear(16, 1).
 public final class MLP: Module {
+    /// The layers: Linear, ReLU, Linear, ..., Linear.
     public let network: Sequential
 
     /// Throws `invalidArgument` for fewer than 2 sizes, and what `Linear` throws.
@@ -102,19 +120,27 @@ public final class MLP: Module {
         try self.init(sizes: [inFeatures, hidden, outFeatures], seed: seed, dtype: dtype)
     }
 
+    /// `network.forward(input)`: [..., sizes.first] -> [..., sizes.last].
     public func forward(_ input: Tensor) throws -> Tensor { try network.forward(input) }
+    /// Weight and bias of every Linear layer, first layer first.
     public var parameters: [Tensor] { network.parameters }
 }
 
 /// Stochastic gradient descent (PyTorch's `torch.optim.SGD`): p -= lr * (grad + weightDecay * p),
 /// with optional momentum (buf = momentum * buf + d; the first step takes buf = d).
 public final class SGD {
+    /// The tensors `step()` updates.
     public let parameters: [Tensor]
+    /// Learning rate.
     public var lr: Double
+    /// Momentum factor (0: plain SGD, no buffers).
     public var momentum: Double
+    /// L2 penalty added to each gradient as `weightDecay * p` (0: none).
     public var weightDecay: Double
     private var buffers: [Tensor?]
 
+    /// An optimizer over `parameters` (`torch.optim.SGD(params, lr, momentum, weight_decay)`); nothing
+    /// is checked, as nothing can fail (see `step()`).
     public init(parameters: [Tensor], lr: Double, momentum: Double = 0, weightDecay: Double = 0) {
         self.parameters = parameters
         self.lr = lr

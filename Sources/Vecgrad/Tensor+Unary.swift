@@ -77,6 +77,7 @@ extension Tensor {
         return applying(.clamp(min: min ?? -.infinity, max: max ?? .infinity))
     }
 
+    /// `-x`, the same as `x.neg()` (torch.neg): int64 stays int64 (wrapping at Int64.min).
     public static prefix func - (x: Tensor) -> Tensor { x.neg() }
 
     /// Applies any elementwise op (every named method above calls this), recording its backward
