@@ -43,7 +43,9 @@ struct ABCommand: ParsableCommand {
     @OptionGroup var gate: GateOptions
 
     func validate() throws {
-        guard (3...100).contains(rounds) else { throw ValidationError("--rounds must be in 3...100 (compare judges changes against the spread of 3 or more)") }
+        guard (3...100).contains(rounds) else {
+            throw ValidationError("--rounds must be in 3...100 (compare judges changes against the spread of 3 or more)")
+        }
         if let minTimeMs, minTimeMs < 1 { throw ValidationError("--min-time-ms must be at least 1") }
         guard FileManager.default.isExecutableFile(atPath: baselineExe) else {
             throw ValidationError("--baseline-exe \(baselineExe): not an executable file")

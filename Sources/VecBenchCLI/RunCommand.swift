@@ -37,7 +37,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Suite name (NAME.suite in the suite folders), path to a .suite file, or - for stdin. Example: --suite quick")
     var suite = "default"
 
-    @Option(name: .customLong("case"), help: "A one-off case in suite syntax instead of a suite (repeatable). Example: --case 'op=relu shapes=1048576 threads=1,2'")
+    @Option(name: .customLong("case"),
+            help: "A one-off case in suite syntax instead of a suite (repeatable). Example: --case 'op=relu shapes=1048576 threads=1,2'")
     var cases: [String] = []
 
     @Option(help: "Output directory for the report, sidecar and charts. Example: --out results")
@@ -56,7 +57,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Only these ops (comma-separated). Example: --ops sigmoid,matmul")
     var ops: String?
 
-    @Option(help: "Sampling time per case in milliseconds (all rounds together), overriding the suite's min_time_ms (default 100). Example: --min-time-ms 200")
+    @Option(help: ArgumentHelp("Sampling time per case in milliseconds (all rounds together), overriding the suite's "
+                               + "min_time_ms (default 100). Example: --min-time-ms 200"))
     var minTimeMs: Int?
 
     @Option(help: "Warm-up time per case in milliseconds. Example: --warmup-ms 20")
@@ -195,7 +197,8 @@ struct RunCommand: ParsableCommand {
             writeStderr("note: --rounds \(rounds): compare needs 3 or more rounds to judge changes against the noise\n")
         }
         if rounds > 1 || order == .shuffle {
-            writeStderr("note: \(planned.count) case\(planned.count == 1 ? "" : "s") x \(rounds) round\(rounds == 1 ? "" : "s"), order \(order.rawValue)"
+            writeStderr("note: \(planned.count) case\(planned.count == 1 ? "" : "s") x \(rounds) round\(rounds == 1 ? "" : "s"), "
+                        + "order \(order.rawValue)"
                         + (order == .shuffle ? " (--seed \(seed))" : "") + "\n")
         }
         let contention = try Contention(count: contend)

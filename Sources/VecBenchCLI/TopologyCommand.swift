@@ -57,7 +57,8 @@ struct TopologyCommand: ParsableCommand {
         let workers = threads ?? t.puCount
         print("pin maps for \(workers) worker\(workers == 1 ? "" : "s") (w0 is the calling thread):")
         for policy in PinningPolicy.allCases {
-            print("  \(policy.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(Pinning.plan(policy, workers: workers, topology: t).description)")
+            let plan = Pinning.plan(policy, workers: workers, topology: t)
+            print("  \(policy.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(plan.description)")
         }
         if let exportXml {
             try AtomicFile.write(try handle.exportXML(), to: exportXml)

@@ -43,7 +43,8 @@ struct LogOp: UnaryDefinition {
     var flops: Double { 20 }
     var ulpBound32: Double { 2 }
     var domain: UnaryDomain {
-        UnaryDomain(bench: 0.01...100, sweep: 1e-300...1e300, edges: [-1, 1e-40, 0.5, 2, Double.leastNonzeroMagnitude, Double.leastNormalMagnitude / 8], gradcheck: 0.05...50)
+        UnaryDomain(bench: 0.01...100, sweep: 1e-300...1e300,
+                    edges: [-1, 1e-40, 0.5, 2, Double.leastNonzeroMagnitude, Double.leastNormalMagnitude / 8], gradcheck: 0.05...50)
     }
 
     func reference(_ x: R) -> R { Foundation.log(x) }
@@ -63,7 +64,9 @@ struct SqrtOp: UnaryDefinition {
     var saved: UnarySaved { .inputAndOutput }
     var flops: Double { 2 }
     var ulpBound32: Double { 2 }
-    var domain: UnaryDomain { UnaryDomain(bench: 0.01...100, sweep: 0...1e300, edges: [-1, 1e-40, Double.leastNonzeroMagnitude], gradcheck: 0.05...50) }
+    var domain: UnaryDomain {
+        UnaryDomain(bench: 0.01...100, sweep: 0...1e300, edges: [-1, 1e-40, Double.leastNonzeroMagnitude], gradcheck: 0.05...50)
+    }
 
     func reference(_ x: R) -> R { x.squareRoot() }
     func gradient(x: R, gy: R) -> R { gy / (2 * x.squareRoot()) }
