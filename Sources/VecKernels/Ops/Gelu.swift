@@ -23,10 +23,13 @@ struct GeluOp: UnaryDefinition {
     }
 
     func reference(_ x: R) -> R { ReferenceMath.gelu(x) }
-    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.geluDerivative(x) }
+    // Near gelu''s zero the plain formula cancels even in Float80: the Taylor series there.
+    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.geluDerivativeNearRoot(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.gelu(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.geluBackward(x: x, gy: gy) }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.gelu(x) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.geluBackward(x: x, gy: gy) }
 }
 
 struct GeluTanhOp: UnaryDefinition {
