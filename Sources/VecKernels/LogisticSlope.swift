@@ -71,8 +71,32 @@ enum Logistic {
     }
 
     /// gy * 2^k e/(1 + e)^2 with e = e^t, t <= 0: sigmoid' (t = -|x|, k = 0), tanh' (t = -2|x|, k = 2).
+    /// For t >= -16 (every lane) one float32 exponential and one division: e = 2^n (1 + s) and
+    /// d = 2^n s + (2^n + 1) each round once (2^n + 1 is exact for n >= -23), and the roundings
+    /// of d, d^2 and 1/d^2 are corrected to first order: sigmoid' within 2.76 ulp and tanh' within
+    /// 3.14 measured with random gy (4.1 and 4.3 without the corrections). Otherwise the hi + lo form below, which keeps ~1 ulp down to denormal results.
     @inline(__always)
     static func slope(_ gy: VF, exponent t: VF, log2Scale k: Int32) -> VF {
+        if !VectorMath.anyTrue(.!(t .>= -16)) {
+            let (r, _, n) = VectorMath.reduceLn2(t)
+            let s = VectorMath.fma(VectorMath.expPolynomial(r), r * r, r)  // e^r - 1
+            let sc = VectorMath.pow2(n)
+            let d = VectorMath.fma(sc, s, sc + 1)
+            let dErr = VectorMath.fma(sc, s, (sc + 1) - d)  // (sc + 1) - d is exact (Sterbenz)
+            let dd = d * d
+            let ddErr = VectorMath.fma(d + d, dErr, VectorMath.productError(d, d, dd))  // (1 + e)^2 - dd
+            let inv = 1 / dd
+            let residual = VectorMath.fma(VectorMath.negate(inv), dd, VF(repeating: 1))  // 1 - inv dd, exact
+            let q = VectorMath.fma(sc, s, sc) * VectorMath.pow2(SIMD16<Int32>(repeating: k)) * inv
+            return gy * VectorMath.fma(q, VectorMath.fma(VectorMath.negate(ddErr), inv, residual), q)
+        }
+        return slopeWide(gy, exponent: t, log2Scale: k)
+    }
+
+    /// slope for any t <= 0 (NaN passes): e = (h + l) 2^n and 1/(1 + e) = r (1 + res), products
+    /// split exactly, so only the last addition and the 2^n scaling round.
+    @inline(__always)
+    static func slopeWide(_ gy: VF, exponent t: VF, log2Scale k: Int32) -> VF {
         let (h, l, n) = expTail(t)
         let rare = VectorMath.anyTrue(t .< -87)  // n < -126 possible (a float compare: see atLeast)
         let nd = rare ? atLeast(n, -126) : n
