@@ -74,7 +74,8 @@ enum Logistic {
     /// For t >= -16 (every lane) one float32 exponential and one division: e = 2^n (1 + s) and
     /// d = 2^n s + (2^n + 1) each round once (2^n + 1 is exact for n >= -23), and the roundings
     /// of d, d^2 and 1/d^2 are corrected to first order: sigmoid' within 2.76 ulp and tanh' within
-    /// 3.14 measured with random gy (4.1 and 4.3 without the corrections). Otherwise the hi + lo form below, which keeps ~1 ulp down to denormal results.
+    /// 3.14 measured with random gy (4.1 and 4.3 without the corrections). Otherwise the hi + lo
+    /// form below, which keeps ~1 ulp down to denormal results.
     @inline(__always)
     static func slope(_ gy: VF, exponent t: VF, log2Scale k: Int32) -> VF {
         if !VectorMath.anyTrue(.!(t .>= -16)) {
