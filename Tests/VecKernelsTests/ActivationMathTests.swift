@@ -2,7 +2,8 @@ import Foundation
 import Testing
 @testable import VecKernels
 
-// Accuracy of the float32 activation kernels (VectorMath+Erf, +Gelu, +Silu, +Elu, +Mish) against
+// Accuracy of the float32 activation kernels (VectorMath+Erf, +Gelu, +Silu, +Elu, +Mish, and
+// sigmoid and tanh with their gradients from Logistic.slope) against
 // ReferenceMath+Activations in ReferenceFloat (Float80 on x86-64), forward and gradient (gy = 1
 // and gy random in [-1, 1]), over a dense grid, runs of consecutive floats at the points where
 // the formulas switch or cancel, a sweep of magnitudes of both signs and the IEEE edges.
@@ -74,6 +75,16 @@ let activationCases: [ActivationCase] = [
     ActivationCase(name: "mish", forward: { VectorMath.mish($0) }, value: { ReferenceMath.mish($0) },
                    backward: { VectorMath.mishBackward(x: $0, gy: $1) }, derivative: { ReferenceMath.mishDerivative($0) },
                    focus: rootFocus(VectorMath.mishRoot.hi) + [0, -87.3, -103.9, 20]),
+    // Logistic.slope's float32 path ends at |x| = 16 (sigmoid) and 8 (tanh): both sides swept.
+    ActivationCase(name: "sigmoid", forward: { VectorMath.sigmoid($0) }, value: { ReferenceMath.sigmoid($0) },
+                   backward: { Logistic.slope($1, exponent: VectorMath.negativeAbsolute($0), log2Scale: 0) },
+                   derivative: { ReferenceMath.sigmoidDerivative($0) }, focus: [0, 16, -16, 87.3, -87.3, 103.9]),
+    ActivationCase(name: "tanh", forward: { VectorMath.tanh($0) }, value: { ReferenceMath.tanh($0) },
+                   backward: { x, gy in
+                       let a = VectorMath.absolute(x)
+                       return Logistic.slope(gy, exponent: VectorMath.negate(a + a), log2Scale: 2)
+                   },
+                   derivative: { ReferenceMath.tanhDerivative($0) }, focus: [0, 0.625, 8, -8, 44, 52]),
 ]
 
 /// The test points: a grid of step 2^-11 on [-20, 20], 256 consecutive floats each side of every
