@@ -189,7 +189,8 @@ public enum Accuracy {
         if x == 0 { return "0" }
         if !x.isFinite { return x.isNaN ? "nan" : "inf" }
         let e = Int(floor(log10(abs(x))))
-        let m = x / pow(10, Double(e))
+        // In two factors: 10^e alone underflows to 0 below 1e-308 (denormal errors gave "infe-324").
+        let m = x / pow(10, Double(e / 2)) / pow(10, Double(e - e / 2))
         return TextFormat.fixed(m, 1) + "e" + (e < 0 ? "-" : "+") + String(abs(e))
     }
 

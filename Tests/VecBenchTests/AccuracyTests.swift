@@ -32,6 +32,13 @@ import Testing
         #expect(!wrong.passed)
     }
 
+    @Test func scientificFormatCoversDenormals() {
+        #expect(Accuracy.sci(Double.leastNonzeroMagnitude) == "4.9e-324")
+        #expect(Accuracy.sci(2.5e-310) == "2.5e-310")
+        #expect(Accuracy.sci(1.5e300) == "1.5e+300")
+        #expect(Accuracy.sci(-3e-8) == "-3.0e-8")
+    }
+
     @Test func errorMetrics() {
         #expect(ErrorMetrics.elementError(.nan, .nan, dtype: .float32) == (0, 0, 0))
         #expect(ErrorMetrics.elementError(.infinity, .infinity, dtype: .float32) == (0, 0, 0))
