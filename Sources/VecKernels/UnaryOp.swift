@@ -109,21 +109,33 @@ public enum UnaryOp: Hashable, Sendable {
     var isCheap: Bool { visit(Fact { $0.flops <= 2 }) }
 
     /// The function in float64, from the reference rounded once: what every variant is measured against.
-    public func apply(_ x: Double) -> Double { visit(Fact { $0.apply(x) }) }
+    public func apply(_ x: Double) -> Double { Double(visit(Evaluate(x: ReferenceFloat(x), gy: nil))) }
 
     /// The input gradient gy * op'(x) in float64, from the reference rounded once.
-    public func gradient(x: Double, gy: Double) -> Double { visit(Fact { $0.gradient(x: x, gy: gy) }) }
+    public func gradient(x: Double, gy: Double) -> Double {
+        Double(visit(Evaluate(x: ReferenceFloat(x), gy: ReferenceFloat(gy))))
+    }
 
     /// The exact function in ReferenceFloat (Float80 on x86-64).
-    public func reference(_ x: ReferenceFloat) -> ReferenceFloat { visit(Fact { $0.reference(x) }) }
+    public func reference(_ x: ReferenceFloat) -> ReferenceFloat { visit(Evaluate(x: x, gy: nil)) }
 
     /// The exact gy * op'(x) in ReferenceFloat.
     public func referenceGradient(x: ReferenceFloat, gy: ReferenceFloat) -> ReferenceFloat {
-        visit(Fact { $0.gradient(x: x, gy: gy) })
+        visit(Evaluate(x: x, gy: gy))
     }
 }
 
-/// Reads one fact off a record.
+/// The reference at one point, forward (gy nil) or gradient: a value visitor, so that the
+/// per-element reference loops allocate no closure context.
+private struct Evaluate: UnaryVisitor {
+    let x: ReferenceFloat
+    let gy: ReferenceFloat?
+    func visit<Op: UnaryDefinition>(_ op: Op) -> ReferenceFloat {
+        gy.map { op.gradient(x: x, gy: $0) } ?? op.reference(x)
+    }
+}
+
+/// Reads one fact off a record (facts that capture nothing: no allocation).
 private struct Fact<Result>: UnaryVisitor {
     let read: (any UnaryDefinition) -> Result
     init(_ read: @escaping (any UnaryDefinition) -> Result) { self.read = read }

@@ -209,7 +209,7 @@ private func accumulate(_ sum: inout Tensor?, _ g: Tensor) throws {
             Broadcast.binary(.add, t.pointer(T.self), aShape: t.shape, g.pointer(T.self), bShape: g.shape,
                              t.pointer(T.self), outShape: t.shape, variant: o.variant, threads: o.threads)
         }
-        accumulate(t.dtype.floating)
+        if let element = t.dtype.floating { accumulate(element) }
         t.bumpVersion()
     } else {
         sum = try sum! + g

@@ -12,10 +12,13 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
 
     /// The element type of a floating dtype (Float or Double), to open in a generic function: the
     /// one place kernels' float32 and float64 paths are told apart, as ATen's
-    /// AT_DISPATCH_FLOATING_TYPES. int64 is not a kernel float (callers handle it first).
-    var floating: any KernelFloat.Type {
-        precondition(self != .int64, "int64 reached a floating-point kernel")
-        return self == .float32 ? Float.self : Double.self
+    /// AT_DISPATCH_FLOATING_TYPES. nil for int64, which every caller handles before its kernel.
+    var floating: (any KernelFloat.Type)? {
+        switch self {
+        case .float32: Float.self
+        case .float64: Double.self
+        case .int64: nil
+        }
     }
 
     /// Bytes per element.

@@ -183,7 +183,7 @@ extension Tensor {
             Broadcast.binary(.sub, pointer(T.self), aShape: shape, other.pointer(T.self), bShape: shape,
                              pointer(T.self), outShape: shape, variant: o.variant, threads: o.threads)
         }
-        subtract(dtype.floating)
+        if let element = dtype.floating { subtract(element) }
         bumpVersion()
     }
 }

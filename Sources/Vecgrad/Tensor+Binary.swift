@@ -78,7 +78,7 @@ extension Tensor {
         }
         let out = Tensor(uninitializedShape: t.shape, dtype: t.dtype)
         func forward<T: KernelFloat>(_: T.Type) { scalarKernel(op, t, T(s), scalarFirst: scalarFirst, out) }
-        forward(t.dtype.floating)
+        if let element = t.dtype.floating { forward(element) }
         guard Autograd.needsGrad(t) else { return out }
         switch (op, scalarFirst) {
         case (.add, _), (.sub, false):
@@ -99,7 +99,7 @@ extension Tensor {
                                              gy: gy.pointer(T.self), outShape: t.shape, ga: nil,
                                              gb: gx.pointer(T.self), variant: o.variant, threads: o.threads)
                 }
-                backward(t.dtype.floating)
+                if let element = t.dtype.floating { backward(element) }
                 return [gx]
             }
         }
@@ -150,7 +150,7 @@ extension Tensor {
             Broadcast.binary(op, a.pointer(T.self), aShape: a.shape, b.pointer(T.self), bShape: b.shape,
                              out.pointer(T.self), outShape: outShape, variant: o.variant, threads: o.threads)
         }
-        forward(dt.floating)
+        if let element = dt.floating { forward(element) }
         guard Autograd.needsGrad(a, b) else { return out }
         let needA = a.requiresGrad, needB = b.requiresGrad
         switch op {
@@ -178,7 +178,7 @@ extension Tensor {
                                              gy: gy.pointer(T.self), outShape: gy.shape, ga: ga?.pointer(T.self),
                                              gb: gb?.pointer(T.self), variant: o.variant, threads: o.threads)
                 }
-                backward(dt.floating)
+                if let element = dt.floating { backward(element) }
                 return [ga, gb]
             }
         }
@@ -194,7 +194,7 @@ extension Tensor {
         func sum<T: KernelFloat>(_: T.Type) {
             Broadcast.sumToShape(pointer(T.self), from: shape, out.pointer(T.self), to: target, variant: o.variant, threads: o.threads)
         }
-        sum(dtype.floating)
+        if let element = dtype.floating { sum(element) }
         return out
     }
 

@@ -140,7 +140,7 @@ extension Tensor {
             let p = t.pointer(T.self)
             for i in 0..<t.count { p[i] = T(next()) }
         }
-        fill(dtype.floating)
+        if let element = dtype.floating { fill(element) }
         t.impl.requiresGrad = requiresGrad
         return t
     }

@@ -35,7 +35,9 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
     var outShape = x.shape
     outShape[outShape.count - 1] = outFeatures
     let y = try Tensor(checkedShape: outShape, dtype: x.dtype)
-    LinearKernels.forward(x.dtype.floating, x, weight, bias, y, rows: rows, inFeatures: k, outFeatures: outFeatures)
+    if let element = x.dtype.floating {
+        LinearKernels.forward(element, x, weight, bias, y, rows: rows, inFeatures: k, outFeatures: outFeatures)
+    }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     if Autograd.needsGrad(inputs) {
         let name = x.rank == 2 ? (bias == nil ? "MmBackward0" : "AddmmBackward0")
@@ -45,7 +47,9 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
             let gx = needs.0 ? Tensor(uninitializedShape: x.shape, dtype: x.dtype) : nil
             let gw = needs.1 ? Tensor(uninitializedShape: weight.shape, dtype: x.dtype) : nil
             let gb = needs.2 ? Tensor(uninitializedShape: [outFeatures], dtype: x.dtype) : nil
-            LinearKernels.backward(x.dtype.floating, x, weight, gy, gx, gw, gb, rows: rows, inFeatures: k, outFeatures: outFeatures)
+            if let element = x.dtype.floating {
+                LinearKernels.backward(element, x, weight, gy, gx, gw, gb, rows: rows, inFeatures: k, outFeatures: outFeatures)
+            }
             return bias == nil ? [gx, gw] : [gx, gw, gb]
         }
     }

@@ -175,13 +175,13 @@ enum Matmul {
         let plan = Plan(m: m, k: k, n: n, a: offsets(aBatch, in: outBatch, matrix: m * k),
                         b: offsets(bBatch, in: outBatch, matrix: k * n),
                         c: offsets(outBatch, in: outBatch, matrix: m * n))
-        plan.forward(dt.floating, a, b, out)
+        if let element = dt.floating { plan.forward(element, a, b, out) }
         if Autograd.needsGrad(a, b) {
             let needs = (a.requiresGrad, b.requiresGrad)
             out.record(name, inputs: [a, b], saving: [a, b]) { gy in
                 let ga = needs.0 ? Tensor(uninitializedShape: a.shape, dtype: dt) : nil
                 let gb = needs.1 ? Tensor(uninitializedShape: b.shape, dtype: dt) : nil
-                plan.backward(dt.floating, a, b, gy, ga, gb)
+                if let element = dt.floating { plan.backward(element, a, b, gy, ga, gb) }
                 return [ga, gb]
             }
         }

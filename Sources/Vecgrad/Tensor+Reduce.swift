@@ -13,7 +13,7 @@ extension Tensor {
         func sum<T: KernelFloat>(_: T.Type) {
             out.pointer(T.self).pointee = Reduce.sum(pointer(T.self), count: count, variant: o.variant, threads: o.threads)
         }
-        sum(dtype.floating)
+        if let element = dtype.floating { sum(element) }
         if Autograd.needsGrad(x) {
             out.record("SumBackward0", x) { gy in [gy.expanded(toShape: x.shape)] }
         }
@@ -37,7 +37,7 @@ extension Tensor {
                 Reduce.sum(pointer(T.self), outer: outer, size: size, inner: inner, out.pointer(T.self),
                            variant: o.variant, threads: o.threads)
             }
-            sum(dtype.floating)
+            if let element = dtype.floating { sum(element) }
         }
         if Autograd.needsGrad(x) {
             out.record("SumBackward1", x) { gy in
@@ -58,7 +58,7 @@ extension Tensor {
         func mean<T: KernelFloat>(_: T.Type) {
             out.pointer(T.self).pointee = Reduce.sum(pointer(T.self), count: count, variant: o.variant, threads: o.threads) / T(n)
         }
-        mean(dtype.floating)
+        if let element = dtype.floating { mean(element) }
         if Autograd.needsGrad(x) {
             out.record("MeanBackward0", x) { gy in [(gy / n).expanded(toShape: x.shape)] }
         }
@@ -96,7 +96,7 @@ extension Tensor {
             out.pointer(T.self).pointee = r.value
             return r.ties
         }
-        ties = max(dtype.floating)
+        ties = dtype.floating.map { max($0) } ?? 0
         if Autograd.needsGrad(x) {
             let value = out.element(0)
             out.record("MaxBackward1", x, saving: x) { gy in
@@ -132,7 +132,7 @@ extension Tensor {
                 Reduce.max(pointer(T.self), outer: outer, size: size, inner: inner, values: values.pointer(T.self),
                            indices: indices.pointer(Int64.self), variant: o.variant, threads: o.threads)
             }
-            max(dtype.floating)
+            if let element = dtype.floating { max(element) }
         }
         if Autograd.needsGrad(x) {
             values.record("MaxBackward0", x, saving: indices) { gy in

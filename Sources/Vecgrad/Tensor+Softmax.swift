@@ -23,7 +23,7 @@ extension Tensor {
             Softmax.forward(pointer(T.self), y.pointer(T.self), outer: outer, size: size, inner: inner,
                             log: log, variant: o.variant, threads: o.threads)
         }
-        forward(dtype.floating)
+        if let element = dtype.floating { forward(element) }
         if Autograd.needsGrad(x) {
             let yStorage = y.impl.storage   // fresh output: its data starts at the storage base
             y.record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", x, savingOutput: true) { gy in
@@ -33,7 +33,7 @@ extension Tensor {
                     Softmax.backward(y: yStorage.base.assumingMemoryBound(to: T.self), gy: gy.pointer(T.self), gx: gx.pointer(T.self),
                                      outer: outer, size: size, inner: inner, log: log, variant: o.variant, threads: o.threads)
                 }
-                backward(x.dtype.floating)
+                if let element = x.dtype.floating { backward(element) }
                 return [gx]
             }
         }

@@ -96,7 +96,7 @@ extension Tensor {
         func forward<T: KernelFloat>(_: T.Type) {
             Elementwise.forward(op, x.pointer(T.self), y.pointer(T.self), count: count, variant: o.variant, threads: o.threads)
         }
-        forward(dtype.floating)
+        if let element = dtype.floating { forward(element) }
         if Autograd.needsGrad(x) {
             // Backward reads y only for ops that say so; the others do not keep it alive.
             let yStorage = op.saved == .inputAndOutput ? y.impl.storage : nil  // fresh output: data at the storage base
@@ -108,7 +108,7 @@ extension Tensor {
                     Elementwise.backward(op, x: x.pointer(T.self), y: yBase.assumingMemoryBound(to: T.self), gy: gy.pointer(T.self),
                                          gx: gx.pointer(T.self), count: x.count, variant: o.variant, threads: o.threads)
                 }
-                backward(x.dtype.floating)
+                if let element = x.dtype.floating { backward(element) }
                 return [gx]
             }
         }

@@ -4,21 +4,6 @@ import Foundation
 // backward recomputes from x with Logistic.slope/value (never y(1-y) or 1-y^2, which cancel to 0
 // in the tails: PyTorch's float32 sigmoid gradient is off by millions of ulp there).
 
-/// e^-|x| and the derivative e/(1+e)^2 from it: no overflow, no cancellation.
-@inline(__always)
-private func logisticDerivative(_ x: ReferenceFloat) -> ReferenceFloat {
-    let e = Foundation.exp(-Swift.abs(x))
-    let d = 1 + e
-    return e / (d * d)
-}
-
-/// 1/(1+e^-x) from e^-|x|: no overflow, and the negative tail keeps its relative precision.
-@inline(__always)
-func referenceSigmoid(_ x: ReferenceFloat) -> ReferenceFloat {
-    let e = Foundation.exp(-Swift.abs(x))
-    return (x < 0 ? e : 1) / (1 + e)
-}
-
 struct SigmoidOp: UnaryDefinition {
     var name: String { "sigmoid" }
     var torchNode: String { "SigmoidBackward0" }
@@ -30,8 +15,8 @@ struct SigmoidOp: UnaryDefinition {
         UnaryDomain(bench: -12...12, sweep: -800...800, edges: [-88, -87.3, -103, 88.7, 17, -17, -745, -708], gradcheck: -20...20)
     }
 
-    func reference(_ x: R) -> R { referenceSigmoid(x) }
-    func gradient(x: R, gy: R) -> R { gy * logisticDerivative(x) }
+    func reference(_ x: R) -> R { ReferenceMath.sigmoid(x) }
+    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.sigmoidDerivative(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.sigmoid(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F {
@@ -52,13 +37,8 @@ struct TanhOp: UnaryDefinition {
         UnaryDomain(bench: -6...6, sweep: -400...400, edges: [0.625, -0.625, 9, 10, 19, 355], gradcheck: -10...10)
     }
 
-    func reference(_ x: R) -> R { Foundation.tanh(x) }
-    /// 1 - tanh^2 = 4t/(1+t)^2 with t = e^(-2|x|).
-    func gradient(x: R, gy: R) -> R {
-        let t = Foundation.exp(-2 * Swift.abs(x))
-        let d = 1 + t
-        return gy * (4 * t / (d * d))
-    }
+    func reference(_ x: R) -> R { ReferenceMath.tanh(x) }
+    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.tanhDerivative(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.tanh(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F {
@@ -86,17 +66,9 @@ extension SoftplusRecord {
         UnaryDomain(bench: -25...25, sweep: -800...800, edges: [20, 19.999, 20.001, -20, 88, -88, -745], gradcheck: -19...19)
     }
 
-    /// max(bx, 0) + log1p(e^-|bx|), divided by beta: never overflows, never cancels.
-    func reference(_ x: R) -> R {
-        let bx = R(beta) * x
-        if bx > R(threshold) { return x }
-        return (Swift.max(bx, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(bx)))) / R(beta)
-    }
-
-    func gradient(x: R, gy: R) -> R {
-        let bx = R(beta) * x
-        return bx > R(threshold) ? gy : gy * referenceSigmoid(bx)
-    }
+    // Inputs are float32 or float64 values, so Double(x) is exact.
+    func reference(_ x: R) -> R { ReferenceMath.softplus(Double(x), beta: beta, threshold: threshold) }
+    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.softplusDerivative(Double(x), beta: beta, threshold: threshold) }
 }
 
 /// softplus with beta = 1, the common case: no scaling of x.
