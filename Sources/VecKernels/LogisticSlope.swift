@@ -28,9 +28,9 @@ enum Logistic {
         let eh = h * s, el = l * s
         let dh = 1 + eh
         let dl = ((1 - dh) + eh) + el  // exact part first (Fast2Sum, e <= 1)
-        // One vdivps: a linear guess and two Newton steps measured 1.7x slower (the longer
-        // dependency chain stalls the loop; fma chains there also came out half scalarised).
-        let r = 1 / dh
+        // The 14-bit estimate: res corrects it (a linear guess and two Newton steps measured 1.7x
+        // slower than vdivps, the estimate is one instruction).
+        let r = VectorMath.reciprocalEstimate(dh)
         let p = r * dh  // ~1, so 1 - p is exact; productError is exact with or without FMA
         let res = ((1 - p) - VectorMath.productError(r, dh, p)) - r * dl
         return (r, res)
@@ -86,7 +86,7 @@ enum Logistic {
             let dErr = VectorMath.fma(sc, s, (sc + 1) - d)  // (sc + 1) - d is exact (Sterbenz)
             let dd = d * d
             let ddErr = VectorMath.fma(d + d, dErr, VectorMath.productError(d, d, dd))  // (1 + e)^2 - dd
-            let inv = 1 / dd
+            let inv = VectorMath.reciprocalEstimate(dd)  // the residual below corrects it
             let residual = VectorMath.fma(VectorMath.negate(inv), dd, VF(repeating: 1))  // 1 - inv dd, exact
             let q = VectorMath.fma(sc, s, sc) * VectorMath.pow2(SIMD16<Int32>(repeating: k)) * inv
             return gy * VectorMath.fma(q, VectorMath.fma(VectorMath.negate(ddErr), inv, residual), q)

@@ -19,7 +19,7 @@ extension VectorMath {
         let (th, tl) = expNonPositiveParts(-(a + a))
         let d = 1 + th
         let err = (th - (d - 1)) + tl  // 1 + t = d + err
-        let q0 = (th + th) / d
+        let q0 = divide(th + th, d)
         let inv = fma(V(repeating: -0.5), q0, V(repeating: 1))  // 1/(1+t) = 1 - q/2
         let q = fma(inv, fma(-q0, err, tl + tl), q0)  // 2t/(1+t) ~ q0 + (2 tl - q0 err)/d
         let large = 1 - q
@@ -38,7 +38,7 @@ extension VectorMath {
         let r = fma(nf, V(repeating: -ln2Lo), fma(nf, V(repeating: -ln2Hi), z))
         let s = fma(expPolynomial(r), r * r, r)
         let sc = float((bits(t) &<< 23) &+ ((127 &- roundMagicBits) &<< 23))  // 2^n
-        return 1 / fma(sc, s, sc + 1)
+        return reciprocal(fma(sc, s, sc + 1))
     }
 
     /// sigmoid for any x. z is clamped to [-30, 104] (sigmoid rounds to 1 and 0 beyond). For
@@ -62,7 +62,7 @@ extension VectorMath {
         let s1 = pow2(m1), s2 = pow2(m &- m1)  // 2^-n = s1 s2 where large, else 1
         let h = 1 + s, hl = (1 - h) + s
         let u = h + (hl + s1 * s2)
-        return (1 / fma(sc, s, sc + 1).replacing(with: u, where: large)) * s1 * s2
+        return reciprocal(fma(sc, s, sc + 1).replacing(with: u, where: large)) * s1 * s2
     }
 
     /// PyTorch softplus: log(1 + e^(beta x)) / beta, and x itself where beta x > threshold.

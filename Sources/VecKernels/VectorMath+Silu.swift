@@ -65,7 +65,7 @@ extension VectorMath {
                      highHalf: narrow(siluBackwardD(widen(x.highHalf), widen(gy.highHalf), near: near)))
         }
         let (e, den) = logisticParts(x)
-        let s = 1 / den
+        let s = reciprocal(den)
         let negative = fma(negate(x), s, 1 + x)
         let positive = fma(x, e * s, V(repeating: 1))
         let d = s * negative.replacing(with: positive, where: x .>= 0)
@@ -100,6 +100,6 @@ extension VectorMath {
     public static func logSigmoidBackward(x: V, gy: V) -> V {
         let e = exp(negativeAbsolute(x))
         let numerator = V(repeating: 1).replacing(with: e, where: x .> 0)
-        return gy * (numerator / (1 + e))
+        return gy * divide(numerator, 1 + e)
     }
 }
