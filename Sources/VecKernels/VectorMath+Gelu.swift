@@ -1,6 +1,6 @@
 // GELU on SIMD16<Float>, both of PyTorch's forms (torch.nn.functional.gelu with approximate
-// "none" and "tanh"), forward and gradient from x, each evaluated in float64 lanes and rounded
-// once (see VectorMath+Float64Lanes). At -inf every form here returns its limit (-0 for the value,
+// "none" and "tanh"), forward and gradient from x, evaluated in float64 lanes and rounded once
+// (see VectorMath+Float64Lanes), except the exact form's forward (VectorMath+GeluTail). At -inf every form here returns its limit (-0 for the value,
 // -0 for the gradient) where PyTorch's formula evaluates -inf * 0 = NaN; +inf gives +inf and 1.
 extension VectorMath {
     /// The zero of gelu', x0 = -0.75179152469356445745790, and gelu' about it.
@@ -14,14 +14,6 @@ extension VectorMath {
         -0x1.81429f9e97e4dp-1, 0x1.4f523ed77dbdcp-55,
         (0x1.b8bacd2c96b91p-2, 0x1.8cd1a2b2fff33p-2, -0x1.029615edb077ap-6,
          -0x1.d2b77346470abp-4, -0x1.104a83edc0ddcp-6, 0x1.427996dc249cep-6))
-
-    /// Exact GELU, x Phi(x) = 0.5 x (1 + erf(x/sqrt 2)) (torch's gelu, approximate "none"), float32.
-    /// Within 0.51 ulp, denormal results included (x down to -14.3; -0 below). For x < 0 it is
-    /// 0.5 x erfc(|x|/sqrt 2), so the left tail keeps its relative precision (1 + erf cancels).
-    @inlinable @inline(__always)
-    public static func gelu(_ x: V) -> V {
-        V(lowHalf: narrow(geluD(widen(x.lowHalf))), highHalf: narrow(geluD(widen(x.highHalf))))
-    }
 
     @_transparent @usableFromInline
     static func geluD(_ x: VD) -> VD {
