@@ -71,7 +71,11 @@ extension Tensor {
     /// `other` into int64 does not). A Double `alpha` on an int64 tensor throws PyTorch's "For
     /// integral input tensors, argument alpha must not be a floating point number." Also throws
     /// `broadcastMismatch`, the in-place shape and dtype errors, the memory-overlap error
-    /// (`x[1...] += x[..<5]`) and, with grad mode on, the graph errors (see the file comment).
+    /// (`x[1...] += x[..<5]`) and, with grad mode on, the graph errors: in-place ops are not recorded
+    /// in the graph, so a leaf that requires grad (or a view of one) throws PyTorch's "a leaf
+    /// Variable that requires grad is being used in an in-place operation.", and a computed tensor
+    /// that requires grad, or an `other` that requires grad, throws Vecgrad's own message (where
+    /// PyTorch would record the op). Inside `withNoGrad` all of these run.
     @discardableResult
     public func add_(_ other: Tensor, alpha: Double? = nil) throws -> Tensor {
         try updateInPlace(.add, .tensor(other), alpha: alpha.map(InPlaceAlpha.real), "add_")
@@ -220,11 +224,28 @@ extension Tensor {
             guard let node = impl.gradFn else {
                 throw TensorError.invalidArgument("a leaf Variable that requires grad is being used in an in-place operation.")
             }
+            if isViewOfLeaf(node) {
+                throw TensorError.invalidArgument("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+            }
             throw TensorError.invalidArgument("\(name) on a tensor that requires grad (grad_fn=<\(node.name)>): \(advice)")
         }
         if let operand, operand.impl.requiresGrad {
             throw TensorError.invalidArgument("\(name) with an operand that requires grad: \(advice)")
         }
+    }
+
+    /// Whether this tensor (made by `node`) shares its storage with the leaf at the end of a chain
+    /// of one-input nodes: only views share storage, so it is a view of that leaf (`w[0]`, `w.flattened()`).
+    private func isViewOfLeaf(_ node: GradNode) -> Bool {
+        var n = node
+        for _ in 0..<64 where n.edgeCount == 1 {
+            switch n.edge(0) {
+            case let .leaf(leaf): return leaf.storage === impl.storage
+            case let .node(next): n = next
+            case .none: return false
+            }
+        }
+        return false
     }
 
     /// `alpha * t`, computed in the op's result dtype as PyTorch does (an int64 `t` added to a

@@ -125,8 +125,17 @@ private func invalid(_ message: String) -> TensorError { .invalidArgument(messag
         #expect(throws: leafError) { try w.sub_(Tensor([1.0, 1.0, 1.0])) }
         #expect(throws: leafError) { try w.zero_() }
         #expect(throws: leafError) { try w.fill_(2) }
+        #expect(throws: invalid("a view of a leaf Variable that requires grad is being used in an in-place operation.")) {
+            try w[0].add_(1)
+        }
+        #expect(throws: invalid("a view of a leaf Variable that requires grad is being used in an in-place operation.")) {
+            try w.reshaped(to: [3, 1]).flattened().mul_(2)
+        }
         #expect(w.doubles == [1, 2, 3])
+        try withNoGrad { try w[0].add_(1) }   // a view of a leaf is fine without grad, as in PyTorch
         try withNoGrad { try w -= 1 }
+        #expect(w.doubles == [1, 1, 2])
+        try withNoGrad { try w[0].sub_(1) }
         #expect(w.doubles == [0, 1, 2])
         #expect(w.requiresGrad && w.isLeaf && w.gradFn == nil)   // still the same trainable leaf
         // Not recorded: a computed tensor in the graph, or an operand that requires grad, throws.
