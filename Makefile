@@ -14,7 +14,7 @@ BENCH_FLAGS := $(if $(OPENBLAS_CORE),--openblas-core $(OPENBLAS_CORE))
 SUITE ?= default
 BASELINE ?= results/baseline-quick.csv
 
-.PHONY: deps build test bench quick accuracy compare tutorial static anchors clean
+.PHONY: deps build test bench quick accuracy compare tutorial train static anchors clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -35,6 +35,22 @@ tutorial: deps
 	$(RELEASE) --product tutorial
 	$(BIN)/tutorial | tee /tmp/vecgrad-tutorial.txt
 	diff -u Benchmarks/tutorial.expected.txt /tmp/vecgrad-tutorial.txt && echo "tutorial output matches PyTorch's"
+
+# The training program (MLP 784-1024-1024-1024-10, batch 512, SGD) in Vecgrad and in PyTorch, run
+# back to back at 1 and 2 threads: median step time and peak resident memory growth side by side.
+# TORCH_PYTHON: a Python with torch (make anchors installs one into .venv).
+TORCH_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
+TRAIN_FLAGS ?= --steps 20 --warmup 3
+train: deps
+	$(RELEASE) --product train-mlp
+	@for t in 1 2; do \
+	  v=$$($(BIN)/train-mlp --threads $$t $(TRAIN_FLAGS)) || exit 1; echo "$$v"; \
+	  p=$$($(TORCH_PYTHON) Benchmarks/train_mlp.py --threads $$t $(TRAIN_FLAGS) 2>/dev/null) || exit 1; echo "$$p"; \
+	  echo "$$v" "$$p" | awk -v t=$$t '{ for (i = 1; i <= NF; i++) { split($$i, kv, "="); \
+	    if (kv[1] == "median_step_ms") s[++n] = kv[2]; if (kv[1] == "mem_growth_mb") m[++k] = kv[2] } \
+	    printf "threads=%d  median step: vecgrad %.1f ms, pytorch %.1f ms (vecgrad %.2fx as fast)", t, s[1], s[2], s[2] / s[1]; \
+	    printf "   memory growth: vecgrad %.1f MB, pytorch %.1f MB\n", m[1], m[2] }'; \
+	done
 
 # The main job: calibrate this machine (cached), run the suite, write results/ (CSV, JSON, SVGs).
 bench: build

@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "VecBench", targets: ["VecBench"]),
         .executable(name: "vecbench", targets: ["vecbench"]),
         .executable(name: "tutorial", targets: ["VecgradTutorial"]),
+        .executable(name: "train-mlp", targets: ["VecgradTrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,6 +40,8 @@ let package = Package(
             "VecBench", "COpenBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/VecBenchCLI"),   // not Sources/vecbench: it would differ from VecBench only in case
         .executableTarget(name: "VecgradTutorial", dependencies: ["Vecgrad"]),
+        // The training program timed against PyTorch's (make train).
+        .executableTarget(name: "VecgradTrain", dependencies: ["Vecgrad", "VecPlatform"]),
 
         .testTarget(name: "VecPlatformTests", dependencies: ["VecPlatform"]),
         .testTarget(name: "VecKernelsTests", dependencies: ["VecKernels", "VecPlatform"]),

@@ -68,3 +68,29 @@ print(indices)
 values.sum().backward()
 print(m.grad)
 print(torch.maximum(m.detach(), n))
+
+print("== manual SGD (d2l's linear regression from scratch) ==")
+true_w = torch.tensor([[2.0], [-3.4]])
+true_b = 4.2
+features = torch.sin(torch.linspace(0, 40, 40)).reshape(20, 2)
+labels = features.mm(true_w) + true_b
+w = torch.zeros(2, 1, requires_grad=True)
+b = torch.zeros(1, requires_grad=True)
+lr, batch_size = 0.5, 5
+for epoch in range(5):
+    for i in range(0, 20, batch_size):
+        X, y = features[i:i + batch_size], labels[i:i + batch_size]
+        diff = X.mm(w) + b - y
+        l = diff * diff / 2
+        l.sum().backward()
+        with torch.no_grad():
+            for param in [w, b]:
+                param -= lr * param.grad / batch_size
+                param.grad.zero_()
+    with torch.no_grad():
+        diff = features.mm(w) + b - labels
+        print(f"epoch {epoch + 1}, loss", (diff * diff / 2).mean())
+print(w.t())
+print(b)
+b.data -= 0.2
+print(b)

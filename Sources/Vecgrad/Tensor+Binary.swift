@@ -51,23 +51,6 @@ extension Tensor {
     /// one division node under that name.
     public static func / (lhs: Double, rhs: Tensor) -> Tensor { scalarOp(.div, rhs, lhs, scalarFirst: true, "MulBackward0") }
 
-    /// `lhs = lhs + rhs`: a new tensor (and graph node), not an in-place update of the old storage.
-    public static func += (lhs: inout Tensor, rhs: Tensor) throws { lhs = try lhs + rhs }
-    /// `lhs = lhs - rhs`: a new tensor, not an in-place update.
-    public static func -= (lhs: inout Tensor, rhs: Tensor) throws { lhs = try lhs - rhs }
-    /// `lhs = lhs * rhs`: a new tensor, not an in-place update.
-    public static func *= (lhs: inout Tensor, rhs: Tensor) throws { lhs = try lhs * rhs }
-    /// `lhs = lhs / rhs`: a new tensor, not an in-place update.
-    public static func /= (lhs: inout Tensor, rhs: Tensor) throws { lhs = try lhs / rhs }
-    /// `lhs = lhs + rhs`: a new tensor, not an in-place update.
-    public static func += (lhs: inout Tensor, rhs: Double) { lhs = lhs + rhs }
-    /// `lhs = lhs - rhs`: a new tensor, not an in-place update.
-    public static func -= (lhs: inout Tensor, rhs: Double) { lhs = lhs - rhs }
-    /// `lhs = lhs * rhs`: a new tensor, not an in-place update.
-    public static func *= (lhs: inout Tensor, rhs: Double) { lhs = lhs * rhs }
-    /// `lhs = lhs / rhs`: a new tensor, not an in-place update.
-    public static func /= (lhs: inout Tensor, rhs: Double) { lhs = lhs / rhs }
-
     /// Tensor-scalar op. The scalar lives on the stack and is passed to the broadcasting kernel as
     /// a 0-d operand: no tensor is allocated for it, and the node saves nothing but (for s / t)
     /// the tensor, so the scalar forms cost about what a unary op costs.

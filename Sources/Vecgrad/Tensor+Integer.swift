@@ -25,14 +25,6 @@ extension Tensor {
     public static func / (lhs: Tensor, rhs: Int) -> Tensor { lhs.floatingForDivision() / Double(rhs) }
     /// An integer divided by every element (true division); dtype rule as `tensor / Int`.
     public static func / (lhs: Int, rhs: Tensor) -> Tensor { Double(lhs) / rhs.floatingForDivision() }
-    /// `lhs = lhs + rhs`: a new tensor, not an in-place update.
-    public static func += (lhs: inout Tensor, rhs: Int) { lhs = lhs + rhs }
-    /// `lhs = lhs - rhs`: a new tensor, not an in-place update.
-    public static func -= (lhs: inout Tensor, rhs: Int) { lhs = lhs - rhs }
-    /// `lhs = lhs * rhs`: a new tensor, not an in-place update.
-    public static func *= (lhs: inout Tensor, rhs: Int) { lhs = lhs * rhs }
-    /// `lhs = lhs / rhs` (true division: an int64 `lhs` becomes float32).
-    public static func /= (lhs: inout Tensor, rhs: Int) { lhs = lhs / rhs }
 
     /// Python's `a // b` elementwise with broadcasting (rounds toward negative infinity), PyTorch's
     /// `floor_divide`: int64 stays int64 and exact, floats as PyTorch's `div_floor`. Not

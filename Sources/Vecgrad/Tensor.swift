@@ -121,7 +121,12 @@ public struct Tensor {
     /// The same data cut out of the graph (shares storage and version counter, no grad).
     public func detach() -> Tensor { view(shape: impl.shape) }
 
-    /// The same data without autograd (PyTorch's `.data`).
+    /// The same data without autograd (PyTorch's `.data`): an alias that shares this tensor's
+    /// storage, with `requiresGrad` false and no `gradFn`, so an in-place op through it updates this
+    /// tensor even outside `withNoGrad` (`try w.data -= lr * w.grad!`, the d2l step), and views of
+    /// the storage see it. One difference from PyTorch: the alias shares the version counter (as
+    /// `detach()` does), so a backward that saved this tensor before such an update throws the
+    /// "modified by an inplace operation" error, where PyTorch's `.data` silently uses the new values.
     public var data: Tensor { view(shape: impl.shape) }
 
     // MARK: Reading values

@@ -68,3 +68,34 @@ print(indices)
 try values.sum().backward()
 print(m.grad!)
 print(try Tensor.maximum(m.detach(), n))
+
+print("== manual SGD (d2l's linear regression from scratch) ==")
+let trueW = Tensor([[2.0], [-3.4]])
+let trueB = 4.2
+let features = try Tensor.linspace(from: 0, to: 40, count: 40).sin().reshaped(to: [20, 2])
+let labels = try features.mm(trueW) + trueB
+let linW = try Tensor.zeros([2, 1], requiresGrad: true)   // Python's w and b (names taken above)
+let linB = try Tensor.zeros([1], requiresGrad: true)
+let (lr, batchSize) = (0.5, 5)
+for epoch in 0..<5 {
+    for i in stride(from: 0, to: 20, by: batchSize) {
+        let (X, y) = (try features[i..<(i + batchSize)], try labels[i..<(i + batchSize)])
+        let diff = try X.mm(linW) + linB - y
+        let l = try diff * diff / 2
+        try l.sum().backward()
+        try withNoGrad {
+            for param in [linW, linB] {
+                try param -= lr * param.grad! / Double(batchSize)
+                try param.grad!.zero_()
+            }
+        }
+    }
+    try withNoGrad {
+        let diff = try features.mm(linW) + linB - labels
+        print("epoch \(epoch + 1), loss", try (diff * diff / 2).mean())
+    }
+}
+print(linW.transposed())
+print(linB)
+try linB.data -= 0.2
+print(linB)

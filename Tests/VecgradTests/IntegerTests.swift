@@ -41,8 +41,8 @@ private func longs(_ t: Tensor) -> [Int64] { t.scalars(as: Int64.self) }
         #expect(p.dtype == .float32 && p.scalars(as: Float.self) == [0, 1.5, 3])
         // A float tensor keeps its dtype with an Int scalar (torch.ones(2, dtype=float64) * 2 is float64).
         #expect((try Tensor.ones([2], dtype: .float64) * 2).dtype == .float64)
-        var acc = try Tensor.arange(2)
-        acc += 5
+        let acc = try Tensor.arange(2)
+        try acc += 5   // in place, int64 stays exact
         #expect(acc.dtype == .int64 && longs(acc) == [5, 6])
     }
 

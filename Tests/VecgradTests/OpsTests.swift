@@ -60,9 +60,9 @@ import VecKernels
     #expect((a + 1).doubles == [2, 3, 4] && (1 - a).doubles == [0, -1, -2])
     #expect((2 * a).doubles == [2, 4, 6] && (a / 2).doubles == [0.5, 1, 1.5])
     #expect((6 / a).doubles == [6, 3, 2])
-    var c = Tensor([1, 2])
-    try c += Tensor([3, 4])
-    c *= 2
+    let c = Tensor([1, 2])
+    try c += Tensor([3, 4])   // in place (Tensor+InPlace.swift)
+    try c *= 2
     #expect(c.doubles == [8, 12])
     #expect(try (Tensor(2.0) * Tensor(3.0)).shape == [])
     #expect(try (try Tensor.zeros([2, 0]) + Tensor.ones([1])).shape == [2, 0])
