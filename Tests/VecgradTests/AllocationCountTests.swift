@@ -33,6 +33,7 @@ import Testing
         #expect(try backward(try a * c, [a, c]) == 2)
         #expect(try backward(try a * b, [a, b]) == 2)
         #expect(try backward(a.sigmoid(), [a]) == 1)
+        #expect(try backward(try a * a, [a]) == 2)         // both sides' gradients, summed in place
         #expect(try backward(try a.reshaped(to: [6]).reshaped(to: [2, 3]), [a]) == 0)
     }
 
@@ -47,8 +48,9 @@ import Testing
         }
         #expect(forward.count == 5)
         let backward = try count { try loss.backward() }
-        // mean: 1 (expanded), mul: 2, sigmoid: 1, + : 1 (bias's sum; the other side passed on),
-        // matmul: 1 (W's gradient), plus the mul's two gradients summed into one: in place.
-        #expect(backward == 6)
+        // The root's ones: 1; mean: 2 (gy / n and its expansion); y * y: 2 (one per side, the
+        // second added into the first in place); sigmoid: 1; + bias: 1 (bias's sum; the matmul
+        // side gets gy itself); matmul: 1 (W's gradient; x needs none).
+        #expect(backward == 8)
     }
 }
