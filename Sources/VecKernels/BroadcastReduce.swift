@@ -141,7 +141,7 @@ extension BroadcastLoops {
                 for k in blk * rowsPerBlock..<Swift.min(r.size, (blk + 1) * rowsPerBlock) {
                     let start = (o * r.size + k) * r.inner + j0
                     gradient(op, sideA: sideA, v, plan, a, b, gy, range: start..<start + width, buffer)
-                    S.accumulateRow(buffer, acc, width)
+                    S.accumulateRow(buffer, acc, width, ahead: 0)   // an L1 buffer: nothing to fetch
                 }
             }
         }
