@@ -58,7 +58,10 @@ public enum Broadcast {
     }
 
     /// Gradients of out = op(a, b) given gy (contiguous, outShape): ga / gb are written already
-    /// reduced (summed) to aShape / bShape; pass nil for one that is not needed.
+    /// reduced (summed) to aShape / bShape; pass nil for one that is not needed. The sum has
+    /// `Reduce.sum`'s accuracy and thread-count independence; for mul, div, maximum and minimum it
+    /// is fused with the elementwise gradient (no output-sized scratch) wherever the summed dims
+    /// form one block (`[R, 1]`, `[1, C]`, `[C]`, a scalar: see BroadcastReduce).
     @_specialize(where T == Float) @_specialize(where T == Double)
     public static func binaryBackward<T: KernelFloat>(_ op: BinaryOp, a: UnsafePointer<T>, aShape: [Int],
                                                       b: UnsafePointer<T>, bShape: [Int],
