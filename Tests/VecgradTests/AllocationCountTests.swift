@@ -14,6 +14,7 @@ import Testing
         #expect(count { _ = a.sigmoid() } == 1)
         #expect(count { _ = a.exp() } == 1)
         #expect(count { _ = a.sum() } == 1)
+        #expect(try count { _ = try a.mean(dim: 0) } == 1)
         #expect(try count { _ = try a.reshaped(to: [3, 2]) } == 0)
         #expect(count { _ = a * 2 } == 1)
         let bytes = StorageAllocations.counting { _ = a.sigmoid() }.allocations.bytes
@@ -34,6 +35,9 @@ import Testing
         #expect(try backward(try a * b, [a, b]) == 2)
         #expect(try backward(a.sigmoid(), [a]) == 1)
         #expect(try backward(try a * a, [a]) == 2)         // both sides' gradients, summed in place
+        let m = try a.mean(dim: 1, keepdim: true), gm = Tensor([[1], [2]])
+        #expect(try count { _ = try grad(of: m, wrt: [a], gradOutputs: [gm]) } == 1)
+        #expect(try count { _ = try grad(of: a.mean(), wrt: [a]) } == 3)   // mean's output, the root's ones, the gradient
         #expect(try backward(try a.reshaped(to: [6]).reshaped(to: [2, 3]), [a]) == 0)
     }
 
@@ -48,9 +52,9 @@ import Testing
         }
         #expect(forward.count == 5)
         let backward = try count { try loss.backward() }
-        // The root's ones: 1; mean: 2 (gy / n and its expansion); y * y: 2 (one per side, the
-        // second added into the first in place); sigmoid: 1; + bias: 1 (bias's sum; the matmul
-        // side gets gy itself); matmul: 1 (W's gradient; x needs none).
-        #expect(backward == 8)
+        // The root's ones: 1; mean: 1 (the expansion, divided in place); y * y: 2 (one per side,
+        // the second added into the first in place); sigmoid: 1; + bias: 1 (bias's sum; the
+        // matmul side gets gy itself); matmul: 1 (W's gradient; x needs none).
+        #expect(backward == 7)
     }
 }
