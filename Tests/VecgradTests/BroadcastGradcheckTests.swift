@@ -1,4 +1,5 @@
 import Testing
+import VecKernels
 @testable import Vecgrad
 
 // Finite-difference checks of the broadcast operand's gradient on each side of the binary ops,
@@ -10,19 +11,11 @@ func broadcastOperandGradcheck(_ small: [Int]) throws {
     let big = try Tensor.randn([3, 4], seed: 21, dtype: .float64)
     let values = (0..<small.reduce(1, *)).map { 0.6 + 0.35 * Double($0) }   // away from 0 (div) and from big's values
     let s = Tensor(shape: small, scalars: values, dtype: .float64)
-    for op in ["add", "sub", "mul", "div", "maximum", "minimum"] {
+    for op in BinaryOp.allCases {
         for smallFirst in [false, true] {
-            let failure = try gradcheck(smallFirst ? [s, big] : [big, s]) { xs in
-                switch op {
-                case "add": return try xs[0] + xs[1]
-                case "sub": return try xs[0] - xs[1]
-                case "mul": return try xs[0] * xs[1]
-                case "div": return try xs[0] / xs[1]
-                case "maximum": return try Tensor.maximum(xs[0], xs[1])
-                default: return try Tensor.minimum(xs[0], xs[1])
-                }
-            }
-            #expect(failure == nil, "\(op) \(small) first: \(smallFirst): \(failure ?? "")")
+            // Tensor.binary is what + - * / maximum and minimum call.
+            let failure = try gradcheck(smallFirst ? [s, big] : [big, s]) { xs in try Tensor.binary(op, xs[0], xs[1], op.name) }
+            #expect(failure == nil, "\(op.name) \(small) first: \(smallFirst): \(failure ?? "")")
         }
     }
 }
