@@ -1,5 +1,6 @@
 import CVecShim
 import VecPlatform
+import Vecgrad
 
 // Running a validated suite: for each planned case, build it, pin the pool's threads, check the
 // variant's output against the reference (a wrong answer is never timed), measure, and record
@@ -73,6 +74,8 @@ struct RoundResult {
     var measurement: Measurement
     var cpus: [Int]
     var check: CheckResult?
+    /// Tensor storages (count, bytes) one call allocates; measured on the first round only.
+    var allocations: (count: Double, bytes: Double)? = nil
 }
 
 /// Runs a planned suite: builds each case, pins the pool, checks the output, measures, records.
@@ -178,11 +181,20 @@ public enum BenchRun {
                 let width = Swift.min(c.id.threads, Threading.threadLimit)
                 ThreadPool.shared.runOnEachWorker(threads: width) { _ in }
                 let cpus = width == 1 ? [Int(vg_current_cpu())] : Array(ThreadPool.shared.lastCPUs.prefix(width))
-                out.append(RoundResult(measurement: m, cpus: cpus, check: out.isEmpty ? check : nil))
+                out.append(RoundResult(measurement: m, cpus: cpus, check: out.isEmpty ? check : nil,
+                                       allocations: out.isEmpty && checkFirst ? allocationsPerCall(prepared.run) : nil))
                 options.warmupNs = Swift.min(options.warmupNs, 2e6)
             }
             return .success(out)
         }
+    }
+
+    /// Tensor storages one call allocates, averaged over two untimed calls after the timing (a
+    /// first call may allocate what later ones reuse; the timed calls warmed every cache).
+    static func allocationsPerCall(_ run: () -> Void) -> (count: Double, bytes: Double) {
+        let calls = 2
+        let (a, _) = StorageAllocations.counting { for _ in 0..<calls { run() } }
+        return (Double(a.count) / Double(calls), Double(a.bytes) / Double(calls))
     }
 
     /// The row of a case from its rounds.
@@ -215,6 +227,7 @@ public enum BenchRun {
             if roundMedians.count >= 2 { r.roundCPUNs = rounds.map { tenth(Stats.median($0.measurement.cpuSamples)) } }
         }
         r.runID = settings.runID
+        if let a = rounds.first?.allocations { (r.allocsPerCall, r.allocBytesPerCall) = (a.count, a.bytes) }
         return r
     }
 

@@ -90,7 +90,7 @@ public enum KernelCatalog {
 
     static func binaryEntry(_ op: BinaryOp) -> OpEntry {
         OpEntry(name: op.name, arity: 2, variants: variantNames(Broadcast.variants), unit: .gigabytesPerSecond,
-                summary: "elementwise \(op.name) with broadcasting (VecKernels.Broadcast)",
+                summary: "elementwise \(op.name) with broadcasting (VecKernels.Broadcast; backward through autograd, as torch.autograd.grad)",
                 validateShapes: { s in
                     Broadcast.shape(s[0], s[1]) == nil ? "shapes do not broadcast (NumPy rules: equal, or 1, from the right)" : nil
                 },
@@ -127,15 +127,8 @@ public enum KernelCatalog {
         let av = Inputs.uniform(na, -2...2, seed: seed(key), dtype: spec.dtype)
         let bv = Inputs.uniform(nb, op == .div ? 0.5...2 : -2...2, seed: seed(key) &+ 1, dtype: spec.dtype)
         let gyv = Inputs.uniform(no, -1...1, seed: seed(key) &+ 2, dtype: spec.dtype)
-        let a = Buffer<T>(av), b = Buffer<T>(bv), gy = Buffer<T>(gyv)
-        let out = Buffer<T>(count: no), ga = Buffer<T>(count: na), gb = Buffer<T>(count: nb)
-        let run: () -> Void = spec.phase == .forward
-            ? { Broadcast.binary(op, a.pointer, aShape: aShape, b.pointer, bShape: bShape, out.pointer, outShape: outShape, variant: v, threads: t) }
-            : { Broadcast.binaryBackward(op, a: a.pointer, aShape: aShape, b: b.pointer, bShape: bShape, gy: gy.pointer,
-                                         outShape: outShape, ga: ga.pointer, gb: gb.pointer, variant: v, threads: t) }
-        return PreparedCase(run: run, check: {
-            run()
-            let ref = ReferenceCache.get(key + "|\(spec.phase)") {
+        func reference() -> [[Double]] {
+            ReferenceCache.get(key + "|\(spec.phase)") {
                 var y = [Double](repeating: 0, count: no), gA = [Double](repeating: 0, count: na), gB = [Double](repeating: 0, count: nb)
                 for i in 0..<no {
                     let ia = Reference.broadcastIndex(i, out: outShape, shape: aShape)
@@ -145,14 +138,25 @@ public enum KernelCatalog {
                 }
                 return [y, gA + gB]
             }
-            let actual = spec.phase == .forward ? out.doubles : ga.doubles + gb.doubles
+        }
+        if spec.phase == .backward {
             // A broadcast operand's gradient sums k = out/operand terms of size <= 2 that cancel
             // (random signs), so its error is bounded by ~k eps 2, not by its own size.
             let k = Double(Swift.max(no / Swift.max(1, na), no / Swift.max(1, nb)))
             let eps = spec.dtype == .float32 ? Double(Float.ulpOfOne) : Double.ulpOfOne
-            let tol = spec.phase == .forward ? tolerance(spec.dtype, ulp: 2, abs: 1e-6, rel: 1e-5)
-                : Tolerance(ulp: 2, abs: Swift.max(spec.dtype == .float32 ? 1e-6 : 1e-15, 4 * eps * k), rel: 0)
-            return ErrorMetrics.check(actual: actual, reference: ref[spec.phase == .forward ? 0 : 1], dtype: spec.dtype, tolerance: tol)
+            let tol = Tolerance(ulp: 2, abs: Swift.max(spec.dtype == .float32 ? 1e-6 : 1e-15, 4 * eps * k), rel: 0)
+            return try binaryAutogradCase(op, spec, shapes: (aShape, bShape, outShape), values: (av, bv, gyv)) { actual in
+                ErrorMetrics.check(actual: actual, reference: reference()[1], dtype: spec.dtype, tolerance: tol)
+            }
+        }
+        let a = Buffer<T>(av), b = Buffer<T>(bv), out = Buffer<T>(count: no)
+        let run = {
+            Broadcast.binary(op, a.pointer, aShape: aShape, b.pointer, bShape: bShape, out.pointer, outShape: outShape, variant: v, threads: t)
+        }
+        return PreparedCase(run: run, check: {
+            run()
+            return ErrorMetrics.check(actual: out.doubles, reference: reference()[0], dtype: spec.dtype,
+                                      tolerance: tolerance(spec.dtype, ulp: 2, abs: 1e-6, rel: 1e-5))
         })
     }
 }

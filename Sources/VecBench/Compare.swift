@@ -40,14 +40,17 @@ public struct CompareOptions: Sendable {
     public var minDeltaNs = 0.0
     /// A case of the baseline that the current report lacks fails the gate unless this is set.
     public var allowMissing = false
+    /// More tensor allocations per call than the baseline fails the gate (the counts are exact, so
+    /// no noise margin) unless this is set.
+    public var ignoreAllocations = false
     /// Options as given (the defaults are the gate's: 5% threshold, alpha 0.01, 5 samples).
     public init(threshold: Double = 0.05, alpha: Double = 0.01, baselineVariant: String? = nil, currentVariant: String? = nil,
                 ignorePinning: Bool = false, noiseFactor: Double = 1.0, minSamples: Int = 5, minDeltaNs: Double = 0,
-                allowMissing: Bool = false) {
+                allowMissing: Bool = false, ignoreAllocations: Bool = false) {
         self.threshold = threshold; self.alpha = alpha
         self.baselineVariant = baselineVariant; self.currentVariant = currentVariant; self.ignorePinning = ignorePinning
         self.noiseFactor = noiseFactor; self.minSamples = minSamples; self.minDeltaNs = minDeltaNs
-        self.allowMissing = allowMissing
+        self.allowMissing = allowMissing; self.ignoreAllocations = ignoreAllocations
     }
 }
 
@@ -72,6 +75,12 @@ public struct CaseComparison: Codable, Equatable, Sendable {
     public var significant: Bool
     /// The verdict.
     public var verdict: Verdict
+    /// Tensor storages one call allocated in the baseline; nil when not measured.
+    public var baselineAllocs: Double? = nil
+    /// Tensor storages one call allocates now; nil when not measured.
+    public var currentAllocs: Double? = nil
+    /// More allocations per call than the baseline (both measured); fails the gate unless ignored.
+    public var allocsIncreased: Bool { (currentAllocs ?? 0) > (baselineAllocs ?? .infinity) }
 }
 
 /// Everything `vecbench compare` decided: the options in force, every case and the fingerprint findings.
@@ -89,12 +98,18 @@ public struct CompareResult: Codable, Equatable, Sendable {
     public var fingerprintWarnings: [String]
     /// Missing cases do not fail the gate.
     public var allowMissing = false
+    /// More allocations per call do not fail the gate.
+    public var ignoreAllocations = false
 
     /// Cases with verdict `v`.
     public func count(_ v: Verdict) -> Int { cases.filter { $0.verdict == v }.count }
-    /// 1 when any case regressed or (unless allowed) is missing from the current report, else 0
-    /// (2, bad input, never reaches here).
-    public var exitCode: Int32 { count(.regressed) > 0 || (!allowMissing && count(.missing) > 0) ? 1 : 0 }
+    /// Cases that allocate more tensor storages per call than in the baseline.
+    public var allocationIncreases: Int { cases.filter(\.allocsIncreased).count }
+    /// 1 when any case regressed, (unless allowed) is missing from the current report or allocates
+    /// more per call, else 0 (2, bad input, never reaches here).
+    public var exitCode: Int32 {
+        count(.regressed) > 0 || (!allowMissing && count(.missing) > 0) || (!ignoreAllocations && allocationIncreases > 0) ? 1 : 0
+    }
 }
 
 /// The CI gate as pure functions: pairing two reports' rows, judging each change against the
@@ -215,7 +230,9 @@ public enum Compare {
                b.openblasCore.lowercased() != c.openblasCore.lowercased() {
                 warnings.insert("OpenBLAS core: \(b.openblasCore) (baseline) vs \(c.openblasCore) (current): blas rows are not comparable")
             }
-            cases.append(judge(baseline: b, current: c, key: key, options: options))
+            var judged = judge(baseline: b, current: c, key: key, options: options)
+            (judged.baselineAllocs, judged.currentAllocs) = (b?.allocsPerCall, c?.allocsPerCall)
+            cases.append(judged)
         }
         let fewRounds = base.values.filter { (1...2).contains($0.roundMediansNs.count) }.count
             + cur.values.filter { (1...2).contains($0.roundMediansNs.count) }.count
@@ -225,7 +242,7 @@ public enum Compare {
         }
         return CompareResult(threshold: options.threshold, alpha: options.alpha, cases: cases,
                              incompatibleFingerprints: incompatible.sorted(), fingerprintWarnings: warnings.sorted(),
-                             allowMissing: options.allowMissing)
+                             allowMissing: options.allowMissing, ignoreAllocations: options.ignoreAllocations)
     }
 
     /// The table printed by `vecbench compare`.
@@ -237,15 +254,26 @@ public enum Compare {
              c.pValue.map { TextFormat.fixed($0, 4) }
                 ?? c.noise.map { "noise " + TextFormat.fixed($0 * 100, 1) + "%" }
                 ?? (c.method == nil ? "-" : c.method! + (c.significant ? " diff" : " same")),
-             c.verdict.rawValue.uppercased()]
+             c.verdict.rawValue.uppercased(), allocs(c)]
         }
         let header = ["op", "phase", "dtype", "shapes", "variant", "thr", "pin", "baseline", "current", "change",
-                      "p / margin", "verdict"]
+                      "p / margin", "verdict", "allocs/call"]
         let summary = "\(result.count(.regressed)) regressed, \(result.count(.improved)) improved, "
             + "\(result.count(.unchanged)) unchanged, \(result.count(.noisy)) noisy, "
             + "\(result.count(.tooFewSamples)) too few samples, \(result.count(.new)) new, \(result.count(.missing)) missing "
             + "(threshold \(TextFormat.fixed(result.threshold * 100, 1))%, alpha \(result.alpha))\n"
+            + (result.allocationIncreases > 0 ? "\(result.allocationIncreases) case(s) allocate more per call (MORE)\n" : "")
         return TextFormat.table(header, rows, rightAligned: [5, 7, 8, 9, 10]) + summary
+    }
+
+    /// "3", "4 -> 3", "2 -> 3 MORE", or "-" when neither report measured it.
+    static func allocs(_ c: CaseComparison) -> String {
+        func text(_ x: Double) -> String { ReportCSV.num((x * 100).rounded() / 100) }
+        switch (c.baselineAllocs, c.currentAllocs) {
+        case (nil, nil): return "-"
+        case let (b?, cur?) where b == cur: return text(cur)
+        case let (b, cur): return (b.map(text) ?? "-") + " -> " + (cur.map(text) ?? "-") + (c.allocsIncreased ? " MORE" : "")
+        }
     }
 
     /// verdict.json: the options, the fingerprint findings, counts and every case.

@@ -75,6 +75,10 @@ public struct BenchRecord: Equatable, Sendable {
     public var roundCPUNs: [Double] = []
     /// Names the run that wrote this row; the JSON sidecar of the same run carries the same id.
     public var runID: String = ""
+    /// Tensor storages one call allocates (Vecgrad's `StorageAllocations`); nil when not measured.
+    public var allocsPerCall: Double?
+    /// Bytes of tensor data one call allocates; nil when not measured.
+    public var allocBytesPerCall: Double?
 
     /// A row from its identity, timing summary, cost and errors; the later columns (rounds, CPU
     /// time, run id, OpenBLAS core) start empty.
@@ -156,6 +160,8 @@ public enum ReportCSV {
         ("cpu_ns", "median CPU time of the calling thread per call, nanoseconds"),
         ("run_id", "id of the run that wrote the row; the .json sidecar of that run holds the same id"),
         ("round_cpu_ns", "median CPU time of the calling thread per call in each round, ';'-separated nanoseconds"),
+        ("allocs_per_call", "tensor storages one call allocates (untimed calls after the timing; empty if not measured)"),
+        ("alloc_bytes_per_call", "bytes of tensor data one call allocates (empty if not measured)"),
     ]
 
     /// Columns every report has; the later ones may be missing from reports written before them.
@@ -175,7 +181,8 @@ public enum ReportCSV {
          num(r.bytes), num(r.flops), num(r.throughput), r.unit.rawValue, opt(r.rooflinePct),
          opt(r.maxAbsErr), opt(r.maxRelErr), opt(r.maxUlp), r.samplesNs.map(num).joined(separator: ";"),
          r.openblasCore, r.roundMediansNs.map(num).joined(separator: ";"), opt(r.noisePct),
-         r.callsPerSample.map(String.init) ?? "", opt(r.cpuNs), r.runID, r.roundCPUNs.map(num).joined(separator: ";")]
+         r.callsPerSample.map(String.init) ?? "", opt(r.cpuNs), r.runID, r.roundCPUNs.map(num).joined(separator: ";"),
+         opt(r.allocsPerCall), opt(r.allocBytesPerCall)]
     }
 
     /// Written before the machine id so that it never reads as a number (an all-digit id would
@@ -383,6 +390,8 @@ struct RowParser {
         record.cpuNs = try optionalDouble("cpu_ns")
         record.runID = raw("run_id")
         record.roundCPUNs = try list("round_cpu_ns") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
+        record.allocsPerCall = try optionalDouble("allocs_per_call")
+        record.allocBytesPerCall = try optionalDouble("alloc_bytes_per_call")
         return record
     }
 }

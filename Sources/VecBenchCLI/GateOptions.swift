@@ -23,6 +23,9 @@ struct GateOptions: ParsableArguments {
     @Flag(help: "Do not fail when CURRENT lacks cases that BASELINE has. Example: --allow-missing")
     var allowMissing = false
 
+    @Flag(help: "Do not fail when a case allocates more tensor storages per call than in BASELINE. Example: --ignore-allocations")
+    var ignoreAllocations = false
+
     @Flag(help: "Report regressions (and reports from another machine) but exit 0: CI on noisy machines. Example: --advisory")
     var advisory = false
 
@@ -37,7 +40,7 @@ struct GateOptions: ParsableArguments {
     func compareOptions(baselineVariant: String? = nil, currentVariant: String? = nil, ignorePinning: Bool = false) -> CompareOptions {
         CompareOptions(threshold: threshold / 100, alpha: alpha, baselineVariant: baselineVariant, currentVariant: currentVariant,
                        ignorePinning: ignorePinning, noiseFactor: noiseFactor, minSamples: minSamples, minDeltaNs: minDeltaNs,
-                       allowMissing: allowMissing)
+                       allowMissing: allowMissing, ignoreAllocations: ignoreAllocations)
     }
 
     /// Warnings, the table, verdict.json and the exit code (1 unless advisory) of a comparison.
@@ -57,6 +60,7 @@ struct GateOptions: ParsableArguments {
                              to: verdictPath)
         if result.exitCode != 0 {
             let what = "\(result.count(.regressed)) regression(s)" + (allowMissing ? "" : ", \(result.count(.missing)) missing")
+                + (ignoreAllocations ? "" : ", \(result.allocationIncreases) allocating more per call")
             writeStderr(advisory ? "advisory: \(what), not failing\n" : "\(what)\n")
             if !advisory { throw ExitCode(result.exitCode) }
         }

@@ -58,7 +58,10 @@ public enum Broadcast {
     }
 
     /// Gradients of out = op(a, b) given gy (contiguous, outShape): ga / gb are written already
-    /// reduced (summed) to aShape / bShape; pass nil for one that is not needed.
+    /// reduced (summed) to aShape / bShape; pass nil for one that is not needed. The sum has
+    /// `Reduce.sum`'s accuracy and thread-count independence; for mul, div, maximum and minimum it
+    /// is fused with the elementwise gradient (no output-sized scratch) wherever the summed dims
+    /// form one block (`[R, 1]`, `[1, C]`, `[C]`, a scalar: see BroadcastReduce).
     @_specialize(where T == Float) @_specialize(where T == Double)
     public static func binaryBackward<T: KernelFloat>(_ op: BinaryOp, a: UnsafePointer<T>, aShape: [Int],
                                                       b: UnsafePointer<T>, bShape: [Int],
@@ -87,6 +90,18 @@ public enum Broadcast {
             case .mul, .div, .maximum, .minimum:
                 // Same element count as the output means the same layout: write in place.
                 let reduces = count != plan.count
+                if reduces, let r = ReductionShape(output: outShape, operand: shape) {
+                    if T.self == Float.self {
+                        BroadcastLoops.reducedGradient(op, sideA: sideA, SIMD16<Float>.self, plan, r, VectorIO.rebound(a, to: Float.self),
+                                                       VectorIO.rebound(b, to: Float.self), VectorIO.rebound(gy, to: Float.self),
+                                                       VectorIO.rebound(dst, to: Float.self), mode)
+                    } else {
+                        BroadcastLoops.reducedGradient(op, sideA: sideA, SIMD8<Double>.self, plan, r, VectorIO.rebound(a, to: Double.self),
+                                                       VectorIO.rebound(b, to: Double.self), VectorIO.rebound(gy, to: Double.self),
+                                                       VectorIO.rebound(dst, to: Double.self), mode)
+                    }
+                    continue
+                }
                 let target = reduces ? UnsafeMutablePointer<T>.allocate(capacity: plan.count) : dst
                 defer { if reduces { target.deallocate() } }
                 if T.self == Float.self {
@@ -124,16 +139,7 @@ public enum Broadcast {
         if variant == .scalar || variant == .naive {
             return BroadcastReference.sumToShape(src, from: from, dst, to: to)
         }
-        var runs: [(size: Int, summed: Bool)] = []
-        for d in from.indices where from[d] != 1 {
-            let t = d + to.count - from.count
-            let summed = t < 0 || to[t] == 1
-            if let last = runs.indices.last, runs[last].summed == summed {
-                runs[last].size *= from[d]
-            } else {
-                runs.append((from[d], summed))
-            }
-        }
+        var runs = ReductionShape.runs(output: from, operand: to)
         var current = src
         var scratch: UnsafeMutablePointer<T>? = nil
         defer { scratch?.deallocate() }

@@ -175,7 +175,10 @@ enum Engine {
                     if !retainGraph && n.savesTensors { n.release() }
                 }
                 for i in 0..<n.edgeCount {
-                    let gi = grads?[i]
+                    // Moved out of the array: a reference left there would make the gradient look
+                    // shared when another one of this node's gradients is added to it (x * x).
+                    var gi: Tensor? = nil
+                    if grads != nil, i < grads!.count { swap(&gi, &grads![i]) }
                     switch n.edge(i) {
                     case .none:
                         break

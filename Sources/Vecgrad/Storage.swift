@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -24,6 +25,7 @@ struct StorageHeader {
 /// op's autograd overhead.
 final class Storage: ManagedBuffer<StorageHeader, UInt8> {
     static func allocate(byteCount: Int) -> Storage {
+        StorageAllocations.note(byteCount: byteCount)
         let buffer = Storage.create(minimumCapacity: byteCount + 63) { buffer in
             let tail = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
             let aligned = (Int(bitPattern: tail) + 63) & ~63
@@ -56,5 +58,68 @@ final class Storage: ManagedBuffer<StorageHeader, UInt8> {
     var version: Int {
         @inline(__always) get { withUnsafeMutablePointerToHeader { $0.pointee.version } }
         set { withUnsafeMutablePointerToHeader { $0.pointee.version = newValue } }
+    }
+}
+
+/// How many tensor storages (and bytes of tensor data) are allocated: the count behind
+/// `vecbench run`'s allocs_per_call column and the tests that pin an op's allocations (`a + b`
+/// forward: 1). Every Storage counts; views share theirs and count nothing; the kernels' own
+/// scratch buffers are not Storages and are not counted.
+public enum StorageAllocations {
+    /// A reading of the counters; subtract two to get what happened in between.
+    public struct Snapshot: Equatable, Sendable {
+        /// Storages allocated.
+        public var count: Int
+        /// Bytes requested for tensor data (without the 63 bytes of alignment padding each).
+        public var bytes: Int
+
+        /// A reading as given.
+        public init(count: Int, bytes: Int) {
+            self.count = count
+            self.bytes = bytes
+        }
+
+        /// What was allocated between `earlier` and this reading.
+        public static func - (later: Snapshot, earlier: Snapshot) -> Snapshot {
+            Snapshot(count: later.count - earlier.count, bytes: later.bytes - earlier.bytes)
+        }
+    }
+
+    /// The counters of one `counting` scope (atomic: child tasks of the scope may count at once).
+    final class Scope: Sendable {
+        let count = Atomic<Int>(0)
+        let bytes = Atomic<Int>(0)
+    }
+
+    private static let count = Atomic<Int>(0)
+    private static let bytes = Atomic<Int>(0)
+    /// How many `counting` scopes are open in the process: while none is, an allocation costs two
+    /// relaxed atomic adds and one load, and never reads the task-local scope.
+    private static let openScopes = Atomic<Int>(0)
+    @TaskLocal static var scope: Scope?
+
+    @inline(__always)
+    static func note(byteCount: Int) {
+        count.wrappingAdd(1, ordering: .relaxed)
+        bytes.wrappingAdd(byteCount, ordering: .relaxed)
+        if openScopes.load(ordering: .relaxed) > 0, let s = scope {
+            s.count.wrappingAdd(1, ordering: .relaxed)
+            s.bytes.wrappingAdd(byteCount, ordering: .relaxed)
+        }
+    }
+
+    /// The totals since the process started (every task and thread).
+    public static var current: Snapshot {
+        Snapshot(count: count.load(ordering: .relaxed), bytes: bytes.load(ordering: .relaxed))
+    }
+
+    /// What `body` (and the child tasks it starts) allocated, and its result. Only this task's
+    /// allocations count, so tests that run in parallel do not see each other's.
+    public static func counting<R>(_ body: () throws -> R) rethrows -> (allocations: Snapshot, result: R) {
+        let s = Scope()
+        openScopes.wrappingAdd(1, ordering: .relaxed)
+        defer { openScopes.wrappingSubtract(1, ordering: .relaxed) }
+        let result = try $scope.withValue(s, operation: body)
+        return (Snapshot(count: s.count.load(ordering: .relaxed), bytes: s.bytes.load(ordering: .relaxed)), result)
     }
 }

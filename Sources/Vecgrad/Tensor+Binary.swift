@@ -138,10 +138,11 @@ extension Tensor {
         let needA = a.requiresGrad, needB = b.requiresGrad
         switch op {
         case .add, .sub:
-            // Nothing saved: the gradients are gy (negated for b of sub) summed to each shape.
+            // Nothing saved: the gradients are gy (negated for b of sub) summed to each shape; gy
+            // itself where no sum is needed (PyTorch passes it on too: no copy, no allocation).
             out.record(name, a, b) { gy in
                 [needA ? gy.summed(toShape: a.shape) : nil,
-                 needB ? (op == .sub ? gy.summed(toShape: b.shape).neg() : gy.summed(toShape: b.shape)) : nil]
+                 needB ? (op == .sub ? gy.negatedSum(toShape: b.shape) : gy.summed(toShape: b.shape)) : nil]
             }
         case .mul, .div, .maximum, .minimum:
             // What PyTorch saves: mul keeps the other operand per needed side, div keeps b (and a
@@ -178,6 +179,19 @@ extension Tensor {
             Broadcast.sumToShape(pointer(T.self), from: shape, out.pointer(T.self), to: target, variant: o.variant, threads: o.threads)
         }
         if let element = dtype.floating { sum(element) }
+        return out
+    }
+
+    /// -summed(toShape:) in one new tensor: the sum, negated in place (a negation is exact, so
+    /// this is bitwise the negated sum). No grad tracking.
+    func negatedSum(toShape target: [Int]) -> Tensor {
+        if target == shape { return neg() }
+        let out = summed(toShape: target)
+        func negate<T: KernelFloat>(_: T.Type) {
+            let p = out.pointer(T.self)
+            for i in 0..<out.count { p[i] = -p[i] }
+        }
+        if let element = dtype.floating { negate(element) }
         return out
     }
 

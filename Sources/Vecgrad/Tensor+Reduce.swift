@@ -60,7 +60,7 @@ extension Tensor {
         }
         if let element = dtype.floating { mean(element) }
         if Autograd.needsGrad(x) {
-            out.record("MeanBackward0", x) { gy in [(gy / n).expanded(toShape: x.shape)] }
+            out.record("MeanBackward0", x) { gy in [gy.expandedMean(count: n, kept: [], to: x.shape)] }
         }
         return out
     }
@@ -73,13 +73,32 @@ extension Tensor {
         let n = Double(rank == 0 ? 1 : shape[d])
         let kept = keptShape(d)
         let x = self
-        let out = try withNoGrad { try sum(dim: d, keepdim: keepdim) } / n
+        let out = try withNoGrad { try sum(dim: d, keepdim: keepdim) }
+        out.divideInPlace(by: n)   // a fresh tensor: no second one for the division
         if Autograd.needsGrad(x) {
-            out.record("MeanBackward1", x) { gy in
-                [(gy / n).view(shape: kept).expanded(toShape: x.shape)]
-            }
+            out.record("MeanBackward1", x) { gy in [gy.expandedMean(count: n, kept: kept, to: x.shape)] }
         }
         return out
+    }
+
+    /// mean's gradient, gy / n spread over `shape` (gy viewed as `kept` first), in one new tensor:
+    /// the expansion is a fresh copy, divided in place (bitwise `(gy / n).expanded(...)`: the same
+    /// division per element). Where nothing is expanded the expansion is gy itself, never written.
+    func expandedMean(count n: Double, kept: [Int], to shape: [Int]) -> Tensor {
+        let e = view(shape: kept.isEmpty ? self.shape : kept).expanded(toShape: shape)
+        if e.impl.storage === impl.storage { return e / n }
+        e.divideInPlace(by: n)
+        return e
+    }
+
+    /// Divides every element by `n` in this tensor's own memory (floating dtypes), as `self / n`
+    /// would per element. Only for a tensor that nothing else can see yet.
+    func divideInPlace(by n: Double) {
+        func divide<T: KernelFloat>(_: T.Type) {
+            let p = pointer(T.self), d = T(n)
+            for i in 0..<count { p[i] = p[i] / d }
+        }
+        if let element = dtype.floating { divide(element) }
     }
 
     /// The largest element (0-d); NaN if any element is NaN. The gradient is split evenly among
