@@ -139,13 +139,24 @@ enum Engine {
             }
         }
 
-        func deliver(_ g: Tensor, toLeaf leaf: TensorImpl) throws {
+        // Takes the gradient out of `slot`, so that a gradient nobody else holds is seen as such.
+        func deliver(_ slot: inout Tensor?, toLeaf leaf: TensorImpl) throws {
+            guard slot != nil else { return }
             if functional {
                 let k = leaf.captureSlot
-                if k >= 0 { try accumulate(&results[k], g) }
+                if k >= 0 { try accumulate(&results[k], slot!) }
             } else {
-                try accumulate(&leaf.grad, g.dtype == leaf.dtype ? g : g.to(leaf.dtype))
+                if slot!.dtype != leaf.dtype { slot = slot!.to(leaf.dtype) }
+                // A gradient someone else also holds (add's both sides, the caller's gradient)
+                // becomes .grad as a copy, as PyTorch's AccumulateGrad clones it: users write .grad
+                // in place (zero_, -=), which must not change another leaf's .grad.
+                if leaf.grad == nil
+                    && !(isKnownUniquelyReferenced(&slot!.impl) && isKnownUniquelyReferenced(&slot!.impl.storage)) {
+                    slot = slot!.copied()
+                }
+                try accumulate(&leaf.grad, slot!)
             }
+            slot = nil
         }
 
         try withGradEnabled(false) {
@@ -154,7 +165,8 @@ enum Engine {
                 if let n = t.impl.gradFn {
                     try accumulate(&n.pending, g)
                 } else {
-                    try deliver(g, toLeaf: t.impl)
+                    var slot: Tensor? = g
+                    try deliver(&slot, toLeaf: t.impl)
                 }
             }
             for (t, _) in roots {
@@ -183,7 +195,7 @@ enum Engine {
                     case .none:
                         break
                     case let .leaf(leaf):
-                        if let gi { try deliver(gi, toLeaf: leaf) }
+                        try deliver(&gi, toLeaf: leaf)
                     case let .node(c):
                         if let gi { try accumulate(&c.pending, gi) }
                         c.dependencies -= 1

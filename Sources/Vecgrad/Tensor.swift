@@ -3,15 +3,15 @@
 
 /// A contiguous, row-major n-dimensional array of `float32`, `float64` or `int64` with autograd.
 ///
-/// Why a struct over a reference-typed impl (and not a final class): Tensor behaves like a value
-/// for its *data* (no public API writes into a tensor's elements; every op returns a new tensor,
-/// views included, and `let` means what it says), while its *autograd identity* must be shared the
-/// way a Python variable shares a `torch.Tensor`: `backward()` accumulates into the very leaf the
-/// user holds, an optimizer updates the parameters a model holds. The struct keeps the handle
-/// cheap (one reference), lets `requiresGrad` and `grad` be set on a `let` (nonmutating setters on
-/// the shared impl), and leaves room for copy-on-write should in-place user ops ever be added.
-/// The one in-place writer is `SGD.step()`, which bumps the storage's version counter as PyTorch
-/// does, so a graph that saved the old values refuses to run backward.
+/// Why a struct over a reference-typed impl (and not a final class): a tensor is a handle, as a
+/// Python variable is to a `torch.Tensor`. Its autograd identity is shared: `backward()`
+/// accumulates into the very leaf the user holds, an optimizer updates the parameters a model
+/// holds. Ops return new tensors (views share storage), and the only writers into existing
+/// elements are the in-place ops (`-=`, `add_`, `zero_`, ... in Tensor+InPlace, with PyTorch's
+/// leaf and version rules) and `SGD.step()`. Each bumps the storage's version counter as PyTorch
+/// does, so a graph that saved the old values refuses to run backward. The struct keeps the handle
+/// cheap (one reference) and lets `requiresGrad`, `grad` and the in-place ops work on a `let`
+/// (nonmutating, on the shared impl).
 public struct Tensor {
     /// `var` only so that the engine can test uniqueness (isKnownUniquelyReferenced) before
     /// accumulating a gradient in place; nothing reassigns it.
@@ -225,10 +225,10 @@ public struct Tensor {
     }
 }
 
-/// Tensors may be shared across tasks and threads: their data is never written after creation
-/// (except by an optimizer step, as in PyTorch), ops only read their inputs, and backward passes
-/// are serialised by the engine's lock. Assigning `grad` or `requiresGrad` of one leaf from two
-/// threads at once is a race, as it is in PyTorch.
+/// Tensors may be shared across tasks and threads: ops only read their inputs, and backward passes
+/// are serialised by the engine's lock. Writing a tensor in place (an in-place op, an optimizer
+/// step) while another thread reads it, or assigning `grad` or `requiresGrad` of one leaf from two
+/// threads at once, is a race, as it is in PyTorch.
 extension Tensor: @unchecked Sendable {}
 
 /// Shared state of a tensor and all copies of its struct.

@@ -51,13 +51,16 @@ import Testing
     }
 
     @Test func leavesSharingOneGradientAccumulateSeparately() throws {
-        // a.grad and b.grad are one tensor after the first pass; the second adds to a only.
+        // add passes one gradient to both; .grad gets its own copy (PyTorch's AccumulateGrad
+        // clones a shared gradient), so a second pass into a, or zero_ on a.grad, leaves b alone.
         let a = Tensor([1, 2], requiresGrad: true), b = Tensor([3, 4], requiresGrad: true)
         try (try a + b).sum().backward()
-        #expect(a.grad!.impl.storage === b.grad!.impl.storage)
+        #expect(a.grad!.impl.storage !== b.grad!.impl.storage)
         try (a * 5).sum().backward()
         #expect(a.grad!.doubles == [6, 6])
         #expect(b.grad!.doubles == [1, 1])
+        _ = try a.grad!.zero_()
+        #expect(a.grad!.doubles == [0, 0] && b.grad!.doubles == [1, 1])
     }
 
     @Test func aSharedGradientMeetingAnotherIsNotWrittenInPlace() throws {
