@@ -70,6 +70,12 @@ public enum Softmax {
         if T.self == Float.self {
             let (yf, gyf) = (VectorIO.rebound(y, to: Float.self), VectorIO.rebound(gy, to: Float.self))
             let gxf = VectorIO.rebound(gx, to: Float.self)
+            if inner == 1 && !log {
+                return KernelSplit.run(SumKernels.unitMode(mode, unitSize: size), total: outer) { rows in
+                    let at = rows.lowerBound * size
+                    SoftmaxBackward32.softmaxRows(yf + at, gyf + at, gxf + at, rows.count, size)
+                }
+            }
             forEachUnit(SIMD16<Float>.self, outer: outer, size: size, inner: inner, mode) { offset, chunk in
                 if let chunk {
                     SoftmaxBackward32.chunk(yf + offset, gyf + offset, gxf + offset, chunk, log: log)
