@@ -70,18 +70,19 @@ public enum Softmax {
         if T.self == Float.self {
             let (yf, gyf) = (VectorIO.rebound(y, to: Float.self), VectorIO.rebound(gy, to: Float.self))
             let gxf = VectorIO.rebound(gx, to: Float.self)
-            if inner == 1 && !log {
+            if inner == 1 {
                 return KernelSplit.run(SumKernels.unitMode(mode, unitSize: size), total: outer) { rows in
                     let at = rows.lowerBound * size
-                    SoftmaxBackward32.softmaxRows(yf + at, gyf + at, gxf + at, rows.count, size)
+                    if log {
+                        SoftmaxBackward32.logSoftmaxRows(yf + at, gyf + at, gxf + at, rows.count, size)
+                    } else {
+                        SoftmaxBackward32.softmaxRows(yf + at, gyf + at, gxf + at, rows.count, size)
+                    }
                 }
             }
+            // inner > 1 from here: every unit is a chunk.
             forEachUnit(SIMD16<Float>.self, outer: outer, size: size, inner: inner, mode) { offset, chunk in
-                if let chunk {
-                    SoftmaxBackward32.chunk(yf + offset, gyf + offset, gxf + offset, chunk, log: log)
-                } else {
-                    SoftmaxBackward32.row(yf + offset, gyf + offset, gxf + offset, size, log: log)
-                }
+                if let chunk { SoftmaxBackward32.chunk(yf + offset, gyf + offset, gxf + offset, chunk, log: log) }
             }
         } else {
             backwardSIMD(VectorIO.rebound(y, to: Double.self), VectorIO.rebound(gy, to: Double.self),

@@ -138,23 +138,26 @@ enum SoftmaxBackward32 {
         return sum
     }
 
-    /// gx of one contiguous row of n > 0 floats.
-    static func row(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
-                    _ n: Int, log: Bool) {
-        if log {
-            var s = rowSum(gy, nil, n)
-            return logSoftmaxGrad(y, gy, gx, n, &s, VectorIO.Repeated.self)
-        }
-        let full = n / 16 * 16, rest = n - full
-        let s = VD(repeating: rowSum(y, gy, n))
-        let (hi, lo) = split(s, s)
-        for i in stride(from: 0, to: full, by: 16) {
-            VectorIO.store(softmaxGrad(VectorIO.load(y, i), VectorIO.load(gy, i), hi, lo), gx, i)
-        }
-        if rest > 0 {
-            let yv: V = VectorIO.loadPartial(y + full, count: rest, fill: 0)
-            let g: V = VectorIO.loadPartial(gy + full, count: rest, fill: 0)
-            VectorIO.storePartial(softmaxGrad(yv, g, hi, lo), gx + full, count: rest)
+    /// log-softmax gx of `count` contiguous rows of n floats, the sum of row k + 1's gy taken in the
+    /// loop that writes row k (see `softmaxRows`); the arithmetic is `logSoftmaxGrad`'s.
+    static func logSoftmaxRows(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
+                               _ count: Int, _ n: Int) {
+        var s = count > 0 ? rowSum(gy, nil, n) : 0
+        let full = n / 8 * 8
+        for k in 0..<count {
+            let o = k * n
+            let gn = k + 1 == count ? gy + o : gy + o + n
+            let sv = VD(repeating: s)
+            var t = VD()
+            for i in stride(from: 0, to: full, by: 8) {
+                let yv: SIMD8<Float> = VectorIO.load(y + o, i), g: SIMD8<Float> = VectorIO.load(gy + o, i)
+                let r = VectorMath.fmaD(-exp(VectorMath.widen(yv)), sv, VectorMath.widen(g))
+                VectorIO.store(VectorMath.narrow(r), gx + o, i)
+                t += VectorMath.widen(VectorIO.load(gn, i) as SIMD8<Float>)
+            }
+            for i in full..<n { gx[o + i] = Float(Double(gy[o + i]) - Foundation.exp(Double(y[o + i])) * s) }
+            s = t.sum()
+            for i in full..<n { s += Double(gn[i]) }
         }
     }
 
