@@ -16,8 +16,11 @@ public enum Softmax {
     /// The variants the softmax kernels implement (`.scalar` is the float64 reference).
     public static let variants: [KernelVariant] = [.auto, .scalar, .simd, .parallel]
 
-    /// Softmax (or log-softmax) over the middle dim of [outer, size, inner]; stable (subtract the max);
-    /// a row of all -inf gives NaN (PyTorch).
+    /// Softmax (or log-softmax) over the middle dim of [outer, size, inner] (`torch.softmax`,
+    /// `torch.log_softmax`): stable (the max is subtracted first), a row of all -inf, or one holding
+    /// NaN or +inf, gives NaN (PyTorch). float32 rows sum their exps in float64 lanes; measured
+    /// within 2 ulp of a float64 reference (Tests/VecKernelsTests/SoftmaxAccuracyTests). Other
+    /// element types than Float and Double run the float64 reference loop. Never throws.
     @_specialize(where T == Float) @_specialize(where T == Double)
     public static func forward<T: KernelFloat>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>,
                                                outer: Int, size: Int, inner: Int, log: Bool,
@@ -30,15 +33,28 @@ public enum Softmax {
             return reference(x, y, outer: outer, size: size, inner: inner, log: log)
         }
         if T.self == Float.self {
-            forwardSIMD(VectorIO.rebound(x, to: Float.self), VectorIO.rebound(y, to: Float.self),
-                        SIMD16<Float>.self, outer: outer, size: size, inner: inner, log: log, mode)
+            let (xf, yf) = (VectorIO.rebound(x, to: Float.self), VectorIO.rebound(y, to: Float.self))
+            forEachUnit(SIMD16<Float>.self, outer: outer, size: size, inner: inner, mode) { offset, chunk in
+                if let chunk {
+                    SoftmaxForward32.chunk(xf + offset, yf + offset, chunk, log: log)
+                } else if log {
+                    SoftmaxForward32.logSoftmaxRow(xf + offset, yf + offset, size)
+                } else {
+                    SoftmaxForward32.softmaxRow(xf + offset, yf + offset, size)
+                }
+            }
         } else {
             forwardSIMD(VectorIO.rebound(x, to: Double.self), VectorIO.rebound(y, to: Double.self),
                         SIMD8<Double>.self, outer: outer, size: size, inner: inner, log: log, mode)
         }
     }
 
-    /// gx from the forward output y and gy: softmax: y*(gy - sum(gy*y)); log-softmax: gy - exp(y)*sum(gy).
+    /// gx from the forward output y and gy over the middle dim of [outer, size, inner]
+    /// (`torch._softmax_backward_data`, `torch._log_softmax_backward_data`): softmax
+    /// y * (gy - sum(gy * y)), log-softmax gy - exp(y) * sum(gy). Both cancel where gy is close to
+    /// the subtracted term; float32 sums in float64 lanes and forms the log-softmax difference in
+    /// float64, so results stay within 2 ulp of a float64 reference from the same y and gy (the
+    /// float32 sums lost 120 and 432271 ulp). float64: Dot2-compensated sums on rows up to 64 long.
     @_specialize(where T == Float) @_specialize(where T == Double)
     public static func backward<T: KernelFloat>(y: UnsafePointer<T>, gy: UnsafePointer<T>,
                                                 gx: UnsafeMutablePointer<T>, outer: Int, size: Int,
@@ -52,9 +68,22 @@ public enum Softmax {
             return referenceBackward(y, gy, gx, outer: outer, size: size, inner: inner, log: log)
         }
         if T.self == Float.self {
-            backwardSIMD(VectorIO.rebound(y, to: Float.self), VectorIO.rebound(gy, to: Float.self),
-                         VectorIO.rebound(gx, to: Float.self), SIMD16<Float>.self,
-                         outer: outer, size: size, inner: inner, log: log, mode)
+            let (yf, gyf) = (VectorIO.rebound(y, to: Float.self), VectorIO.rebound(gy, to: Float.self))
+            let gxf = VectorIO.rebound(gx, to: Float.self)
+            if inner == 1 {
+                return KernelSplit.run(SumKernels.unitMode(mode, unitSize: size), total: outer) { rows in
+                    let at = rows.lowerBound * size
+                    if log {
+                        SoftmaxBackward32.logSoftmaxRows(yf + at, gyf + at, gxf + at, rows.count, size)
+                    } else {
+                        SoftmaxBackward32.softmaxRows(yf + at, gyf + at, gxf + at, rows.count, size)
+                    }
+                }
+            }
+            // inner > 1 from here: every unit is a chunk.
+            forEachUnit(SIMD16<Float>.self, outer: outer, size: size, inner: inner, mode) { offset, chunk in
+                if let chunk { SoftmaxBackward32.chunk(yf + offset, gyf + offset, gxf + offset, chunk, log: log) }
+            }
         } else {
             backwardSIMD(VectorIO.rebound(y, to: Double.self), VectorIO.rebound(gy, to: Double.self),
                          VectorIO.rebound(gx, to: Double.self), SIMD8<Double>.self,
