@@ -50,11 +50,15 @@ public enum Gemm {
     /// Whether `auto` calls OpenBLAS for every product: true when the kernels were compiled below
     /// this CPU's instruction set (a build without -Xcc -march=native, as a dependency gets by
     /// default: SIMD16 splits into SSE registers and each FMA into 16 `fmaf` calls, 140-175x
-    /// slower at 512x512), while OpenBLAS picks its kernels for the CPU at run time. The first
-    /// product that falls back prints `ISA.warning` on stderr, once per process.
+    /// slower at 512x512), while OpenBLAS picks its kernels for the CPU at run time (made to pick
+    /// its best ones: `Blas.useBestCore`). The first product that falls back prints `ISA.warning`
+    /// on stderr, once per process.
     public static let autoUsesBlas: Bool = {
         let fallback = autoUsesBlas(compiled: ISA.compiled, machine: ISA.machine)
-        if fallback { ISA.warnOnce() }
+        if fallback {
+            ISA.warnOnce()
+            Blas.useBestCore()
+        }
         return fallback
     }()
 

@@ -114,9 +114,9 @@ struct GemvTests {
         }
     }
 
-    @Test("outer products (k 1...4, m and n large), all transposes")
+    @Test("sums of outer products (k 1...4, 7, 16, m and n large), all transposes")
     func outer() {
-        for k in 1...4 {
+        for k in [1, 2, 3, 4, 7, 16] {
             for (tA, tB) in transposes {
                 let c = Case(m: 300, n: 203, k: k, transA: tA, transB: tB)
                 #expect(Gemv.suits(m: c.m, n: c.n, k: k, transA: tA, transB: tB, vectorWidth: 16))
@@ -159,6 +159,18 @@ struct GemvTests {
         }
     }
 
+    @Test("stream form: 1 or 2 rows (and up to 4 with strided C) over several 2 KiB panels, k not a multiple of 4")
+    func stream() {
+        for (m, n) in [(1, 12000), (2, 7000), (12000, 1), (7000, 2), (3000, 3), (3000, 4)] {
+            for (tA, tB) in transposes {
+                for k in [3, 37] {
+                    check(Float.self, Case(m: m, n: n, k: k, transA: tA, transB: tB, alpha: -0.5, beta: 1.5))
+                    check(Double.self, Case(m: m, n: n, k: k, transA: tA, transB: tB, nanInC: true, threads: 2))
+                }
+            }
+        }
+    }
+
     @Test("public entries route skinny products: gemm (auto, simd, parallel) and one-member batches")
     func entries() {
         for (tA, tB) in transposes {
@@ -195,5 +207,18 @@ struct GemvTests {
         #expect(Gemm.autoUsesBlas == (ISA.compiled < ISA.machine))
         #expect((ISA.warning == nil) == !Gemm.autoUsesBlas)
         #expect(Gemm.resolved(.simd) == .simd)
+    }
+}
+
+@Suite("OpenBLAS kernel choice for the fallback")
+struct BlasCoreTests {
+    @Test("a weaker kernel set than the CPU's is replaced; an AVX-512 or matching one is kept")
+    func betterCore() {
+        #expect(Blas.betterCore(running: "Prescott", machine: .avx512) == "SkylakeX")
+        #expect(Blas.betterCore(running: "Haswell", machine: .avx512) == "SkylakeX")
+        #expect(Blas.betterCore(running: "Cooperlake", machine: .avx512) == nil)
+        #expect(Blas.betterCore(running: "SkylakeX", machine: .avx2) == nil)
+        #expect(Blas.betterCore(running: "Sandybridge", machine: .avx2) == "Haswell")
+        #expect(Blas.betterCore(running: "Haswell", machine: .baseline) == nil)
     }
 }
