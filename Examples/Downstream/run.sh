@@ -14,6 +14,10 @@ if [ -n "${VECBENCH:-}" ]; then VECBENCH=$(cd "$(dirname "$VECBENCH")" && pwd)/$
 cd "$(dirname "$0")"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# SwiftPM reuses a dependency's cached build plan when only its source files changed (a file added
+# to Vecgrad was left out): drop the plans, so that each run compiles the checkout as it is.
+rm -f .build-plain/release/description.json .build-plain/release.yaml .build-native/release/description.json \
+    .build-native/release.yaml
 start=$(date +%s)
 swift build -c release --scratch-path .build-plain
 echo "unflagged build: $(( $(date +%s) - start )) s"

@@ -49,13 +49,17 @@ enum Gemv {
     /// The largest k taken as a sum of outer products when m and n are both large (the backward
     /// of a product with m or n up to 16; measured 2x OpenBLAS at 1024x1024x16).
     static let outerMax = 16
+    /// The most columns of C the dot form computes from A's rows (A x B, n small): beyond two
+    /// passes over A the packed path was faster (1024x1024 x 1024x16: 30 GFLOP/s dot form, 47 packed;
+    /// x 1024x8: 27 and 30; x 1024x4: 29 and 15).
+    static let dotColumnsMax = 8
     /// The big dimension must be at least this long (shorter products stay on SmallMatrix).
     static let bigMin = 64
 
     /// Whether the skinny forms take this product.
     static func suits(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, vectorWidth w: Int) -> Bool {
         if m * n * k <= 32 * 32 * 32 || k == 0 { return false }
-        if n <= smallMax && m >= bigMin && n <= m { return transA || k >= w }
+        if n <= smallMax && m >= bigMin && n <= m { return transA || (k >= w && n <= dotColumnsMax) }
         if m <= smallMax && n >= bigMin { return !transB || k >= w }
         return k <= outerMax && m >= bigMin && n >= bigMin
     }

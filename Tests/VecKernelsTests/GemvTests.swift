@@ -98,7 +98,7 @@ struct GemvTests {
                     for w in [16, 8] {
                         // Tiny products stay on SmallMatrix; the dot forms need k >= one vector.
                         let expected = s <= Gemv.smallMax && s * big * k > 32 * 32 * 32
-                            && (smallRows ? !tB || k >= w : tA || k >= w)
+                            && (smallRows ? !tB || k >= w : tA || (k >= w && s <= Gemv.dotColumnsMax))
                         #expect(Gemv.suits(m: c.m, n: c.n, k: k, transA: tA, transB: tB, vectorWidth: w) == expected, "\(c)")
                     }
                     for entry in Gemv.suits(m: c.m, n: c.n, k: k, transA: tA, transB: tB, vectorWidth: 16)
@@ -145,7 +145,9 @@ struct GemvTests {
     func chunksAndThreads() {
         for (m, n) in [(13, 300), (300, 13), (6, 1000), (1000, 6), (1, 4099), (4099, 1)] {
             for (tA, tB) in transposes {
-                #expect(Gemv.suits(m: m, n: n, k: 300, transA: tA, transB: tB, vectorWidth: 16))
+                // A x B with 9...16 columns stays on the packed path.
+                let packed = !tA && n < m && n > Gemv.dotColumnsMax
+                #expect(Gemv.suits(m: m, n: n, k: 300, transA: tA, transB: tB, vectorWidth: 16) == !packed)
             }
             for (tA, tB) in transposes {
                 for threads in [1, 2] {

@@ -21,6 +21,7 @@ try withKernelVariant(.auto, threads: 1) {
         best = min(best, seconds() - t0)
     }
 }
-print("compiled: \(ISA.compiled), machine: \(ISA.machine), auto uses OpenBLAS: \(Gemm.autoUsesBlas)")
+print("compiled: \(ISA.compiled), machine: \(ISA.machine), auto uses OpenBLAS: \(Gemm.autoUsesBlas) "
+      + "(OpenBLAS kernels: \(Blas.coreName))")
 print("warning: \(ISA.warning ?? "none")")
 print(String(format: "matmul %dx%d: %.3f ms (%.1f GFLOP/s, 1 thread)", n, n, best * 1e3, 2 * Double(n * n * n) / best / 1e9))
