@@ -8,14 +8,6 @@ import VecPlatform
 // the batched path that autograd uses; and the rule that sends `auto` to OpenBLAS in a build
 // compiled below the machine.
 
-private struct Lcg {
-    var state: UInt64
-    mutating func next() -> Double {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return Double(state >> 11) / Double(1 << 53) * 2 - 1
-    }
-}
-
 /// How a product is run: the kernel directly, or the public entry with a variant.
 private enum Entry { case kernel, gemm(KernelVariant), batched }
 
@@ -34,11 +26,12 @@ private struct Case: CustomStringConvertible {
 /// with the float64 reference.
 private func check<T: KernelFloat>(_: T.Type, _ c: Case, entry: Entry = .kernel, seed: UInt64 = 7,
                                    sourceLocation: SourceLocation = #_sourceLocation) {
-    var rng = Lcg(state: seed &+ UInt64(c.m * 1_000_003 + c.n * 1009 + c.k))
+    var rng = VecPlatform.SplitMix64(seed: seed &+ UInt64(c.m * 1_000_003 + c.n * 1009 + c.k))
     let lda = (c.transA ? c.m : c.k) + 3, ldb = (c.transB ? c.k : c.n) + 2, ldc = c.n + 1
-    let a = (0..<((c.transA ? c.k : c.m) * lda)).map { _ in T(rng.next()) }
-    let b = (0..<((c.transB ? c.n : c.k) * ldb)).map { _ in T(rng.next()) }
-    let c0: [T] = (0..<(c.m * ldc)).map { c.nanInC && $0 % ldc < c.n ? .nan : T(rng.next()) }
+    func draw() -> T { T(rng.nextUnit() * 2 - 1) }
+    let a: [T] = (0..<((c.transA ? c.k : c.m) * lda)).map { _ in draw() }
+    let b: [T] = (0..<((c.transB ? c.n : c.k) * ldb)).map { _ in draw() }
+    let c0: [T] = (0..<(c.m * ldc)).map { c.nanInC && $0 % ldc < c.n ? .nan : draw() }
     var want = c0.map { Double($0) }
     for i in 0..<c.m {
         for j in 0..<c.n {
