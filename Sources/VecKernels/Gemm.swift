@@ -31,6 +31,7 @@ public enum Gemm {
         checkShape(transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
         if m == 0 || n == 0 { return }
         let t = max(1, threads ?? Threading.currentThreads)
+        let variant = resolved(variant)
         if variant == .blas {
             return Blas.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a, lda: lda,
                              b, ldb: ldb, beta: beta, c, ldc: ldc, threads: t)
@@ -44,6 +45,29 @@ public enum Gemm {
         } else {
             one(unsafeBitCast(p, to: GemmProblem<Double>.self), variant: variant, threads: t)
         }
+    }
+
+    /// Whether `auto` calls OpenBLAS for every product: true when the kernels were compiled below
+    /// this CPU's instruction set (a build without -Xcc -march=native, as a dependency gets by
+    /// default: SIMD16 splits into SSE registers and each FMA into 16 `fmaf` calls, 140-175x
+    /// slower at 512x512), while OpenBLAS picks its kernels for the CPU at run time (made to pick
+    /// its best ones: `Blas.useBestCore`). The first product that falls back prints `ISA.warning`
+    /// on stderr, once per process.
+    public static let autoUsesBlas: Bool = {
+        let fallback = autoUsesBlas(compiled: ISA.compiled, machine: ISA.machine)
+        if fallback {
+            ISA.warnOnce()
+            Blas.useBestCore()
+        }
+        return fallback
+    }()
+
+    /// The rule behind `autoUsesBlas`: the kernels were compiled for less than the machine runs.
+    static func autoUsesBlas(compiled: ISALevel, machine: ISALevel) -> Bool { compiled < machine }
+
+    /// `auto` becomes `blas` where `autoUsesBlas`; every other variant runs as asked.
+    static func resolved(_ variant: KernelVariant) -> KernelVariant {
+        variant == .auto && autoUsesBlas ? .blas : variant
     }
 
     static func one<T: KernelFloat>(_ p: GemmProblem<T>, variant: KernelVariant, threads t: Int) {
@@ -77,6 +101,7 @@ public enum Gemm {
                      "batched GEMM: \(aOffsets.count), \(bOffsets.count) and \(cOffsets.count) offsets differ")
         if m == 0 || n == 0 || cOffsets.isEmpty { return }
         let t = max(1, threads ?? Threading.currentThreads)
+        let variant = resolved(variant)
         let base = GemmProblem(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         let threaded: Bool
@@ -98,8 +123,10 @@ public enum Gemm {
 
     // MARK: - Implementations shared by gemm and batched
 
-    /// One thread: the direct (unpacked) path where it suits the shape, the packed path otherwise.
+    /// One thread: the skinny forms (GEMV and its neighbours) or the direct (unpacked) path where
+    /// they suit the shape, the packed path otherwise.
     static func single<T: KernelFloat>(_ p: GemmProblem<T>, workspace: GemmWorkspace<T>? = nil) {
+        if Gemv.suits(p) { return Gemv.gemm(p, threads: 1) }
         if SmallMatrix.suits(m: p.m, n: p.n, k: p.k, elementSize: MemoryLayout<T>.stride) {
             SmallMatrix.gemm(p, scratch: workspace)
         } else {

@@ -108,6 +108,7 @@ enum GemmDriver {
     /// One product over `threads` threads: C cut into a grid of rectangles of whole micro-tiles,
     /// one per thread, each running the direct or the packed loops on its own (no barrier).
     static func parallel<T: KernelFloat>(_ p: GemmProblem<T>, threads: Int) {
+        if Gemv.suits(p) { return Gemv.gemm(p, threads: threads) }
         let direct = SmallMatrix.suits(m: p.m, n: p.n, k: p.k, elementSize: MemoryLayout<T>.stride)
         let bl = GemmBlocking.current(T.self)
         let (mr, nr) = direct ? (SmallMatrix.rows, SmallMatrix.columns(T.self)) : (bl.mr, bl.nr)
@@ -175,7 +176,8 @@ enum GemmBatch {
             && (g % threads == 0 || g >= 8 * threads || base.m * base.n * base.k < Gemm.parallelThreshold)
         let inner = splitGroups ? 1 : threads
         let chunks = splitGroups ? min(g, threads) : 1
-        let small = inner == 1 && variant != .naive && variant != .scalar && variant != .blas
+        // Skinny members go through `one` (Gemm.single and parallel route them to Gemv).
+        let small = inner == 1 && variant != .naive && variant != .scalar && variant != .blas && !Gemv.suits(base)
             && SmallMatrix.suits(m: base.m, n: base.n, k: base.k, elementSize: MemoryLayout<T>.stride)
         Threading.parallelFor(chunks, threads: threads) { chunk in
             let ws = GemmWorkspace<T>()
