@@ -28,7 +28,7 @@ extension VectorMath {
     }
 
     /// Exact GELU, x Phi(x) = 0.5 x (1 + erf(x/sqrt 2)) (torch's gelu, approximate "none"), float32,
-    /// in float32 lanes: within 2.53 ulp over vecbench accuracy's sweep (bound 3), denormal results included;
+    /// in float32 lanes: within 2.53 ulp over vecbench accuracy's sweep (bound 4), denormal results included;
     /// -0 below x ~ -14.4 and at -inf (PyTorch: NaN), inf at inf, NaN passes.
     @inline(__always)
     public static func gelu(_ x: V) -> V {
