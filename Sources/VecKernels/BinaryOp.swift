@@ -7,6 +7,19 @@
 public enum BinaryOp: Hashable, Sendable, CaseIterable {
     case add, sub, mul, div, maximum, minimum
 
+    /// The exact int64 kernel of this op, or nil for `div` (true division of integers gives
+    /// floats, as in PyTorch).
+    public var integerOp: IntegerBinaryOp? {
+        switch self {
+        case .add: return .add
+        case .sub: return .sub
+        case .mul: return .mul
+        case .maximum: return .maximum
+        case .minimum: return .minimum
+        case .div: return nil
+        }
+    }
+
     /// The lower-case name used in kernel catalogs and reports ("add", "maximum").
     public var name: String {
         switch self {

@@ -189,11 +189,17 @@ func vg_gemm_kernel_f64(_ kc: Int, _ a: UnsafePointer<Double>, _ b: UnsafePointe
     GemmMicroKernel.full(SIMD8<Double>.self, kc, a, b, c, ldc, alpha, beta)
 }
 
-/// Rows of a micro-kernel instance, as a type (see `GemmMicroKernel.tile`).
+/// A block's row count as a type, so that every specialisation has it constant: the rows of a
+/// micro-kernel instance (`GemmMicroKernel.tile`), of SmallMatrix's blocks, and Gemv's rows of S
+/// and vectors of G.
 protocol TileRows { static var rows: Int { get } }
+enum Rows1: TileRows { static var rows: Int { 1 } }
 enum Rows2: TileRows { static var rows: Int { 2 } }
+enum Rows3: TileRows { static var rows: Int { 3 } }
 enum Rows4: TileRows { static var rows: Int { 4 } }
+enum Rows5: TileRows { static var rows: Int { 5 } }
 enum Rows6: TileRows { static var rows: Int { 6 } }
+enum Rows7: TileRows { static var rows: Int { 7 } }
 enum Rows8: TileRows { static var rows: Int { 8 } }
 enum Rows10: TileRows { static var rows: Int { 10 } }
 enum Rows12: TileRows { static var rows: Int { 12 } }

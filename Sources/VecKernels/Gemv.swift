@@ -32,17 +32,6 @@ struct SkinnyProduct<T: KernelFloat> {
     var alpha: T, beta: T
 }
 
-/// Block sizes as types, so that every specialisation has them constant (see SmallMatrix.BlockRows).
-protocol SkinnyCount { static var n: Int { get } }
-enum Skinny1: SkinnyCount { static var n: Int { 1 } }
-enum Skinny2: SkinnyCount { static var n: Int { 2 } }
-enum Skinny3: SkinnyCount { static var n: Int { 3 } }
-enum Skinny4: SkinnyCount { static var n: Int { 4 } }
-enum Skinny5: SkinnyCount { static var n: Int { 5 } }
-enum Skinny6: SkinnyCount { static var n: Int { 6 } }
-enum Skinny7: SkinnyCount { static var n: Int { 7 } }
-enum Skinny8: SkinnyCount { static var n: Int { 8 } }
-
 enum Gemv {
     /// The largest small dimension (m or n) the skinny forms take.
     static let smallMax = 16
@@ -170,14 +159,14 @@ enum Gemv {
             while t < rows.upperBound {
                 let left = rows.upperBound - t
                 switch left {
-                case 1: combineStrip(s, t, cols, V.self, Skinny1.self, Skinny4.self)
-                case 2: combineStrip(s, t, cols, V.self, Skinny2.self, Skinny4.self)
-                case 3: combineStrip(s, t, cols, V.self, Skinny3.self, Skinny4.self)
-                case 4: combineStrip(s, t, cols, V.self, Skinny4.self, Skinny4.self)
-                case 5: combineStrip(s, t, cols, V.self, Skinny5.self, Skinny2.self)
-                case 6: combineStrip(s, t, cols, V.self, Skinny6.self, Skinny2.self)
-                case 7: combineStrip(s, t, cols, V.self, Skinny7.self, Skinny2.self)
-                default: combineStrip(s, t, cols, V.self, Skinny8.self, Skinny2.self)
+                case 1: combineStrip(s, t, cols, V.self, Rows1.self, Rows4.self)
+                case 2: combineStrip(s, t, cols, V.self, Rows2.self, Rows4.self)
+                case 3: combineStrip(s, t, cols, V.self, Rows3.self, Rows4.self)
+                case 4: combineStrip(s, t, cols, V.self, Rows4.self, Rows4.self)
+                case 5: combineStrip(s, t, cols, V.self, Rows5.self, Rows2.self)
+                case 6: combineStrip(s, t, cols, V.self, Rows6.self, Rows2.self)
+                case 7: combineStrip(s, t, cols, V.self, Rows7.self, Rows2.self)
+                default: combineStrip(s, t, cols, V.self, Rows8.self, Rows2.self)
                 }
                 t += min(left, 8)
             }
@@ -185,31 +174,31 @@ enum Gemv {
         }
     }
 
-    /// Rows t0 ..< t0 + S.n of O over columns `cols`: blocks of 4 vectors, then single vectors, then
+    /// Rows t0 ..< t0 + S.rows of O over columns `cols`: blocks of 4 vectors, then single vectors, then
     /// the last partial vector as a full one ending at the last column (only its new lanes stored;
     /// the big dimension is at least one vector long).
     @inline(__always)
-    static func combineStrip<V: SIMD, S: SkinnyCount, W: SkinnyCount>(
+    static func combineStrip<V: SIMD, S: TileRows, W: TileRows>(
         _ s: SkinnyProduct<V.Scalar>, _ t0: Int, _ cols: Range<Int>, _: V.Type, _: S.Type, _: W.Type
     ) where V.Scalar: KernelFloat {
-        let w = V.scalarCount, wide = W.n * w
+        let w = V.scalarCount, wide = W.rows * w
         var r = cols.lowerBound
         while r + wide <= cols.upperBound { combineBlock(s, t0, r, 0, V.self, S.self, W.self); r += wide }
-        while r + w <= cols.upperBound { combineBlock(s, t0, r, 0, V.self, S.self, Skinny1.self); r += w }
+        while r + w <= cols.upperBound { combineBlock(s, t0, r, 0, V.self, S.self, Rows1.self); r += w }
         if r < cols.upperBound {
             let start = cols.upperBound - w
-            combineBlock(s, t0, start, r - start, V.self, S.self, Skinny1.self)
+            combineBlock(s, t0, start, r - start, V.self, S.self, Rows1.self)
         }
     }
 
-    /// O(t0 + t, r0 + u * w ..< + w) for t < S.n, u < W.n: S.n x W.n accumulators over all of k,
-    /// each step loading W.n vectors of one row of G and broadcasting S.n values of S. Lanes
+    /// O(t0 + t, r0 + u * w ..< + w) for t < S.rows, u < W.rows: S.rows x W.rows accumulators over all of k,
+    /// each step loading W.rows vectors of one row of G and broadcasting S.rows values of S. Lanes
     /// below `skip` (of the single vector) are not stored.
     @inline(__always)
-    static func combineBlock<V: SIMD, S: SkinnyCount, W: SkinnyCount>(
+    static func combineBlock<V: SIMD, S: TileRows, W: TileRows>(
         _ s: SkinnyProduct<V.Scalar>, _ t0: Int, _ r0: Int, _ skip: Int, _: V.Type, _: S.Type, _: W.Type
     ) where V.Scalar: KernelFloat {
-        let w = V.scalarCount, sn = S.n, wn = W.n
+        let w = V.scalarCount, sn = S.rows, wn = W.rows
         let ss = s.ss, sq = s.sq, ldg = s.ldg
         var c00 = V(), c01 = V(), c02 = V(), c03 = V(), c10 = V(), c11 = V(), c12 = V(), c13 = V()
         var c20 = V(), c21 = V(), c22 = V(), c23 = V(), c30 = V(), c31 = V(), c32 = V(), c33 = V()
@@ -282,10 +271,10 @@ enum Gemv {
             var t = rows.lowerBound
             while t < rows.upperBound {
                 switch rows.upperBound - t {
-                case 1: dotStrip(s, t, r0..<end, V.self, Skinny1.self)
-                case 2: dotStrip(s, t, r0..<end, V.self, Skinny2.self)
-                case 3: dotStrip(s, t, r0..<end, V.self, Skinny3.self)
-                default: dotStrip(s, t, r0..<end, V.self, Skinny4.self)
+                case 1: dotStrip(s, t, r0..<end, V.self, Rows1.self)
+                case 2: dotStrip(s, t, r0..<end, V.self, Rows2.self)
+                case 3: dotStrip(s, t, r0..<end, V.self, Rows3.self)
+                default: dotStrip(s, t, r0..<end, V.self, Rows4.self)
                 }
                 t += 4
             }
@@ -294,26 +283,26 @@ enum Gemv {
     }
 
     @inline(__always)
-    static func dotStrip<V: SIMD, S: SkinnyCount>(_ s: SkinnyProduct<V.Scalar>, _ t0: Int, _ range: Range<Int>,
+    static func dotStrip<V: SIMD, S: TileRows>(_ s: SkinnyProduct<V.Scalar>, _ t0: Int, _ range: Range<Int>,
                                                   _: V.Type, _: S.Type) where V.Scalar: KernelFloat {
         var r = range.lowerBound
-        while r + 4 <= range.upperBound { dotBlock(s, t0, r, V.self, S.self, Skinny4.self); r += 4 }
+        while r + 4 <= range.upperBound { dotBlock(s, t0, r, V.self, S.self, Rows4.self); r += 4 }
         switch range.upperBound - r {
-        case 1: dotBlock(s, t0, r, V.self, S.self, Skinny1.self)
-        case 2: dotBlock(s, t0, r, V.self, S.self, Skinny2.self)
-        case 3: dotBlock(s, t0, r, V.self, S.self, Skinny3.self)
+        case 1: dotBlock(s, t0, r, V.self, S.self, Rows1.self)
+        case 2: dotBlock(s, t0, r, V.self, S.self, Rows2.self)
+        case 3: dotBlock(s, t0, r, V.self, S.self, Rows3.self)
         default: break
         }
     }
 
-    /// O(t0 + t, r0 + r) for t < S.n, r < R.n: the dot products of R.n rows of G with S.n rows of
+    /// O(t0 + t, r0 + r) for t < S.rows, r < R.rows: the dot products of R.rows rows of G with S.rows rows of
     /// S, one vector accumulator each, summed across lanes at the end. The last k % w elements
     /// are loaded as zero-filled partial vectors.
     @inline(__always)
-    static func dotBlock<V: SIMD, S: SkinnyCount, R: SkinnyCount>(
+    static func dotBlock<V: SIMD, S: TileRows, R: TileRows>(
         _ s: SkinnyProduct<V.Scalar>, _ t0: Int, _ r0: Int, _: V.Type, _: S.Type, _: R.Type
     ) where V.Scalar: KernelFloat {
-        let w = V.scalarCount, sn = S.n, rn = R.n, k = s.k
+        let w = V.scalarCount, sn = S.rows, rn = R.rows, k = s.k
         let g0 = s.g + r0 &* s.ldg, g1 = g0 + s.ldg, g2 = g0 + 2 &* s.ldg, g3 = g0 + 3 &* s.ldg
         let s0 = s.s + t0 &* s.ss, s1 = s0 + s.ss, s2 = s0 + 2 &* s.ss, s3 = s0 + 3 &* s.ss
         var c00 = V(), c01 = V(), c02 = V(), c03 = V(), c10 = V(), c11 = V(), c12 = V(), c13 = V()

@@ -11,19 +11,19 @@ extension Gemv {
         var t = rows.lowerBound
         while t < rows.upperBound {
             switch rows.upperBound - t {
-            case 1: streamRows(s, t, big, V.self, Skinny1.self)
-            case 2: streamRows(s, t, big, V.self, Skinny2.self)
-            case 3: streamRows(s, t, big, V.self, Skinny3.self)
-            default: streamRows(s, t, big, V.self, Skinny4.self)
+            case 1: streamRows(s, t, big, V.self, Rows1.self)
+            case 2: streamRows(s, t, big, V.self, Rows2.self)
+            case 3: streamRows(s, t, big, V.self, Rows3.self)
+            default: streamRows(s, t, big, V.self, Rows4.self)
             }
             t += 4
         }
     }
 
     @inline(__always)
-    static func streamRows<V: SIMD, S: SkinnyCount>(_ s: SkinnyProduct<V.Scalar>, _ t0: Int, _ big: Range<Int>,
+    static func streamRows<V: SIMD, S: TileRows>(_ s: SkinnyProduct<V.Scalar>, _ t0: Int, _ big: Range<Int>,
                                                     _: V.Type, _: S.Type) where V.Scalar: KernelFloat {
-        let w = V.scalarCount, sn = S.n, panel = 2048 / MemoryLayout<V.Scalar>.stride
+        let w = V.scalarCount, sn = S.rows, panel = 2048 / MemoryLayout<V.Scalar>.stride
         let (ldg, ss, sq, k) = (s.ldg, s.ss, s.sq, s.k)
         withUnsafeTemporaryAllocation(of: V.self, capacity: 4 * panel / w) { buffer in
             let acc = buffer.baseAddress!

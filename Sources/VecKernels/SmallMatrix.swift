@@ -12,13 +12,8 @@ enum SmallMatrix {
     protocol StripWidth { static var twin: Bool { get } }
     enum One: StripWidth { static var twin: Bool { false } }
     enum Two: StripWidth { static var twin: Bool { true } }
-    /// Rows per register block, as a type for the same reason (an Int argument was left a
-    /// run-time test inside the loop when the inliner gave up).
-    protocol BlockRows { static var rows: Int { get } }
-    enum R8: BlockRows { static var rows: Int { 8 } }
-    enum R4: BlockRows { static var rows: Int { 4 } }
-    enum R2: BlockRows { static var rows: Int { 2 } }
-    enum R1: BlockRows { static var rows: Int { 1 } }
+    // Rows per register block come as a TileRows type for the same reason (an Int argument was
+    // left a run-time test inside the loop when the inliner gave up).
 
     /// Rows of C per register block, and columns per strip (two vectors).
     static let rows = 8
@@ -130,10 +125,10 @@ enum SmallMatrix {
             let p = base.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: base.beta)
             let q = base.offset(a: aOffsets[i + 1], b: bOffsets[i + 1], c: cOffsets[i + 1], beta: base.beta)
             var r = 0
-            while r + 8 <= base.m { pairBlock(p, q, r, V.self, R8.self); r += 8 }
-            if r + 4 <= base.m { pairBlock(p, q, r, V.self, R4.self); r += 4 }
-            if r + 2 <= base.m { pairBlock(p, q, r, V.self, R2.self); r += 2 }
-            if r < base.m { pairBlock(p, q, r, V.self, R1.self) }
+            while r + 8 <= base.m { pairBlock(p, q, r, V.self, Rows8.self); r += 8 }
+            if r + 4 <= base.m { pairBlock(p, q, r, V.self, Rows4.self); r += 4 }
+            if r + 2 <= base.m { pairBlock(p, q, r, V.self, Rows2.self); r += 2 }
+            if r < base.m { pairBlock(p, q, r, V.self, Rows1.self) }
             i += 2
         }
         if i < range.upperBound { run(base.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: base.beta), nil) }
@@ -141,7 +136,7 @@ enum SmallMatrix {
 
     /// Rows i0 ..< i0 + rows of two members whose n is one vector.
     @inline(__always)
-    static func pairBlock<V: SIMD, R: BlockRows>(_ p: GemmProblem<V.Scalar>, _ q: GemmProblem<V.Scalar>, _ i0: Int,
+    static func pairBlock<V: SIMD, R: TileRows>(_ p: GemmProblem<V.Scalar>, _ q: GemmProblem<V.Scalar>, _ i0: Int,
                                                  _: V.Type, _: R.Type) where V.Scalar: KernelFloat {
         let rows = R.rows
         let (rs, ks) = p.transA ? (1, p.lda) : (p.lda, 1)
@@ -269,15 +264,15 @@ enum SmallMatrix {
     where V.Scalar: KernelFloat {
         let twin = S.twin
         var i = 0
-        while i + 8 <= p.m { block(p, i, j0, V.self, R8.self, twin: twin); i += 8 }
-        if i + 4 <= p.m { block(p, i, j0, V.self, R4.self, twin: twin); i += 4 }
-        if i + 2 <= p.m { block(p, i, j0, V.self, R2.self, twin: twin); i += 2 }
-        if i < p.m { block(p, i, j0, V.self, R1.self, twin: twin) }
+        while i + 8 <= p.m { block(p, i, j0, V.self, Rows8.self, twin: twin); i += 8 }
+        if i + 4 <= p.m { block(p, i, j0, V.self, Rows4.self, twin: twin); i += 4 }
+        if i + 2 <= p.m { block(p, i, j0, V.self, Rows2.self, twin: twin); i += 2 }
+        if i < p.m { block(p, i, j0, V.self, Rows1.self, twin: twin) }
     }
 
     /// Rows i0 ..< i0 + rows (a constant: 8, 4 or 1) of one strip, accumulated over all of k.
     @inline(__always)
-    static func block<V: SIMD, R: BlockRows>(_ p: GemmProblem<V.Scalar>, _ i0: Int, _ j0: Int, _: V.Type, _: R.Type,
+    static func block<V: SIMD, R: TileRows>(_ p: GemmProblem<V.Scalar>, _ i0: Int, _ j0: Int, _: V.Type, _: R.Type,
                                              twin: Bool) where V.Scalar: KernelFloat {
         let rows = R.rows
         let w = V.scalarCount

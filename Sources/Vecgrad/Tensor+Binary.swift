@@ -89,7 +89,8 @@ extension Tensor {
         return out
     }
 
-    private static func scalarKernel<T: KernelFloat>(_ op: BinaryOp, _ t: Tensor, _ s: T, scalarFirst: Bool,
+    /// out = t op s (s op t when scalarFirst); out may be t itself (the in-place ops).
+    static func scalarKernel<T: KernelFloat>(_ op: BinaryOp, _ t: Tensor, _ s: T, scalarFirst: Bool,
                                                      _ out: Tensor) {
         var c = s
         let o = Execution.options
@@ -117,14 +118,10 @@ extension Tensor {
         let outShape = try Shape.broadcast(a.shape, b.shape)
         let dt = resultDType(a, b)
         if dt == .int64 {
-            switch op {
-            case .add: return try integerBinary(.add, a, b, outShape: outShape)
-            case .sub: return try integerBinary(.sub, a, b, outShape: outShape)
-            case .mul: return try integerBinary(.mul, a, b, outShape: outShape)
-            case .maximum: return try integerBinary(.maximum, a, b, outShape: outShape)
-            case .minimum: return try integerBinary(.minimum, a, b, outShape: outShape)
-            case .div: return try binary(.div, a.to(.float32), b.to(.float32), name)   // true division
+            guard let integerOp = op.integerOp else {
+                return try binary(.div, a.to(.float32), b.to(.float32), name)   // true division
             }
+            return try integerBinary(integerOp, a, b, outShape: outShape)
         }
         let a = a.to(dt), b = b.to(dt)
         let out = try Tensor(checkedShape: outShape, dtype: dt)

@@ -318,28 +318,15 @@ extension Tensor {
     }
 
     private func floatingScalarUpdate(_ op: BinaryOp, _ s: Double) {
-        let o = Execution.options
-        func run<T: KernelFloat>(_: T.Type) {
-            var c = T(s)
-            withUnsafePointer(to: &c) { sp in
-                Broadcast.binary(op, pointer(T.self), aShape: shape, sp, bShape: [], pointer(T.self), outShape: shape,
-                                 variant: o.variant, threads: o.threads)
-            }
-        }
+        func run<T: KernelFloat>(_: T.Type) { Tensor.scalarKernel(op, self, T(s), scalarFirst: false, self) }
         if let element = dtype.floating { run(element) }
     }
 
     /// int64 self op b, b advancing by `bStep` (0: one value); exact, wrapping on overflow.
     private func integerUpdate(_ op: BinaryOp, _ b: UnsafePointer<Int64>, bStep: Int) {
-        let integerOp: IntegerBinaryOp
-        switch op {
-        case .add: integerOp = .add
-        case .sub: integerOp = .sub
-        case .maximum: integerOp = .maximum
-        case .minimum: integerOp = .minimum
-        case .mul, .div: integerOp = .mul   // int64 division never gets here (the dtype rule throws)
-        }
-        // + - * never fail (only floor division and remainder check a divisor).
+        // int64 division never gets here (the dtype rule throws); + - * never fail (only floor
+        // division and remainder check a divisor).
+        guard let integerOp = op.integerOp else { return }
         _ = IntegerKernels.binary(integerOp, pointer(Int64.self), aStep: 1, b, bStep: bStep, pointer(Int64.self), count: count)
     }
 
