@@ -96,6 +96,9 @@ protocol UnaryDefinition: Sendable {
     /// gy * f'(x), exactly; ops that select rather than multiply (relu) say so here, as PyTorch
     /// does, so that an infinite gy does not turn a zero gradient into NaN.
     func gradient(x: R, gy: R) -> R
+    /// f''(x), exactly: the derivative of the backward's gy * f'(x) in x, for double backward.
+    /// 0 for the piecewise-linear ops, whose backward is a selection.
+    func secondDerivative(_ x: R) -> R
 
     func forward(_ x: F) -> F
     /// gx = gy * f'(x); y is the forward output (read only when `saved` includes it).

@@ -123,6 +123,26 @@ public enum UnaryOp: Hashable, Sendable {
     public func referenceGradient(x: ReferenceFloat, gy: ReferenceFloat) -> ReferenceFloat {
         visit(Evaluate(x: x, gy: gy))
     }
+
+    /// op''(x) in float64, from the reference rounded once (double backward).
+    public func secondDerivative(_ x: Double) -> Double {
+        Double(visit(SecondDerivative(x: ReferenceFloat(x))))
+    }
+
+    /// Whether op' is piecewise constant (op'' = 0 wherever it exists): the ops whose backward
+    /// selects or scales gy, so that gradients of every order beyond the first are zero.
+    public var isPiecewiseLinear: Bool {
+        switch self {
+        case .abs, .neg, .relu, .leakyRelu, .hardtanh, .clamp: return true
+        case let .pow(p): return p == 0 || p == 1
+        default: return false
+        }
+    }
+}
+
+private struct SecondDerivative: UnaryVisitor {
+    let x: ReferenceFloat
+    func visit<Op: UnaryDefinition>(_ op: Op) -> ReferenceFloat { op.secondDerivative(x) }
 }
 
 /// The reference at one point, forward (gy nil) or gradient: a value visitor, so that the

@@ -16,6 +16,9 @@
 //   unless retainGraph, drops the closure after running it (freeing them). A node that saves
 //   nothing keeps its closure and can run again, as in PyTorch. `record(_:inputs:saving:)` takes
 //   arrays for any number of inputs; the one/two-input form allocates no arrays.
+// - Double backward (`createGraph`) runs the closures with grad mode on: a closure that calls a
+//   fused kernel checks `Tensor.recordsBackward` and then builds the same gradient from recorded
+//   ops (Autograd+CreateGraph.swift), so that it can be differentiated again.
 // - To save the op's own output, pass `savingOutput: true` and capture `out.impl.storage` (or
 //   `out.detach()`), never `out` itself: that would be a reference cycle (out -> node -> closure
 //   -> out).
@@ -166,11 +169,12 @@ public enum Autograd {
     }
 
     /// torch.autograd.grad: the gradients of `outputs` with respect to `inputs`, leaves' `.grad`
-    /// untouched. See the free function `grad(of:wrt:gradOutputs:retainGraph:allowUnused:)`.
+    /// untouched. See the free function `grad(of:wrt:gradOutputs:retainGraph:createGraph:allowUnused:)`.
     public static func grad(of outputs: [Tensor], wrt inputs: [Tensor], gradOutputs: [Tensor]? = nil,
-                            retainGraph: Bool = false, allowUnused: Bool = false) throws -> [Tensor] {
-        try Engine.grad(of: outputs, wrt: inputs, gradOutputs: gradOutputs,
-                        retainGraph: retainGraph, allowUnused: allowUnused)
+                            retainGraph: Bool? = nil, createGraph: Bool = false,
+                            allowUnused: Bool = false) throws -> [Tensor] {
+        try Engine.grad(of: outputs, wrt: inputs, gradOutputs: gradOutputs, retainGraph: retainGraph,
+                        createGraph: createGraph, allowUnused: allowUnused)
     }
 }
 

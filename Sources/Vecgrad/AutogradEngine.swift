@@ -12,10 +12,13 @@ import Darwin
 extension Tensor {
     /// Computes the gradient of this tensor with respect to every leaf that requires grad and adds
     /// it to the leaf's `.grad` (PyTorch's `backward()`). `gradient` is required unless this
-    /// tensor has one element; the graph's saved tensors are freed unless `retainGraph`.
-    public func backward(gradient: Tensor? = nil, retainGraph: Bool = false) throws {
-        let roots = try Engine.roots([self], gradOutputs: gradient.map { [$0] })
-        _ = try Engine.run(roots: roots, retainGraph: retainGraph, captures: nil)
+    /// tensor has one element; the graph's saved tensors are freed unless `retainGraph` (which
+    /// defaults to `createGraph`, as PyTorch's). With `createGraph` the backward pass is itself
+    /// recorded: the leaves' `.grad` get a `gradFn` and can be differentiated again (double
+    /// backward, `backward(create_graph=True)`).
+    public func backward(gradient: Tensor? = nil, retainGraph: Bool? = nil, createGraph: Bool = false) throws {
+        let roots = try Engine.roots([self], gradOutputs: gradient.map { [$0] }, createGraph: createGraph)
+        _ = try Engine.run(roots: roots, retainGraph: retainGraph ?? createGraph, createGraph: createGraph, captures: nil)
     }
 }
 
@@ -23,25 +26,29 @@ extension Tensor {
 /// intermediate tensors), returned in the order of `inputs`; no leaf's `.grad` changes.
 /// `gradOutputs` is required for outputs with more than one element. With `allowUnused`, an input
 /// the outputs do not depend on gets zeros (PyTorch returns None) instead of an error.
+/// With `createGraph` the returned gradients carry a graph of their own (they require grad when
+/// the inputs do) and can be differentiated again: gradients of gradients, Hessian-vector
+/// products, gradient penalties. `retainGraph` defaults to `createGraph`, as in PyTorch.
+/// Throws `inputDoesNotRequireGrad`, `inputNotInGraph`, and the shape errors of `gradOutputs`.
 public func grad(of outputs: [Tensor], wrt inputs: [Tensor], gradOutputs: [Tensor]? = nil,
-                 retainGraph: Bool = false, allowUnused: Bool = false) throws -> [Tensor] {
-    try Engine.grad(of: outputs, wrt: inputs, gradOutputs: gradOutputs,
-                    retainGraph: retainGraph, allowUnused: allowUnused)
+                 retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = false) throws -> [Tensor] {
+    try Engine.grad(of: outputs, wrt: inputs, gradOutputs: gradOutputs, retainGraph: retainGraph,
+                    createGraph: createGraph, allowUnused: allowUnused)
 }
 
 /// torch.autograd.grad for one output.
 public func grad(of output: Tensor, wrt inputs: [Tensor], gradOutputs: [Tensor]? = nil,
-                 retainGraph: Bool = false, allowUnused: Bool = false) throws -> [Tensor] {
-    try Engine.grad(of: [output], wrt: inputs, gradOutputs: gradOutputs,
-                    retainGraph: retainGraph, allowUnused: allowUnused)
+                 retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = false) throws -> [Tensor] {
+    try Engine.grad(of: [output], wrt: inputs, gradOutputs: gradOutputs, retainGraph: retainGraph,
+                    createGraph: createGraph, allowUnused: allowUnused)
 }
 
 /// torch.autograd.grad for one output and one input (still returns a one-element array, as
 /// PyTorch returns a one-element tuple).
 public func grad(of output: Tensor, wrt input: Tensor, gradOutputs: [Tensor]? = nil,
-                 retainGraph: Bool = false, allowUnused: Bool = false) throws -> [Tensor] {
-    try Engine.grad(of: [output], wrt: [input], gradOutputs: gradOutputs,
-                    retainGraph: retainGraph, allowUnused: allowUnused)
+                 retainGraph: Bool? = nil, createGraph: Bool = false, allowUnused: Bool = false) throws -> [Tensor] {
+    try Engine.grad(of: [output], wrt: [input], gradOutputs: gradOutputs, retainGraph: retainGraph,
+                    createGraph: createGraph, allowUnused: allowUnused)
 }
 
 enum Engine {
@@ -50,10 +57,11 @@ enum Engine {
     private static var epoch = 0
 
     static func grad(of outputs: [Tensor], wrt inputs: [Tensor], gradOutputs: [Tensor]?,
-                     retainGraph: Bool, allowUnused: Bool) throws -> [Tensor] {
+                     retainGraph: Bool?, createGraph: Bool, allowUnused: Bool) throws -> [Tensor] {
         for t in inputs where !t.requiresGrad { throw TensorError.inputDoesNotRequireGrad }
-        let roots = try Engine.roots(outputs, gradOutputs: gradOutputs)
-        let results = try run(roots: roots, retainGraph: retainGraph, captures: inputs)
+        let roots = try Engine.roots(outputs, gradOutputs: gradOutputs, createGraph: createGraph)
+        let results = try run(roots: roots, retainGraph: retainGraph ?? createGraph, createGraph: createGraph,
+                              captures: inputs)
         return try zip(inputs, results).map { input, g in
             if let g { return g }
             if allowUnused { return Tensor.zeroed(input.shape, dtype: input.dtype) }
@@ -61,8 +69,9 @@ enum Engine {
         }
     }
 
-    /// Pairs each output with its starting gradient (given, or ones for one-element outputs).
-    static func roots(_ outputs: [Tensor], gradOutputs: [Tensor]?) throws -> [(Tensor, Tensor)] {
+    /// Pairs each output with its starting gradient (given, or ones for one-element outputs). A
+    /// given gradient keeps its own graph only when the pass creates one.
+    static func roots(_ outputs: [Tensor], gradOutputs: [Tensor]?, createGraph: Bool = false) throws -> [(Tensor, Tensor)] {
         if let gradOutputs, gradOutputs.count != outputs.count {
             throw TensorError.invalidArgument(
                 "grad requires one gradient per output: got \(gradOutputs.count) gradients and \(outputs.count) outputs")
@@ -73,7 +82,7 @@ enum Engine {
                 guard g.shape == out.shape else {
                     throw TensorError.gradShapeMismatch(index: k, gradShape: g.shape, outputShape: out.shape)
                 }
-                return (out, g.detach().to(out.dtype))
+                return (out, createGraph ? g.to(out.dtype) : g.detach().to(out.dtype))
             }
             guard out.count == 1 else { throw TensorError.gradNotScalar }
             return (out, try Tensor.ones(out.shape, dtype: out.dtype))
@@ -82,8 +91,10 @@ enum Engine {
 
     /// Runs backward from `roots`. With `captures` nil, gradients reaching leaves accumulate into
     /// their `.grad`; otherwise the gradients of the captured tensors are returned instead and
-    /// only nodes on a path to one of them run.
-    static func run(roots: [(Tensor, Tensor)], retainGraph: Bool, captures: [Tensor]?) throws -> [Tensor?] {
+    /// only nodes on a path to one of them run. With `createGraph` the closures run with grad mode
+    /// on, so the gradients they compute are recorded (and summed out of place).
+    static func run(roots: [(Tensor, Tensor)], retainGraph: Bool, createGraph: Bool = false,
+                    captures: [Tensor]?) throws -> [Tensor?] {
         lock.lock()
         defer { lock.unlock() }
         epoch &+= 1
@@ -144,7 +155,7 @@ enum Engine {
             guard slot != nil else { return }
             if functional {
                 let k = leaf.captureSlot
-                if k >= 0 { try accumulate(&results[k], slot!) }
+                if k >= 0 { try accumulate(&results[k], slot!, createGraph: createGraph) }
             } else {
                 if slot!.dtype != leaf.dtype { slot = slot!.to(leaf.dtype) }
                 // A gradient someone else also holds (add's both sides, the caller's gradient)
@@ -152,18 +163,18 @@ enum Engine {
                 // in place (zero_, -=), which must not change another leaf's .grad.
                 if leaf.grad == nil
                     && !(isKnownUniquelyReferenced(&slot!.impl) && isKnownUniquelyReferenced(&slot!.impl.storage)) {
-                    slot = slot!.copied()
+                    slot = createGraph ? slot!.clonedRecorded() : slot!.copied()
                 }
-                try accumulate(&leaf.grad, slot!)
+                try accumulate(&leaf.grad, slot!, createGraph: createGraph)
             }
             slot = nil
         }
 
-        try withGradEnabled(false) {
+        try withGradEnabled(createGraph) {
             var ready: [GradNode] = []
             for (t, g) in roots {
                 if let n = t.impl.gradFn {
-                    try accumulate(&n.pending, g)
+                    try accumulate(&n.pending, g, createGraph: createGraph)
                 } else {
                     var slot: Tensor? = g
                     try deliver(&slot, toLeaf: t.impl)
@@ -197,7 +208,7 @@ enum Engine {
                     case let .leaf(leaf):
                         try deliver(&gi, toLeaf: leaf)
                     case let .node(c):
-                        if let gi { try accumulate(&c.pending, gi) }
+                        if let gi { try accumulate(&c.pending, gi, createGraph: createGraph) }
                         c.dependencies -= 1
                         if c.dependencies == 0 { ready.append(c) }
                     }
@@ -211,12 +222,13 @@ enum Engine {
 /// sum = sum + g, in place when nothing else can see `sum` (its impl and storage are referenced
 /// only from `sum`): a parameter used many times then costs no allocation per use, and nobody
 /// holding an earlier `.grad` sees it change (value semantics, unlike PyTorch's in-place `+=`).
-private func accumulate(_ sum: inout Tensor?, _ g: Tensor) throws {
+/// When the pass creates a graph the sum is a recorded `+`: a gradient may be part of that graph.
+private func accumulate(_ sum: inout Tensor?, _ g: Tensor, createGraph: Bool) throws {
     guard sum != nil else {
         sum = g
         return
     }
-    if sum!.shape == g.shape && sum!.dtype == g.dtype && g.dtype.isFloatingPoint
+    if !createGraph && sum!.shape == g.shape && sum!.dtype == g.dtype && g.dtype.isFloatingPoint
         && isKnownUniquelyReferenced(&sum!.impl) && isKnownUniquelyReferenced(&sum!.impl.storage) {
         let t = sum!
         let o = Execution.options

@@ -27,7 +27,8 @@ public func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .m
         out.record("MseLossBackward0", input, target, saving: input, target) { gy in
             // d/dinput = 2 (input - target) * gy (/ n for the mean); d/dtarget is its negation.
             let scale = reduction == .mean ? 2 / n : 2
-            let g = try diff * (gy * scale)
+            // Double backward needs the difference as a recorded function of both inputs.
+            let g = try (Tensor.recordsBackward ? input - target : diff) * (gy * scale)
             return [needs.0 ? g.summed(toShape: input.shape).to(input.dtype) : nil,
                     needs.1 ? g.summed(toShape: target.shape).neg().to(target.dtype) : nil]
         }
@@ -92,12 +93,16 @@ public func nllLoss(_ logProbs: Tensor, _ targets: Tensor, reduction: Reduction 
     if Autograd.needsGrad(logProbs) {
         let shape = logProbs.shape
         out.record("NllLossBackward0", logProbs, saving: targets) { gy in
+            // Double backward: gx is linear in gy, so the same scatter as constant weights times gy.
+            let recorded = Tensor.recordsBackward
             let gx = Tensor.zeroed(shape, dtype: gy.dtype)
             for r in 0..<rows where t[r] != ignoreIndex {
-                let g = reduction == .none ? gy.element(batched ? r : 0) : gy.element(0) / (reduction == .mean ? Double(kept) : 1)
+                let g = recorded ? (reduction == .mean ? 1 / Double(kept) : 1)
+                    : reduction == .none ? gy.element(batched ? r : 0) : gy.element(0) / (reduction == .mean ? Double(kept) : 1)
                 gx.setElement(r * classes + t[r], -g)
             }
-            return [gx]
+            guard recorded else { return [gx] }
+            return [try gx * (reduction == .none && batched ? gy.viewRecorded([rows, 1]) : gy)]
         }
     }
     return out

@@ -74,6 +74,7 @@ extension Tensor {
             out.record(name, t) { gy in [gy / s] }
         default:   // s / t: d/dt = -s / t^2, from the kernel's non-overflowing form
             out.record(name, t, saving: t) { gy in
+                if Tensor.recordsBackward { return [try (gy * -s) / (t * t)] }
                 let gx = Tensor(uninitializedShape: t.shape, dtype: t.dtype)
                 let o = Execution.options
                 func backward<T: KernelFloat>(_: T.Type) {
@@ -151,6 +152,7 @@ extension Tensor {
             default: saved = (a, b)
             }
             out.record(name, a, b, saving: saved.0, saved.1) { gy in
+                if Tensor.recordsBackward { return try binaryGradientsRecorded(op, a, b, gy, needA: needA, needB: needB) }
                 let ga = needA ? Tensor(uninitializedShape: a.shape, dtype: dt) : nil
                 let gb = needB ? Tensor(uninitializedShape: b.shape, dtype: dt) : nil
                 let o = Execution.options
@@ -166,23 +168,53 @@ extension Tensor {
         return out
     }
 
+    /// mul/div/maximum/minimum gradients from recorded ops (double backward): the same formulas
+    /// as the fused kernel, so that they can be differentiated again. maximum/minimum route gy by
+    /// masks (1, 0, or 1/2 on ties, from the kernel with gy = 1), constant in a and b.
+    static func binaryGradientsRecorded(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ gy: Tensor,
+                                        needA: Bool, needB: Bool) throws -> [Tensor?] {
+        switch op {
+        case .mul:
+            return [needA ? try (gy * b).summed(toShape: a.shape) : nil, needB ? try (gy * a).summed(toShape: b.shape) : nil]
+        case .div:
+            return [needA ? try (gy / b).summed(toShape: a.shape) : nil,
+                    needB ? try (-(gy * a) / (b * b)).summed(toShape: b.shape) : nil]
+        default:
+            let shape = gy.shape
+            let ea = withNoGrad { a.detach().expanded(toShape: shape) }, eb = withNoGrad { b.detach().expanded(toShape: shape) }
+            let ones = try Tensor.ones(shape, dtype: gy.dtype)
+            let ma = Tensor(uninitializedShape: shape, dtype: gy.dtype), mb = Tensor(uninitializedShape: shape, dtype: gy.dtype)
+            let o = Execution.options
+            func masks<T: KernelFloat>(_: T.Type) {
+                Broadcast.binaryBackward(op, a: ea.pointer(T.self), aShape: shape, b: eb.pointer(T.self), bShape: shape,
+                                         gy: ones.pointer(T.self), outShape: shape, ga: ma.pointer(T.self),
+                                         gb: mb.pointer(T.self), variant: o.variant, threads: o.threads)
+            }
+            if let element = gy.dtype.floating { masks(element) }
+            return [needA ? try (gy * ma).summed(toShape: a.shape) : nil, needB ? try (gy * mb).summed(toShape: b.shape) : nil]
+        }
+    }
+
     /// This tensor summed over the dims where `target` (right-aligned) has size 1 or is absent:
-    /// the reduction of a broadcast gradient to an input's shape. No grad tracking.
+    /// the reduction of a broadcast gradient to an input's shape. Recorded (`SumBackward1`, whose
+    /// gradient is expanded back) only in a pass that creates a graph.
     func summed(toShape target: [Int]) -> Tensor {
         if target == shape { return self }
+        let x = self
         let out = Tensor(uninitializedShape: target, dtype: dtype)
         let o = Execution.options
         func sum<T: KernelFloat>(_: T.Type) {
             Broadcast.sumToShape(pointer(T.self), from: shape, out.pointer(T.self), to: target, variant: o.variant, threads: o.threads)
         }
         if let element = dtype.floating { sum(element) }
+        if Autograd.needsGrad(x) { out.record("SumBackward1", x) { gy in [gy.expanded(toShape: x.shape)] } }
         return out
     }
 
     /// -summed(toShape:) in one new tensor: the sum, negated in place (a negation is exact, so
-    /// this is bitwise the negated sum). No grad tracking.
+    /// this is bitwise the negated sum).
     func negatedSum(toShape target: [Int]) -> Tensor {
-        if target == shape { return neg() }
+        if target == shape || Autograd.needsGrad(self) { return summed(toShape: target).neg() }
         let out = summed(toShape: target)
         func negate<T: KernelFloat>(_: T.Type) {
             let p = out.pointer(T.self)
@@ -192,13 +224,17 @@ extension Tensor {
         return out
     }
 
-    /// This tensor repeated along its size-1 (or missing leading) dims to `target`. No grad tracking.
+    /// This tensor repeated along its size-1 (or missing leading) dims to `target`. Recorded
+    /// (`ExpandBackward0`, whose gradient is summed back) only when this tensor requires grad.
     func expanded(toShape target: [Int]) -> Tensor {
         if target == shape { return self }
         var strides = [Int](repeating: 0, count: target.count)
         let own = Shape.strides(shape)
         for d in shape.indices where shape[d] != 1 { strides[d + target.count - shape.count] = own[d] }
-        return copied(shape: target, strides: strides)
+        let x = self
+        let out = copied(shape: target, strides: strides)
+        if Autograd.needsGrad(x) { out.record("ExpandBackward0", x) { gy in [gy.summed(toShape: x.shape)] } }
+        return out
     }
 
     /// A contiguous tensor of `shape` whose element at index i is this tensor's element at

@@ -110,7 +110,7 @@ extension Tensor {
             let needs = (a.requiresGrad, b.requiresGrad)
             out.record("RemainderBackward0", a, b, saving: a, b) { gy in
                 [needs.0 ? gy.summed(toShape: a.shape).to(a.dtype) : nil,
-                 needs.1 ? try withNoGrad { try (gy * a.floorDivide(b)).summed(toShape: b.shape).neg().to(b.dtype) } : nil]
+                 needs.1 ? try (gy * withNoGrad { try a.floorDivide(b) }).summed(toShape: b.shape).neg().to(b.dtype) : nil]
             }
         }
         return out

@@ -44,6 +44,13 @@ public func linear(_ x: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> T
             : x.rank == 1 ? (bias == nil ? "SqueezeBackward4" : "AddBackward0") : "ViewBackward0"
         let needs = (x.requiresGrad, weight.requiresGrad, bias?.requiresGrad ?? false)
         y.record(name, inputs: inputs, saving: [x, weight]) { gy in
+            if Tensor.recordsBackward {   // double backward: the same products from recorded ops
+                let x2 = x.viewRecorded([rows, k]), g2 = gy.viewRecorded([rows, outFeatures])
+                let gx = needs.0 ? try g2.mm(weight).viewRecorded(x.shape) : nil
+                let gw = needs.1 ? try g2.transposed().mm(x2) : nil
+                let gb = needs.2 ? try g2.sum(dim: 0) : nil
+                return bias == nil ? [gx, gw] : [gx, gw, gb]
+            }
             let gx = needs.0 ? Tensor(uninitializedShape: x.shape, dtype: x.dtype) : nil
             let gw = needs.1 ? Tensor(uninitializedShape: weight.shape, dtype: x.dtype) : nil
             let gb = needs.2 ? Tensor(uninitializedShape: [outFeatures], dtype: x.dtype) : nil

@@ -179,6 +179,10 @@ enum Matmul {
         if Autograd.needsGrad(a, b) {
             let needs = (a.requiresGrad, b.requiresGrad)
             out.record(name, inputs: [a, b], saving: [a, b]) { gy in
+                if Tensor.recordsBackward {
+                    return try Matmul.gradientsRecorded(a, b, gy, m: m, k: k, n: n, aBatch: aBatch, bBatch: bBatch,
+                                                        needs: needs)
+                }
                 let ga = needs.0 ? Tensor(uninitializedShape: a.shape, dtype: dt) : nil
                 let gb = needs.1 ? Tensor(uninitializedShape: b.shape, dtype: dt) : nil
                 if let element = dt.floating { plan.backward(element, a, b, gy, ga, gb) }
@@ -186,6 +190,19 @@ enum Matmul {
             }
         }
         return out
+    }
+
+    /// dA = dC B^T and dB = A^T dC from recorded ops (double backward), each summed over the batch
+    /// dims its operand was broadcast along.
+    static func gradientsRecorded(_ a: Tensor, _ b: Tensor, _ gy: Tensor, m: Int, k: Int, n: Int,
+                                  aBatch: [Int], bBatch: [Int], needs: (Bool, Bool)) throws -> [Tensor?] {
+        let outBatch = outShapeBatch(aBatch, bBatch)
+        let a3 = a.viewRecorded(aBatch + [m, k]), b3 = b.viewRecorded(bBatch + [k, n])
+        let g3 = gy.viewRecorded(outBatch + [m, n])
+        func swapped(_ t: Tensor) throws -> Tensor { try t.transposed(t.rank - 2, t.rank - 1) }
+        let ga = needs.0 ? try g3.matmul(swapped(b3)).summed(toShape: aBatch + [m, k]).viewRecorded(a.shape) : nil
+        let gb = needs.1 ? try swapped(a3).matmul(g3).summed(toShape: bBatch + [k, n]).viewRecorded(b.shape) : nil
+        return [ga, gb]
     }
 
     /// The broadcast batch dims (the callers have checked that they broadcast).

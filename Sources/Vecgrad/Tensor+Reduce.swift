@@ -41,7 +41,7 @@ extension Tensor {
         }
         if Autograd.needsGrad(x) {
             out.record("SumBackward1", x) { gy in
-                [gy.view(shape: kept).expanded(toShape: x.shape)]
+                [gy.viewRecorded(kept).expanded(toShape: x.shape)]
             }
         }
         return out
@@ -85,7 +85,8 @@ extension Tensor {
     /// the expansion is a fresh copy, divided in place (bitwise `(gy / n).expanded(...)`: the same
     /// division per element). Where nothing is expanded the expansion is gy itself, never written.
     func expandedMean(count n: Double, kept: [Int], to shape: [Int]) -> Tensor {
-        let e = view(shape: kept.isEmpty ? self.shape : kept).expanded(toShape: shape)
+        let e = viewRecorded(kept.isEmpty ? self.shape : kept).expanded(toShape: shape)
+        if Autograd.needsGrad(self) { return e / n }   // double backward: a recorded division
         if e.impl.storage === impl.storage { return e / n }
         e.divideInPlace(by: n)
         return e
@@ -119,13 +120,15 @@ extension Tensor {
         if Autograd.needsGrad(x) {
             let value = out.element(0)
             out.record("MaxBackward1", x, saving: x) { gy in
-                let share = gy.element(0) / Double(ties)
+                let recorded = Tensor.recordsBackward
+                let share = recorded ? 1 / Double(ties) : gy.element(0) / Double(ties)
                 let gx = Tensor.zeroed(x.shape, dtype: x.dtype)
                 for i in 0..<x.count {
                     let v = x.element(i)
                     if v == value || (v.isNaN && value.isNaN) { gx.setElement(i, share) }
                 }
-                return [gx]
+                // Double backward: the same split as a recorded product of gy and a constant mask.
+                return [recorded ? try gy.expanded(toShape: x.shape) * gx : gx]
             }
         }
         return out
@@ -159,13 +162,15 @@ extension Tensor {
                 let gx = Tensor.zeroed(x.shape, dtype: x.dtype)
                 if x.count == 0 { return [gx] }   // outer may be saturated beside an empty inner
                 let idx = indices.pointer(Int64.self)
+                let recorded = Tensor.recordsBackward
                 for oi in 0..<outer {
                     for j in 0..<inner {
                         let r = oi * inner + j
-                        gx.setElement((oi * size + Int(idx[r])) * inner + j, gy.element(r))
+                        gx.setElement((oi * size + Int(idx[r])) * inner + j, recorded ? 1 : gy.element(r))
                     }
                 }
-                return [gx]
+                // Double backward: gy spread over the dim times a constant one-hot mask, recorded.
+                return [recorded ? try gy.viewRecorded(kept).expanded(toShape: x.shape) * gx : gx]
             }
         }
         return (values, indices)

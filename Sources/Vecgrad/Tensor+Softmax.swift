@@ -33,6 +33,13 @@ extension Tensor {
         if Autograd.needsGrad(x) {
             let yStorage = y.impl.storage   // fresh output: its data starts at the storage base
             y.record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", x, savingOutput: true) { gy in
+                if Tensor.recordsBackward {
+                    // Double backward: the same formulas from recorded ops, y recomputed from x so
+                    // that its dependence on x is in the graph (the saved y is a constant).
+                    let y = try x.softmax(dim: d, log: log)
+                    if log { return [try gy - y.exp() * gy.sum(dim: d, keepdim: true)] }
+                    return [try y * (gy - (gy * y).sum(dim: d, keepdim: true))]
+                }
                 let gx = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
                 let o = Execution.options
                 func backward<T: KernelFloat>(_: T.Type) {

@@ -103,6 +103,7 @@ extension Tensor {
             let yStorage = op.saved == .inputAndOutput ? y.impl.storage : nil  // fresh output: data at the storage base
             y.record(op.torchNode, x, saving: x, savingOutput: yStorage != nil) { gy in
                 let yBase = yStorage?.base ?? x.impl.storage.base  // not read when y is not saved
+                if Tensor.recordsBackward { return [try gy * x.unaryDerivative(op, y: UnsafeRawPointer(yBase))] }
                 let gx = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
                 let o = Execution.options
                 func backward<T: KernelFloat>(_: T.Type) {

@@ -118,7 +118,7 @@ extension Tensor {
         let x = self
         let out = view(shape: newShape)
         if Autograd.needsGrad(x) {
-            out.record(name, x) { gy in [gy.view(shape: x.shape)] }
+            out.record(name, x) { gy in [gy.viewRecorded(x.shape)] }
         }
         return out
     }
@@ -135,6 +135,12 @@ extension Tensor {
                 let gx = Tensor.zeroed(x.shape, dtype: x.dtype)
                 let size = x.dtype.byteSize
                 (gx.impl.data + rowStart * inner * size).copyMemory(from: gy.impl.data, byteCount: gy.count * size)
+                // Double backward: the scatter's own gradient is the same slice of its gradient.
+                if Autograd.needsGrad(gy) {
+                    gx.record("SliceBackwardBackward0", gy) { g in
+                        [g.sliceOp(rowStart: rowStart, rows: rows, keepDim: keepDim, inner: inner, name)]
+                    }
+                }
                 return [gx]
             }
         }
@@ -146,7 +152,7 @@ extension Tensor {
         let x = self
         let out = swappedCopy(d0, d1)
         if Autograd.needsGrad(x) {
-            out.record(name, x) { gy in [gy.swappedCopy(d0, d1)] }
+            out.record(name, x) { gy in [gy.swapping(d0, d1, name)] }
         }
         return out
     }

@@ -7,7 +7,7 @@ private let positive = Tensor(shape: [2, 3], scalars: [0.3, 0.7, 1.1, 1.9, 2.6, 
 private let mixed = Tensor(shape: [2, 3], scalars: [-1.3, 0.4, 2.2, -0.6, 1.7, -2.9], dtype: .float64)
 
 /// Inputs inside the op's gradcheck range (its record's domain), away from its kinks.
-private func gradcheckInput(_ op: UnaryOp) -> Tensor {
+func gradcheckInput(_ op: UnaryOp) -> Tensor {
     let d = op.info.domain, r = d.gradcheck
     let xs = (0..<6).map { i in r.lowerBound + (r.upperBound - r.lowerBound) * (0.09 + 0.163 * Double(i)) }
         .map { x in d.kinks.contains { Swift.abs($0 - x) < 1e-3 } ? x + 0.01 : x }
@@ -20,11 +20,15 @@ func unaryGradcheck(_ op: UnaryOp) throws {
     #expect(failure == nil, "\(op.name): \(failure ?? "")")
 }
 
-@Test(arguments: ["add", "sub", "mul", "div", "maximum", "minimum", "scalarOps"])
-func binaryGradcheckWithBroadcasting(_ op: String) throws {
+let binaryOpNames = ["add", "sub", "mul", "div", "maximum", "minimum", "scalarOps", "remainder"]
+
+/// A binary op by name on a [2, 1, 3] and a [4, 1] input (they broadcast), and the inputs:
+/// remainder jumps where a / b is a whole number (1.4 / -0.7), so its b keeps away from those.
+func binaryCase(_ op: String) -> (inputs: [Tensor], f: ([Tensor]) throws -> Tensor) {
     let a = Tensor(shape: [2, 1, 3], scalars: [0.5, -1.2, 2.0, 1.4, 0.3, -0.8], dtype: .float64)
-    let b = Tensor(shape: [4, 1], scalars: [1.5, -0.7, 0.9, 2.1], dtype: .float64)
-    let failure = try gradcheck([a, b]) { xs in
+    let b = Tensor(shape: [4, 1], scalars: op == "remainder" ? [1.3, -0.75, 0.95, 2.15] : [1.5, -0.7, 0.9, 2.1],
+                   dtype: .float64)
+    return ([a, b], { xs in
         switch op {
         case "add": return try xs[0] + xs[1]
         case "sub": return try xs[0] - xs[1]
@@ -32,9 +36,16 @@ func binaryGradcheckWithBroadcasting(_ op: String) throws {
         case "div": return try xs[0] / xs[1]
         case "maximum": return try Tensor.maximum(xs[0], xs[1])
         case "minimum": return try Tensor.minimum(xs[0], xs[1])
+        case "remainder": return try xs[0].remainder(xs[1]) * xs[0]
         default: return try (2 - xs[0] * 3 + 1) / 2 * (3 / xs[1])
         }
-    }
+    })
+}
+
+@Test(arguments: binaryOpNames)
+func binaryGradcheckWithBroadcasting(_ op: String) throws {
+    let (inputs, f) = binaryCase(op)
+    let failure = try gradcheck(inputs, f)
     #expect(failure == nil, "\(op): \(failure ?? "")")
 }
 
@@ -60,47 +71,57 @@ func reductionGradcheck(_ op: String) throws {
     #expect(failure == nil, "\(op): \(failure ?? "")")
 }
 
-@Test(arguments: ["reshape", "transpose", "transposeDims", "squeeze", "unsqueeze", "select", "slice"])
+/// The view ops by name, on a [3, 1, 2] input (gradcheck here, gradgradcheck in DoubleBackwardTests).
+func viewed(_ op: String, _ x: Tensor) throws -> Tensor {
+    switch op {
+    case "reshape": return try x.reshaped(to: [2, -1])
+    case "transpose": return try x.squeezed(1).transposed()
+    case "transposeDims": return try x.transposed(0, 2)
+    case "squeeze": return x.squeezed()
+    case "unsqueeze": return try x.unsqueezed(1)
+    case "select": return try x[1]
+    case "slice": return try x[1...]
+    default: return x.flattened()
+    }
+}
+
+let viewOpNames = ["reshape", "transpose", "transposeDims", "squeeze", "unsqueeze", "select", "slice", "flatten"]
+
+@Test(arguments: viewOpNames)
 func viewGradcheck(_ op: String) throws {
     let x = Tensor(shape: [3, 1, 2], scalars: [0.5, -1.5, 2.5, 0.25, -0.75, 1.0], dtype: .float64)
-    let w = try Tensor.randn([6], seed: 11, dtype: .float64)
-    let failure = try gradcheck([x]) { xs in
-        let x = xs[0]
-        let y: Tensor
-        switch op {
-        case "reshape": y = try x.reshaped(to: [2, -1])
-        case "transpose": y = try x.squeezed(1).transposed()
-        case "transposeDims": y = try x.transposed(0, 2)
-        case "squeeze": y = x.squeezed()
-        case "unsqueeze": y = try x.unsqueezed(1)
-        case "select": return try x[1].sin()
-        default: return try x[1...].sin()
-        }
-        return try y.flattened() * w
-    }
+    let failure = try gradcheck([x]) { try viewed(op, $0[0]).sin() }
     #expect(failure == nil, "\(op): \(failure ?? "")")
 }
 
-@Test func lossAndLinearGradcheck() throws {
+/// Linear, MSE and cross-entropy cases (name, float64 inputs, function), checked by gradcheck
+/// here and by gradgradcheck in DoubleBackwardTests.
+func lossAndLinearCases() throws -> [(String, [Tensor], ([Tensor]) throws -> Tensor)] {
     let x = try Tensor.randn([4, 3], seed: 1, dtype: .float64)
     let w = try Tensor.randn([2, 3], seed: 2, dtype: .float64)
     let b = try Tensor.randn([2], seed: 3, dtype: .float64)
     let t = try Tensor.randn([4, 2], seed: 4, dtype: .float64)
-    #expect(try gradcheck([x, w, b]) { try linear($0[0], weight: $0[1], bias: $0[2]) } == nil)
-    #expect(try gradcheck([x, w]) { try linear($0[0], weight: $0[1]) } == nil)
-    #expect(try gradcheck([try Tensor.randn([3], seed: 5, dtype: .float64), w, b]) {
-        try linear($0[0], weight: $0[1], bias: $0[2])
-    } == nil)
-    for reduction in [Reduction.mean, .sum, .none] {
-        #expect(try gradcheck([t, try Tensor.randn([4, 2], seed: 6, dtype: .float64)]) {
-            try mseLoss($0[0], $0[1], reduction: reduction)
-        } == nil)
-    }
+    var cases: [(String, [Tensor], ([Tensor]) throws -> Tensor)] = [
+        ("linear+bias", [x, w, b], { try linear($0[0], weight: $0[1], bias: $0[2]).tanh() }),
+        ("linear", [x, w], { try linear($0[0], weight: $0[1]) }),
+        ("linear 1-D", [try Tensor.randn([3], seed: 5, dtype: .float64), w, b], { try linear($0[0], weight: $0[1], bias: $0[2]) }),
+    ]
     let classes = Tensor([0, 2, 1, 2], dtype: .int64)
     let logits = try Tensor.randn([4, 3], seed: 7, dtype: .float64)
     for reduction in [Reduction.mean, .sum, .none] {
-        #expect(try gradcheck([logits]) { try crossEntropy($0[0], classes, reduction: reduction) } == nil)
+        cases.append(("mse \(reduction)", [t, try Tensor.randn([4, 2], seed: 6, dtype: .float64)], {
+            try mseLoss($0[0], $0[1], reduction: reduction)
+        }))
+        cases.append(("cross entropy \(reduction)", [logits], { try crossEntropy($0[0], classes, reduction: reduction) }))
     }
     let probabilities = try Tensor.rand([4, 3], seed: 8, dtype: .float64).softmax(dim: 1)
-    #expect(try gradcheck([logits]) { try crossEntropy($0[0], probabilities) } == nil)
+    cases.append(("cross entropy, probabilities", [logits], { try crossEntropy($0[0], probabilities) }))
+    return cases
+}
+
+@Test func lossAndLinearGradcheck() throws {
+    for (name, inputs, f) in try lossAndLinearCases() {
+        let failure = try gradcheck(inputs, f)
+        #expect(failure == nil, "\(name): \(failure ?? "")")
+    }
 }

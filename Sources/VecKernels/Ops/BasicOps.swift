@@ -27,6 +27,7 @@ struct AbsOp: UnaryDefinition {
 
     func reference(_ x: R) -> R { Swift.abs(x) }
     func gradient(x: R, gy: R) -> R { gy * sign(x) }
+    func secondDerivative(_ x: R) -> R { 0 }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.absolute(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F {
@@ -54,6 +55,7 @@ struct NegOp: UnaryDefinition {
 
     func reference(_ x: R) -> R { -x }
     func gradient(x: R, gy: R) -> R { -gy }
+    func secondDerivative(_ x: R) -> R { 0 }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.negate(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.negate(gy) }
@@ -77,6 +79,7 @@ struct ReluOp: UnaryDefinition {
     func reference(_ x: R) -> R { x < 0 ? 0 : x }
     /// threshold_backward: 0 where x <= 0 (relu'(0) = 0), gy elsewhere, NaN included.
     func gradient(x: R, gy: R) -> R { x <= 0 ? 0 : gy }
+    func secondDerivative(_ x: R) -> R { 0 }
 
     @inline(__always) func forward(_ x: F) -> F { x.replacing(with: 0, where: x .< 0) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { gy.replacing(with: 0, where: x .<= 0) }

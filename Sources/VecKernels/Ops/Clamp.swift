@@ -20,6 +20,7 @@ struct LeakyReluOp: UnaryDefinition {
 
     func reference(_ x: R) -> R { x > 0 ? x : x * R(negativeSlope) }
     func gradient(x: R, gy: R) -> R { x > 0 ? gy : gy * R(negativeSlope) }
+    func secondDerivative(_ x: R) -> R { 0 }
 
     @inline(__always) func forward(_ x: F) -> F { (x * Float(negativeSlope)).replacing(with: x, where: x .> 0) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { (gy * Float(negativeSlope)).replacing(with: gy, where: x .> 0) }
@@ -68,6 +69,7 @@ struct HardtanhOp: ClampRecord {
 
     /// 0 where x <= min or x >= max, gy elsewhere (NaN included).
     func gradient(x: R, gy: R) -> R { x <= R(low) || x >= R(high) ? 0 : gy }
+    func secondDerivative(_ x: R) -> R { 0 }
 
     // Kernels in the struct itself, not the protocol extension, so each is specialised for it.
     @inline(__always) func forward(_ x: F) -> F { clamped(x, Float(low), Float(high)) }
@@ -88,6 +90,7 @@ struct ClampOp: ClampRecord {
 
     /// gy where min < x < max, 0 elsewhere (NaN included).
     func gradient(x: R, gy: R) -> R { x > R(low) && x < R(high) ? gy : 0 }
+    func secondDerivative(_ x: R) -> R { 0 }
 
     // Kernels in the struct itself, not the protocol extension, so each is specialised for it.
     @inline(__always) func forward(_ x: F) -> F { clamped(x, Float(low), Float(high)) }

@@ -33,6 +33,9 @@ struct EluOp: UnaryDefinition {
     func gradient(x: R, gy: R) -> R {
         gy * ReferenceMath.eluDerivative(x, alpha: R(alpha), scale: R(scale), inputScale: R(inputScale))
     }
+    func secondDerivative(_ x: R) -> R {
+        ReferenceMath.eluSecondDerivative(x, alpha: R(alpha), scale: R(scale), inputScale: R(inputScale))
+    }
 
     @inline(__always) func forward(_ x: F) -> F {
         VectorMath.elu(x, alpha: Float(alpha), scale: Float(scale), inputScale: Float(inputScale))

@@ -18,6 +18,7 @@ struct ExpOp: UnaryDefinition {
 
     func reference(_ x: R) -> R { Foundation.exp(x) }
     func gradient(x: R, gy: R) -> R { gy * Foundation.exp(x) }
+    func secondDerivative(_ x: R) -> R { Foundation.exp(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.exp(x) }
     /// gy * y (PyTorch). Where y overflowed but gy * e^x need not (|gy| < 1), that lane is
@@ -49,6 +50,7 @@ struct LogOp: UnaryDefinition {
 
     func reference(_ x: R) -> R { Foundation.log(x) }
     func gradient(x: R, gy: R) -> R { gy / x }
+    func secondDerivative(_ x: R) -> R { -1 / (x * x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.log(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { gy / x }
@@ -70,6 +72,7 @@ struct SqrtOp: UnaryDefinition {
 
     func reference(_ x: R) -> R { x.squareRoot() }
     func gradient(x: R, gy: R) -> R { gy / (2 * x.squareRoot()) }
+    func secondDerivative(_ x: R) -> R { -1 / (4 * x * x.squareRoot()) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.sqrt(x) }
     /// PyTorch: gy / (2 y); sqrt'(0) = inf.

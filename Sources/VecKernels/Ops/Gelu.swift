@@ -25,6 +25,7 @@ struct GeluOp: UnaryDefinition {
     func reference(_ x: R) -> R { ReferenceMath.gelu(x) }
     // Near gelu''s zero the plain formula cancels even in Float80: the Taylor series there.
     func gradient(x: R, gy: R) -> R { gy * ReferenceMath.geluDerivativeNearRoot(x) }
+    func secondDerivative(_ x: R) -> R { ReferenceMath.geluSecondDerivative(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.gelu(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.geluBackward(x: x, gy: gy) }
@@ -45,6 +46,7 @@ struct GeluTanhOp: UnaryDefinition {
 
     func reference(_ x: R) -> R { ReferenceMath.geluTanh(x) }
     func gradient(x: R, gy: R) -> R { gy * ReferenceMath.geluTanhDerivative(x) }
+    func secondDerivative(_ x: R) -> R { ReferenceMath.geluTanhSecondDerivative(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.geluTanh(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.geluTanhBackward(x: x, gy: gy) }

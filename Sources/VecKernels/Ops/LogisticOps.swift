@@ -17,6 +17,7 @@ struct SigmoidOp: UnaryDefinition {
 
     func reference(_ x: R) -> R { ReferenceMath.sigmoid(x) }
     func gradient(x: R, gy: R) -> R { gy * ReferenceMath.sigmoidDerivative(x) }
+    func secondDerivative(_ x: R) -> R { ReferenceMath.sigmoidSecondDerivative(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.sigmoid(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F {
@@ -39,6 +40,7 @@ struct TanhOp: UnaryDefinition {
 
     func reference(_ x: R) -> R { ReferenceMath.tanh(x) }
     func gradient(x: R, gy: R) -> R { gy * ReferenceMath.tanhDerivative(x) }
+    func secondDerivative(_ x: R) -> R { ReferenceMath.tanhSecondDerivative(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.tanh(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F {
@@ -69,6 +71,7 @@ extension SoftplusRecord {
     // Inputs are float32 or float64 values, so Double(x) is exact.
     func reference(_ x: R) -> R { ReferenceMath.softplus(Double(x), beta: beta, threshold: threshold) }
     func gradient(x: R, gy: R) -> R { gy * ReferenceMath.softplusDerivative(Double(x), beta: beta, threshold: threshold) }
+    func secondDerivative(_ x: R) -> R { ReferenceMath.softplusSecondDerivative(Double(x), beta: beta, threshold: threshold) }
 }
 
 /// softplus with beta = 1, the common case: no scaling of x.

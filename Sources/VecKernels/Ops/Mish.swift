@@ -17,6 +17,7 @@ struct MishOp: UnaryDefinition {
 
     func reference(_ x: R) -> R { ReferenceMath.mish(x) }
     func gradient(x: R, gy: R) -> R { gy * ReferenceMath.mishDerivative(x) }
+    func secondDerivative(_ x: R) -> R { ReferenceMath.mishSecondDerivative(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.mish(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.mishBackward(x: x, gy: gy) }

@@ -22,6 +22,7 @@ extension PowRecord {
     func reference(_ x: R) -> R { p == 0 ? 1 : Foundation.pow(x, R(p)) }
     /// The gradient of x^0 is 0 everywhere (PyTorch's zeros_like).
     func gradient(x: R, gy: R) -> R { p == 0 ? 0 : gy * (R(p) * Foundation.pow(x, R(p) - 1)) }
+    func secondDerivative(_ x: R) -> R { ReferenceMath.powSecondDerivative(x, R(p)) }
 }
 
 // pow: the common exponents get exact or once-rounded forms; any other exponent calls float64

@@ -19,6 +19,7 @@ struct SiluOp: UnaryDefinition {
     // Near silu''s zero the plain formula cancels even in Float80 (its error is then up to 7
     // float64 ulp at x = -1.2785): the Taylor series there keeps the reference exact.
     func gradient(x: R, gy: R) -> R { gy * ReferenceMath.siluDerivativeNearRoot(x) }
+    func secondDerivative(_ x: R) -> R { ReferenceMath.siluSecondDerivative(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.silu(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.siluBackward(x: x, gy: gy) }
@@ -41,6 +42,7 @@ struct LogSigmoidOp: UnaryDefinition {
     // + 0 turns the -0 of the limit at +inf into PyTorch's +0 (min(x, 0) - log1p(e^-|x|)).
     func reference(_ x: R) -> R { ReferenceMath.logSigmoid(x) + 0 }
     func gradient(x: R, gy: R) -> R { gy * ReferenceMath.logSigmoidDerivative(x) }
+    func secondDerivative(_ x: R) -> R { ReferenceMath.logSigmoidSecondDerivative(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.logSigmoid(x) + 0 }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.logSigmoidBackward(x: x, gy: gy) }

@@ -16,6 +16,7 @@ struct SinOp: UnaryDefinition {
 
     func reference(_ x: R) -> R { Foundation.sin(x) }
     func gradient(x: R, gy: R) -> R { gy * Foundation.cos(x) }
+    func secondDerivative(_ x: R) -> R { -Foundation.sin(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.sin(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { gy * VectorMath.cos(x) }
@@ -36,6 +37,7 @@ struct CosOp: UnaryDefinition {
 
     func reference(_ x: R) -> R { Foundation.cos(x) }
     func gradient(x: R, gy: R) -> R { -(gy * Foundation.sin(x)) }
+    func secondDerivative(_ x: R) -> R { -Foundation.cos(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.cos(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.negate(gy * VectorMath.sin(x)) }
