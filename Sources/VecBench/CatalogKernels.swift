@@ -10,9 +10,6 @@ import VecKernels
 public enum KernelCatalog {
     static let binaries: [BinaryOp] = [.add, .sub, .mul, .div, .maximum, .minimum]
 
-    /// The binary ops with an accuracy row (`vecbench accuracy`).
-    static let accuracyBinaries: [BinaryOp] = [.mul, .div, .maximum]
-
     /// Every kernel entry; `registerAll` adds them to `Catalog`. The order is the accuracy
     /// table's: unary ops, softmax, log_softmax, matmul, then the binary ops.
     public static func entries() -> [OpEntry] {
@@ -104,7 +101,7 @@ public enum KernelCatalog {
                     return p == .forward ? Cost(reads: (a + b) * size, writes: out * size, flops: out)
                         : Cost(reads: ((readsOperands ? a + b : 0) + out) * size, writes: (a + b) * size, flops: 3 * out)
                 },
-                accuracy: accuracyBinaries.contains(op) ? AccuracySubjects.binary(op) : nil,
+                accuracy: AccuracySubjects.binary(op),
                 make: { spec in try typed(spec.dtype, { try binaryCase(Float.self, op, spec) }, { try binaryCase(Double.self, op, spec) }) })
     }
 

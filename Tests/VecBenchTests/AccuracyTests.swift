@@ -57,7 +57,7 @@ import Testing
         Builtins.registerAll()
         let catalog = Catalog.snapshot
         let unary = OpTable.unary.map(\.name)
-        #expect(Accuracy.opNames == unary + ["softmax", "log_softmax", "matmul", "mul", "div", "maximum"])
+        #expect(Accuracy.opNames == unary + ["softmax", "log_softmax", "matmul", "add", "sub", "mul", "div", "maximum", "minimum"])
         #expect(Accuracy.opNames.allSatisfy { catalog.entry(named: $0)?.accuracy != nil })
         // `run --list` marks exactly the ops `accuracy` checks.
         let rows = Builtins.listing(catalog).split(separator: "\n").dropFirst(2).map { $0.split(separator: " ") }
@@ -65,14 +65,15 @@ import Testing
         #expect(rows.count == catalog.names.count)
         #expect(marked.sorted() == Accuracy.opNames.sorted())
         // A catalog of one's own is checked as given: only its entries with an accuracy subject.
-        let own = OpCatalog([try #require(catalog.entry(named: "add")), try #require(catalog.entry(named: "relu"))])
+        let unchecked = try #require(catalog.all.first { $0.accuracy == nil })
+        let own = OpCatalog([unchecked, try #require(catalog.entry(named: "relu"))])
         #expect(Accuracy.run(catalog: own).map { "\($0.op) \($0.dtype.rawValue)" } == ["relu float32", "relu float64"])
     }
 
     @Test func everyOpPassesItsAccuracyChecks() {
         let unary = OpTable.unary.map(\.name)
-        let rows = Accuracy.run(ops: Set(unary + ["softmax", "matmul", "maximum"]))
-        #expect(rows.count == 2 * (unary.count + 3))
+        let rows = Accuracy.run(ops: Set(unary + ["softmax", "matmul", "maximum", "add", "sub", "minimum"]))
+        #expect(rows.count == 2 * (unary.count + 6))
         for r in rows { #expect(r.passed, "\(r.op) \(r.dtype): \(r.note)") }
         let relu = rows.first { $0.op == "relu" && $0.dtype == .float64 }!
         #expect(relu.gradcheck?.skipped == 1)
