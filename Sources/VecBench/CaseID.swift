@@ -45,6 +45,20 @@ public struct CaseID: Hashable, Comparable, Codable, Sendable, CustomStringConve
         return id
     }
 
+    /// The same case with other shapes (`[]` groups every shape of a case, as a chart over sizes does).
+    public func with(shapes: [[Int]]) -> CaseID {
+        var id = self
+        id.shapes = shapes
+        return id
+    }
+
+    /// The same case with another thread count (0 groups every count, as a scaling chart does).
+    public func with(threads: Int) -> CaseID {
+        var id = self
+        id.threads = threads
+        return id
+    }
+
     /// Orders by op, phase, dtype, shapes (as the CSV writes them), variant, threads, then
     /// pinning: the row order of `compare`'s table.
     public static func < (a: CaseID, b: CaseID) -> Bool {

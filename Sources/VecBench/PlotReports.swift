@@ -41,13 +41,8 @@ extension Plot {
     /// Throughput against the first operand's element count, one line per variant, for every
     /// (op, phase, dtype, threads, pinning) measured at two sizes or more.
     public static func throughputCharts(_ records: [BenchRecord]) -> [(name: String, svg: String)] {
-        struct Key: Hashable, Comparable {
-            var op: String, phase: String, dtype: String, threads: Int, pin: String
-            static func < (a: Key, b: Key) -> Bool { (a.op, a.phase, a.dtype, a.threads, a.pin) < (b.op, b.phase, b.dtype, b.threads, b.pin) }
-        }
-        let groups = Dictionary(grouping: records) {
-            Key(op: $0.op, phase: $0.phase.rawValue, dtype: $0.dtype.rawValue, threads: $0.threads, pin: $0.pinning)
-        }
+        // One chart per case identity with the shapes and the variant left open.
+        let groups = Dictionary(grouping: records) { $0.id.ignoring(variant: true).with(shapes: []) }
         var out: [(String, String)] = []
         for key in groups.keys.sorted() {
             let rows = groups[key]!
@@ -58,9 +53,10 @@ extension Plot {
                     .sorted { $0.x < $1.x })
             }
             let unit = rows[0].unit.rawValue
-            let chart = Chart(title: "\(key.op) \(key.phase) \(key.dtype), \(key.threads) thread\(key.threads == 1 ? "" : "s"), pin \(key.pin)",
+            let (phase, dtype) = (key.phase.rawValue, key.dtype.rawValue)
+            let chart = Chart(title: "\(key.op) \(phase) \(dtype), \(key.threads) thread\(key.threads == 1 ? "" : "s"), pin \(key.pinning)",
                               xLabel: "elements (first operand)", yLabel: unit, logX: true, series: series)
-            out.append((fileName(["throughput", key.op, key.phase, key.dtype, "t\(key.threads)", key.pin]) + ".svg", svg(chart)))
+            out.append((fileName(["throughput", key.op, phase, dtype, "t\(key.threads)", key.pinning]) + ".svg", svg(chart)))
         }
         return out
     }
@@ -68,13 +64,8 @@ extension Plot {
     /// Speed-up over one thread against the thread count, one line per variant plus the ideal,
     /// for every (op, phase, dtype, shapes, pinning) measured at two thread counts or more.
     public static func scalingCharts(_ records: [BenchRecord]) -> [(name: String, svg: String)] {
-        struct Key: Hashable, Comparable {
-            var op: String, phase: String, dtype: String, shapes: String, pin: String
-            static func < (a: Key, b: Key) -> Bool { (a.op, a.phase, a.dtype, a.shapes, a.pin) < (b.op, b.phase, b.dtype, b.shapes, b.pin) }
-        }
-        let groups = Dictionary(grouping: records) {
-            Key(op: $0.op, phase: $0.phase.rawValue, dtype: $0.dtype.rawValue, shapes: formatShapes($0.shapes), pin: $0.pinning)
-        }
+        // One chart per case identity with the thread count and the variant left open.
+        let groups = Dictionary(grouping: records) { $0.id.ignoring(variant: true).with(threads: 0) }
         var out: [(String, String)] = []
         for key in groups.keys.sorted() {
             let rows = groups[key]!
@@ -90,9 +81,10 @@ extension Plot {
             guard !series.isEmpty else { continue }
             let maxT = Double(threadCounts.max()!)
             series.append(Series(name: "ideal", points: [(x: 1, y: 1), (x: maxT, y: maxT)], dashed: true))
-            let chart = Chart(title: "\(key.op) \(key.phase) \(key.dtype) \(key.shapes), pin \(key.pin)",
+            let (phase, dtype, shapes) = (key.phase.rawValue, key.dtype.rawValue, formatShapes(key.shapes))
+            let chart = Chart(title: "\(key.op) \(phase) \(dtype) \(shapes), pin \(key.pinning)",
                               xLabel: "threads", yLabel: "speed-up over 1 thread", series: series)
-            out.append((fileName(["scaling", key.op, key.phase, key.dtype, key.shapes, key.pin]) + ".svg", svg(chart)))
+            out.append((fileName(["scaling", key.op, phase, dtype, shapes, key.pinning]) + ".svg", svg(chart)))
         }
         return out
     }
