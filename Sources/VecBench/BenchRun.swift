@@ -74,8 +74,8 @@ struct RoundResult {
     var measurement: Measurement
     var cpus: [Int]
     var check: CheckResult?
-    /// Tensor storages (count, bytes) one call allocates; measured on the first round only.
-    var allocations: (count: Double, bytes: Double)? = nil
+    /// Tensor storages one call allocates and the resident peak; measured on the first round only.
+    var allocations: BenchRun.CallFootprint? = nil
 }
 
 /// Runs a planned suite: builds each case, pins the pool, checks the output, measures, records.
@@ -189,12 +189,26 @@ public enum BenchRun {
         }
     }
 
+    /// What one call allocates and how much memory it keeps resident.
+    struct CallFootprint {
+        var count: Double, bytes: Double
+        var peakRSS: Double?, rssGrowth: Double?
+    }
+
     /// Tensor storages one call allocates, averaged over two untimed calls after the timing (a
-    /// first call may allocate what later ones reuse; the timed calls warmed every cache).
-    static func allocationsPerCall(_ run: () -> Void) -> (count: Double, bytes: Double) {
+    /// first call may allocate what later ones reuse; the timed calls warmed every cache), and the
+    /// process's peak resident memory during those calls (its peak reset just before).
+    static func allocationsPerCall(_ run: () -> Void) -> CallFootprint {
         let calls = 2
+        let resetOK = ResidentMemory.resetPeak()
+        let before = ResidentMemory.currentBytes
         let (a, _) = StorageAllocations.counting { for _ in 0..<calls { run() } }
-        return (Double(a.count) / Double(calls), Double(a.bytes) / Double(calls))
+        var footprint = CallFootprint(count: Double(a.count) / Double(calls), bytes: Double(a.bytes) / Double(calls))
+        if resetOK, let peak = ResidentMemory.peakBytes, let before {
+            footprint.peakRSS = Double(peak)
+            footprint.rssGrowth = Double(Swift.max(0, peak - before))
+        }
+        return footprint
     }
 
     /// The row of a case from its rounds.
@@ -227,7 +241,10 @@ public enum BenchRun {
             if roundMedians.count >= 2 { r.roundCPUNs = rounds.map { tenth(Stats.median($0.measurement.cpuSamples)) } }
         }
         r.runID = settings.runID
-        if let a = rounds.first?.allocations { (r.allocsPerCall, r.allocBytesPerCall) = (a.count, a.bytes) }
+        if let a = rounds.first?.allocations {
+            (r.allocsPerCall, r.allocBytesPerCall) = (a.count, a.bytes)
+            (r.peakRSSBytes, r.rssGrowthBytes) = (a.peakRSS, a.rssGrowth)
+        }
         return r
     }
 

@@ -79,6 +79,12 @@ public struct BenchRecord: Equatable, Sendable {
     public var allocsPerCall: Double?
     /// Bytes of tensor data one call allocates; nil when not measured.
     public var allocBytesPerCall: Double?
+    /// The process's peak resident memory while two untimed calls of the case ran, bytes
+    /// (Linux VmHWM after a reset); nil when not measured.
+    public var peakRSSBytes: Double?
+    /// That peak minus the bytes resident just before the calls: what the case needed beyond
+    /// what the process already held; nil when not measured.
+    public var rssGrowthBytes: Double?
 
     /// A row from its identity, timing summary, cost and errors; the later columns (rounds, CPU
     /// time, run id, OpenBLAS core) start empty.
@@ -162,6 +168,8 @@ public enum ReportCSV {
         ("round_cpu_ns", "median CPU time of the calling thread per call in each round, ';'-separated nanoseconds"),
         ("allocs_per_call", "tensor storages one call allocates (untimed calls after the timing; empty if not measured)"),
         ("alloc_bytes_per_call", "bytes of tensor data one call allocates (empty if not measured)"),
+        ("peak_rss_bytes", "peak resident memory of the process while two untimed calls ran (Linux VmHWM after a reset)"),
+        ("rss_growth_bytes", "peak_rss_bytes minus the resident memory just before those calls"),
     ]
 
     /// Columns every report has; the later ones may be missing from reports written before them.
@@ -182,7 +190,7 @@ public enum ReportCSV {
          opt(r.maxAbsErr), opt(r.maxRelErr), opt(r.maxUlp), r.samplesNs.map(num).joined(separator: ";"),
          r.openblasCore, r.roundMediansNs.map(num).joined(separator: ";"), opt(r.noisePct),
          r.callsPerSample.map(String.init) ?? "", opt(r.cpuNs), r.runID, r.roundCPUNs.map(num).joined(separator: ";"),
-         opt(r.allocsPerCall), opt(r.allocBytesPerCall)]
+         opt(r.allocsPerCall), opt(r.allocBytesPerCall), opt(r.peakRSSBytes), opt(r.rssGrowthBytes)]
     }
 
     /// Written before the machine id so that it never reads as a number (an all-digit id would
@@ -284,114 +292,5 @@ public enum ReportCSV {
             throw ReportError(file: file, line: 1, "missing column(s): \(missing.joined(separator: ", "))")
         }
         return index
-    }
-}
-
-/// Reads the typed fields of one row, naming the column of any bad value.
-struct RowParser {
-    let row: [String]
-    let index: [String: Int]
-    let file: String
-    let line: Int
-
-    func raw(_ c: String) -> String {
-        guard let i = index[c] else { return "" }   // a later column absent from an older report
-        return row[i].trimmingCharacters(in: .whitespaces)
-    }
-
-    /// A text column written in brackets ("[0;1]"); the bare form of older reports is accepted.
-    func unbracketed(_ c: String) throws -> String {
-        let v = raw(c)
-        guard v.hasPrefix("[") || v.hasSuffix("]") else { return v }
-        guard v.hasPrefix("["), v.hasSuffix("]"), v.count >= 2 else { throw fail(c, "'\(v)' has an unmatched bracket") }
-        return String(v.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
-    }
-    func fail(_ c: String, _ message: String) -> ReportError { ReportError(file: file, line: line, column: c, message) }
-
-    func text(_ c: String) throws -> String {
-        let v = raw(c)
-        guard !v.isEmpty else { throw fail(c, "is empty") }
-        return v
-    }
-
-    func int(_ c: String, min: Int) throws -> Int {
-        let v = raw(c)
-        guard let x = Int(v) else { throw fail(c, "'\(v)' is not an integer") }
-        guard x >= min else { throw fail(c, "\(x) is below \(min)") }
-        return x
-    }
-
-    func double(_ c: String) throws -> Double {
-        let v = raw(c)
-        guard let x = Double(v), x.isFinite else { throw fail(c, "'\(v)' is not a finite number") }
-        guard x >= 0 else { throw fail(c, "\(v) is negative") }
-        return x
-    }
-
-    func optionalDouble(_ c: String) throws -> Double? { raw(c).isEmpty ? nil : try double(c) }
-
-    func choice<T: RawRepresentable>(_ c: String, _ type: T.Type, _ allowed: [String]) throws -> T where T.RawValue == String {
-        let v = raw(c)
-        guard allowed.contains(v), let x = T(rawValue: v) else { throw fail(c, "'\(v)' is not one of \(allowed.joined(separator: ", "))") }
-        return x
-    }
-
-    func list<T>(_ c: String, _ convert: (String) -> T?) throws -> [T] {
-        let v = try unbracketed(c)
-        if v.isEmpty { return [] }
-        return try v.split(separator: ";", omittingEmptySubsequences: false).map {
-            guard let x = convert(String($0).trimmingCharacters(in: .whitespaces)) else {
-                throw fail(c, "'\($0)' in '\(v)' is not a valid entry")
-            }
-            return x
-        }
-    }
-
-    func record() throws -> BenchRecord {
-        let shapesText = try unbracketed("shapes")
-        guard !shapesText.isEmpty else { throw fail("shapes", "is empty") }
-        let shapes: [[Int]]
-        do { shapes = try parseShapes(shapesText) } catch let e as ShapeSyntaxError { throw fail("shapes", e.message) }
-        let pinning = try text("pinning")
-        guard ["none", "compact", "scatter"].contains(pinning) else {
-            throw fail("pinning", "'\(pinning)' is not one of none, compact, scatter")
-        }
-        let summary = SampleSummary(count: try int("samples", min: 1), median: try double("median_ns"),
-                                    min: try double("min_ns"), max: .nan, mad: try double("mad_ns"),
-                                    ciLow: try double("ci_low_ns"), ciHigh: try double("ci_high_ns"))
-        guard summary.median > 0 else { throw fail("median_ns", "must be above 0") }
-        let samplesNs = try list("samples_ns") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
-        guard samplesNs.isEmpty || samplesNs.count == summary.count else {
-            throw fail("samples_ns", "holds \(samplesNs.count) values but samples is \(summary.count)")
-        }
-        var fingerprint = try text("fingerprint_id")
-        if fingerprint.hasPrefix(ReportCSV.fingerprintPrefix) { fingerprint.removeFirst(ReportCSV.fingerprintPrefix.count) }
-        guard !fingerprint.isEmpty else { throw fail("fingerprint_id", "is empty") }
-        let roundMedians = try list("round_medians_ns") { Double($0).flatMap { $0.isFinite && $0 > 0 ? $0 : nil } }
-        var callsPerSample: Int?
-        if !raw("calls_per_sample").isEmpty { callsPerSample = try int("calls_per_sample", min: 1) }
-        var record = BenchRecord(
-            fingerprintID: fingerprint, gitCommit: try text("git_commit"),
-            op: try text("op"), variant: try text("variant"),
-            dtype: try choice("dtype", DType.self, OpEntry.floatingDTypes.map(\.rawValue)),
-            shapes: shapes, threads: try int("threads", min: 1), pinning: pinning,
-            cpuList: try list("cpu_list") { Int($0).flatMap { $0 >= 0 ? $0 : nil } },
-            phase: try choice("phase", Phase.self, Phase.allCases.map(\.rawValue)),
-            summary: summary, bytes: try double("bytes"), flops: try double("flops"),
-            throughput: try double("throughput"),
-            unit: try choice("unit", ThroughputUnit.self, ThroughputUnit.allCases.map(\.rawValue)),
-            rooflinePct: try optionalDouble("roofline_pct"), maxAbsErr: try optionalDouble("max_abs_err"),
-            maxRelErr: try optionalDouble("max_rel_err"), maxUlp: try optionalDouble("max_ulp"),
-            samplesNs: samplesNs)
-        record.openblasCore = raw("openblas_core")
-        record.roundMediansNs = roundMedians
-        record.noisePct = try optionalDouble("noise_pct")
-        record.callsPerSample = callsPerSample
-        record.cpuNs = try optionalDouble("cpu_ns")
-        record.runID = raw("run_id")
-        record.roundCPUNs = try list("round_cpu_ns") { Double($0).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil } }
-        record.allocsPerCall = try optionalDouble("allocs_per_call")
-        record.allocBytesPerCall = try optionalDouble("alloc_bytes_per_call")
-        return record
     }
 }

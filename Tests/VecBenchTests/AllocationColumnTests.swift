@@ -9,6 +9,8 @@ import Testing
         var r = sampleRecord(median: median, samples: [median * 0.99, median, median * 1.01])
         r.allocsPerCall = allocs
         r.allocBytesPerCall = allocs.map { $0 * 4096 }
+        r.peakRSSBytes = allocs.map { 50e6 + $0 }
+        r.rssGrowthBytes = allocs.map { $0 * 8192 }
         return r
     }
 
@@ -17,11 +19,31 @@ import Testing
         let back = try ReportCSV.parse(try ReportCSV.render(rows), file: "a.csv")
         #expect(back.map(\.allocsPerCall) == [3, nil, 0.5])
         #expect(back.map(\.allocBytesPerCall) == [12288, nil, 2048])
+        #expect(back.map(\.peakRSSBytes) == [50e6 + 3, nil, 50e6 + 0.5])
+        #expect(back.map(\.rssGrowthBytes) == [24576, nil, 4096])
         // A report written before the columns (as the PyTorch runner writes them) reads as not measured.
-        let header = ReportCSV.header.dropLast(2).joined(separator: ",")
-        let row = ReportCSV.fields(record(allocs: 7)).dropLast(2).joined(separator: ",")
+        let header = ReportCSV.header.dropLast(4).joined(separator: ",")
+        let row = ReportCSV.fields(record(allocs: 7)).dropLast(4).joined(separator: ",")
         let old = try ReportCSV.parse(header + "\n" + row + "\n", file: "old.csv")
-        #expect(old[0].allocsPerCall == nil && old[0].allocBytesPerCall == nil)
+        #expect(old[0].allocsPerCall == nil && old[0].allocBytesPerCall == nil && old[0].peakRSSBytes == nil)
+    }
+
+    @Test func theResidentPeakOfACaseIsItsOwn() throws {
+        // 64 MiB touched page by page in each call: the growth over what was resident counts
+        // them (glibc gives a block this large back to the kernel when freed, so the second call
+        // maps it again).
+        let size = 64 << 20
+        let footprint = BenchRun.allocationsPerCall {
+            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+            for i in stride(from: 0, to: size, by: 4096) { p[i] = UInt8(truncatingIfNeeded: i) }
+            p.deallocate()
+        }
+        let growth = try #require(footprint.rssGrowth), peak = try #require(footprint.peakRSS)
+        #expect(growth >= Double(size) * 0.9, "growth \(growth)")
+        #expect(peak >= growth)
+        // A call that touches nothing new grows by far less.
+        let idle = BenchRun.allocationsPerCall {}
+        #expect(try #require(idle.rssGrowth) < Double(size) / 4)
     }
 
     @Test func moreAllocationsPerCallFailTheGate() throws {
