@@ -69,9 +69,9 @@ mnist: deps
 	    $$0 = v; m = field("model"); e = field("epoch"); va = field("test_acc"); vs = field("epoch_s"); vl = field("loss"); \
 	    $$0 = p; pa = field("test_acc"); ps = field("epoch_s"); pl = field("loss"); \
 	    printf "%-8s %5d  %.4f / %.4f  %7.4f / %7.4f  %.4f / %.4f\n", m, e, va, pa, vs, ps, vl, pl; \
-	    acc[m] = sprintf("%.4f / %.4f", va, pa); tv[m] += vs; tp[m] += ps; cnt[m]++ } \
-	  END { for (m in acc) printf "%s: final test accuracy vecgrad / pytorch %s, mean s/epoch %.4f / %.4f (vecgrad %.2fx as fast)\n", \
-	    m, acc[m], tv[m] / cnt[m], tp[m] / cnt[m], tp[m] / tv[m] }'
+	    if (!(m in acc)) names[++k] = m; acc[m] = sprintf("%.4f / %.4f", va, pa); tv[m] += vs; tp[m] += ps; cnt[m]++ } \
+	  END { for (j = 1; j <= k; j++) { m = names[j]; printf "%s: final test accuracy vecgrad / pytorch %s, mean s/epoch %.4f / %.4f (vecgrad %.2fx as fast)\n", \
+	    m, acc[m], tv[m] / cnt[m], tp[m] / cnt[m], tp[m] / tv[m] } }'
 
 # The main job: calibrate this machine (cached), run the suite, write results/ (CSV, JSON, SVGs).
 bench: build
