@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "vecbench", targets: ["vecbench"]),
         .executable(name: "tutorial", targets: ["VecgradTutorial"]),
         .executable(name: "train-mlp", targets: ["VecgradTrain"]),
+        .executable(name: "digits", targets: ["VecgradDigits"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,6 +43,8 @@ let package = Package(
         .executableTarget(name: "VecgradTutorial", dependencies: ["Vecgrad"]),
         // The training program timed against PyTorch's (make train).
         .executableTarget(name: "VecgradTrain", dependencies: ["Vecgrad", "VecPlatform"]),
+        // Softmax regression and an MLP on scikit-learn's digits, against PyTorch's (make mnist).
+        .executableTarget(name: "VecgradDigits", dependencies: ["Vecgrad", "VecPlatform"]),
 
         .testTarget(name: "VecPlatformTests", dependencies: ["VecPlatform"]),
         .testTarget(name: "VecKernelsTests", dependencies: ["VecKernels", "VecPlatform"]),
