@@ -81,6 +81,23 @@ func thrownMessage(_ body: () throws -> Any) -> String {
         #expect(rows.doubles == pv + pv)
     }
 
+    /// Data movement copies bits: NaN, infinities and -0 come through every op unchanged.
+    @Test func specialValuesCopiedBitForBit() throws {
+        let special: [Double] = [.nan, .infinity, -.infinity, -0.0, 1e-310, 3]
+        for dtype in [DType.float32, .float64] {
+            let x = Tensor(shape: [2, 3], scalars: special, dtype: dtype)
+            let bits = { (t: Tensor) in t.doubles.map(\.bitPattern) }
+            let joined = try Tensor.cat([x, x], dim: 1)
+            #expect(bits(try joined.indexSelect(dim: 1, index: Tensor(shape: [3], scalars: [0, 1, 2], dtype: .int64)))
+                == bits(x))
+            #expect(bits(try Tensor.stack([x])[0]) == bits(x))
+            #expect(bits(try x.permute(1, 0).t()) == bits(x))
+            #expect(bits(try x.unsqueezed(0).expand(2, 2, 3)[1]) == bits(x))
+            let picks = Tensor(shape: [2, 3], scalars: [0, 1, 2, 0, 1, 2], dtype: .int64)
+            #expect(bits(try x.gather(dim: 1, index: picks)) == bits(x))
+        }
+    }
+
     @Test func stackValuesAndErrors() throws {
         let s = try Tensor.stack([Tensor([0, 1, 2]), Tensor([10, 11, 12])], dim: 1)
         #expect(s.shape == [3, 2] && s.doubles == [0, 10, 1, 11, 2, 12])
