@@ -64,7 +64,7 @@ enum Shape {
                 if inferred != nil { throw TensorError.multipleInferredDimensions }
                 inferred = i
             } else if s < 0 {
-                throw TensorError.invalidShapeDimension(s)
+                throw TensorError.invalidArgument("invalid shape dimension \(s) at index \(i) of shape \(shapeList(shape))")
             }
         }
         // An overflowing product can never equal an existing tensor's count.

@@ -107,8 +107,8 @@ private func hostileCases() throws -> [HostileCase] {
     add("reshaped(to:)", "ambiguous -1", "cannot reshape tensor of 0 elements into shape [-1, 0] because the unspecified "
         + "dimension size -1 can be any value and is ambiguous") { _ = try empty.reshaped(to: [-1, 0]) }
     add("reshaped(to:)", "two -1", "only one dimension can be inferred") { _ = try m.reshaped(to: [-1, -1]) }
-    add("reshaped(to:)", "negative", "invalid shape dimension -2") { _ = try m.reshaped(to: [-2, -3]) }
-    add("reshaped(to:)", "Int.min", "invalid shape dimension \(Int.min)") { _ = try m.reshaped(to: [Int.min]) }
+    add("reshaped(to:)", "negative", "invalid shape dimension -2 at index 0 of shape [-2, -3]") { _ = try m.reshaped(to: [-2, -3]) }
+    add("reshaped(to:)", "Int.min", "invalid shape dimension \(Int.min) at index 0 of shape [\(Int.min)]") { _ = try m.reshaped(to: [Int.min]) }
     add("squeezed(_:)", "Int.max", "Dimension out of range (expected to be in range of [-2, 1], but got \(Int.max))") {
         _ = try m.squeezed(Int.max) }
     add("unsqueezed(_:)", "Int.min", "Dimension out of range (expected to be in range of [-3, 2], but got \(Int.min))") {
