@@ -53,7 +53,10 @@ extension Tensor {
         if Autograd.needsGrad(self) {
             let inShape = shape, held = index.copied()
             out.record("IndexSelectBackward0", self) { gy in
-                [gy.indexAdded(into: inShape, outer: outer, size: size, inner: inner, index: held)]
+                let gx = gy.indexAdded(into: inShape, outer: outer, size: size, inner: inner, index: held)
+                // Double backward: the index-add's own gradient selects the same rows.
+                if Autograd.needsGrad(gy) { gx.record("IndexAddBackward0", gy) { g in [try g.indexSelect(dim: d, index: held)] } }
+                return [gx]
             }
         }
         return out
@@ -102,7 +105,12 @@ extension Tensor {
     private func recordGather(_ out: Tensor, dim: Int, index: Tensor) -> Tensor {
         if Autograd.needsGrad(self) {
             let inShape = shape, held = index.copied()
-            out.record("GatherBackward0", self) { gy in [gy.scatterAdded(into: inShape, dim: dim, index: held)] }
+            out.record("GatherBackward0", self) { gy in
+                let gx = gy.scatterAdded(into: inShape, dim: dim, index: held)
+                // Double backward: the scatter-add's own gradient gathers the same elements.
+                if Autograd.needsGrad(gy) { gx.record("ScatterAddBackward0", gy) { g in [try g.gather(dim: dim, index: held)] } }
+                return [gx]
+            }
         }
         return out
     }

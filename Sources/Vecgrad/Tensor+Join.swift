@@ -106,7 +106,19 @@ extension Tensor {
             out.record(name, inputs: tensors) { gy in
                 var grads = [Tensor?](repeating: nil, count: shapes.count)
                 for i in skipped where needs[i] { grads[i] = Tensor.zeroed(shapes[i], dtype: dtypes[i]) }
-                let cuts = gy.split(rows: rows, blocks: blocks, shapes: parts.map { shapes[$0] })
+                let pieceShapes = parts.map { shapes[$0] }
+                let cuts = gy.split(rows: rows, blocks: blocks, shapes: pieceShapes)
+                if Autograd.needsGrad(gy) {
+                    // Double backward: a cut's gradient goes back to its place among zeros (a join).
+                    let gyShape = gy.shape
+                    for (k, cut) in cuts.enumerated() {
+                        cut.record("SplitBackward0", gy) { g in
+                            let pieces = pieceShapes.enumerated().map { j, s in j == k ? g : Tensor.zeroed(s, dtype: g.dtype) }
+                            return [join(pieces, parts: Array(pieces.indices), rows: rows, blocks: blocks, shape: gyShape,
+                                         dtype: g.dtype, name: "CatBackward0")]
+                        }
+                    }
+                }
                 for (k, i) in parts.enumerated() where needs[i] { grads[i] = cuts[k].to(dtypes[i]) }
                 return grads
             }
