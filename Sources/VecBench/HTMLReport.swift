@@ -44,7 +44,8 @@ public enum HTMLReport {
             let path = "\(directory)/\(file)", name = String(file.dropLast(4))
             let records: [BenchRecord]
             do { records = try ReportCSV.read(path: path) } catch let e as ReportError {
-                skipped.append("\(path): not a vecbench report (\(e.message))")
+                // The first clause names the problem; the rest can list every known column.
+                skipped.append("\(path): not a vecbench report (\(e.message.prefix { $0 != ";" }))")
                 continue
             }
             let anchors = try anchorPrefixes.flatMap { prefix -> [BenchRecord] in
@@ -136,7 +137,7 @@ public enum HTMLReport {
     static let style = """
         body { font-family: sans-serif; margin: 2em; color: #222; }
         table { border-collapse: collapse; margin: 1em 0; font-size: 13px; }
-        th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; }
+        th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: left; white-space: nowrap; }
         th { background: #f0f0f0; } td.n { text-align: right; font-variant-numeric: tabular-nums; }
         figure { display: inline-block; margin: 0.5em; } svg { border: 1px solid #ddd; }
         """

@@ -15,14 +15,17 @@ public struct Series: Equatable, Sendable {
     /// An interval per point, in the order of `points` (a 95% interval of the median), drawn as
     /// a vertical error bar; empty for none.
     public var errorBars: [(low: Double, high: Double)]
+    /// An SVG colour ("#1f77b4") that overrides the palette, so that one name keeps one colour
+    /// across charts; nil takes the palette's colour for the series' position.
+    public var color: String? = nil
     /// A series as given.
     public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false, errorBars: [(low: Double, high: Double)] = []) {
         self.name = name; self.points = points; self.dashed = dashed; self.errorBars = errorBars
     }
-    /// Same name, dash style, points and error bars (tuples are not Equatable, so this is spelled out).
+    /// Same name, dash style, points, error bars and colour (tuples are not Equatable, so this is spelled out).
     public static func == (a: Series, b: Series) -> Bool {
         a.name == b.name && a.dashed == b.dashed && a.points.elementsEqual(b.points) { $0.x == $1.x && $0.y == $1.y }
-            && a.errorBars.elementsEqual(b.errorBars) { $0.low == $1.low && $0.high == $1.high }
+            && a.errorBars.elementsEqual(b.errorBars) { $0.low == $1.low && $0.high == $1.high } && a.color == b.color
     }
 }
 
@@ -150,7 +153,7 @@ public enum Plot {
         s += "<text transform=\"translate(\(n(ox + 16)),\(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">"
             + escape(chart.yLabel) + "</text>\n"
         for (i, series) in chart.series.enumerated() {
-            let color = palette[i % palette.count]
+            let color = series.color ?? palette[i % palette.count]
             let pts = series.points.filter(drawable)
             for (p, bar) in zip(series.points, series.errorBars) where drawable(p) && drawable((p.x, bar.low)) && drawable((p.x, bar.high)) {
                 let (x, lo, hi) = (n(px(p.x)), n(py(bar.low)), n(py(bar.high)))

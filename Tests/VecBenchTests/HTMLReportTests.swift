@@ -52,6 +52,17 @@ func pageRun() -> HTMLReport.Run {
         #expect(svg.contains("stroke-width=\"1.2\""))   // error bars
     }
 
+    @Test func shapesOfOtherKindsAtOneSizeMakeNoLine() {
+        // add over 1024x1024;1024 (broadcast) and 1048576;1048576: one element count, two kinds.
+        var broadcast = pageRecord("add", "simd", n: 1 << 20, ns: 100_000), plain = broadcast
+        broadcast.shapes = [[1024, 1024], [1024]]
+        plain.shapes = [[1 << 20], [1 << 20]]
+        #expect(HTMLReport.charts(HTMLReport.Run(name: "r", records: [broadcast, plain])).isEmpty)
+        var bigger = plain
+        bigger.shapes = [[1 << 21], [1 << 21]]
+        #expect(HTMLReport.charts(HTMLReport.Run(name: "r", records: [broadcast, plain, bigger])).count == 1)
+    }
+
     @Test func logYWhereValuesSpanDecades() {
         #expect(HTMLReport.spansDecades([1, 50]) == false)
         #expect(HTMLReport.spansDecades([0, 1, 100]) == true)
