@@ -141,6 +141,9 @@ public enum Plot {
         let xTicks: [(Double, String)]
         if chart.logX {
             xTicks = powerOfTwoTicks(pow(10, x0), pow(10, x1)).map { ($0, compactCount($0)) }
+        } else if Set(all.map(\.x)).count <= 8, all.allSatisfy({ $0.x == $0.x.rounded() && abs($0.x) < 1e9 }) {
+            // A few whole numbers (thread counts): ticks at them, not at 1.2 or 1.4.
+            xTicks = Set(all.map(\.x)).sorted().map { ($0, String(Int($0))) }
         } else {
             let ticks = niceTicks(x0, x1)
             xTicks = Array(zip(ticks, labels(ticks)))

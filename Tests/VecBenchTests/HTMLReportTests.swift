@@ -63,6 +63,13 @@ func pageRun() -> HTMLReport.Run {
         #expect(HTMLReport.charts(HTMLReport.Run(name: "r", records: [broadcast, plain, bigger])).count == 1)
     }
 
+    @Test func threadAxesTickAtWholeThreadCounts() throws {
+        let chart = try #require(HTMLReport.charts(pageRun()).first { $0.xLabel == "threads" })
+        let svg = Plot.svg(chart)
+        #expect(svg.contains(">1</text>") && svg.contains(">2</text>"))
+        #expect(!svg.contains(">1.2</text>") && !svg.contains(">1.5</text>"))
+    }
+
     @Test func logYWhereValuesSpanDecades() {
         #expect(HTMLReport.spansDecades([1, 50]) == false)
         #expect(HTMLReport.spansDecades([0, 1, 100]) == true)
