@@ -80,12 +80,16 @@ public enum HTMLReport {
     /// Ours, OpenBLAS and PyTorch side by side: one row per (op, phase, dtype, shapes, threads),
     /// ours being the fastest variant other than blas.
     static func sideBySide(_ run: Run) -> String {
+        // `size` orders 4096 before 65536 (the shapes' text would not).
         struct Key: Hashable, Comparable {
-            var op: String, phase: String, dtype: String, shapes: String, threads: Int
-            static func < (a: Self, b: Self) -> Bool { (a.op, a.phase, a.dtype, a.shapes, a.threads) < (b.op, b.phase, b.dtype, b.shapes, b.threads) }
+            var op: String, phase: String, dtype: String, size: Int, shapes: String, threads: Int
+            static func < (a: Self, b: Self) -> Bool {
+                (a.op, a.phase, a.dtype, a.size, a.shapes, a.threads) < (b.op, b.phase, b.dtype, b.size, b.shapes, b.threads)
+            }
         }
         let key = { (r: BenchRecord) in
-            Key(op: r.op, phase: r.phase.rawValue, dtype: r.dtype.rawValue, shapes: formatShapes(r.shapes), threads: r.threads)
+            Key(op: r.op, phase: r.phase.rawValue, dtype: r.dtype.rawValue, size: r.shapes.map(elementCount).reduce(0, +),
+                shapes: formatShapes(r.shapes), threads: r.threads)
         }
         let ours = Dictionary(grouping: run.records, by: key), torch = Dictionary(grouping: run.anchors.filter { $0.variant == "torch" }, by: key)
         let rows = ours.keys.sorted().map { k -> [String] in
@@ -107,7 +111,12 @@ public enum HTMLReport {
 
     /// Every row of the report and its anchors.
     static func allRows(_ run: Run) -> String {
-        let rows = (run.records + run.anchors).sorted { $0.id < $1.id }.map { r -> [String] in
+        let size = { (r: BenchRecord) in r.shapes.map(elementCount).reduce(0, +) }
+        let sorted = (run.records + run.anchors).sorted { a, b in
+            (a.op, a.phase.rawValue, a.dtype.rawValue, size(a)) == (b.op, b.phase.rawValue, b.dtype.rawValue, size(b))
+                ? a.id < b.id : (a.op, a.phase.rawValue, a.dtype.rawValue, size(a)) < (b.op, b.phase.rawValue, b.dtype.rawValue, size(b))
+        }
+        let rows = sorted.map { r -> [String] in
             [r.op, r.variant, r.phase.rawValue, r.dtype.rawValue, formatShapes(r.shapes), String(r.threads), r.pinning,
              time(r.medianNs), interval(r), rate(r), r.rooflinePct.map { TextFormat.fixed($0, 0) + "%" } ?? "-",
              r.noisePct.map { TextFormat.fixed($0, 1) + "%" } ?? "-", r.maxUlp.map { TextFormat.fixed($0, 2) } ?? "-", String(r.samples)]

@@ -180,19 +180,24 @@ public enum Plot {
         return s + "</g>\n"
     }
 
-    /// Powers of ten within [10^lo, 10^hi] (their values, not exponents), for a log y axis; the
-    /// range's ends when it holds fewer than two.
+    /// Ticks within [10^lo, 10^hi] for a log y axis (values, not exponents): the powers of ten
+    /// when three or more fall inside, else 1, 2, 5 x 10^k; the range's ends when fewer than two.
     static func decadeTicks(_ lo: Double, _ hi: Double) -> [Double] {
-        let ticks = Array(Int(ceil(lo - 1e-9))...max(Int(ceil(lo - 1e-9)), Int(floor(hi + 1e-9)))).map { pow(10, Double($0)) }
-            .filter { log10($0) >= lo - 1e-9 && log10($0) <= hi + 1e-9 }
-        return ticks.count >= 2 ? ticks : [pow(10, lo), pow(10, hi)]
+        guard lo.isFinite, hi.isFinite, hi >= lo else { return [] }
+        let k0 = Int(floor(lo)), k1 = max(Int(floor(lo)), Int(ceil(hi)))
+        let inside = { (v: Double) in log10(v) >= lo - 1e-9 && log10(v) <= hi + 1e-9 }
+        let decades = (k0...k1).map { pow(10, Double($0)) }.filter(inside)
+        if decades.count >= 3 { return decades }
+        let steps = (k0...k1).flatMap { k in [1.0, 2, 5].map { $0 * pow(10, Double(k)) } }.filter(inside)
+        return steps.count >= 2 ? steps : [pow(10, lo), pow(10, hi)]
     }
 
-    /// "0.01", "1", "1000" for decades between 10^-3 and 10^5, "1e6" beyond.
+    /// "0.01", "1", "1000", "20" for ticks between 10^-3 and 10^5, "1e6" beyond.
     static func decadeLabel(_ v: Double) -> String {
         let k = log10(v)
-        if abs(k - k.rounded()) > 1e-9 { return TextFormat.fixed(v, v < 1 ? 3 : 1) }
-        return (-3...5).contains(Int(k.rounded())) ? TextFormat.fixed(v, max(0, -Int(k.rounded()))) : "1e\(Int(k.rounded()))"
+        if v >= 1e6, abs(k - k.rounded()) < 1e-9 { return "1e\(Int(k.rounded()))" }
+        if v >= 1, v < 1e6, abs(v - v.rounded()) < 1e-9 * v { return String(Int(v.rounded())) }
+        return TextFormat.fixed(v, v < 1 ? max(1, Int(-floor(k))) : 1)
     }
 
     /// Several charts side by side in one SVG.

@@ -3,7 +3,7 @@ import Foundation
 // The charts of the report page: throughput against size and against threads, one line per
 // variant of ours and per anchor (PyTorch, JAX), each point with the 95% interval of its median
 // as an error bar, the calibrated roofline as a dashed line where the rows carry roofline_pct,
-// and a log y axis where the values span two decades or more.
+// and a log y axis where the values span a decade or more.
 
 extension HTMLReport {
     /// Throughput at the median and its 95% interval: throughput is inversely proportional to
@@ -43,11 +43,12 @@ extension HTMLReport {
         return out
     }
 
-    /// True when the positive values span two decades or more (a log axis reads them better).
-    static func spansDecades(_ values: [Double]) -> Bool {
+    /// True when the positive values span a decade or more: a roofline 30x above the lines, or
+    /// a scalar variant 50x below the others, would flatten a linear axis.
+    static func spansDecade(_ values: [Double]) -> Bool {
         let positive = values.filter { $0 > 0 && $0.isFinite }
         guard let lo = positive.min(), let hi = positive.max() else { return false }
-        return hi / lo >= 100
+        return hi / lo >= 10
     }
 
     /// Every chart of a run: throughput against the first operand's element count for each
@@ -83,7 +84,7 @@ extension HTMLReport {
             let lines = series(ours: rows, anchors: anchors) { Double(elementCount($0.shapes[0])) }
             charts.append(Chart(title: "\(key.op) \(key.phase) \(key.dtype), \(key.threads) thread\(key.threads == 1 ? "" : "s"), pin \(key.pin)",
                                 xLabel: "elements (first operand)", yLabel: rows[0].unit.rawValue, logX: true,
-                                logY: spansDecades(lines.flatMap { $0.points.map(\.y) }), series: lines))
+                                logY: spansDecade(lines.flatMap { $0.points.map(\.y) }), series: lines))
         }
         let byThreads = Dictionary(grouping: run.records) {
             ThreadKey(op: $0.op, phase: $0.phase.rawValue, dtype: $0.dtype.rawValue, shapes: formatShapes($0.shapes), pin: $0.pinning)
@@ -99,7 +100,7 @@ extension HTMLReport {
             let lines = series(ours: rows, anchors: anchors) { Double($0.threads) }
             charts.append(Chart(title: "\(key.op) \(key.phase) \(key.dtype) \(key.shapes), pin \(key.pin)",
                                 xLabel: "threads", yLabel: rows[0].unit.rawValue, logX: hi >= 16 * lo,
-                                logY: spansDecades(lines.flatMap { $0.points.map(\.y) }), series: lines))
+                                logY: spansDecade(lines.flatMap { $0.points.map(\.y) }), series: lines))
         }
         return charts
     }
