@@ -14,7 +14,7 @@ BENCH_FLAGS := $(if $(OPENBLAS_CORE),--openblas-core $(OPENBLAS_CORE))
 SUITE ?= default
 BASELINE ?= results/baseline-quick.csv
 
-.PHONY: deps build test bench quick accuracy compare tutorial train mnist static anchors clean
+.PHONY: deps build test bench quick accuracy compare tutorial train mnist static anchors report clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -128,6 +128,14 @@ anchors: build
 	else \
 	  echo "anchors: jax did not install into .venv, JAX anchors skipped"; \
 	fi
+
+# The report page results/index.html (vecbench report) and its screenshot results/index.png in
+# headless Chromium, which this target alone installs (make test skips the browser test without it).
+report: APT_PACKAGES += chromium
+report: build
+	$(BIN)/vecbench report results
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,3000 \
+	  --screenshot=$(CURDIR)/results/index.png file://$(CURDIR)/results/index.html 2>/dev/null
 
 clean:
 	rm -rf .build .build-*

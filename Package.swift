@@ -10,6 +10,9 @@ let package = Package(
         .library(name: "Vecgrad", targets: ["Vecgrad"]),
         .library(name: "VecKernels", targets: ["VecKernels"]),
         .library(name: "VecBench", targets: ["VecBench"]),
+        // The whole vecbench command line as a library: a package's own executable calls
+        // `VecBenchCLI.main(registering:)` to get every subcommand over the built-in ops and its own.
+        .library(name: "VecBenchCommandLine", targets: ["VecBenchCommandLine"]),
         .executable(name: "vecbench", targets: ["vecbench"]),
         .executable(name: "tutorial", targets: ["VecgradTutorial"]),
         .executable(name: "train-mlp", targets: ["VecgradTrain"]),
@@ -37,9 +40,12 @@ let package = Package(
             "Vecgrad", "VecKernels", "VecPlatform",
             .product(name: "CSV", package: "CSV.swift"),
         ]),
-        .executableTarget(name: "vecbench", dependencies: [
-            "VecBench", "COpenBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], path: "Sources/VecBenchCLI"),   // not Sources/vecbench: it would differ from VecBench only in case
+        // The subcommands (run, compare, plot, report, ...); the vecbench executable is one call into it.
+        .target(name: "VecBenchCommandLine", dependencies: [
+            "VecBench", "VecPlatform", "COpenBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "vecbench", dependencies: ["VecBenchCommandLine"],
+                          path: "Sources/VecBenchCLI"),   // not Sources/vecbench: it would differ from VecBench only in case
         .executableTarget(name: "VecgradTutorial", dependencies: ["Vecgrad"]),
         // The training program timed against PyTorch's (make train).
         .executableTarget(name: "VecgradTrain", dependencies: ["Vecgrad", "VecPlatform"]),

@@ -12,13 +12,20 @@ public struct Series: Equatable, Sendable {
     public var points: [(x: Double, y: Double)]
     /// Drawn dashed (reference lines such as ideal scaling).
     public var dashed: Bool
+    /// An interval per point, in the order of `points` (a 95% interval of the median), drawn as
+    /// a vertical error bar; empty for none.
+    public var errorBars: [(low: Double, high: Double)]
+    /// An SVG colour ("#1f77b4") that overrides the palette, so that one name keeps one colour
+    /// across charts; nil takes the palette's colour for the series' position.
+    public var color: String? = nil
     /// A series as given.
-    public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
-        self.name = name; self.points = points; self.dashed = dashed
+    public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false, errorBars: [(low: Double, high: Double)] = []) {
+        self.name = name; self.points = points; self.dashed = dashed; self.errorBars = errorBars
     }
-    /// Same name, dash style and points (tuples are not Equatable, so this is spelled out).
+    /// Same name, dash style, points, error bars and colour (tuples are not Equatable, so this is spelled out).
     public static func == (a: Series, b: Series) -> Bool {
         a.name == b.name && a.dashed == b.dashed && a.points.elementsEqual(b.points) { $0.x == $1.x && $0.y == $1.y }
+            && a.errorBars.elementsEqual(b.errorBars) { $0.low == $1.low && $0.high == $1.high } && a.color == b.color
     }
 }
 
@@ -32,11 +39,14 @@ public struct Chart: Sendable {
     public var yLabel: String
     /// A logarithmic x axis (sizes, thread counts); points with x <= 0 are then left out.
     public var logX = false
+    /// A logarithmic y axis with power-of-ten ticks (values spanning decades); points with
+    /// y <= 0 are then left out.
+    public var logY = false
     /// The lines, coloured from a fixed palette in this order.
     public var series: [Series]
     /// A chart as given.
-    public init(title: String, xLabel: String, yLabel: String, logX: Bool = false, series: [Series]) {
-        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logX = logX; self.series = series
+    public init(title: String, xLabel: String, yLabel: String, logX: Bool = false, logY: Bool = false, series: [Series]) {
+        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.logX = logX; self.logY = logY; self.series = series
     }
 }
 
@@ -103,27 +113,37 @@ public enum Plot {
     /// A chart drawn into the box (x, y, width, height) of a larger SVG.
     static func panel(_ chart: Chart, x ox: Double, y oy: Double, width: Double, height: Double) -> String {
         let (left, right, top, bottom) = (ox + 64, ox + width - 150, oy + 34, oy + height - 46)
-        let all = chart.series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite && (!chart.logX || $0.x > 0) }
+        let drawable = { (p: (x: Double, y: Double)) in
+            p.x.isFinite && p.y.isFinite && (!chart.logX || p.x > 0) && (!chart.logY || p.y > 0)
+        }
+        let all = chart.series.flatMap(\.points).filter(drawable)
+        let barEnds = chart.series.flatMap { $0.errorBars.flatMap { [$0.low, $0.high] } }.filter { $0.isFinite && (!chart.logY || $0 > 0) }
         let tx: (Double) -> Double = chart.logX ? { log10($0) } : { $0 }
+        let ty: (Double) -> Double = chart.logY ? { log10($0) } : { $0 }
         var (x0, x1) = (all.map { tx($0.x) }.min() ?? 0, all.map { tx($0.x) }.max() ?? 1)
-        var (y0, y1) = (min(0, all.map(\.y).min() ?? 0), all.map(\.y).max() ?? 1)
+        let ys = (all.map(\.y) + barEnds).map(ty)
+        var (y0, y1) = (chart.logY ? ys.min() ?? 0 : min(0, ys.min() ?? 0), ys.max() ?? 1)
         if x1 <= x0 { x0 -= 0.5; x1 += 0.5 }
         if y1 <= y0 { y1 = y0 + 1 }
+        if chart.logY { y0 -= (y1 - y0) * 0.05 }
         y1 += (y1 - y0) * 0.05
         let px = { (v: Double) in left + (tx(v) - x0) / (x1 - x0) * (right - left) }
-        let py = { (v: Double) in bottom - (v - y0) / (y1 - y0) * (bottom - top) }
+        let py = { (v: Double) in bottom - (ty(v) - y0) / (y1 - y0) * (bottom - top) }
 
         var s = "<g>\n<text x=\"\(n((left + right) / 2))\" y=\"\(n(oy + 20))\" text-anchor=\"middle\" font-size=\"14\">"
             + escape(chart.title) + "</text>\n"
         s += "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(right - left))\" height=\"\(n(bottom - top))\" fill=\"none\" stroke=\"#888\"/>\n"
-        let yTicks = niceTicks(y0, y1)
-        for (t, text) in zip(yTicks, labels(yTicks)) {
+        let yTicks = chart.logY ? decadeTicks(y0, y1) : niceTicks(y0, y1)
+        for (t, text) in zip(yTicks, chart.logY ? yTicks.map(decadeLabel) : labels(yTicks)) {
             s += "<line x1=\"\(n(left))\" y1=\"\(n(py(t)))\" x2=\"\(n(right))\" y2=\"\(n(py(t)))\" stroke=\"#e5e5e5\"/>"
                 + "<text x=\"\(n(left - 6))\" y=\"\(n(py(t) + 4))\" text-anchor=\"end\">\(escape(text))</text>\n"
         }
         let xTicks: [(Double, String)]
         if chart.logX {
             xTicks = powerOfTwoTicks(pow(10, x0), pow(10, x1)).map { ($0, compactCount($0)) }
+        } else if Set(all.map(\.x)).count <= 8, all.allSatisfy({ $0.x == $0.x.rounded() && abs($0.x) < 1e9 }) {
+            // A few whole numbers (thread counts): ticks at them, not at 1.2 or 1.4.
+            xTicks = Set(all.map(\.x)).sorted().map { ($0, String(Int($0))) }
         } else {
             let ticks = niceTicks(x0, x1)
             xTicks = Array(zip(ticks, labels(ticks)))
@@ -136,8 +156,14 @@ public enum Plot {
         s += "<text transform=\"translate(\(n(ox + 16)),\(n((top + bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">"
             + escape(chart.yLabel) + "</text>\n"
         for (i, series) in chart.series.enumerated() {
-            let color = palette[i % palette.count]
-            let pts = series.points.filter { $0.x.isFinite && $0.y.isFinite && (!chart.logX || $0.x > 0) }
+            let color = series.color ?? palette[i % palette.count]
+            let pts = series.points.filter(drawable)
+            for (p, bar) in zip(series.points, series.errorBars) where drawable(p) && drawable((p.x, bar.low)) && drawable((p.x, bar.high)) {
+                let (x, lo, hi) = (n(px(p.x)), n(py(bar.low)), n(py(bar.high)))
+                let (a, b) = (n(px(p.x) - 4), n(px(p.x) + 4))
+                s += "<path d=\"M\(x),\(lo) L\(x),\(hi) M\(a),\(lo) L\(b),\(lo) M\(a),\(hi) L\(b),\(hi)\" stroke=\"\(color)\" "
+                    + "stroke-width=\"1.2\" fill=\"none\"/>\n"
+            }
             if !pts.isEmpty {
                 let d = pts.enumerated().map { j, p in (j == 0 ? "M" : "L") + "\(n(px(p.x))),\(n(py(p.y)))" }.joined(separator: " ")
                 s += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\""
@@ -152,6 +178,26 @@ public enum Plot {
                 + "<text x=\"\(n(right + 38))\" y=\"\(n(ly + 4))\">\(escape(series.name))</text>\n"
         }
         return s + "</g>\n"
+    }
+
+    /// Ticks within [10^lo, 10^hi] for a log y axis (values, not exponents): the powers of ten
+    /// when three or more fall inside, else 1, 2, 5 x 10^k; the range's ends when fewer than two.
+    static func decadeTicks(_ lo: Double, _ hi: Double) -> [Double] {
+        guard lo.isFinite, hi.isFinite, hi >= lo else { return [] }
+        let k0 = Int(floor(lo)), k1 = max(Int(floor(lo)), Int(ceil(hi)))
+        let inside = { (v: Double) in log10(v) >= lo - 1e-9 && log10(v) <= hi + 1e-9 }
+        let decades = (k0...k1).map { pow(10, Double($0)) }.filter(inside)
+        if decades.count >= 3 { return decades }
+        let steps = (k0...k1).flatMap { k in [1.0, 2, 5].map { $0 * pow(10, Double(k)) } }.filter(inside)
+        return steps.count >= 2 ? steps : [pow(10, lo), pow(10, hi)]
+    }
+
+    /// "0.01", "1", "1000", "20" for ticks between 10^-3 and 10^5, "1e6" beyond.
+    static func decadeLabel(_ v: Double) -> String {
+        let k = log10(v)
+        if v >= 1e6, abs(k - k.rounded()) < 1e-9 { return "1e\(Int(k.rounded()))" }
+        if v >= 1, v < 1e6, abs(v - v.rounded()) < 1e-9 * v { return String(Int(v.rounded())) }
+        return TextFormat.fixed(v, v < 1 ? max(1, Int(-floor(k))) : 1)
     }
 
     /// Several charts side by side in one SVG.

@@ -19,13 +19,14 @@ struct Vecbench: ParsableCommand {
               vecbench ab --baseline-exe /tmp/main-vecbench --suite quick
               vecbench accuracy --out results
               vecbench plot results/default.csv --out results/plots
+              vecbench report results
               vecbench topology --synthetic "pack:2 l3:1 core:4 pu:1"
               vecbench calibrate --out results
               vecbench ops --json
             """,
         version: "0.1.0",
         subcommands: [RunCommand.self, AccuracyCommand.self, CompareCommand.self, ABCommand.self, PlotCommand.self, OpsCommand.self,
-                      TopologyCommand.self, CalibrateCommand.self])
+                      TopologyCommand.self, CalibrateCommand.self, ReportCommand.self])
 }
 
 /// Bad input found after parsing (a file that does not parse, a suite that does not validate):
