@@ -184,7 +184,7 @@ enum CSVFixture {
         (["run", "--threads", "0"], "--threads"),
         (["run", "--pin", "diagonal"], "--pin"),
         (["compare", "a.csv", "b.csv", "--threshold", "2000"], "--threshold"),
-        (["accuracy", "--ops", "add"], "no accuracy check for add"),
+        (["accuracy", "--ops", "cat"], "no accuracy check for cat"),
         (["accuracy", "--ops", "frob,relu"], "unknown op(s) frob"),
     ])
     func usageErrorsExitTwo(_ arguments: [String], _ named: String) throws {
