@@ -58,13 +58,13 @@ struct HistoryShowCommand: ParsableCommand {
     var svg: String?
 
     @Option(help: "Change-point penalty in multiples of sigma^2 ln(n); larger finds fewer shifts. Example: --penalty 3")
-    var penalty = 3.0
+    var penalty: Double = 3
 
     @Option(help: "Smallest level shift reported, in percent. Example: --min-shift 5")
-    var minShift = 5.0
+    var minShift: Double = 5
 
     @Option(help: "Fewest commits at a level. Example: --min-segment 2")
-    var minSegment = 2
+    var minSegment: Int = 2
 
     func validate() throws {
         guard penalty > 0, penalty.isFinite else { throw ValidationError("--penalty must be positive") }
