@@ -8,17 +8,21 @@ import Foundation
 // the medians (a 10% step is the same size at 1 us and at 1 s), smoothed by a running median of
 // three first (least squares is pulled by outliers: one slow run would otherwise be a two-point level):
 //   minimise  sum over segments of sum (x_i - mean_segment)^2  +  beta * (number of segments)
-//   beta = penalty * sigma^2 * ln(n)      (BIC/SIC when penalty = 2; 3 here: fewer false alarms)
+//   beta = penalty * sigma^2 * ln(n)      (BIC/SIC when penalty = 2; 4.5 here: fewer false alarms)
 // sigma is estimated robustly from the first differences (1.4826 * MAD(diff) / sqrt 2, floored at
 // `noiseFloor`), so a few steps do not inflate it. The exact optimum is found by dynamic
 // programming with PELT's pruning. Segments are at least `minSegment` points long (one outlying
 // run is not a level), and steps smaller than `minShift` (the gate's 5% by default) are merged
 // away afterwards: a statistically clear 1% step on a quiet machine is not worth a flag.
+// Measured on 1000 synthetic series each (Gaussian noise on the level; 10 commits before a step,
+// 10 after), penalty 3 -> 4.5: flat, 20 commits at 2% noise, a false shift in 3 -> 2 series; at 5%
+// noise 99 -> 40; 100 commits at 3%: 2 -> 0. Steps found: 15% at 2% noise 1000 -> 1000 (at the right
+// commit 990 -> 993), 7% at 2% 971 -> 963, 10% at 5% 807 -> 644, 15% at 5% 986 -> 925.
 
 /// Settings of the change-point search (`vecbench history --penalty --min-shift --min-segment`).
 public struct ChangePointOptions: Sendable, Equatable {
     /// beta = penalty * sigma^2 * ln(n); larger finds fewer steps.
-    public var penalty = 3.0
+    public var penalty = 4.5
     /// Fewest points in a segment: a step at the newest commit is flagged once this many commits show it.
     public var minSegment = 2
     /// Smallest level change reported, as a fraction (0.05 = 5%).
@@ -27,7 +31,7 @@ public struct ChangePointOptions: Sendable, Equatable {
     /// not make every wiggle significant.
     public var noiseFloor = 0.005
     /// Options as given (defaults as documented on each property).
-    public init(penalty: Double = 3.0, minSegment: Int = 2, minShift: Double = 0.05, noiseFloor: Double = 0.005) {
+    public init(penalty: Double = 4.5, minSegment: Int = 2, minShift: Double = 0.05, noiseFloor: Double = 0.005) {
         self.penalty = penalty; self.minSegment = minSegment; self.minShift = minShift; self.noiseFloor = noiseFloor
     }
 }

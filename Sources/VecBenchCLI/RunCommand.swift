@@ -97,7 +97,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The run history to append to (default: OUT/history.sqlite). Example: --history results/history.sqlite")
     var history: String?
 
-    @Flag(help: "Do not append this run to the history. Example: --no-history")
+    @Flag(help: "Do not append this run to the history (nor does VECBENCH_NO_HISTORY=1; ab's round runs set it). Example: --no-history")
     var noHistory = false
 
     func validate() throws {
@@ -249,7 +249,7 @@ struct RunCommand: ParsableCommand {
         }
         let written = try ReportFiles.write(outputs)
         writeStderr("wrote \(written.count) files: \(written.prefix(3).joined(separator: ", "))\(written.count > 3 ? ", ..." : "")\n")
-        if !noHistory {
+        if !noHistory && ProcessInfo.processInfo.environment["VECBENCH_NO_HISTORY"] != "1" {
             appendHistory(HistoryImport.run(records: outcome.records, fingerprint: fingerprint, runID: runID, suite: source.name,
                                             vecbenchVersion: Vecbench.configuration.version, source: base + ".csv"))
         }

@@ -43,6 +43,18 @@ import Testing
         #expect(bad.status == 2 && bad.stderr.contains("--format"), "\(bad)")
     }
 
+    @Test func abSharesTheOutputsAndKeepsItsRoundsOutOfTheHistory() throws {
+        let box = try CLISandbox()
+        let exe = try CLIBinary.url().path
+        try box.write("t.suite", "op=relu shapes=4096 variants=simd\n")
+        let r = try box.run(["ab", "--baseline-exe", exe, "--suite", "t.suite", "--rounds", "3", "--min-time-ms", "5", "--out", "ab",
+                             "--advisory", "--format", "markdown", "--junit", "ab/junit.xml"], timeout: 120)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("\n### vecbench compare: "), "\(r)")   // after the round runs' tables
+        #expect(try JUnitDocument.parse(try box.read("ab/junit.xml")).testcases == ["relu forward float32 4096 simd t=1 pin=none"])
+        #expect(!box.exists("ab/history.sqlite"), "ab's round runs went into the history")
+    }
+
     @Test func runsAppendToTheHistoryAndHistoryShowsTheTrend() throws {
         let box = try CLISandbox()
         let sigmoid = ["run", "--case", "op=sigmoid shapes=1024 variants=simd threads=1", "--out", "out"] + Self.fast
