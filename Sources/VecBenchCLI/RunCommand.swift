@@ -18,7 +18,8 @@ struct RunCommand: ParsableCommand {
             (noise_pct), which `compare` uses to tell a change from the machine's noise.
             Files written: OUT/NAME.csv (the report), OUT/NAME.json (fingerprint, Google Benchmark \
             JSON), OUT/plots/NAME/*.svg; an interrupted run (Ctrl-C, SIGTERM) writes what it \
-            measured to OUT/NAME.partial.csv. Roofline percentages need \
+            measured to OUT/NAME.partial.csv. A complete run is also appended to the run history \
+            OUT/history.sqlite (vecbench history; --history PATH, --no-history). Roofline percentages need \
             OUT/calibration-<machine>.json (vecbench calibrate, or --calibrate here).
             Suites are looked up as given, then in $VECBENCH_SUITES, ./Benchmarks and the \
             Benchmarks folder of the package the executable was built in.
