@@ -51,17 +51,20 @@ public enum HistoryTrend {
         }
     }
 
-    /// One point per commit in order of first measurement: the median of that commit's runs.
+    /// One point per commit in order of first measurement: the median of that commit's runs. Runs
+    /// of an unknown commit (a build outside a git checkout) are a point each: they need not share code.
     static func byCommit(_ points: [HistoryStore.Point]) -> [TrendPoint] {
         var order: [String] = []
         var groups: [String: [HistoryStore.Point]] = [:]
         for p in points {
-            if groups[p.run.gitCommit] == nil { order.append(p.run.gitCommit) }
-            groups[p.run.gitCommit, default: []].append(p)
+            let known = !p.run.gitCommit.isEmpty && p.run.gitCommit != "unknown"
+            let key = known ? p.run.gitCommit : "\u{0}" + p.run.runID
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(p)
         }
-        return order.map { commit in
-            let g = groups[commit] ?? []
-            return TrendPoint(commit: commit, date: g.map(\.run.date).min() ?? "", runs: g.count,
+        return order.map { key in
+            let g = groups[key] ?? []
+            return TrendPoint(commit: g.first?.run.gitCommit ?? key, date: g.map(\.run.date).min() ?? "", runs: g.count,
                               medianNs: Stats.median(g.map(\.sample.medianNs)))
         }
     }

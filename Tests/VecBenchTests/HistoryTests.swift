@@ -149,6 +149,12 @@ func historyRecord(_ op: String, _ samples: [Double], commit: String = "c0ffee",
         let svg = HistoryTrend.svg(trends)
         #expect(svg.hasPrefix("<svg") && svg.contains("stroke-dasharray") && svg.contains("#11 +1"))
         #expect(HistoryTrend.trends(try store.points(op: "sigmoid"), caseFilter: "t=2").isEmpty)
+        // Runs of unknown commits are not merged into one point.
+        try store.append(run("u1", commit: "unknown", date: "2026-11-26T00:00:00Z", medians: ["sigmoid": 1100]))
+        try store.append(run("u2", commit: "unknown", date: "2026-11-27T00:00:00Z", medians: ["sigmoid": 1300]))
+        let withUnknown = try #require(HistoryTrend.trends(try store.points(op: "sigmoid")).first)
+        #expect(withUnknown.points.suffix(2).map(\.commit) == ["unknown", "unknown"])
+        #expect(withUnknown.points.suffix(2).map(\.medianNs) == [1100, 1300])
         #expect(HistoryTrend.trends(try store.points(op: "sigmoid"), machine: "other").isEmpty)
     }
 
