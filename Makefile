@@ -1,6 +1,6 @@
 # Vecgrad: set-up, build, tests, benchmarks. Every target installs what it needs (make deps).
 SHELL := /bin/bash
-APT_PACKAGES := libopenblas-dev libhwloc-dev pkg-config libgfortran-12-dev
+APT_PACKAGES := libopenblas-dev libhwloc-dev pkg-config libgfortran-12-dev libsqlite3-dev
 # Kernels are written for SIMD registers: without a -march the compiler splits SIMD16<Float> into
 # SSE registers and FMA into fmaf calls (docs/measurements.md). Flags live here, not in Package.swift, so that
 # other packages can depend on Vecgrad.
@@ -102,6 +102,8 @@ static: deps
 	mkdir -p $(STATIC_LIBS)/pkgconfig static
 	ln -sf /usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.a $(STATIC_LIBS)/libopenblas.a
 	ln -sf /usr/lib/x86_64-linux-gnu/libhwloc.a $(STATIC_LIBS)/libhwloc.a
+	# GRDB links -lsqlite3: the archive here is found before the shared library in the system folder.
+	ln -sf /usr/lib/x86_64-linux-gnu/libsqlite3.a $(STATIC_LIBS)/libsqlite3.a
 	ln -sf $(GCC_LIBS)/libgfortran.a $(STATIC_LIBS)/libgfortran.a
 	ln -sf $(GCC_LIBS)/libquadmath.a $(STATIC_LIBS)/libquadmath.a
 	printf 'Name: openblas\nDescription: static\nVersion: 0\nCflags: -I/usr/include/x86_64-linux-gnu/openblas-pthread\nLibs: -L$(STATIC_LIBS) -lopenblas -lgfortran -lquadmath -lm -lpthread\n' > $(STATIC_LIBS)/pkgconfig/openblas.pc

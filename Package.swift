@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // The run history (results/history.sqlite); on Linux it links the system libsqlite3 (libsqlite3-dev).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C layer: system libraries and a tiny shim for what Swift cannot import directly.
@@ -39,6 +41,7 @@ let package = Package(
         .target(name: "VecBench", dependencies: [
             "Vecgrad", "VecKernels", "VecPlatform",
             .product(name: "CSV", package: "CSV.swift"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The subcommands (run, compare, plot, report, ...); the vecbench executable is one call into it.
         .target(name: "VecBenchCommandLine", dependencies: [

@@ -92,6 +92,9 @@ struct ABCommand: ParsableCommand {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe)
         p.arguments = args
+        // Round runs are pieces of one comparison, not runs of their own: kept out of the history
+        // (an environment variable, which an older baseline vecbench ignores, not a flag it would reject).
+        p.environment = ProcessInfo.processInfo.environment.merging(["VECBENCH_NO_HISTORY": "1"]) { _, new in new }
         try p.run()
         p.waitUntilExit()
         return p.terminationReason == .exit ? p.terminationStatus : 128 + p.terminationStatus

@@ -29,6 +29,15 @@ struct GateOptions: ParsableArguments {
     @Flag(help: "Report regressions (and reports from another machine) but exit 0: CI on noisy machines. Example: --advisory")
     var advisory = false
 
+    @Option(help: "What stdout gets: text (the table) or markdown (a GitHub job summary, worst first). Example: --format markdown")
+    var format: GateFormat = .text
+
+    @Option(help: "Also write the Markdown summary to this file (replaced). Example: --markdown results/summary.md")
+    var markdown: String?
+
+    @Option(help: "Also write JUnit XML, one testcase per case (REGRESSED, MISSING fail). Example: --junit results/compare.xml")
+    var junit: String?
+
     func validate() throws {
         guard threshold >= 0, threshold < 1000 else { throw ValidationError("--threshold must be a percentage in 0..<1000") }
         guard alpha > 0, alpha < 1 else { throw ValidationError("--alpha must be between 0 and 1") }
@@ -46,7 +55,8 @@ struct GateOptions: ParsableArguments {
     /// Warnings, the table, verdict.json and the exit code (1 unless advisory) of a comparison.
     func report(_ result: CompareResult, baseline: String, current: String, verdictPath: String, advisory: Bool) throws {
         for w in result.fingerprintWarnings { writeStderr("warning: \(w)\n") }
-        print(Compare.table(result), terminator: "")
+        let summary = MarkdownReport.render(result, baseline: baseline, current: current, advisory: advisory)
+        print(format == .markdown ? summary : Compare.table(result), terminator: "")
         fflush(stdout)   // the table before the stderr summary when both go to one log
         if result.count(.tooFewSamples) > 0 {
             writeStderr("warning: \(result.count(.tooFewSamples)) case(s) changed beyond the threshold with fewer than "
@@ -58,6 +68,10 @@ struct GateOptions: ParsableArguments {
         }
         try AtomicFile.write(try Compare.verdictJSON(result, baselinePath: baseline, currentPath: current, advisory: advisory),
                              to: verdictPath)
+        if let markdown { try AtomicFile.write(summary, to: markdown) }
+        if let junit {
+            try AtomicFile.write(JUnitReport.render(result, baseline: baseline, current: current, advisory: advisory), to: junit)
+        }
         if result.exitCode != 0 {
             let what = "\(result.count(.regressed)) regression(s)" + (allowMissing ? "" : ", \(result.count(.missing)) missing")
                 + (ignoreAllocations ? "" : ", \(result.allocationIncreases) allocating more per call")
@@ -65,4 +79,9 @@ struct GateOptions: ParsableArguments {
             if !advisory { throw ExitCode(result.exitCode) }
         }
     }
+}
+
+/// What `compare` and `ab` print on stdout.
+enum GateFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown
 }

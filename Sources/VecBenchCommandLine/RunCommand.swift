@@ -18,7 +18,8 @@ struct RunCommand: ParsableCommand {
             (noise_pct), which `compare` uses to tell a change from the machine's noise.
             Files written: OUT/NAME.csv (the report), OUT/NAME.json (fingerprint, Google Benchmark \
             JSON), OUT/plots/NAME/*.svg; an interrupted run (Ctrl-C, SIGTERM) writes what it \
-            measured to OUT/NAME.partial.csv. Roofline percentages need \
+            measured to OUT/NAME.partial.csv. A complete run is also appended to the run history \
+            OUT/history.sqlite (vecbench history; --history PATH, --no-history). Roofline percentages need \
             OUT/calibration-<machine>.json (vecbench calibrate, or --calibrate here).
             Suites are looked up as given, then in $VECBENCH_SUITES, ./Benchmarks and the \
             Benchmarks folder of the package the executable was built in.
@@ -93,6 +94,12 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Busy-loop processes to run beside every case (contention, as on a shared machine). Example: --contend 2")
     var contend = 0
+
+    @Option(help: "The run history to append to (default: OUT/history.sqlite). Example: --history results/history.sqlite")
+    var history: String?
+
+    @Flag(help: "Do not append this run to the history (nor does VECBENCH_NO_HISTORY=1; ab's round runs set it). Example: --no-history")
+    var noHistory = false
 
     func validate() throws {
         if let minTimeMs, minTimeMs < 1 || minTimeMs > 600_000 { throw ValidationError("--min-time-ms must be in 1...600000") }
@@ -243,7 +250,25 @@ struct RunCommand: ParsableCommand {
         }
         let written = try ReportFiles.write(outputs)
         writeStderr("wrote \(written.count) files: \(written.prefix(3).joined(separator: ", "))\(written.count > 3 ? ", ..." : "")\n")
+        if !noHistory && ProcessInfo.processInfo.environment["VECBENCH_NO_HISTORY"] != "1" {
+            appendHistory(HistoryImport.run(records: outcome.records, fingerprint: fingerprint, runID: runID, suite: source.name,
+                                            vecbenchVersion: Vecbench.configuration.version, source: base + ".csv"))
+        }
         if !outcome.failures.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Appends the run to the history; a history that cannot be written is a warning, not a failed
+    /// run (the report is written by then).
+    func appendHistory(_ run: HistoryRun) {
+        let path = history ?? "\(out)/history.sqlite"
+        let start = MonotonicClock.nanoseconds()
+        do {
+            try HistoryStore(path: path).append(run)
+            let ms = Double(MonotonicClock.nanoseconds() - start) / 1e6
+            writeStderr("history: run \(run.runID) appended to \(path) (\(TextFormat.fixed(ms, 1)) ms)\n")
+        } catch {
+            writeStderr("warning: \(error) (the report is written; --no-history skips the history)\n")
+        }
     }
 
     /// "<machine>-<seconds since 1970 in hex>-<seed in hex>": unique per run, readable, and never

@@ -23,10 +23,11 @@ struct Vecbench: ParsableCommand {
               vecbench topology --synthetic "pack:2 l3:1 core:4 pu:1"
               vecbench calibrate --out results
               vecbench ops --json
+              vecbench history --op sigmoid
             """,
         version: "0.1.0",
         subcommands: [RunCommand.self, AccuracyCommand.self, CompareCommand.self, ABCommand.self, PlotCommand.self, OpsCommand.self,
-                      TopologyCommand.self, CalibrateCommand.self, ReportCommand.self])
+                      TopologyCommand.self, CalibrateCommand.self, ReportCommand.self, HistoryCommand.self])
 }
 
 /// Bad input found after parsing (a file that does not parse, a suite that does not validate):
