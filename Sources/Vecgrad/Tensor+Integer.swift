@@ -57,7 +57,7 @@ extension Tensor {
 
     /// An int64 tensor as float32 for true division (PyTorch computes int/int in the default
     /// float dtype); a float tensor unchanged.
-    func floatingForDivision() -> Tensor { dtype == .int64 ? to(.float32) : self }
+    func floatingForDivision() -> Tensor { dtype.isFloatingPoint ? self : to(.float32) }
 
     /// An `Int` scalar as a 0-d tensor that never changes `t`'s dtype (a "wrapped number").
     static func wrappedScalar(_ s: Int, like t: Tensor) -> Tensor {
@@ -68,6 +68,7 @@ extension Tensor {
 
     private static func intScalarOp(_ op: IntegerBinaryOp, _ t: Tensor, _ s: Int, scalarFirst: Bool,
                                      _ floating: (Tensor, Double) -> Tensor) -> Tensor {
+        let t = t.integralForArithmetic   // bool + 1 is int64, as in PyTorch
         guard t.dtype == .int64 else { return floating(t, Double(s)) }
         var c = Int64(s)
         let out = Tensor(uninitializedShape: t.shape, dtype: .int64)
@@ -96,6 +97,10 @@ extension Tensor {
     }
 
     private static func floorOp(_ op: IntegerBinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        if a.dtype == .bool || b.dtype == .bool {
+            try checkBoolFloorOperands(op, a, b)
+            return try floorOp(op, a.integralForArithmetic, b.integralForArithmetic)
+        }
         let outShape = try Shape.broadcast(a.shape, b.shape)
         let dt = resultDType(a, b)
         if dt == .int64 { return try integerBinary(op, a, b, outShape: outShape) }
