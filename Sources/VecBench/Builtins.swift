@@ -10,6 +10,7 @@ public enum Builtins {
         guard first else { return }
         KernelCatalog.registerAll()
         TensorCatalog.registerAll()
+        CompareOpsCatalog.registerAll()
     }
 
     /// The text of `vecbench run --list`: every entry, with "yes" under accuracy for the ops
