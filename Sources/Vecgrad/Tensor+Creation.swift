@@ -10,11 +10,11 @@ import VecPlatform
 // Factory functions: from flat scalars, constants, reproducible random numbers, ranges.
 
 extension Tensor {
-    /// A tensor of `shape` from flat row-major `scalars` (`[Double]`, `[Float]`, `[Int]`, `[Int64]`).
-    /// A convenience that cannot throw: a count that does not match the shape, a negative size or
+    /// A tensor of `shape` from flat row-major `scalars` (`[Double]`, `[Float]`, `[Int]`, `[Int64]`,
+    /// `[Bool]`); float32 unless `dtype` says otherwise, bool for `[Bool]`. A convenience that cannot throw: a count that does not match the shape, a negative size or
     /// an int64 tensor that requires grad stops the program with PyTorch's message.
     /// `init(validatingShape:scalars:dtype:requiresGrad:)` throws the same errors instead.
-    public init<S: TensorScalar>(shape: [Int], scalars: [S], dtype: DType = .float32, requiresGrad: Bool = false) {
+    public init<S: TensorScalar>(shape: [Int], scalars: [S], dtype: DType? = nil, requiresGrad: Bool = false) {
         do {
             try self.init(validatingShape: shape, scalars: scalars, dtype: dtype, requiresGrad: requiresGrad)
         } catch {
@@ -25,8 +25,9 @@ extension Tensor {
     /// A tensor of `shape` from flat row-major `scalars`. Throws `negativeDimension` or
     /// `sizeOverflow` for a bad shape, `invalidShape` when `scalars.count` differs from the
     /// shape's element count, `requiresGradOnIntegral` for int64 with `requiresGrad`.
-    public init<S: TensorScalar>(validatingShape shape: [Int], scalars: [S], dtype: DType = .float32,
+    public init<S: TensorScalar>(validatingShape shape: [Int], scalars: [S], dtype: DType? = nil,
                                  requiresGrad: Bool = false) throws {
+        let dtype = dtype ?? (S.naturalDType == .bool ? .bool : .float32)
         let n = try Shape.elementCount(shape, byteSize: dtype.byteSize)
         guard n == scalars.count else { throw TensorError.invalidShape(shape: shape, count: scalars.count) }
         if requiresGrad && !dtype.isFloatingPoint { throw TensorError.requiresGradOnIntegral(dtype) }

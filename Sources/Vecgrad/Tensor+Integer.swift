@@ -59,10 +59,11 @@ extension Tensor {
     /// float dtype); a float tensor unchanged.
     func floatingForDivision() -> Tensor { dtype.isFloatingPoint ? self : to(.float32) }
 
-    /// An `Int` scalar as a 0-d tensor that never changes `t`'s dtype (a "wrapped number").
+    /// An `Int` scalar as a 0-d tensor that never changes `t`'s dtype (a "wrapped number"); int64
+    /// beside a bool tensor (`mask // 2` is int64).
     static func wrappedScalar(_ s: Int, like t: Tensor) -> Tensor {
-        let out = Tensor(uninitializedShape: [], dtype: t.dtype)
-        if t.dtype == .int64 { out.pointer(Int64.self).pointee = Int64(s) } else { out.setElement(0, Double(s)) }
+        let out = Tensor(uninitializedShape: [], dtype: t.dtype == .bool ? .int64 : t.dtype)
+        if out.dtype == .int64 { out.pointer(Int64.self).pointee = Int64(s) } else { out.setElement(0, Double(s)) }
         return out
     }
 

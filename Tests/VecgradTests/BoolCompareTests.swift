@@ -58,6 +58,8 @@ private func bits(_ t: Tensor) -> [Int] { t.scalars(as: Int.self) }
         #expect(throws: TensorError.invalidArgument("Subtraction, the `-` operator, with a bool tensor is not supported. "
             + "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")) { try i - b }
         #expect(b.sin().dtype == .float32)
+        #expect(try b.floorDivide(2).description == "tensor([0, 0, 0])" && (try b.remainder(2)).description == "tensor([1, 0, 1])")
+        #expect(Tensor(shape: [2], scalars: [true, false]).dtype == .bool)
     }
 
     @Test func reductionsAndInPlace() throws {

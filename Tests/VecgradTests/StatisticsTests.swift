@@ -29,6 +29,22 @@ import Testing
         #expect(close(try big.var().item(), 833_341_666.6666666, rtol: 1e-5))
     }
 
+    @Test func zeroDimEmptyAndSizeOne() throws {
+        let scalar = Tensor(3.0)
+        #expect(try scalar.norm().item() == 3 && (try scalar.var().item().isNaN))
+        #expect(try scalar.logsumexp(dim: 0).item() == 3 && (try scalar.logsumexp(dim: -1, keepdim: true)).shape == [])
+        #expect(try Tensor.zeros([2, 0]).norm(dim: 1).doubles == [0, 0])
+        #expect(try Tensor.zeros([2, 0]).std(dim: 1).doubles.allSatisfy(\.isNaN))
+        #expect(try Tensor([[1, 2]]).var(dim: 0).doubles.allSatisfy(\.isNaN))
+        #expect(try Tensor.zeros([0]).norm().item() == 0)
+        #expect(throws: TensorError.invalidArgument("linalg.vector_norm cannot compute the inf norm on an empty tensor "
+            + "because the operation does not have an identity")) { try Tensor.zeros([0]).norm(p: .infinity) }
+        #expect(try Tensor.zeros([0, 2]).norm(p: .infinity, dim: 1).shape == [0])
+        #expect(try Tensor.ones([2, 3]).norm(dim: 1, keepdim: true).shape == [2, 1])
+        let logits = Tensor([[1, 2], [3, 4]])
+        #expect(allClose(try logits.logsumexp(dim: -1, keepdim: true).doubles, [2.3133, 4.3133], atol: 1e-4))
+    }
+
     @Test func varianceGradients() throws {
         let a = x.to(.float64)
         for dim in [nil, 0, 1] as [Int?] {
