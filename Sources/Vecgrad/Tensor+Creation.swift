@@ -11,10 +11,12 @@ import VecPlatform
 
 extension Tensor {
     /// A tensor of `shape` from flat row-major `scalars` (`[Double]`, `[Float]`, `[Int]`, `[Int64]`,
-    /// `[Bool]`); float32 unless `dtype` says otherwise, bool for `[Bool]`. A convenience that cannot throw: a count that does not match the shape, a negative size or
+    /// `[Bool]`); float32 unless `dtype` says otherwise, bool for `[Bool]`. A convenience that
+    /// cannot throw: a count that does not match the shape, a negative size or
     /// an int64 tensor that requires grad stops the program with PyTorch's message.
     /// `init(validatingShape:scalars:dtype:requiresGrad:)` throws the same errors instead.
-    public init<S: TensorScalar>(shape: [Int], scalars: [S], dtype: DType? = nil, requiresGrad: Bool = false) {
+    public init<S: TensorScalar>(shape: [Int], scalars: [S], dtype: DType? = nil,
+                                 requiresGrad: Bool = false) {
         do {
             try self.init(validatingShape: shape, scalars: scalars, dtype: dtype, requiresGrad: requiresGrad)
         } catch {
