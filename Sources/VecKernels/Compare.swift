@@ -60,6 +60,7 @@ public enum Compare {
 
     /// out[i] = c[i * cStep] != 0 ? a[i * aStep] : b[i * bStep] (torch.where); steps are 0 or 1.
     /// Also the backward of where (a = gy, b = 0, and the other way round).
+    @_specialize(where T == Float) @_specialize(where T == Double)
     public static func select<T: KernelFloat>(_ c: UnsafePointer<UInt8>, cStep: Int, _ a: UnsafePointer<T>, aStep: Int,
                                               _ b: UnsafePointer<T>, bStep: Int, _ out: UnsafeMutablePointer<T>,
                                               count: Int, variant: KernelVariant = .auto, threads: Int? = nil) {
@@ -89,29 +90,38 @@ public enum Compare {
         _ out: UnsafeMutablePointer<UInt8>, _ r: Range<Int>, simd: Bool
     ) {
         var i = r.lowerBound
-        let end = r.upperBound
-        if simd && end - i >= 16 {
-            let aOne = SIMD16<T>(repeating: a[0]), bOne = SIMD16<T>(repeating: b[0])
-            while i + 16 <= end {
-                let x = aStep == 0 ? aOne : UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<T>.self)
-                let y = bStep == 0 ? bOne : UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<T>.self)
-                let m: SIMDMask<SIMD16<T>.MaskStorage>
-                switch op {
-                case .gt: m = x .> y
-                case .lt: m = x .< y
-                case .ge: m = x .>= y
-                case .le: m = x .<= y
-                case .eq: m = x .== y
-                case .ne: m = x .!= y
-                }
-                UnsafeMutableRawPointer(out + i).storeBytes(of: T.bytes(m), as: SIMD16<UInt8>.self)
-                i += 16
+        if simd {   // one loop per comparison, so that no switch runs per vector
+            switch op {
+            case .gt: i = compareVectors(a, aStep, b, bStep, out, r) { T.less16($1, $0) }
+            case .lt: i = compareVectors(a, aStep, b, bStep, out, r) { T.less16($0, $1) }
+            case .ge: i = compareVectors(a, aStep, b, bStep, out, r) { T.lessOrEqual16($1, $0) }
+            case .le: i = compareVectors(a, aStep, b, bStep, out, r) { T.lessOrEqual16($0, $1) }
+            case .eq: i = compareVectors(a, aStep, b, bStep, out, r) { T.equal16($0, $1) }
+            case .ne: i = compareVectors(a, aStep, b, bStep, out, r) { 1 &- T.equal16($0, $1) }
             }
         }
-        while i < end {
+        while i < r.upperBound {
             out[i] = op.holds(a[i * aStep], b[i * bStep]) ? 1 : 0
             i += 1
         }
+    }
+
+    /// The whole vectors of `r`; returns where the scalar tail starts.
+    @inline(__always)
+    private static func compareVectors<T: ByteMaskable>(
+        _ a: UnsafePointer<T>, _ aStep: Int, _ b: UnsafePointer<T>, _ bStep: Int, _ out: UnsafeMutablePointer<UInt8>,
+        _ r: Range<Int>, _ f: (SIMD16<T>, SIMD16<T>) -> SIMD16<UInt8>
+    ) -> Int {
+        var i = r.lowerBound
+        guard r.upperBound - i >= 16 else { return i }
+        let aOne = SIMD16<T>(repeating: a[0]), bOne = SIMD16<T>(repeating: b[0])
+        while i + 16 <= r.upperBound {
+            let x = aStep == 0 ? aOne : UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<T>.self)
+            let y = bStep == 0 ? bOne : UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<T>.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: f(x, y), as: SIMD16<UInt8>.self)
+            i += 16
+        }
+        return i
     }
 
     @inline(__always)
@@ -128,7 +138,7 @@ public enum Compare {
                 let x = aStep == 0 ? aOne : UnsafeRawPointer(a + i).loadUnaligned(as: SIMD16<T>.self)
                 let y = bStep == 0 ? bOne : UnsafeRawPointer(b + i).loadUnaligned(as: SIMD16<T>.self)
                 let k = cStep == 0 ? cOne : UnsafeRawPointer(c + i).loadUnaligned(as: SIMD16<UInt8>.self)
-                UnsafeMutableRawPointer(out + i).storeBytes(of: y.replacing(with: x, where: T.mask(k)), as: SIMD16<T>.self)
+                UnsafeMutableRawPointer(out + i).storeBytes(of: T.select16(k, x, y), as: SIMD16<T>.self)
                 i += 16
             }
         }
@@ -139,28 +149,50 @@ public enum Compare {
     }
 }
 
-/// The two float types' conversions between a 16-lane comparison mask and 16 bytes of 0/1.
+/// The 16-lane steps of the two float types, written on the concrete SIMD types: in a generic
+/// context the SIMD comparisons and blends resolve to the lane-by-lane protocol versions, which
+/// measured 10x slower than the scalar loop. The other three comparisons follow from these
+/// (a > b is b < a, a >= b is b <= a, a != b is not a == b), NaN included.
 protocol ByteMaskable: KernelFloat {
-    /// 1 where the mask is set, else 0.
-    static func bytes(_ m: SIMDMask<SIMD16<Self>.MaskStorage>) -> SIMD16<UInt8>
-    /// Set where the byte is nonzero.
-    static func mask(_ bytes: SIMD16<UInt8>) -> SIMDMask<SIMD16<Self>.MaskStorage>
+    /// 1 where x < y, else 0.
+    static func less16(_ x: SIMD16<Self>, _ y: SIMD16<Self>) -> SIMD16<UInt8>
+    /// 1 where x <= y, else 0.
+    static func lessOrEqual16(_ x: SIMD16<Self>, _ y: SIMD16<Self>) -> SIMD16<UInt8>
+    /// 1 where x == y, else 0.
+    static func equal16(_ x: SIMD16<Self>, _ y: SIMD16<Self>) -> SIMD16<UInt8>
+    /// x where the byte is nonzero, else y.
+    static func select16(_ bytes: SIMD16<UInt8>, _ x: SIMD16<Self>, _ y: SIMD16<Self>) -> SIMD16<Self>
 }
 
 extension Float: ByteMaskable {
-    @inline(__always)
-    static func bytes(_ m: SIMDMask<SIMD16<Int32>>) -> SIMD16<UInt8> {
+    @inline(__always) private static func bytes(_ m: SIMDMask<SIMD16<Int32>>) -> SIMD16<UInt8> {
         SIMD16<UInt8>(truncatingIfNeeded: SIMD16<Int32>(repeating: 0).replacing(with: 1, where: m))
     }
+    @inline(__always) static func less16(_ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<UInt8> { bytes(x .< y) }
+    @inline(__always) static func lessOrEqual16(_ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<UInt8> { bytes(x .<= y) }
+    @inline(__always) static func equal16(_ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<UInt8> { bytes(x .== y) }
     @inline(__always)
-    static func mask(_ bytes: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int32>> { SIMD16<Int32>(truncatingIfNeeded: bytes) .!= 0 }
+    static func select16(_ bytes: SIMD16<UInt8>, _ x: SIMD16<Float>, _ y: SIMD16<Float>) -> SIMD16<Float> {
+        // Bit masks on the lanes' bit patterns: replacing(with:where:) compiled to a loop over the lanes (15x slower).
+        let m = SIMD16<UInt32>(repeating: 0) &- SIMD16<UInt32>(truncatingIfNeeded: bytes)   // 0 or all ones
+        let xb = unsafeBitCast(x, to: SIMD16<UInt32>.self), yb = unsafeBitCast(y, to: SIMD16<UInt32>.self)
+        return unsafeBitCast((xb & m) | (yb & ~m), to: SIMD16<Float>.self)
+    }
 }
 
 extension Double: ByteMaskable {
-    @inline(__always)
-    static func bytes(_ m: SIMDMask<SIMD16<Int64>>) -> SIMD16<UInt8> {
+    @inline(__always) private static func bytes(_ m: SIMDMask<SIMD16<Int64>>) -> SIMD16<UInt8> {
         SIMD16<UInt8>(truncatingIfNeeded: SIMD16<Int64>(repeating: 0).replacing(with: 1, where: m))
     }
+    @inline(__always) static func less16(_ x: SIMD16<Double>, _ y: SIMD16<Double>) -> SIMD16<UInt8> { bytes(x .< y) }
+    @inline(__always) static func lessOrEqual16(_ x: SIMD16<Double>, _ y: SIMD16<Double>) -> SIMD16<UInt8> { bytes(x .<= y) }
+    @inline(__always) static func equal16(_ x: SIMD16<Double>, _ y: SIMD16<Double>) -> SIMD16<UInt8> { bytes(x .== y) }
     @inline(__always)
-    static func mask(_ bytes: SIMD16<UInt8>) -> SIMDMask<SIMD16<Int64>> { SIMD16<Int64>(truncatingIfNeeded: bytes) .!= 0 }
+    static func select16(_ bytes: SIMD16<UInt8>, _ x: SIMD16<Double>, _ y: SIMD16<Double>) -> SIMD16<Double> {
+        // Bit masks on the lanes' bit patterns: replacing(with:where:) compiled to a loop over the lanes (15x slower).
+        let m = SIMD16<UInt64>(repeating: 0) &- SIMD16<UInt64>(truncatingIfNeeded: bytes)   // 0 or all ones
+        let xb = unsafeBitCast(x, to: SIMD16<UInt64>.self), yb = unsafeBitCast(y, to: SIMD16<UInt64>.self)
+        return unsafeBitCast((xb & m) | (yb & ~m), to: SIMD16<Double>.self)
+    }
 }
+
