@@ -37,7 +37,8 @@ extension Tensor {
     public static func + (lhs: Tensor, rhs: Double) -> Tensor { scalarOp(.add, lhs, rhs, scalarFirst: false, "AddBackward0") }
     /// `rhs + lhs`: adds a scalar to every element; dtype rule as `tensor + scalar`.
     public static func + (lhs: Double, rhs: Tensor) -> Tensor { scalarOp(.add, rhs, lhs, scalarFirst: true, "AddBackward0") }
-    /// Subtracts a scalar from every element; dtype rule as `tensor + scalar`.
+    /// Subtracts a scalar from every element; dtype rule as `tensor + scalar`. A bool tensor computes
+    /// as 0/1 in float32 (PyTorch refuses `mask - 1.5`; this form cannot throw).
     public static func - (lhs: Tensor, rhs: Double) -> Tensor { scalarOp(.sub, lhs, rhs, scalarFirst: false, "SubBackward0") }
     /// PyTorch records `2 - x` as RsubBackward1.
     public static func - (lhs: Double, rhs: Tensor) -> Tensor { scalarOp(.sub, rhs, lhs, scalarFirst: true, "RsubBackward1") }

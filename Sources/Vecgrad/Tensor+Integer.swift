@@ -12,7 +12,8 @@ extension Tensor {
     public static func + (lhs: Tensor, rhs: Int) -> Tensor { intScalarOp(.add, lhs, rhs, scalarFirst: false) { $0 + $1 } }
     /// Adds an integer to every element; dtype rule as `tensor + Int`.
     public static func + (lhs: Int, rhs: Tensor) -> Tensor { intScalarOp(.add, rhs, lhs, scalarFirst: true) { $1 + $0 } }
-    /// Subtracts an integer from every element; dtype rule as `tensor + Int`.
+    /// Subtracts an integer from every element; dtype rule as `tensor + Int`. A bool tensor computes
+    /// as 0/1 in int64 (PyTorch refuses `mask - 1`; this form cannot throw).
     public static func - (lhs: Tensor, rhs: Int) -> Tensor { intScalarOp(.sub, lhs, rhs, scalarFirst: false) { $0 - $1 } }
     /// An integer minus every element; dtype rule as `tensor + Int`.
     public static func - (lhs: Int, rhs: Tensor) -> Tensor { intScalarOp(.sub, rhs, lhs, scalarFirst: true) { $1 - $0 } }
