@@ -11,6 +11,7 @@ public enum Builtins {
         KernelCatalog.registerAll()
         TensorCatalog.registerAll()
         ShapeOpsCatalog.registerAll()
+        CompareOpsCatalog.registerAll()
     }
 
     /// The text of `vecbench run --list`: every entry, with "yes" under accuracy for the ops

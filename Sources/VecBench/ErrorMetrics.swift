@@ -77,7 +77,7 @@ public enum ErrorMetrics {
             return Double(f.ulp)
         case .float64:
             return Swift.min(Swift.abs(x), Double.greatestFiniteMagnitude).ulp
-        case .int64:
+        case .int64, .bool:
             return 1
         }
     }

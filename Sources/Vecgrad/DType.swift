@@ -3,12 +3,13 @@ import VecKernels
 // Element types of a tensor and the Swift scalar types that read and write them.
 
 /// The element type of a tensor: `.float32` (the default and the speed target), `.float64` (the
-/// accuracy reference) and `.int64` (class indices, `arange`, `argmax`).
+/// accuracy reference), `.int64` (class indices, `arange`, `argmax`) and `.bool` (masks: what
+/// comparisons give, one byte per element holding 0 or 1, as `torch.bool`).
 public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
-    case float32, float64, int64
+    case float32, float64, int64, bool
 
     /// Only floating tensors can require gradients (PyTorch rule).
-    public var isFloatingPoint: Bool { self != .int64 }
+    public var isFloatingPoint: Bool { self == .float32 || self == .float64 }
 
     /// The element type of a floating dtype (Float or Double), to open in a generic function: the
     /// one place kernels' float32 and float64 paths are told apart, as ATen's
@@ -17,12 +18,28 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
         switch self {
         case .float32: Float.self
         case .float64: Double.self
-        case .int64: nil
+        case .int64, .bool: nil
         }
     }
 
-    /// Bytes per element.
-    public var byteSize: Int { self == .float32 ? 4 : 8 }
+    /// Bytes per element (bool: 1, as PyTorch's).
+    public var byteSize: Int {
+        switch self {
+        case .float32: 4
+        case .float64, .int64: 8
+        case .bool: 1
+        }
+    }
+
+    /// PyTorch's type category: bool < integral < floating. A 0-d operand decides the result dtype
+    /// of a binary op only when its category is higher than the dimensioned operand's.
+    var category: Int {
+        switch self {
+        case .bool: 0
+        case .int64: 1
+        case .float32, .float64: 2
+        }
+    }
 
     /// PyTorch's spelling, as printed in `dtype=torch.float64`.
     public var description: String { "torch." + rawValue }
@@ -33,6 +50,7 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
         case .float32: return "torch.FloatTensor"
         case .float64: return "torch.DoubleTensor"
         case .int64: return "torch.LongTensor"
+        case .bool: return "torch.BoolTensor"
         }
     }
 
@@ -42,14 +60,17 @@ public enum DType: String, Sendable, CaseIterable, CustomStringConvertible {
         case .float32: return "Float"
         case .float64: return "Double"
         case .int64: return "Long"
+        case .bool: return "Bool"
         }
     }
 
-    /// PyTorch type promotion for two dimensioned operands: float64 wins, then float32, then int64.
+    /// PyTorch type promotion for two dimensioned operands: float64 wins, then float32, then int64,
+    /// then bool.
     static func promoted(_ a: DType, _ b: DType) -> DType {
         if a == b { return a }
         if a == .float64 || b == .float64 { return .float64 }
-        return .float32
+        if a == .float32 || b == .float32 { return .float32 }
+        return .int64
     }
 }
 
@@ -128,4 +149,17 @@ extension Int: TensorScalar {
     public var tensorDouble: Double { Double(self) }
     /// Exact.
     public var tensorInt64: Int64 { Int64(self) }
+}
+
+extension Bool: TensorScalar {
+    /// `.bool`.
+    public static var naturalDType: DType { .bool }
+    /// True for any nonzero value, NaN included (PyTorch's cast to bool).
+    public init(tensorElement value: Double) { self = value != 0 }
+    /// True for any nonzero value.
+    public init(tensorElement value: Int64) { self = value != 0 }
+    /// 1 or 0.
+    public var tensorDouble: Double { self ? 1 : 0 }
+    /// 1 or 0.
+    public var tensorInt64: Int64 { self ? 1 : 0 }
 }

@@ -37,7 +37,8 @@ extension Tensor {
     public static func + (lhs: Tensor, rhs: Double) -> Tensor { scalarOp(.add, lhs, rhs, scalarFirst: false, "AddBackward0") }
     /// `rhs + lhs`: adds a scalar to every element; dtype rule as `tensor + scalar`.
     public static func + (lhs: Double, rhs: Tensor) -> Tensor { scalarOp(.add, rhs, lhs, scalarFirst: true, "AddBackward0") }
-    /// Subtracts a scalar from every element; dtype rule as `tensor + scalar`.
+    /// Subtracts a scalar from every element; dtype rule as `tensor + scalar`. A bool tensor computes
+    /// as 0/1 in float32 (PyTorch refuses `mask - 1.5`; this form cannot throw).
     public static func - (lhs: Tensor, rhs: Double) -> Tensor { scalarOp(.sub, lhs, rhs, scalarFirst: false, "SubBackward0") }
     /// PyTorch records `2 - x` as RsubBackward1.
     public static func - (lhs: Double, rhs: Tensor) -> Tensor { scalarOp(.sub, rhs, lhs, scalarFirst: true, "RsubBackward1") }
@@ -56,7 +57,7 @@ extension Tensor {
     /// the tensor, so the scalar forms cost about what a unary op costs.
     private static func scalarOp(_ op: BinaryOp, _ t: Tensor, _ s: Double, scalarFirst: Bool,
                                  _ name: String) -> Tensor {
-        if t.dtype == .int64 {   // a Python float turns an integer tensor into float32
+        if !t.dtype.isFloatingPoint {   // a Python float turns an integer or bool tensor into float32
             return scalarOp(op, t.to(.float32), s, scalarFirst: scalarFirst, name)
         }
         let out = Tensor(uninitializedShape: t.shape, dtype: t.dtype)
@@ -109,13 +110,14 @@ extension Tensor {
         if a.dtype == b.dtype { return a.dtype }
         if (a.rank == 0) != (b.rank == 0) {
             let (dimensioned, zeroDim) = a.rank == 0 ? (b, a) : (a, b)
-            if dimensioned.dtype.isFloatingPoint || !zeroDim.dtype.isFloatingPoint { return dimensioned.dtype }
+            if dimensioned.dtype.category >= zeroDim.dtype.category { return dimensioned.dtype }
             return zeroDim.dtype
         }
         return DType.promoted(a.dtype, b.dtype)
     }
 
     static func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ name: String) throws -> Tensor {
+        if a.dtype == .bool || b.dtype == .bool { return try boolBinary(op, a, b, name) }
         let outShape = try Shape.broadcast(a.shape, b.shape)
         let dt = resultDType(a, b)
         if dt == .int64 {
@@ -240,6 +242,9 @@ extension Tensor {
     /// A contiguous tensor of `shape` whose element at index i is this tensor's element at
     /// sum(i[d] * strides[d]) (a transpose or an expand). No grad tracking.
     func copied(shape target: [Int], strides: [Int]) -> Tensor {
+        if dtype == .bool {   // masks move through the 8-byte path (no byte-sized strided copy)
+            return to(.int64).copied(shape: target, strides: strides).to(.bool)
+        }
         let out = Tensor(uninitializedShape: target, dtype: dtype)
         guard out.count > 0 else { return out }
         let threads = Execution.options.threads

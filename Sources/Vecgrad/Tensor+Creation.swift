@@ -10,11 +10,13 @@ import VecPlatform
 // Factory functions: from flat scalars, constants, reproducible random numbers, ranges.
 
 extension Tensor {
-    /// A tensor of `shape` from flat row-major `scalars` (`[Double]`, `[Float]`, `[Int]`, `[Int64]`).
-    /// A convenience that cannot throw: a count that does not match the shape, a negative size or
+    /// A tensor of `shape` from flat row-major `scalars` (`[Double]`, `[Float]`, `[Int]`, `[Int64]`,
+    /// `[Bool]`); float32 unless `dtype` says otherwise, bool for `[Bool]`. A convenience that
+    /// cannot throw: a count that does not match the shape, a negative size or
     /// an int64 tensor that requires grad stops the program with PyTorch's message.
     /// `init(validatingShape:scalars:dtype:requiresGrad:)` throws the same errors instead.
-    public init<S: TensorScalar>(shape: [Int], scalars: [S], dtype: DType = .float32, requiresGrad: Bool = false) {
+    public init<S: TensorScalar>(shape: [Int], scalars: [S], dtype: DType? = nil,
+                                 requiresGrad: Bool = false) {
         do {
             try self.init(validatingShape: shape, scalars: scalars, dtype: dtype, requiresGrad: requiresGrad)
         } catch {
@@ -25,8 +27,9 @@ extension Tensor {
     /// A tensor of `shape` from flat row-major `scalars`. Throws `negativeDimension` or
     /// `sizeOverflow` for a bad shape, `invalidShape` when `scalars.count` differs from the
     /// shape's element count, `requiresGradOnIntegral` for int64 with `requiresGrad`.
-    public init<S: TensorScalar>(validatingShape shape: [Int], scalars: [S], dtype: DType = .float32,
+    public init<S: TensorScalar>(validatingShape shape: [Int], scalars: [S], dtype: DType? = nil,
                                  requiresGrad: Bool = false) throws {
+        let dtype = dtype ?? (S.naturalDType == .bool ? .bool : .float32)
         let n = try Shape.elementCount(shape, byteSize: dtype.byteSize)
         guard n == scalars.count else { throw TensorError.invalidShape(shape: shape, count: scalars.count) }
         if requiresGrad && !dtype.isFloatingPoint { throw TensorError.requiresGradOnIntegral(dtype) }
@@ -42,6 +45,9 @@ extension Tensor {
         case .int64:
             let p = pointer(Int64.self)
             for i in 0..<n { p[i] = scalars[i].tensorInt64 }
+        case .bool:
+            let p = pointer(UInt8.self)
+            for i in 0..<n { p[i] = scalars[i].tensorDouble != 0 ? 1 : 0 }   // NaN is true
         }
         impl.requiresGrad = requiresGrad
     }
@@ -63,6 +69,7 @@ extension Tensor {
         case .float32: t.pointer(Float.self).update(repeating: Float(value), count: t.count)
         case .float64: t.pointer(Double.self).update(repeating: value, count: t.count)
         case .int64: t.pointer(Int64.self).update(repeating: truncatingToInt64(value), count: t.count)
+        case .bool: t.pointer(UInt8.self).update(repeating: value != 0 ? 1 : 0, count: t.count)
         }
     }
 
@@ -152,6 +159,7 @@ extension Tensor {
     public static func linspace(from start: Double, to end: Double, count: Int, dtype: DType = .float32,
                                 requiresGrad: Bool = false) throws -> Tensor {
         guard count >= 0 else { throw TensorError.invalidArgument("number of steps must be non-negative") }
+        if dtype == .bool { throw TensorError.unsupportedDType(op: "linspace_cpu", dtype: dtype) }
         let t = try Tensor(checkedShape: [count], dtype: dtype, requiresGrad: requiresGrad)
         func fill<T: BinaryFloatingPoint>(_ p: UnsafeMutablePointer<T>) {
             let s = T(start), e = T(end)
@@ -163,6 +171,8 @@ extension Tensor {
         switch dtype {
         case .float32: fill(t.pointer(Float.self))
         case .float64: fill(t.pointer(Double.self))
+        case .bool:
+            break   // refused above
         case .int64:
             let p = t.pointer(Int64.self)
             let step = count > 1 ? (end - start) / Double(count - 1) : 0
@@ -182,6 +192,7 @@ extension Tensor {
     /// and larger bound inconsistent with step sign") and a count too large to allocate.
     public static func arange(_ start: Int, _ end: Int, step: Int = 1, dtype: DType = .int64) throws -> Tensor {
         guard step != 0 else { throw TensorError.invalidArgument("step must be nonzero") }
+        if dtype == .bool { throw TensorError.unsupportedDType(op: "arange_cpu", dtype: dtype) }
         guard (step > 0 && end >= start) || (step < 0 && end <= start) else {
             throw TensorError.invalidArgument("upper bound and larger bound inconsistent with step sign")
         }
@@ -199,6 +210,7 @@ extension Tensor {
             case .float32: t.pointer(Float.self)[i] = Float(v)
             case .float64: t.pointer(Double.self)[i] = Double(v)
             case .int64: t.pointer(Int64.self)[i] = Int64(v)
+            case .bool: break   // refused above
             }
         }
         return t

@@ -66,6 +66,8 @@ private struct TensorPrinter {
     let value: (Int) -> Double
     let intValue: (Int) -> Int64
     let floating: Bool
+    /// bool elements print as Python's `True`/`False`, right-aligned like integers.
+    let boolean: Bool
     let summarize: Bool
     var intMode = true
     var sciMode = false
@@ -75,10 +77,15 @@ private struct TensorPrinter {
         shape = t.shape
         strides = Shape.strides(t.shape)
         floating = t.dtype.isFloatingPoint
+        boolean = t.dtype == .bool
         summarize = t.count > threshold
         if t.dtype == .int64 {
             let p = t.pointer(Int64.self)
             intValue = { p[$0] }
+            value = { Double(p[$0]) }
+        } else if t.dtype == .bool {
+            let p = t.pointer(UInt8.self)
+            intValue = { Int64(p[$0]) }
             value = { Double(p[$0]) }
         } else {
             value = { t.element($0) }
@@ -90,7 +97,7 @@ private struct TensorPrinter {
         if floating {
             configure(indices.map(value))
         } else {
-            for i in indices { maxWidth = Swift.max(maxWidth, String(intValue(i)).count) }
+            for i in indices { maxWidth = Swift.max(maxWidth, integerText(i).count) }
         }
     }
 
@@ -128,7 +135,7 @@ private struct TensorPrinter {
     func format(_ i: Int) -> String {
         var s: String
         if !floating {
-            s = String(intValue(i))
+            s = integerText(i)
         } else {
             let v = value(i)
             if v.isNaN { s = "nan" } else if v.isInfinite { s = v < 0 ? "-inf" : "inf" }
@@ -138,6 +145,10 @@ private struct TensorPrinter {
         }
         let pad = maxWidth - s.count
         return pad > 0 ? String(repeating: " ", count: pad) + s : s
+    }
+
+    private func integerText(_ i: Int) -> String {
+        boolean ? (intValue(i) != 0 ? "True" : "False") : String(intValue(i))
     }
 
     func render(indent: Int) -> String { render(offset: 0, dim: 0, indent: indent) }

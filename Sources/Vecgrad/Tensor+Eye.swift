@@ -2,7 +2,7 @@
 
 extension Tensor {
     /// An n x m matrix (m defaults to n) with ones on the main diagonal and zeros elsewhere
-    /// (PyTorch's `torch.eye`), of `dtype` (float32 by default, int64 allowed). Throws "n must be
+    /// (PyTorch's `torch.eye`), of `dtype` (float32 by default; float64, int64 and bool too). Throws "n must be
     /// greater or equal to 0, got -1" (and the same for m), `requiresGradOnIntegral` for int64
     /// with `requiresGrad`, and the creation errors for a size too large.
     public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .float32, requiresGrad: Bool = false) throws -> Tensor {
@@ -11,13 +11,7 @@ extension Tensor {
         guard columns >= 0 else { throw TensorError.invalidArgument("m must be greater or equal to 0, got \(columns)") }
         let out = try Tensor(checkedShape: [n, columns], dtype: dtype, requiresGrad: requiresGrad)
         out.fill(0)
-        for i in 0..<Swift.min(n, columns) {
-            switch dtype {
-            case .float32: out.pointer(Float.self)[i * columns + i] = 1
-            case .float64: out.pointer(Double.self)[i * columns + i] = 1
-            case .int64: out.pointer(Int64.self)[i * columns + i] = 1
-            }
-        }
+        for i in 0..<Swift.min(n, columns) { out.setElement(i * columns + i, 1) }
         return out
     }
 }

@@ -96,7 +96,11 @@ extension Tensor {
             let src = impl.data.assumingMemoryBound(to: W.self), dst = out.impl.data.assumingMemoryBound(to: W.self)
             Tensor.forEachGathered(indexShape: indexShape, strides: strides, dim: d, indices: indices) { p, s in dst[p] = src[s] }
         }
-        if dtype.byteSize == 4 { pick(UInt32.self) } else { pick(UInt64.self) }
+        switch dtype.byteSize {
+        case 1: pick(UInt8.self)
+        case 4: pick(UInt32.self)
+        default: pick(UInt64.self)
+        }
         return recordGather(out, dim: d, index: index)
     }
 

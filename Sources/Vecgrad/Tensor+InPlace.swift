@@ -192,6 +192,7 @@ extension Tensor {
     /// bumps the version counter.
     private func updateInPlace(_ op: BinaryOp, _ other: InPlaceOperand, alpha: InPlaceAlpha? = nil,
                                _ name: String) throws -> Tensor {
+        if let done = try boolUpdateInPlace(op, other: other, alpha: alpha, name) { return done }
         switch other {
         case let .tensor(t):
             try checkInPlace(name, operand: t)
@@ -335,6 +336,7 @@ extension Tensor {
         case .float32: pointer(Float.self).update(repeating: Float(value), count: count)
         case .float64: pointer(Double.self).update(repeating: value, count: count)
         case .int64: pointer(Int64.self).update(repeating: exact ?? truncatingToInt64(value), count: count)
+        case .bool: pointer(UInt8.self).update(repeating: (exact.map { $0 != 0 } ?? (value != 0)) ? 1 : 0, count: count)
         }
         bumpVersion()
     }

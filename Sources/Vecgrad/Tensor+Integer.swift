@@ -12,7 +12,8 @@ extension Tensor {
     public static func + (lhs: Tensor, rhs: Int) -> Tensor { intScalarOp(.add, lhs, rhs, scalarFirst: false) { $0 + $1 } }
     /// Adds an integer to every element; dtype rule as `tensor + Int`.
     public static func + (lhs: Int, rhs: Tensor) -> Tensor { intScalarOp(.add, rhs, lhs, scalarFirst: true) { $1 + $0 } }
-    /// Subtracts an integer from every element; dtype rule as `tensor + Int`.
+    /// Subtracts an integer from every element; dtype rule as `tensor + Int`. A bool tensor computes
+    /// as 0/1 in int64 (PyTorch refuses `mask - 1`; this form cannot throw).
     public static func - (lhs: Tensor, rhs: Int) -> Tensor { intScalarOp(.sub, lhs, rhs, scalarFirst: false) { $0 - $1 } }
     /// An integer minus every element; dtype rule as `tensor + Int`.
     public static func - (lhs: Int, rhs: Tensor) -> Tensor { intScalarOp(.sub, rhs, lhs, scalarFirst: true) { $1 - $0 } }
@@ -57,17 +58,19 @@ extension Tensor {
 
     /// An int64 tensor as float32 for true division (PyTorch computes int/int in the default
     /// float dtype); a float tensor unchanged.
-    func floatingForDivision() -> Tensor { dtype == .int64 ? to(.float32) : self }
+    func floatingForDivision() -> Tensor { dtype.isFloatingPoint ? self : to(.float32) }
 
-    /// An `Int` scalar as a 0-d tensor that never changes `t`'s dtype (a "wrapped number").
+    /// An `Int` scalar as a 0-d tensor that never changes `t`'s dtype (a "wrapped number"); int64
+    /// beside a bool tensor (`mask // 2` is int64).
     static func wrappedScalar(_ s: Int, like t: Tensor) -> Tensor {
-        let out = Tensor(uninitializedShape: [], dtype: t.dtype)
-        if t.dtype == .int64 { out.pointer(Int64.self).pointee = Int64(s) } else { out.setElement(0, Double(s)) }
+        let out = Tensor(uninitializedShape: [], dtype: t.dtype == .bool ? .int64 : t.dtype)
+        if out.dtype == .int64 { out.pointer(Int64.self).pointee = Int64(s) } else { out.setElement(0, Double(s)) }
         return out
     }
 
     private static func intScalarOp(_ op: IntegerBinaryOp, _ t: Tensor, _ s: Int, scalarFirst: Bool,
                                      _ floating: (Tensor, Double) -> Tensor) -> Tensor {
+        let t = t.integralForArithmetic   // bool + 1 is int64, as in PyTorch
         guard t.dtype == .int64 else { return floating(t, Double(s)) }
         var c = Int64(s)
         let out = Tensor(uninitializedShape: t.shape, dtype: .int64)
@@ -96,6 +99,10 @@ extension Tensor {
     }
 
     private static func floorOp(_ op: IntegerBinaryOp, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        if a.dtype == .bool || b.dtype == .bool {
+            try checkBoolFloorOperands(op, a, b)
+            return try floorOp(op, a.integralForArithmetic, b.integralForArithmetic)
+        }
         let outShape = try Shape.broadcast(a.shape, b.shape)
         let dt = resultDType(a, b)
         if dt == .int64 { return try integerBinary(op, a, b, outShape: outShape) }

@@ -104,6 +104,7 @@ enum Matmul {
             throw TensorError.invalidArgument("expected m1 and m2 to have the same dtype, but got: "
                                               + "\(a.dtype.cName) != \(b.dtype.cName)")
         }
+        if a.dtype == .bool { throw TensorError.unsupportedDType(op: "addmm_impl_cpu_", dtype: .bool) }
         return a.dtype
     }
 
@@ -250,6 +251,7 @@ extension DType {
         case .float32: return "float"
         case .float64: return "double"
         case .int64: return "long"
+        case .bool: return "bool"
         }
     }
 }

@@ -6,6 +6,7 @@ import VecKernels
 extension Tensor {
     /// Sum of all elements (0-d). int64 stays int64 (exact, wrapping on overflow as PyTorch).
     public func sum() -> Tensor {
+        if dtype == .bool { return to(.int64).sum() }   // counts the true elements, as PyTorch
         if dtype == .int64 { return try! integerSum(outer: 1, size: count, inner: 1, shape: []) }   // a 0-d result always fits
         let x = self
         let out = Tensor(uninitializedShape: [], dtype: dtype)
@@ -22,6 +23,7 @@ extension Tensor {
 
     /// Sum along `dim` (negative counts from the end), keeping it as size 1 when `keepdim`.
     public func sum(dim: Int, keepdim: Bool = false) throws -> Tensor {
+        if dtype == .bool { return try to(.int64).sum(dim: dim, keepdim: keepdim) }
         let d = try Shape.normalize(dim, rank: rank)
         let (outer, size, inner) = Shape.split(shape, at: d)
         let kept = keptShape(d)
@@ -50,7 +52,7 @@ extension Tensor {
     /// Mean of all elements (0-d); NaN for an empty tensor. An int64 tensor is averaged in float32
     /// (PyTorch refuses; `mean` does not throw here).
     public func mean() -> Tensor {
-        if dtype == .int64 { return to(.float32).mean() }
+        if !dtype.isFloatingPoint { return to(.float32).mean() }
         let x = self
         let n = Double(count)
         let out = Tensor(uninitializedShape: [], dtype: dtype)
@@ -67,8 +69,8 @@ extension Tensor {
 
     /// Mean along `dim`, keeping it as size 1 when `keepdim`.
     public func mean(dim: Int, keepdim: Bool = false) throws -> Tensor {
-        if dtype == .int64 { throw TensorError.invalidArgument(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Long") }
+        if !dtype.isFloatingPoint { throw TensorError.invalidArgument("mean(): could not infer output dtype. Input dtype "
+            + "must be either a floating point or complex dtype. Got: \(dtype.scalarTypeName)") }
         let d = try Shape.normalize(dim, rank: rank)
         let n = Double(rank == 0 ? 1 : shape[d])
         let kept = keptShape(d)
@@ -106,6 +108,7 @@ extension Tensor {
     /// all elements equal to it (PyTorch's `max()`).
     public func max() throws -> Tensor {
         guard count > 0 else { throw TensorError.emptyReduction(op: "max") }
+        if dtype == .bool { return try to(.int64).max().to(.bool) }
         if dtype == .int64 { return try view(shape: [count]).max(dim: 0).values }
         let x = self
         let out = Tensor(uninitializedShape: [], dtype: dtype)
@@ -139,6 +142,7 @@ extension Tensor {
     public func max(dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
         let d = try Shape.normalize(dim, rank: rank)
         if rank > 0 && shape[d] == 0 { throw TensorError.emptyReductionDim(op: "max", dim: d) }
+        if dtype == .bool { return try boolExtremum(dim: d, keepdim: keepdim, largest: true) }
         let (outer, size, inner) = Shape.split(shape, at: d)
         let kept = keptShape(d)
         let outShape = keepdim ? kept : reducedShape(d)
@@ -178,7 +182,8 @@ extension Tensor {
 
     /// The index (int64) of the first largest element along `dim`.
     public func argmax(dim: Int, keepdim: Bool = false) throws -> Tensor {
-        try withNoGrad { try max(dim: dim, keepdim: keepdim).indices }
+        if dtype == .bool { throw TensorError.invalidArgument("argmax(): does not support bool input") }
+        return try withNoGrad { try max(dim: dim, keepdim: keepdim).indices }
     }
 
     /// The flat index (int64, 0-d) of the first largest element. Throws `emptyReduction` when empty.
@@ -188,6 +193,7 @@ extension Tensor {
     /// the elements equal to it. Throws `emptyReduction` for an empty tensor.
     public func min() throws -> Tensor {
         guard count > 0 else { throw TensorError.emptyReduction(op: "min") }
+        if dtype == .bool { return try to(.int64).min().to(.bool) }
         if dtype == .int64 { return try view(shape: [count]).min(dim: 0).values }
         return try neg().max().neg()   // negation is exact: min(x) = -max(-x), ties and NaN alike
     }
@@ -197,6 +203,7 @@ extension Tensor {
     public func min(dim: Int, keepdim: Bool = false) throws -> (values: Tensor, indices: Tensor) {
         let d = try Shape.normalize(dim, rank: rank)
         if rank > 0 && shape[d] == 0 { throw TensorError.emptyReductionDim(op: "min", dim: d) }
+        if dtype == .bool { return try boolExtremum(dim: d, keepdim: keepdim, largest: false) }
         if dtype == .int64 { return try integerExtremum(d, keepdim: keepdim, largest: false) }
         let r = try neg().max(dim: d, keepdim: keepdim)
         return (r.values.neg(), r.indices)
@@ -204,7 +211,8 @@ extension Tensor {
 
     /// The index (int64) of the first smallest element along `dim`.
     public func argmin(dim: Int, keepdim: Bool = false) throws -> Tensor {
-        try withNoGrad { try min(dim: dim, keepdim: keepdim).indices }
+        if dtype == .bool { throw TensorError.invalidArgument("argmin(): does not support bool input") }
+        return try withNoGrad { try min(dim: dim, keepdim: keepdim).indices }
     }
 
     /// The flat index (int64, 0-d) of the first smallest element. Throws `emptyReduction` when empty.
@@ -212,6 +220,7 @@ extension Tensor {
 
     /// `reduce` of this tensor flattened to 1-D, without grad; `op`'s error when empty.
     private func flatIndex(_ op: String, _ reduce: (Tensor) throws -> Tensor) throws -> Tensor {
+        if dtype == .bool { throw TensorError.invalidArgument("\(op)(): does not support bool input") }
         guard count > 0 else { throw TensorError.emptyReduction(op: op) }
         return try withNoGrad { try reduce(view(shape: [count])) }
     }
@@ -256,6 +265,7 @@ extension Tensor {
         case .float32: pointer(Float.self)[i] = Float(v)
         case .float64: pointer(Double.self)[i] = v
         case .int64: pointer(Int64.self)[i] = truncatingToInt64(v)
+        case .bool: pointer(UInt8.self)[i] = v != 0 ? 1 : 0
         }
     }
 }

@@ -17,6 +17,7 @@ extension Tensor {
     public func logSoftmax(dim: Int) throws -> Tensor { try softmax(dim: dim, log: true) }
 
     private func softmax(dim: Int, log: Bool) throws -> Tensor {
+        if dtype == .bool { throw TensorError.unsupportedDType(op: "softmax_lastdim_kernel_impl", dtype: dtype) }
         if dtype == .int64 { return try to(.float32).softmax(dim: dim, log: log) }
         let d = try Shape.normalize(dim, rank: rank)
         let (rows, size, inner) = Shape.split(shape, at: d)

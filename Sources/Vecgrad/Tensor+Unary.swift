@@ -83,8 +83,11 @@ extension Tensor {
 
     /// Applies any elementwise op (every named method above calls this), recording its backward
     /// under PyTorch's node name. Same shape and dtype out; int64 input stays int64 for abs, neg
-    /// and relu (exact) and computes in float32 for the others, as PyTorch promotes integers.
+    /// and relu (exact) and computes in float32 for the others, as PyTorch promotes integers. A bool
+    /// input computes as int64 for abs, neg and relu (PyTorch refuses those; these cannot throw) and
+    /// in float32 for the others (`torch.sin(mask)` is float32; `clamp`, int64 in PyTorch, too).
     public func applying(_ op: UnaryOp) -> Tensor {
+        if dtype == .bool { return (op.integerOp == nil ? to(.float32) : to(.int64)).applying(op) }
         if dtype == .int64 {
             guard let integerOp = op.integerOp else { return to(.float32).applying(op) }
             let y = Tensor(uninitializedShape: shape, dtype: .int64)

@@ -30,6 +30,7 @@ public struct Tensor {
         case .float32: storage.base.bindMemory(to: Float.self, capacity: count)
         case .float64: storage.base.bindMemory(to: Double.self, capacity: count)
         case .int64: storage.base.bindMemory(to: Int64.self, capacity: count)
+        case .bool: storage.base.bindMemory(to: UInt8.self, capacity: count)   // 0 or 1 per element
         }
         impl = TensorImpl(storage: storage, offset: 0, shape: shape, count: count, dtype: dtype)
     }
@@ -153,6 +154,9 @@ public struct Tensor {
         case .int64:
             let p = pointer(Int64.self)
             return (0..<n).map { T(tensorElement: p[$0]) }
+        case .bool:
+            let p = pointer(UInt8.self)
+            return (0..<n).map { T(tensorElement: Int64(p[$0])) }
         }
     }
 
@@ -162,6 +166,7 @@ public struct Tensor {
         case .float32: return Double(pointer(Float.self)[i])
         case .float64: return pointer(Double.self)[i]
         case .int64: return Double(pointer(Int64.self)[i])
+        case .bool: return Double(pointer(UInt8.self)[i])
         }
     }
 
@@ -177,7 +182,8 @@ public struct Tensor {
     // MARK: Conversion
 
     /// This tensor converted to `dtype` (the same tensor when it already has it). Differentiable
-    /// between float dtypes (`ToCopyBackward0`); a conversion to or from int64 does not track grad.
+    /// between float dtypes (`ToCopyBackward0`); a conversion to or from int64 or bool does not track
+    /// grad. To bool: any nonzero value (NaN too) is true; from bool: 1 and 0.
     public func to(_ dtype: DType) -> Tensor {
         if dtype == self.dtype { return self }
         let out = Tensor(uninitializedShape: shape, dtype: dtype)
@@ -210,6 +216,8 @@ public struct Tensor {
         case (.float64, .int64):
             let s = pointer(Double.self), d = out.pointer(Int64.self)
             for i in 0..<n { d[i] = truncatingToInt64(s[i]) }
+        case (.bool, _), (_, .bool):
+            convertBool(into: out)
         default:
             out.impl.data.copyMemory(from: impl.data,
                                              byteCount: n * dtype.byteSize)

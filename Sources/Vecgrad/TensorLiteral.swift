@@ -8,6 +8,13 @@ public protocol TensorLiteral {
     func _appendTensorShape(to shape: inout [Int])
     /// Appends the scalars in row-major order, checking each array's length against `shape`.
     func _appendTensorScalars(to buffer: inout TensorLiteralBuffer, shape: [Int], depth: Int)
+    /// Whether the leaves are `Bool`: such a literal makes a bool tensor unless a dtype is given.
+    static var _isBoolTensorLiteral: Bool { get }
+}
+
+extension TensorLiteral {
+    /// Numbers: false.
+    public static var _isBoolTensorLiteral: Bool { false }
 }
 
 /// Scalars collected from a literal: integers kept exact for int64 tensors.
@@ -18,6 +25,9 @@ public struct TensorLiteralBuffer {
 }
 
 extension Array: TensorLiteral where Element: TensorLiteral {
+    /// As the elements.
+    public static var _isBoolTensorLiteral: Bool { Element._isBoolTensorLiteral }
+
     public func _appendTensorShape(to shape: inout [Int]) {
         shape.append(count)
         first?._appendTensorShape(to: &shape)
@@ -62,13 +72,23 @@ extension Int64: TensorLiteral {
     }
 }
 
+extension Bool: TensorLiteral {
+    /// True: `Tensor([true, false])` is a bool tensor, as `torch.tensor([True, False])`.
+    public static var _isBoolTensorLiteral: Bool { true }
+    public func _appendTensorShape(to shape: inout [Int]) {}
+    public func _appendTensorScalars(to buffer: inout TensorLiteralBuffer, shape: [Int], depth: Int) {
+        buffer.ints.append(self ? 1 : 0)
+    }
+}
+
 extension Tensor {
     /// A tensor from a scalar or nested arrays: `Tensor([[1, 2], [3, 4]], requiresGrad: true)`.
     /// float32 unless `dtype` says otherwise (PyTorch would pick int64 for integer literals; the
-    /// contract here is float32 so that `requiresGrad: true` just works). A convenience that cannot
+    /// contract here is float32 so that `requiresGrad: true` just works); `Bool` literals give
+    /// `.bool` unless `dtype` says otherwise. A convenience that cannot
     /// throw: a ragged literal, or int64 with `requiresGrad`, stops the program with PyTorch's
     /// message (kept in release builds); `Tensor(validating:)` throws the same errors instead.
-    public init<L: TensorLiteral>(_ literal: L, dtype: DType = .float32, requiresGrad: Bool = false) {
+    public init<L: TensorLiteral>(_ literal: L, dtype: DType? = nil, requiresGrad: Bool = false) {
         do {
             try self.init(validating: literal, dtype: dtype, requiresGrad: requiresGrad)
         } catch {
@@ -78,8 +98,9 @@ extension Tensor {
 
     /// Like `init(_:dtype:requiresGrad:)` but throws for a ragged literal or an int64 tensor that
     /// requires grad.
-    public init<L: TensorLiteral>(validating literal: L, dtype: DType = .float32,
+    public init<L: TensorLiteral>(validating literal: L, dtype: DType? = nil,
                                   requiresGrad: Bool = false) throws {
+        let dtype = dtype ?? (L._isBoolTensorLiteral ? .bool : .float32)
         var shape: [Int] = []
         literal._appendTensorShape(to: &shape)
         var buffer = TensorLiteralBuffer()
@@ -101,6 +122,10 @@ extension Tensor {
             let p = pointer(Int64.self)
             if buffer.ints.isEmpty { for i in 0..<n { p[i] = truncatingToInt64(buffer.doubles[i]) } }
             else { for i in 0..<n { p[i] = buffer.ints[i] } }
+        case .bool:
+            let p = pointer(UInt8.self)
+            if buffer.ints.isEmpty { for i in 0..<n { p[i] = buffer.doubles[i] != 0 ? 1 : 0 } }
+            else { for i in 0..<n { p[i] = buffer.ints[i] != 0 ? 1 : 0 } }
         }
         impl.requiresGrad = requiresGrad
     }

@@ -31,3 +31,30 @@ func shapeOpGradgradcheck(_ op: String) throws {
     }
     #expect(failure == nil, "\(op): \(failure ?? "")")
 }
+@Test(arguments: ["where", "whereBroadcast", "whereScalar", "var", "varDim", "std", "stdDim", "norm2", "norm1", "norm3", "normInf",
+                  "normDim", "logsumexp", "logsumexpKeep"])
+func selectionAndStatisticsGradgradcheck(_ op: String) throws {
+    let x = Tensor(shape: [2, 3], scalars: [0.4, -1.3, 2.1, -0.7, 1.6, 0.9], dtype: .float64)
+    let y = Tensor(shape: [2, 3], scalars: [1.2, 0.3, -0.8, 2.4, -1.1, 0.5], dtype: .float64)
+    let mask = Tensor(shape: [2, 3], scalars: [1.0, 0, 1, 0, 0, 1], dtype: .float64).gt(0.5)
+    let failure: String?
+    switch op {
+    case "where": failure = try gradgradcheck([x, y]) { try curved(Tensor.where(mask, $0[0], $0[1])) }
+    case "whereBroadcast":
+        let a = Tensor(shape: [3], scalars: [0.4, -1.3, 2.1], dtype: .float64), b = Tensor(shape: [2, 1], scalars: [1.2, -0.8], dtype: .float64)
+        failure = try gradgradcheck([a, b]) { try curved(Tensor.where(mask, $0[0], $0[1])) }
+    case "whereScalar": failure = try gradgradcheck([x]) { try curved(Tensor.where(mask, $0[0], 0.5)) }
+    case "var": failure = try gradgradcheck([x]) { try $0[0].var() }
+    case "varDim": failure = try gradgradcheck([x]) { try $0[0].var(dim: 1, correction: 0) }
+    case "std": failure = try gradgradcheck([x]) { try $0[0].std() }
+    case "stdDim": failure = try gradgradcheck([x]) { try $0[0].std(dim: 0, keepdim: true) }
+    case "norm2": failure = try gradgradcheck([x]) { try $0[0].norm() }
+    case "norm1": failure = try gradgradcheck([x]) { try $0[0].norm(p: 1) * $0[0] }
+    case "norm3": failure = try gradgradcheck([x]) { try $0[0].norm(p: 3) }
+    case "normInf": failure = try gradgradcheck([x]) { try $0[0].norm(p: .infinity) * $0[0] }
+    case "normDim": failure = try gradgradcheck([x]) { try $0[0].norm(dim: 1) }
+    case "logsumexp": failure = try gradgradcheck([x]) { try $0[0].logsumexp(dim: 1) }
+    default: failure = try gradgradcheck([x]) { try $0[0].logsumexp(dim: 0, keepdim: true) }
+    }
+    #expect(failure == nil, "\(op): \(failure ?? "")")
+}

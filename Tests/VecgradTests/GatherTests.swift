@@ -117,3 +117,15 @@ import Testing
             == "only Tensors of floating point dtype can require gradients")
     }
 }
+
+@Test func gatherAndIndexSelectMoveBoolElements() throws {
+    // torch.tensor([[True, False, True], [False, False, True]]).gather(1, idx), .index_select(0, ...)
+    let mask = Tensor(shape: [2, 3], scalars: [1.0, 0, 1, 0, 0, 1]).gt(0.5)
+    let index = Tensor(shape: [2, 2], scalars: [2, 1, 0, 2], dtype: .int64)
+    let picked = try mask.gather(dim: 1, index: index)
+    #expect(picked.dtype == .bool && picked.scalars(as: Double.self) == [1, 0, 0, 1])
+    let rows = try mask.indexSelect(dim: 0, index: Tensor([1, 1, 0], dtype: .int64))
+    #expect(rows.dtype == .bool && rows.scalars(as: Double.self) == [0, 0, 1, 0, 0, 1, 1, 0, 1])
+    #expect(try Tensor.cat([mask, mask], dim: 1).scalars(as: Double.self) == [1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 0, 1])
+    #expect(try mask.permute(1, 0).scalars(as: Double.self) == [1, 0, 0, 0, 1, 1])
+}
