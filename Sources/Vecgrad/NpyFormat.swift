@@ -12,6 +12,7 @@ enum Npy {
         (.float32, "f4"),
         (.float64, "f8"),
         (.int64, "i8"),
+        (.bool, "b1"),
     ]
 
     /// "\x93NUMPY".

@@ -11,7 +11,7 @@ import Synchronization
 
 extension Tensor {
     /// Reads a .npy file, as `torch.from_numpy(np.load(path))`: format versions 1.0, 2.0 and 3.0,
-    /// C order, dtypes '<f4' (float32), '<f8' (float64) and '<i8' (int64), big-endian '>f4',
+    /// C order, dtypes '<f4' (float32), '<f8' (float64), '<i8' (int64) and '|b1' (bool), big-endian '>f4',
     /// '>f8', '>i8' converted to the machine's order. Any shape, 0-d and empty included; the
     /// result does not require grad. The data is read straight into the new tensor's storage.
     /// Bytes after the data are ignored, as np.load ignores them.

@@ -38,6 +38,11 @@ private enum NumpyBytes {
         "934e554d5059010076007b276465736372273a20273c6634272c2027666f727472616e5f6f72646572273a2046616c73652c202773686170",
         "65273a2028322c2033292c207d20202020202020202020202020202020202020202020202020202020202020202020202020202020202020",
         "2020202020202020202020202020200a0000c03f000000c00000803e000040400000807f00000080")
+    /// np.array([[True, False, True], [False, False, True]])
+    static let bool2x3 = hex(
+        "934e554d5059010076007b276465736372273a20277c6231272c2027666f727472616e5f6f72646572273a2046616c73",
+        "652c20277368617065273a2028322c2033292c207d202020202020202020202020202020202020202020202020202020",
+        "202020202020202020202020202020202020202020202020202020202020200a010001000001")
     /// np.array(3.5)  # 0-d
     static let f64Scalar = hex(
         "934e554d5059010076007b276465736372273a20273c6638272c2027666f727472616e5f6f72646572273a2046616c73652c202773686170",
@@ -113,6 +118,8 @@ private enum NumpyBytes {
         #expect(c.shape == [2, 3, 4] && c.dtype == .int64 && c.scalars(as: Int64.self) == Array(-12..<12))
         let d = try Tensor.load(npyBytes: NumpyBytes.f64x5).scalars(as: Double.self)
         #expect(d.count == 5 && d[0] == 0.1 && d[1] == -1e300 && d[2].isNaN && d[3] == 0x1p-1074 && d[4] == 7)
+        let mask = try Tensor.load(npyBytes: NumpyBytes.bool2x3)
+        #expect(mask.shape == [2, 3] && mask.dtype == .bool && mask.scalars(as: Double.self) == [1, 0, 1, 0, 0, 1])
         let v2 = try Tensor.load(npyBytes: NumpyBytes.f32Version2)
         #expect(v2.shape == [3] && v2.scalars(as: Float.self) == [1.5, -2, 0.25])
     }
@@ -124,6 +131,7 @@ private enum NumpyBytes {
             (Tensor(shape: [0, 3], scalars: [Int64](), dtype: .int64), NumpyBytes.i64Empty),
             (Tensor(shape: [2, 3, 4], scalars: Array(Int64(-12)..<12), dtype: .int64), NumpyBytes.i64x2x3x4),
             (Tensor(shape: [5], scalars: [0.1, -1e300, .nan, 0x1p-1074, 7], dtype: .float64), NumpyBytes.f64x5),
+            (Tensor(shape: [2, 3], scalars: [1.0, 0, 1, 0, 0, 1]).gt(0.5), NumpyBytes.bool2x3),
         ]
         for (tensor, numpy) in cases { #expect(try tensor.npyBytes() == numpy, "\(tensor.shape) \(tensor.dtype)") }
     }
@@ -165,9 +173,9 @@ private enum NumpyBytes {
         #expect(message { try Tensor.load(npyBytes: NumpyBytes.fortran) } == "npy bytes: fortran_order=True (column-major data) "
                 + "is not supported; save a C-ordered copy (np.save(path, np.ascontiguousarray(a)))")
         #expect(message { try Tensor.load(npyBytes: NumpyBytes.int32) }
-                == "npy bytes: unsupported .npy dtype '<i4'; Vecgrad reads '<f4', '<f8', '<i8' and their big-endian forms")
+                == "npy bytes: unsupported .npy dtype '<i4'; Vecgrad reads '<f4', '<f8', '<i8', '|b1' and their big-endian forms")
         #expect(message { try Tensor.load(npyBytes: NumpyBytes.structured) } == "npy bytes: unsupported .npy dtype "
-                + "[('a', '<f4'), ('b', '<i8')] (structured arrays are not read); Vecgrad reads '<f4', '<f8', '<i8' and their big-endian forms")
+                + "[('a', '<f4'), ('b', '<i8')] (structured arrays are not read); Vecgrad reads '<f4', '<f8', '<i8', '|b1' and their big-endian forms")
         let f2 = npy(header: "{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }\n", data: [0, 0x3C])
         #expect(message { try Tensor.load(npyBytes: f2) }.contains("unsupported .npy dtype '<f2'"))
     }
