@@ -175,7 +175,8 @@ private enum NumpyBytes {
         #expect(message { try Tensor.load(npyBytes: NumpyBytes.int32) }
                 == "npy bytes: unsupported .npy dtype '<i4'; Vecgrad reads '<f4', '<f8', '<i8', '|b1' and their big-endian forms")
         #expect(message { try Tensor.load(npyBytes: NumpyBytes.structured) } == "npy bytes: unsupported .npy dtype "
-                + "[('a', '<f4'), ('b', '<i8')] (structured arrays are not read); Vecgrad reads '<f4', '<f8', '<i8', '|b1' and their big-endian forms")
+                + "[('a', '<f4'), ('b', '<i8')] (structured arrays are not read); "
+                + "Vecgrad reads '<f4', '<f8', '<i8', '|b1' and their big-endian forms")
         let f2 = npy(header: "{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }\n", data: [0, 0x3C])
         #expect(message { try Tensor.load(npyBytes: f2) }.contains("unsupported .npy dtype '<f2'"))
     }
