@@ -1,0 +1,121 @@
+import VecKernels
+
+// torch.optim.SGD, single-tensor algorithm (foreach=False), one fused pass over each parameter.
+
+/// Stochastic gradient descent with momentum (PyTorch's `torch.optim.SGD`), in PyTorch's order,
+/// per parameter p with gradient g:
+///
+///     g = maximize ? -g : g
+///     g = g + weightDecay * p                      (weightDecay != 0)
+///     buf = first step ? g : momentum * buf + (1 - dampening) * g      (momentum != 0)
+///     g = nesterov ? g + momentum * buf : buf      (momentum != 0)
+///     p = p - lr * g
+///
+/// Each step is one pass over the parameter's storage, in its dtype (the settings are rounded to
+/// float32 for float32 parameters, as PyTorch's kernels take them); no tensor is allocated after
+/// the first step (which allocates the momentum buffers).
+public final class SGD: Optimizer, ParameterUpdate {
+    /// The tensors `step()` updates.
+    public let parameters: [Tensor]
+    /// Learning rate.
+    public var lr: Double
+    /// Momentum factor (0: plain SGD, no buffers).
+    public var momentum: Double
+    /// Dampening of the gradient's share of the momentum buffer (PyTorch's `dampening`).
+    public var dampening: Double
+    /// L2 penalty added to each gradient as `weightDecay * p` (0: none).
+    public var weightDecay: Double
+    /// Nesterov momentum (needs momentum > 0 and dampening 0).
+    public var nesterov: Bool
+    /// Ascends the objective instead (PyTorch's `maximize`).
+    public var maximize: Bool
+    /// The momentum buffers (PyTorch's `state[p]["momentum_buffer"]`), nil before a parameter's first step.
+    private var buffers: [Tensor?]
+
+    /// `torch.optim.SGD(params, lr, momentum, dampening, weight_decay, nesterov, maximize=)`, with
+    /// PyTorch's checks: throws `invalidArgument` with "Invalid learning rate: -1.0" (lr < 0),
+    /// "Invalid momentum value: -0.5", "Invalid weight_decay value: -0.01", and "Nesterov momentum
+    /// requires a momentum and zero dampening".
+    public init(parameters: [Tensor], lr: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
+                weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false) throws {
+        try SGD.check(lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay, nesterov: nesterov)
+        self.parameters = parameters
+        self.lr = lr
+        self.momentum = momentum
+        self.dampening = dampening
+        self.weightDecay = weightDecay
+        self.nesterov = nesterov
+        self.maximize = maximize
+        buffers = Array(repeating: nil, count: parameters.count)
+    }
+
+    /// The original non-throwing initializer, kept for source compatibility: it checks nothing (a
+    /// negative lr ascends). A call with only these labels picks it even under `try`; pass any other
+    /// setting (`nesterov: false`) to get the throwing initializer with PyTorch's checks.
+    public init(parameters: [Tensor], lr: Double, momentum: Double = 0, weightDecay: Double = 0) {
+        self.parameters = parameters
+        self.lr = lr
+        self.momentum = momentum
+        self.dampening = 0
+        self.weightDecay = weightDecay
+        self.nesterov = false
+        self.maximize = false
+        buffers = Array(repeating: nil, count: parameters.count)
+    }
+
+    static func check(lr: Double, momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool) throws {
+        // PyTorch tests `lr < 0.0` here (a NaN passes), where Adam tests `not 0.0 <= lr`.
+        try checkSetting(!(lr < 0), "learning rate", lr)
+        try checkSetting(!(momentum < 0), "momentum value", momentum)
+        try checkSetting(!(weightDecay < 0), "weight_decay value", weightDecay)
+        if nesterov && (momentum <= 0 || dampening != 0) {
+            throw TensorError.invalidArgument("Nesterov momentum requires a momentum and zero dampening")
+        }
+    }
+
+    /// Updates every parameter that has a gradient, in place (see the type's comment). Cannot fail.
+    public func step() { updateAll(parameters) }
+
+    func update<T: KernelFloat>(index: Int, _ w: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, count n: Int) {
+        let decay = weightDecay != 0, wd = T(weightDecay), alpha = T(-lr), sign: T = maximize ? -1 : 1
+        guard momentum != 0 else {
+            for j in 0..<n {
+                var d = sign * g[j]
+                if decay { d = d.addingProduct(wd, w[j]) }
+                w[j] = w[j].addingProduct(alpha, d)
+            }
+            return
+        }
+        let first = buffers[index] == nil
+        let buffer = buffers[index] ?? stateBuffer(like: parameters[index])
+        buffers[index] = buffer
+        let b = buffer.pointer(T.self), mom = T(momentum), keep = T(1 - dampening), nesterov = nesterov
+        for j in 0..<n {
+            var d = sign * g[j]
+            if decay { d = d.addingProduct(wd, w[j]) }
+            b[j] = first ? d : (b[j] * mom).addingProduct(keep, d)
+            d = nesterov ? d.addingProduct(mom, b[j]) : b[j]
+            w[j] = w[j].addingProduct(alpha, d)
+        }
+    }
+
+    /// The settings and momentum buffers (PyTorch's `state_dict()`: `momentum_buffer` per parameter).
+    public func stateDict() -> OptimizerState {
+        let settings = OptimizerState.Settings(lr: lr, weightDecay: weightDecay, maximize: maximize, momentum: momentum,
+                                               dampening: dampening, nesterov: nesterov)
+        let state = buffers.map { b in b.map { OptimizerState.ParameterState(buffers: ["momentum_buffer": .init($0)]) } }
+        return OptimizerState(optimizer: "SGD", settings: settings, state: state)
+    }
+
+    /// Restores a state saved by an SGD over parameters of the same shapes (buffers are converted to
+    /// each parameter's dtype, as PyTorch does). Throws, changing nothing, what
+    /// `OptimizerState.validated(for:parameters:buffers:)` throws and PyTorch's setting errors.
+    public func loadStateDict(_ saved: OptimizerState) throws {
+        let loaded = try saved.validated(for: "SGD", parameters: parameters, buffers: ["momentum_buffer"])
+        let s = saved.settings
+        let (m, d, n) = (s.momentum ?? 0, s.dampening ?? 0, s.nesterov ?? false)
+        try SGD.check(lr: s.lr, momentum: m, dampening: d, weightDecay: s.weightDecay, nesterov: n)
+        (lr, momentum, dampening, weightDecay, nesterov, maximize) = (s.lr, m, d, s.weightDecay, n, s.maximize)
+        buffers = loaded.map { $0?.buffers["momentum_buffer"] }
+    }
+}
