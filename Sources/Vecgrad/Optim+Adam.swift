@@ -22,7 +22,7 @@ import VecKernels
 /// The bias corrections and step size are computed in Double, as Python computes them, and rounded
 /// to the parameter's dtype where PyTorch's kernels take them. Each step is one pass over the
 /// parameter's storage; no tensor is allocated after the first step (which allocates the moments).
-public class Adam: Optimizer, ParameterUpdate {
+public class Adam: Optimizer {
     /// The tensors `step()` updates.
     public let parameters: [Tensor]
     /// Learning rate.
@@ -78,39 +78,32 @@ public class Adam: Optimizer, ParameterUpdate {
     var kind: String { "Adam" }
 
     /// Updates every parameter that has a gradient, in place (see the type's comment). Cannot fail.
-    public func step() { updateAll(parameters) }
+    public func step() {
+        forEachGradient(parameters) { i, p, g in
+            var state = moments[i] ?? ["exp_avg": stateBuffer(like: p), "exp_avg_sq": stateBuffer(like: p)]
+            if amsgrad && state["max_exp_avg_sq"] == nil { state["max_exp_avg_sq"] = stateBuffer(like: p) }
+            moments[i] = state
+            steps[i] += 1
+            guard let m = state["exp_avg"], let v = state["exp_avg_sq"] else { return }
+            let vmax = amsgrad ? state["max_exp_avg_sq"] : nil
+            switch p.dtype {
+            case .float32: update(AdamKernel<Float>(self, step: steps[i], p, g, m, v, vmax), count: p.count)
+            case .float64: update(AdamKernel<Double>(self, step: steps[i], p, g, m, v, vmax), count: p.count)
+            case .int64: break
+            }
+        }
+    }
 
-    func update<T: KernelFloat>(index i: Int, _ w: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, count n: Int) {
-        let p = parameters[i]
-        var state = moments[i] ?? ["exp_avg": stateBuffer(like: p), "exp_avg_sq": stateBuffer(like: p)]
-        if amsgrad && state["max_exp_avg_sq"] == nil { state["max_exp_avg_sq"] = stateBuffer(like: p) }
-        moments[i] = state
-        steps[i] += 1
-        guard let mBuffer = state["exp_avg"], let vBuffer = state["exp_avg_sq"] else { return }
-        let m = mBuffer.pointer(T.self), v = vBuffer.pointer(T.self), vmax = state["max_exp_avg_sq"]?.pointer(T.self)
-        let t = Double(steps[i])
-        let stepSize = lr / (1 - pow(betas.0, t)), correction2 = pow(1 - pow(betas.1, t), 0.5)
-        let sign: T = maximize ? -1 : 1, decay = weightDecay != 0, decoupled = decoupledWeightDecay
-        let wd = T(weightDecay), shrink = T(1 - lr * weightDecay)
-        // lerp as ATen computes it: from the start for a small weight, from the end otherwise.
-        let weight = T(1 - betas.0), smallWeight = abs(weight) < 0.5, weightFromEnd = weight - 1
-        let beta2 = T(betas.1), keep2 = T(1 - betas.1), c2 = T(correction2), epsilon = T(eps), alpha = T(-stepSize)
-        for j in 0..<n {
-            var d = sign * g[j]
-            if decay {
-                if decoupled { w[j] *= shrink } else { d = d.addingProduct(wd, w[j]) }
-            }
-            m[j] = smallWeight ? m[j].addingProduct(weight, d - m[j]) : d.addingProduct(weightFromEnd, d - m[j])
-            v[j] = v[j] * beta2 + keep2 * d * d
-            var second = v[j]
-            if let vmax {
-                // torch.maximum: NaN wins.
-                let larger = vmax[j].isNaN || second.isNaN ? T.nan : Swift.max(vmax[j], second)
-                vmax[j] = larger
-                second = larger
-            }
-            let denom = second.squareRoot() / c2 + epsilon
-            w[j] += alpha * m[j] / denom
+    private final func update<T: KernelFloat>(_ k: AdamKernel<T>, count: Int) {
+        // One loop per case, so that each is a plain vectorisable loop.
+        let decay: AdamKernel<T>.Decay = weightDecay == 0 ? .none : decoupledWeightDecay ? .decoupled : .l2
+        switch (decay, k.vmax != nil) {
+        case (.none, false): updateInChunks(count: count) { for j in $0 { k.step(j, decay: .none, amsgrad: false) } }
+        case (.none, true): updateInChunks(count: count) { for j in $0 { k.step(j, decay: .none, amsgrad: true) } }
+        case (.l2, false): updateInChunks(count: count) { for j in $0 { k.step(j, decay: .l2, amsgrad: false) } }
+        case (.l2, true): updateInChunks(count: count) { for j in $0 { k.step(j, decay: .l2, amsgrad: true) } }
+        case (.decoupled, false): updateInChunks(count: count) { for j in $0 { k.step(j, decay: .decoupled, amsgrad: false) } }
+        case (.decoupled, true): updateInChunks(count: count) { for j in $0 { k.step(j, decay: .decoupled, amsgrad: true) } }
         }
     }
 
@@ -163,4 +156,60 @@ public final class AdamW: Adam {
     }
 
     override var kind: String { "AdamW" }
+}
+
+/// Adam's settings in the parameter's precision (the bias corrections of this step included) and
+/// the storages of one parameter's step.
+struct AdamKernel<T: KernelFloat> {
+    enum Decay { case none, l2, decoupled }
+
+    let w: UnsafeMutablePointer<T>, g: UnsafePointer<T>
+    let m: UnsafeMutablePointer<T>, v: UnsafeMutablePointer<T>, vmax: UnsafeMutablePointer<T>?
+    let sign: T, wd: T, shrink: T, beta2: T, keep2: T, c2: T, eps: T, alpha: T
+    /// lerp as ATen computes it: m + weight * (g - m) for a weight below 1/2, else g + (weight - 1) * (g - m).
+    let smallWeight: Bool, weight: T, weightFromEnd: T
+
+    init(_ adam: Adam, step: Int, _ p: Tensor, _ grad: Tensor, _ m: Tensor, _ v: Tensor, _ vmax: Tensor?) {
+        w = p.pointer(T.self)
+        g = UnsafePointer(grad.pointer(T.self))
+        self.m = m.pointer(T.self)
+        self.v = v.pointer(T.self)
+        self.vmax = vmax?.pointer(T.self)
+        // Python's arithmetic on floats: in Double, then rounded where the kernels take the value.
+        let t = Double(step), (beta1, b2) = adam.betas
+        let stepSize = adam.lr / (1 - pow(beta1, t)), correction2 = pow(1 - pow(b2, t), 0.5)
+        sign = adam.maximize ? -1 : 1
+        wd = T(adam.weightDecay)
+        shrink = T(1 - adam.lr * adam.weightDecay)
+        beta2 = T(b2)
+        keep2 = T(1 - b2)
+        c2 = T(correction2)
+        eps = T(adam.eps)
+        alpha = T(-stepSize)
+        weight = T(1 - beta1)
+        smallWeight = abs(weight) < 0.5
+        weightFromEnd = weight - 1
+    }
+
+    /// Element j's step (the type comment of `Adam` gives the formulas).
+    @inline(__always) func step(_ j: Int, decay: Decay, amsgrad: Bool) {
+        var d = sign * g[j]
+        switch decay {
+        case .none: break
+        case .l2: d = d.addingProduct(wd, w[j])
+        case .decoupled: w[j] *= shrink
+        }
+        let mj = m[j]
+        let mNew = smallWeight ? mj.addingProduct(weight, d - mj) : d.addingProduct(weightFromEnd, d - mj)
+        m[j] = mNew
+        let vNew = v[j] * beta2 + keep2 * d * d
+        v[j] = vNew
+        var second = vNew
+        if amsgrad, let vmax {
+            // torch.maximum: NaN wins.
+            second = vmax[j].isNaN || vNew.isNaN ? T.nan : Swift.max(vmax[j], vNew)
+            vmax[j] = second
+        }
+        w[j] += alpha * mNew / (second.squareRoot() / c2 + eps)
+    }
 }

@@ -14,7 +14,7 @@ import VecKernels
 /// Each step is one pass over the parameter's storage, in its dtype (the settings are rounded to
 /// float32 for float32 parameters, as PyTorch's kernels take them); no tensor is allocated after
 /// the first step (which allocates the momentum buffers).
-public final class SGD: Optimizer, ParameterUpdate {
+public final class SGD: Optimizer {
     /// The tensors `step()` updates.
     public let parameters: [Tensor]
     /// Learning rate.
@@ -74,28 +74,26 @@ public final class SGD: Optimizer, ParameterUpdate {
     }
 
     /// Updates every parameter that has a gradient, in place (see the type's comment). Cannot fail.
-    public func step() { updateAll(parameters) }
-
-    func update<T: KernelFloat>(index: Int, _ w: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, count n: Int) {
-        let decay = weightDecay != 0, wd = T(weightDecay), alpha = T(-lr), sign: T = maximize ? -1 : 1
-        guard momentum != 0 else {
-            for j in 0..<n {
-                var d = sign * g[j]
-                if decay { d = d.addingProduct(wd, w[j]) }
-                w[j] = w[j].addingProduct(alpha, d)
+    public func step() {
+        forEachGradient(parameters) { i, p, g in
+            let first = momentum != 0 && buffers[i] == nil
+            if momentum != 0 && first { buffers[i] = stateBuffer(like: p) }
+            let b = momentum != 0 ? buffers[i] : nil
+            switch p.dtype {
+            case .float32: update(SGDKernel<Float>(self, p, g, b, first: first), count: p.count)
+            case .float64: update(SGDKernel<Double>(self, p, g, b, first: first), count: p.count)
+            case .int64: break
             }
-            return
         }
-        let first = buffers[index] == nil
-        let buffer = buffers[index] ?? stateBuffer(like: parameters[index])
-        buffers[index] = buffer
-        let b = buffer.pointer(T.self), mom = T(momentum), keep = T(1 - dampening), nesterov = nesterov
-        for j in 0..<n {
-            var d = sign * g[j]
-            if decay { d = d.addingProduct(wd, w[j]) }
-            b[j] = first ? d : (b[j] * mom).addingProduct(keep, d)
-            d = nesterov ? d.addingProduct(mom, b[j]) : b[j]
-            w[j] = w[j].addingProduct(alpha, d)
+    }
+
+    private func update<T: KernelFloat>(_ k: SGDKernel<T>, count: Int) {
+        // One loop per case, so that each is a plain vectorisable loop.
+        switch (k.b != nil, k.decay) {
+        case (false, false): updateInChunks(count: count) { for j in $0 { k.w[j] = k.w[j].addingProduct(k.alpha, k.sign * k.g[j]) } }
+        case (false, true): updateInChunks(count: count) { for j in $0 { k.w[j] = k.w[j].addingProduct(k.alpha, k.decayed(j)) } }
+        case (true, false): updateInChunks(count: count) { for j in $0 { k.momentumStep(j, k.sign * k.g[j]) } }
+        case (true, true): updateInChunks(count: count) { for j in $0 { k.momentumStep(j, k.decayed(j)) } }
         }
     }
 
@@ -117,5 +115,37 @@ public final class SGD: Optimizer, ParameterUpdate {
         try SGD.check(lr: s.lr, momentum: m, dampening: d, weightDecay: s.weightDecay, nesterov: n)
         (lr, momentum, dampening, weightDecay, nesterov, maximize) = (s.lr, m, d, s.weightDecay, n, s.maximize)
         buffers = loaded.map { $0?.buffers["momentum_buffer"] }
+    }
+}
+
+/// SGD's settings in the parameter's precision and the storages of one parameter's step.
+struct SGDKernel<T: KernelFloat> {
+    let w: UnsafeMutablePointer<T>, g: UnsafePointer<T>, b: UnsafeMutablePointer<T>?
+    let decay: Bool, first: Bool, nesterov: Bool
+    let sign: T, wd: T, alpha: T, momentum: T, keep: T
+
+    init(_ sgd: SGD, _ p: Tensor, _ grad: Tensor, _ buffer: Tensor?, first: Bool) {
+        w = p.pointer(T.self)
+        g = UnsafePointer(grad.pointer(T.self))
+        b = buffer?.pointer(T.self)
+        decay = sgd.weightDecay != 0
+        self.first = first
+        nesterov = sgd.nesterov
+        sign = sgd.maximize ? -1 : 1
+        wd = T(sgd.weightDecay)
+        alpha = T(-sgd.lr)
+        momentum = T(sgd.momentum)
+        keep = T(1 - sgd.dampening)
+    }
+
+    /// The gradient with weight decay: g + weightDecay * p (PyTorch's `grad.add(param, alpha=wd)`).
+    @inline(__always) func decayed(_ j: Int) -> T { (sign * g[j]).addingProduct(wd, w[j]) }
+
+    /// The momentum buffer's update and the parameter's, from the (decayed) gradient `d`.
+    @inline(__always) func momentumStep(_ j: Int, _ d: T) {
+        guard let b else { return }
+        let buf = first ? d : (b[j] * momentum).addingProduct(keep, d)
+        b[j] = buf
+        w[j] = w[j].addingProduct(alpha, nesterov ? d.addingProduct(momentum, buf) : buf)
     }
 }

@@ -1,4 +1,5 @@
 import VecKernels
+import VecPlatform
 
 // What the optimizers (SGD, Adam, AdamW) share: the protocol, the per-parameter walk of `step()`
 // and the checks of their settings, worded as torch.optim words them.
@@ -27,24 +28,29 @@ extension Optimizer {
     public func zeroGrad() { for p in parameters { p.grad = nil } }
 }
 
-/// One parameter's update, written once for both float dtypes.
-protocol ParameterUpdate {
-    /// Updates parameter `index`, `w`, from its gradient `g` (both `count` elements of `T`).
-    func update<T: KernelFloat>(index: Int, _ w: UnsafeMutablePointer<T>, _ g: UnsafePointer<T>, count: Int)
+/// Runs `body` on each parameter that has a gradient (index, parameter, gradient), then bumps the
+/// parameter's version counter. A gradient always has its parameter's shape and dtype (the `grad`
+/// setter and the engine guarantee it) and tensors are contiguous, so the optimizers' element loops
+/// walk both storages side by side.
+func forEachGradient(_ parameters: [Tensor], _ body: (Int, Tensor, Tensor) -> Void) {
+    for (i, p) in parameters.enumerated() {
+        guard let g = p.grad, g.dtype == p.dtype, g.count == p.count, p.dtype.isFloatingPoint else { continue }
+        body(i, p, g)
+        p.bumpVersion()
+    }
 }
 
-extension ParameterUpdate {
-    /// Runs `update` on every parameter with a gradient and bumps its version counter. A gradient
-    /// always has its parameter's shape and dtype (the `grad` setter and the engine guarantee it),
-    /// and tensors are contiguous, so the element loops may walk both storages side by side.
-    func updateAll(_ parameters: [Tensor]) {
-        for (i, p) in parameters.enumerated() {
-            guard let g = p.grad, g.dtype == p.dtype, g.count == p.count, let element = p.dtype.floating else { continue }
-            func run<T: KernelFloat>(_: T.Type) { update(index: i, p.pointer(T.self), UnsafePointer(g.pointer(T.self)), count: p.count) }
-            run(element)
-            p.bumpVersion()
-        }
-    }
+/// Runs `body` over 0..<count, in chunks on the threads in force (`Threading.withThreads`,
+/// `withKernelVariant(_:threads:)`) from 2^16 elements up, as ATen splits its elementwise loops;
+/// each element is updated by itself, so the result does not depend on the split. `.scalar` and
+/// `.simd` variants keep one thread.
+func updateInChunks(count: Int, _ body: (Range<Int>) -> Void) {
+    let o = Execution.options
+    let threads = o.variant == .scalar || o.variant == .simd ? 1 : Threading.usableThreads(o.threads ?? Threading.currentThreads)
+    let chunks = count >= 1 << 16 ? Threading.chunkCount(total: count, grain: 1 << 15, threads: threads) : 1
+    guard chunks > 1 else { return body(0..<count) }
+    let size = (count + chunks - 1) / chunks
+    Threading.parallelFor(chunks, threads: threads) { c in body(c * size ..< Swift.min(count, (c + 1) * size)) }
 }
 
 /// torch.optim's checks of a setting: `valid` false throws "Invalid <what>: <value>" with the
