@@ -98,12 +98,12 @@ public class Adam: Optimizer {
         // One loop per case, so that each is a plain vectorisable loop.
         let decay: AdamKernel<T>.Decay = weightDecay == 0 ? .none : decoupledWeightDecay ? .decoupled : .l2
         switch (decay, k.vmax != nil) {
-        case (.none, false): updateInChunks(count: count) { for j in $0 { k.step(j, decay: .none, amsgrad: false) } }
-        case (.none, true): updateInChunks(count: count) { for j in $0 { k.step(j, decay: .none, amsgrad: true) } }
-        case (.l2, false): updateInChunks(count: count) { for j in $0 { k.step(j, decay: .l2, amsgrad: false) } }
-        case (.l2, true): updateInChunks(count: count) { for j in $0 { k.step(j, decay: .l2, amsgrad: true) } }
-        case (.decoupled, false): updateInChunks(count: count) { for j in $0 { k.step(j, decay: .decoupled, amsgrad: false) } }
-        case (.decoupled, true): updateInChunks(count: count) { for j in $0 { k.step(j, decay: .decoupled, amsgrad: true) } }
+        case (.none, false): updateInChunks(count: count) { k.run($0, decay: .none, amsgrad: false) }
+        case (.none, true): updateInChunks(count: count) { k.run($0, decay: .none, amsgrad: true) }
+        case (.l2, false): updateInChunks(count: count) { k.run($0, decay: .l2, amsgrad: false) }
+        case (.l2, true): updateInChunks(count: count) { k.run($0, decay: .l2, amsgrad: true) }
+        case (.decoupled, false): updateInChunks(count: count) { k.run($0, decay: .decoupled, amsgrad: false) }
+        case (.decoupled, true): updateInChunks(count: count) { k.run($0, decay: .decoupled, amsgrad: true) }
         }
     }
 
@@ -191,25 +191,32 @@ struct AdamKernel<T: KernelFloat> {
         weightFromEnd = weight - 1
     }
 
-    /// Element j's step (the type comment of `Adam` gives the formulas).
-    @inline(__always) func step(_ j: Int, decay: Decay, amsgrad: Bool) {
-        var d = sign * g[j]
-        switch decay {
-        case .none: break
-        case .l2: d = d.addingProduct(wd, w[j])
-        case .decoupled: w[j] *= shrink
+    /// The step of elements `range` (the type comment of `Adam` gives the formulas). Every setting
+    /// is read into a local first: the loop's stores through the pointers could otherwise alias the
+    /// kernel's fields, and the compiler would reload them each element instead of vectorising.
+    @inline(__always) func run(_ range: Range<Int>, decay: Decay, amsgrad: Bool) {
+        let (w, g, m, v, vmax) = (w, g, m, v, vmax)
+        let (sign, wd, shrink, beta2, keep2, c2, eps, alpha) = (sign, wd, shrink, beta2, keep2, c2, eps, alpha)
+        let (smallWeight, weight, weightFromEnd) = (smallWeight, weight, weightFromEnd)
+        for j in range {
+            var d = sign * g[j]
+            switch decay {
+            case .none: break
+            case .l2: d = d.addingProduct(wd, w[j])
+            case .decoupled: w[j] *= shrink
+            }
+            let mj = m[j]
+            let mNew = smallWeight ? mj.addingProduct(weight, d - mj) : d.addingProduct(weightFromEnd, d - mj)
+            m[j] = mNew
+            let vNew = v[j] * beta2 + keep2 * d * d
+            v[j] = vNew
+            var second = vNew
+            if amsgrad, let vmax {
+                // torch.maximum: NaN wins.
+                second = vmax[j].isNaN || vNew.isNaN ? T.nan : Swift.max(vmax[j], vNew)
+                vmax[j] = second
+            }
+            w[j] += alpha * mNew / (second.squareRoot() / c2 + eps)
         }
-        let mj = m[j]
-        let mNew = smallWeight ? mj.addingProduct(weight, d - mj) : d.addingProduct(weightFromEnd, d - mj)
-        m[j] = mNew
-        let vNew = v[j] * beta2 + keep2 * d * d
-        v[j] = vNew
-        var second = vNew
-        if amsgrad, let vmax {
-            // torch.maximum: NaN wins.
-            second = vmax[j].isNaN || vNew.isNaN ? T.nan : Swift.max(vmax[j], vNew)
-            vmax[j] = second
-        }
-        w[j] += alpha * mNew / (second.squareRoot() / c2 + eps)
     }
 }

@@ -90,10 +90,10 @@ public final class SGD: Optimizer {
     private func update<T: KernelFloat>(_ k: SGDKernel<T>, count: Int) {
         // One loop per case, so that each is a plain vectorisable loop.
         switch (k.b != nil, k.decay) {
-        case (false, false): updateInChunks(count: count) { for j in $0 { k.w[j] = k.w[j].addingProduct(k.alpha, k.sign * k.g[j]) } }
-        case (false, true): updateInChunks(count: count) { for j in $0 { k.w[j] = k.w[j].addingProduct(k.alpha, k.decayed(j)) } }
-        case (true, false): updateInChunks(count: count) { for j in $0 { k.momentumStep(j, k.sign * k.g[j]) } }
-        case (true, true): updateInChunks(count: count) { for j in $0 { k.momentumStep(j, k.decayed(j)) } }
+        case (false, false): updateInChunks(count: count) { k.run($0, momentum: false, decay: false) }
+        case (false, true): updateInChunks(count: count) { k.run($0, momentum: false, decay: true) }
+        case (true, false): updateInChunks(count: count) { k.run($0, momentum: true, decay: false) }
+        case (true, true): updateInChunks(count: count) { k.run($0, momentum: true, decay: true) }
         }
     }
 
@@ -138,14 +138,22 @@ struct SGDKernel<T: KernelFloat> {
         keep = T(1 - sgd.dampening)
     }
 
-    /// The gradient with weight decay: g + weightDecay * p (PyTorch's `grad.add(param, alpha=wd)`).
-    @inline(__always) func decayed(_ j: Int) -> T { (sign * g[j]).addingProduct(wd, w[j]) }
-
-    /// The momentum buffer's update and the parameter's, from the (decayed) gradient `d`.
-    @inline(__always) func momentumStep(_ j: Int, _ d: T) {
-        guard let b else { return }
-        let buf = first ? d : (b[j] * momentum).addingProduct(keep, d)
-        b[j] = buf
-        w[j] = w[j].addingProduct(alpha, nesterov ? d.addingProduct(momentum, buf) : buf)
+    /// The step of elements `range` (the type comment of `SGD` gives the formulas). Every setting
+    /// is read into a local first: the loop's stores through the pointers could otherwise alias the
+    /// kernel's fields, and the compiler would reload them each element instead of vectorising.
+    @inline(__always) func run(_ range: Range<Int>, momentum withMomentum: Bool, decay: Bool) {
+        let (w, g, first, nesterov) = (w, g, first, nesterov)
+        let (sign, wd, alpha, momentum, keep) = (sign, wd, alpha, momentum, keep)
+        guard withMomentum, let b else {
+            for j in range { w[j] = w[j].addingProduct(alpha, decay ? (sign * g[j]).addingProduct(wd, w[j]) : sign * g[j]) }
+            return
+        }
+        for j in range {
+            // PyTorch's grad.add(param, alpha=wd), then buf.mul_(momentum).add_(grad, alpha=1 - dampening).
+            let d = decay ? (sign * g[j]).addingProduct(wd, w[j]) : sign * g[j]
+            let buf = first ? d : (b[j] * momentum).addingProduct(keep, d)
+            b[j] = buf
+            w[j] = w[j].addingProduct(alpha, nesterov ? d.addingProduct(momentum, buf) : buf)
+        }
     }
 }
