@@ -144,16 +144,18 @@ struct SGDKernel<T: KernelFloat> {
     @inline(__always) func run(_ range: Range<Int>, momentum withMomentum: Bool, decay: Bool) {
         let (w, g, first, nesterov) = (w, g, first, nesterov)
         let (sign, wd, alpha, momentum, keep) = (sign, wd, alpha, momentum, keep)
+        // Separate roundings, not fused multiply-adds: the update is bit for bit the manual step
+        // `w -= lr * w.grad` (and what this optimizer gave before it had dampening and nesterov).
         guard withMomentum, let b else {
-            for j in range { w[j] = w[j].addingProduct(alpha, decay ? (sign * g[j]).addingProduct(wd, w[j]) : sign * g[j]) }
+            for j in range { w[j] = w[j] + alpha * (decay ? sign * g[j] + wd * w[j] : sign * g[j]) }
             return
         }
         for j in range {
             // PyTorch's grad.add(param, alpha=wd), then buf.mul_(momentum).add_(grad, alpha=1 - dampening).
-            let d = decay ? (sign * g[j]).addingProduct(wd, w[j]) : sign * g[j]
-            let buf = first ? d : (b[j] * momentum).addingProduct(keep, d)
+            let d = decay ? sign * g[j] + wd * w[j] : sign * g[j]
+            let buf = first ? d : b[j] * momentum + keep * d
             b[j] = buf
-            w[j] = w[j].addingProduct(alpha, nesterov ? d.addingProduct(momentum, buf) : buf)
+            w[j] = w[j] + alpha * (nesterov ? d + momentum * buf : buf)
         }
     }
 }
