@@ -1,6 +1,6 @@
 import VecKernels
 
-// nn: modules (Linear, activations, Sequential, MLP) and the SGD optimizer.
+// nn: modules (Linear, activations, Sequential, MLP). The optimizers are in Optim+*.swift.
 
 /// A layer or a model: a differentiable function of one tensor with trainable parameters.
 public protocol Module {
@@ -9,6 +9,10 @@ public protocol Module {
     func forward(_ input: Tensor) throws -> Tensor
     /// The tensors an optimizer updates (leaves that require grad).
     var parameters: [Tensor] { get }
+    /// Sets training (true) or evaluation (false) mode, for this module and the modules it holds
+    /// (PyTorch's `train(mode)`); only modes that change `forward` (`Dropout`) keep it. The default
+    /// does nothing, for modules that behave the same in both modes.
+    func train(_ mode: Bool)
 }
 
 extension Module {
@@ -17,6 +21,15 @@ extension Module {
 
     /// Clears every parameter's gradient.
     public func zeroGrad() { for p in parameters { p.grad = nil } }
+
+    /// Nothing to switch: the module computes the same in both modes.
+    public func train(_ mode: Bool) {}
+
+    /// Training mode (PyTorch's `train()`), the mode a module starts in.
+    public func train() { train(true) }
+
+    /// Evaluation mode (PyTorch's `eval()`, i.e. `train(false)`): `Dropout` passes its input through.
+    public func eval() { train(false) }
 }
 
 /// y = x W^T + b with PyTorch's initialisation: weight [out, in] and bias [out] drawn from
@@ -93,6 +106,9 @@ public final class Sequential: Module {
 
     /// Every layer's parameters, in layer order.
     public var parameters: [Tensor] { layers.flatMap(\.parameters) }
+
+    /// Sets every layer's mode (PyTorch's `train(mode)` recurses into the children).
+    public func train(_ mode: Bool) { for layer in layers { layer.train(mode) } }
 }
 
 /// A multilayer perceptron: Linear layers of the given sizes with ReLU between them (none after
@@ -124,66 +140,4 @@ public final class MLP: Module {
     public func forward(_ input: Tensor) throws -> Tensor { try network.forward(input) }
     /// Weight and bias of every Linear layer, first layer first.
     public var parameters: [Tensor] { network.parameters }
-}
-
-/// Stochastic gradient descent (PyTorch's `torch.optim.SGD`): p -= lr * (grad + weightDecay * p),
-/// with optional momentum (buf = momentum * buf + d; the first step takes buf = d).
-public final class SGD {
-    /// The tensors `step()` updates.
-    public let parameters: [Tensor]
-    /// Learning rate.
-    public var lr: Double
-    /// Momentum factor (0: plain SGD, no buffers).
-    public var momentum: Double
-    /// L2 penalty added to each gradient as `weightDecay * p` (0: none).
-    public var weightDecay: Double
-    private var buffers: [Tensor?]
-
-    /// An optimizer over `parameters` (`torch.optim.SGD(params, lr, momentum, weight_decay)`); nothing
-    /// is checked, as nothing can fail (see `step()`).
-    public init(parameters: [Tensor], lr: Double, momentum: Double = 0, weightDecay: Double = 0) {
-        self.parameters = parameters
-        self.lr = lr
-        self.momentum = momentum
-        self.weightDecay = weightDecay
-        buffers = Array(repeating: nil, count: parameters.count)
-    }
-
-    /// Clears every parameter's gradient (PyTorch's default `set_to_none=True`).
-    public func zeroGrad() { for p in parameters { p.grad = nil } }
-
-    /// Updates every parameter that has a gradient, in place (bumping its version counter, so a
-    /// graph that saved the old values refuses to run backward, as in PyTorch). Cannot fail: a
-    /// gradient always has its parameter's shape and dtype (the `grad` setter and the engine
-    /// guarantee it), so the `try!`s below never fire.
-    public func step() {
-        withNoGrad {
-            for (i, p) in parameters.enumerated() {
-                guard let g = p.grad else { continue }
-                var d = g
-                if weightDecay != 0 { d = try! d + p.detach() * weightDecay }
-                if momentum != 0 {
-                    d = buffers[i].map { try! $0 * momentum + d } ?? d.copied()
-                    buffers[i] = d
-                }
-                p.subtractInPlace(d * lr)
-            }
-        }
-    }
-}
-
-extension Tensor {
-    /// self -= other (same shape and dtype: the caller guarantees it), in place, for optimizers.
-    /// Bumps the version counter.
-    func subtractInPlace(_ other: Tensor) {
-        precondition(other.shape == shape && other.dtype == dtype && dtype.isFloatingPoint,
-                     "in-place update needs the same shape and dtype")
-        let o = Execution.options
-        func subtract<T: KernelFloat>(_: T.Type) {
-            Broadcast.binary(.sub, pointer(T.self), aShape: shape, other.pointer(T.self), bShape: shape,
-                             pointer(T.self), outShape: shape, variant: o.variant, threads: o.threads)
-        }
-        if let element = dtype.floating { subtract(element) }
-        bumpVersion()
-    }
 }
