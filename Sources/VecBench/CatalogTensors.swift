@@ -50,7 +50,7 @@ public enum TensorCatalog {
                          try Tensor.uniform([dims[0], dims[3]], low: -1, high: 1, seed: 9, dtype: dt))
                     }
                     let (model, x, target) = try setup(dtype)
-                    let optimizer = SGD(parameters: model.parameters, lr: 1e-3)
+                    let optimizer = try SGD(parameters: model.parameters, lr: 1e-3)
                     let failure = FailureNote()
                     func step() throws -> Double {
                         optimizer.zeroGrad()

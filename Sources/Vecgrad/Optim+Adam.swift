@@ -89,7 +89,7 @@ public class Adam: Optimizer {
             switch p.dtype {
             case .float32: update(AdamKernel<Float>(self, step: steps[i], p, g, m, v, vmax), count: p.count)
             case .float64: update(AdamKernel<Double>(self, step: steps[i], p, g, m, v, vmax), count: p.count)
-            case .int64: break
+            case .int64, .bool: break
             }
         }
     }

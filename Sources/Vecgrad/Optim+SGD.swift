@@ -49,20 +49,6 @@ public final class SGD: Optimizer {
         buffers = Array(repeating: nil, count: parameters.count)
     }
 
-    /// The original non-throwing initializer, kept for source compatibility: it checks nothing (a
-    /// negative lr ascends). A call with only these labels picks it even under `try`; pass any other
-    /// setting (`nesterov: false`) to get the throwing initializer with PyTorch's checks.
-    public init(parameters: [Tensor], lr: Double, momentum: Double = 0, weightDecay: Double = 0) {
-        self.parameters = parameters
-        self.lr = lr
-        self.momentum = momentum
-        self.dampening = 0
-        self.weightDecay = weightDecay
-        self.nesterov = false
-        self.maximize = false
-        buffers = Array(repeating: nil, count: parameters.count)
-    }
-
     static func check(lr: Double, momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool) throws {
         // PyTorch tests `lr < 0.0` here (a NaN passes), where Adam tests `not 0.0 <= lr`.
         try checkSetting(!(lr < 0), "learning rate", lr)
@@ -82,7 +68,7 @@ public final class SGD: Optimizer {
             switch p.dtype {
             case .float32: update(SGDKernel<Float>(self, p, g, b, first: first), count: p.count)
             case .float64: update(SGDKernel<Double>(self, p, g, b, first: first), count: p.count)
-            case .int64: break
+            case .int64, .bool: break
             }
         }
     }

@@ -97,7 +97,7 @@ let models: [(String, Module)] = [
 ]
 try Threading.withThreads(options.threads) {
     for (name, model) in models {
-        let sgd = SGD(parameters: model.parameters, lr: options.lr)
+        let sgd = try SGD(parameters: model.parameters, lr: options.lr)
         for epoch in 1...options.epochs {
             let start = MonotonicClock.nanoseconds()
             let shuffled = gather(permutation(trainRows.count, seed: UInt64(100 + epoch)).map { trainRows[$0] }, from: all)

@@ -80,7 +80,7 @@ let model = Sequential(
     try Linear(in: 1024, out: 1024, seed: 2), Sigmoid(),
     try Linear(in: 1024, out: 1024, seed: 3), Tanh(),
     try Linear(in: 1024, out: classes, seed: 4))
-let optimizer = SGD(parameters: model.parameters, lr: options.lr)
+let optimizer = try SGD(parameters: model.parameters, lr: options.lr)
 
 let rssBefore = statusKB("VmRSS")
 func trace(_ step: Int, _ phase: String) {

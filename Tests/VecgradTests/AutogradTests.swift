@@ -157,7 +157,7 @@ import Testing
     let w = Tensor([1.0, 2.0], requiresGrad: true)
     let y = try (w * w).sum()
     try y.backward(retainGraph: true)
-    SGD(parameters: [w], lr: 0.1).step()
+    try SGD(parameters: [w], lr: 0.1).step()
     #expect(throws: TensorError.modifiedInPlace(type: "torch.FloatTensor", shape: [2], version: 1, expected: 0)) {
         try y.backward()
     }

@@ -1,7 +1,8 @@
 import Testing
 @testable import Vecgrad
 
-// gradgradcheck (DoubleBackwardTests) for the shape, index, selection and statistics ops: each
+// gradgradcheck (DoubleBackwardTests) for the shape, index, selection and statistics ops and
+// dropout: each
 // output is multiplied by a function of itself so that the first gradient depends on the input.
 
 private func curved(_ y: Tensor) throws -> Tensor { try y * y.sin() }
@@ -32,7 +33,7 @@ func shapeOpGradgradcheck(_ op: String) throws {
     #expect(failure == nil, "\(op): \(failure ?? "")")
 }
 @Test(arguments: ["where", "whereBroadcast", "whereScalar", "var", "varDim", "std", "stdDim", "norm2", "norm1", "norm3", "normInf",
-                  "normDim", "logsumexp", "logsumexpKeep"])
+                  "normDim", "logsumexp", "logsumexpKeep", "dropout"])
 func selectionAndStatisticsGradgradcheck(_ op: String) throws {
     let x = Tensor(shape: [2, 3], scalars: [0.4, -1.3, 2.1, -0.7, 1.6, 0.9], dtype: .float64)
     let y = Tensor(shape: [2, 3], scalars: [1.2, 0.3, -0.8, 2.4, -1.1, 0.5], dtype: .float64)
@@ -54,7 +55,8 @@ func selectionAndStatisticsGradgradcheck(_ op: String) throws {
     case "normInf": failure = try gradgradcheck([x]) { try $0[0].norm(p: .infinity) * $0[0] }
     case "normDim": failure = try gradgradcheck([x]) { try $0[0].norm(dim: 1) }
     case "logsumexp": failure = try gradgradcheck([x]) { try $0[0].logsumexp(dim: 1) }
-    default: failure = try gradgradcheck([x]) { try $0[0].logsumexp(dim: 0, keepdim: true) }
+    case "logsumexpKeep": failure = try gradgradcheck([x]) { try $0[0].logsumexp(dim: 0, keepdim: true) }
+    default: failure = try gradgradcheck([x]) { try curved(dropout($0[0], p: 0.4, seed: 5)) }   // one mask: seeded
     }
     #expect(failure == nil, "\(op): \(failure ?? "")")
 }

@@ -204,7 +204,7 @@ private func invalid(_ message: String) -> TensorError { .invalidArgument(messag
             Sequential(try Linear(in: 2, out: 32, seed: 2), ReLU(), try Linear(in: 32, out: 1, seed: 3))
         }
         let manual = try network(), reference = try network()
-        let sgd = SGD(parameters: reference.parameters, lr: 0.2)
+        let sgd = try SGD(parameters: reference.parameters, lr: 0.2)
         let first = try mseLoss(try manual(inputs), targets).item()
         var last = first
         for step in 0..<400 {

@@ -66,14 +66,14 @@ import Testing
 
 @Test func sgdStepMatchesTheUpdateRule() throws {
     let p = Tensor([1.0, -2.0], requiresGrad: true)
-    let optimizer = SGD(parameters: [p], lr: 0.1)
+    let optimizer = try SGD(parameters: [p], lr: 0.1)
     try (p * p).sum().backward()            // grad = 2p = [2, -4]
     optimizer.step()
     #expect(allClose(p.doubles, [0.8, -1.6], atol: 1e-7))
     optimizer.zeroGrad()
     #expect(p.grad == nil)
     let q = Tensor([1.0], dtype: .float64, requiresGrad: true)
-    let momentum = SGD(parameters: [q], lr: 0.1, momentum: 0.9, weightDecay: 0.5)
+    let momentum = try SGD(parameters: [q], lr: 0.1, momentum: 0.9, weightDecay: 0.5)
     for _ in 0..<2 {
         momentum.zeroGrad()
         try (q * 2).sum().backward()        // grad 2, plus weight decay 0.5 q
@@ -95,7 +95,7 @@ import Testing
     }
     let x = Tensor(shape: [n, 2], scalars: points), t = Tensor(shape: [n], scalars: labels, dtype: .int64)
     let model = try Linear(in: 2, out: 2, seed: 9)
-    let optimizer = SGD(parameters: model.parameters, lr: 0.5)
+    let optimizer = try SGD(parameters: model.parameters, lr: 0.5)
     for _ in 0..<50 {
         optimizer.zeroGrad()
         try crossEntropy(try model(x), t).backward()

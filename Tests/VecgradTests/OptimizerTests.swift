@@ -186,7 +186,7 @@ enum OptimProblem {
         let adam = try Adam(parameters: ps, lr: 0.01)
         try OptimProblem.backward(ps)
         adam.step()
-        let sgd = SGD(parameters: ps, lr: 0.1, momentum: 0.9)
+        let sgd = try SGD(parameters: ps, lr: 0.1, momentum: 0.9)
         #expect(throws: TensorError.invalidArgument("loaded state dict is for Adam, not SGD")) {
             try sgd.loadStateDict(adam.stateDict())
         }
@@ -218,9 +218,13 @@ enum OptimProblem {
         #expect(back.values[0].isNaN && Array(back.values[1...]) == [.infinity, -.infinity, 0.1] && back.shape == [2, 2])
     }
 
-    @Test func theOriginalSGDInitializerStillCompilesWithoutTry() {
+    @Test func sgdChecksEveryCallWithTheOriginalLabels() throws {
+        // PyTorch: torch.optim.SGD([p], lr=-1) raises "Invalid learning rate: -1"; one throwing
+        // initializer, so the old labels are checked too.
         let p = Tensor([1.0, -2.0], requiresGrad: true)
-        let sgd = SGD(parameters: [p], lr: 0.1, momentum: 0.5, weightDecay: 0.1)
+        let sgd = try SGD(parameters: [p], lr: 0.1, momentum: 0.5, weightDecay: 0.1)
         #expect(sgd.dampening == 0 && !sgd.nesterov && !sgd.maximize)
+        #expect(throws: TensorError.self) { _ = try SGD(parameters: [p], lr: -1) }
+        #expect(throws: TensorError.self) { _ = try SGD(parameters: [p], lr: 0.1, weightDecay: -0.5) }
     }
 }

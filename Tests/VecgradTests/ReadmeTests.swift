@@ -16,7 +16,7 @@ import Vecgrad
         #expect("\(dw)" == "tensor(4.)")
 
         let model = try Sequential(Linear(in: 8, out: 32, seed: 1), ReLU(), Linear(in: 32, out: 1, seed: 2))
-        let sgd = SGD(parameters: model.parameters, lr: 0.05)
+        let sgd = try SGD(parameters: model.parameters, lr: 0.05)
         let inputs = try Tensor.randn([64, 8], seed: 3), targets = try Tensor.randn([64, 1], seed: 4)
         let before = try mseLoss(model(inputs), targets).item()
         for _ in 0..<100 {

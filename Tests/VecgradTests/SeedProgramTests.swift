@@ -64,7 +64,7 @@ import Testing
     let xv = inputs.doubles
     let targets = Tensor(shape: [64, 1], scalars: (0..<64).map { Foundation.sin(2 * xv[2 * $0]) + 0.5 * xv[2 * $0 + 1] })
     let model = Sequential(try Linear(in: 2, out: 32, seed: 2), ReLU(), try Linear(in: 32, out: 1, seed: 3))
-    let optimizer = SGD(parameters: model.parameters, lr: 0.2)
+    let optimizer = try SGD(parameters: model.parameters, lr: 0.2)
     let first = try mseLoss(try model(inputs), targets).item()
     var last = first
     for _ in 0..<400 {
