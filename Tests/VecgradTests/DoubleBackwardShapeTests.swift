@@ -2,8 +2,8 @@ import Testing
 @testable import Vecgrad
 
 // gradgradcheck (DoubleBackwardTests) for the shape, index, selection and statistics ops and
-// dropout: each
-// output is multiplied by a function of itself so that the first gradient depends on the input.
+// dropout: each output is multiplied by a function of itself so that the first gradient depends
+// on the input.
 
 private func curved(_ y: Tensor) throws -> Tensor { try y * y.sin() }
 
