@@ -49,11 +49,13 @@ public class Adam: Optimizer {
     /// `torch.optim.Adam(params, lr, betas, eps, weight_decay, amsgrad, maximize=,
     /// decoupled_weight_decay=)` with PyTorch's defaults and checks: throws `invalidArgument` with
     /// "Invalid learning rate: -1.0", "Invalid epsilon value: -1e-08", "Invalid beta parameter at
-    /// index 0: 1.0" (each beta must be in [0, 1)) or "Invalid weight_decay value: -0.5".
+    /// index 0: 1.0" (each beta must be in [0, 1)), "Invalid weight_decay value: -0.5" or "can't
+    /// optimize a non-leaf Tensor".
     public init(parameters: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
                 weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false,
                 decoupledWeightDecay: Bool = false) throws {
         try Adam.check(lr: lr, betas: betas, eps: eps, weightDecay: weightDecay)
+        try checkLeaves(parameters)
         self.parameters = parameters
         self.lr = lr
         self.betas = betas

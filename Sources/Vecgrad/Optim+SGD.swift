@@ -35,10 +35,11 @@ public final class SGD: Optimizer {
     /// `torch.optim.SGD(params, lr, momentum, dampening, weight_decay, nesterov, maximize=)`, with
     /// PyTorch's checks: throws `invalidArgument` with "Invalid learning rate: -1.0" (lr < 0),
     /// "Invalid momentum value: -0.5", "Invalid weight_decay value: -0.01", and "Nesterov momentum
-    /// requires a momentum and zero dampening".
+    /// requires a momentum and zero dampening"; "can't optimize a non-leaf Tensor" for a computed tensor.
     public init(parameters: [Tensor], lr: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
                 weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false) throws {
         try SGD.check(lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay, nesterov: nesterov)
+        try checkLeaves(parameters)
         self.parameters = parameters
         self.lr = lr
         self.momentum = momentum

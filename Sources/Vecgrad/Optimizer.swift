@@ -59,5 +59,11 @@ func checkSetting(_ valid: Bool, _ what: String, _ value: Double) throws {
     guard valid else { throw TensorError.invalidArgument("Invalid \(what): \(value)") }
 }
 
+/// torch.optim's check of the parameters: a tensor computed by a recorded op never gets a
+/// `.grad`, so optimizing it would silently do nothing ("can't optimize a non-leaf Tensor").
+func checkLeaves(_ parameters: [Tensor]) throws {
+    guard parameters.allSatisfy(\.isLeaf) else { throw TensorError.invalidArgument("can't optimize a non-leaf Tensor") }
+}
+
 /// A zero-filled state buffer shaped and typed as `parameter` (a moment or momentum buffer).
 func stateBuffer(like parameter: Tensor) -> Tensor { Tensor.zeroed(parameter.shape, dtype: parameter.dtype) }

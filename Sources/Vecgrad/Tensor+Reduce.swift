@@ -120,21 +120,25 @@ extension Tensor {
             return r.ties
         }
         ties = dtype.floating.map { max($0) } ?? 0
-        if Autograd.needsGrad(x) {
-            let value = out.element(0)
-            out.record("MaxBackward1", x, saving: x) { gy in
-                let recorded = Tensor.recordsBackward
-                let share = recorded ? 1 / Double(ties) : gy.element(0) / Double(ties)
-                let gx = Tensor.zeroed(x.shape, dtype: x.dtype)
-                for i in 0..<x.count {
-                    let v = x.element(i)
-                    if v == value || (v.isNaN && value.isNaN) { gx.setElement(i, share) }
-                }
-                // Double backward: the same split as a recorded product of gy and a constant mask.
-                return [recorded ? try gy.expanded(toShape: x.shape) * gx : gx]
-            }
-        }
+        if Autograd.needsGrad(x) { out.recordExtremum("MaxBackward1", of: x, ties: ties) }
         return out
+    }
+
+    /// Records the node of max() or min(): the gradient is split evenly among the `ties` elements
+    /// of x equal to this (0-d) result, NaN matching NaN.
+    private func recordExtremum(_ name: String, of x: Tensor, ties: Int) {
+        let value = element(0)
+        record(name, x, saving: x) { gy in
+            let recorded = Tensor.recordsBackward
+            let share = recorded ? 1 / Double(ties) : gy.element(0) / Double(ties)
+            let gx = Tensor.zeroed(x.shape, dtype: x.dtype)
+            for i in 0..<x.count {
+                let v = x.element(i)
+                if v == value || (v.isNaN && value.isNaN) { gx.setElement(i, share) }
+            }
+            // Double backward: the same split as a recorded product of gy and a constant mask.
+            return [recorded ? try gy.expanded(toShape: x.shape) * gx : gx]
+        }
     }
 
     /// The largest element along `dim` and the index of its first occurrence (int64); NaN wins.
@@ -160,24 +164,29 @@ extension Tensor {
             }
             if let element = dtype.floating { max(element) }
         }
-        if Autograd.needsGrad(x) {
-            values.record("MaxBackward0", x, saving: indices) { gy in
-                // Scatter each gradient to the position its max came from.
-                let gx = Tensor.zeroed(x.shape, dtype: x.dtype)
-                if x.count == 0 { return [gx] }   // outer may be saturated beside an empty inner
-                let idx = indices.pointer(Int64.self)
-                let recorded = Tensor.recordsBackward
-                for oi in 0..<outer {
-                    for j in 0..<inner {
-                        let r = oi * inner + j
-                        gx.setElement((oi * size + Int(idx[r])) * inner + j, recorded ? 1 : gy.element(r))
-                    }
-                }
-                // Double backward: gy spread over the dim times a constant one-hot mask, recorded.
-                return [recorded ? try gy.viewRecorded(kept).expanded(toShape: x.shape) * gx : gx]
-            }
-        }
+        if Autograd.needsGrad(x) { values.recordExtremum("MaxBackward0", of: x, dim: d, indices: indices) }
         return (values, indices)
+    }
+
+    /// Records the node of max(dim:) or min(dim:): each gradient goes to the position along `dim`
+    /// its result came from (`indices`).
+    private func recordExtremum(_ name: String, of x: Tensor, dim d: Int, indices: Tensor) {
+        let (outer, size, inner) = Shape.split(x.shape, at: d)
+        let kept = x.keptShape(d)
+        record(name, x, saving: indices) { gy in
+            let gx = Tensor.zeroed(x.shape, dtype: x.dtype)
+            if x.count == 0 { return [gx] }   // outer may be saturated beside an empty inner
+            let idx = indices.pointer(Int64.self)
+            let recorded = Tensor.recordsBackward
+            for oi in 0..<outer {
+                for j in 0..<inner {
+                    let r = oi * inner + j
+                    gx.setElement((oi * size + Int(idx[r])) * inner + j, recorded ? 1 : gy.element(r))
+                }
+            }
+            // Double backward: gy spread over the dim times a constant one-hot mask, recorded.
+            return [recorded ? try gy.viewRecorded(kept).expanded(toShape: x.shape) * gx : gx]
+        }
     }
 
     /// The index (int64) of the first largest element along `dim`.
@@ -195,7 +204,16 @@ extension Tensor {
         guard count > 0 else { throw TensorError.emptyReduction(op: "min") }
         if dtype == .bool { return try to(.int64).min().to(.bool) }
         if dtype == .int64 { return try view(shape: [count]).min(dim: 0).values }
-        return try neg().max().neg()   // negation is exact: min(x) = -max(-x), ties and NaN alike
+        // Negation is exact: min(x) = -max(-x), ties and NaN alike; the node is min's own.
+        let x = self
+        let out = try withNoGrad { try neg().max().neg() }
+        if Autograd.needsGrad(x) {
+            let value = out.element(0)
+            var ties = 0
+            for i in 0..<count { let v = element(i); if v == value || (v.isNaN && value.isNaN) { ties += 1 } }
+            out.recordExtremum("MinBackward1", of: x, ties: ties)
+        }
+        return out
     }
 
     /// The smallest element along `dim` and the index (int64) of its first occurrence; NaN wins.
@@ -205,8 +223,11 @@ extension Tensor {
         if rank > 0 && shape[d] == 0 { throw TensorError.emptyReductionDim(op: "min", dim: d) }
         if dtype == .bool { return try boolExtremum(dim: d, keepdim: keepdim, largest: false) }
         if dtype == .int64 { return try integerExtremum(d, keepdim: keepdim, largest: false) }
-        let r = try neg().max(dim: d, keepdim: keepdim)
-        return (r.values.neg(), r.indices)
+        let x = self
+        let r = try withNoGrad { try neg().max(dim: d, keepdim: keepdim) }
+        let values = withNoGrad { r.values.neg() }
+        if Autograd.needsGrad(x) { values.recordExtremum("MinBackward0", of: x, dim: d, indices: r.indices) }
+        return (values, r.indices)
     }
 
     /// The index (int64) of the first smallest element along `dim`.

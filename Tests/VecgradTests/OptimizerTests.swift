@@ -226,5 +226,10 @@ enum OptimProblem {
         #expect(sgd.dampening == 0 && !sgd.nesterov && !sgd.maximize)
         #expect(throws: TensorError.self) { _ = try SGD(parameters: [p], lr: -1) }
         #expect(throws: TensorError.self) { _ = try SGD(parameters: [p], lr: 0.1, weightDecay: -0.5) }
+        // torch.optim.SGD([torch.ones(1, requires_grad=True) * 2], lr=0.1): ValueError
+        let computed = p * 2.0
+        for make in [{ _ = try SGD(parameters: [computed], lr: 0.1) }, { _ = try Adam(parameters: [p, computed]) }] {
+            #expect { try make() } throws: { "\($0)" == "can't optimize a non-leaf Tensor" }
+        }
     }
 }

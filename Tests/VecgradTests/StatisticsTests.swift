@@ -146,3 +146,17 @@ import Testing
         }
     }
 }
+
+@Test func minRecordsItsOwnNodesAndPositiveZeroGradients() throws {
+    // PyTorch 2.15: MinBackward1, tensor([0.5000, 0.5000, 0.0000]); MinBackward0, tensor([[1., 0., 0.]])
+    let x = Tensor([1.0, 1.0, 2.0], requiresGrad: true)
+    let m = try x.min()
+    #expect(m.gradFn?.name == "MinBackward1")
+    try m.backward()
+    #expect(x.grad?.description == "tensor([0.5000, 0.5000, 0.0000])")
+    let y = Tensor([[1.0, 3.0, 2.0]], requiresGrad: true)
+    let r = try y.min(dim: 1)
+    #expect(r.values.gradFn?.name == "MinBackward0")
+    try r.values.sum().backward()
+    #expect(y.grad?.description == "tensor([[1., 0., 0.]])")
+}
