@@ -95,11 +95,20 @@ public enum KernelCatalog {
                     let (a, b) = (Double(elementCount(s[0])), Double(elementCount(s[1])))
                     let out = Double(elementCount(Broadcast.shape(s[0], s[1]) ?? s[0]))
                     let size = Double(d.byteSize)
-                    // Backward of add and sub copies (or sums) the upstream gradient and never
-                    // reads a or b: counting them would credit the kernel with traffic it saves.
-                    let readsOperands = !(op == .add || op == .sub)
-                    return p == .forward ? Cost(reads: (a + b) * size, writes: out * size, flops: out)
-                        : Cost(reads: ((readsOperands ? a + b : 0) + out) * size, writes: (a + b) * size, flops: 3 * out)
+                    if p == .forward { return Cost(reads: (a + b) * size, writes: out * size, flops: out) }
+                    guard op == .add || op == .sub else {
+                        return Cost(reads: (a + b + out) * size, writes: (a + b) * size, flops: 3 * out)
+                    }
+                    // Backward of add and sub never reads a or b: the upstream gradient is handed on
+                    // as it is to an operand of the output's size (autograd copies nothing; sub's b
+                    // gets a negated copy) and summed to a broadcast operand's size. Counting more
+                    // would credit the case with traffic it saves (a pass-through moves 0 bytes).
+                    var elements = (reads: 0.0, writes: 0.0)
+                    for (n, negated) in [(a, false), (b, op == .sub)] where n != out || negated {
+                        elements.reads += out
+                        elements.writes += n
+                    }
+                    return Cost(reads: elements.reads * size, writes: elements.writes * size, flops: elements.reads)
                 },
                 accuracy: AccuracySubjects.binary(op),
                 make: { spec in try typed(spec.dtype, { try binaryCase(Float.self, op, spec) }, { try binaryCase(Double.self, op, spec) }) })
