@@ -165,12 +165,16 @@ public enum Compare {
             CaseComparison(key: key, baselineMedianNs: baseline.medianNs, currentMedianNs: current.medianNs,
                            change: change, method: method, noise: noise, pValue: p, significant: significant, verdict: verdict)
         }
-        let beyond = abs(change) > options.threshold
+        // The size of a change is taken against the faster side (1.156x slower and 1/1.156 = 0.865x
+        // are both 15.6%), so that comparing B with A gives the mirror verdict of A with B
+        // (REGRESSED <-> IMPROVED) instead of one side NOISY: a slowdown reads as before.
+        let size = change >= 0 ? change : baseline.medianNs / current.medianNs - 1
+        let beyond = size > options.threshold
         let direction: Verdict = change > 0 ? .regressed : .improved
         if abs(current.medianNs - baseline.medianNs) < options.minDeltaNs { return result(.unchanged, "min-delta", significant: false) }
         if let noise = roundNoise(baseline, current) {
             let margin = options.noiseFactor * noise
-            let significant = abs(change) > margin
+            let significant = size > margin
             return result(beyond ? (significant ? direction : .noisy) : .unchanged, "rounds", significant: significant, noise: margin)
         }
         let count = Swift.min(sampleCount(baseline), sampleCount(current))

@@ -70,6 +70,24 @@ func roundRecord(op: String = "relu", median: Double, spread: Double, rounds: In
         #expect(small.verdict == .unchanged)
     }
 
+    @Test func swappingTheReportsMirrorsTheVerdict() {
+        // 15.6% slower one way is 13.5% faster the other; with a 15.4% noise margin both are
+        // beyond it (the fresh-user trial saw REGRESSED one way and NOISY the other).
+        let slow = roundRecord(median: 1156, spread: 0.154), fast = roundRecord(median: 1000, spread: 0.154)
+        let forward = Compare.judge(baseline: fast, current: slow, key: fast.id, options: CompareOptions())
+        let backward = Compare.judge(baseline: slow, current: fast, key: fast.id, options: CompareOptions())
+        #expect(forward.verdict == .regressed && backward.verdict == .improved)
+        for (a, b) in [(1000.0, 1080.0), (1000, 1030), (1000, 1200)] {
+            for spread in [0.02, 0.12] {
+                let x = roundRecord(median: a, spread: spread), y = roundRecord(median: b, spread: spread)
+                let one = Compare.judge(baseline: x, current: y, key: x.id, options: CompareOptions()).verdict
+                let other = Compare.judge(baseline: y, current: x, key: x.id, options: CompareOptions()).verdict
+                let mirrored: Verdict = one == .regressed ? .improved : one
+                #expect(other == mirrored, "\(a) -> \(b) spread \(spread): \(one) vs \(other)")
+            }
+        }
+    }
+
     @Test func missingCasesFailUnlessAllowed() throws {
         let base = [timedRecord(median: 1000), timedRecord(op: "tanh", median: 500)]
         let cut = [timedRecord(median: 1000)]
