@@ -183,7 +183,7 @@ extension Tensor {
                     needB ? try (-(gy * a) / (b * b)).summed(toShape: b.shape) : nil]
         default:
             let shape = gy.shape
-            let ea = withNoGrad { a.detach().expanded(toShape: shape) }, eb = withNoGrad { b.detach().expanded(toShape: shape) }
+            let ea = a.detach().expanded(toShape: shape), eb = b.detach().expanded(toShape: shape)
             let ones = try Tensor.ones(shape, dtype: gy.dtype)
             let ma = Tensor(uninitializedShape: shape, dtype: gy.dtype), mb = Tensor(uninitializedShape: shape, dtype: gy.dtype)
             let o = Execution.options

@@ -129,7 +129,7 @@ extension Tensor {
     /// element (read with step 0) or the output's count, else expanded to the output's shape.
     func broadcastOperand(_ outShape: [Int]) -> Tensor {
         let n = Shape.knownCount(outShape)
-        return count == 1 || count == n ? self : expanded(toShape: outShape)
+        return count == 1 || count == n ? self : detach().expanded(toShape: outShape)   // read, never differentiated
     }
 
     /// out = a op b, both broadcast to out's shape, compared in their promoted dtype.

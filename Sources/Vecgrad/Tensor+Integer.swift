@@ -106,7 +106,8 @@ extension Tensor {
         let outShape = try Shape.broadcast(a.shape, b.shape)
         let dt = resultDType(a, b)
         if dt == .int64 { return try integerBinary(op, a, b, outShape: outShape) }
-        let x = a.to(dt).expanded(toShape: outShape), y = b.to(dt).expanded(toShape: outShape)
+        // Detached: the expansion only feeds the kernel (the node below records a and b).
+        let x = a.to(dt).detach().expanded(toShape: outShape), y = b.to(dt).detach().expanded(toShape: outShape)
         let out = try Tensor(checkedShape: outShape, dtype: dt)
         if dt == .float32 {
             floorKernel(op, x.pointer(Float.self), y.pointer(Float.self), out.pointer(Float.self), count: out.count)

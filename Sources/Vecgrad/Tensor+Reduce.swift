@@ -110,18 +110,22 @@ extension Tensor {
         guard count > 0 else { throw TensorError.emptyReduction(op: "max") }
         if dtype == .bool { return try to(.int64).max().to(.bool) }
         if dtype == .int64 { return try view(shape: [count]).max(dim: 0).values }
-        let x = self
+        let (out, ties) = largestElement()
+        if Autograd.needsGrad(self) { out.recordExtremum("MaxBackward1", of: self, ties: ties) }
+        return out
+    }
+
+    /// The largest element (0-d, not recorded) of a non-empty floating tensor, and how many
+    /// elements equal it (NaN counting as equal to NaN), from one kernel pass.
+    private func largestElement() -> (value: Tensor, ties: Int) {
         let out = Tensor(uninitializedShape: [], dtype: dtype)
         let o = Execution.options
-        let ties: Int
         func max<T: KernelFloat>(_: T.Type) -> Int {
             let r = Reduce.maxAll(pointer(T.self), count: count, variant: o.variant, threads: o.threads)
             out.pointer(T.self).pointee = r.value
             return r.ties
         }
-        ties = dtype.floating.map { max($0) } ?? 0
-        if Autograd.needsGrad(x) { out.recordExtremum("MaxBackward1", of: x, ties: ties) }
-        return out
+        return (out, dtype.floating.map { max($0) } ?? 0)
     }
 
     /// Records the node of max() or min(): the gradient is split evenly among the `ties` elements
@@ -205,14 +209,9 @@ extension Tensor {
         if dtype == .bool { return try to(.int64).min().to(.bool) }
         if dtype == .int64 { return try view(shape: [count]).min(dim: 0).values }
         // Negation is exact: min(x) = -max(-x), ties and NaN alike; the node is min's own.
-        let x = self
-        let out = try withNoGrad { try neg().max().neg() }
-        if Autograd.needsGrad(x) {
-            let value = out.element(0)
-            var ties = 0
-            for i in 0..<count { let v = element(i); if v == value || (v.isNaN && value.isNaN) { ties += 1 } }
-            out.recordExtremum("MinBackward1", of: x, ties: ties)
-        }
+        let (negated, ties) = withNoGrad { neg() }.largestElement()
+        let out = withNoGrad { negated.neg() }
+        if Autograd.needsGrad(self) { out.recordExtremum("MinBackward1", of: self, ties: ties) }
         return out
     }
 
