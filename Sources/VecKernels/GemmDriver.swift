@@ -9,9 +9,28 @@ final class GemmWorkspace<T: KernelFloat> {
     private(set) var capacity = 0
     private(set) var buffer: UnsafeMutablePointer<T>
 
+    /// BufferCache block size behind `buffer` (0: a malloc'd one).
+    private var bufferBytes = 0
+
     init(blocking: GemmBlocking = .current(T.self)) {
         self.blocking = blocking
         buffer = .allocate(capacity: 0)
+    }
+
+    /// Memory for `count` elements, 64-byte aligned: from BufferCache (with its block size) when
+    /// the pool has it, else from malloc (size 0). A workspace is made per product, so without the
+    /// pool each call faulted in (or fragmented the heap with) megabytes of fresh packing memory.
+    private static func obtain(_ count: Int) -> (UnsafeMutablePointer<T>, Int) {
+        if count * MemoryLayout<T>.stride >= BufferCache.minimumBytes {
+            let bytes = BufferCache.blockBytes(for: count * MemoryLayout<T>.stride)
+            if let block = BufferCache.take(blockBytes: bytes) { return (block.bindMemory(to: T.self, capacity: count), bytes) }
+        }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<T>.stride, alignment: 64)
+        return (raw.bindMemory(to: T.self, capacity: count), 0)
+    }
+
+    private static func release(_ p: UnsafeMutablePointer<T>, bytes: Int) {
+        if bytes > 0 { BufferCache.give(UnsafeMutableRawPointer(p), blockBytes: bytes) } else { p.deallocate() }
     }
 
     convenience init(for p: GemmProblem<T>) {
@@ -20,19 +39,25 @@ final class GemmWorkspace<T: KernelFloat> {
     }
 
     deinit {
-        buffer.deallocate()
-        for s in sides { s.deallocate() }
+        Self.release(buffer, bytes: bufferBytes)
+        for (s, bytes) in zip(sides, sideBytes) { Self.release(s.baseAddress!, bytes: bytes) }
     }
 
     private var sides: [UnsafeMutableBufferPointer<T>] = []
+    private var sideBytes: [Int] = []
 
     /// Extra buffer `slot` (0: the direct path's copy of B^T, 1 and 2: its padded edge strip) of
     /// at least `count` elements.
     func side(_ slot: Int, count: Int) -> UnsafeMutablePointer<T> {
-        while sides.count <= slot { sides.append(.allocate(capacity: 0)) }
+        while sides.count <= slot {
+            sides.append(.allocate(capacity: 0))
+            sideBytes.append(0)
+        }
         if sides[slot].count < count {
-            sides[slot].deallocate()
-            sides[slot] = .allocate(capacity: max(count, 256))
+            Self.release(sides[slot].baseAddress!, bytes: sideBytes[slot])
+            let (p, bytes) = Self.obtain(max(count, 256))
+            sides[slot] = UnsafeMutableBufferPointer(start: p, count: max(count, 256))
+            sideBytes[slot] = bytes
         }
         return sides[slot].baseAddress!
     }
@@ -48,9 +73,8 @@ final class GemmWorkspace<T: KernelFloat> {
         let pad = 64 / MemoryLayout<T>.stride
         let need = roundUp(aSize, pad) + roundUp(bSize, pad) + bl.mr * bl.nr + 2 * pad
         if need > capacity {
-            buffer.deallocate()
-            buffer = UnsafeMutableRawPointer.allocate(byteCount: need * MemoryLayout<T>.stride, alignment: 64)
-                .bindMemory(to: T.self, capacity: need)
+            Self.release(buffer, bytes: bufferBytes)
+            (buffer, bufferBytes) = Self.obtain(need)
             capacity = need
         }
         let a = buffer

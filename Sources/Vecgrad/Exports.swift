@@ -1,4 +1,5 @@
 @_exported import enum VecKernels.KernelVariant
+@_exported import enum VecPlatform.BufferCache
 @_exported import enum VecPlatform.ISA
 @_exported import enum VecPlatform.ISALevel
 @_exported import enum VecPlatform.ThreadBackend

@@ -1,4 +1,5 @@
 import Synchronization
+import VecPlatform
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,19 +14,29 @@ struct StorageHeader {
     var base: UnsafeMutableRawPointer
     /// Number of in-place modifications (shared by all views of this storage, as in PyTorch).
     var version: Int
+    /// Size of the BufferCache block behind `base`; 0 when the data is in the object's tail.
+    var blockBytes: Int = 0
 }
 
 /// A 64-byte aligned buffer (one cache line, one zmm register: SIMD kernels never straddle a line
 /// at the start of a tensor) plus the version counter bumped by every in-place write, so that
 /// backward can refuse to use a saved tensor that was modified after it was saved.
 ///
-/// The data lives in the object's own tail allocation (ManagedBuffer, padded by 63 bytes and
+/// Small data lives in the object's own tail allocation (ManagedBuffer, padded by 63 bytes and
 /// aligned by hand) rather than in a separate posix_memalign block: one malloc per tensor instead
 /// of two, and no memalign fragmentation. On tiny tensors that halved the allocator's share of an
-/// op's autograd overhead.
+/// op's autograd overhead. Data of `BufferCache.minimumBytes` or more comes from BufferCache's
+/// reuse pool and goes back to it in deinit.
 final class Storage: ManagedBuffer<StorageHeader, UInt8> {
     static func allocate(byteCount: Int) -> Storage {
         StorageAllocations.note(byteCount: byteCount)
+        if byteCount >= BufferCache.minimumBytes {
+            let bytes = BufferCache.blockBytes(for: byteCount)
+            if let block = BufferCache.take(blockBytes: bytes) {
+                let buffer = Storage.create(minimumCapacity: 0) { _ in StorageHeader(base: block, version: 0, blockBytes: bytes) }
+                return unsafeDowncast(buffer, to: Storage.self)
+            }
+        }
         let buffer = Storage.create(minimumCapacity: byteCount + 63) { buffer in
             let tail = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
             let aligned = (Int(bitPattern: tail) + 63) & ~63
@@ -45,6 +56,11 @@ final class Storage: ManagedBuffer<StorageHeader, UInt8> {
         guard !overflow, physical.overflow || physical.partialValue <= 0 || byteCount <= physical.partialValue,
               let probe = malloc(padded) else { throw TensorError.outOfMemory(bytes: byteCount) }
         free(probe)
+    }
+
+    deinit {
+        let (base, bytes) = withUnsafeMutablePointerToHeader { ($0.pointee.base, $0.pointee.blockBytes) }
+        if bytes > 0 { BufferCache.give(base, blockBytes: bytes) }
     }
 
     // Through the header pointer rather than `header`: a class's stored var gets a dynamic

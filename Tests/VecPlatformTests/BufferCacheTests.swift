@@ -1,0 +1,87 @@
+import Testing
+import VecPlatform
+
+// The pool is process-wide and other suites allocate tensors while these run, so each test uses
+// block sizes no tensor of the test suite has (odd page counts) and only this suite changes the
+// limit (serialized).
+@Suite(.serialized) struct BufferCacheTests {
+    static let page = BufferCache.blockBytes(for: 1)
+
+    @Test func sizesRoundUpToWholePages() {
+        #expect(Self.page >= 4096 && Self.page & (Self.page - 1) == 0)
+        #expect(BufferCache.blockBytes(for: Self.page) == Self.page)
+        #expect(BufferCache.blockBytes(for: Self.page + 1) == 2 * Self.page)
+        #expect(BufferCache.blockBytes(for: Int.max) == Int.max, "an overflowing request is passed on, not wrapped")
+    }
+
+    @Test func aFreedBlockIsReusedForTheSameSize() throws {
+        let bytes = 97 * Self.page
+        let a = try #require(BufferCache.take(blockBytes: bytes))
+        #expect(Int(bitPattern: a) % Self.page == 0, "blocks are page-aligned (so 64-byte aligned)")
+        a.storeBytes(of: 0x1234_5678, as: Int.self)
+        (a + bytes - 8).storeBytes(of: 7, as: Int.self)   // the whole block is writable
+        BufferCache.give(a, blockBytes: bytes)
+        #expect(BufferCache.cachedBlockCount(blockBytes: bytes) == 1)
+        let b = try #require(BufferCache.take(blockBytes: bytes))
+        #expect(b == a)
+        #expect(BufferCache.cachedBlockCount(blockBytes: bytes) == 0)
+        BufferCache.give(b, blockBytes: bytes)
+    }
+
+    @Test func theLimitUnmapsTheOldestFreeBlocksFirst() throws {
+        let keep = BufferCache.limitBytes
+        defer { BufferCache.limitBytes = keep }
+        let older = 101 * Self.page, newer = 103 * Self.page
+        let a = try #require(BufferCache.take(blockBytes: older)), b = try #require(BufferCache.take(blockBytes: newer))
+        BufferCache.give(a, blockBytes: older)
+        BufferCache.give(b, blockBytes: newer)
+        #expect(BufferCache.cachedBlockCount(blockBytes: older) == 1 && BufferCache.cachedBlockCount(blockBytes: newer) == 1)
+        // Room for the newer block only: lowering the limit drops everything else, oldest first.
+        BufferCache.limitBytes = newer
+        #expect(BufferCache.cachedBlockCount(blockBytes: older) == 0)
+        #expect(BufferCache.cachedBlockCount(blockBytes: newer) == 1)
+        #expect(BufferCache.cachedBytes <= newer)
+        BufferCache.limitBytes = 0
+        #expect(BufferCache.cachedBytes == 0)
+        #expect(BufferCache.cachedBlockCount(blockBytes: newer) == 0)
+        let c = try #require(BufferCache.take(blockBytes: older))
+        BufferCache.give(c, blockBytes: older)
+        #expect(BufferCache.cachedBlockCount(blockBytes: older) == 0, "limit 0: a freed block is unmapped at once")
+        #expect(BufferCache.limitBytes == 0)
+        BufferCache.limitBytes = -5
+        #expect(BufferCache.limitBytes == 0, "a negative limit is 0")
+    }
+
+    @Test func emptyCacheUnmapsEveryFreeBlockAndKeepsTheLimit() throws {
+        let limit = BufferCache.limitBytes
+        let bytes = 107 * Self.page
+        let a = try #require(BufferCache.take(blockBytes: bytes))
+        BufferCache.give(a, blockBytes: bytes)
+        #expect(BufferCache.cachedBlockCount(blockBytes: bytes) == 1)
+        BufferCache.emptyCache()
+        #expect(BufferCache.cachedBlockCount(blockBytes: bytes) == 0)
+        #expect(BufferCache.limitBytes == limit)
+    }
+
+    @Test func concurrentTakesNeverShareABlock() async throws {
+        let bytes = 109 * Self.page
+        let blocks = await withTaskGroup(of: [Int].self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var mine: [Int] = []
+                    for round in 0..<50 {
+                        guard let p = BufferCache.take(blockBytes: bytes) else { continue }
+                        p.storeBytes(of: round, as: Int.self)
+                        if round % 2 == 0 { mine.append(Int(bitPattern: p)) } else { BufferCache.give(p, blockBytes: bytes) }
+                    }
+                    return mine
+                }
+            }
+            var all: [Int] = []
+            for await b in group { all += b }
+            return all
+        }
+        #expect(Set(blocks).count == blocks.count, "a block was handed out twice")
+        for b in blocks { BufferCache.give(UnsafeMutableRawPointer(bitPattern: b)!, blockBytes: bytes) }
+    }
+}
