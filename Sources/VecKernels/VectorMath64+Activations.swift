@@ -80,10 +80,12 @@ extension VectorMath {
 
     // MARK: silu
 
-    /// sigmoid(z) and sigmoid(-z) = 1 - sigmoid(z), each as (t + c) 2^m, from one e = e^-|z|.
-    @inlinable @inline(__always)
-    static func logisticPair(_ z: VD) -> (v: (t: VD, c: VD, m: VL), w: (t: VD, c: VD, m: VL), rare: Bool) {
-        let (h, l, n, rare) = logisticTail(negativeAbsolute(z))
+    /// sigmoid(z) and sigmoid(-z) = 1 - sigmoid(z), each as (t + c) 2^m, from one e = e^-|z|;
+    /// z + zLo when `lo` is given (a tiny zLo: e^-|z + zLo| = e^-|z| (1 - zLo sign(z))).
+    @_transparent @usableFromInline
+    static func logisticPair(_ z: VD, lo zLo: VD? = nil) -> (v: (t: VD, c: VD, m: VL), w: (t: VD, c: VD, m: VL), rare: Bool) {
+        var (h, l, n, rare) = logisticTail(negativeAbsolute(z))
+        if let zLo { l = fmaD(h, negate(flipSign(zLo, by: z)), l) }
         let s = pow2(rare ? atLeast(n, -1022) : n)
         let (r, err) = reciprocalOnePlus(h * s, l * s)
         let oneC = 0 - err * r  // 1/(1 + e) = r + oneC

@@ -216,9 +216,9 @@ extension VectorMath {
     @inlinable @inline(__always)
     public static func expBackward(x: SIMD8<Double>, y: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
         let gx = gy * y
-        let overflowed = (y .== .infinity) .& (x .< .infinity)
-        if !anyTrue(overflowed) { return gx }
-        return gx.replacing(with: expProductWide(x, gy), where: overflowed)
+        // x is read only behind the branch, so that the common loop need not load it.
+        if !anyTrue(y .== .infinity) { return gx }
+        return gx.replacing(with: expProductWide(x, gy), where: (y .== .infinity) .& (x .< .infinity))
     }
 
     /// gy e^x for 0 <= x < 1500 without intermediate overflow: gy is scaled up by 2^a first (so

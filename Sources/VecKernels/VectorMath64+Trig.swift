@@ -61,30 +61,29 @@ extension VectorMath {
         return (rh, (s - rh) + tail, jBits)
     }
 
-    /// sin(rh + rl), |rh| <= ~pi/4 (fdlibm __kernel_sin, < 1 ulp).
+    /// fdlibm's __kernel_sin (lanes where `useCos` is clear) and __kernel_cos (set) of x + y,
+    /// |x| <= ~pi/4, as one polynomial whose coefficients each lane selects: both have the form
+    /// lead + (f z R(z) + small), sin with lead x, f = x z, R = S2 + ... + S6 z^4 and small =
+    /// S1 x z + y - z y/2; cos with lead 1 - z/2 (its rounding error in small), f = z and R = C1 +
+    /// ... + C6 z^5. Each lane computes what fdlibm computes (< 1 ulp), at the cost of one kernel.
     @inlinable @inline(__always)
-    static func sinKernel(_ x: VD, _ y: VD) -> VD {
-        let z = x * x, w = z * z
-        let lo = fmaD(z, fmaD(z, VD(repeating: 2.75573137070700676789e-06), VD(repeating: -1.98412698298579493134e-04)),
-                      VD(repeating: 8.33333333332248946124e-03))
-        let hi = fmaD(z, VD(repeating: 1.58969099521155010221e-10), VD(repeating: -2.50507602534068634195e-08))
-        let r = fmaD(z * w, hi, lo)
-        let v = z * x
-        return x - ((z * (0.5 * y - v * r) - y) - v * VD(repeating: -1.66666666666666324348e-01))
-    }
-
-    /// cos(rh + rl), |rh| <= ~pi/4 (fdlibm __kernel_cos, < 1 ulp): 1 - z/2 split exactly.
-    @inlinable @inline(__always)
-    static func cosKernel(_ x: VD, _ y: VD) -> VD {
-        let z = x * x, w = z * z
-        let lo = fmaD(z, fmaD(z, VD(repeating: 2.48015872894767294178e-05), VD(repeating: -1.38888888888741095749e-03)),
-                      VD(repeating: 4.16666666666666019037e-02))
-        let hi = fmaD(z, fmaD(z, VD(repeating: -1.13596475577881948265e-11), VD(repeating: 2.08757232129817482790e-09)),
-                      VD(repeating: -2.75573143513906633035e-07))
-        let r = fmaD(w * w, hi, z * lo)
+    static func sinCosKernel(_ x: VD, _ y: VD, useCos: SIMDMask<VL>) -> VD {
+        let z = x * x, z2 = z * z
+        let r01 = fmaD(z, select(useCos, -1.38888888888741095749e-03, VD(repeating: -1.98412698298579493134e-04)),
+                       select(useCos, 4.16666666666666019037e-02, VD(repeating: 8.33333333332248946124e-03)))
+        let r23 = fmaD(z, select(useCos, -2.75573143513906633035e-07, VD(repeating: -2.50507602534068634195e-08)),
+                       select(useCos, 2.48015872894767294178e-05, VD(repeating: 2.75573137070700676789e-06)))
+        let r45 = fmaD(z, select(useCos, -1.13596475577881948265e-11, VD(repeating: 0)),
+                       select(useCos, 2.08757232129817482790e-09, VD(repeating: 1.58969099521155010221e-10)))
+        let r = fmaD(z2 * z2, r45, fmaD(z2, r23, r01))
         let hz = 0.5 * z
         let w1 = 1 - hz
-        return w1 + (((1 - w1) - hz) + (z * r - x * y))
+        let v = z * x
+        let sinSmall = fmaD(v, VD(repeating: -1.66666666666666324348e-01), y - hz * y)
+        let cosSmall = ((1 - w1) - hz) - x * y
+        let lead = x.replacing(with: w1, where: useCos)
+        let f = v.replacing(with: z, where: useCos)
+        return lead + fmaD(f * z, r, sinSmall.replacing(with: cosSmall, where: useCos))
     }
 
     /// sin(x + offset pi/2) for |x| <= 2^50 (or NaN): the quadrant's kernel, negated in
@@ -93,10 +92,8 @@ extension VectorMath {
     static func trigVector(_ x: VD, quadrantOffset: Int64, wide: Bool) -> VD {
         let (rh, rl, j) = reducePiHalf(x, wide: wide)
         let q = j &+ quadrantOffset
-        let sb = bits(sinKernel(rh, rl)), cb = bits(cosKernel(rh, rl))
-        let useCos = (q &<< 63) &>> 63  // all ones where q is odd
-        let r = sb ^ ((sb ^ cb) & useCos)
-        let y = double(r ^ ((q & 2) &<< 62))
+        let useCos = double((q &<< 63) | bits(VD(repeating: 1))) .< 0  // q odd: -1
+        let y = double(bits(sinCosKernel(rh, rl, useCos: useCos)) ^ ((q & 2) &<< 62))
         // sin(-0) = -0: the reduction's sums turn -0 into +0.
         return quadrantOffset == 0 ? y.replacing(with: x, where: x .== 0) : y
     }

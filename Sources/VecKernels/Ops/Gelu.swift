@@ -45,9 +45,11 @@ struct GeluTanhOp: UnaryDefinition {
     }
 
     func reference(_ x: R) -> R { ReferenceMath.geluTanh(x) }
-    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.geluTanhDerivative(x) }
+    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.geluTanhDerivativeNearRoot(x) }
     func secondDerivative(_ x: R) -> R { ReferenceMath.geluTanhSecondDerivative(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.geluTanh(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.geluTanhBackward(x: x, gy: gy) }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.geluTanh(x) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.geluTanhBackward(x: x, gy: gy) }
 }

@@ -16,9 +16,11 @@ struct MishOp: UnaryDefinition {
     }
 
     func reference(_ x: R) -> R { ReferenceMath.mish(x) }
-    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.mishDerivative(x) }
+    func gradient(x: R, gy: R) -> R { gy * ReferenceMath.mishDerivativeNearRoot(x) }
     func secondDerivative(_ x: R) -> R { ReferenceMath.mishSecondDerivative(x) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.mish(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.mishBackward(x: x, gy: gy) }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.mish(x) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.mishBackward(x: x, gy: gy) }
 }
