@@ -154,7 +154,7 @@ struct GemvTests {
         }
     }
 
-    @Test("stream form: 1 or 2 rows (and up to 4 with strided C) over several 2 KiB panels, k not a multiple of 4")
+    @Test("stream form: 1 or 2 rows (and up to 4 with strided C) over several 4 KiB panels, k not a multiple of 4")
     func stream() {
         for (m, n) in [(1, 12000), (2, 7000), (12000, 1), (7000, 2), (3000, 3), (3000, 4)] {
             for (tA, tB) in transposes {
