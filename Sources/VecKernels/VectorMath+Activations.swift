@@ -7,7 +7,7 @@ extension VectorMath {
     /// one rounding (2^n - 1 is exact for n >= -24; below, tanh is within 2^-24 of 1), and the
     /// sign OR-ed back in (keeps -0). Neither part cancels: near 0, n = 0 and em = s = e^r - 1
     /// keeps its relative precision, and 2 + em >= 1. One exponential and one division, no
-    /// small-|x| polynomial and no selects: within 2.6 ulp (the hi + lo form this replaced was
+    /// small-|x| polynomial and no selects: within 2 ulp (the hi + lo form this replaced was
     /// 0.83 ulp at half PyTorch's speed). -2|x| is held at -20 (tanh rounds to 1 from 9.01).
     @inlinable @inline(__always)
     public static func tanh(_ x: V) -> V {
@@ -18,7 +18,11 @@ extension VectorMath {
         let s = fma(expPolynomial(r), r * r, r)  // e^r - 1
         let sc = pow2(n)
         let em = fma(sc, s, sc - 1)  // <= 0
-        return withSign(divide(0 - em, em + 2), of: x)
+        // 2 + em = d + dErr exactly (Fast2Sum): near tanh = 1, d's rounding alone is an ulp of the result.
+        let d = em + 2
+        let dErr = (2 - d) + em
+        let q = divide(0 - em, d)
+        return withSign(fma(negate(q * dErr), reciprocalEstimate(d), q), of: x)  // q (1 - dErr / d)
     }
 
     /// Logistic sigmoid 1/d with d = 1 + e^z, z = -x = n ln2 + r: d = fma(2^n, expm1(r), 2^n + 1)
