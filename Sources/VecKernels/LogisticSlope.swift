@@ -15,10 +15,11 @@ enum Logistic {
     /// e^x for x <= 0 (NaN passes), unscaled: (h + l) 2^n. Clamped at -200, where
     /// FLT_MAX e^x still rounds to 0 (so ±inf give 0 for any finite gy).
     @inline(__always)
-    static func expTail(_ x: VF) -> (h: VF, l: VF, n: SIMD16<Int32>) {
+    /// `xLo` is a low part of x (the -0 default folds away).
+    static func expTail(_ x: VF, _ xLo: VF = VF(repeating: -0.0)) -> (h: VF, l: VF, n: SIMD16<Int32>) {
         let xc = x.replacing(with: -200, where: x .< -200)
         let (r, rLo, n) = VectorMath.reduceLn2(xc)
-        let (h, l) = VectorMath.expReducedParts(r, rLo)
+        let (h, l) = VectorMath.expReducedParts(r, rLo + xLo)
         return (h, l, n)
     }
 
@@ -110,11 +111,28 @@ enum Logistic {
         return scaled(finish(gy * 0.5, u, corr), n &+ (k + 1), rare: rare)
     }
 
-    /// gy * sigmoid(z): gy e/(1 + e) for z < 0 and gy/(1 + e) otherwise, e = e^-|z| (softplus').
+    /// gy * sigmoid(z) as VectorMath.sigmoid's fast form, gy / (2^n (1 + s) + 1) with
+    /// e^-z = 2^n (1 + s), extended to z in [-87, inf): above z = 30 e^-z is held at e^-30
+    /// (sigmoid rounds to 1), and beyond n = 23 (z < -16) 2^n + 1 rounds to 2^n, half an ulp
+    /// of the sum at most. One division's worth of work instead of `value`'s hi + lo terms: within 2.5 ulp.
+    /// Vectors with a lane below -87 (denormal results) take `value`.
     @inline(__always)
-    static func value(_ gy: VF, _ z: VF) -> VF {
+    static func sigmoidTimes(_ gy: VF, _ z: VF) -> VF {
+        if VectorMath.anyTrue(z .< -87) { return value(gy, z) }
+        var mz = VectorMath.negate(z)
+        mz = mz.replacing(with: -30, where: mz .< -30)
+        let (r, _, n) = VectorMath.reduceLn2(mz)
+        let s = VectorMath.fma(VectorMath.expPolynomial(r), r * r, r)  // e^r - 1
+        let sc = VectorMath.pow2(n)
+        return gy * VectorMath.reciprocal(VectorMath.fma(sc, s, sc + 1))
+    }
+
+    /// gy * sigmoid(z): gy e/(1 + e) for z < 0 and gy/(1 + e) otherwise, e = e^-|z| (softplus').
+    /// `tLo` is a low part of -|z| (geluTanh's argument carries one; the -0 default folds away).
+    @inline(__always)
+    static func value(_ gy: VF, _ z: VF, tLo: VF = VF(repeating: -0.0)) -> VF {
         let t = VectorMath.negativeAbsolute(z)
-        let (h, l, n) = expTail(t)
+        let (h, l, n) = expTail(t, tLo)
         let rare = VectorMath.anyTrue(t .< -87)
         let nd = rare ? atLeast(n, -126) : n
         let (r, res) = reciprocalOnePlus(h, l, VectorMath.pow2(nd))

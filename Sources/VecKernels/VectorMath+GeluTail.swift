@@ -1,4 +1,4 @@
-// Exact GELU in float32 lanes. The float64-lane form (geluD) is 0.5 ulp but ran at 0.15x
+// Exact GELU in float32 lanes. The float64-lane form (removed) was 0.5 ulp but ran at 0.15x
 // PyTorch's speed; PyTorch's float32 0.5 x (1 + erf(x / sqrt 2)) is fast but cancels in the left
 // tail (1 + erf -> 0). Here |x| < sqrt(1/2) takes erf's odd series (1 + erf >= 0.48, no
 // cancellation), and beyond, erfc(a) = e^(-a^2) t P(t), a = |x| / sqrt 2, t = 1 / (1 + a/2):
@@ -27,23 +27,20 @@ extension VectorMath {
         return tp + tp * (k * rho)
     }
 
-    /// Exact GELU, x Phi(x) = 0.5 x (1 + erf(x/sqrt 2)) (torch's gelu, approximate "none"), float32,
-    /// in float32 lanes: within 2.53 ulp over vecbench accuracy's sweep (bound 4), denormal results included;
-    /// -0 below x ~ -14.4 and at -inf (PyTorch: NaN), inf at inf, NaN passes.
+    /// erf(z) / z for z^2 = u <= 1/4, degree 4 in u (1.4e-9).
     @inline(__always)
-    public static func gelu(_ x: V) -> V {
-        let halfX = x * 0.5
-        let a = absolute(x) * V(repeating: 0x1.6a09e6p-1)  // |x| / sqrt 2
-        // erf(z) / z for z^2 <= 1/4, degree 4 in z^2 (1.4e-9).
-        let u = a * a
+    static func erfSeries(_ u: V) -> V {
         var s = fma(V(repeating: 0x1.352ba6p-8), u, V(repeating: -0x1.b662e0p-6))
         s = fma(s, u, V(repeating: 0x1.ce24f0p-4))
         s = fma(s, u, V(repeating: -0x1.812732p-2))
-        s = fma(s, u, V(repeating: 0x1.20dd74p+0))
-        let small = halfX * fma(x * V(repeating: 0x1.6a09e6p-1), s, V(repeating: 1))
-        if !anyTrue(.!(a .< 0.5)) { return small }
-        // e^(-x^2 / 2) = (h + l) 2^n with x^2 = p + pe exactly (FMA). |x| is held at 14.8, where
-        // every result has underflowed (or equals x), so that x^2 is finite and n >= -160.
+        return fma(s, u, V(repeating: 0x1.20dd74p+0))
+    }
+
+    /// What gelu and its gradient need beyond |x| = 1/sqrt 2: |x| held at 14.8 (ac), where every
+    /// result has underflowed (or equals x), so that x^2 is finite and n >= -160; p = ac^2;
+    /// e^(-ac^2 / 2) = (h + l) 2^n with ac^2 = p + pe exactly (FMA); q = erfc(a) e^(a^2), a = ac / sqrt 2.
+    @inline(__always)
+    static func geluTailParts(_ x: V) -> (ac: V, p: V, h: V, l: V, n: VI, q: V) {
         let ax = absolute(x)
         // min(|x|, 14.8) in integer arithmetic (float order for non-negative values; NaN becomes
         // 14.8 here and passes through the x > 0 branch): a float select here was split by LLVM
@@ -55,7 +52,19 @@ extension VectorMath {
         let (h, l) = expReducedParts(r, fma(V(repeating: -0.5), fma(ac, ac, negate(p)), rLo))
         let ah = ac * V(repeating: 0x1.6a09e6p-1)  // |x| / sqrt 2 = ah + aLo
         let aLo = fma(ac, V(repeating: 0x1.6a09e6p-1), negate(ah)) + ac * V(repeating: 0x1.9fcef4p-27)
-        let q = erfcScaled(ah, aLo)
+        return (ac, p, h, l, n, erfcScaled(ah, aLo))
+    }
+
+    /// Exact GELU, x Phi(x) = 0.5 x (1 + erf(x/sqrt 2)) (torch's gelu, approximate "none"), float32,
+    /// in float32 lanes: within 2.53 ulp over vecbench accuracy's sweep (bound 4), denormal results included;
+    /// -0 below x ~ -14.4 and at -inf (PyTorch: NaN), inf at inf, NaN passes.
+    @inline(__always)
+    public static func gelu(_ x: V) -> V {
+        let halfX = x * 0.5
+        let a = absolute(x) * V(repeating: 0x1.6a09e6p-1)  // |x| / sqrt 2
+        let small = halfX * fma(x * V(repeating: 0x1.6a09e6p-1), erfSeries(a * a), V(repeating: 1))
+        if !anyTrue(.!(a .< 0.5)) { return small }
+        let (ac, p, h, l, n, q) = geluTailParts(x)
         // x < 0: 0.5 x erfc(a), scaled by 2^n last. x > 0: x - 0.5 x erfc(a).
         let m = (V(repeating: -0.5) * ac) * q  // 0.5 x for x >= -14.8, and below it too small to matter
         let v = fma(m, l, m * h)

@@ -36,11 +36,10 @@ extension VectorMath {
         return (fma(sc, s, sc), fma(sc, s, sc + 1))
     }
 
-    /// Horner's rule for c.0 + c.1 t + ... + c.9 t^9 in float32.
+    /// Horner's rule for c.0 + c.1 t + ... + c.8 t^8 in float32.
     @inlinable @inline(__always)
-    static func poly10(_ t: V, _ c: (Float, Float, Float, Float, Float, Float, Float, Float, Float, Float)) -> V {
-        var q = fma(V(repeating: c.9), t, V(repeating: c.8))
-        q = fma(q, t, V(repeating: c.7))
+    static func poly9(_ t: V, _ c: (Float, Float, Float, Float, Float, Float, Float, Float, Float)) -> V {
+        var q = fma(V(repeating: c.8), t, V(repeating: c.7))
         q = fma(q, t, V(repeating: c.6))
         q = fma(q, t, V(repeating: c.5))
         q = fma(q, t, V(repeating: c.4))
@@ -48,6 +47,12 @@ extension VectorMath {
         q = fma(q, t, V(repeating: c.2))
         q = fma(q, t, V(repeating: c.1))
         return fma(q, t, V(repeating: c.0))
+    }
+
+    /// Horner's rule for c.0 + c.1 t + ... + c.9 t^9 in float32.
+    @inlinable @inline(__always)
+    static func poly10(_ t: V, _ c: (Float, Float, Float, Float, Float, Float, Float, Float, Float, Float)) -> V {
+        fma(poly9(t, (c.1, c.2, c.3, c.4, c.5, c.6, c.7, c.8, c.9)), t, V(repeating: c.0))
     }
 
     /// gy * silu'(x), silu'(x) = s (1 + x (1 - s)) with s = sigmoid(x); float32 x and gy, in
