@@ -221,9 +221,13 @@ extension VectorMath {
         let ph = kh * eh
         let pl = fmaD(kh, el, fmaD(VD(repeating: -2.49232720227773e-17), eh, productError(kh, eh, ph)))
         let left = x .< -1
+        // erfcx(|zh|) serves both forms (on left lanes |zh| = zh > 0.7): one evaluation.
+        let az = absolute(zh)
+        let a = az.replacing(with: 27.5, where: az .> 27.5)
+        let (fxh, fxl) = erfcxParts(a)
         var g = VD()
         if anyTrue(.!left) {
-            let (h2, l2, n) = erfcParts(zh, zl)
+            let (h2, l2, n) = erfcParts(zh, zl, erfcx: (fxh, fxl))
             let s = pow2(n) * 0.5
             let fh = h2 * s, fl = l2 * s  // Phi
             let se = pow2(atLeast(ne, -1022))  // x phi(x) below 2^-1022 is lost against Phi ~ 1
@@ -236,8 +240,7 @@ extension VectorMath {
             g = productFinish(gy, sh, sl)
         }
         if anyTrue(left) {
-            let a = zh.replacing(with: 27.5, where: zh .> 27.5).replacing(with: 0.5, where: .!(zh .>= 0.5))
-            let (fh, fl) = erfcxParts(a)
+            let (fh, fl) = (fxh, fxl)
             let fc = fmaD(a + a, fh, VD(repeating: -1.1283791670955126)) * zl  // erfcx'(a) zl
             let sp = VD(repeating: 1.2533141373155003)  // sqrt(pi/2)
             let rh = sp * fh

@@ -6,7 +6,8 @@ import CVecShim
 // degree-15 polynomials in a - c on the seven half-units [0.5, 4) (relative error < 1e-20, the
 // constant term as a double-double) and, for a >= 4, G(1/a^2)/(a sqrt(pi)) with G = 1 + t G1(t)
 // (2e-19). erf = 1 - erfc and erfc(-a) = 2 - erfc(a) subtract the double-double, so nothing
-// cancels.
+// cancels. The three Parts helpers are @_transparent: in the large gelu loops the optimizer left
+// @inline(__always) calls out of line (arguments through memory; 1.3x forward, 1.6x backward).
 extension VectorMath {
     @usableFromInline static let erfSmallPoly: [Double] = [
         1.3214378238338438e-08, -1.6273138761686977e-07, 1.6459034327218912e-06, -1.4925586560096415e-05,
@@ -46,6 +47,13 @@ extension VectorMath {
         -0.00210728287016911, 0.008878755527325298, -0.03645625753272353, 0.14558972127503855,
         ]
     @usableFromInline static let erfcxPieceLo: [Double] = [-5.335996477605762e-17, 1.3846172384608344e-19, 8.539783187060307e-18, -5.747627455232577e-18, -1.2015847101756834e-17, -6.13341731786451e-19, -1.3715647363522967e-17]
+    /// erfcxPieces by column: entry k holds coefficient k of the seven pieces (lane 7 unused),
+    /// entry 16 their constant terms' low parts, so that a permute picks each lane's piece.
+    @usableFromInline static let erfcxColumns: [SIMD8<Double>] = (0..<17).map { k in
+        var column = SIMD8<Double>()
+        for piece in 0..<7 { column[piece] = k < 16 ? erfcxPieces[16 * piece + k] : erfcxPieceLo[piece] }
+        return column
+    }
     @usableFromInline static let erfcAsymptoticPoly: [Double] = [
         10823376851.416552, -6456202629.36518, 1842851329.7347443, -341467022.4126796, 47587993.35953084,
         -5567231.088259169, 604249.7965076591, -66468.45781441436, 7902.969085575988, -1055.5391416810462,
@@ -59,29 +67,21 @@ extension VectorMath {
     }
 
     /// erfcx(a) = e^(a^2) erfc(a) as hi + lo for a >= 0.5 (a <= 27.5 or NaN).
-    @inlinable @inline(__always)
+    @_transparent @usableFromInline
     static func erfcxParts(_ a: VD) -> (hi: VD, lo: VD) {
         // Each lane's piece j = round(2a - 1.5) (0...6 on [0.5, 4), clamped outside), its
-        // coefficients gathered lane by lane: one Horner chain instead of seven (the chains are
-        // latency-bound, ~60 cycles each).
+        // coefficients picked per lane from the columns by one permute each: one Horner chain
+        // instead of seven (the chains are latency-bound, ~60 cycles each).
         var jf = ((a + a - 1.5) + VD(repeating: roundMagicD)) - VD(repeating: roundMagicD)
         jf = jf.replacing(with: 0, where: .!(jf .>= 0)).replacing(with: 6, where: jf .> 6)
         let j = bits(jf + VD(repeating: roundMagicD)) &- roundMagicDBits
         let u = a - fmaD(jf, VD(repeating: 0.5), VD(repeating: 0.75))  // exact (Sterbenz) in range
         var fh = VD(), fl = VD()
-        erfcxPieces.withUnsafeBufferPointer { table in
-            let t = table.baseAddress!
-            let r0 = t + 16 * Int(j[0]), r1 = t + 16 * Int(j[1]), r2 = t + 16 * Int(j[2]), r3 = t + 16 * Int(j[3])
-            let r4 = t + 16 * Int(j[4]), r5 = t + 16 * Int(j[5]), r6 = t + 16 * Int(j[6]), r7 = t + 16 * Int(j[7])
-            func column(_ k: Int) -> VD { VD(r0[k], r1[k], r2[k], r3[k], r4[k], r5[k], r6[k], r7[k]) }
-            let v = u * polynomial(u, count: 15, column)
-            let c0 = column(15)
+        erfcxColumns.withUnsafeBufferPointer { table in
+            let v = u * polynomial(u, count: 15) { vg_permute_f64x8(table[$0], j) }
+            let c0 = vg_permute_f64x8(table[15], j)
             fh = c0 + v
-            fl = ((c0 - fh) + v)
-        }
-        erfcxPieceLo.withUnsafeBufferPointer { lo in
-            fl += VD(lo[Int(j[0])], lo[Int(j[1])], lo[Int(j[2])], lo[Int(j[3])],
-                     lo[Int(j[4])], lo[Int(j[5])], lo[Int(j[6])], lo[Int(j[7])])
+            fl = ((c0 - fh) + v) + vg_permute_f64x8(table[16], j)
         }
         let far = a .>= 4
         if anyTrue(far) {
@@ -102,9 +102,10 @@ extension VectorMath {
         return (fh, fl)
     }
 
-    /// erfc(a) = (hi + lo) 2^n for a >= 0.5 or NaN (clamped at 27.5, where it rounds to 0).
-    @inlinable @inline(__always)
-    static func erfcParts(_ a: VD) -> (hi: VD, lo: VD, n: VL, gauss: VD) {
+    /// erfc(a) = (hi + lo) 2^n for a >= 0.5 or NaN (clamped at 27.5, where it rounds to 0);
+    /// `erfcx`, when given, is erfcxParts of the clamped a, computed once for two uses.
+    @_transparent @usableFromInline
+    static func erfcParts(_ a: VD, erfcx: (hi: VD, lo: VD)? = nil) -> (hi: VD, lo: VD, n: VL, gauss: VD) {
         let ac = a.replacing(with: 27.5, where: a .> 27.5)
         let a2 = ac * ac
         let a2l = productError(ac, ac, a2)
@@ -112,7 +113,7 @@ extension VectorMath {
         let w = rLo - a2l  // a2l reaches 2^-44: into r first (see powParts)
         let r = r0 + w
         let (eh, el) = expReducedParts(r, (r0 - r) + w)
-        let (fh, fl) = erfcxParts(ac)
+        let (fh, fl) = erfcx ?? erfcxParts(ac)
         let h = eh * fh
         let l = fmaD(eh, fl, fmaD(el, fh, productError(eh, fh, h)))
         let hi = h + l
@@ -121,8 +122,9 @@ extension VectorMath {
 
     /// erfc(zh + zl) = (hi + lo) 2^n for a tiny zl (the rounding error of an argument such as
     /// -x/sqrt 2), adding erfc'(z) zl = -(2/sqrt pi) e^(-z^2) zl to erfc(zh)'s double-double.
-    @inlinable @inline(__always)
-    static func erfcParts(_ zh: VD, _ zl: VD) -> (hi: VD, lo: VD, n: VL) {
+    /// `erfcx`: erfcxParts of |zh| clamped at 27.5, where the caller has it already.
+    @_transparent @usableFromInline
+    static func erfcParts(_ zh: VD, _ zl: VD, erfcx: (hi: VD, lo: VD)? = nil) -> (hi: VD, lo: VD, n: VL) {
         let a = absolute(zh)
         let small = a .< 0.5
         let twoOverSqrtPi = VD(repeating: 1.1283791670955126)
@@ -137,7 +139,7 @@ extension VectorMath {
             lo = (((1 - s) - zh) - t) - twoOverSqrtPi * gauss * zl
         }
         if anyTrue(.!small) {
-            let (ch, cl, m, gauss) = erfcParts(a)
+            let (ch, cl, m, gauss) = erfcParts(a, erfcx: erfcx)
             let corr = twoOverSqrtPi * gauss * zl  // in units of 2^m, as ch and cl
             let positive = zh .> 0
             // 2 - erfc(a) for zh < 0 (erfc(zh) = 2 - erfc(-zh)); 2^m below the normal range

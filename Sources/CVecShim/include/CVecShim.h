@@ -38,6 +38,26 @@ static inline vg_f32x16 vg_reciprocal_estimate(vg_f32x16 x) {
 #endif
 }
 
+/// 8 double lanes and 8 int64 lanes, imported by Swift as SIMD8<Double> and SIMD8<Int64>.
+typedef double vg_f64x8 __attribute__((ext_vector_type(8)));
+typedef long long vg_i64x8 __attribute__((ext_vector_type(8)));
+
+/// table[index & 7] per lane: AVX-512's vpermpd (one instruction) when the including module is
+/// compiled for AVX-512F, else lane by lane. Swift has no variable shuffle, and building a vector
+/// from 8 scalar loads costs ~15 instructions: this is the per-lane table lookup of piecewise
+/// polynomials whose pieces fit in one register (VectorMath.erfcxParts).
+static inline vg_f64x8 vg_permute_f64x8(vg_f64x8 table, vg_i64x8 index) {
+#if defined(__AVX512F__)
+    typedef double vg_m512d __attribute__((vector_size(64)));
+    typedef long long vg_m512i __attribute__((vector_size(64)));
+    return (vg_f64x8)__builtin_ia32_permvardf512((vg_m512d)table, (vg_m512i)index);
+#else
+    vg_f64x8 r;
+    for (int i = 0; i < 8; i++) r[i] = table[index[i] & 7];
+    return r;
+#endif
+}
+
 /// Highest ISA level this CPU supports at run time, same scale as vg_compiled_isa_level.
 int vg_machine_isa_level(void);
 
