@@ -13,9 +13,9 @@ enum Logistic {
     // scaling, which rounds once in the normal range (a denormal result rounds at most 3 times).
 
     /// e^x for x <= 0 (NaN passes), unscaled: (h + l) 2^n. Clamped at -200, where
-    /// FLT_MAX e^x still rounds to 0 (so ±inf give 0 for any finite gy).
+    /// FLT_MAX e^x still rounds to 0 (so ±inf give 0 for any finite gy). `xLo` is a low part of x
+    /// (the -0 default folds away).
     @inline(__always)
-    /// `xLo` is a low part of x (the -0 default folds away).
     static func expTail(_ x: VF, _ xLo: VF = VF(repeating: -0.0)) -> (h: VF, l: VF, n: SIMD16<Int32>) {
         let xc = x.replacing(with: -200, where: x .< -200)
         let (r, rLo, n) = VectorMath.reduceLn2(xc)
