@@ -11,6 +11,8 @@ final class GemmWorkspace<T: KernelFloat> {
 
     /// BufferCache block size behind `buffer` (0: a malloc'd one).
     private var bufferBytes = 0
+    /// Extra buffers by slot, each with its element count and BufferCache block size.
+    private var sides: [(pointer: UnsafeMutablePointer<T>, count: Int, blockBytes: Int)] = []
 
     init(blocking: GemmBlocking = .current(T.self)) {
         self.blocking = blocking
@@ -21,9 +23,8 @@ final class GemmWorkspace<T: KernelFloat> {
     /// the pool has it, else from malloc (size 0). A workspace is made per product, so without the
     /// pool each call faulted in (or fragmented the heap with) megabytes of fresh packing memory.
     private static func obtain(_ count: Int) -> (UnsafeMutablePointer<T>, Int) {
-        if count * MemoryLayout<T>.stride >= BufferCache.minimumBytes {
-            let bytes = BufferCache.blockBytes(for: count * MemoryLayout<T>.stride)
-            if let block = BufferCache.take(blockBytes: bytes) { return (block.bindMemory(to: T.self, capacity: count), bytes) }
+        if let (block, bytes) = BufferCache.take(atLeast: count * MemoryLayout<T>.stride) {
+            return (block.bindMemory(to: T.self, capacity: count), bytes)
         }
         let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<T>.stride, alignment: 64)
         return (raw.bindMemory(to: T.self, capacity: count), 0)
@@ -40,26 +41,19 @@ final class GemmWorkspace<T: KernelFloat> {
 
     deinit {
         Self.release(buffer, bytes: bufferBytes)
-        for (s, bytes) in zip(sides, sideBytes) { Self.release(s.baseAddress!, bytes: bytes) }
+        for s in sides { Self.release(s.pointer, bytes: s.blockBytes) }
     }
-
-    private var sides: [UnsafeMutableBufferPointer<T>] = []
-    private var sideBytes: [Int] = []
 
     /// Extra buffer `slot` (0: the direct path's copy of B^T, 1 and 2: its padded edge strip) of
     /// at least `count` elements.
     func side(_ slot: Int, count: Int) -> UnsafeMutablePointer<T> {
-        while sides.count <= slot {
-            sides.append(.allocate(capacity: 0))
-            sideBytes.append(0)
-        }
+        while sides.count <= slot { sides.append((.allocate(capacity: 0), 0, 0)) }
         if sides[slot].count < count {
-            Self.release(sides[slot].baseAddress!, bytes: sideBytes[slot])
+            Self.release(sides[slot].pointer, bytes: sides[slot].blockBytes)
             let (p, bytes) = Self.obtain(max(count, 256))
-            sides[slot] = UnsafeMutableBufferPointer(start: p, count: max(count, 256))
-            sideBytes[slot] = bytes
+            sides[slot] = (p, max(count, 256), bytes)
         }
-        return sides[slot].baseAddress!
+        return sides[slot].pointer
     }
 
     /// (A block, B panel, edge-tile scratch) big enough for a rows x cols x k product.

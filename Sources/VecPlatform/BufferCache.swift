@@ -73,6 +73,15 @@ public enum BufferCache {
         return overflow ? byteCount : padded / pageSize * pageSize
     }
 
+    /// Memory for a buffer of `byteCount` bytes when it belongs in the pool (`minimumBytes` or
+    /// more) and the system has it: a page-aligned block and the size to `give` it back with. nil
+    /// otherwise: the caller allocates with malloc as before.
+    public static func take(atLeast byteCount: Int) -> (block: UnsafeMutableRawPointer, blockBytes: Int)? {
+        guard byteCount >= minimumBytes else { return nil }
+        let bytes = blockBytes(for: byteCount)
+        return take(blockBytes: bytes).map { ($0, bytes) }
+    }
+
     /// A page-aligned block of `bytes` bytes (a `blockBytes(for:)` size), or nil when the system
     /// has no memory (the caller falls back to malloc). Its contents are undefined.
     public static func take(blockBytes bytes: Int) -> UnsafeMutableRawPointer? {

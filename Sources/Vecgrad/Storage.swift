@@ -30,12 +30,9 @@ struct StorageHeader {
 final class Storage: ManagedBuffer<StorageHeader, UInt8> {
     static func allocate(byteCount: Int) -> Storage {
         StorageAllocations.note(byteCount: byteCount)
-        if byteCount >= BufferCache.minimumBytes {
-            let bytes = BufferCache.blockBytes(for: byteCount)
-            if let block = BufferCache.take(blockBytes: bytes) {
-                let buffer = Storage.create(minimumCapacity: 0) { _ in StorageHeader(base: block, version: 0, blockBytes: bytes) }
-                return unsafeDowncast(buffer, to: Storage.self)
-            }
+        if let (block, bytes) = BufferCache.take(atLeast: byteCount) {
+            let buffer = Storage.create(minimumCapacity: 0) { _ in StorageHeader(base: block, version: 0, blockBytes: bytes) }
+            return unsafeDowncast(buffer, to: Storage.self)
         }
         let buffer = Storage.create(minimumCapacity: byteCount + 63) { buffer in
             let tail = buffer.withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }

@@ -14,6 +14,14 @@ import VecPlatform
         #expect(BufferCache.blockBytes(for: Int.max) == Int.max, "an overflowing request is passed on, not wrapped")
     }
 
+    @Test func onlyPooledSizesAreTaken() throws {
+        #expect(BufferCache.take(atLeast: BufferCache.minimumBytes - 1) == nil, "small buffers stay with malloc")
+        let request = 113 * Self.page - 5
+        let (block, bytes) = try #require(BufferCache.take(atLeast: request))
+        #expect(bytes == 113 * Self.page)
+        BufferCache.give(block, blockBytes: bytes)
+    }
+
     @Test func aFreedBlockIsReusedForTheSameSize() throws {
         let bytes = 97 * Self.page
         let a = try #require(BufferCache.take(blockBytes: bytes))
