@@ -152,9 +152,11 @@ extension Tensor {
         return t
     }
 
-    /// `count` evenly spaced values from `start` to `end`, both exact, bitwise as PyTorch: computed
-    /// in the tensor's dtype, step = (end - start) / (count - 1), the first count/2 values as
-    /// start + i*step and the rest as end - (count-1-i)*step. Throws for a negative `count`
+    /// `count` evenly spaced values from `start` to `end`, both exact, bitwise as PyTorch
+    /// (torch.linspace): computed in the tensor's dtype, step = (end - start) / (count - 1), the
+    /// first count/2 values as start + i*step and the rest as end - (count-1-i)*step, each one
+    /// fused multiply-add (PyTorch's vectorised kernel fuses them: rounding the product first
+    /// differs from it in 64 of the 200 values of linspace(-5, 5, 200) in float32). Throws for a negative `count`
     /// ("number of steps must be non-negative"), one too large to allocate, int64 with `requiresGrad`.
     public static func linspace(from start: Double, to end: Double, count: Int, dtype: DType = .float32,
                                 requiresGrad: Bool = false) throws -> Tensor {
@@ -165,7 +167,7 @@ extension Tensor {
             let s = T(start), e = T(end)
             let step = count > 1 ? (e - s) / T(count - 1) : 0
             let half = count / 2
-            for i in 0..<count { p[i] = i < half ? s + step * T(i) : e - step * T(count - 1 - i) }
+            for i in 0..<count { p[i] = i < half ? s.addingProduct(step, T(i)) : e.addingProduct(-step, T(count - 1 - i)) }
             if count == 1 { p[0] = s }
         }
         switch dtype {

@@ -6,23 +6,27 @@ import Testing
 
 @Suite struct PyTorchGapTests {
     @Test func linspaceIsBitwisePyTorchs() throws {
-        // aten/src/ATen/native/cpu/RangeFactoriesKernel.cpp (linspace_kernel): in the dtype,
-        // step = (end - start) / (steps - 1); idx < steps / 2: start + step * idx, else
-        // end - step * (steps - idx - 1). No FMA contraction (PyTorch builds with -ffp-contract=off).
-        let steps = 200
-        let start: Float = -5, end: Float = 5
-        let step = (end - start) / Float(steps - 1)
-        let expected = (0..<steps).map { i -> Float in
-            let (a, b) = i < steps / 2 ? (step * Float(i), start) : (step * Float(steps - i - 1), end)
-            return i < steps / 2 ? b + a : b - a
+        // FNV-1a/64 of the little-endian bytes of each array, as PyTorch 2.15 (this machine, AVX512)
+        // printed them for torch.linspace(-5, 5, 200), the same in float64, torch.linspace(-3.3, 7.1,
+        // 33) and torch.linspace(0.1, 0.7, 1000, dtype=torch.float64). Its kernel fuses
+        // start + step*i into one FMA: rounding the product first differs in 64 of the first 200.
+        func fnv1a<T: BinaryFloatingPoint>(_ values: [T]) -> UInt64 {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for v in values {
+                withUnsafeBytes(of: v) { for byte in $0 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 } }
+            }
+            return h
         }
-        let x = try Tensor.linspace(from: -5, to: 5, count: steps).scalars(as: Float.self)
-        #expect(x.map(\.bitPattern) == expected.map(\.bitPattern))
-        // The two halves mirror each other exactly (torch.linspace(-5, 5, 200): x[i] == -x[199 - i]).
-        #expect((0..<steps).allSatisfy { x[$0] == -x[steps - 1 - $0] })
-        let d = try Tensor.linspace(from: -5, to: 5, count: steps, dtype: .float64).doubles
-        let dstep = 10.0 / 199
-        #expect(d[3] == -5 + dstep * 3 && d[150] == 5 - dstep * 49)
+        let x = try Tensor.linspace(from: -5, to: 5, count: 200).scalars(as: Float.self)
+        #expect(fnv1a(x) == 0x493f_9ffa_f6d8_0a4d)
+        // x[28, 30, 33, 35, 37]: four of the values that an unfused product gets 1 ulp off.
+        #expect([28, 30, 33, 35, 37].map { x[$0].bitPattern } == [0xc065_f323, 0xc05f_8481, 0xc055_de8d, 0xc04f_6feb, 0xc049_0149])
+        #expect((0..<200).allSatisfy { x[$0] == -x[199 - $0] })   // the halves mirror each other
+        #expect(fnv1a(try Tensor.linspace(from: -5, to: 5, count: 200, dtype: .float64).doubles) == 0x7420_84ae_407e_ae3d)
+        #expect(fnv1a(try Tensor.linspace(from: -3.3, to: 7.1, count: 33).scalars(as: Float.self)) == 0x626a_f4fb_6922_9bf0)
+        let e = try Tensor.linspace(from: 0.1, to: 0.7, count: 1000, dtype: .float64).doubles
+        #expect(fnv1a(e) == 0x5e81_5c75_e3b7_7b4f && e[500] == 0.4003003003003003)
+        #expect(try Tensor.linspace(from: 2, to: 3, count: 1).doubles == [2])   // tensor([2.])
     }
 
     @Test func reshapingEmptyToMinusOneAndZeroIsAmbiguous() throws {
