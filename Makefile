@@ -14,7 +14,7 @@ BENCH_FLAGS := $(if $(OPENBLAS_CORE),--openblas-core $(OPENBLAS_CORE))
 SUITE ?= default
 BASELINE ?= results/baseline-quick.csv
 
-.PHONY: deps build test bench quick accuracy compare tutorial train mnist static anchors report clean
+.PHONY: deps build test tsan bench quick accuracy compare tutorial train mnist static anchors report clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -138,6 +138,18 @@ report: build
 	$(BIN)/vecbench report results
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,3000 \
 	  --screenshot=$(CURDIR)/results/index.png file://$(CURDIR)/results/index.html 2>/dev/null
+
+# The concurrency tests under ThreadSanitizer (thread pool, buffer pool, autograd from many tasks, the
+# default random generator), in a build folder of their own. Not in CI: a whole TSan build takes ~10
+# minutes on the shared 2-vCPU machine. Locks are NSLock where TSan must see them (it does not see
+# Synchronization's Mutex).
+TSAN_TESTS ?= VecPlatformTests|AutogradTests|RandomStreamTests|AllocationCountTests|GradientSharingTests
+TSAN_BUILD ?= .build-tsan
+tsan: deps
+	swift build --build-tests --sanitize=thread $(ARCH_FLAGS) --scratch-path $(TSAN_BUILD)
+	set -o pipefail; swift test --skip-build --sanitize=thread $(ARCH_FLAGS) --scratch-path $(TSAN_BUILD) \
+	  --filter '$(TSAN_TESTS)' 2>&1 | tee /tmp/vecgrad-tsan.txt
+	! grep -q "WARNING: ThreadSanitizer" /tmp/vecgrad-tsan.txt
 
 clean:
 	rm -rf .build .build-*
