@@ -14,11 +14,16 @@ extension VectorMath {
         0 - softplus(negate(x), beta: 1, threshold: .infinity)
     }
 
-    /// gy (1 - sigmoid(x)) = gy sigmoid(-x), logSigmoid's gradient: within 0.78 ulp.
+    /// gy (1 - sigmoid(x)) = gy sigmoid(-x), logSigmoid's gradient: within 0.81 ulp (measured).
     @inlinable @inline(__always)
     @_disfavoredOverload public static func logSigmoidBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
-        logisticValue(gy, negate(x), VD(repeating: 0))
+        if logisticOffFast(negativeAbsolute(x), gy) { return logSigmoidBackwardWide(x, gy) }
+        return logisticTimesFast(gy, negate(x))
     }
+
+    /// logSigmoidBackward off the common path (logisticOffFast): the double-double form.
+    @inline(never) @usableFromInline
+    static func logSigmoidBackwardWide(_ x: VD, _ gy: VD) -> VD { logisticValue(gy, negate(x), VD(repeating: 0)) }
 
     /// a b as hi + lo (scalars, exact with FMA; Dekker's split without).
     @inlinable @inline(__always)
@@ -56,17 +61,24 @@ extension VectorMath {
 
     /// gy elu'(x): gy scale for x > 0, else gy inputScale scale alpha e^(inputScale x) (PyTorch's
     /// elu_backward from the input; x = 0 takes the exponential branch). The constant, e^z and
-    /// gy times them are split exactly: within 0.6 ulp (measured), denormal results included.
+    /// gy times them are split exactly: within 0.92 ulp (measured; 0.6 off the common path of
+    /// VectorMath64+LogisticFast.swift, which inputScale 1 takes), denormal results included.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func eluBackward(x: SIMD8<Double>, gy: SIMD8<Double>, alpha: Double,
                                                         scale: Double, inputScale: Double) -> SIMD8<Double> {
+        let (sh, sl) = exactScalarProduct(scale, alpha)
+        if inputScale == 1 {
+            let z = x.replacing(with: 0, where: x .> 0)  // those lanes take gy scale
+            if !logisticOffFast(z, gy) {
+                return eluSlopeFast(gy, z, sh, sl).replacing(with: gy * VD(repeating: scale), where: x .> 0)
+            }
+        }
         let (bx, _, loExp) = scaledInput(x, beta: inputScale)
         // z up to 1500 for a negative inputScale: gy e^z may be finite where e^z is not.
         let z = bx.replacing(with: -1400, where: bx .< -1400).replacing(with: 1500, where: bx .> 1500)
         let (r, rLo, n) = reduceLn2(z)
         let (h, l0) = expReducedParts(r, rLo)
         let l = fmaD(h, loExp, l0)  // e^(z + lo) = e^z (1 + lo)
-        let (sh, sl) = exactScalarProduct(scale, alpha)
         let (ch, chl) = exactScalarProduct(sh, inputScale)
         let vc = VD(repeating: ch)
         let g = gy * vc
@@ -109,10 +121,18 @@ extension VectorMath {
     ]
 
     /// silu(x) = x sigmoid(x) (torch.nn.functional.silu), x times sigmoid's double-double:
-    /// within 0.6 ulp (measured), denormal results of the left tail included. silu(-inf) = -0
+    /// within 0.89 ulp (measured), denormal results of the left tail included. silu(-inf) = -0
     /// (the limit, as ReferenceMath; PyTorch's -inf * 0 gives NaN), silu(inf) = inf.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func silu(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        if anyTrue(.!(negativeAbsolute(x) .>= -700)) { return siluWide(x) }
+        let (a, c) = logisticValueFast(x)
+        return fmaD(x, a, x * c)
+    }
+
+    /// silu for vectors with a lane beyond |x| = 700, ±inf or NaN: the double-double form.
+    @inline(never) @usableFromInline
+    static func siluWide(_ x: VD) -> VD {
         let (v, _, rare) = logisticPair(x)
         let p = x * v.t
         let y = scaled(productFinishSplit(p, fmaD(x, v.c, productError(x, v.t, p))), v.m, rare: rare)
@@ -122,10 +142,22 @@ extension VectorMath {
 
     /// gy silu'(x) = gy sigmoid(x) (1 + x sigmoid(-x)), every factor a double-double so the
     /// product rounds once; within 1/16 of the zero x0 of silu' a Taylor series in (x - x0), x0 as
-    /// hi + lo, keeps relative accuracy where 1 + x sigmoid(-x) cancels. Within 1 ulp
+    /// hi + lo, keeps relative accuracy where 1 + x sigmoid(-x) cancels. Within 1.15 ulp
     /// (measured). Below x = -800 (and at -inf) 0 times gy, above 708 (and at inf) gy.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func siluBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
+        if logisticOffFast(negativeAbsolute(x), gy) { return siluBackwardWide(x, gy) }
+        var g = siluSlopeFast(gy, x)
+        let near = absolute(x - VD(repeating: siluRootD.hi)) .< 0.0625
+        if anyTrue(near) {
+            g = g.replacing(with: nearRootSeries(gy, x, root: siluRootD, slope: siluRootSlope, siluRootTaylor), where: near)
+        }
+        return g
+    }
+
+    /// siluBackward for vectors with a lane beyond |x| = 700, ±inf, NaN or an infinite gy.
+    @inline(never) @usableFromInline
+    static func siluBackwardWide(_ x: VD, _ gy: VD) -> VD {
         let (v, w, rare) = logisticPair(x)
         let sw = pow2(rare ? atLeast(w.m, -1022) : w.m)  // sigmoid(-x) below 2^-1022 leaves 1 + q = 1
         let wt = w.t * sw, wc = w.c * sw

@@ -5,7 +5,8 @@ import CVecShim
 // (h + l) 2^n, carries 1 + e as dh + dl, takes r = 1/dh (reciprocalOneTwo) and corrects with
 // err = r (dh + dl) - 1, so that products are split exactly and only the last addition rounds. The 2^n scaling is exact in the
 // normal range; vectors with a lane whose result may be denormal take a two-factor scaling
-// behind a branch.
+// behind a branch. These careful forms now serve only vectors off the common path of
+// VectorMath64+LogisticFast.swift (a lane beyond |x| = 700, ±inf, NaN, an infinite gy).
 extension VectorMath {
     /// 1/(1 + e) as r (1 - err), e = eh + el in [0, 1], to ~2^-100 relative: err = r (1 + e) - 1
     /// (~1e-11), with 1 + e carried as dh + dl.
@@ -84,46 +85,52 @@ extension VectorMath {
         return scaled(productFinish(gy, 0.5 * t, 0.5 * c), m &+ 1, rare: rare)
     }
 
-    /// Logistic sigmoid 1/(1 + e^-x) (torch.sigmoid), within 0.77 ulp (measured) including the
+    /// Logistic sigmoid 1/(1 + e^-x) (torch.sigmoid), within 0.93 ulp (measured) including the
     /// negative tail down to the denormal results near x = -745 (relative precision kept:
     /// e/(1 + e) with e = e^x there). ±inf give 1 and 0, NaN passes.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func sigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> {
+        if anyTrue(.!(negativeAbsolute(x) .>= -700)) { return sigmoidWide(x) }
+        let (a, c) = logisticValueFast(x)
+        return a + c
+    }
+
+    /// sigmoid for vectors with a lane below -700, ±inf or NaN: the double-double form.
+    @inline(never) @usableFromInline
+    static func sigmoidWide(_ x: VD) -> VD {
         let (t, c, m, rare) = logisticParts(x, VD(repeating: 0))
         return scaled(t + c, m, rare: rare)
     }
 
     /// gy sigmoid'(x) = gy e/(1 + e)^2, e = e^-|x|, from x (never y(1 - y), which cancels in the
-    /// tails): one rounding in effect, within 0.78 ulp (measured; gy in [-1, 1]).
+    /// tails): one rounding in effect, within 0.94 ulp (measured; gy in [-1, 1]).
     @inlinable @inline(__always)
     public static func sigmoidBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
-        logisticSlope(gy, exponent: negativeAbsolute(x), log2Scale: 0)
+        let t = negativeAbsolute(x)
+        if logisticOffFast(t, gy) { return logisticSlopeWide(gy, t, 0) }
+        return logisticSlopeFast(gy, exponent: t, scale: 1)
+    }
+
+    /// logisticSlope out of line, for vectors off the common path (logisticOffFast).
+    @inline(never) @usableFromInline
+    static func logisticSlopeWide(_ gy: VD, _ t: VD, _ k: Int64) -> VD {
+        logisticSlope(gy, exponent: t, log2Scale: k)
     }
 
     /// Hyperbolic tangent (torch.tanh) as -m/(2 + m), m = expm1(-2|x|) as a double-double, with
     /// the sign of x OR-ed back (keeps -0). No cancellation near 0 (m ~ -2|x| with relative
-    /// accuracy); within 0.55 ulp (measured). ±inf give ±1.
+    /// accuracy); within 1.13 ulp (measured: m's one rounding near 0, see tanhFast). ±inf give ±1.
     @inlinable @inline(__always)
-    @_disfavoredOverload public static func tanh(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        let a = absolute(x)
-        let w = 0 - (a + a)
-        let (mh, ml) = expm1Parts(w.replacing(with: -50, where: w .< -50))  // tanh(25) rounds to 1
-        let dh = 2 + mh  // (1, 2]
-        let dl = ((2 - dh) + mh) + ml
-        let r = reciprocalOneTwo(dh)
-        let err = productMinusOne(r, dh) + r * dl  // r (2 + m) - 1
-        let t1 = mh * r
-        let c1 = fmaD(ml, r, productError(mh, r, t1))
-        let y = t1 + (c1 - err * t1)  // m/(2 + m) <= 0
-        return double((bits(y) & Int64.max) | (bits(x) & Int64.min))
-    }
+    @_disfavoredOverload public static func tanh(_ x: SIMD8<Double>) -> SIMD8<Double> { tanhFast(x) }
 
     /// gy tanh'(x) = gy 4t/(1 + t)^2 with t = e^(-2|x|), from x (1 - y^2 cancels): within
-    /// 0.79 ulp (measured; gy in [-1, 1]).
+    /// 0.94 ulp (measured; gy in [-1, 1]).
     @inlinable @inline(__always)
     public static func tanhBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
         let a = absolute(x)
-        return logisticSlope(gy, exponent: 0 - (a + a), log2Scale: 2)
+        let t = 0 - (a + a)
+        if logisticOffFast(t, gy) { return logisticSlopeWide(gy, t, 2) }
+        return logisticSlopeFast(gy, exponent: t, scale: 4)
     }
 
     /// beta x and its exact rounding error lo (0 where beta x is not finite and normal-sized,
@@ -201,10 +208,19 @@ extension VectorMath {
 
     /// gy sigmoid(beta x), and gy where beta x > threshold (torch softplus_backward), with the
     /// rounding error of beta x folded in (it would cost up to |beta x|/2 ulp in the tail).
-    /// Within 0.78 ulp (measured, gy in [-1, 1]).
+    /// Within 1.03 ulp for beta = 1 (the common path) and 0.73 for other betas (measured, gy in [-1, 1]).
     @inlinable @inline(__always)
     public static func softplusBackward(x: SIMD8<Double>, gy: SIMD8<Double>, beta: Double,
                                         threshold: Double) -> SIMD8<Double> {
+        if beta == 1 && !logisticOffFast(negativeAbsolute(x), gy) {
+            return logisticTimesFast(gy, x).replacing(with: gy, where: x .> VD(repeating: threshold))
+        }
+        return softplusBackwardWide(x: x, gy: gy, beta: beta, threshold: threshold)
+    }
+
+    /// softplusBackward for beta != 1 and for vectors off the common path: the double-double form.
+    @inline(never) @usableFromInline
+    static func softplusBackwardWide(x: VD, gy: VD, beta: Double, threshold: Double) -> VD {
         let (bx, _, loExp) = scaledInput(x, beta: beta)
         return logisticValue(gy, bx, loExp).replacing(with: gy, where: bx .> VD(repeating: threshold))
     }

@@ -6,7 +6,8 @@ import VecPlatform
 // Max ULP error of VectorMath's SIMD8<Double> functions and gradients against ReferenceMath's
 // Float80 formulas: a dense linear grid over each domain, m 10^e for e from -300 to 308 of both
 // signs, random points, and the IEEE and overflow/underflow edges, each with its neighbours.
-// Every case prints its maximum; all must be within 2 ulp.
+// Every case prints its maximum; all must be within 2 ulp (the logistic family's fast paths
+// within 1.25: measured 0.8-1.15).
 
 /// |got - exact| in units of the float64 spacing at the exact value (2^-1074 in the denormal
 /// range). An exact value beyond the float64 range counts as met by the matching infinity when
@@ -138,20 +139,20 @@ func expectNearRoot64(_ name: String, root: Double, wide: ClosedRange<Double>, w
     }
 
     @Test func sigmoidAndTanh() {
-        let wide = inputs64(-750...40, count: 20000, focus: [708.4, 708.5, 709.1])
+        let wide = inputs64(-750...40, count: 20000, focus: [708.4, 708.5, 709.1, 700])  // 700: the common path's edge
         let near = inputs64(-6...6, count: 20000)
         for (label, xs) in [("", wide), (" near 0", near)] {
-            expect64("sigmoid" + label, maxUlp64(xs, { VectorMath.sigmoid($0) }) { ReferenceMath.sigmoid(ReferenceFloat($0)) })
+            expect64("sigmoid" + label, maxUlp64(xs, { VectorMath.sigmoid($0) }) { ReferenceMath.sigmoid(ReferenceFloat($0)) }, bound: 1.25)
             expect64("sigmoid backward" + label, maxGradientUlp64(xs, { VectorMath.sigmoidBackward(x: $0, gy: $1) }) {
                 ReferenceMath.sigmoidDerivative(ReferenceFloat($0))
-            })
+            }, bound: 1.25)
         }
-        let tanhWide = inputs64(-380...380, count: 20000, focus: [18.5, 19.1, 354.3, 354.4])
+        let tanhWide = inputs64(-380...380, count: 20000, focus: [18.5, 19.1, 354.3, 354.4, 350])
         for (label, xs) in [("", tanhWide), (" near 0", inputs64(-2...2, count: 20000))] {
-            expect64("tanh" + label, maxUlp64(xs, { VectorMath.tanh($0) }) { ReferenceMath.tanh(ReferenceFloat($0)) })
+            expect64("tanh" + label, maxUlp64(xs, { VectorMath.tanh($0) }) { ReferenceMath.tanh(ReferenceFloat($0)) }, bound: 1.25)
             expect64("tanh backward" + label, maxGradientUlp64(xs, { VectorMath.tanhBackward(x: $0, gy: $1) }) {
                 ReferenceMath.tanhDerivative(ReferenceFloat($0))
-            })
+            }, bound: 1.25)
         }
         let s = VectorMath.sigmoid(SIMD8<Double>(.infinity, -.infinity, .nan, -0.0, 0, -745, -800, 40))
         #expect(s[0] == 1 && s[1] == 0 && s[2].isNaN && s[3] == 0.5 && s[4] == 0.5 && s[5] > 0 && s[6] == 0 && s[7] == 1)
@@ -165,6 +166,30 @@ func expectNearRoot64(_ name: String, root: Double, wide: ClosedRange<Double>, w
         #expect(g[1] == g[2] && ulp64(g[1], ReferenceMath.sigmoidDerivative(1)) <= 2)
     }
 
+    /// The common path (every lane within |x| <= 700 and a finite gy) and the careful one (taken
+    /// here because of the -inf lane) agree lane by lane within 2 ulp.
+    @Test func commonAndCarefulPathsAgree() {
+        let x = SIMD8<Double>(-340, -40.5, -3.25, -1.5, -0.0, 0.75, 17, 330)
+        var forced = x
+        forced[7] = -.infinity
+        let gy = SIMD8<Double>(0.625, -1, 0.3, 1, -0.75, 0.5, -0.2, 1)
+        let kernels: [(String, (SIMD8<Double>) -> SIMD8<Double>)] = [
+            ("sigmoid", { VectorMath.sigmoid($0) }), ("silu", { VectorMath.silu($0) }),
+            ("sigmoid backward", { VectorMath.sigmoidBackward(x: $0, gy: gy) }),
+            ("tanh backward", { VectorMath.tanhBackward(x: $0, gy: gy) }),
+            ("softplus backward", { VectorMath.softplusBackward(x: $0, gy: gy, beta: 1, threshold: 20) }),
+            ("logSigmoid backward", { VectorMath.logSigmoidBackward(x: $0, gy: gy) }),
+            ("silu backward", { VectorMath.siluBackward(x: $0, gy: gy) }),
+            ("elu backward", { VectorMath.eluBackward(x: $0, gy: gy, alpha: 1, scale: 1, inputScale: 1) }),
+        ]
+        for (name, f) in kernels {
+            let common = f(x), careful = f(forced)
+            for i in 0..<7 {
+                #expect(ulp64(common[i], ReferenceFloat(careful[i])) <= 2, "\(name) at x = \(x[i])")
+            }
+        }
+    }
+
     @Test func softplus() {
         for (beta, threshold) in [(1.0, 20.0), (2.0, 10.0), (0.7, 15.0), (3.3, 1e300)] {
             let xs = inputs64(-760 / beta ... 40 / beta, count: 6000, focus: [threshold / beta, 708.4 / beta, 745 / beta])
@@ -174,7 +199,7 @@ func expectNearRoot64(_ name: String, root: Double, wide: ClosedRange<Double>, w
             }) { ReferenceMath.softplus($0, beta: beta, threshold: threshold) })
             expect64("softplus backward(beta: \(beta), threshold: \(threshold))", maxGradientUlp64(xs, {
                 VectorMath.softplusBackward(x: $0, gy: $1, beta: beta, threshold: threshold)
-            }) { ReferenceMath.softplusDerivative($0, beta: beta, threshold: threshold) })
+            }) { ReferenceMath.softplusDerivative($0, beta: beta, threshold: threshold) }, bound: 1.25)
         }
         // Above the threshold the input and gy pass through unchanged; the tails are 0 and x.
         let x = SIMD8<Double>(20, 20.000000000000004, 1e300, .infinity, -.infinity, .nan, -0.0, 19.9)
@@ -287,7 +312,7 @@ func expectNearRoot64(_ name: String, root: Double, wide: ClosedRange<Double>, w
         })
         expect64("logSigmoid backward", maxGradientUlp64(xs, { VectorMath.logSigmoidBackward(x: $0, gy: $1) }) {
             ReferenceMath.logSigmoidDerivative(ReferenceFloat($0))
-        })
+        }, bound: 1.25)
         // elu, selu, elu with every parameter set, and a negative inputScale (e^z grows for x < 0).
         for (alpha, scale, inputScale) in [(1.0, 1.0, 1.0), (1.6732632423543772848, 1.0507009873554804934, 1.0),
                                            (0.3, 2.5, 1.7), (2.0, 0.5, -0.3)] {
@@ -298,7 +323,7 @@ func expectNearRoot64(_ name: String, root: Double, wide: ClosedRange<Double>, w
             })
             expect64(name + " backward", maxGradientUlp64(xs, {
                 VectorMath.eluBackward(x: $0, gy: $1, alpha: alpha, scale: scale, inputScale: inputScale)
-            }) { ReferenceMath.eluDerivative(ReferenceFloat($0), alpha: a, scale: s, inputScale: i) })
+            }) { ReferenceMath.eluDerivative(ReferenceFloat($0), alpha: a, scale: s, inputScale: i) }, bound: 1.25)
         }
         let x = SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, 1, -1, 800)
         let e = VectorMath.elu(x, alpha: 1, scale: 1, inputScale: 1)

@@ -1,0 +1,153 @@
+import CVecShim
+
+// The common path of the float64 logistic family (sigmoid, tanh, their gradients, softplus' and
+// logSigmoid'): vectors whose lanes all have e = e^-|z| >= e^-700 (every intermediate normal) and
+// a finite gy. e comes from Sleef's minimax exp as (h + l) 2^n, h = 1 + q rounded and l its exact
+// error, so that 1 + e is exact as dh + dl; r = 1/dh (one vdivpd) and err = r (dh + dl) - 1; the
+// products are split exactly by FMA and their corrections folded into one last FMA. The few
+// roundings left (q's, the reduction's last bits) keep these within the bounds measured in
+// VectorMath64Tests. Lanes off that path (NaN, ±inf, the denormal tail, an infinite gy) take the
+// careful double-double forms of VectorMath64+Logistic.swift for the whole vector.
+extension VectorMath {
+    /// (e^r - 1 - r)/r^2 on |r| <= ln2/2: expMinimax's coefficients in Horner form, 10 FMAs where
+    /// Estrin takes 13 operations; the longer chain hides behind the other lanes of the loop.
+    @inlinable @inline(__always)
+    static func expPolyFast(_ r: VD) -> VD {
+        func c(_ v: Double) -> VD { VD(repeating: v) }
+        var p = fmaD(r, c(0.2081276378237164457e-8), c(0.2511210703042288022e-7))
+        p = fmaD(p, r, c(0.2755762628169491192e-6))
+        p = fmaD(p, r, c(0.2755723402025388239e-5))
+        p = fmaD(p, r, c(0.2480158687479686264e-4))
+        p = fmaD(p, r, c(0.0001984126989855865850))
+        p = fmaD(p, r, c(0.001388888888914497797))
+        p = fmaD(p, r, c(0.008333333333314938210))
+        p = fmaD(p, r, c(0.04166666666666602598))
+        p = fmaD(p, r, c(0.1666666666666669072))
+        return fmaD(p, r, c(0.5))
+    }
+
+    /// e^t = (h + l) 2^n for -700 <= t <= 0: Sleef's reduction (r rounded once, no low part) and
+    /// polynomial, h = 1 + q rounded and l its exact error. Relative error ~2^-54 (q's and r's
+    /// roundings): the sigmoids measured 0.85 ulp with it, 0.74 with r's low part folded in.
+    @inlinable @inline(__always)
+    static func expPartsFast(_ t: VD) -> (h: VD, l: VD, n: VL) {
+        let tt = fmaD(t, VD(repeating: log2eD), VD(repeating: roundMagicD))
+        let nf = tt - VD(repeating: roundMagicD)
+        let r = fmaD(nf, VD(repeating: -ln2LoD), fmaD(nf, VD(repeating: -ln2HiD), t))
+        let q = fmaD(r * r, expPolyFast(r), r)
+        let h = 1 + q
+        return (h, (1 - h) + q, bits(tt) &- roundMagicDBits)
+    }
+
+    /// Whether a vector must leave the common path: t = -|z| below -700 or NaN, or gy beyond
+    /// 2^1000 in magnitude, infinite or NaN (the exact product splits would give NaN).
+    @inlinable @inline(__always)
+    static func logisticOffFast(_ t: VD, _ gy: VD) -> Bool {
+        anyTrue(.!(t .>= -700) .| .!(absolute(gy) .< 0x1p1000))
+    }
+
+    /// e = e^t scaled (t in [-700, 0]) as e + el, and 1/(1 + e) as r (1 - err), err ~2^-53.
+    @inlinable @inline(__always)
+    static func logisticCore(_ t: VD) -> (e: VD, el: VD, r: VD, err: VD) {
+        let (h, l, n) = expPartsFast(t)
+        let sc = pow2(n)
+        let e = h * sc, el = l * sc
+        let dh = 1 + e
+        let dl = ((1 - dh) + e) + el  // Fast2Sum: 1 >= e
+        let r = 1 / dh
+        return (e, el, r, fmaD(r, dl, productMinusOne(r, dh)))
+    }
+
+    /// gy k e/(1 + e)^2 with e = e^t, k a power of two (1 for sigmoid', 4 for tanh'): gy k r^2
+    /// split exactly as p2 + lo, then p2 (e + el)(1 - 2 err) + lo e rounded once.
+    @inlinable @inline(__always)
+    static func logisticSlopeFast(_ gy: VD, exponent t: VD, scale k: Double) -> VD {
+        let (e, el, r, err) = logisticCore(t)
+        let g = k == 1 ? gy : gy * VD(repeating: k)
+        let p1 = g * r
+        let p2 = p1 * r
+        let lo = fmaD(productError(g, r, p1), r, productError(p1, r, p2))
+        let w = fmaD(err * -2, e, el)  // (e + el)(1 - 2 err) - e
+        return fmaD(p2, e, fmaD(lo, e, p2 * w))
+    }
+
+    /// sigmoid(z) for -700 <= -|z| as a + c (unrounded sum): 1/(1 + e) for z >= 0, e/(1 + e)
+    /// below, each num r (1 - err) + numLo r with the product split exactly.
+    @inlinable @inline(__always)
+    static func logisticValueFast(_ z: VD) -> (a: VD, c: VD) {
+        let (e, el, r, err) = logisticCore(negativeAbsolute(z))
+        let negative = z .< 0
+        let num = VD(repeating: 1).replacing(with: e, where: negative)
+        let numLo = VD(repeating: 0).replacing(with: el, where: negative)
+        let a = num * r
+        let c = fmaD(negate(err), a, fmaD(numLo, r, productError(num, r, a)))
+        return (a, c)
+    }
+
+    /// gy sigmoid(z) rounded once in effect (gy (a + c) = fma(gy, a, gy c)).
+    @inlinable @inline(__always)
+    static func logisticTimesFast(_ gy: VD, _ z: VD) -> VD {
+        let (a, c) = logisticValueFast(z)
+        return fmaD(gy, a, gy * c)
+    }
+
+    /// tanh(x) for |x| <= 25 or NaN (callers clamp): -m/(2 + m) with m = e^w - 1, w = -2|x|,
+    /// as mh + ml: q 2^n (exact) + (2^n - 1) (exact for n >= -53, its error added below), summed
+    /// by Fast2Sum, plus e^r rLo.
+    /// Within 1.13 ulp (measured, near |x| = 0.16: q's rounding, which m keeps relative to itself).
+    /// Near 0 (n = 0) m is q itself, so no cancellation. The magnitude, with x's sign OR-ed back.
+    @inlinable @inline(__always)
+    static func tanhFast(_ x: VD) -> VD {
+        let a = absolute(x)
+        let w = 0 - (a + a)
+        let (r, rLo, n) = reduceLn2(w.replacing(with: -50, where: w .< -50))  // tanh(25) rounds to 1
+        let q = fmaD(r * r, expPolyFast(r), r)
+        let sc = pow2(n)
+        let mq = q * sc, b = sc - 1
+        let mh = b + mq
+        // Fast2Sum (|b| >= |mq| or b = 0), and b's own rounding below n = -53 (b + 1 is exact).
+        let ml = fmaD(rLo, sc + mq, (mq - (mh - b)) + (sc - (b + 1)))
+        let dh = 2 + mh  // (1, 2]
+        let dl = ((2 - dh) + mh) + ml
+        let rr = 1 / dh
+        let err = fmaD(rr, dl, productMinusOne(rr, dh))
+        let t1 = mh * rr
+        let y = t1 + fmaD(negate(err), t1, fmaD(ml, rr, productError(mh, rr, t1)))
+        return double((bits(y) & Int64.max) | (bits(x) & Int64.min))
+    }
+
+    /// gy silu'(x) = gy sigmoid(x) (1 + x sigmoid(-x)) for -700 <= -|x|: both sigmoids as
+    /// double-doubles from one e, 1 + x sigmoid(-x) by TwoSum, the product rounded once. Off the
+    /// zero of silu' (the caller's series covers |x - x0| < 1/16).
+    @inlinable @inline(__always)
+    static func siluSlopeFast(_ gy: VD, _ x: VD) -> VD {
+        let (e, el, r, err) = logisticCore(negativeAbsolute(x))
+        let pl = negate(err * r)  // sigmoid(|x|) = r + pl
+        let s = e * r
+        let sl = fmaD(negate(err), s, fmaD(el, r, productError(e, r, s)))  // sigmoid(-|x|) = s + sl
+        let negative = x .< 0
+        let a = r.replacing(with: s, where: negative), al = pl.replacing(with: sl, where: negative)
+        let b = s.replacing(with: r, where: negative), bl = sl.replacing(with: pl, where: negative)
+        let qh = x * b
+        let ql = fmaD(x, bl, productError(x, b, qh))
+        let oh = 1 + qh
+        let bb = oh - 1
+        let ol = ((1 - (oh - bb)) + (qh - bb)) + ql  // 1 + x sigmoid(-x) = oh + ol (TwoSum)
+        let dh = a * oh
+        let dl = fmaD(a, ol, fmaD(al, oh, productError(a, oh, dh)))
+        return fmaD(gy, dh, gy * dl)
+    }
+
+    /// gy c e^x for -700 <= x <= 0 (c = scale alpha as ch + cl, inputScale 1): e^x as e + el
+    /// scaled, gy c split exactly, one rounding in the last FMA.
+    @inlinable @inline(__always)
+    static func eluSlopeFast(_ gy: VD, _ z: VD, _ ch: Double, _ cl: Double) -> VD {
+        let (h, l, n) = expPartsFast(z)
+        let sc = pow2(n)
+        let e = h * sc, el = l * sc
+        let vc = VD(repeating: ch)
+        let g = gy * vc
+        let gl = fmaD(gy, VD(repeating: cl), productError(gy, vc, g))
+        return fmaD(g, e, fmaD(g, el, gl * e))
+    }
+}
