@@ -58,6 +58,41 @@ static inline vg_f64x8 vg_permute_f64x8(vg_f64x8 table, vg_i64x8 index) {
 #endif
 }
 
+/// 16 int32 lanes, imported by Swift as SIMD16<Int32>.
+typedef int vg_i32x16 __attribute__((ext_vector_type(16)));
+
+/// table[index & 15] per lane: AVX-512's vpermps (one instruction) when the including module is
+/// compiled for AVX-512F, else lane by lane; the float32 twin of vg_permute_f64x8 (the pieces of
+/// VectorMath.erfcxHalf, float32 gelu).
+static inline vg_f32x16 vg_permute_f32x16(vg_f32x16 table, vg_i32x16 index) {
+#if defined(__AVX512F__)
+    typedef float vg_m512 __attribute__((vector_size(64)));
+    typedef int vg_m512i __attribute__((vector_size(64)));
+    return (vg_f32x16)__builtin_ia32_permvarsf512((vg_m512)table, (vg_m512i)index);
+#else
+    vg_f32x16 r;
+    for (int i = 0; i < 16; i++) {
+        int k = index[i] & 15;  /* only the low 4 bits count, as in vpermps */
+        r[i] = table[k];
+    }
+    return r;
+#endif
+}
+
+/// x * 2^n per lane for integer-valued n in [-300, 300], rounded once (denormal results
+/// included): AVX-512's vscalefps (one instruction, where 2^n built from exponent bits needs
+/// two factors below n = -126) when the including module is compiled for AVX-512F, else ldexpf.
+static inline vg_f32x16 vg_scale_pow2(vg_f32x16 x, vg_f32x16 n) {
+#if defined(__AVX512F__)
+    typedef float vg_m512 __attribute__((vector_size(64)));
+    return (vg_f32x16)__builtin_ia32_scalefps512_mask((vg_m512)x, (vg_m512)n, (vg_m512)x, (unsigned short)0xFFFF, 4);
+#else
+    vg_f32x16 r;
+    for (int i = 0; i < 16; i++) r[i] = __builtin_ldexpf(x[i], (int)n[i]);
+    return r;
+#endif
+}
+
 /// Highest ISA level this CPU supports at run time, same scale as vg_compiled_isa_level.
 int vg_machine_isa_level(void);
 
