@@ -6,7 +6,7 @@ import CVecShim
 // degree-15 polynomials in a - c on the seven half-units [0.5, 4) (relative error < 1e-20, the
 // constant term as a double-double) and, for a >= 4, G(1/a^2)/(a sqrt(pi)) with G = 1 + t G1(t)
 // (2e-19). erf = 1 - erfc and erfc(-a) = 2 - erfc(a) subtract the double-double, so nothing
-// cancels. The three Parts helpers are @_transparent: in the large gelu loops the optimizer left
+// cancels. The Parts helpers are @_transparent: in the large gelu loops the optimizer left
 // @inline(__always) calls out of line (arguments through memory; 1.3x forward, 1.6x backward).
 extension VectorMath {
     @usableFromInline static let erfSmallPoly: [Double] = [
@@ -85,21 +85,29 @@ extension VectorMath {
         }
         let far = a .>= 4
         if anyTrue(far) {
-            // 1/(a sqrt(pi)) as qh + ql (the remainder of the quotient), G = 1 + t G1(t).
-            let r = 1 / a
-            let t = r * r
-            let g = t * horner(erfcAsymptoticPoly, t, count: erfcAsymptoticPoly.count)
-            let gh = 1 + g
-            let gl = (1 - gh) + g
-            let qh = VD(repeating: 0.5641895835477563) * r
-            let p = qh * a
-            let ql = (((0.5641895835477563 - p) - productError(qh, a, p)) + VD(repeating: 7.66772980658294e-18)) * r
-            let h = gh * qh
-            let l = fmaD(gh, ql, fmaD(gl, qh, productError(gh, qh, h)))
+            // G(1/a^2)/(a sqrt(pi)), G = 1 + t G1(t).
+            let (h, l) = asymptoticTail(a, (0.5641895835477563, 7.66772980658294e-18), erfcAsymptoticPoly)
             fh = fh.replacing(with: h, where: far)
             fl = fl.replacing(with: l, where: far)
         }
         return (fh, fl)
+    }
+
+    /// (c/a)(1 + u P(u)) with u = 1/a^2 as hi + lo, c as hi + lo (P highest degree first): the
+    /// asymptotic forms of erfcx and of the normal tail. c/a carries its quotient's remainder.
+    @_transparent @usableFromInline
+    static func asymptoticTail(_ a: VD, _ c: (hi: Double, lo: Double), _ poly: [Double]) -> (hi: VD, lo: VD) {
+        let r = 1 / a
+        let u = r * r
+        let g = u * horner(poly, u, count: poly.count)
+        let gh = 1 + g
+        let gl = (1 - gh) + g
+        let ch = VD(repeating: c.hi)
+        let qh = ch * r
+        let p = qh * a
+        let ql = (((ch - p) - productError(qh, a, p)) + VD(repeating: c.lo)) * r
+        let h = gh * qh
+        return (h, fmaD(gh, ql, fmaD(gl, qh, productError(gh, qh, h))))
     }
 
     /// erfc(a) = (hi + lo) 2^n for a >= 0.5 or NaN (clamped at 27.5, where it rounds to 0);
@@ -118,44 +126,6 @@ extension VectorMath {
         let l = fmaD(eh, fl, fmaD(el, fh, productError(eh, fh, h)))
         let hi = h + l
         return (hi, (h - hi) + l, n, eh)
-    }
-
-    /// erfc(zh + zl) = (hi + lo) 2^n for a tiny zl (the rounding error of an argument such as
-    /// -x/sqrt 2), adding erfc'(z) zl = -(2/sqrt pi) e^(-z^2) zl to erfc(zh)'s double-double.
-    /// `erfcx`: erfcxParts of |zh| clamped at 27.5, where the caller has it already.
-    @_transparent @usableFromInline
-    static func erfcParts(_ zh: VD, _ zl: VD, erfcx: (hi: VD, lo: VD)? = nil) -> (hi: VD, lo: VD, n: VL) {
-        let a = absolute(zh)
-        let small = a .< 0.5
-        let twoOverSqrtPi = VD(repeating: 1.1283791670955126)
-        var hi = VD(), lo = VD(), n = VL()
-        if anyTrue(small) {
-            // 1 - erf(zh), and e^(-z^2) ~ 1 - z^2 + z^4/2 (0.3%: zl is 2^-53 of zh at most).
-            let t = erfSmallTerm(zh)
-            let s = 1 - zh
-            let z2 = zh * zh
-            let gauss = fmaD(0.5 * z2, z2, 1 - z2)
-            hi = s
-            lo = (((1 - s) - zh) - t) - twoOverSqrtPi * gauss * zl
-        }
-        if anyTrue(.!small) {
-            let (ch, cl, m, gauss) = erfcParts(a, erfcx: erfcx)
-            let corr = twoOverSqrtPi * gauss * zl  // in units of 2^m, as ch and cl
-            let positive = zh .> 0
-            // 2 - erfc(a) for zh < 0 (erfc(zh) = 2 - erfc(-zh)); 2^m below the normal range
-            // means erfc(a) < 2^-1000 there, which 2 absorbs.
-            let s2 = pow2(atLeast(m, -1022))
-            let eh = ch * s2, el = (cl + corr) * s2
-            let s = 2 - eh
-            let negHi = s, negLo = ((2 - s) - eh) - el
-            let bigHi = ch.replacing(with: negHi, where: .!positive)
-            let bigLo = (cl - corr).replacing(with: negLo, where: .!positive)
-            hi = hi.replacing(with: bigHi, where: .!small)
-            lo = lo.replacing(with: bigLo, where: .!small)
-            n = m & ~(bits(zh) &>> 63)  // m where zh > 0, 0 where the 2 - erfc form is scaled already
-            n = VL(repeating: 0).replacing(with: n, where: .!small)
-        }
-        return (hi, lo, n)
     }
 
     /// erf(x) for |x| < 0.5 as x + x E(x^2): the second term is 0.13 x at most, so its rounding

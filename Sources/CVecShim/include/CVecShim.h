@@ -93,6 +93,20 @@ static inline vg_f32x16 vg_scale_pow2(vg_f32x16 x, vg_f32x16 n) {
 #endif
 }
 
+/// (index & 8 ? high : low)[index & 7] per lane: a 16-entry table in two registers, AVX-512's
+/// vpermi2pd (one instruction) when compiled for AVX-512F, else lane by lane (VectorMath.normalTailParts).
+static inline vg_f64x8 vg_permute2_f64x8(vg_f64x8 low, vg_f64x8 high, vg_i64x8 index) {
+#if defined(__AVX512F__)
+    typedef double vg_m512d __attribute__((vector_size(64)));
+    typedef long long vg_m512i __attribute__((vector_size(64)));
+    return (vg_f64x8)__builtin_ia32_vpermi2varpd512((vg_m512d)low, (vg_m512i)index, (vg_m512d)high);
+#else
+    vg_f64x8 r;
+    for (int i = 0; i < 8; i++) r[i] = (index[i] & 8) ? high[index[i] & 7] : low[index[i] & 7];
+    return r;
+#endif
+}
+
 /// Highest ISA level this CPU supports at run time, same scale as vg_compiled_isa_level.
 int vg_machine_isa_level(void);
 
