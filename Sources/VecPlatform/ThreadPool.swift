@@ -84,11 +84,11 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     /// Worker threads besides the calling thread.
-    public var workers: Int { locked { workerCount } }
+    public var workers: Int { submitLock.withLock { workerCount } }
 
     /// The CPU each thread last ran a job on: index 0 is the calling thread, then the workers.
     public var lastCPUs: [Int] {
-        locked { (0...workerCount).map { Int(lastCPU[$0]) } }
+        submitLock.withLock { (0...workerCount).map { Int(lastCPU[$0]) } }
     }
 
     /// Runs body(i) for every i in 0..<count on up to `width` threads (the caller included, and
@@ -112,13 +112,7 @@ public final class ThreadPool: @unchecked Sendable {
     /// those threads and is not capped at the CPUs (asking for more threads than CPUs creates them).
     public func runOnEachWorker(threads: Int, _ body: (Int) -> Void) {
         let threads = max(1, min(threads, Self.maxWidth))
-        locked { dispatch(count: threads, width: threads, perWorker: true, body) }
-    }
-
-    private func locked<R>(_ body: () throws -> R) rethrows -> R {
-        submitLock.lock()
-        defer { submitLock.unlock() }
-        return try body()
+        submitLock.withLock { dispatch(count: threads, width: threads, perWorker: true, body) }
     }
 
     private func dispatch(count: Int, width: Int, perWorker: Bool, _ body: (Int) -> Void) {
