@@ -69,15 +69,17 @@ public final class ThreadPool: @unchecked Sendable {
     private let widthLimit: Int?
 
     /// Tests only: runs on a worker (with its index) each time it wakes for a job, before it takes
-    /// an item, to play a worker that the scheduler keeps off its CPU.
-    var wakeHook: ((Int) -> Void)?
+    /// an item, to play a worker that the scheduler keeps off its CPU. Fixed at creation: workers
+    /// read it without a lock.
+    let wakeHook: (@Sendable (Int) -> Void)?
 
     /// A pool of its own, whose jobs are capped at `Threading.threadLimit` threads like the shared one.
     public convenience init() { self.init(widthLimit: nil) }
 
     /// A pool whose jobs use up to `widthLimit` threads instead of `Threading.threadLimit`.
-    init(widthLimit: Int?) {
+    init(widthLimit: Int?, wakeHook: (@Sendable (Int) -> Void)? = nil) {
         self.widthLimit = widthLimit
+        self.wakeHook = wakeHook
         lastCPU = .allocate(capacity: Self.maxWidth)
         lastCPU.initialize(repeating: -1, count: Self.maxWidth)
         _ = Threading.processCPUs   // read the affinity mask before anything pins the caller

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
+import Foundation
 import VecKernels
 import VecPlatform
 
@@ -233,16 +233,21 @@ private func boxMuller(_ u1: Double, _ u2: Double) -> (Double, Double) {
 enum DefaultGenerator {
     /// PyTorch's default seed (`torch.initial_seed()` of a fresh process).
     static let initialSeed: UInt64 = 67_280_421_310_721
-    static let state = Mutex(SplitMix64(seed: initialSeed))
+    // An NSLock rather than Synchronization's Mutex, which ThreadSanitizer does not see (see
+    // ThreadPool's submit lock): `make tsan` runs the concurrent draws of RandomStreamTests.
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var state = SplitMix64(seed: initialSeed)
 
-    static func nextSeed() -> UInt64 { state.withLock { $0.next() } }
+    static func nextSeed() -> UInt64 { lock.withLock { state.next() } }
+
+    static func reseed(_ seed: UInt64) { lock.withLock { state = SplitMix64(seed: seed) } }
 }
 
 extension Tensor {
     /// Seeds the default generator (PyTorch's `torch.manual_seed`): the unseeded random calls that
     /// follow repeat. Calls with an explicit `seed:` never touch it. Thread-safe.
     public static func manualSeed(_ seed: Int) {
-        DefaultGenerator.state.withLock { $0 = SplitMix64(seed: UInt64(bitPattern: Int64(seed))) }
+        DefaultGenerator.reseed(UInt64(bitPattern: Int64(seed)))
     }
 }
 

@@ -29,9 +29,24 @@ private func seconds(_ body: () -> Void) -> Double {
 /// Pools of their own, so that hooks and widths do not reach the tests that use the shared pool
 /// (tests run in parallel). Kept for the process: a pool's workers live as long as it does, and a
 /// hook is never reset, since a late worker may be reading it.
+/// The wake hooks of the slowed pools, switched and counted through atomics: a pool's hook is
+/// fixed when it is made (workers read it without a lock).
+private enum Hooks {
+    static let lateSlow = Atomic<Bool>(false)
+    static let lateWakes = Atomic<Int>(0)
+    static let jitterSeed = Atomic<UInt64>(42)
+}
+
 private enum Pools {
-    static let late = ThreadPool(widthLimit: 2)
-    static let jittery = ThreadPool(widthLimit: 3)
+    static let late = ThreadPool(widthLimit: 2) { _ in
+        guard Hooks.lateSlow.load(ordering: .relaxed) else { return }
+        Hooks.lateWakes.wrappingAdd(1, ordering: .relaxed)
+        usleep(300_000)
+    }
+    static let jittery = ThreadPool(widthLimit: 3) { _ in
+        let r = Hooks.jitterSeed.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue >> 40
+        if r % 3 == 0 { usleep(UInt32(r % 2_000)) }
+    }
     static let capped = ThreadPool(widthLimit: 2)
     static let parking = ThreadPool(widthLimit: 2)
 }
@@ -42,11 +57,7 @@ private enum Pools {
     @Test func callerDoesNotWaitForALateWorker() {
         let pool = Pools.late
         pool.run(2, width: 2) { _ in }   // start the worker before it is slowed
-        let wakes = Atomic<Int>(0)
-        pool.wakeHook = { _ in
-            wakes.wrappingAdd(1, ordering: .relaxed)
-            usleep(300_000)
-        }
+        Hooks.lateSlow.store(true, ordering: .relaxed)
         let tally = Tally(64)
         let elapsed = seconds { pool.run(64, width: 2) { tally.hit($0) } }
         #expect(elapsed < 0.15, "the caller waited \(elapsed) s for a worker that never took an item")
@@ -60,18 +71,13 @@ private enum Pools {
             usleep(10_000)
         }
         #expect(again.all == Array(repeating: 10, count: 64))
-        #expect(wakes.load(ordering: .relaxed) >= 1)
+        #expect(Hooks.lateWakes.load(ordering: .relaxed) >= 1)
     }
 
     /// Workers that stall at random points (before taking an item) never lose or repeat one, and
     /// every job ends: no deadlock.
     @Test func randomlyStalledWorkersNeverLoseWork() {
         let pool = Pools.jittery
-        let seed = Atomic<UInt64>(42)
-        pool.wakeHook = { _ in
-            let r = seed.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue >> 40
-            if r % 3 == 0 { usleep(UInt32(r % 2_000)) }
-        }
         let tally = Tally(37)
         for _ in 0..<300 {
             pool.run(37, width: 3) { tally.hit($0) }
