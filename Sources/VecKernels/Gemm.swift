@@ -30,7 +30,7 @@ public enum Gemm {
     ) {
         checkShape(transA: transA, transB: transB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
         if m == 0 || n == 0 { return }
-        let t = max(1, threads ?? Threading.currentThreads)
+        let t = Threading.usableThreads(threads ?? Threading.currentThreads)
         let variant = resolved(variant)
         if variant == .blas {
             return Blas.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a, lda: lda,
@@ -100,7 +100,7 @@ public enum Gemm {
         precondition(aOffsets.count == cOffsets.count && bOffsets.count == cOffsets.count,
                      "batched GEMM: \(aOffsets.count), \(bOffsets.count) and \(cOffsets.count) offsets differ")
         if m == 0 || n == 0 || cOffsets.isEmpty { return }
-        let t = max(1, threads ?? Threading.currentThreads)
+        let t = Threading.usableThreads(threads ?? Threading.currentThreads)
         let variant = resolved(variant)
         let base = GemmProblem(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
