@@ -123,15 +123,18 @@ enum GemmDriver {
         }
     }
 
-    /// One product over `threads` threads: C cut into a grid of rectangles of whole micro-tiles,
-    /// one per thread, each running the direct or the packed loops on its own (no barrier).
+    /// One product over `threads` threads: C cut into a grid of rectangles of whole micro-tiles
+    /// (one per thread on the packed path, a few per thread on the direct path), each running the
+    /// direct or the packed loops on its own (no barrier).
     static func parallel<T: KernelFloat>(_ p: GemmProblem<T>, threads: Int) {
         if Gemv.suits(p) { return Gemv.gemm(p, threads: threads) }
         let direct = SmallMatrix.suits(m: p.m, n: p.n, k: p.k, elementSize: MemoryLayout<T>.stride)
         let bl = GemmBlocking.current(T.self)
         let (mr, nr) = direct ? (SmallMatrix.rows, SmallMatrix.columns(T.self)) : (bl.mr, bl.nr)
-        let (gm, gn) = grid(m: p.m, n: p.n, k: p.k, threads: threads, mr: mr, nr: nr,
-                            transposingA: !direct && !p.transA, transposingB: p.transB)
+        let (gm, gn) = direct
+            ? directGrid(m: p.m, n: p.n, threads: threads, mr: mr, nr: nr, transposingB: p.transB)
+            : grid(m: p.m, n: p.n, k: p.k, threads: threads, mr: mr, nr: nr,
+                   transposingA: !p.transA, transposingB: p.transB)
         let tilesM = (p.m + mr - 1) / mr, tilesN = (p.n + nr - 1) / nr
         Threading.parallelFor(gm * gn, threads: threads) { task in
             let (ti, tj) = (task / gn, task % gn)
@@ -145,6 +148,27 @@ enum GemmDriver {
             }
         }
     }
+
+    /// The direct path's split: about `tasksPerThread` blocks per thread. The pool's threads take
+    /// blocks from a shared counter, so a worker that starts late (a wake-up, another process on
+    /// its CPU) costs the blocks the caller takes over instead of the whole of its half: with one
+    /// block per thread, 256^3 on 2 threads ran 1.6-1.8x one thread where it computes 2x. The
+    /// direct path re-reads its operands per 32-column strip anyway, so smaller blocks add no
+    /// traffic, except that a block with op(B) = B^T copies its columns of B: those are cut by
+    /// columns first (B copied once in all), the others by rows. Blocks keep whole micro-tiles.
+    static func directGrid(m: Int, n: Int, threads: Int, mr: Int, nr: Int, transposingB: Bool) -> (Int, Int) {
+        let tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr
+        let tasks = min(tilesM * tilesN, tasksPerThread * threads)
+        if transposingB {
+            let gn = min(tilesN, tasks)
+            return (min(tilesM, max(1, tasks / gn)), gn)
+        }
+        let gm = min(tilesM, tasks)
+        return (gm, min(tilesN, max(1, tasks / gm)))
+    }
+
+    /// Blocks per thread on the direct path (see `directGrid`).
+    static let tasksPerThread = 4
 
     /// The gm x gn split (gm * gn <= threads) with the least time per thread: its share of the
     /// multiply-adds at 32 per cycle plus what it packs (a transposing pack costs about twice a copy).

@@ -104,8 +104,8 @@ enum Gemv {
         run(s, threads: threads)
     }
 
-    /// Splits the big dimension over threads (or, for an outer product with many rows of S, the
-    /// rows of S in blocks of 8), each part running the loops on its own.
+    /// Splits the big dimension into a few parts per thread (or, for an outer product with many
+    /// rows of S, the rows of S in blocks of 8, one per thread), each part running the loops on its own.
     static func run<T: KernelFloat>(_ s: SkinnyProduct<T>, threads: Int) {
         let w = width(T.self)
         let work = s.small * s.big * s.k
@@ -117,9 +117,11 @@ enum Gemv {
                 part(s, rows: min(s.small, i * blocks / t * 8)..<min(s.small, (i + 1) * blocks / t * 8), big: 0..<s.big)
             }
         } else {
+            // A few parts per thread, taken from the pool's shared counter: a worker that starts
+            // late then costs the parts the caller takes over, not half of the product.
             let unit = s.form == .combine ? 4 * w : 4
             let units = (s.big + unit - 1) / unit
-            let parts = min(t, units)
+            let parts = min(GemmDriver.tasksPerThread * t, units)
             Threading.parallelFor(parts, threads: t) { i in
                 part(s, rows: 0..<s.small, big: min(s.big, i * units / parts * unit)..<min(s.big, (i + 1) * units / parts * unit))
             }

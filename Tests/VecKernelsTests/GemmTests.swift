@@ -124,6 +124,21 @@ struct GemmTests {
         #expect(GemmDriver.grid(m: 10, n: 5000, k: 64, threads: 4, mr: 14, nr: 32, transposingA: true, transposingB: false) == (1, 4))
     }
 
+    @Test("the direct path cuts a product into a few blocks per thread: rows first, columns first for B^T")
+    func directBlocks() {
+        #expect(GemmDriver.directGrid(m: 256, n: 256, threads: 2, mr: 8, nr: 32, transposingB: false) == (8, 1))
+        #expect(GemmDriver.directGrid(m: 256, n: 256, threads: 2, mr: 8, nr: 32, transposingB: true) == (1, 8))
+        #expect(GemmDriver.directGrid(m: 24, n: 256, threads: 2, mr: 8, nr: 32, transposingB: false) == (3, 2))
+        #expect(GemmDriver.directGrid(m: 8, n: 40, threads: 4, mr: 8, nr: 32, transposingB: false) == (1, 2))
+        #expect(GemmDriver.directGrid(m: 100, n: 90, threads: 1, mr: 8, nr: 16, transposingB: true) == (1, 4))
+        // Every block of every split computes its part: uneven edges, both element types, both B forms.
+        for t in [2, 3] {
+            check(Float.self, 203, 250, 77, variant: .parallel, threads: t)
+            check(Float.self, 203, 250, 77, transB: true, variant: .parallel, threads: t)
+            check(Double.self, 61, 130, 45, transA: true, variant: .parallel, threads: t)
+        }
+    }
+
     @Test("edge tiles of every row count and of one or two vectors (packed path)")
     func edgeTiles() {
         for r in 1...14 {
