@@ -2,10 +2,10 @@
 // block is 8 rows of C by one or two vectors (8 x 32 floats in 16 zmm accumulators): each step
 // broadcasts 8 values of op(A) and loads the vectors of one row of op(B). It serves the tiny
 // products where packing would cost as much as the product (bmm of 4096 8x8 matrices: `eights`;
-// two members interleaved for other one-vector widths) and, as measured, every product whose
-// operands stay cache-resident: up to ~640^3 it beat the packed path by 3-10% on Zen 5 (no
-// packing pass, same FMA rate). Columns go in strips of 32, 16, 8, 4 (float); an odd remainder runs as one zero-padded strip. A transposed B (rows
-// not contiguous) is first copied transposed (in-register 16x16 transposes).
+// two members interleaved for other one-vector widths) and, as measured, products up to about
+// 256^3 whose operands stay cache-resident (no packing pass, same FMA rate; see `suits`).
+// Columns go in strips of 32, 16, 8, 4 (float); an odd remainder runs as one zero-padded strip.
+// A transposed B (rows not contiguous) is first copied transposed (in-register 16x16 transposes).
 
 enum SmallMatrix {
     /// One or two vectors of columns per strip, as a type so that every specialisation has it constant.
@@ -20,14 +20,18 @@ enum SmallMatrix {
     static func columns<T: KernelFloat>(_: T.Type) -> Int { T.self == Float.self ? 32 : 16 }
 
     /// Whether the direct path beats packing. Tiny products always (packing costs as much as the
-    /// product); otherwise while op(A) stays in L2-sized reach (it is re-read for every 32-column
-    /// strip) and the kc x 32 strip of B stays cached across the row blocks. Measured on Zen 5 in
-    /// float32 (warm operands, GFLOP/s direct / packed / OpenBLAS): 64^3 228/161/233,
-    /// 256^3 233/216/216, 512^3 227/217/218, 640^3 219/205/222, 768^3 192/194/-, 1024^3 58/92/96.
+    /// product); otherwise up to 2^25 multiply-adds (256 x 512 x 256), while op(A) stays in
+    /// L2-sized reach (it is re-read for every 32-column strip) and the kc x 32 strip of B stays
+    /// cached across the row blocks. Float32 GFLOP/s, direct / packed, warm operands, 1 thread:
+    /// Zen 5: 64^3 228/161, 256^3 233/216, 512^3 227/217, 640^3 219/205, 768^3 192/194,
+    /// 1024^3 58/92; Xeon (48 KiB L1d, 2 MiB L2), three alternating runs under load:
+    /// 256^3 equal, 320^3 and 256x512x256 mixed, 384^3 packed 10% faster, 512x256x512 15-30%,
+    /// 512^3 20-25% (1.83-2.47 against 2.33-3.40 ms). The limit takes the Xeon's side: it costs
+    /// Zen 5 3-7% from 384^3 to 640^3 and saves the Xeon 10-25%.
     static func suits(m: Int, n: Int, k: Int, elementSize: Int) -> Bool {
         if m * n * k <= 32 * 32 * 32 { return true }
         // The strip of B is k x 128 bytes for both element types; op(A) is m x k elements.
-        return k <= 640 && m * k * elementSize <= 640 * 640 * 4
+        return m * n * k <= 1 << 25 && k <= 640 && m * k * elementSize <= 640 * 640 * 4
     }
 
     static func gemm<T: KernelFloat>(_ p: GemmProblem<T>, scratch ws: GemmWorkspace<T>?) {
