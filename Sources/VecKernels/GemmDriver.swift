@@ -152,10 +152,11 @@ enum GemmDriver {
     /// The direct path's split: about `tasksPerThread` blocks per thread. The pool's threads take
     /// blocks from a shared counter, so a worker that starts late (a wake-up, another process on
     /// its CPU) costs the blocks the caller takes over instead of the whole of its half: with one
-    /// block per thread, 256^3 on 2 threads ran 1.6-1.8x one thread where it computes 2x. The
-    /// direct path re-reads its operands per 32-column strip anyway, so smaller blocks add no
-    /// traffic, except that a block with op(B) = B^T copies its columns of B: those are cut by
-    /// columns first (B copied once in all), the others by rows. Blocks keep whole micro-tiles.
+    /// block per thread, 256^3 on 2 threads ran 1.6-1.8x one thread where it computes 2x
+    /// (docs/measurements.md, "GEMM on two threads and the direct path's reach"). The direct path
+    /// re-reads its operands per 32-column strip anyway, so smaller blocks add no traffic, except
+    /// that a block with op(B) = B^T copies its columns of B: those are cut by columns first (B
+    /// copied once in all), the others by rows. Blocks keep whole micro-tiles.
     static func directGrid(m: Int, n: Int, threads: Int, mr: Int, nr: Int, transposingB: Bool) -> (Int, Int) {
         let tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr
         let tasks = min(tilesM * tilesN, tasksPerThread * threads)
