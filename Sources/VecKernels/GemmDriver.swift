@@ -218,7 +218,9 @@ enum GemmBatch {
         let splitGroups = threads > 1 && variant != .blas
             && (g % threads == 0 || g >= 8 * threads || base.m * base.n * base.k < Gemm.parallelThreshold)
         let inner = splitGroups ? 1 : threads
-        let chunks = splitGroups ? min(g, threads) : 1
+        // A few chunks per thread, as for one product's blocks: a late worker costs only the chunks
+        // the caller takes over.
+        let chunks = splitGroups ? min(g, GemmDriver.tasksPerThread * threads) : 1
         // Skinny members go through `one` (Gemm.single and parallel route them to Gemv).
         let small = inner == 1 && variant != .naive && variant != .scalar && variant != .blas && !Gemv.suits(base)
             && SmallMatrix.suits(m: base.m, n: base.n, k: base.k, elementSize: MemoryLayout<T>.stride)

@@ -105,11 +105,13 @@ enum Gemv {
     }
 
     /// Splits the big dimension into a few parts per thread (or, for an outer product with many
-    /// rows of S, the rows of S in blocks of 8, one per thread), each part running the loops on its own.
+    /// rows of S, the rows of S in blocks of 8, one per thread; or k, see GemvSplitK.swift), each
+    /// part running the loops on its own.
     static func run<T: KernelFloat>(_ s: SkinnyProduct<T>, threads: Int) {
         let w = width(T.self)
         let work = s.small * s.big * s.k
         let t = work >= Gemm.parallelThreshold ? threads : 1
+        if splitsK(s) { return runSplitK(s, threads: t) }
         if t <= 1 { return part(s, rows: 0..<s.small, big: 0..<s.big) }
         if s.form == .combine && s.small >= 16 * t {
             let blocks = (s.small + 7) / 8
@@ -118,14 +120,21 @@ enum Gemv {
             }
         } else {
             // A few parts per thread, taken from the pool's shared counter: a worker that starts
-            // late then costs the parts the caller takes over, not half of the product.
+            // late then costs the parts the caller takes over, not half of the product. The stream
+            // form keeps one part per thread: its pieces of G's rows must stay long for the
+            // hardware prefetcher (GemvStream.swift).
             let unit = s.form == .combine ? 4 * w : 4
             let units = (s.big + unit - 1) / unit
-            let parts = min(GemmDriver.tasksPerThread * t, units)
+            let parts = min(streams(s, rows: s.small) ? t : GemmDriver.tasksPerThread * t, units)
             Threading.parallelFor(parts, threads: t) { i in
                 part(s, rows: 0..<s.small, big: min(s.big, i * units / parts * unit)..<min(s.big, (i + 1) * units / parts * unit))
             }
         }
+    }
+
+    /// Whether `rows` rows of S go through the stream form (GemvStream.swift).
+    static func streams<T: KernelFloat>(_ s: SkinnyProduct<T>, rows: Int) -> Bool {
+        s.form == .combine && (rows <= 2 || (rows <= 4 && s.or != 1))
     }
 
     /// Outputs rows x big on the calling thread, specialised for the element type. One or two rows
@@ -135,7 +144,7 @@ enum Gemv {
     /// contiguous output ran as fast or faster in column panels (float32, Xeon, 1 thread).
     static func part<T: KernelFloat>(_ s: SkinnyProduct<T>, rows: Range<Int>, big: Range<Int>) {
         if rows.isEmpty || big.isEmpty { return }
-        let streamed = s.form == .combine && (rows.count <= 2 || (rows.count <= 4 && s.or != 1))
+        let streamed = streams(s, rows: rows.count)
         if T.self == Float.self {
             let f = unsafeBitCast(s, to: SkinnyProduct<Float>.self)
             if streamed { return stream(f, rows, big, SIMD16<Float>.self) }

@@ -166,6 +166,38 @@ struct GemvTests {
         }
     }
 
+    @Test("k split: 1 or 2 rows beside a big dimension of at most two pages, k of two chunks or more")
+    func splitK() {
+        for (m, n, k) in [(1, 1024, 1024), (2, 700, 600), (1024, 1, 1024), (700, 2, 513), (1, 2048, 767)] {
+            for (tA, tB) in transposes {
+                check(Float.self, Case(m: m, n: n, k: k, transA: tA, transB: tB, alpha: -0.5, beta: 1.5, threads: 2))
+                check(Double.self, Case(m: m, n: n, k: k, transA: tA, transB: tB, nanInC: true))
+                check(Float.self, Case(m: m, n: n, k: k, transA: tA, transB: tB, threads: 2), entry: .gemm(.auto))
+            }
+        }
+        func form(small: Int, big: Int, k: Int) -> SkinnyProduct<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+            defer { p.deallocate() }
+            return SkinnyProduct(form: .combine, g: UnsafePointer(p), ldg: big, s: UnsafePointer(p), ss: k, sq: 1, o: p, os: big, or: 1,
+                                 small: small, big: big, k: k, alpha: 1, beta: 0)
+        }
+        #expect(Gemv.splitsK(form(small: 1, big: 1024, k: 1024)))
+        #expect(Gemv.splitsK(form(small: 2, big: 2048, k: 512)))
+        #expect(!Gemv.splitsK(form(small: 1, big: 2049, k: 1024)))   // more than two pages: columns
+        #expect(!Gemv.splitsK(form(small: 1, big: 1024, k: 511)))    // one chunk
+        #expect(!Gemv.splitsK(form(small: 3, big: 1024, k: 1024)))   // not the stream form
+        // The chunks depend on k only: 1 and 2 threads give bitwise the same C.
+        var rng = VecPlatform.SplitMix64(seed: 11)
+        let a = (0..<1000).map { _ in Float(rng.nextUnit() * 2 - 1) }, b = (0..<(1000 * 1024)).map { _ in Float(rng.nextUnit() * 2 - 1) }
+        func product(threads: Int) -> [Float] {
+            var c = [Float](repeating: 0, count: 1024)
+            Gemm.gemm(transA: false, transB: false, m: 1, n: 1024, k: 1000, alpha: 1, a, lda: 1000, b, ldb: 1024, beta: 0, &c,
+                      ldc: 1024, variant: .auto, threads: threads)
+            return c
+        }
+        #expect(product(threads: 1) == product(threads: 2))
+    }
+
     @Test("public entries route skinny products: gemm (auto, simd, parallel) and one-member batches")
     func entries() {
         for (tA, tB) in transposes {
