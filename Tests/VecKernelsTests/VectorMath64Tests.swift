@@ -111,7 +111,8 @@ func expectNearRoot64(_ name: String, root: Double, wide: ClosedRange<Double>, w
 
 @Suite struct VectorMath64Tests {
     @Test func expFamily() {
-        expect64("exp", maxUlp64(inputs64(-746...710), { VectorMath.exp($0) }) { ReferenceMath.exp(ReferenceFloat($0)) })
+        // Measured 0.946 (Sleef's polynomial, one rounding in 2^n (1 + q)).
+        expect64("exp", maxUlp64(inputs64(-746...710), { VectorMath.exp($0) }) { ReferenceMath.exp(ReferenceFloat($0)) }, bound: 1)
         expect64("expm1", maxUlp64(inputs64(-3...3), { VectorMath.expm1($0) }) { ReferenceMath.expm1(ReferenceFloat($0)) })
         expect64("expm1 wide", maxUlp64(inputs64(-50...710, count: 8000), { VectorMath.expm1($0) }) {
             ReferenceMath.expm1(ReferenceFloat($0))
@@ -126,7 +127,8 @@ func expectNearRoot64(_ name: String, root: Double, wide: ClosedRange<Double>, w
     }
 
     @Test func logFamily() {
-        expect64("log", maxUlp64(inputs64(0...4), { VectorMath.log($0) }) { ReferenceMath.log(ReferenceFloat($0)) })
+        // fdlibm's bound is 1 (measured: see the doc comment of VectorMath.log).
+        expect64("log", maxUlp64(inputs64(0...4), { VectorMath.log($0) }) { ReferenceMath.log(ReferenceFloat($0)) }, bound: 1)
         expect64("log1p", maxUlp64(inputs64(-1...4), { VectorMath.log1p($0) }) {
             ReferenceMath.log1p(ReferenceFloat($0))
         })
