@@ -1,8 +1,11 @@
 import Foundation
 
-// sigmoid, tanh and softplus: the logistic family. Forward from VectorMath's careful tails;
-// backward recomputes from x with Logistic.slope/value (never y(1-y) or 1-y^2, which cancel to 0
-// in the tails: PyTorch's float32 sigmoid gradient is off by millions of ulp there).
+// sigmoid, tanh and softplus: the logistic family. Forward from VectorMath's careful tails.
+// sigmoid and tanh save the complement c (UnarySaved.complement) in grad mode and their backward
+// reads it, as PyTorch's reads y, but never y(1-y) or 1-y^2, which cancel to 0 in the tails
+// (PyTorch's float32 sigmoid gradient is off by millions of ulp there); `backward(x:y:gy:)`, from
+// x with Logistic.slope, stays for callers of Elementwise.backward that hold no c. softplus
+// recomputes from x.
 
 struct SigmoidOp: UnaryDefinition {
     var name: String { "sigmoid" }
@@ -25,6 +28,12 @@ struct SigmoidOp: UnaryDefinition {
     }
     @inline(__always) func forward(_ x: D) -> D { VectorMath.sigmoid(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.sigmoidBackward(x: x, gy: gy) }
+
+    var saved: UnarySaved { .complement }
+    @inline(__always) func forwardWithComplement(_ x: F) -> (y: F, c: F) { VectorMath.sigmoidWithComplement(x) }
+    @inline(__always) func backward(c: F, gy: F) -> F { VectorMath.sigmoidBackward(complement: c, gy: gy) }
+    @inline(__always) func forwardWithComplement(_ x: D) -> (y: D, c: D) { VectorMath.sigmoidWithComplement(x) }
+    @inline(__always) func backward(c: D, gy: D) -> D { VectorMath.sigmoidBackward(complement: c, gy: gy) }
 }
 
 struct TanhOp: UnaryDefinition {
@@ -49,6 +58,12 @@ struct TanhOp: UnaryDefinition {
     }
     @inline(__always) func forward(_ x: D) -> D { VectorMath.tanh(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.tanhBackward(x: x, gy: gy) }
+
+    var saved: UnarySaved { .complement }
+    @inline(__always) func forwardWithComplement(_ x: F) -> (y: F, c: F) { VectorMath.tanhWithComplement(x) }
+    @inline(__always) func backward(c: F, gy: F) -> F { VectorMath.tanhBackward(complement: c, gy: gy) }
+    @inline(__always) func forwardWithComplement(_ x: D) -> (y: D, c: D) { VectorMath.tanhWithComplement(x) }
+    @inline(__always) func backward(c: D, gy: D) -> D { VectorMath.tanhBackward(complement: c, gy: gy) }
 }
 
 /// softplus's reference and gradient for any beta and threshold.
