@@ -54,11 +54,29 @@ extension VectorMath {
         return (tanh(x), c + c)
     }
 
-    /// gy sigmoid'(x) from c = sigmoid(-|x|): gy c (1 - c), c (1 - c) = c - c^2 rounded once (FMA).
+    /// gy sigmoid'(x) from c = sigmoid(-|x|): gy c (1 - c), c (1 - c) = c - c^2 as p + its
+    /// rounding error (c - p is exact by Sterbenz: p is in [c/2, c]), so that only the last
+    /// operation rounds in effect (complementProduct).
     @inlinable @inline(__always)
-    static func sigmoidBackward(complement c: V, gy: V) -> V { gy * fma(negate(c), c, c) }
+    static func sigmoidBackward(complement c: V, gy: V) -> V {
+        let p = fma(negate(c), c, c)
+        return complementProduct(gy, p, fma(negate(c), c, c - p))
+    }
 
-    /// gy tanh'(x) from c = 1 - |tanh x|: gy c (2 - c), c (2 - c) = 2c - c^2 rounded once (FMA).
+    /// gy tanh'(x) from c = 1 - |tanh x|: gy c (2 - c), 2c - c^2 as p + its rounding error
+    /// (2c - p is exact: p is in [c, 2c]).
     @inlinable @inline(__always)
-    static func tanhBackward(complement c: V, gy: V) -> V { gy * fma(negate(c), c, c + c) }
+    static func tanhBackward(complement c: V, gy: V) -> V {
+        let c2 = c + c
+        let p = fma(negate(c), c, c2)
+        return complementProduct(gy, p, fma(negate(c), c, c2 - p))
+    }
+
+    /// gy (p + pLo) with one rounding in effect; gy p itself where that is not finite (an
+    /// infinite or NaN gy: gy pLo would turn inf into NaN where pLo = 0) or zero (keeps -0).
+    @inlinable @inline(__always)
+    static func complementProduct(_ gy: V, _ p: V, _ pLo: V) -> V {
+        let g = gy * p, m = absolute(g)
+        return (g + fma(gy, pLo, fma(gy, p, negate(g)))).replacing(with: g, where: .!((m .> 0) .& (m .< .infinity)))
+    }
 }

@@ -48,11 +48,26 @@ extension VectorMath {
         (sigmoidWide(x), sigmoidWide(negativeAbsolute(x)))
     }
 
-    /// gy sigmoid'(x) from c = sigmoid(-|x|): gy c (1 - c), c - c^2 rounded once (FMA).
+    /// gy sigmoid'(x) from c = sigmoid(-|x|): gy c (1 - c), c - c^2 as p + its rounding error
+    /// (see the float32 form), one rounding in effect.
     @inlinable @inline(__always)
-    static func sigmoidBackward(complement c: VD, gy: VD) -> VD { gy * fmaD(negate(c), c, c) }
+    static func sigmoidBackward(complement c: VD, gy: VD) -> VD {
+        let p = fmaD(negate(c), c, c)
+        return complementProduct(gy, p, fmaD(negate(c), c, c - p))
+    }
 
-    /// gy tanh'(x) from c = 1 - |tanh x|: gy c (2 - c), 2c - c^2 rounded once (FMA).
+    /// productFinish, and gy p itself where that is 0 (keeps -0, as gy p does).
     @inlinable @inline(__always)
-    static func tanhBackward(complement c: VD, gy: VD) -> VD { gy * fmaD(negate(c), c, c + c) }
+    static func complementProduct(_ gy: VD, _ p: VD, _ pLo: VD) -> VD {
+        let g = gy * p
+        return productFinish(gy, p, pLo).replacing(with: g, where: g .== 0)
+    }
+
+    /// gy tanh'(x) from c = 1 - |tanh x|: gy c (2 - c), 2c - c^2 as p + its rounding error.
+    @inlinable @inline(__always)
+    static func tanhBackward(complement c: VD, gy: VD) -> VD {
+        let c2 = c + c
+        let p = fmaD(negate(c), c, c2)
+        return complementProduct(gy, p, fmaD(negate(c), c, c2 - p))
+    }
 }

@@ -57,6 +57,16 @@ struct ElementwiseComplementTests {
                     let ref = c[i] == 0 && gy.isInfinite ? .nan : op.gradient(x: Double(x), gy: Double(gy))
                     #expect(ulpError(g[i], ref) <= op.info.ulpBound32, "\(op.name)'(\(x)) * \(gy) = \(g[i]), ref \(ref)")
                 }
+                // float64: the same, -0 kept (gy = -0 or a negative gy times a zero derivative).
+                let xd = xs.map(Double.init)
+                var yd = xd, cd = xd, gd = xd
+                Elementwise.forwardWithComplement(op, xd, y: &yd, c: &cd, count: xd.count, variant: .simd)
+                Elementwise.backward(op, complement: cd, gy: [Double](repeating: Double(gy), count: xd.count), gx: &gd,
+                                     count: xd.count, variant: .simd)
+                for (i, x) in xd.enumerated() {
+                    let ref = cd[i] == 0 && gy.isInfinite ? .nan : op.gradient(x: x, gy: Double(gy))
+                    #expect(doubleDistance(gd[i], ref) <= UInt64(op.info.ulpBound64), "\(op.name)'(\(x)) * \(gy) = \(gd[i]), ref \(ref)")
+                }
             }
         }
     }
