@@ -1,3 +1,4 @@
+import Foundation
 import Vecgrad
 import VecKernels
 
@@ -51,6 +52,9 @@ public enum KernelCatalog {
                        unit: .gigabytesPerSecond, summary: "elementwise \(info.name) (VecKernels.Elementwise)",
                        costModel: { s, d, p in
                            let n = Double(elementCount(s[0])), bytes = n * Double(d.byteSize)
+                           if p == .forward && timesGradForward(info) {
+                               return Cost(reads: bytes, writes: 2 * bytes, flops: info.flops * n)
+                           }
                            return p == .forward ? Cost(reads: bytes, writes: bytes, flops: info.flops * n)
                                : Cost(reads: (info.saved == .inputAndOutput ? 3 : 2) * bytes, writes: bytes,
                                       flops: (info.flops + 1) * n)
@@ -69,9 +73,19 @@ public enum KernelCatalog {
         let gys = Inputs.uniform(n, -1...1, seed: seed(key) &+ 1, dtype: spec.dtype)
         let x = Buffer<T>(xs), y = Buffer<T>(count: n), gy = Buffer<T>(gys), gx = Buffer<T>(count: n)
         Elementwise.forward(op, x.pointer, y.pointer, count: n, variant: .scalar)
-        let run: () -> Void = spec.phase == .forward
+        var run: () -> Void = spec.phase == .forward
             ? { Elementwise.forward(op, x.pointer, y.pointer, count: n, variant: v, threads: t) }
             : { Elementwise.backward(op, x: x.pointer, y: y.pointer, gy: gy.pointer, gx: gx.pointer, count: n, variant: v, threads: t) }
+        if info.saved == .complement && v != .scalar {
+            // What autograd runs: the backward reads c, computed once here by the grad-mode forward.
+            let c = Buffer<T>(count: n), yGrad = Buffer<T>(count: n)
+            Elementwise.forwardWithComplement(op, x.pointer, y: yGrad.pointer, c: c.pointer, count: n)
+            if spec.phase == .backward {
+                run = { Elementwise.backward(op, complement: c.pointer, gy: gy.pointer, gx: gx.pointer, count: n, variant: v, threads: t) }
+            } else if timesGradForward(info) {
+                run = { Elementwise.forwardWithComplement(op, x.pointer, y: y.pointer, c: c.pointer, count: n, variant: v, threads: t) }
+            }
+        }
         return PreparedCase(run: run, check: {
             run()
             let ref = ReferenceCache.get(key + "|\(spec.phase)") {
@@ -81,6 +95,13 @@ public enum KernelCatalog {
                                       dtype: spec.dtype,
                                       tolerance: tolerance(spec.dtype, ulp: spec.dtype == .float32 ? info.ulpBound32 : info.ulpBound64, abs: 1e-6))
         })
+    }
+
+    /// With VECBENCH_GRAD_FORWARD=1 in the environment, the forward phase of ops that save a
+    /// complement times the grad-mode forward (y and c, what autograd runs when x requires grad)
+    /// instead of the no-grad one, so that fwd (grad mode) + bwd can be set against PyTorch's.
+    static func timesGradForward(_ info: UnaryInfo) -> Bool {
+        info.saved == .complement && ProcessInfo.processInfo.environment["VECBENCH_GRAD_FORWARD"] == "1"
     }
 
     // MARK: binary

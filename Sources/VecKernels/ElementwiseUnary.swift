@@ -70,6 +70,8 @@ protocol UnaryBody {
     associatedtype V: SIMD where V.Scalar == Scalar
     static func forward<Op: UnaryDefinition>(_ op: Op, _ x: V) -> V
     static func backward<Op: UnaryDefinition>(_ op: Op, x: V, y: V, gy: V) -> V
+    static func forwardWithComplement<Op: UnaryDefinition>(_ op: Op, _ x: V) -> (y: V, c: V)
+    static func backward<Op: UnaryDefinition>(_ op: Op, c: V, gy: V) -> V
 }
 
 enum F32: UnaryBody {
@@ -78,6 +80,12 @@ enum F32: UnaryBody {
                                                                 gy: SIMD16<Float>) -> SIMD16<Float> {
         op.backward(x: x, y: y, gy: gy)
     }
+    @inline(__always) static func forwardWithComplement<Op: UnaryDefinition>(_ op: Op, _ x: SIMD16<Float>) -> (y: SIMD16<Float>, c: SIMD16<Float>) {
+        op.forwardWithComplement(x)
+    }
+    @inline(__always) static func backward<Op: UnaryDefinition>(_ op: Op, c: SIMD16<Float>, gy: SIMD16<Float>) -> SIMD16<Float> {
+        op.backward(c: c, gy: gy)
+    }
 }
 
 enum F64: UnaryBody {
@@ -85,6 +93,12 @@ enum F64: UnaryBody {
     @inline(__always) static func backward<Op: UnaryDefinition>(_ op: Op, x: SIMD8<Double>, y: SIMD8<Double>,
                                                                 gy: SIMD8<Double>) -> SIMD8<Double> {
         op.backward(x: x, y: y, gy: gy)
+    }
+    @inline(__always) static func forwardWithComplement<Op: UnaryDefinition>(_ op: Op, _ x: SIMD8<Double>) -> (y: SIMD8<Double>, c: SIMD8<Double>) {
+        op.forwardWithComplement(x)
+    }
+    @inline(__always) static func backward<Op: UnaryDefinition>(_ op: Op, c: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
+        op.backward(c: c, gy: gy)
     }
 }
 

@@ -35,6 +35,11 @@ public enum UnarySaved: String, Codable, Sendable {
     case input
     /// The input x and the forward output y (exp's gy * y, sqrt's gy / 2y).
     case inputAndOutput
+    /// Backward reads gy and the complement c that the forward writes beside y in grad mode
+    /// (sigmoid's c = sigmoid(-|x|), tanh's c = 1 - |tanh x|: the derivative as a product of c's
+    /// that does not cancel in the tails); x is kept only for double backward. Two streams, as
+    /// PyTorch's backward from y, at the price of one more saved buffer while the graph lives.
+    case complement
 }
 
 /// The facts of one unary op as data: `vecbench ops --json` writes these, and the PyTorch runner
@@ -105,6 +110,13 @@ protocol UnaryDefinition: Sendable {
     func backward(x: F, y: F, gy: F) -> F
     func forward(_ x: D) -> D
     func backward(x: D, y: D, gy: D) -> D
+
+    /// The grad-mode forward of ops that save `.complement`: y (bit for bit `forward`'s) and c.
+    func forwardWithComplement(_ x: F) -> (y: F, c: F)
+    /// gx = gy * f'(x) from the complement c alone (`.complement` ops).
+    func backward(c: F, gy: F) -> F
+    func forwardWithComplement(_ x: D) -> (y: D, c: D)
+    func backward(c: D, gy: D) -> D
 }
 
 extension UnaryDefinition {
@@ -134,6 +146,12 @@ extension UnaryDefinition {
         for i in 0..<D.scalarCount { gx[i] = gradient(x: x[i], gy: gy[i]) }
         return gx
     }
+
+    // Ops that save no complement never reach these (the drivers check `saved`); x stands in for c.
+    func forwardWithComplement(_ x: F) -> (y: F, c: F) { (forward(x), x) }
+    func backward(c: F, gy: F) -> F { backward(x: c, y: F(), gy: gy) }
+    func forwardWithComplement(_ x: D) -> (y: D, c: D) { (forward(x), x) }
+    func backward(c: D, gy: D) -> D { backward(x: c, y: D(), gy: gy) }
 
     var info: UnaryInfo {
         UnaryInfo(name: name, torchNode: torchNode, torchForward: torchForward, torchBackward: torchBackward,

@@ -10,7 +10,12 @@ extension VectorMath {
     /// small-|x| polynomial and no selects: within 2 ulp (the hi + lo form this replaced was
     /// 0.83 ulp at half PyTorch's speed). -2|x| is held at -20 (tanh rounds to 1 from 9.01).
     @inlinable @inline(__always)
-    public static func tanh(_ x: V) -> V {
+    public static func tanh(_ x: V) -> V { tanhParts(x).y }
+
+    /// tanh(x) with the pieces tanhWithComplement reuses: e^(-2|x|) = sc (1 + s), and
+    /// 1 + e^(-2|x|) = d + dErr exactly.
+    @inlinable @inline(__always)
+    static func tanhParts(_ x: V) -> (y: V, sc: V, s: V, d: V, dErr: V) {
         let a = absolute(x)
         var z = negate(a + a)
         z = z.replacing(with: -20, where: z .< -20)
@@ -22,7 +27,7 @@ extension VectorMath {
         let d = em + 2
         let dErr = (2 - d) + em
         let q = divide(0 - em, d)
-        return withSign(fma(negate(q * dErr), reciprocalEstimate(d), q), of: x)  // q (1 - dErr / d)
+        return (withSign(fma(negate(q * dErr), reciprocalEstimate(d), q), of: x), sc, s, d, dErr)  // q (1 - dErr / d)
     }
 
     /// Logistic sigmoid 1/d with d = 1 + e^z, z = -x = n ln2 + r: d = fma(2^n, expm1(r), 2^n + 1)
@@ -31,13 +36,19 @@ extension VectorMath {
     @inlinable @inline(__always)
     public static func sigmoid(_ x: V) -> V {
         if anyTrue(absolute(x) .> 16) { return sigmoidWide(x) }
+        return reciprocal(sigmoidParts(x).d)
+    }
+
+    /// For |x| <= 16 (or NaN): e^-x = sc (1 + s) and d = 1 + e^-x rounded once.
+    @inlinable @inline(__always)
+    static func sigmoidParts(_ x: V) -> (sc: V, s: V, d: V) {
         let z = negate(x)
         let t = fma(z, V(repeating: log2e), V(repeating: roundMagic))
         let nf = t - V(repeating: roundMagic)
         let r = fma(nf, V(repeating: -ln2Lo), fma(nf, V(repeating: -ln2Hi), z))
         let s = fma(expPolynomial(r), r * r, r)
         let sc = float((bits(t) &<< 23) &+ ((127 &- roundMagicBits) &<< 23))  // 2^n
-        return reciprocal(fma(sc, s, sc + 1))
+        return (sc, s, fma(sc, s, sc + 1))
     }
 
     /// sigmoid for any x. z is clamped to [-30, 104] (sigmoid rounds to 1 and 0 beyond). For

@@ -12,9 +12,12 @@ extension Tensor {
     public func neg() -> Tensor { applying(.neg) }
     /// max(x, 0) keeping -0 and NaN (torch.relu); relu'(0) = 0. int64 stays int64.
     public func relu() -> Tensor { applying(.relu) }
-    /// 1/(1+e^-x) (torch.sigmoid). Within 4 ulp (float32) of exact, gradient included, tails too.
+    /// 1/(1+e^-x) (torch.sigmoid). Within 4 ulp (float32) of exact, gradient included, tails too:
+    /// in grad mode the forward also saves c = sigmoid(-|x|) (one more buffer while the graph
+    /// lives) and the backward is gy c (1 - c), which does not cancel where PyTorch's y (1 - y) does.
     public func sigmoid() -> Tensor { applying(.sigmoid) }
-    /// Hyperbolic tangent (torch.tanh); gradient from x, exact in the tails.
+    /// Hyperbolic tangent (torch.tanh); in grad mode the forward also saves c = 1 - |tanh x| (one
+    /// more buffer while the graph lives) and the gradient is gy c (2 - c), accurate in the tails.
     public func tanh() -> Tensor { applying(.tanh) }
     /// e^x (torch.exp); gradient gy * y.
     public func exp() -> Tensor { applying(.exp) }
@@ -97,11 +100,20 @@ extension Tensor {
         let x = self
         let y = Tensor(uninitializedShape: shape, dtype: dtype)
         let o = Execution.options
+        let needsGrad = Autograd.needsGrad(x)
+        // sigmoid and tanh in grad mode: the forward also writes the complement c that their
+        // backward reads (UnarySaved.complement), one more buffer of x's size kept while the graph lives.
+        let c = needsGrad && op.saved == .complement ? Tensor(uninitializedShape: shape, dtype: dtype) : nil
         func forward<T: KernelFloat>(_: T.Type) {
-            Elementwise.forward(op, x.pointer(T.self), y.pointer(T.self), count: count, variant: o.variant, threads: o.threads)
+            if let c {
+                Elementwise.forwardWithComplement(op, x.pointer(T.self), y: y.pointer(T.self), c: c.pointer(T.self), count: count,
+                                                  variant: o.variant, threads: o.threads)
+            } else {
+                Elementwise.forward(op, x.pointer(T.self), y.pointer(T.self), count: count, variant: o.variant, threads: o.threads)
+            }
         }
         if let element = dtype.floating { forward(element) }
-        if Autograd.needsGrad(x) {
+        if needsGrad {
             // Backward reads y only for ops that say so; the others do not keep it alive.
             let yStorage = op.saved == .inputAndOutput ? y.impl.storage : nil  // fresh output: data at the storage base
             y.record(op.torchNode, x, saving: x, savingOutput: yStorage != nil) { gy in
@@ -110,6 +122,11 @@ extension Tensor {
                 let gx = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
                 let o = Execution.options
                 func backward<T: KernelFloat>(_: T.Type) {
+                    if let c {
+                        Elementwise.backward(op, complement: c.pointer(T.self), gy: gy.pointer(T.self), gx: gx.pointer(T.self),
+                                             count: x.count, variant: o.variant, threads: o.threads)
+                        return
+                    }
                     Elementwise.backward(op, x: x.pointer(T.self), y: yBase.assumingMemoryBound(to: T.self), gy: gy.pointer(T.self),
                                          gx: gx.pointer(T.self), count: x.count, variant: o.variant, threads: o.threads)
                 }

@@ -79,7 +79,7 @@ struct ElementwiseUnaryTests {
             for variant in [KernelVariant.simd, .parallel, .auto] {
                 var y = [Float](repeating: -7, count: n), g = y
                 Elementwise.forward(op, x, &y, count: n, variant: variant, threads: 2)
-                Elementwise.backward(op, x: x, y: y, gy: gy, gx: &g, count: n, variant: variant, threads: 2)
+                backwardAsAutograd(op, x: x, y: y, gy: gy, gx: &g, variant: variant)
                 // One expectation per array, naming the first offending element (fast in debug).
                 if let i = (0..<n).first(where: { floatDistance(y[$0], ref[$0]) > bound }) {
                     Issue.record("\(op.name) \(variant) n=\(n): f(\(x[i])) = \(y[i]), scalar \(ref[i])")
@@ -105,7 +105,7 @@ struct ElementwiseUnaryTests {
             for variant in [KernelVariant.simd, .parallel, .auto] {
                 var y = [Double](repeating: 0, count: n), g = y
                 Elementwise.forward(c.op, x, &y, count: n, variant: variant, threads: 2)
-                Elementwise.backward(c.op, x: x, y: y, gy: gy, gx: &g, count: n, variant: variant, threads: 2)
+                backwardAsAutograd(c.op, x: x, y: y, gy: gy, gx: &g, variant: variant)
                 if let i = (0..<n).first(where: { doubleDistance(y[$0], ref[$0]) > bound }) {
                     Issue.record("\(c.op.name) \(variant) n=\(n): f(\(x[i])) = \(y[i]), scalar \(ref[i])")
                 }

@@ -11,14 +11,15 @@ import Testing
         let a = Tensor([[1, 2, 3], [4, 5, 6]], requiresGrad: true), b = Tensor([1, 2, 3], requiresGrad: true)
         #expect(try count { _ = try a + b } == 1)
         #expect(try count { _ = try a * b } == 1)
-        #expect(count { _ = a.sigmoid() } == 1)
+        #expect(count { _ = a.sigmoid() } == 2)  // y and the complement c its backward reads
+        #expect(count { _ = a.detach().sigmoid() } == 1)  // no grad: y only
         #expect(count { _ = a.exp() } == 1)
         #expect(count { _ = a.sum() } == 1)
         #expect(try count { _ = try a.mean(dim: 0) } == 1)
         #expect(try count { _ = try a.reshaped(to: [3, 2]) } == 0)
         #expect(count { _ = a * 2 } == 1)
         let bytes = StorageAllocations.counting { _ = a.sigmoid() }.allocations.bytes
-        #expect(bytes == 6 * 4)
+        #expect(bytes == 2 * 6 * 4)
     }
 
     @Test func backwardAllocatesOnlyTheGradientsItComputes() throws {
@@ -42,15 +43,15 @@ import Testing
     }
 
     @Test func allocationsOfATrainingStep() throws {
-        // y = sigmoid(x W + bias), loss = mean(y^2): forward 4 outputs + the loss, backward one
-        // gradient per op input that needs it.
+        // y = sigmoid(x W + bias), loss = mean(y^2): forward 4 outputs + sigmoid's complement
+        // + the loss, backward one gradient per op input that needs it.
         let x = try Tensor.randn([4, 3], seed: 1)
         let w = try Tensor.randn([3, 2], seed: 2).requiringGrad(), bias = try Tensor.zeros([2]).requiringGrad()
         let (forward, loss) = try StorageAllocations.counting { () throws -> Tensor in
             let y = try (try x.matmul(w) + bias).sigmoid()
             return (try y * y).mean()
         }
-        #expect(forward.count == 5)
+        #expect(forward.count == 6)
         let backward = try count { try loss.backward() }
         // The root's ones: 1; mean: 1 (the expansion, divided in place); y * y: 2 (one per side,
         // the second added into the first in place); sigmoid: 1; + bias: 1 (bias's sum; the

@@ -1,0 +1,129 @@
+import VecPlatform
+
+// The grad-mode drivers of ops whose record saves `.complement` (sigmoid, tanh): a forward that
+// writes y and the complement c, and a backward that reads gy and c only (two streams, as
+// PyTorch's backward from y). Same split, threads and tail handling as Elementwise.forward; the
+// loops are generic over the record, as the other drivers.
+
+extension Elementwise {
+    /// y[i] = op(x[i]) and c[i] = the op's complement (UnarySaved.complement), for autograd's
+    /// forward; y is bit for bit `forward`'s. `scalar` runs as `simd` (c has no reference form).
+    /// y and c must not alias each other; x may alias y.
+    public static func forwardWithComplement<T: KernelFloat>(_ op: UnaryOp, _ x: UnsafePointer<T>,
+                                                             y: UnsafeMutablePointer<T>, c: UnsafeMutablePointer<T>,
+                                                             count: Int, variant: KernelVariant = .auto,
+                                                             threads: Int? = nil) {
+        complementDriver(op, UnaryStreams(in0: x, in1: x, out0: y, out1: c), backward: false, count: count,
+                         variant: variant, threads: threads)
+    }
+
+    /// gx[i] = gy[i] * op'(x[i]) from the complement c that `forwardWithComplement` wrote (x is
+    /// not read). `scalar` runs as `simd`. gx may alias gy.
+    public static func backward<T: KernelFloat>(_ op: UnaryOp, complement c: UnsafePointer<T>, gy: UnsafePointer<T>,
+                                                gx: UnsafeMutablePointer<T>, count: Int,
+                                                variant: KernelVariant = .auto, threads: Int? = nil) {
+        complementDriver(op, UnaryStreams(in0: c, in1: gy, out0: gx, out1: gx), backward: true, count: count,
+                         variant: variant, threads: threads)
+    }
+
+    static func complementDriver<T: KernelFloat>(_ op: UnaryOp, _ s: UnaryStreams<T>, backward: Bool, count: Int,
+                                                 variant: KernelVariant, threads: Int?) {
+        precondition(count >= 0, "negative element count \(count)")
+        precondition(op.saved == .complement, "\(op.name) saves no complement")
+        let mode = complementMode(op, count: count, variant: variant, threads: threads, streaming: backward)
+        if T.self == Float.self {
+            op.visit(ComplementDriver(streams: s.rebound(to: Float.self), backward: backward, count: count, mode: mode, body: F32.self))
+        } else {
+            op.visit(ComplementDriver(streams: s.rebound(to: Double.self), backward: backward, count: count, mode: mode, body: F64.self))
+        }
+    }
+
+    /// The backward from c is a few flops per element, memory-bound like relu, so `auto` splits
+    /// it from cheap ops' threshold (`streaming`); the forward keeps the op's own.
+    static func complementMode(_ op: UnaryOp, count: Int, variant: KernelVariant, threads: Int?,
+                               streaming: Bool) -> KernelSplit.Mode {
+        let threshold = streaming ? 1 << 17 : parallelThreshold(for: op)
+        let m = KernelSplit.mode(variant, work: count, threshold: threshold, grain: threshold / 2,
+                                 minGrain: 4 * vectorWidth, threads: threads)
+        return m == .scalar ? .simd : m
+    }
+}
+
+/// Up to two input and two output streams of one chunk (drivers with fewer repeat one).
+struct UnaryStreams<S> {
+    var in0, in1: UnsafePointer<S>
+    var out0, out1: UnsafeMutablePointer<S>
+
+    func advanced(by k: Int) -> Self { Self(in0: in0 + k, in1: in1 + k, out0: out0 + k, out1: out1 + k) }
+
+    /// The same streams seen as another element type of the same size (Float or Double).
+    func rebound<U>(to: U.Type) -> UnaryStreams<U> {
+        UnaryStreams<U>(in0: VectorIO.rebound(in0, to: U.self), in1: VectorIO.rebound(in1, to: U.self),
+                        out0: VectorIO.rebound(out0, to: U.self), out1: VectorIO.rebound(out1, to: U.self))
+    }
+}
+
+extension Elementwise {
+    /// Splits `total` elements as `mode` says and calls `vectors` on each chunk's full vectors,
+    /// then on its tail copied into zero-padded stack vectors (`inputs` and `outputs` streams).
+    static func chunked<S: KernelFloat>(_ mode: KernelSplit.Mode, total: Int, width w: Int, inputs: Int, outputs: Int,
+                                        _ s: UnaryStreams<S>, _ vectors: (UnaryStreams<S>, Int) -> Void) {
+        KernelSplit.run(mode, total: total, align: vectorWidth) { r in
+            let full = r.count - r.count % w
+            vectors(s.advanced(by: r.lowerBound), full)
+            let n = r.count - full
+            if n == 0 { return }
+            let tail = s.advanced(by: r.lowerBound + full)
+            withUnsafeTemporaryAllocation(of: S.self, capacity: 4 * w) { t in
+                let b = t.baseAddress!
+                b.initialize(repeating: 0, count: 4 * w)
+                b.update(from: tail.in0, count: n)
+                if inputs > 1 { (b + w).update(from: tail.in1, count: n) }
+                vectors(UnaryStreams(in0: b, in1: b + w, out0: b + 2 * w, out1: b + 3 * w), w)
+                tail.out0.update(from: b + 2 * w, count: n)
+                if outputs > 1 { tail.out1.update(from: b + 3 * w, count: n) }
+            }
+        }
+    }
+}
+
+/// Both complement drivers: the grad-mode forward (x in, y and c out) or the backward (c and gy
+/// in, gx out), one specialised loop per op, dtype and direction.
+private struct ComplementDriver<B: UnaryBody>: UnaryVisitor {
+    let streams: UnaryStreams<B.Scalar>
+    let backward: Bool
+    let count: Int
+    let mode: KernelSplit.Mode
+    let body: B.Type
+
+    func visit<Op: UnaryDefinition>(_ op: Op) {
+        let w = B.V.scalarCount
+        if backward {
+            Elementwise.chunked(mode, total: count, width: w, inputs: 2, outputs: 1, streams) { Self.backwardVectors(op, $0, $1) }
+        } else {
+            Elementwise.chunked(mode, total: count, width: w, inputs: 1, outputs: 2, streams) { Self.forwardVectors(op, $0, $1) }
+        }
+    }
+
+    /// y (out0) and c (out1) from x (in0); count is a multiple of the vector width.
+    @inline(never)
+    static func forwardVectors<Op: UnaryDefinition>(_ op: Op, _ s: UnaryStreams<B.Scalar>, _ count: Int) {
+        var i = 0
+        while i < count {
+            let (y, c) = B.forwardWithComplement(op, VectorIO.load(s.in0, i) as B.V)
+            VectorIO.store(y, s.out0, i)
+            VectorIO.store(c, s.out1, i)
+            i += B.V.scalarCount
+        }
+    }
+
+    /// gx (out0) from c (in0) and gy (in1); count is a multiple of the vector width.
+    @inline(never)
+    static func backwardVectors<Op: UnaryDefinition>(_ op: Op, _ s: UnaryStreams<B.Scalar>, _ count: Int) {
+        var i = 0
+        while i < count {
+            VectorIO.store(B.backward(op, c: VectorIO.load(s.in0, i), gy: VectorIO.load(s.in1, i)), s.out0, i)
+            i += B.V.scalarCount
+        }
+    }
+}

@@ -1,0 +1,82 @@
+// The grad-mode forward of sigmoid and tanh on SIMD16<Float>: y, and the small complement c that
+// their backward reads instead of recomputing an exponential from x (UnarySaved.complement).
+// sigmoid's c = sigmoid(-|x|) = e/(1 + e), e = e^-|x|, in [0, 1/2]; tanh's c = 1 - |tanh x| =
+// 2e/(1 + e), e = e^(-2|x|), in [0, 1]. Both derivatives are even in x and read off c without
+// cancellation: sigmoid' = c (1 - c) with 1 - c in [1/2, 1], tanh' = c (2 - c) with 2 - c in
+// [1, 2] (PyTorch's y (1 - y) and 1 - y^2 cancel to 0 in the tails). c keeps its relative
+// precision down to the denormals, which is what the gradient needs: |x| up to 104 (sigmoid) and
+// near 52 (tanh) before it rounds to 0, where the exact gradient is below the smallest float too.
+// y is bit for bit the no-grad forward's (VectorMath.sigmoid, VectorMath.tanh): the same parts.
+extension VectorMath {
+    /// sigmoid(x) and c = sigmoid(-|x|). For |x| <= 16 (every lane) one exponential: y = 1/d as
+    /// in `sigmoid`, c = y where x < 0, and e/d where x >= 0 (e = e^-x rounds once, the division
+    /// and d's rounding are corrected to first order). Otherwise sigmoidWide twice (its tails reach the denormals).
+    @inlinable @inline(__always)
+    static func sigmoidWithComplement(_ x: V) -> (y: V, c: V) {
+        if anyTrue(absolute(x) .> 16) { return sigmoidWithComplementWide(x) }
+        let (sc, s, d) = sigmoidParts(x)
+        let y = reciprocal(d)
+        // For x >= 0: sc <= 1, so sc + 1 is exact (n >= -23) and (sc + 1) - d too (Sterbenz).
+        // c = e/(d + dErr) as q = e y plus one residual step, (e - q d - q dErr) y. (Reusing y's
+        // estimate here, as `divide` does, made LLVM split the loop into single lanes: 3x slower.)
+        let dErr = fma(sc, s, (sc + 1) - d)
+        let e = fma(sc, s, sc)
+        let q = e * y
+        let cNonNegative = fma(fma(negate(q), dErr, fma(negate(q), d, e)), y, q)
+        return (y, y.replacing(with: cNonNegative, where: x .>= 0))
+    }
+
+    /// sigmoidWithComplement for vectors with a lane beyond |x| = 16, ±inf or NaN.
+    @inline(never) @usableFromInline
+    static func sigmoidWithComplementWide(_ x: V) -> (y: V, c: V) {
+        (sigmoidWide(x), sigmoidWide(negativeAbsolute(x)))
+    }
+
+    /// tanh(x) and c = 1 - |tanh x| = 2e/(1 + e), e = e^(-2|x|). For |x| <= 10 (every lane) from
+    /// tanh's own exponential: e = sc (1 + s) rounds once and 1 + e = d + dErr is tanh's exact
+    /// denominator, so c is one more division. Otherwise c = 2 sigmoid(-2|x|) (2|x| and the
+    /// doubling are exact), which reaches the denormals where tanh's clamp at -2|x| = -20 would not.
+    @inlinable @inline(__always)
+    static func tanhWithComplement(_ x: V) -> (y: V, c: V) {
+        let a = absolute(x)
+        if anyTrue(a .> 10) { return tanhWithComplementWide(x) }
+        let (y, sc, s, d, dErr) = tanhParts(x)
+        let e = fma(sc, s, sc)
+        let q = divide(e + e, d)
+        return (y, fma(negate(q * dErr), reciprocalEstimate(d), q))  // q (1 - dErr / d)
+    }
+
+    /// tanhWithComplement for vectors with a lane beyond |x| = 10 (±inf included).
+    @inline(never) @usableFromInline
+    static func tanhWithComplementWide(_ x: V) -> (y: V, c: V) {
+        let a = absolute(x)
+        let c = sigmoid(negate(a + a))
+        return (tanh(x), c + c)
+    }
+
+    /// gy sigmoid'(x) from c = sigmoid(-|x|): gy c (1 - c), c (1 - c) = c - c^2 as p + its
+    /// rounding error (c - p is exact by Sterbenz: p is in [c/2, c]), so that only the last
+    /// operation rounds in effect (complementProduct).
+    @inlinable @inline(__always)
+    static func sigmoidBackward(complement c: V, gy: V) -> V {
+        let p = fma(negate(c), c, c)
+        return complementProduct(gy, p, fma(negate(c), c, c - p))
+    }
+
+    /// gy tanh'(x) from c = 1 - |tanh x|: gy c (2 - c), 2c - c^2 as p + its rounding error
+    /// (2c - p is exact: p is in [c, 2c]).
+    @inlinable @inline(__always)
+    static func tanhBackward(complement c: V, gy: V) -> V {
+        let c2 = c + c
+        let p = fma(negate(c), c, c2)
+        return complementProduct(gy, p, fma(negate(c), c, c2 - p))
+    }
+
+    /// gy (p + pLo) with one rounding in effect; gy p itself where that is not finite (an
+    /// infinite or NaN gy: gy pLo would turn inf into NaN where pLo = 0) or zero (keeps -0).
+    @inlinable @inline(__always)
+    static func complementProduct(_ gy: V, _ p: V, _ pLo: V) -> V {
+        let g = gy * p, m = absolute(g)
+        return (g + fma(gy, pLo, fma(gy, p, negate(g)))).replacing(with: g, where: .!((m .> 0) .& (m .< .infinity)))
+    }
+}

@@ -1,0 +1,73 @@
+// The grad-mode forward of sigmoid and tanh on SIMD8<Double>: y and the complement c that the
+// backward reads (see VectorMath+LogisticComplement.swift for the float32 forms and the why).
+// y is bit for bit the no-grad forward's.
+extension VectorMath {
+    /// sigmoid(x) and c = sigmoid(-|x|), from sigmoid's own exponential. Vectors with a lane
+    /// below -|x| = -700, ±inf or NaN take sigmoidWide twice.
+    @inlinable @inline(__always)
+    static func sigmoidWithComplement(_ x: VD) -> (y: VD, c: VD) {
+        let t = negativeAbsolute(x)
+        if anyTrue(.!(t .>= -700)) { return sigmoidWithComplementWide(x) }
+        let (a, lo) = logisticValueFast(x)
+        return (a + lo, logisticLower(t))
+    }
+
+    /// sigmoid(t) = (e + el) r (1 - err) for -700 <= t <= 0, rounded once, from logisticCore
+    /// (which logisticValueFast of x, t = -|x|, also calls: the compiler computes it once).
+    @inlinable @inline(__always)
+    static func logisticLower(_ t: VD) -> VD {
+        let (e, el, r, err) = logisticCore(t)
+        let ch = e * r
+        return ch + fmaD(negate(err), ch, fmaD(el, r, productError(e, r, ch)))
+    }
+
+    /// tanh(x) and c = 1 - |tanh x| = 2 sigmoid(-2|x|) (2|x| and the doubling are exact). For
+    /// |x| <= 25 (every lane) sigmoid(-2|x|) is logisticLower of tanhFast's own clamped argument,
+    /// so that the compiler shares the reduction and the polynomial (one exponential, one more
+    /// division). Otherwise (NaN included) tanh and sigmoidWide.
+    @inlinable @inline(__always)
+    static func tanhWithComplement(_ x: VD) -> (y: VD, c: VD) {
+        let a = absolute(x)
+        if anyTrue(.!(a .<= 25)) { return tanhWithComplementWide(x) }
+        let w = 0 - (a + a)
+        let c = logisticLower(w.replacing(with: -50, where: w .< -50))
+        return (tanhFast(x), c + c)
+    }
+
+    /// tanhWithComplement off the common path.
+    @inline(never) @usableFromInline
+    static func tanhWithComplementWide(_ x: VD) -> (y: VD, c: VD) {
+        let a = absolute(x)
+        let c = sigmoidWide(0 - (a + a))
+        return (tanhFast(x), c + c)
+    }
+
+    /// sigmoidWithComplement off the common path.
+    @inline(never) @usableFromInline
+    static func sigmoidWithComplementWide(_ x: VD) -> (y: VD, c: VD) {
+        (sigmoidWide(x), sigmoidWide(negativeAbsolute(x)))
+    }
+
+    /// gy sigmoid'(x) from c = sigmoid(-|x|): gy c (1 - c), c - c^2 as p + its rounding error
+    /// (see the float32 form), one rounding in effect.
+    @inlinable @inline(__always)
+    static func sigmoidBackward(complement c: VD, gy: VD) -> VD {
+        let p = fmaD(negate(c), c, c)
+        return complementProduct(gy, p, fmaD(negate(c), c, c - p))
+    }
+
+    /// productFinish, and gy p itself where that is 0 (keeps -0, as gy p does).
+    @inlinable @inline(__always)
+    static func complementProduct(_ gy: VD, _ p: VD, _ pLo: VD) -> VD {
+        let g = gy * p
+        return productFinish(gy, p, pLo).replacing(with: g, where: g .== 0)
+    }
+
+    /// gy tanh'(x) from c = 1 - |tanh x|: gy c (2 - c), 2c - c^2 as p + its rounding error.
+    @inlinable @inline(__always)
+    static func tanhBackward(complement c: VD, gy: VD) -> VD {
+        let c2 = c + c
+        let p = fmaD(negate(c), c, c2)
+        return complementProduct(gy, p, fmaD(negate(c), c, c2 - p))
+    }
+}

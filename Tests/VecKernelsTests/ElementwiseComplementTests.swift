@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+import VecPlatform
+@testable import VecKernels
+
+// The grad-mode path of sigmoid and tanh (UnarySaved.complement): the forward writes y and c,
+// the backward reads gy and c only. y must be the no-grad forward's bit for bit, and the gradient
+// from c within the record's bound of the exact gy f'(x), tails and edge values included.
+
+/// The backward autograd runs: from the complement c written by the grad-mode forward for ops that
+/// save one (checking that its y is `y`, the no-grad forward's), from x (and y) otherwise.
+func backwardAsAutograd<T: KernelFloat>(_ op: UnaryOp, x: [T], y: [T], gy: [T], gx: inout [T], variant: KernelVariant) {
+    let n = x.count
+    guard op.saved == .complement else {
+        Elementwise.backward(op, x: x, y: y, gy: gy, gx: &gx, count: n, variant: variant, threads: 2)
+        return
+    }
+    var yGrad = [T](repeating: 7, count: n), c = yGrad
+    Elementwise.forwardWithComplement(op, x, y: &yGrad, c: &c, count: n, variant: variant, threads: 2)
+    if let i = (0..<n).first(where: { !sameValue(yGrad[$0], y[$0]) }) {
+        Issue.record("\(op.name) \(variant): grad-mode y(\(x[i])) = \(yGrad[i]), forward \(y[i])")
+    }
+    Elementwise.backward(op, complement: c, gy: gy, gx: &gx, count: n, variant: variant, threads: 2)
+}
+
+@Suite("Elementwise complement path (sigmoid, tanh)")
+struct ElementwiseComplementTests {
+    static let ops: [UnaryOp] = [.sigmoid, .tanh]
+
+    /// The values of c: sigmoid(-|x|) and 1 - |tanh x|, even in x, to a few ulp, 0 far out.
+    @Test func complementValues() {
+        let xs: [Float] = [0, -0.0, 0.5, -0.5, 3, -3, 16, -16, 17, -30, 52, -87.5, -103, 104, 200, .infinity, -.infinity]
+        for op in Self.ops {
+            var y = xs, c = xs
+            Elementwise.forwardWithComplement(op, xs, y: &y, c: &c, count: xs.count, variant: .simd)
+            for (i, x) in xs.enumerated() {
+                let a = Double(x).magnitude
+                let ref = op == .sigmoid ? 1 / (1 + exp(a)) : 2 / (1 + exp(2 * a))
+                #expect(ulpError(c[i], ref) <= 2, "\(op.name) c(\(x)) = \(c[i]), ref \(ref)")
+            }
+        }
+    }
+
+    /// Edge values: x = ±0, ±inf, NaN, far tails; gy = ±inf, NaN, 0, denormal.
+    @Test func edges() {
+        let xs: [Float] = [0, -0.0, .infinity, -.infinity, .nan, -104, 200, -95, 60, 2]
+        for op in Self.ops {
+            for gy: Float in [1, -0.75, 0, -0.0, 3e-39, .infinity, -.infinity, .nan] {
+                var y = xs, c = xs, g = xs
+                Elementwise.forwardWithComplement(op, xs, y: &y, c: &c, count: xs.count, variant: .simd)
+                Elementwise.backward(op, complement: c, gy: [Float](repeating: gy, count: xs.count), gx: &g,
+                                     count: xs.count, variant: .simd)
+                for (i, x) in xs.enumerated() {
+                    // Where f'(x) underflows to c = 0, an infinite gy gives 0 * inf = NaN, as PyTorch's
+                    // y (1 - y) and 1 - y^2 (torch: sigmoid and tanh grads [nan, nan, nan, nan, inf]
+                    // at x = -104, 200, -95, 60, 2 with gy = inf; here -95 and 60 still give inf for sigmoid).
+                    let ref = c[i] == 0 && gy.isInfinite ? .nan : op.gradient(x: Double(x), gy: Double(gy))
+                    #expect(ulpError(g[i], ref) <= op.info.ulpBound32, "\(op.name)'(\(x)) * \(gy) = \(g[i]), ref \(ref)")
+                }
+                // float64: the same, -0 kept (gy = -0 or a negative gy times a zero derivative).
+                let xd = xs.map(Double.init)
+                var yd = xd, cd = xd, gd = xd
+                Elementwise.forwardWithComplement(op, xd, y: &yd, c: &cd, count: xd.count, variant: .simd)
+                Elementwise.backward(op, complement: cd, gy: [Double](repeating: Double(gy), count: xd.count), gx: &gd,
+                                     count: xd.count, variant: .simd)
+                for (i, x) in xd.enumerated() {
+                    let ref = cd[i] == 0 && gy.isInfinite ? .nan : op.gradient(x: x, gy: Double(gy))
+                    #expect(doubleDistance(gd[i], ref) <= UInt64(op.info.ulpBound64), "\(op.name)'(\(x)) * \(gy) = \(gd[i]), ref \(ref)")
+                }
+            }
+        }
+    }
+
+    /// A dense sweep through both tails down to the denormal gradients, gy in [-1, 1]: the
+    /// record's bound holds (float32 and float64), where PyTorch's y (1 - y) loses every digit.
+    @Test func sweepWithinBound() {
+        let xs32 = stride(from: -110.0, through: 110.0, by: 0.0137).map { Float($0) }
+        let gy32 = randomGradients(count: xs32.count, seed: 17)
+        let xs64 = stride(from: -760.0, through: 760.0, by: 0.0931).map { $0 }
+        let gy64 = randomGradients(count: xs64.count, seed: 19).map(Double.init)
+        for op in Self.ops {
+            var y = xs32, g = xs32
+            Elementwise.forward(op, xs32, &y, count: xs32.count, variant: .simd)
+            backwardAsAutograd(op, x: xs32, y: y, gy: gy32, gx: &g, variant: .simd)
+            let worst32 = zip(xs32.indices, g).map { ulpError($1, op.gradient(x: Double(xs32[$0]), gy: Double(gy32[$0]))) }.max() ?? 0
+            #expect(worst32 <= op.info.ulpBound32, "\(op.name) float32 gradient \(worst32) ulp")
+            var y64 = xs64, g64 = xs64
+            Elementwise.forward(op, xs64, &y64, count: xs64.count, variant: .simd)
+            backwardAsAutograd(op, x: xs64, y: y64, gy: gy64, gx: &g64, variant: .simd)
+            if let i = xs64.indices.first(where: {
+                doubleDistance(g64[$0], op.gradient(x: xs64[$0], gy: gy64[$0])) > UInt64(op.info.ulpBound64)
+            }) {
+                Issue.record("\(op.name) float64 gradient at \(xs64[i]) * \(gy64[i]) = \(g64[i]), ref \(op.gradient(x: xs64[i], gy: gy64[i]))")
+            }
+        }
+    }
+
+    /// gx may alias gy, x may alias y, and the thread count never changes a result.
+    @Test func aliasingAndThreads() {
+        var rng = SplitMix64(seed: 5)
+        let n = 70_001
+        let x = (0..<n).map { _ in Float.random(in: -20...20, using: &rng) }
+        let gy = randomGradients(count: n, seed: 6)
+        for op in Self.ops {
+            var y1 = x, c1 = x, y3 = x, c3 = x
+            Elementwise.forwardWithComplement(op, x, y: &y1, c: &c1, count: n, variant: .parallel, threads: 1)
+            Elementwise.forwardWithComplement(op, x, y: &y3, c: &c3, count: n, variant: .parallel, threads: 3)
+            #expect(y1 == y3 && c1 == c3)
+            var inPlace = x, c = x
+            inPlace.withUnsafeMutableBufferPointer { b in
+                Elementwise.forwardWithComplement(op, UnsafePointer(b.baseAddress!), y: b.baseAddress!, c: &c, count: n)
+            }
+            #expect(inPlace == y1 && c == c1)
+            var g1 = x, g = gy
+            Elementwise.backward(op, complement: c1, gy: gy, gx: &g1, count: n, variant: .parallel, threads: 1)
+            g.withUnsafeMutableBufferPointer { b in
+                Elementwise.backward(op, complement: c1, gy: UnsafePointer(b.baseAddress!), gx: b.baseAddress!, count: n,
+                                     variant: .parallel, threads: 3)
+            }
+            #expect(g == g1)
+        }
+    }
+}
