@@ -22,16 +22,12 @@ extension VectorMath {
     }
 
     /// tanh(x) and c = 1 - |tanh x| = 2 sigmoid(-2|x|) (2|x| and the doubling are exact). For
-    /// |x| <= 25 (every lane) sigmoid(-2|x|) is logisticLower of tanhFast's own clamped argument,
-    /// so that the compiler shares the reduction and the polynomial (one exponential, one more
-    /// division). Otherwise (NaN included) tanh and sigmoidWide.
+    /// |x| <= 25 (every lane) both come from tanhFast's one exponential and one division.
+    /// Otherwise (NaN included) tanh and sigmoidWide.
     @inlinable @inline(__always)
     static func tanhWithComplement(_ x: VD) -> (y: VD, c: VD) {
-        let a = absolute(x)
-        if anyTrue(.!(a .<= 25)) { return tanhWithComplementWide(x) }
-        let w = 0 - (a + a)
-        let c = logisticLower(w.replacing(with: -50, where: w .< -50))
-        return (tanhFast(x), c + c)
+        if anyTrue(.!(absolute(x) .<= 25)) { return tanhWithComplementWide(x) }
+        return tanhFastWithComplement(x)
     }
 
     /// tanhWithComplement off the common path.

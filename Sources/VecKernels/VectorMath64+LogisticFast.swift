@@ -98,7 +98,13 @@ extension VectorMath {
     /// Within 1.13 ulp (measured, near |x| = 0.16: q's rounding, which m keeps relative to itself).
     /// Near 0 (n = 0) m is q itself, so no cancellation. The magnitude, with x's sign OR-ed back.
     @inlinable @inline(__always)
-    static func tanhFast(_ x: VD) -> VD {
+    static func tanhFast(_ x: VD) -> VD { tanhFastWithComplement(x).y }
+
+    /// tanhFast's y and c = 1 - |tanh x| = 2e/(1 + e), e = e^w = 2^n (1 + q) (1 + rLo), from y's own
+    /// reciprocal of 1 + e = dh + dl: the grad-mode forward needs no second division, and the
+    /// compiler drops c where only y is used. c is carried like y: (eh + el) rr (1 - err), rounded once.
+    @inlinable @inline(__always)
+    static func tanhFastWithComplement(_ x: VD) -> (y: VD, c: VD) {
         let a = absolute(x)
         let w = 0 - (a + a)
         let (r, rLo, n) = reduceLn2(w.replacing(with: -50, where: w .< -50))  // tanh(25) rounds to 1
@@ -114,7 +120,12 @@ extension VectorMath {
         let err = fmaD(rr, dl, productMinusOne(rr, dh))
         let t1 = mh * rr
         let y = t1 + fmaD(negate(err), t1, fmaD(ml, rr, productError(mh, rr, t1)))
-        return double((bits(y) & Int64.max) | (bits(x) & Int64.min))
+        // e = sc + mq (Fast2Sum: |mq| < sc) with e^r's rLo; c / 2 = e rr (1 - err).
+        let eh = sc + mq
+        let el = fmaD(rLo, eh, (sc - eh) + mq)
+        let c1 = eh * rr
+        let c = c1 + fmaD(negate(err), c1, fmaD(el, rr, productError(eh, rr, c1)))
+        return (double((bits(y) & Int64.max) | (bits(x) & Int64.min)), c + c)
     }
 
     /// gy silu'(x) = gy sigmoid(x) (1 + x sigmoid(-x)) for -700 <= -|x|: both sigmoids as
