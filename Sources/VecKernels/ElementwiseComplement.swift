@@ -8,7 +8,8 @@ import VecPlatform
 extension Elementwise {
     /// y[i] = op(x[i]) and c[i] = the op's complement (UnarySaved.complement), for autograd's
     /// forward; y is bit for bit `forward`'s. `scalar` runs as `simd` (c has no reference form).
-    /// y and c must not alias each other; x may alias y.
+    /// y and c must not alias each other; x may alias y. For an op that saves no complement, c is
+    /// a copy of x. A count of 0 or less writes nothing.
     public static func forwardWithComplement<T: KernelFloat>(_ op: UnaryOp, _ x: UnsafePointer<T>,
                                                              y: UnsafeMutablePointer<T>, c: UnsafeMutablePointer<T>,
                                                              count: Int, variant: KernelVariant = .auto,
@@ -18,7 +19,8 @@ extension Elementwise {
     }
 
     /// gx[i] = gy[i] * op'(x[i]) from the complement c that `forwardWithComplement` wrote (x is
-    /// not read). `scalar` runs as `simd`. gx may alias gy.
+    /// not read; for an op that saves no complement, c is x). `scalar` runs as `simd`. gx may
+    /// alias gy. A count of 0 or less writes nothing.
     public static func backward<T: KernelFloat>(_ op: UnaryOp, complement c: UnsafePointer<T>, gy: UnsafePointer<T>,
                                                 gx: UnsafeMutablePointer<T>, count: Int,
                                                 variant: KernelVariant = .auto, threads: Int? = nil) {
@@ -28,8 +30,7 @@ extension Elementwise {
 
     static func complementDriver<T: KernelFloat>(_ op: UnaryOp, _ s: UnaryStreams<T>, backward: Bool, count: Int,
                                                  variant: KernelVariant, threads: Int?) {
-        precondition(count >= 0, "negative element count \(count)")
-        precondition(op.saved == .complement, "\(op.name) saves no complement")
+        guard count > 0 else { return }
         let mode = complementMode(op, count: count, variant: variant, threads: threads, streaming: backward)
         if T.self == Float.self {
             op.visit(ComplementDriver(streams: s.rebound(to: Float.self), backward: backward, count: count, mode: mode, body: F32.self))

@@ -147,11 +147,12 @@ extension UnaryDefinition {
         return gx
     }
 
-    // Ops that save no complement never reach these (the drivers check `saved`); x stands in for c.
+    // Ops that save no complement: c is x itself, so the complement drivers serve every op (the
+    // backward recomputes y where the op's backward reads it).
     func forwardWithComplement(_ x: F) -> (y: F, c: F) { (forward(x), x) }
-    func backward(c: F, gy: F) -> F { backward(x: c, y: F(), gy: gy) }
+    func backward(c: F, gy: F) -> F { backward(x: c, y: saved == .inputAndOutput ? forward(c) : F(), gy: gy) }
     func forwardWithComplement(_ x: D) -> (y: D, c: D) { (forward(x), x) }
-    func backward(c: D, gy: D) -> D { backward(x: c, y: D(), gy: gy) }
+    func backward(c: D, gy: D) -> D { backward(x: c, y: saved == .inputAndOutput ? forward(c) : D(), gy: gy) }
 
     var info: UnaryInfo {
         UnaryInfo(name: name, torchNode: torchNode, torchForward: torchForward, torchBackward: torchBackward,

@@ -120,4 +120,28 @@ struct ElementwiseComplementTests {
             #expect(g == g1)
         }
     }
+
+    /// Ops that save no complement go through the same drivers with c = x: the forward's y and the
+    /// backward are bitwise what the plain drivers give (exp's backward reads y, recomputed from c);
+    /// a count of 0 or less writes nothing.
+    @Test func opsWithoutComplement() {
+        var rng = SplitMix64(seed: 8)
+        let n = 1_003
+        let x = (0..<n).map { _ in Float.random(in: -5...5, using: &rng) }
+        let gy = randomGradients(count: n, seed: 9)
+        for op in [UnaryOp.exp, .relu, .silu] {
+            var y = x, yc = x, c = [Float](repeating: 7, count: n)
+            Elementwise.forward(op, x, &y, count: n, variant: .simd)
+            Elementwise.forwardWithComplement(op, x, y: &yc, c: &c, count: n, variant: .simd)
+            #expect(yc == y && c == x, "\(op.name)")
+            var g = gy, gc = gy
+            Elementwise.backward(op, x: x, y: y, gy: gy, gx: &g, count: n, variant: .simd)
+            Elementwise.backward(op, complement: c, gy: gy, gx: &gc, count: n, variant: .simd)
+            #expect(gc == g, "\(op.name)")
+        }
+        var untouched = gy, alsoUntouched = gy
+        Elementwise.backward(.sigmoid, complement: x, gy: gy, gx: &untouched, count: -3)
+        Elementwise.forwardWithComplement(.tanh, x, y: &untouched, c: &alsoUntouched, count: 0)
+        #expect(untouched == gy && alsoUntouched == gy)
+    }
 }
