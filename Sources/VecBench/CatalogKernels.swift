@@ -78,8 +78,8 @@ public enum KernelCatalog {
             : { Elementwise.backward(op, x: x.pointer, y: y.pointer, gy: gy.pointer, gx: gx.pointer, count: n, variant: v, threads: t) }
         if info.saved == .complement && v != .scalar {
             // What autograd runs: the backward reads c, computed once here by the grad-mode forward.
-            let c = Buffer<T>(count: n), yGrad = Buffer<T>(count: n)
-            Elementwise.forwardWithComplement(op, x.pointer, y: yGrad.pointer, c: c.pointer, count: n)
+            let c = Buffer<T>(count: n)  // y is rewritten bit for bit
+            Elementwise.forwardWithComplement(op, x.pointer, y: y.pointer, c: c.pointer, count: n)
             if spec.phase == .backward {
                 run = { Elementwise.backward(op, complement: c.pointer, gy: gy.pointer, gx: gx.pointer, count: n, variant: v, threads: t) }
             } else if timesGradForward(info) {

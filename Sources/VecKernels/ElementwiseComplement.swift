@@ -14,7 +14,7 @@ extension Elementwise {
                                                              y: UnsafeMutablePointer<T>, c: UnsafeMutablePointer<T>,
                                                              count: Int, variant: KernelVariant = .auto,
                                                              threads: Int? = nil) {
-        complementDriver(op, UnaryStreams(in0: x, in1: x, out0: y, out1: c), backward: false, count: count,
+        complementDriver(op, UnaryStreams(in0: x, in1: x, in2: x, out0: y, out1: c), backward: false, count: count,
                          variant: variant, threads: threads)
     }
 
@@ -24,7 +24,7 @@ extension Elementwise {
     public static func backward<T: KernelFloat>(_ op: UnaryOp, complement c: UnsafePointer<T>, gy: UnsafePointer<T>,
                                                 gx: UnsafeMutablePointer<T>, count: Int,
                                                 variant: KernelVariant = .auto, threads: Int? = nil) {
-        complementDriver(op, UnaryStreams(in0: c, in1: gy, out0: gx, out1: gx), backward: true, count: count,
+        complementDriver(op, UnaryStreams(in0: c, in1: gy, in2: gy, out0: gx, out1: gx), backward: true, count: count,
                          variant: variant, threads: threads)
     }
 
@@ -47,44 +47,6 @@ extension Elementwise {
         let m = KernelSplit.mode(variant, work: count, threshold: threshold, grain: threshold / 2,
                                  minGrain: 4 * vectorWidth, threads: threads)
         return m == .scalar ? .simd : m
-    }
-}
-
-/// Up to two input and two output streams of one chunk (drivers with fewer repeat one).
-struct UnaryStreams<S> {
-    var in0, in1: UnsafePointer<S>
-    var out0, out1: UnsafeMutablePointer<S>
-
-    func advanced(by k: Int) -> Self { Self(in0: in0 + k, in1: in1 + k, out0: out0 + k, out1: out1 + k) }
-
-    /// The same streams seen as another element type of the same size (Float or Double).
-    func rebound<U>(to: U.Type) -> UnaryStreams<U> {
-        UnaryStreams<U>(in0: VectorIO.rebound(in0, to: U.self), in1: VectorIO.rebound(in1, to: U.self),
-                        out0: VectorIO.rebound(out0, to: U.self), out1: VectorIO.rebound(out1, to: U.self))
-    }
-}
-
-extension Elementwise {
-    /// Splits `total` elements as `mode` says and calls `vectors` on each chunk's full vectors,
-    /// then on its tail copied into zero-padded stack vectors (`inputs` and `outputs` streams).
-    static func chunked<S: KernelFloat>(_ mode: KernelSplit.Mode, total: Int, width w: Int, inputs: Int, outputs: Int,
-                                        _ s: UnaryStreams<S>, _ vectors: (UnaryStreams<S>, Int) -> Void) {
-        KernelSplit.run(mode, total: total, align: vectorWidth) { r in
-            let full = r.count - r.count % w
-            vectors(s.advanced(by: r.lowerBound), full)
-            let n = r.count - full
-            if n == 0 { return }
-            let tail = s.advanced(by: r.lowerBound + full)
-            withUnsafeTemporaryAllocation(of: S.self, capacity: 4 * w) { t in
-                let b = t.baseAddress!
-                b.initialize(repeating: 0, count: 4 * w)
-                b.update(from: tail.in0, count: n)
-                if inputs > 1 { (b + w).update(from: tail.in1, count: n) }
-                vectors(UnaryStreams(in0: b, in1: b + w, out0: b + 2 * w, out1: b + 3 * w), w)
-                tail.out0.update(from: b + 2 * w, count: n)
-                if outputs > 1 { tail.out1.update(from: b + 3 * w, count: n) }
-            }
-        }
     }
 }
 

@@ -107,6 +107,49 @@ enum F64: UnaryBody {
 // body (softplus), or a loop whose vector comes from either a full or a partial load, made the
 // optimiser split SIMD16 into xmm quarters and run 3-8x slower.
 
+/// Up to three input and two output streams of one chunk (drivers with fewer repeat one).
+struct UnaryStreams<S> {
+    var in0, in1, in2: UnsafePointer<S>
+    var out0, out1: UnsafeMutablePointer<S>
+
+    func advanced(by k: Int) -> Self {
+        Self(in0: in0 + k, in1: in1 + k, in2: in2 + k, out0: out0 + k, out1: out1 + k)
+    }
+
+    /// The same streams seen as another element type of the same size (Float or Double).
+    func rebound<U>(to: U.Type) -> UnaryStreams<U> {
+        UnaryStreams<U>(in0: VectorIO.rebound(in0, to: U.self), in1: VectorIO.rebound(in1, to: U.self),
+                        in2: VectorIO.rebound(in2, to: U.self), out0: VectorIO.rebound(out0, to: U.self),
+                        out1: VectorIO.rebound(out1, to: U.self))
+    }
+}
+
+extension Elementwise {
+    /// Splits `total` elements as `mode` says and calls `vectors` on each chunk's full vectors,
+    /// then on its tail copied into zero-padded stack vectors (the first `inputs` input streams
+    /// are copied, the first `outputs` output streams copied back).
+    static func chunked<S: KernelFloat>(_ mode: KernelSplit.Mode, total: Int, width w: Int, inputs: Int, outputs: Int,
+                                        _ s: UnaryStreams<S>, _ vectors: (UnaryStreams<S>, Int) -> Void) {
+        KernelSplit.run(mode, total: total, align: vectorWidth) { r in
+            let full = r.count - r.count % w
+            vectors(s.advanced(by: r.lowerBound), full)
+            let n = r.count - full
+            if n == 0 { return }
+            let tail = s.advanced(by: r.lowerBound + full)
+            withUnsafeTemporaryAllocation(of: S.self, capacity: 5 * w) { t in
+                let b = t.baseAddress!
+                b.initialize(repeating: 0, count: 5 * w)
+                b.update(from: tail.in0, count: n)
+                if inputs > 1 { (b + w).update(from: tail.in1, count: n) }
+                if inputs > 2 { (b + 2 * w).update(from: tail.in2, count: n) }
+                vectors(UnaryStreams(in0: b, in1: b + w, in2: b + 2 * w, out0: b + 3 * w, out1: b + 4 * w), w)
+                tail.out0.update(from: b + 3 * w, count: n)
+                if outputs > 1 { tail.out1.update(from: b + 4 * w, count: n) }
+            }
+        }
+    }
+}
+
 private struct Forward<B: UnaryBody>: UnaryVisitor {
     let x: UnsafePointer<B.Scalar>
     let y: UnsafeMutablePointer<B.Scalar>
@@ -115,19 +158,9 @@ private struct Forward<B: UnaryBody>: UnaryVisitor {
     let body: B.Type
 
     func visit<Op: UnaryDefinition>(_ op: Op) {
-        let x = self.x, y = self.y, w = B.V.scalarCount
-        KernelSplit.run(mode, total: count, align: Elementwise.vectorWidth) { r in
-            let full = r.count - r.count % w
-            Self.vectors(op, x + r.lowerBound, y + r.lowerBound, full)
-            let n = r.count - full
-            if n == 0 { return }
-            withUnsafeTemporaryAllocation(of: B.Scalar.self, capacity: w) { t in
-                let b = t.baseAddress!
-                b.initialize(repeating: 0, count: w)
-                b.update(from: x + r.lowerBound + full, count: n)
-                Self.vectors(op, b, b, w)
-                (y + r.lowerBound + full).update(from: b, count: n)
-            }
+        let s = UnaryStreams(in0: x, in1: x, in2: x, out0: y, out1: y)
+        Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: 1, outputs: 1, s) {
+            Self.vectors(op, $0.in0, $0.out0, $1)
         }
     }
 
@@ -153,22 +186,11 @@ private struct Backward<B: UnaryBody>: UnaryVisitor {
     let body: B.Type
 
     func visit<Op: UnaryDefinition>(_ op: Op) {
-        let x = self.x, y = self.y, gy = self.gy, gx = self.gx, w = B.V.scalarCount
-        let readsY = op.saved == .inputAndOutput
-        KernelSplit.run(mode, total: count, align: Elementwise.vectorWidth) { r in
-            let lo = r.lowerBound, full = r.count - r.count % w
-            Self.vectors(op, x + lo, y + lo, gy + lo, gx + lo, full)
-            let n = r.count - full
-            if n == 0 { return }
-            withUnsafeTemporaryAllocation(of: B.Scalar.self, capacity: 3 * w) { t in
-                let b = t.baseAddress!
-                b.initialize(repeating: 0, count: 3 * w)
-                b.update(from: x + lo + full, count: n)
-                if readsY { (b + w).update(from: y + lo + full, count: n) }
-                (b + 2 * w).update(from: gy + lo + full, count: n)
-                Self.vectors(op, b, b + w, b + 2 * w, b + 2 * w, w)
-                (gx + lo + full).update(from: b + 2 * w, count: n)
-            }
+        // x, gy and (for the ops that read it) y; gx may alias gy.
+        let s = UnaryStreams(in0: x, in1: gy, in2: y, out0: gx, out1: gx)
+        Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: op.saved == .inputAndOutput ? 3 : 2,
+                            outputs: 1, s) {
+            Self.vectors(op, $0.in0, $0.in2, $0.in1, $0.out0, $1)
         }
     }
 
