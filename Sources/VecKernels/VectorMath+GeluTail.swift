@@ -8,66 +8,75 @@ import CVecShim
 // denormal results round once. The left tail keeps its relative precision down to the last
 // denormal (x ~ -14.4). The form this replaced (erfc as t P(t), t = 1 / (1 + a/2), a separate
 // series below |x| = 1/sqrt 2, t's rounding corrected) was 2.53 ulp at ~115 vector instructions
-// per 16 lanes against ~60 here.
+// per 16 lanes against ~37 here (objdump of the forward loop; 46 with the 16-piece degree-6 H).
 extension VectorMath {
-    /// H(ac) = -erfcx(ac / sqrt 2) / 2 for ac in [0, 15]: 16 pieces, 4 per binade of 1 + ac in
-    /// [1, 16) (the low 4 bits of bits(1 + ac) >> 21 pick one, so the tables below are in that
-    /// order: 1 + ac in [2, 2.5) first, [1, 1.25) at 12), each a degree-6 fit in u = ac - mid
-    /// (numpy least squares on 400 Chebyshev nodes per piece, relative; mid chosen near the
-    /// piece's centre so that c0 rounds to float32 within 0.1 ulp, and u = ac - mid is exact by
-    /// Sterbenz but in the first piece, where its error is below 2^-27). Relative error 1.04
-    /// 2^-24 with float32 Horner, measured over 2M points (float32 arithmetic emulated in numpy).
+    /// H(ac) = -erfcx(ac / sqrt 2) / 2 for ac in [0, 15]: 32 pieces, 8 per binade of 1 + ac in
+    /// [1, 16) (the low 5 bits of bits(1 + ac) >> 20 pick one, so the tables below are in that
+    /// order: 1 + ac in [2, 2.25) first, [1, 1.125) at 24), each a degree-4 fit in u = ac - mid
+    /// (numpy, least squares on 3000 Chebyshev nodes per piece reweighted toward minimax,
+    /// relative; coefficients rounded to float32 one at a time and the rest refitted; mid chosen
+    /// near the piece's centre so that c0 rounds to float32 within 0.05 ulp; u = ac - mid is exact
+    /// by Sterbenz but below ac = mid/2 in the first piece, where its error is at most 2^-28).
+    /// Relative error 1.68 2^-24 with float32 Horner, measured over 4M points (float32
+    /// arithmetic emulated in numpy). Each column is two registers read by one vpermt2ps: the
+    /// 16-piece degree-6 form this replaced took 8 vpermps and 6 FMAs, this one 6 and 4.
     @inline(__always)
     static func erfcxHalf(_ ac: V) -> V {
-        let j = bits(ac + 1) &>> 21
-        let u = ac - piece(j, V(0x1.407000p0, 0x1.c5a000p0, 0x1.1f0000p1, 0x1.600c00p1, 0x1.c18000p1, 0x1.1e0400p2,
-                              0x1.5fb000p2, 0x1.a2c000p2, 0x1.fc0800p2, 0x1.41b400p3, 0x1.827c00p3, 0x1.c18c00p3,
-                              0x1.edc000p-4, 0x1.750000p-2, 0x1.3b3000p-1, 0x1.c5d000p-1))
-        return pieceHorner(u, j, (
-            V(  // c0
-              -0x1.d835f0p-3, -0x1.780406p-3, -0x1.3b886cp-3, -0x1.0bb1d6p-3, -0x1.b24f62p-4, -0x1.5d919ap-4,
-              -0x1.205d72p-4, -0x1.e88e48p-5, -0x1.957694p-5, -0x1.41f538p-5, -0x1.0cc69ap-5, -0x1.cef288p-6,
-              -0x1.d23ff4p-2, -0x1.878de4p-2, -0x1.4d053cp-2, -0x1.1cb3e2p-2),
-            V(  // c1
-              0x1.c3ed48p-4, 0x1.2d7d0cp-4, 0x1.b63312p-5, 0x1.431a06p-5, 0x1.b39224p-6,
-              0x1.1f6330p-6, 0x1.8bbe76p-7, 0x1.1e1ea4p-7, 0x1.8c95aap-8, 0x1.f6bbd0p-9, 0x1.5f576cp-9,
-              0x1.050654p-9, 0x1.605026p-2, 0x1.09e3e4p-2, 0x1.9704c4p-3, 0x1.385706p-3),
-            V(  // c2
-              -0x1.7abd92p-5, -0x1.b39ab4p-6, -0x1.179b2ep-6, -0x1.6c42f4p-7, -0x1.9f46d6p-8, -0x1.c7c4d4p-9,
-              -0x1.088568p-9, -0x1.489aa6p-10, -0x1.7e7d16p-11, -0x1.84ef06p-12, -0x1.c84d6cp-13,
-              -0x1.24ebd6p-13, -0x1.a7c7c8p-3, -0x1.26b3a2p-3, -0x1.9f7ad4p-4, -0x1.248fe0p-4),
-            V(  // c3
-              0x1.1e81f6p-6, 0x1.215ef2p-7, 0x1.4c9e52p-8, 0x1.8364aep-9,
-              0x1.7a8f64p-10, 0x1.5dac80p-11, 0x1.591070p-12, 0x1.726aa4p-13, 0x1.6be446p-14, 0x1.2a3434p-15,
-              0x1.266becp-16, 0x1.4723c6p-17, 0x1.b3b06ap-4, 0x1.1af42ep-4, 0x1.742fecp-5, 0x1.e7236ap-6),
-            V(  // c4
-              -0x1.8ed372p-8, -0x1.666af4p-9, -0x1.749f74p-10, -0x1.879c90p-11, -0x1.4b8048p-12,
-              -0x1.045c5ep-13, -0x1.b7f3dep-15, -0x1.9a3c94p-16, -0x1.55ff94p-17, -0x1.c53d32p-19,
-              -0x1.7979d8p-20, -0x1.6b9246p-21, -0x1.8d8812p-5, -0x1.e655a0p-6, -0x1.2d1488p-6, -0x1.7157e2p-7),
-            V(  // c5
-              0x1.0587fep-9, 0x1.a6652ep-11, 0x1.8f1e90p-12, 0x1.7da8eap-13, 0x1.1cf748p-14, 0x1.7db544p-16,
-              0x1.14c396p-17, 0x1.c36c70p-19, 0x1.441462p-20, 0x1.5af66ep-22,
-              0x1.e61636p-24, 0x1.952d7ap-25, 0x1.4b2ca6p-6, 0x1.7f3c0ep-7, 0x1.bc64b6p-8, 0x1.06d674p-8),
-            V(  // c6
-              -0x1.3f21cep-11, -0x1.d28a56p-13, -0x1.91da3cp-14, -0x1.5657bcp-15, -0x1.d629ecp-17, -0x1.04c648p-18, -0x1.4f9668p-20,
-              -0x1.e2a8ccp-22, -0x1.1caa56p-23, -0x1.0a1908p-25, -0x1.409404p-27, -0x1.cc5448p-29,
-              -0x1.f7507ap-8, -0x1.14ac8ep-8, -0x1.eb0c70p-10, -0x1.17722cp-10)))
+        let mid = (V(0x1.201ffcp0, 0x1.5feff8p0, 0x1.9f7ff4p0, 0x1.e01ff0p0, 0x1.104004p1, 0x1.2ff804p1, 0x1.503000p1, 0x1.6fd800p1,
+                     0x1.9f7ff4p1, 0x1.e07ff0p1, 0x1.0fdffep2, 0x1.2ff804p2, 0x1.4ff802p2, 0x1.701ffep2, 0x1.8fdffep2, 0x1.afbffcp2),
+                  V(0x1.dfeff8p2, 0x1.0faffep3, 0x1.2ff800p3, 0x1.4fcffep3, 0x1.6f8800p3, 0x1.901000p3, 0x1.afc000p3, 0x1.ccd996p3,
+                     0x1.03fe74p-4, 0x1.807fa8p-3, 0x1.3ee00cp-2, 0x1.c02040p-2, 0x1.201ffcp-1, 0x1.601fd8p-1, 0x1.a0bff2p-1, 0x1.dfd010p-1))
+        let c0 = (V(-0x1.f650dap-3, -0x1.bdc6bcp-3, -0x1.8fbc5ep-3, -0x1.68f9bap-3, -0x1.48a326p-3, -0x1.2d99d4p-3,
+                     -0x1.161072p-3, -0x1.020fc8p-3, -0x1.d12f12p-4, -0x1.996162p-4, -0x1.6e2b50p-4, -0x1.4a7a54p-4,
+                     -0x1.2d08b6p-4, -0x1.142ee8p-4, -0x1.fe955cp-5, -0x1.da7030p-5),
+                  V(-0x1.ac706ap-5, -0x1.7bcc04p-5, -0x1.545b5cp-5, -0x1.34abb0p-5, -0x1.1a7036p-5, -0x1.03c4c2p-5,
+                     -0x1.e1d47ap-6, -0x1.c3b37cp-6, -0x1.e71126p-2, -0x1.bb7fdep-2, -0x1.9607d4p-2, -0x1.74d02ep-2,
+                     -0x1.581310p-2, -0x1.3edcc8p-2, -0x1.286714p-2, -0x1.14f4f0p-2))
+        let c1 = (V(0x1.f75daap-4, 0x1.986680p-4, 0x1.507ce8p-4, 0x1.180eb6p-4, 0x1.d82658p-5, 0x1.933874p-5, 0x1.5ad4ccp-5,
+                     0x1.2dafaep-5, 0x1.f0263ap-6, 0x1.852b7cp-6, 0x1.3a4142p-6, 0x1.01d5ccp-6, 0x1.ae4930p-7, 0x1.6bcc30p-7,
+                     0x1.37f1cep-7, 0x1.0e1f8ap-7),
+                  V(0x1.ba1604p-8, 0x1.5c9024p-8, 0x1.189e1cp-8, 0x1.ce6f3cp-9, 0x1.83b518p-9, 0x1.4853dcp-9, 0x1.1aa35ep-9,
+                     0x1.f11bf4p-10, 0x1.7999a6p-2, 0x1.4540b0p-2, 0x1.1a140cp-2, 0x1.eabb00p-3, 0x1.adc834p-3, 0x1.7a7168p-3,
+                     0x1.4e82e8p-3, 0x1.29f140p-3))
+        let c2 = (V(-0x1.b618f0p-5, -0x1.4a19c4p-5, -0x1.faac42p-6, -0x1.896972p-6, -0x1.364e50p-6,
+                     -0x1.f1b558p-7, -0x1.92a1e0p-7, -0x1.4a8818p-7, -0x1.f45e88p-8, -0x1.613860p-8,
+                     -0x1.0368fep-8, -0x1.854652p-9, -0x1.2af5d6p-9, -0x1.d3ab96p-10, -0x1.75277ep-10,
+                     -0x1.2de77ap-10),
+                  V(-0x1.c12364p-11, -0x1.3bf184p-11, -0x1.ca0d80p-12, -0x1.577cdcp-12, -0x1.083716p-12,
+                     -0x1.9c77c4p-13, -0x1.49da4ap-13, -0x1.104672p-13, -0x1.cf1950p-3, -0x1.7e6f02p-3,
+                     -0x1.3e30d2p-3, -0x1.096f48p-3, -0x1.be4af6p-4, -0x1.797394p-4, -0x1.4086aep-4,
+                     -0x1.12b648p-4))
+        let c3 = (V(0x1.573e06p-6, 0x1.e4f86cp-7, 0x1.5db9aep-7,
+                     0x1.feafc4p-8, 0x1.7b9b60p-8, 0x1.1fa774p-8,
+                     0x1.b84e42p-9, 0x1.56d63ap-9, 0x1.e2662ep-10,
+                     0x1.34a520p-10, 0x1.9e9b34p-11, 0x1.1dc838p-11,
+                     0x1.957aaep-12, 0x1.2658e8p-12, 0x1.b62d70p-13,
+                     0x1.4beefap-13),
+                  V(0x1.c3ace0p-14, 0x1.1c033cp-14, 0x1.734a1ep-15,
+                     0x1.fb621ap-16, 0x1.66578cp-16, 0x1.02053cp-16,
+                     0x1.7f8b8ep-17, 0x1.291ebcp-17, 0x1.e44c2ap-4,
+                     0x1.822150p-4, 0x1.3646aep-4, 0x1.f3c0ecp-5,
+                     0x1.95e394p-5, 0x1.4bba1ep-5, 0x1.1039fcp-5,
+                     0x1.c3753ap-6))
+        let c4 = (V(-0x1.ec2c8ep-8, -0x1.481c5cp-8, -0x1.be3c68p-9, -0x1.35783cp-9,
+                     -0x1.b58118p-10, -0x1.388d8ap-10, -0x1.c8e33cp-11, -0x1.532784p-11,
+                     -0x1.b99092p-12, -0x1.03b746p-12, -0x1.3f451ap-13, -0x1.967d1ep-14,
+                     -0x1.0b3fa4p-14, -0x1.6a513ep-15, -0x1.f8288ap-16, -0x1.65eaa6p-16),
+                  V(-0x1.bda0fcp-17, -0x1.f4198ap-18, -0x1.294d18p-18, -0x1.718b2ap-19,
+                     -0x1.e040ecp-20, -0x1.40a9acp-20, -0x1.b90092p-21, -0x1.43c3cap-21,
+                     -0x1.c0794ap-5, -0x1.5bd9e8p-5, -0x1.0dce9ap-5, -0x1.a70e94p-6,
+                     -0x1.4b9900p-6, -0x1.08eb36p-6, -0x1.a2f4d4p-7, -0x1.3eacb8p-7))
+        let j = bits(ac + 1) &>> 20
+        let u = ac - piece(j, mid)
+        var p = fma(piece(j, c4), u, piece(j, c3))
+        p = fma(p, u, piece(j, c2))
+        p = fma(p, u, piece(j, c1))
+        return fma(p, u, piece(j, c0))
     }
 
-    /// c.0 + c.1 u + ... + c.6 u^6 (Horner), each lane's coefficients picked from the columns by j.
+    /// table[j & 31] per lane, the table as its entries 0...15 and 16...31 (one vpermt2ps).
     @inline(__always)
-    static func pieceHorner(_ u: V, _ j: VI, _ c: (V, V, V, V, V, V, V)) -> V {
-        var p = fma(piece(j, c.6), u, piece(j, c.5))
-        p = fma(p, u, piece(j, c.4))
-        p = fma(p, u, piece(j, c.3))
-        p = fma(p, u, piece(j, c.2))
-        p = fma(p, u, piece(j, c.1))
-        return fma(p, u, piece(j, c.0))
-    }
-
-    /// table[j & 15] per lane (one vpermps).
-    @inline(__always)
-    static func piece(_ j: VI, _ table: V) -> V { vg_permute_f32x16(table, j) }
+    static func piece(_ j: VI, _ table: (V, V)) -> V { vg_permute2_f32x16(table.0, table.1, j) }
 
     /// What gelu and its gradient share: ac = min(|x|, 14.8) (where every result has underflowed
     /// or equals x, so that n >= -160; NaN becomes 14.8), e^(-ac^2 / 2) = (1 + s) 2^n with n an
@@ -91,8 +100,8 @@ extension VectorMath {
     }
 
     /// Exact GELU, x Phi(x) = 0.5 x (1 + erf(x/sqrt 2)) (torch's gelu, approximate "none"), float32,
-    /// in float32 lanes: within 2.44 ulp measured (5.4M points, float32 emulated in numpy; bound
-    /// 4, see GeluOp), denormal results included; -0 below x ~ -14.4 and at -inf (PyTorch: NaN),
+    /// in float32 lanes: within 2.48 ulp measured (ActivationMathTests; bound 4, see GeluOp),
+    /// denormal results included; -0 below x ~ -14.4 and at -inf (PyTorch: NaN),
     /// inf at inf, NaN passes.
     @inline(__always)
     public static func gelu(_ x: V) -> V {
@@ -100,6 +109,7 @@ extension VectorMath {
         // -0.5 ac erfc(ac / sqrt 2): the value for x < 0, and x + it for x >= 0 (NaN: NaN + it).
         let m = ac * q
         let w = vg_scale_pow2(fma(m, s, m), n)
-        return (x + w).replacing(with: w, where: x .< 0)
+        // max(-0, x): x for x >= 0 (-0 and NaN included), -0 for x < 0, where w + -0 = w.
+        return w + vg_max_f32x16(V(repeating: -0.0), x)
     }
 }

@@ -225,10 +225,10 @@ struct ActivationMathTests {
         }
     }
 
-    /// gelu's erfcxHalf, piece by piece: 65 points across each of its 16 pieces (1 + ac in
-    /// [2^b (1 + k/4), 2^b (1 + (k+1)/4)), both ends included) against -erfc(a) e^(a^2) / 2 in
-    /// Float80. Measured 1.04 2^-24 relative (float32 emulated); a misplaced table column or a
-    /// wrong coefficient breaks 2^-23 by orders of magnitude.
+    /// gelu's erfcxHalf, piece by piece: 65 points across each quarter binade of 1 + ac (two of
+    /// its 32 pieces, [2^b (1 + k/4), 2^b (1 + (k+1)/4)), both ends included) against
+    /// -erfc(a) e^(a^2) / 2 in Float80. Measured 1.68 2^-24 relative (float32 emulated); a
+    /// misplaced table column or a wrong coefficient breaks 2^-23 by orders of magnitude.
     @Test func geluErfcxPieces() {
         var worst = 0.0
         for b in 0..<4 {
@@ -248,6 +248,24 @@ struct ActivationMathTests {
             }
         }
         #expect(worst < 0x1p-23, "erfcxHalf: relative error \(worst)")
+    }
+
+    /// The shim's vpermt2ps (a 32-entry table in two registers, only the low 5 bits of the index
+    /// count), and vmaxps with its operand order: the second operand where either is NaN or both
+    /// are zeros (the clamps of tanh, gelu and elu's gradient rely on it).
+    @Test func shimPermute2AndMax() {
+        let low = SIMD16<Float>((0..<16).map { Float($0) }), high = SIMD16<Float>((16..<32).map { Float($0) })
+        let index = SIMD16<Int32>((0..<16).map { Int32((7 * $0 + 5) % 32) + 64 })
+        let got = vg_permute2_f32x16(low, high, index)
+        for l in 0..<16 { #expect(got[l] == Float(index[l] & 31)) }
+        let a = SIMD16<Float>(repeating: -20), zero = SIMD16<Float>(repeating: -0.0)
+        let b = SIMD16<Float>([-30, -10, .nan, -.infinity, .infinity, 0, -0.0, 5, -20, 1, 2, 3, 4, 6, 7, 8])
+        let mx = vg_max_f32x16(a, b)
+        for l in 0..<16 { #expect(b[l].isNaN ? mx[l].isNaN : mx[l] == Swift.max(-20, b[l])) }
+        let z = vg_max_f32x16(zero, SIMD16<Float>(repeating: 0))
+        #expect(z[0] == 0 && z[0].sign == .plus)
+        let nz = vg_max_f32x16(zero, SIMD16<Float>(repeating: -3))
+        #expect(nz[0] == 0 && nz[0].sign == .minus)
     }
 
     /// The shim's vpermps and vscalefps (or their lane loops): a full permutation, and 2^n

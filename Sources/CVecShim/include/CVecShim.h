@@ -107,6 +107,34 @@ static inline vg_f64x8 vg_permute2_f64x8(vg_f64x8 low, vg_f64x8 high, vg_i64x8 i
 #endif
 }
 
+/// (index & 16 ? high : low)[index & 15] per lane: a 32-entry table in two registers, AVX-512's
+/// vpermt2ps (one instruction) when compiled for AVX-512F, else lane by lane (VectorMath.erfcxHalf).
+static inline vg_f32x16 vg_permute2_f32x16(vg_f32x16 low, vg_f32x16 high, vg_i32x16 index) {
+#if defined(__AVX512F__)
+    typedef float vg_m512 __attribute__((vector_size(64)));
+    typedef int vg_m512i __attribute__((vector_size(64)));
+    return (vg_f32x16)__builtin_ia32_vpermi2varps512((vg_m512)low, (vg_m512i)index, (vg_m512)high);
+#else
+    vg_f32x16 r;
+    for (int i = 0; i < 16; i++) r[i] = (index[i] & 16) ? high[index[i] & 15] : low[index[i] & 15];
+    return r;
+#endif
+}
+
+/// (a > b ? a : b) per lane, AVX-512's vmaxps with its operand order (one instruction; LLVM
+/// lowers Swift's compare-and-replace to a compare and a blend): b is returned where either is
+/// NaN or both are zeros, so max(c, x) clamps x from below and lets NaN and x's -0 through.
+static inline vg_f32x16 vg_max_f32x16(vg_f32x16 a, vg_f32x16 b) {
+#if defined(__AVX512F__)
+    typedef float vg_m512 __attribute__((vector_size(64)));
+    return (vg_f32x16)__builtin_ia32_maxps512((vg_m512)a, (vg_m512)b, 4);
+#else
+    vg_f32x16 r;
+    for (int i = 0; i < 16; i++) r[i] = a[i] > b[i] ? a[i] : b[i];
+    return r;
+#endif
+}
+
 /// Highest ISA level this CPU supports at run time, same scale as vg_compiled_isa_level.
 int vg_machine_isa_level(void);
 
