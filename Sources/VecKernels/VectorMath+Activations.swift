@@ -1,3 +1,5 @@
+import CVecShim
+
 // tanh, sigmoid and softplus on SIMD16<Float>, built on VectorMath's exp and log pieces. softplus
 // takes the log of 1 + e with e = e^-|x| carried as hi + lo, so that neither tail loses relative
 // precision (PyTorch's float32 sigmoid is off by up to 2.1 million ulp there); sigmoid divides 1
@@ -5,29 +7,31 @@
 extension VectorMath {
     /// Hyperbolic tangent as -em / (2 + em), em = e^(-2|x|) - 1 = 2^n (1 + s) - 1 formed with
     /// one rounding (2^n - 1 is exact for n >= -24; below, tanh is within 2^-24 of 1), and the
-    /// sign OR-ed back in (keeps -0). Neither part cancels: near 0, n = 0 and em = s = e^r - 1
+    /// sign put back (keeps -0). Neither part cancels: near 0, n = 0 and em = s = e^r - 1
     /// keeps its relative precision, and 2 + em >= 1. One exponential and one division, no
-    /// small-|x| polynomial and no selects: within 2 ulp (the hi + lo form this replaced was
-    /// 0.83 ulp at half PyTorch's speed). -2|x| is held at -20 (tanh rounds to 1 from 9.01).
+    /// small-|x| polynomial and no selects. -2|x| is held at -20 (tanh rounds to 1 from 9.01).
+    /// 2 + em's rounding is left uncorrected (2.51 ulp measured, bound 4; correcting it, as the
+    /// complement still does, gave 1.92): 26 vector instructions per 16 lanes against 34 with
+    /// the correction (objdump of the forward loop), 2^n by vscalefps from n itself.
     @inlinable @inline(__always)
     public static func tanh(_ x: V) -> V { tanhParts(x).y }
 
     /// tanh(x) with the pieces tanhWithComplement reuses: e^(-2|x|) = sc (1 + s), and
-    /// 1 + e^(-2|x|) = d + dErr exactly.
+    /// 1 + e^(-2|x|) = d + dErr exactly (the complement corrects its quotient by dErr; y does not,
+    /// so that the grad-mode forward's y is the no-grad forward's bit for bit).
     @inlinable @inline(__always)
     static func tanhParts(_ x: V) -> (y: V, sc: V, s: V, d: V, dErr: V) {
-        let a = absolute(x)
-        var z = negate(a + a)
-        z = z.replacing(with: -20, where: z .< -20)
-        let (r, _, n) = reduceLn2(z)
+        let z = vg_max_f32x16(V(repeating: -20), absolute(x) * -2)  // NaN passes
+        let t = fma(z, V(repeating: log2e), V(repeating: roundMagic))
+        let nf = t - V(repeating: roundMagic)
+        let r = fma(nf, V(repeating: -ln2Lo), fma(nf, V(repeating: -ln2Hi), z))
         let s = fma(expPolynomial(r), r * r, r)  // e^r - 1
-        let sc = pow2(n)
+        let sc = vg_scale_pow2(V(repeating: 1), nf)
         let em = fma(sc, s, sc - 1)  // <= 0
-        // 2 + em = d + dErr exactly (Fast2Sum): near tanh = 1, d's rounding alone is an ulp of the result.
         let d = em + 2
-        let dErr = (2 - d) + em
-        let q = divide(0 - em, d)
-        return (withSign(fma(negate(q * dErr), reciprocalEstimate(d), q), of: x), sc, s, d, dErr)  // q (1 - dErr / d)
+        let dErr = (2 - d) + em  // Fast2Sum: 2 + em = d + dErr
+        // 0 - em, not em with the sign fixed after: divide(em, d) made LLVM peel lane 15 into scalar code.
+        return (withSign(divide(0 - em, d), of: x), sc, s, d, dErr)
     }
 
     /// Logistic sigmoid 1/d with d = 1 + e^z, z = -x = n ln2 + r: d = fma(2^n, expm1(r), 2^n + 1)
