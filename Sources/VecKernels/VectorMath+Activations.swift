@@ -10,15 +10,16 @@ extension VectorMath {
     /// sign put back (keeps -0). Neither part cancels: near 0, n = 0 and em = s = e^r - 1
     /// keeps its relative precision, and 2 + em >= 1. One exponential and one division, no
     /// small-|x| polynomial and no selects. -2|x| is held at -20 (tanh rounds to 1 from 9.01).
-    /// 2 + em's rounding is left uncorrected (2.51 ulp measured, bound 4; correcting it, as the
-    /// complement still does, gave 1.92): 26 vector instructions per 16 lanes against 34 with
-    /// the correction (objdump of the forward loop), 2^n by vscalefps from n itself.
+    /// 2 + em = d + dErr exactly (Fast2Sum) and the quotient corrected by dErr: near tanh = 1, d's
+    /// rounding alone is an ulp of the result (2.51 ulp uncorrected, 1.92 corrected; Vecgrad's
+    /// tests hold float32 tanh to 2). -2|x| clamped by vmaxps and 2^n by vscalefps from n: 30
+    /// vector instructions per 16 lanes against 34 (objdump of the forward loop).
     @inlinable @inline(__always)
     public static func tanh(_ x: V) -> V { tanhParts(x).y }
 
     /// tanh(x) with the pieces tanhWithComplement reuses: e^(-2|x|) = sc (1 + s), and
-    /// 1 + e^(-2|x|) = d + dErr exactly (the complement corrects its quotient by dErr; y does not,
-    /// so that the grad-mode forward's y is the no-grad forward's bit for bit).
+    /// 1 + e^(-2|x|) = d + dErr exactly (the complement corrects its quotient by dErr too); the
+    /// grad-mode forward's y is the no-grad forward's bit for bit.
     @inlinable @inline(__always)
     static func tanhParts(_ x: V) -> (y: V, sc: V, s: V, d: V, dErr: V) {
         let z = vg_max_f32x16(V(repeating: -20), absolute(x) * -2)  // NaN passes
@@ -31,7 +32,8 @@ extension VectorMath {
         let d = em + 2
         let dErr = (2 - d) + em  // Fast2Sum: 2 + em = d + dErr
         // 0 - em, not em with the sign fixed after: divide(em, d) made LLVM peel lane 15 into scalar code.
-        return (withSign(divide(0 - em, d), of: x), sc, s, d, dErr)
+        let q = divide(0 - em, d)
+        return (withSign(fma(negate(q * dErr), reciprocalEstimate(d), q), of: x), sc, s, d, dErr)  // q (1 - dErr / d)
     }
 
     /// Logistic sigmoid 1/d with d = 1 + e^z, z = -x = n ln2 + r: d = fma(2^n, expm1(r), 2^n + 1)
