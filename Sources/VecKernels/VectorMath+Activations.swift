@@ -12,8 +12,9 @@ extension VectorMath {
     /// small-|x| polynomial and no selects. -2|x| is held at -20 (tanh rounds to 1 from 9.01).
     /// 2 + em = d + dErr exactly (Fast2Sum) and the quotient corrected by dErr: near tanh = 1, d's
     /// rounding alone is an ulp of the result (2.51 ulp uncorrected, 1.92 corrected; Vecgrad's
-    /// tests hold float32 tanh to 2). -2|x| clamped by vmaxps and 2^n by vscalefps from n: 30
-    /// vector instructions per 16 lanes against 34 (objdump of the forward loop).
+    /// tests hold float32 tanh to 2). -2|x| clamped by vmaxps and 2^n by vscalefps from n: 29
+    /// vector instructions per 16 lanes against 31 (objdump of the forward loop, loads, stores
+    /// and register copies left out).
     @inlinable @inline(__always)
     public static func tanh(_ x: V) -> V { tanhParts(x).y }
 

@@ -37,8 +37,8 @@ extension VectorMath {
     /// |y| / 2 ulp at the underflow end. g = gy slope rounds once, g e^r = g + g (e^r - 1) once
     /// more, and 2^n is applied last by vscalefps (denormal results round once, overflow gives
     /// inf): within 1.99 ulp measured with random gy, 1.22 with gy = 1 (ActivationMathTests; the
-    /// e^y, g e^y, (1 + lo) product form was 2.45), in 24 vector instructions per 16 lanes
-    /// against 35 (objdump of the selu loop). y is held at [-120, 200] (e^-120 rounds
+    /// e^y, g e^y, (1 + lo) product form was 2.45), in 23 vector instructions per 16 lanes
+    /// against 35 (objdump of the selu loop, loads, stores and register copies left out). y is held at [-120, 200] (e^-120 rounds
     /// every product to 0; beyond 200 every scaled result overflows) in ways that let NaN through.
     @inlinable @inline(__always)
     public static func eluBackward(x: V, gy: V, alpha: Float, scale: Float, inputScale: Float) -> V {

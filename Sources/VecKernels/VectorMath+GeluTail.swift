@@ -8,7 +8,8 @@ import CVecShim
 // denormal results round once. The left tail keeps its relative precision down to the last
 // denormal (x ~ -14.4). The form this replaced (erfc as t P(t), t = 1 / (1 + a/2), a separate
 // series below |x| = 1/sqrt 2, t's rounding corrected) was 2.53 ulp at ~115 vector instructions
-// per 16 lanes against ~37 here (objdump of the forward loop; 46 with the 16-piece degree-6 H).
+// per 16 lanes against 35 here (objdump of the forward loop, loads, stores and register copies
+// left out; 39 with the 16-piece degree-6 H).
 extension VectorMath {
     /// H(ac) = -erfcx(ac / sqrt 2) / 2 for ac in [0, 15]: 32 pieces, 8 per binade of 1 + ac in
     /// [1, 16) (the low 5 bits of bits(1 + ac) >> 20 pick one, so the tables below are in that
