@@ -25,6 +25,13 @@ struct SiluOp: UnaryDefinition {
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.siluBackward(x: x, gy: gy) }
     @inline(__always) func forward(_ x: D) -> D { VectorMath.silu(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.siluBackward(x: x, gy: gy) }
+
+    // float64 saves c = silu'(x) in grad mode (VectorMath64+LogisticComplement): its backward is gy c
+    // instead of a second exponential and division. float32 keeps the defaults (c = x, the backward
+    // from x).
+    var saved: UnarySaved { .complement }
+    @inline(__always) func forwardWithComplement(_ x: D) -> (y: D, c: D) { VectorMath.siluWithComplement(x) }
+    @inline(__always) func backward(c: D, gy: D) -> D { VectorMath.siluBackward(complement: c, gy: gy) }
 }
 
 struct LogSigmoidOp: UnaryDefinition {
