@@ -2,8 +2,8 @@ import CVecShim
 
 // The common path of the float64 logistic family (sigmoid, tanh, their gradients, softplus' and
 // logSigmoid'): vectors whose lanes all have e = e^-|z| >= e^-700 (every intermediate normal) and
-// a finite gy. e comes from Sleef's minimax exp as (h + l) 2^n, h = 1 + q rounded and l its exact
-// error, so that 1 + e is exact as dh + dl; r = 1/dh (one vdivpd) and err = r (dh + dl) - 1; the
+// a finite gy. e comes from Sleef's minimax exp as 2^n (1 + q), and 1 + e as dh + dl to 2^-106
+// (logisticCore); r = 1/dh (one vdivpd) and err = r (dh + dl) - 1; the
 // products are split exactly by FMA and their corrections folded into one last FMA. The few
 // roundings left (q's, the reduction's last bits) keep these within the bounds measured in
 // VectorMath64Tests. Lanes off that path (NaN, ±inf, the denormal tail, an infinite gy) take the
@@ -32,12 +32,19 @@ extension VectorMath {
     /// roundings): the sigmoids measured 0.85 ulp with it, 0.74 with r's low part folded in.
     @inlinable @inline(__always)
     static func expPartsFast(_ t: VD) -> (h: VD, l: VD, n: VL) {
+        let (q, n) = expMinusOneFast(t)
+        let h = 1 + q
+        return (h, (1 - h) + q, n)
+    }
+
+    /// e^t = 2^n (1 + q) for -700 <= t <= 0, q unrounded against 1 (expPartsFast's reduction and
+    /// polynomial): callers scale 1 + q with one FMA and keep its error where they need it.
+    @inlinable @inline(__always)
+    static func expMinusOneFast(_ t: VD) -> (q: VD, n: VL) {
         let tt = fmaD(t, VD(repeating: log2eD), VD(repeating: roundMagicD))
         let nf = tt - VD(repeating: roundMagicD)
         let r = fmaD(nf, VD(repeating: -ln2LoD), fmaD(nf, VD(repeating: -ln2HiD), t))
-        let q = fmaD(r * r, expPolyFast(r), r)
-        let h = 1 + q
-        return (h, (1 - h) + q, bits(tt) &- roundMagicDBits)
+        return (fmaD(r * r, expPolyFast(r), r), bits(tt) &- roundMagicDBits)
     }
 
     /// Whether a vector must leave the common path: t = -|z| below -700 or NaN, or gy beyond
@@ -48,15 +55,19 @@ extension VectorMath {
     }
 
     /// e = e^t scaled (t in [-700, 0]) as e + el, and 1/(1 + e) as r (1 - err), err ~2^-53.
+    /// e = 2^n (1 + q) rounded by one FMA; 1 + 2^n (1 + q) = dh + dl, where 1 - dh and (1 - dh) + 2^n
+    /// are exact (Sterbenz; 2^n plus a multiple of 2^-52 below 1), so one more FMA gives dl: five
+    /// operations where h = 1 + q, its error, e, el and a Fast2Sum took nine. el (sc - e is exact:
+    /// 1 + q is in [0.7, 1.42]) costs nothing where only r and err are used.
     @inlinable @inline(__always)
     static func logisticCore(_ t: VD) -> (e: VD, el: VD, r: VD, err: VD) {
-        let (h, l, n) = expPartsFast(t)
+        let (q, n) = expMinusOneFast(t)
         let sc = pow2(n)
-        let e = h * sc, el = l * sc
+        let e = fmaD(q, sc, sc)
         let dh = 1 + e
-        let dl = ((1 - dh) + e) + el  // Fast2Sum: 1 >= e
+        let dl = fmaD(q, sc, (1 - dh) + sc)
         let r = 1 / dh
-        return (e, el, r, fmaD(r, dl, productMinusOne(r, dh)))
+        return (e, fmaD(q, sc, sc - e), r, fmaD(r, dl, productMinusOne(r, dh)))
     }
 
     /// gy k e/(1 + e)^2 with e = e^t, k a power of two (1 for sigmoid', 4 for tanh'): gy k r^2
@@ -73,7 +84,9 @@ extension VectorMath {
     }
 
     /// sigmoid(z) for -700 <= -|z| as a + c (unrounded sum): 1/(1 + e) for z >= 0, e/(1 + e)
-    /// below, each num r (1 - err) + numLo r with the product split exactly.
+    /// below, each num r (1 - err) + numLo r with the product split exactly. (1 - r) + r err for
+    /// z < 0 would be two operations cheaper, but where e is near 2^-53 (x ~ -37) r err's rounding
+    /// is 2^-53 of the result itself: 1.3-1.7 ulp in a scalar simulation, 0.88 for this form.
     @inlinable @inline(__always)
     static func logisticValueFast(_ z: VD) -> (a: VD, c: VD) {
         let (e, el, r, err) = logisticCore(negativeAbsolute(z))

@@ -35,10 +35,12 @@ extension VectorMath {
     }
 
     /// The rounding error of p = a*b: one FMA, or Dekker's split without FMA hardware (exact
-    /// while |a|, |b| < 2^995).
+    /// while |a|, |b| < 2^995). negate, not prefix -: SIMD's -p is 0 - p, one more vsubpd per
+    /// call, where the sign flip folds into vfmsub (the results are the same: p = 0 only where
+    /// a*b is that same zero).
     @inlinable @inline(__always)
     @_disfavoredOverload static func productError(_ a: VD, _ b: VD, _ p: VD) -> VD {
-        if vg_compiled_isa_level() >= 1 { return (-p).addingProduct(a, b) }
+        if vg_compiled_isa_level() >= 1 { return negate(p).addingProduct(a, b) }
         return dekkerProductError(a, b, p)
     }
 

@@ -129,7 +129,7 @@ struct ElementwiseComplementTests {
         let n = 1_003
         let x = (0..<n).map { _ in Float.random(in: -5...5, using: &rng) }
         let gy = randomGradients(count: n, seed: 9)
-        for op in [UnaryOp.exp, .relu, .silu] {
+        for op in [UnaryOp.exp, .relu, .neg] {
             var y = x, yc = x, c = [Float](repeating: 7, count: n)
             Elementwise.forward(op, x, &y, count: n, variant: .simd)
             Elementwise.forwardWithComplement(op, x, y: &yc, c: &c, count: n, variant: .simd)

@@ -346,6 +346,39 @@ func expectNearRoot64(_ name: String, root: Double, wide: ClosedRange<Double>, w
         #expect(y[5] == 0 && y[6] == 1e300 && ulp64(y[7], ReferenceMath.silu(1)) <= 2)
     }
 
+    /// silu's grad-mode forward: y bit for bit silu's, and the gradient gy c from c = silu'(x) (one
+    /// more rounding than siluBackward from x) within 2 ulp: measured 1.49 (x = -1.21587, the Taylor
+    /// window's edge; 1.15 from x); the edges give the values siluBackward from x gives.
+    @Test func siluComplement() {
+        let x0 = VectorMath.siluRootD.hi
+        expectNearRoot64("silu (grad mode)", root: x0, wide: -800...40, window: -1.4 ... -1.15,
+                         focus: [x0 - 0.0625, x0 + 0.0625, 708, 745],
+                         { VectorMath.siluWithComplement($0).y }, { ReferenceMath.silu(ReferenceFloat($0)) },
+                         { VectorMath.siluBackward(complement: VectorMath.siluWithComplement($0).c, gy: $1) },
+                         { ReferenceMath.siluDerivativeNearRoot(ReferenceFloat($0)) })
+        let xs = inputs64(-800...40, count: 4000, focus: [x0, 700, -700.5])
+        for i in stride(from: 0, to: xs.count, by: 8) {
+            var v = SIMD8<Double>()
+            for j in 0..<8 { v[j] = xs[i + j] }
+            let y = VectorMath.siluWithComplement(v).y, ref = VectorMath.silu(v)
+            #expect((0..<8).allSatisfy { sameValue(y[$0], ref[$0]) }, "silu grad-mode y at \(v)")
+        }
+        let x = SIMD8<Double>(-0.0, 0, .infinity, -.infinity, .nan, -900, 750, -700.5)
+        let c = VectorMath.siluWithComplement(x).c
+        for gy in [1.0, -0.5, 0, -0.0, .infinity, -.infinity, .nan, 4] {  // powers of two: gy c is exact
+            let g = VectorMath.siluBackward(complement: c, gy: SIMD8(repeating: gy))
+            let ref = VectorMath.siluBackward(x: x, gy: SIMD8(repeating: gy))
+            #expect((0..<8).allSatisfy { g[$0] == ref[$0] || g[$0].isNaN && ref[$0].isNaN }, "silu' from c, gy = \(gy): \(g), from x \(ref)")
+        }
+        // Zeros keep IEEE's sign of gy f'(x), as PyTorch's (torch.ops.aten.silu_backward at x = 0, -0, -700.5
+        // printed [0.0, 0.0, -0.0] for gy = 0 and [-0.0, -0.0, 0.0] for gy = -0), where from x the far
+        // tail's scaled product gave +0.
+        for (gy, signs) in [(0.0, [FloatingPointSign.plus, .plus, .minus]), (-0.0, [.minus, .minus, .plus])] {
+            let g = VectorMath.siluBackward(complement: c, gy: SIMD8(repeating: gy))
+            #expect(g[0] == 0 && g[1] == 0 && g[7] == 0 && [g[0].sign, g[1].sign, g[7].sign] == signs, "gy = \(gy): \(g)")
+        }
+    }
+
     @Test func gelu() {
         // Also the pieces' ends (t = |x| a multiple of 1/2), the asymptotic form from |x| = 8 on,
         // and the left tail's denormal results. Measured: forward 1.05 ulp (x = -35.3), backward
