@@ -23,14 +23,15 @@ func backwardAsAutograd<T: KernelFloat>(_ op: UnaryOp, x: [T], y: [T], gy: [T], 
     Elementwise.backward(op, complement: c, gy: gy, gx: &gx, count: n, variant: variant, threads: 2)
 }
 
-@Suite("Elementwise complement path (sigmoid, tanh)")
+@Suite("Elementwise complement path (sigmoid, tanh, gelu, mish)")
 struct ElementwiseComplementTests {
-    static let ops: [UnaryOp] = [.sigmoid, .tanh]
+    // gelu and mish save c = f'(x) itself (VectorMath64+GeluComplement).
+    static let ops: [UnaryOp] = [.sigmoid, .tanh, .gelu(approximate: .none), .mish]
 
     /// The values of c: sigmoid(-|x|) and 1 - |tanh x|, even in x, to a few ulp, 0 far out.
     @Test func complementValues() {
         let xs: [Float] = [0, -0.0, 0.5, -0.5, 3, -3, 16, -16, 17, -30, 52, -87.5, -103, 104, 200, .infinity, -.infinity]
-        for op in Self.ops {
+        for op in [UnaryOp.sigmoid, .tanh] {
             var y = xs, c = xs
             Elementwise.forwardWithComplement(op, xs, y: &y, c: &c, count: xs.count, variant: .simd)
             for (i, x) in xs.enumerated() {

@@ -10,7 +10,7 @@ struct MishOp: UnaryDefinition {
     var torchForward: String { "torch._C._nn.mish(x, out=y)" }
     var torchBackward: String { "torch.ops.aten.mish_backward(gy, x)" }
     var flops: Double { 40 }
-    var ulpBound32: Double { 1 }
+    var ulpBound32: Double { 1.5 }  // 1.32 measured through c = mish'(x) (gy c: two roundings; 1 from x)
     var domain: UnaryDomain {
         UnaryDomain(bench: -8...8, sweep: -800...1e30, edges: [-1.1924, -87.3, -103, -108, -745, 9, 20], gradcheck: -10...10)
     }
@@ -23,4 +23,11 @@ struct MishOp: UnaryDefinition {
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.mishBackward(x: x, gy: gy) }
     @inline(__always) func forward(_ x: D) -> D { VectorMath.mish(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.mishBackward(x: x, gy: gy) }
+
+    // Grad mode saves c = mish'(x) (VectorMath64+GeluComplement): the backward is gy c.
+    var saved: UnarySaved { .complement }
+    @inline(__always) func forwardWithComplement(_ x: F) -> (y: F, c: F) { VectorMath.mishWithComplement(x) }
+    @inline(__always) func backward(c: F, gy: F) -> F { gy * c }
+    @inline(__always) func forwardWithComplement(_ x: D) -> (y: D, c: D) { VectorMath.mishWithComplement(x) }
+    @inline(__always) func backward(c: D, gy: D) -> D { gy * c }
 }
