@@ -19,7 +19,9 @@ extension VectorMath {
     /// sin(x + offset pi/2) for |x| <= 2^20 (or NaN), with FMA.
     @inlinable @inline(__always)
     static func trigFast(_ x: VD, quadrantOffset: Int64) -> VD {
-        let magic = VD(repeating: roundMagicD)
+        // The quadrant offset is folded into the rounding constant (an integer below 2^53, exact): t's
+        // low significand bits are then q = j + offset itself (roundMagicD's are zero).
+        let magic = VD(repeating: roundMagicD + Double(quadrantOffset))
         let t = fmaD(x, VD(repeating: twoOverPiHi), magic)
         let j = t - magic
         let t1 = fmaD(j, VD(repeating: -piHalf1), x)  // exact
@@ -28,9 +30,11 @@ extension VectorMath {
         // last operation is lead - tail: for x = ±0 it gives ±0 - (+0) = ±0, where a sum would
         // turn -0 into +0 (sin(-0) = -0) without a compare and select.
         let nrl = fmaD(j, VD(repeating: piHalfShort3), fmaD(j, VD(repeating: piHalfShort2), r - t1))
-        // The low bits of t's significand are j's (roundMagicD's are zero), so q needs no subtraction.
-        let q = bits(t) &+ quadrantOffset
-        let useCos = double((q &<< 63) | bits(VD(repeating: 1))) .< 0  // q odd: -1
+        // q's two low bits as the sign and the top exponent bit: 0, 2, -0 or -2 as a double. q odd
+        // (cos's polynomial) is the nonzero ones (-0 == 0), and bit 1 (negate) is the sign: one
+        // shift serves both (integer lane compares compile to lane loops).
+        let q62 = bits(t) &<< 62
+        let useCos = double(q62) .!= 0
         let z = r * r
         // -P(z), each coefficient selected per lane (cos's, sin's). Written out: a local function
         // for the selection stayed out of line, its SIMD8 arguments split into xmm registers.
@@ -43,6 +47,6 @@ extension VectorMath {
         let f = (r * z).replacing(with: z * z, where: useCos)
         let lead = r.replacing(with: fmaD(z, VD(repeating: -0.5), VD(repeating: 1)), where: useCos)
         let negSmall = nrl.replacing(with: negate(r * nrl), where: useCos)
-        return double(bits(lead - fmaD(f, p, negSmall)) ^ ((q & 2) &<< 62))
+        return double(bits(lead - fmaD(f, p, negSmall)) ^ (q62 & Int64.min))
     }
 }
