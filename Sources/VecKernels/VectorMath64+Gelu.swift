@@ -2,15 +2,6 @@ import CVecShim
 
 // gelu (PyTorch approximate="none") on SIMD8<Double>, forward and backward.
 extension VectorMath {
-    /// Phi(-t) = e^(-t^2/2) F(t) for t = |x| clamped at 40 (or NaN) as (hi + lo) 2^n.
-    @_transparent @usableFromInline
-    static func lowerTailParts(_ t: VD) -> (hi: VD, lo: VD, n: VL) {
-        let (eh, el, n) = gaussParts(t)
-        let (fh, fl) = normalTailParts(t)
-        let h = eh * fh
-        return (h, fmaD(eh, fl, fmaD(el, fh, productError(eh, fh, h))), n)
-    }
-
     /// 1 - (h + l) 2^n as hi + lo for h + l <= 1/2: where 2^n leaves the normal range the term is
     /// below 2^-1000 and 1 absorbs it, so the factor clamps.
     @_transparent @usableFromInline
@@ -21,15 +12,32 @@ extension VectorMath {
         return (sh, ((1 - sh) - ah) - al)
     }
 
+    /// What gelu and gelu' share: t = |x| clamped at 40 (or NaN), e^(-t^2/2) = (eh + el) 2^n and
+    /// the scaled normal tail F(t) = fh + fl. The grad-mode forward (VectorMath64+GeluComplement)
+    /// evaluates it once for both.
+    @_transparent @usableFromInline
+    static func geluParts(_ x: VD) -> (t: VD, eh: VD, el: VD, n: VL, fh: VD, fl: VD) {
+        let t0 = absolute(x)
+        let t = t0.replacing(with: 40, where: t0 .> 40)
+        let (eh, el, n) = gaussParts(t)
+        let (fh, fl) = normalTailParts(t)
+        return (t, eh, el, n, fh, fl)
+    }
+
     /// gelu(x) = x Phi(x) (torch gelu, approximate "none"): Phi(x) = e^(-x^2/2) F(-x) for x < 0 and
     /// 1 - e^(-x^2/2) F(x) otherwise, F the scaled normal tail (VectorMath64+NormalTail), as
     /// double-doubles, and x times it rounded once: within 1 ulp (measured). No erfc of a rounded
     /// x/sqrt 2, and one exponential. gelu(±0) = ±0; below x = -40 (and at -inf) -0, the limit;
     /// +inf gives +inf.
     @inlinable @inline(__always)
-    @_disfavoredOverload public static func gelu(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        let t = absolute(x)
-        let (qh, ql, n) = lowerTailParts(t.replacing(with: 40, where: t .> 40))
+    @_disfavoredOverload public static func gelu(_ x: SIMD8<Double>) -> SIMD8<Double> { geluValue(x, geluParts(x)) }
+
+    /// gelu from its parts (geluParts).
+    @_transparent @usableFromInline
+    static func geluValue(_ x: VD, _ parts: (t: VD, eh: VD, el: VD, n: VL, fh: VD, fl: VD)) -> VD {
+        let (eh, el, n, fh, fl) = (parts.eh, parts.el, parts.n, parts.fh, parts.fl)
+        let qh = eh * fh
+        let ql = fmaD(eh, fl, fmaD(el, fh, productError(eh, fh, qh)))  // Phi(-t) = (qh + ql) 2^n
         let (sh, sl) = oneMinusScaled(qh, ql, n)
         let sign = bits(x) &>> 63  // all ones on negative lanes
         let negative = x .< 0
@@ -58,10 +66,13 @@ extension VectorMath {
     /// the reference), +inf gy.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func geluBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
-        let t0 = absolute(x)
-        let t = t0.replacing(with: 40, where: t0 .> 40)
-        let (eh, el, n) = gaussParts(t)
-        let (fh, fl) = normalTailParts(t)
+        geluSlope(x, gy, geluParts(x))
+    }
+
+    /// gy gelu'(x) from gelu's parts (geluParts).
+    @_transparent @usableFromInline
+    static func geluSlope(_ x: VD, _ gy: VD, _ parts: (t: VD, eh: VD, el: VD, n: VL, fh: VD, fl: VD)) -> VD {
+        let (t, eh, el, n, fh, fl) = parts
         let k = VD(repeating: normalDensityScale.hi)
         let kt = k * t
         let ktl = fmaD(VD(repeating: normalDensityScale.lo), t, productError(k, t, kt))

@@ -24,11 +24,14 @@ extension VectorMath {
         return (t, fmaD(0 - t, bl, rem + al) * r)
     }
 
+    /// mishTanhParts' result, which mish and mish' share (the grad-mode forward computes it once).
+    @usableFromInline typealias MishParts = (n: (VD, VD), d: (VD, VD), e: (VD, VD), f: (VD, VD), tail: (VD, VD, VL), rare: Bool)
+
     /// The parts of mish from e = e^-|x|: tanh(softplus(x)) = N/D (double-doubles), e and the
     /// factor F (e for x < 0, e^2 otherwise) that P = F (1 + e) needs. Lanes below x = -708 (`rare`)
     /// hold garbage: e is clamped to the normal range there and the callers' tails take over.
     @_transparent @usableFromInline
-    static func mishTanhParts(_ x: VD) -> (n: (VD, VD), d: (VD, VD), e: (VD, VD), f: (VD, VD), tail: (VD, VD, VL), rare: Bool) {
+    static func mishTanhParts(_ x: VD) -> MishParts {
         let (h, l, k, rare) = logisticTail(negativeAbsolute(x))
         let s = pow2(rare ? atLeast(k, -1022) : k)
         let eh = h * s, el = l * s
@@ -56,8 +59,11 @@ extension VectorMath {
     /// range. Within 1 ulp (measured). ±0 keep their sign, mish(-inf) = -0 (the limit, as the
     /// reference; below -800 the result rounds to -0), x above 40 is returned as is, NaN passes.
     @inlinable @inline(__always)
-    @_disfavoredOverload public static func mish(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        let parts = mishTanhParts(x)
+    @_disfavoredOverload public static func mish(_ x: SIMD8<Double>) -> SIMD8<Double> { mishValue(x, mishTanhParts(x)) }
+
+    /// mish from its parts (mishTanhParts).
+    @_transparent @usableFromInline
+    static func mishValue(_ x: VD, _ parts: MishParts) -> VD {
         let (q, ql) = quotientParts(parts.n.0, parts.n.1, parts.d.0, parts.d.1)
         let p = x * q
         var y = productFinishSplit(p, fmaD(x, ql, productError(x, q, p)))
@@ -87,7 +93,12 @@ extension VectorMath {
     /// -800 gy 0 (the result rounds to 0); at -inf gy (-0), the limit.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func mishBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
-        let parts = mishTanhParts(x)
+        mishSlope(x, gy, mishTanhParts(x))
+    }
+
+    /// gy mish'(x) from mish's parts (mishTanhParts).
+    @_transparent @usableFromInline
+    static func mishSlope(_ x: VD, _ gy: VD, _ parts: MishParts) -> VD {
         let (nh, nl) = parts.n, (dh, dl) = parts.d, (eh, el) = parts.e, (fh, fl) = parts.f
         let oh = 1 + eh
         let ol = ((1 - oh) + eh) + el  // 1 + e (Fast2Sum: e <= 1)

@@ -98,13 +98,14 @@ extension VectorMath {
         return quadrantOffset == 0 ? y.replacing(with: x, where: x .== 0) : y
     }
 
-    /// sin (offset 0) or cos (1) of any x: the short reduction when every lane allows it, else the
-    /// long one, and Foundation's per lane beyond 2^50, for ±inf, and without FMA hardware.
+    /// sin (offset 0) or cos (1) of any x: the short path (VectorMath64+TrigFast.swift) when every
+    /// lane is within 2^20, else the long reduction, and Foundation's per lane beyond 2^50, for
+    /// ±inf, and without FMA hardware.
     @inlinable @inline(__always)
     static func trig(_ x: VD, quadrantOffset: Int64) -> VD {
         let a = absolute(x)
         if vg_compiled_isa_level() >= 1 && !anyTrue(.!(a .<= 0x1p20)) {
-            return trigVector(x, quadrantOffset: quadrantOffset, wide: false)
+            return trigFast(x, quadrantOffset: quadrantOffset)
         }
         return trigWide(x, quadrantOffset: quadrantOffset)
     }
@@ -120,22 +121,23 @@ extension VectorMath {
         return y
     }
 
-    /// Sine (torch.sin) of float64 lanes, within 1 ulp (fdlibm's kernel on an exactly reduced
-    /// argument). sin(±0) = ±0, sin(±inf) = NaN, NaN passes.
+    /// Sine (torch.sin) of float64 lanes: within 1.26 ulp up to 2^20 (VectorMath64+TrigFast,
+    /// measured), 1 ulp beyond (fdlibm's kernel on an exactly reduced argument).
+    /// sin(±0) = ±0, sin(±inf) = NaN, NaN passes.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func sin(_ x: SIMD8<Double>) -> SIMD8<Double> { trig(x, quadrantOffset: 0) }
 
-    /// Cosine (torch.cos) of float64 lanes, within 1 ulp; cos(±inf) = NaN.
+    /// Cosine (torch.cos) of float64 lanes, within 1.25 ulp (as sin); cos(±inf) = NaN.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func cos(_ x: SIMD8<Double>) -> SIMD8<Double> { trig(x, quadrantOffset: 1) }
 
-    /// gy cos(x), sin's gradient: two roundings, within 1.5 ulp.
+    /// gy cos(x), sin's gradient: cos's error and the product's rounding.
     @inlinable @inline(__always)
     public static func sinBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
         gy * cos(x)
     }
 
-    /// -gy sin(x), cos's gradient: within 1.5 ulp.
+    /// -gy sin(x), cos's gradient: sin's error and the product's rounding.
     @inlinable @inline(__always)
     public static func cosBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
         negate(gy * sin(x))

@@ -243,8 +243,9 @@ func expectNearRoot64(_ name: String, root: Double, wide: ClosedRange<Double>, w
             near += [Double.random(in: -0x1p50...0x1p50, using: &rng), Double.random(in: -1e6...1e6, using: &rng)]
         }
         let xs = inputs64(-10...10, count: 20000, focus: [Double.pi / 4, 0x1p20, 0x1p50, 1e22]) + near
-        expect64("sin", maxUlp64(xs, { VectorMath.sin($0) }) { ReferenceMath.sin(ReferenceFloat($0)) })
-        expect64("cos", maxUlp64(xs, { VectorMath.cos($0) }) { ReferenceMath.cos(ReferenceFloat($0)) })
+        // Measured 1.20 and 1.12 (VectorMath64+TrigFast: one polynomial, two roundings), 1.85 and 1.71 backward.
+        expect64("sin", maxUlp64(xs, { VectorMath.sin($0) }) { ReferenceMath.sin(ReferenceFloat($0)) }, bound: 1.5)
+        expect64("cos", maxUlp64(xs, { VectorMath.cos($0) }) { ReferenceMath.cos(ReferenceFloat($0)) }, bound: 1.5)
         expect64("sin backward", maxGradientUlp64(xs, { VectorMath.sinBackward(x: $0, gy: $1) }) {
             ReferenceMath.sinDerivative(ReferenceFloat($0))
         })
