@@ -52,7 +52,8 @@ public enum KernelCatalog {
                        unit: .gigabytesPerSecond, summary: "elementwise \(info.name) (VecKernels.Elementwise)",
                        costModel: { s, d, p in
                            let n = Double(elementCount(s[0])), bytes = n * Double(d.byteSize)
-                           if p == .forward && timesGradForward(info) {
+                           let saved = d == .float32 ? info.savedFloat32 : info.saved
+                           if p == .forward && timesGradForward(saved) {
                                return Cost(reads: bytes, writes: 2 * bytes, flops: info.flops * n)
                            }
                            return p == .forward ? Cost(reads: bytes, writes: bytes, flops: info.flops * n)
@@ -76,13 +77,13 @@ public enum KernelCatalog {
         var run: () -> Void = spec.phase == .forward
             ? { Elementwise.forward(op, x.pointer, y.pointer, count: n, variant: v, threads: t) }
             : { Elementwise.backward(op, x: x.pointer, y: y.pointer, gy: gy.pointer, gx: gx.pointer, count: n, variant: v, threads: t) }
-        if info.saved == .complement && v != .scalar {
+        if op.saved(for: T.self) == .complement && v != .scalar {
             // What autograd runs: the backward reads c, computed once here by the grad-mode forward.
             let c = Buffer<T>(count: n)  // y is rewritten bit for bit
             Elementwise.forwardWithComplement(op, x.pointer, y: y.pointer, c: c.pointer, count: n)
             if spec.phase == .backward {
                 run = { Elementwise.backward(op, complement: c.pointer, gy: gy.pointer, gx: gx.pointer, count: n, variant: v, threads: t) }
-            } else if timesGradForward(info) {
+            } else if timesGradForward(op.saved(for: T.self)) {
                 run = { Elementwise.forwardWithComplement(op, x.pointer, y: y.pointer, c: c.pointer, count: n, variant: v, threads: t) }
             }
         }
@@ -100,8 +101,8 @@ public enum KernelCatalog {
     /// With VECBENCH_GRAD_FORWARD=1 in the environment, the forward phase of ops that save a
     /// complement times the grad-mode forward (y and c, what autograd runs when x requires grad)
     /// instead of the no-grad one, so that fwd (grad mode) + bwd can be set against PyTorch's.
-    static func timesGradForward(_ info: UnaryInfo) -> Bool {
-        info.saved == .complement && ProcessInfo.processInfo.environment["VECBENCH_GRAD_FORWARD"] == "1"
+    static func timesGradForward(_ saved: UnarySaved) -> Bool {
+        saved == .complement && ProcessInfo.processInfo.environment["VECBENCH_GRAD_FORWARD"] == "1"
     }
 
     // MARK: binary

@@ -59,8 +59,10 @@ public struct UnaryInfo: Codable, Equatable, Sendable {
     /// Python statements run once over `x` before timing, for what PyTorch's forward saves for
     /// its backward besides x and y (log_sigmoid's buffer); empty for most ops.
     public var torchSetup: String
-    /// What the op's backward reads besides the upstream gradient.
+    /// What the op's backward reads besides the upstream gradient (float64; float32 below).
     public var saved: UnarySaved
+    /// What it reads in float32 (silu, gelu, mish: x, where float64 saves the derivative).
+    public var savedFloat32: UnarySaved
     /// Floating-point operations per element of the forward, for the roofline (polynomials
     /// counted as their multiply-adds); backward is counted as one more.
     public var flops: Double
@@ -89,6 +91,10 @@ protocol UnaryDefinition: Sendable {
     var torchSetup: String { get }
     /// Whether backward reads y (the drivers skip its load, autograd does not save it, otherwise).
     var saved: UnarySaved { get }
+    /// What float32 saves where it differs from `saved`: silu, gelu and mish save their float64
+    /// derivative as a complement, but their float32 y and f' share too little to pay for the
+    /// second output stream, so float32 keeps x and the backward from x.
+    var savedFloat32: UnarySaved { get }
     var flops: Double { get }
     var domain: UnaryDomain { get }
     var ulpBound32: Double { get }
@@ -122,6 +128,7 @@ protocol UnaryDefinition: Sendable {
 
 extension UnaryDefinition {
     var saved: UnarySaved { .input }
+    var savedFloat32: UnarySaved { saved }
     var torchSetup: String { "" }
     var ulpBound32: Double { 4 }
     var ulpBound64: Double { 2 }
@@ -158,7 +165,7 @@ extension UnaryDefinition {
     var info: UnaryInfo {
         UnaryInfo(name: name, torchNode: torchNode, torchForward: torchForward, torchBackward: torchBackward,
                   torchSetup: torchSetup,
-                  saved: saved, flops: flops, domain: domain, ulpBound32: ulpBound32, ulpBound64: ulpBound64)
+                  saved: saved, savedFloat32: savedFloat32, flops: flops, domain: domain, ulpBound32: ulpBound32, ulpBound64: ulpBound64)
     }
 }
 

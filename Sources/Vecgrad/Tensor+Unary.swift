@@ -101,9 +101,11 @@ extension Tensor {
         let y = Tensor(uninitializedShape: shape, dtype: dtype)
         let o = Execution.options
         let needsGrad = Autograd.needsGrad(x)
-        // sigmoid and tanh in grad mode: the forward also writes the complement c that their
-        // backward reads (UnarySaved.complement), one more buffer of x's size kept while the graph lives.
-        let c = needsGrad && op.saved == .complement ? Tensor(uninitializedShape: shape, dtype: dtype) : nil
+        // Ops that save a complement in this dtype (sigmoid, tanh; silu, gelu, mish in float64): in
+        // grad mode the forward also writes the c that their backward reads (UnarySaved.complement),
+        // one more buffer of x's size kept while the graph lives.
+        let saved = dtype == .float32 ? op.saved(for: Float.self) : op.saved(for: Double.self)
+        let c = needsGrad && saved == .complement ? Tensor(uninitializedShape: shape, dtype: dtype) : nil
         func forward<T: KernelFloat>(_: T.Type) {
             if let c {
                 Elementwise.forwardWithComplement(op, x.pointer(T.self), y: y.pointer(T.self), c: c.pointer(T.self), count: count,

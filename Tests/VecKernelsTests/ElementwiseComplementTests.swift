@@ -11,7 +11,7 @@ import VecPlatform
 /// save one (checking that its y is `y`, the no-grad forward's), from x (and y) otherwise.
 func backwardAsAutograd<T: KernelFloat>(_ op: UnaryOp, x: [T], y: [T], gy: [T], gx: inout [T], variant: KernelVariant) {
     let n = x.count
-    guard op.saved == .complement else {
+    guard op.saved(for: T.self) == .complement else {
         Elementwise.backward(op, x: x, y: y, gy: gy, gx: &gx, count: n, variant: variant, threads: 2)
         return
     }

@@ -27,11 +27,10 @@ struct SiluOp: UnaryDefinition {
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.siluBackward(x: x, gy: gy) }
 
     // float64 saves c = silu'(x) in grad mode (VectorMath64+LogisticComplement): its backward is gy c
-    // instead of a second exponential and division. float32 saves c = x and keeps its backward from
-    // x, written out here: the protocol's defaults compiled to a grad-mode forward 2.5x the no-grad one.
+    // instead of a second exponential and division. float32 keeps x and its backward from x (the
+    // second output stream would cost more than its cheaper derivative saves).
     var saved: UnarySaved { .complement }
-    @inline(__always) func forwardWithComplement(_ x: F) -> (y: F, c: F) { (VectorMath.silu(x), x) }
-    @inline(__always) func backward(c: F, gy: F) -> F { VectorMath.siluBackward(x: c, gy: gy) }
+    var savedFloat32: UnarySaved { .input }
     @inline(__always) func forwardWithComplement(_ x: D) -> (y: D, c: D) { VectorMath.siluWithComplement(x) }
     @inline(__always) func backward(c: D, gy: D) -> D { VectorMath.siluBackward(complement: c, gy: gy) }
 }
