@@ -168,8 +168,16 @@ private struct Forward<B: UnaryBody>: UnaryVisitor {
     @inline(never)
     static func vectors<Op: UnaryDefinition>(_ op: Op, _ x: UnsafePointer<B.Scalar>, _ y: UnsafeMutablePointer<B.Scalar>,
                                              _ count: Int) {
+        // x is streamed from L3 or memory at large counts, where the hardware prefetcher stops at
+        // every 4 KiB page (see prefetchBytes); a prefetch per 64-byte vector is one more
+        // instruction in loops of 10-60. Measured 3-10% faster on one thread at 2^20 (exp and log
+        // float64, sigmoid float32; interleaved rounds). Not in the backward loops: prefetching
+        // their two or three streams measured 2-5% slower (sigmoid, from c), and a stream the
+        // loop does not read (exp's x) 30%.
+        let ahead = prefetchBytes / MemoryLayout<B.Scalar>.stride
         var i = 0
         while i < count {
+            prefetch(x, i &+ ahead)
             VectorIO.store(B.forward(op, VectorIO.load(x, i) as B.V), y, i)
             i += B.V.scalarCount
         }
