@@ -41,9 +41,10 @@ extension VectorMath {
         let a = absolute(x)
         if anyTrue(a .> 10) { return tanhWithComplementWide(x) }
         let (y, sc, s, d, dErr) = tanhParts(x)
-        let e = fma(sc, s, sc)
-        let q = divide(e + e, d)
-        return (y, fma(negate(q * dErr), reciprocalEstimate(d), q))  // q (1 - dErr / d)
+        // 2e/(d + dErr) in one refinement step, as tanh's own quotient (tanhParts).
+        let e = fma(sc, s, sc), num = e + e, est = reciprocalEstimate(d)
+        let q = num * est
+        return (y, fma(fma(negate(q), dErr, fma(negate(q), d, num)), est, q))
     }
 
     /// tanhWithComplement for vectors with a lane beyond |x| = 10 (±inf included).
