@@ -37,7 +37,8 @@ public enum UnarySaved: String, Codable, Sendable {
     case inputAndOutput
     /// Backward reads gy and the complement c that the forward writes beside y in grad mode
     /// (sigmoid's c = sigmoid(-|x|), tanh's c = 1 - |tanh x|: the derivative as a product of c's
-    /// that does not cancel in the tails; float64 silu's c = silu'(x) itself, float32 silu's c = x);
+    /// that does not cancel in the tails; float64 silu's, gelu's and mish's c = f'(x) itself, see
+    /// `savedFloat32`);
     /// x is kept only for double backward. Two streams, as
     /// PyTorch's backward from y, at the price of one more saved buffer while the graph lives.
     case complement

@@ -147,6 +147,13 @@ extension VectorMath {
     @inlinable @inline(__always)
     @_disfavoredOverload public static func siluBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
         if logisticOffFast(negativeAbsolute(x), gy) { return siluBackwardWide(x, gy) }
+        return siluSlopeNearRoot(gy, x)
+    }
+
+    /// siluBackward's common path (logisticOffFast false): siluSlopeFast, and the Taylor series
+    /// about silu''s zero where |x - x0| < 1/16. The grad-mode forward's c is this at gy = 1.
+    @inlinable @inline(__always)
+    static func siluSlopeNearRoot(_ gy: VD, _ x: VD) -> VD {
         var g = siluSlopeFast(gy, x)
         let near = absolute(x - VD(repeating: siluRootD.hi)) .< 0.0625
         if anyTrue(near) {

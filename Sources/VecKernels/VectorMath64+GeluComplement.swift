@@ -1,6 +1,6 @@
 import CVecShim
 
-// The grad-mode forms of gelu and mish (UnarySaved.complement), float64 (float32 keeps c = x): the forward
+// The grad-mode forms of gelu and mish (UnarySaved.complement), float64 (float32 keeps x): the forward
 // writes y and c = f'(x), the derivative itself, and the backward is gy c, two streams in and one
 // out, as JAX's pullback reuses its forward's residuals. The float64 forward evaluates y and f'
 // from one set of parts (geluParts: the exponential and the normal tail; mishTanhParts); as two

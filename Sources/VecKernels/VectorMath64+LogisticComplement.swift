@@ -53,12 +53,7 @@ extension VectorMath {
         let one = VD(repeating: 1)
         if logisticOffFast(negativeAbsolute(x), one) { return siluWithComplementWide(x) }
         let (a, lo) = logisticValueFast(x)
-        var c = siluSlopeFast(one, x)
-        let near = absolute(x - VD(repeating: siluRootD.hi)) .< 0.0625
-        if anyTrue(near) {
-            c = c.replacing(with: nearRootSeries(one, x, root: siluRootD, slope: siluRootSlope, siluRootTaylor), where: near)
-        }
-        return (fmaD(x, a, x * lo), c)
+        return (fmaD(x, a, x * lo), siluSlopeNearRoot(one, x))
     }
 
     /// siluWithComplement off the common path.
