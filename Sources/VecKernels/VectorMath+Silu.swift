@@ -66,7 +66,13 @@ extension VectorMath {
                      highHalf: narrow(siluBackwardD(widen(x.highHalf), widen(gy.highHalf), near: near)))
         }
         let (e, den) = logisticParts(x)
-        let s = reciprocal(den)
+        return gy * siluSlope(x, e: e, s: reciprocal(den))
+    }
+
+    /// silu'(x) for |x| <= 16 from the logistic parts e = e^-x and s = sigmoid(x) (siluBackward's
+    /// common path, and the complement of the grad-mode forward).
+    @inline(__always)
+    static func siluSlope(_ x: V, e: V, s: V) -> V {
         let negative = fma(negate(x), s, 1 + x)
         let positive = fma(x, e * s, V(repeating: 1))
         let d = s * negative.replacing(with: positive, where: x .>= 0)
@@ -81,7 +87,7 @@ extension VectorMath {
         q = fma(q, t, V(repeating: 0x1.353e04p-6))
         q = fma(q, t, V(repeating: 0x1.2c5634p-3))
         q = fma(q, t, V(repeating: 0x1.be1410p-3))
-        return gy * d.replacing(with: t * q, where: absolute(t0) .< 0.5)
+        return d.replacing(with: t * q, where: absolute(t0) .< 0.5)
     }
 
     @_transparent @usableFromInline

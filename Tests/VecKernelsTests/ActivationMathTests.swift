@@ -67,6 +67,11 @@ let activationCases: [ActivationCase] = [
     ActivationCase(name: "silu", forward: { VectorMath.silu($0) }, value: { ReferenceMath.silu($0) },
                    backward: { VectorMath.siluBackward(x: $0, gy: $1) }, derivative: { ReferenceMath.siluDerivative($0) },
                    focus: rootFocus(VectorMath.siluRoot.hi) + [0, -87.3, -98.5, -108.5]),
+    // The grad-mode path: y from siluWithComplement, the gradient gy c from its c = silu'(x).
+    ActivationCase(name: "silu (grad mode)", forward: { VectorMath.siluWithComplement($0).y }, value: { ReferenceMath.silu($0) },
+                   backward: { VectorMath.siluBackward(complement: VectorMath.siluWithComplement($0).c, gy: $1) },
+                   derivative: { ReferenceMath.siluDerivative($0) },
+                   focus: rootFocus(VectorMath.siluRoot.hi) + [0, 16, -16, -87.3, -98.5, -108.5]),
     ActivationCase(name: "logSigmoid", forward: { VectorMath.logSigmoid($0) }, value: { ReferenceMath.logSigmoid($0) },
                    backward: { VectorMath.logSigmoidBackward(x: $0, gy: $1) },
                    derivative: { ReferenceMath.logSigmoidDerivative($0) }, focus: [0, 16, 87.3, 103.9]),
@@ -182,7 +187,7 @@ struct ActivationMathTests {
             #expect(atMinusInf == 0 && atMinusInf.sign == .minus)
             #expect(one(f, -0.0).sign == .minus)
         }
-        for f in [VectorMath.geluBackward, VectorMath.geluTanhBackward, VectorMath.siluBackward, VectorMath.mishBackward] {
+        for f in [VectorMath.geluBackward, VectorMath.geluTanhBackward, VectorMath.siluBackward(x:gy:), VectorMath.mishBackward] {
             #expect(grad(f, .infinity) == 1 && grad(f, .infinity, 0.25) == 0.25)
             #expect(grad(f, -.infinity) == 0)
         }
@@ -200,13 +205,28 @@ struct ActivationMathTests {
         #expect(eluGrad(0) == 3 && eluGrad(-0.0) == 3 && eluGrad(1) == 2 && eluGrad(-.infinity) == 0)
     }
 
+    /// silu's grad-mode y is the no-grad forward's bit for bit (both sides of |x| = 16, the
+    /// float64 lanes below -80, the edges), so that grad mode never changes a result.
+    @Test func siluGradModeForwardIsBitwise() {
+        var xs = activationInputs(rootFocus(VectorMath.siluRoot.hi) + [16, -16, -80, -87.3])
+        xs += stride(from: -20 as Float, through: 20, by: 0.0371).map { $0 }
+        for start in stride(from: 0, to: xs.count, by: 16) {
+            var v = SIMD16<Float>(repeating: 0.25)
+            for l in 0..<min(16, xs.count - start) { v[l] = xs[start + l] }
+            let plain = VectorMath.silu(v), grad = VectorMath.siluWithComplement(v).y
+            for l in 0..<16 where plain[l].bitPattern != grad[l].bitPattern && !(plain[l].isNaN && grad[l].isNaN) {
+                Issue.record("silu(\(v[l])): forward \(plain[l]), grad mode \(grad[l])")
+            }
+        }
+    }
+
     /// At the float32 neighbours of a derivative's zero the gradient is ~1e-8 while the closed
     /// form's terms are ~0.2 and cancel; the Taylor series in x - x0 must keep it within 1 ulp.
     @Test func derivativeZeroCrossings() {
         let cases: [(Double, (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>, (ReferenceFloat) -> ReferenceFloat)] = [
             (VectorMath.geluRoot.hi, VectorMath.geluBackward, ReferenceMath.geluDerivative),
             (VectorMath.geluTanhRoot.hi, VectorMath.geluTanhBackward, ReferenceMath.geluTanhDerivative),
-            (VectorMath.siluRoot.hi, VectorMath.siluBackward, ReferenceMath.siluDerivative),
+            (VectorMath.siluRoot.hi, VectorMath.siluBackward(x:gy:), ReferenceMath.siluDerivative),
             (VectorMath.mishRoot.hi, VectorMath.mishBackward, ReferenceMath.mishDerivative),
         ]
         for (root, kernel, exact) in cases {

@@ -23,14 +23,15 @@ func backwardAsAutograd<T: KernelFloat>(_ op: UnaryOp, x: [T], y: [T], gy: [T], 
     Elementwise.backward(op, complement: c, gy: gy, gx: &gx, count: n, variant: variant, threads: 2)
 }
 
-@Suite("Elementwise complement path (sigmoid, tanh, gelu, mish)")
+@Suite("Elementwise complement path (sigmoid, tanh, silu, gelu, mish)")
 struct ElementwiseComplementTests {
-    // gelu and mish save c = f'(x) itself (VectorMath64+GeluComplement).
-    static let ops: [UnaryOp] = [.sigmoid, .tanh, .gelu(approximate: .none), .mish]
+    // silu, and float64 gelu and mish, save c = f'(x) itself (VectorMath+LogisticComplement,
+    // VectorMath64+GeluComplement).
+    static let ops: [UnaryOp] = [.sigmoid, .tanh, .silu, .gelu(approximate: .none), .mish]
     /// Float32 gelu and mish keep c = x and their backward from x (ActivationMathTests covers
     /// them; gelu's underflowed left tail is +0 by design there, where the reference rounds to -0):
-    /// the float32 checks of c below are sigmoid's and tanh's.
-    static func checksFloat32(_ op: UnaryOp) -> Bool { op == .sigmoid || op == .tanh }
+    /// the float32 checks of c below are sigmoid's, tanh's and silu's.
+    static func checksFloat32(_ op: UnaryOp) -> Bool { op == .sigmoid || op == .tanh || op == .silu }
 
     /// The values of c: sigmoid(-|x|) and 1 - |tanh x|, even in x, to a few ulp, 0 far out.
     @Test func complementValues() {

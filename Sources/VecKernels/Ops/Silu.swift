@@ -26,11 +26,12 @@ struct SiluOp: UnaryDefinition {
     @inline(__always) func forward(_ x: D) -> D { VectorMath.silu(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.siluBackward(x: x, gy: gy) }
 
-    // float64 saves c = silu'(x) in grad mode (VectorMath64+LogisticComplement): its backward is gy c
-    // instead of a second exponential and division. float32 keeps x and its backward from x (the
-    // second output stream would cost more than its cheaper derivative saves).
+    // Both dtypes save c = silu'(x) in grad mode (VectorMath+LogisticComplement,
+    // VectorMath64+LogisticComplement): the backward is gy c instead of a second exponential,
+    // reciprocal and root series, for one more output stream in the forward.
     var saved: UnarySaved { .complement }
-    var savedFloat32: UnarySaved { .input }
+    @inline(__always) func forwardWithComplement(_ x: F) -> (y: F, c: F) { VectorMath.siluWithComplement(x) }
+    @inline(__always) func backward(c: F, gy: F) -> F { VectorMath.siluBackward(complement: c, gy: gy) }
     @inline(__always) func forwardWithComplement(_ x: D) -> (y: D, c: D) { VectorMath.siluWithComplement(x) }
     @inline(__always) func backward(c: D, gy: D) -> D { VectorMath.siluBackward(complement: c, gy: gy) }
 }
