@@ -80,4 +80,13 @@ extension VectorMath {
         let g = (gy * d).replacing(with: gy, where: x .> 20)
         return g.replacing(with: gy * -0.0, where: x .== V(repeating: -.infinity))
     }
+
+    /// geluTanh(x) and c = its derivative, float32 (UnarySaved.complement): the backward is gy c,
+    /// two streams. y is `geluTanh`'s own; c is `geluTanhBackward`'s with gy = 1. Both start from
+    /// the same w, e^-|w| and 1/(1 + e^-|w|) (Logistic.expTail and reciprocalOnePlus on the same
+    /// operands), which the optimiser computes once.
+    @inline(__always)
+    static func geluTanhWithComplement(_ x: V) -> (y: V, c: V) {
+        (geluTanh(x), geluTanhBackward(x: x, gy: V(repeating: 1)))
+    }
 }

@@ -64,6 +64,12 @@ let activationCases: [ActivationCase] = [
                    backward: { VectorMath.geluTanhBackward(x: $0, gy: $1) },
                    derivative: { ReferenceMath.geluTanhDerivative($0) },
                    focus: rootFocus(VectorMath.geluTanhRoot.hi) + [0, -10.0, -10.9, -11.1]),
+    // The grad-mode path: y from geluTanhWithComplement, the gradient gy c from its c.
+    ActivationCase(name: "geluTanh (grad mode)", forward: { VectorMath.geluTanhWithComplement($0).y },
+                   value: { ReferenceMath.geluTanh($0) },
+                   backward: { $1 * VectorMath.geluTanhWithComplement($0).c },
+                   derivative: { ReferenceMath.geluTanhDerivative($0) },
+                   focus: rootFocus(VectorMath.geluTanhRoot.hi) + [0, -10.0, -10.9, -11.1, 20, -20]),
     ActivationCase(name: "silu", forward: { VectorMath.silu($0) }, value: { ReferenceMath.silu($0) },
                    backward: { VectorMath.siluBackward(x: $0, gy: $1) }, derivative: { ReferenceMath.siluDerivative($0) },
                    focus: rootFocus(VectorMath.siluRoot.hi) + [0, -87.3, -98.5, -108.5]),
@@ -205,17 +211,23 @@ struct ActivationMathTests {
         #expect(eluGrad(0) == 3 && eluGrad(-0.0) == 3 && eluGrad(1) == 2 && eluGrad(-.infinity) == 0)
     }
 
-    /// silu's grad-mode y is the no-grad forward's bit for bit (both sides of |x| = 16, the
-    /// float64 lanes below -80, the edges), so that grad mode never changes a result.
-    @Test func siluGradModeForwardIsBitwise() {
-        var xs = activationInputs(rootFocus(VectorMath.siluRoot.hi) + [16, -16, -80, -87.3])
-        xs += stride(from: -20 as Float, through: 20, by: 0.0371).map { $0 }
-        for start in stride(from: 0, to: xs.count, by: 16) {
-            var v = SIMD16<Float>(repeating: 0.25)
-            for l in 0..<min(16, xs.count - start) { v[l] = xs[start + l] }
-            let plain = VectorMath.silu(v), grad = VectorMath.siluWithComplement(v).y
-            for l in 0..<16 where plain[l].bitPattern != grad[l].bitPattern && !(plain[l].isNaN && grad[l].isNaN) {
-                Issue.record("silu(\(v[l])): forward \(plain[l]), grad mode \(grad[l])")
+    /// The grad-mode y of silu and geluTanh is the no-grad forward's bit for bit (both sides of
+    /// the fast paths' ends, the float64 lanes, the edges), so that grad mode never changes a result.
+    @Test func gradModeForwardIsBitwise() {
+        var xs = activationInputs(rootFocus(VectorMath.siluRoot.hi) + [16, -16, -20, 20, -80, -87.3])
+        xs += stride(from: -25 as Float, through: 25, by: 0.0371).map { $0 }
+        let pairs: [(String, (SIMD16<Float>) -> SIMD16<Float>, (SIMD16<Float>) -> SIMD16<Float>)] = [
+            ("silu", VectorMath.silu, { VectorMath.siluWithComplement($0).y }),
+            ("geluTanh", VectorMath.geluTanh, { VectorMath.geluTanhWithComplement($0).y }),
+        ]
+        for (name, forward, gradMode) in pairs {
+            for start in stride(from: 0, to: xs.count, by: 16) {
+                var v = SIMD16<Float>(repeating: 0.25)
+                for l in 0..<min(16, xs.count - start) { v[l] = xs[start + l] }
+                let plain = forward(v), grad = gradMode(v)
+                for l in 0..<16 where plain[l].bitPattern != grad[l].bitPattern && !(plain[l].isNaN && grad[l].isNaN) {
+                    Issue.record("\(name)(\(v[l])): forward \(plain[l]), grad mode \(grad[l])")
+                }
             }
         }
     }

@@ -61,4 +61,11 @@ struct GeluTanhOp: UnaryDefinition {
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.geluTanhBackward(x: x, gy: gy) }
     @inline(__always) func forward(_ x: D) -> D { VectorMath.geluTanh(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.geluTanhBackward(x: x, gy: gy) }
+
+    // float32 saves c = f'(x) in grad mode: y and f' share w (formed in float64), e^-|w| and the
+    // reciprocal, so the grad-mode forward costs little more than the forward, and the backward
+    // is gy c instead of all of it again. float64 keeps x.
+    var savedFloat32: UnarySaved { .complement }
+    @inline(__always) func forwardWithComplement(_ x: F) -> (y: F, c: F) { VectorMath.geluTanhWithComplement(x) }
+    @inline(__always) func backward(c: F, gy: F) -> F { gy * c }
 }
