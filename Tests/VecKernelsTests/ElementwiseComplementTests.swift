@@ -23,16 +23,18 @@ func backwardAsAutograd<T: KernelFloat>(_ op: UnaryOp, x: [T], y: [T], gy: [T], 
     Elementwise.backward(op, complement: c, gy: gy, gx: &gx, count: n, variant: variant, threads: 2)
 }
 
-@Suite("Elementwise complement path (sigmoid, tanh, silu, gelu, mish)")
+@Suite("Elementwise complement path (sigmoid, tanh, silu, gelu, mish, sin, cos)")
 struct ElementwiseComplementTests {
     // silu, float32 gelu(tanh), and float64 gelu and mish save c = f'(x) itself
-    // (VectorMath+LogisticComplement, VectorMath+GeluTanh, VectorMath64+GeluComplement); float64
-    // gelu(tanh) keeps x, and the checks below of c itself skip it.
-    static let ops: [UnaryOp] = [.sigmoid, .tanh, .silu, .gelu(approximate: .none), .gelu(approximate: .tanh), .mish]
-    /// Float32 gelu and mish keep c = x and their backward from x, and gelu(tanh)'s c underflows
-    /// to +0 in the left tail by design, where gy times the reference rounds to -0 for a negative
-    /// gy (ActivationMathTests covers all three, its grad-mode path included): the float32 checks
-    /// of c below are sigmoid's, tanh's and silu's.
+    // (VectorMath+LogisticComplement, VectorMath+GeluTanh, VectorMath64+GeluComplement), float64
+    // sin and cos cos x and -sin x (VectorMath64+TrigComplement); float64 gelu(tanh) keeps x, and
+    // the checks below of c itself skip it.
+    static let ops: [UnaryOp] = [.sigmoid, .tanh, .silu, .gelu(approximate: .none), .gelu(approximate: .tanh), .mish,
+                                 .sin, .cos]
+    /// Float32 gelu, mish, sin and cos keep c = x and their backward from x, and gelu(tanh)'s c
+    /// underflows to +0 in the left tail by design, where gy times the reference rounds to -0 for
+    /// a negative gy (ActivationMathTests covers them, gelu(tanh)'s grad-mode path included): the
+    /// float32 checks of c below are sigmoid's, tanh's and silu's.
     static func checksFloat32(_ op: UnaryOp) -> Bool { op == .sigmoid || op == .tanh || op == .silu }
 
     /// The values of c: sigmoid(-|x|) and 1 - |tanh x|, even in x, to a few ulp, 0 far out.
@@ -99,6 +101,38 @@ struct ElementwiseComplementTests {
                 doubleDistance(g64[$0], op.gradient(x: xs64[$0], gy: gy64[$0])) > UInt64(op.info.ulpBound64)
             }) {
                 Issue.record("\(op.name) float64 gradient at \(xs64[i]) * \(gy64[i]) = \(g64[i]), ref \(op.gradient(x: xs64[i], gy: gy64[i]))")
+            }
+        }
+    }
+
+    /// float64 sin and cos from c = cos x and -sin x: near the zeros of both (x rounded from k pi/2,
+    /// where the reduction cancels most) below the short reduction's 2^20 and up to 2^50, past the
+    /// vector reduction (libm lanes) and at the edges; gy = 1 checks c itself.
+    @Test func trigNearZerosAndEdges() {
+        var rng = SplitMix64(seed: 23)
+        var xs: [Double] = []
+        for bound in [0x1p19, 0x1p49, 0x1p60] {
+            for _ in 0..<1000 {
+                let k = ReferenceFloat(Double.random(in: 0...bound, using: &rng).rounded())
+                let v = Double(k * ReferenceFloat.pi / 2)
+                xs += [v, v.nextUp, v.nextDown, -v]
+            }
+        }
+        xs += (0..<2000).map { _ in Double.random(in: -0x1p20...0x1p20, using: &rng) }
+        xs += [0, -0.0, .infinity, -.infinity, .nan, 1e22, -1e22, 1e300, -1e300, 0x1p20, 0x1p20.nextUp, -0x1p20,
+               0x1p50, 5e-324, -0x1p-1030, .pi / 2, -.pi / 2, .pi, 3 * .pi / 2, 1e-300, 1.5707963267948966e5]
+        let random = randomGradients(count: xs.count, seed: 29).map(Double.init)
+        for op in [UnaryOp.sin, .cos] {
+            #expect(op.saved(for: Double.self) == .complement && op.saved(for: Float.self) == .input)
+            var y = xs
+            Elementwise.forward(op, xs, &y, count: xs.count, variant: .simd)
+            for gy in [[Double](repeating: 1, count: xs.count), random] {
+                var g = xs
+                backwardAsAutograd(op, x: xs, y: y, gy: gy, gx: &g, variant: .simd)
+                let d = xs.indices.map { doubleDistance(g[$0], op.gradient(x: xs[$0], gy: gy[$0])) }
+                let i = d.indices.max { d[$0] < d[$1] } ?? 0
+                print("\(op.name) float64 gradient from c: max \(d[i]) ulp at x = \(xs[i])")
+                #expect(d[i] <= UInt64(op.info.ulpBound64), "\(op.name)'(\(xs[i])) * \(gy[i]) = \(g[i])")
             }
         }
     }

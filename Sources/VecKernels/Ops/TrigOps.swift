@@ -1,7 +1,9 @@
 import Foundation
 
 // sin and cos: VectorMath's Cody-Waite reduction (Payne-Hanek beyond it); each one's derivative
-// is the other, evaluated once more.
+// is the other. float64 saves it as the complement in grad mode (VectorMath64+TrigComplement:
+// both from one reduction, as JAX saves cos x), so the backward is gy c; float32 keeps x and
+// evaluates the other function once more.
 
 struct SinOp: UnaryDefinition {
     var name: String { "sin" }
@@ -22,6 +24,11 @@ struct SinOp: UnaryDefinition {
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { gy * VectorMath.cos(x) }
     @inline(__always) func forward(_ x: D) -> D { VectorMath.sin(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.sinBackward(x: x, gy: gy) }
+
+    var saved: UnarySaved { .complement }
+    var savedFloat32: UnarySaved { .input }
+    @inline(__always) func forwardWithComplement(_ x: D) -> (y: D, c: D) { VectorMath.sinWithComplement(x) }
+    @inline(__always) func backward(c: D, gy: D) -> D { gy * c }
 }
 
 struct CosOp: UnaryDefinition {
@@ -43,4 +50,10 @@ struct CosOp: UnaryDefinition {
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.negate(gy * VectorMath.sin(x)) }
     @inline(__always) func forward(_ x: D) -> D { VectorMath.cos(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.cosBackward(x: x, gy: gy) }
+
+    // c = -sin x: gy c is -(gy sin x) exactly, as the backward from x.
+    var saved: UnarySaved { .complement }
+    var savedFloat32: UnarySaved { .input }
+    @inline(__always) func forwardWithComplement(_ x: D) -> (y: D, c: D) { VectorMath.cosWithComplement(x) }
+    @inline(__always) func backward(c: D, gy: D) -> D { gy * c }
 }
