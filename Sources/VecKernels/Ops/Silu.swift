@@ -56,4 +56,18 @@ struct LogSigmoidOp: UnaryDefinition {
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.logSigmoidBackward(x: x, gy: gy) }
     @inline(__always) func forward(_ x: D) -> D { VectorMath.logSigmoid(x) + 0 }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.logSigmoidBackward(x: x, gy: gy) }
+
+    // Grad mode saves c = sigmoid(-x), the derivative, from the forward's own exponential in both
+    // dtypes (VectorMath+LogSigmoidComplement, VectorMath64+SavedSlope): the backward is gy c.
+    var saved: UnarySaved { .complement }
+    @inline(__always) func forwardWithComplement(_ x: F) -> (y: F, c: F) {
+        let (y, c) = VectorMath.logSigmoidWithComplement(x)
+        return (y + 0, c)
+    }
+    @inline(__always) func backward(c: F, gy: F) -> F { gy * c }
+    @inline(__always) func forwardWithComplement(_ x: D) -> (y: D, c: D) {
+        let (y, c) = VectorMath.logSigmoidWithComplement(x)
+        return (y + 0, c)
+    }
+    @inline(__always) func backward(c: D, gy: D) -> D { gy * c }
 }
