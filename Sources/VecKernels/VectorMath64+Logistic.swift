@@ -169,7 +169,7 @@ extension VectorMath {
     /// softplus(x) and, when `slope`, c = softplus'(x) = sigmoid(beta x) (1 where beta x >
     /// threshold) from y's own e = e^-|beta x| (with beta x's rounding error): its grad-mode
     /// forward (UnarySaved.complement), so that the backward is gy c. c is e/(1 + e) or 1/(1 + e)
-    /// as logisticValueFast forms it, one division, rounded once: within 0.6 ulp. Vectors off y's
+    /// as logisticValueFast forms it, one division, rounded once: within 0.73 ulp. Vectors off y's
     /// common path (a lane beyond |beta x| = 600, NaN) take softplusBackwardWide's c. `slope` is
     /// a constant at every call, so the no-grad forward carries none of c's work.
     @inlinable @inline(__always)

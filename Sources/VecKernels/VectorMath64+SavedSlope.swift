@@ -3,7 +3,8 @@
 // that the backward is gy c: two streams in, one out, as JAX's pullback from its forward's
 // residual (PyTorch's log_sigmoid backward reads a saved e^-|x| besides x and gy). c is formed
 // from the exponential's parts (never 1 - something, which would cancel in the tails) and
-// rounds once, so gy c rounds twice: within the records' 2 ulp.
+// rounds once (0.63-0.95 ulp measured), so gy c rounds twice: 1.33-1.60 ulp measured with random gy
+// in [-1, 1] over [-760, 760] (the backward from x: 0.66-1.04), within the records' 2 ulp.
 extension VectorMath {
     /// log(sigmoid(x)) (logSigmoid's y) and c = sigmoid(-x), its derivative, from softplus(-x)'s
     /// own exponential (softplusWithSlope). c(-inf) = 1, c(+inf) = 0, NaN passes.

@@ -42,7 +42,7 @@ struct LogSigmoidOp: UnaryDefinition {
     var torchSetup: String { "buf = torch.ops.aten.log_sigmoid_forward(x)[1]" }
     var torchBackward: String { "torch.ops.aten.log_sigmoid_backward(gy, x, buf)" }
     var flops: Double { 30 }
-    var ulpBound32: Double { 3 }  // float32 gradient 2.88 ulp measured (VectorMath+Silu)
+    var ulpBound32: Double { 3 }  // float32 gradient from c 1.46 ulp, from x 2.88 (VectorMath+Silu)
     var domain: UnaryDomain {
         UnaryDomain(bench: -20...20, sweep: -1e30...800, edges: [-20, 20, 88, -88, 104, 745], gradcheck: -19...19)
     }
