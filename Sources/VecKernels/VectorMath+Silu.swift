@@ -100,9 +100,7 @@ extension VectorMath {
     /// float32 softplus with no threshold, negated: within 1.5 ulp, -inf at -inf, and -0 at +inf
     /// (the sign of the limit from below; PyTorch's min(x, 0) - log1p(e^-|x|) gives +0). NaN passes.
     @inlinable @inline(__always)
-    public static func logSigmoid(_ x: V) -> V {
-        negate(softplusUnit(negate(x), threshold: .infinity))
-    }
+    public static func logSigmoid(_ x: V) -> V { logSigmoidWithComplement(x).y }
 
     /// gy * (1 - sigmoid(x)) = gy sigmoid(-x), the derivative of logSigmoid; float32 x and gy, in
     /// float32 lanes: gy e / (1 + e) for x > 0 and gy / (1 + e) otherwise, e = e^-|x| from

@@ -39,8 +39,17 @@ extension VectorMath {
     @inlinable @inline(__always)
     @_disfavoredOverload public static func elu(_ x: SIMD8<Double>, alpha: Double, scale: Double,
                                                 inputScale: Double) -> SIMD8<Double> {
+        eluWithSlope(x, alpha: alpha, scale: scale, inputScale: inputScale, slope: false).y
+    }
+
+    /// elu(x) and, when `slope`, c = elu'(x) from the same reduction (eluSlope, the grad-mode
+    /// forward): one function, so that the optimiser sees one exponential (as two calls it kept
+    /// both). `slope` is a constant at every call.
+    @inlinable @inline(__always)
+    static func eluWithSlope(_ x: VD, alpha: Double, scale: Double, inputScale: Double, slope: Bool) -> (y: VD, c: VD) {
         let (bx, lo, _) = scaledInput(x, beta: inputScale)
-        let (mh, ml0) = expm1Parts(bx)
+        let reduced = expm1Reduced(bx)
+        let (mh, ml0) = expm1Parts(reduced: reduced)
         let ml = fmaD(mh + 1, lo, ml0)  // expm1(z + lo) = expm1(z) + e^z lo
         let (ch, cl) = exactScalarProduct(scale, alpha)
         let vc = VD(repeating: ch)
@@ -48,7 +57,9 @@ extension VectorMath {
         var y = p + fmaD(vc, ml, fmaD(VD(repeating: cl), mh, productError(vc, mh, p)))
         y = y.replacing(with: bx * vc, where: bx .== 0)  // ±0
         if anyTrue(bx .> 709) { y = y.replacing(with: eluWide(x, alpha: alpha, scale: scale, inputScale: inputScale), where: bx .> 709) }
-        return y.replacing(with: VD(repeating: scale) * x, where: x .> 0)
+        y = y.replacing(with: VD(repeating: scale) * x, where: x .> 0)
+        guard slope else { return (y, VD()) }
+        return (y, eluSlope(x, bx: bx, lo: lo, reduced: reduced, alpha: alpha, scale: scale, inputScale: inputScale))
     }
 
     /// elu's exponential branch per lane with libm, for inputScale x > 709 (negative inputScale).

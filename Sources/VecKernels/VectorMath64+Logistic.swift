@@ -163,6 +163,17 @@ extension VectorMath {
     /// the division's), denormal results of the negative tail included.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func softplus(_ x: SIMD8<Double>, beta: Double, threshold: Double) -> SIMD8<Double> {
+        softplusWithSlope(x, beta: beta, threshold: threshold, slope: false).y
+    }
+
+    /// softplus(x) and, when `slope`, c = softplus'(x) = sigmoid(beta x) (1 where beta x >
+    /// threshold) from y's own e = e^-|beta x| (with beta x's rounding error): its grad-mode
+    /// forward (UnarySaved.complement), so that the backward is gy c. c is e/(1 + e) or 1/(1 + e)
+    /// as logisticValueFast forms it, one division, rounded once: within 0.73 ulp. Vectors off y's
+    /// common path (a lane beyond |beta x| = 600, NaN) take softplusBackwardWide's c. `slope` is
+    /// a constant at every call, so the no-grad forward carries none of c's work.
+    @inlinable @inline(__always)
+    static func softplusWithSlope(_ x: VD, beta: Double, threshold: Double, slope: Bool) -> (y: VD, c: VD) {
         let (bx, lo, loExp) = scaledInput(x, beta: beta)
         // expNonPositiveParts written out: the optimiser kept it out of line here (a call with
         // SIMD8 arguments in xmm pieces cost ~10% of softplus).
@@ -203,7 +214,26 @@ extension VectorMath {
             let tail = scaledWide(beta == 1 ? h + l : divided(h, l, by: beta), n)
             y = y.replacing(with: tail, where: bx .< -600)
         }
-        return y.replacing(with: x, where: bx .> VD(repeating: threshold))
+        let above = bx .> VD(repeating: threshold)
+        var slopeValue = VD()
+        if slope {
+            if rare {
+                slopeValue = softplusBackwardWide(x: x, gy: VD(repeating: 1), beta: beta, threshold: threshold)
+            } else {
+                // 1 + e = dh + dl (Fast2Sum: e <= 1), rd = 1/dh and err = rd (dh + dl) - 1.
+                let dh = 1 + e
+                let dl = ((1 - dh) + e) + el
+                let rd = 1 / dh
+                let err = fmaD(rd, dl, productMinusOne(rd, dh))
+                let negative = bx .< 0
+                let num = VD(repeating: 1).replacing(with: e, where: negative)
+                let numLo = VD(repeating: 0).replacing(with: el, where: negative)
+                let a = num * rd
+                let v = a + fmaD(negate(err), a, fmaD(numLo, rd, productError(num, rd, a)))
+                slopeValue = v.replacing(with: 1, where: above)
+            }
+        }
+        return (y.replacing(with: x, where: above), slopeValue)
     }
 
     /// gy sigmoid(beta x), and gy where beta x > threshold (torch softplus_backward), with the

@@ -240,17 +240,12 @@ extension VectorMath {
     /// expm1(x) as hi + lo (|lo| <= ulp(hi)/2) for x <= 709 or NaN; x is clamped at -40, where
     /// e^x - 1 is -1 to 2^-57.
     @inlinable @inline(__always)
-    static func expm1Parts(_ x: VD) -> (hi: VD, lo: VD) {
-        var xc = x.replacing(with: -40, where: x .< -40)
-        xc = xc.replacing(with: 709, where: xc .> 709)
-        let (r, rLo, n) = reduceLn2(xc)
-        // e^r - 1 = r + r^2/2 + r^3 T(r) with r^2/2 split exactly: a rounded r^2 T(r) alone
-        // would be off by 2^-55, up to 0.4 ulp of results like expm1(0.36) = 2(e^r - 1) + 1.
-        let r2 = r * r
-        let h2 = 0.5 * r2
-        let mh = r + h2
-        let tail = fmaD(r2 * r, expCubicTail(r), 0.5 * productError(r, r, r2))
-        let ml = fmaD(rLo, mh, rLo) + (((r - mh) + h2) + tail)  // e^r - 1 = mh + ml
+    static func expm1Parts(_ x: VD) -> (hi: VD, lo: VD) { expm1Parts(reduced: expm1Reduced(x)) }
+
+    /// expm1Parts from its reduction (expm1Reduced): 2^n (1 + mh + ml) - 1 as hi + lo.
+    @inlinable @inline(__always)
+    static func expm1Parts(reduced p: (mh: VD, ml: VD, n: VL)) -> (hi: VD, lo: VD) {
+        let (mh, ml, n) = p
         let sc = pow2(n)
         let a = sc * mh, b = sc - 1  // a exact while -969 < n, b while -54 < n < 54
         let s = a + b
@@ -261,6 +256,23 @@ extension VectorMath {
         let err = fmaD(sc, ml, sumErr + bErr)
         let hi = s + err
         return (hi, (s - hi) + err)
+    }
+
+    /// expm1Parts's reduction: x clamped to [-40, 709] as n ln2 + r (+ rLo), and e^(r + rLo) - 1 =
+    /// mh + ml. Apart so that elu's grad-mode forward reads e^x = 2^n (1 + mh + ml) off the same
+    /// parts (VectorMath64+SavedSlope), where (e^x - 1) + 1 would cancel.
+    @inlinable @inline(__always)
+    static func expm1Reduced(_ x: VD) -> (mh: VD, ml: VD, n: VL) {
+        var xc = x.replacing(with: -40, where: x .< -40)
+        xc = xc.replacing(with: 709, where: xc .> 709)
+        let (r, rLo, n) = reduceLn2(xc)
+        // e^r - 1 = r + r^2/2 + r^3 T(r) with r^2/2 split exactly: a rounded r^2 T(r) alone
+        // would be off by 2^-55, up to 0.4 ulp of results like expm1(0.36) = 2(e^r - 1) + 1.
+        let r2 = r * r
+        let h2 = 0.5 * r2
+        let mh = r + h2
+        let tail = fmaD(r2 * r, expCubicTail(r), 0.5 * productError(r, r, r2))
+        return (mh, fmaD(rLo, mh, rLo) + (((r - mh) + h2) + tail), n)
     }
 
     // MARK: log family

@@ -23,19 +23,26 @@ func backwardAsAutograd<T: KernelFloat>(_ op: UnaryOp, x: [T], y: [T], gy: [T], 
     Elementwise.backward(op, complement: c, gy: gy, gx: &gx, count: n, variant: variant, threads: 2)
 }
 
-@Suite("Elementwise complement path (sigmoid, tanh, silu, gelu, mish, sin, cos)")
+@Suite("Elementwise complement path (sigmoid, tanh, silu, gelu, mish, sin, cos, log_sigmoid, softplus, elu)")
 struct ElementwiseComplementTests {
-    // silu, float32 gelu(tanh), and float64 gelu and mish save c = f'(x) itself
-    // (VectorMath+LogisticComplement, VectorMath+GeluTanh, VectorMath64+GeluComplement), float64
-    // sin and cos cos x and -sin x (VectorMath64+TrigComplement); float64 gelu(tanh) keeps x, and
-    // the checks below of c itself skip it.
+    // silu, log_sigmoid, float32 gelu(tanh), and float64 gelu, mish, softplus and elu save c =
+    // f'(x) itself (VectorMath+LogisticComplement, VectorMath+GeluTanh, VectorMath64+GeluComplement,
+    // VectorMath64+SavedSlope), float64 sin and cos cos x and -sin x (VectorMath64+TrigComplement);
+    // celu is elu with scale 1 and inputScale 1/alpha. float64 gelu(tanh) keeps x, and the checks
+    // below of c itself skip it.
+    static let savedSlopeOps: [UnaryOp] = [
+        .logSigmoid, .softplusDefault, .softplus(beta: 2, threshold: 10), .eluDefault, .selu,
+        .elu(alpha: 0.25, scale: 2.5, inputScale: 1.75), .elu(alpha: 1.5, scale: 1, inputScale: 1 / 1.5),
+    ]
     static let ops: [UnaryOp] = [.sigmoid, .tanh, .silu, .gelu(approximate: .none), .gelu(approximate: .tanh), .mish,
-                                 .sin, .cos]
-    /// Float32 gelu, mish, sin and cos keep c = x and their backward from x, and gelu(tanh)'s c
-    /// underflows to +0 in the left tail by design, where gy times the reference rounds to -0 for
-    /// a negative gy (ActivationMathTests covers them, gelu(tanh)'s grad-mode path included): the
-    /// float32 checks of c below are sigmoid's, tanh's and silu's.
-    static func checksFloat32(_ op: UnaryOp) -> Bool { op == .sigmoid || op == .tanh || op == .silu }
+                                 .sin, .cos] + savedSlopeOps
+    /// Float32 gelu, mish, sin, cos, softplus and elu keep c = x and their backward from x, and
+    /// gelu(tanh)'s c underflows to +0 in the left tail by design, where gy times the reference
+    /// rounds to -0 for a negative gy (ActivationMathTests covers them, gelu(tanh)'s grad-mode path
+    /// included): the float32 checks of c below are those of the other ops that save one.
+    static func checksFloat32(_ op: UnaryOp) -> Bool {
+        op.saved(for: Float.self) == .complement && op != .gelu(approximate: .tanh)
+    }
 
     /// The values of c: sigmoid(-|x|) and 1 - |tanh x|, even in x, to a few ulp, 0 far out.
     @Test func complementValues() {
@@ -48,6 +55,46 @@ struct ElementwiseComplementTests {
                 let ref = op == .sigmoid ? 1 / (1 + exp(a)) : 2 / (1 + exp(2 * a))
                 #expect(ulpError(c[i], ref) <= 2, "\(op.name) c(\(x)) = \(c[i]), ref \(ref)")
             }
+        }
+    }
+
+    /// c = f'(x) of the ops that save the derivative, on a dense grid through both tails and the
+    /// ops' edge values (softplus's threshold and its neighbours): within 1 ulp of the exact
+    /// derivative (float64; float32 log_sigmoid too), and gy c what the backward from x gives, to
+    /// the record's bound, for gy = ±inf, NaN, ±0, huge and denormal gy as well (0 * inf = NaN
+    /// where f'(x) underflows to 0, as PyTorch).
+    @Test func savedSlopeValues() {
+        for op in Self.savedSlopeOps {
+            var xs = stride(from: -760.0, through: 760.0, by: 0.173).map { $0 } + op.info.domain.edges
+            for e in op.info.domain.edges { xs += [e.nextUp, e.nextDown, -e] }
+            xs += [0, -0.0, 1e-300, -1e-300, 5e-324, -5e-324, 1e300, -1e300, .infinity, -.infinity, .nan, 5, 10, 20]
+            xs += [5, 10, 20, -40].flatMap { (e: Double) in [e.nextUp, e.nextDown] }
+            var y = xs, c = xs
+            Elementwise.forwardWithComplement(op, xs, y: &y, c: &c, count: xs.count, variant: .simd)
+            for (i, x) in xs.enumerated() where doubleDistance(c[i], op.gradient(x: x, gy: 1)) > 1 {
+                Issue.record("\(op.name) c(\(x)) = \(c[i]), ref \(op.gradient(x: x, gy: 1))")
+            }
+            for gy: Double in [1, -0.75, 0, -0.0, 1e300, -3e-320, .infinity, -.infinity, .nan] {
+                let gys = [Double](repeating: gy, count: xs.count)
+                var g = xs, gFromX = xs
+                Elementwise.backward(op, complement: c, gy: gys, gx: &g, count: xs.count, variant: .simd)
+                Elementwise.backward(op, x: xs, y: y, gy: gys, gx: &gFromX, count: xs.count, variant: .simd)
+                // A denormal c keeps only its absolute precision, and one that underflowed to 0
+                // none: a huge gy would magnify that (as it would PyTorch's saved e^-|x| and JAX's
+                // residual), so gy = 1e300 is checked where c is normal.
+                for (i, x) in xs.enumerated() where c[i].isNormal || !(gy.magnitude > 1) || !c[i].isFinite {
+                    let ref = c[i] == 0 && gy.isInfinite ? .nan : op.gradient(x: x, gy: gy)
+                    if doubleDistance(g[i], ref) > UInt64(op.info.ulpBound64) {
+                        Issue.record("\(op.name)'(\(x)) * \(gy) = \(g[i]), ref \(ref), from x \(gFromX[i])")
+                    }
+                }
+            }
+        }
+        let xs32 = stride(from: -110.0, through: 110.0, by: 0.0071).map { Float($0) } + [0, -0.0, .infinity, -.infinity, .nan]
+        var y32 = xs32, c32 = xs32
+        Elementwise.forwardWithComplement(.logSigmoid, xs32, y: &y32, c: &c32, count: xs32.count, variant: .simd)
+        for (i, x) in xs32.enumerated() where ulpError(c32[i], UnaryOp.logSigmoid.gradient(x: Double(x), gy: 1)) > 1 {
+            Issue.record("log_sigmoid float32 c(\(x)) = \(c32[i])")
         }
     }
 

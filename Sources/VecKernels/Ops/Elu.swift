@@ -49,4 +49,13 @@ struct EluOp: UnaryDefinition {
     @inline(__always) func backward(x: D, y: D, gy: D) -> D {
         VectorMath.eluBackward(x: x, gy: gy, alpha: alpha, scale: scale, inputScale: inputScale)
     }
+
+    // float64 saves c = elu'(x) from the forward's own exponential (VectorMath64+SavedSlope): the
+    // backward is gy c. float32 keeps x and its backward from x, already faster than PyTorch's.
+    var saved: UnarySaved { .complement }
+    var savedFloat32: UnarySaved { .input }
+    @inline(__always) func forwardWithComplement(_ x: D) -> (y: D, c: D) {
+        VectorMath.eluWithComplement(x, alpha: alpha, scale: scale, inputScale: inputScale)
+    }
+    @inline(__always) func backward(c: D, gy: D) -> D { gy * c }
 }

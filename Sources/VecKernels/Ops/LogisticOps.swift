@@ -4,8 +4,8 @@ import Foundation
 // sigmoid and tanh save the complement c (UnarySaved.complement) in grad mode and their backward
 // reads it, as PyTorch's reads y, but never y(1-y) or 1-y^2, which cancel to 0 in the tails
 // (PyTorch's float32 sigmoid gradient is off by millions of ulp there); `backward(x:y:gy:)`, from
-// x with Logistic.slope, stays for callers of Elementwise.backward that hold no c. softplus
-// recomputes from x.
+// x with Logistic.slope, stays for callers of Elementwise.backward that hold no c. float64
+// softplus saves its derivative itself; float32 softplus recomputes from x.
 
 struct SigmoidOp: UnaryDefinition {
     var name: String { "sigmoid" }
@@ -91,6 +91,16 @@ extension SoftplusRecord {
     func reference(_ x: R) -> R { ReferenceMath.softplus(Double(x), beta: beta, threshold: threshold) }
     func gradient(x: R, gy: R) -> R { gy * ReferenceMath.softplusDerivative(Double(x), beta: beta, threshold: threshold) }
     func secondDerivative(_ x: R) -> R { ReferenceMath.softplusSecondDerivative(Double(x), beta: beta, threshold: threshold) }
+
+    // float64 saves c = sigmoid(beta x) (1 above the threshold) from the forward's own exponential
+    // (VectorMath64+Logistic softplusWithSlope): the backward is gy c. float32 keeps x and its
+    // backward from x, already faster than PyTorch's.
+    var saved: UnarySaved { .complement }
+    var savedFloat32: UnarySaved { .input }
+    @inline(__always) func forwardWithComplement(_ x: D) -> (y: D, c: D) {
+        VectorMath.softplusWithComplement(x, beta: beta, threshold: threshold)
+    }
+    @inline(__always) func backward(c: D, gy: D) -> D { gy * c }
 }
 
 /// softplus with beta = 1, the common case: no scaling of x.
