@@ -117,10 +117,10 @@ extension VectorMath {
         logisticSlope(gy, exponent: t, log2Scale: k)
     }
 
-    /// Hyperbolic tangent (torch.tanh) as one quotient (tanhFastWithComplement): -m/(1 + e) for
-    /// |x| <= 0.625, 1 - 2e/(1 + e) beyond, e = e^(-2|x|) and m = e - 1 formed without
-    /// cancellation, the sign of x OR-ed back (keeps -0). Within 1.21 ulp (VectorMath64Tests;
-    /// 1.41 in a denser sweep, q's rounding near |x| = 0.17). ±inf give ±1.
+    /// Hyperbolic tangent (torch.tanh) as 2/(1 + e) - 1, e = e^(-2|x|), from one refined
+    /// reciprocal (tanhFastWithComplement), the sign of x OR-ed back (keeps -0). No cancellation
+    /// near 0 (1 + e and the reciprocal carry their low parts); within 1.41 ulp (measured, q's
+    /// rounding near |x| = 0.17). ±inf give ±1.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func tanh(_ x: SIMD8<Double>) -> SIMD8<Double> { tanhFast(x) }
 

@@ -127,14 +127,16 @@ extension VectorMath {
         return fmaD(odd, r, even)
     }
 
-    /// tanh(x) and c = 1 - |tanh x|, both as one quotient num/(1 + e), e = e^w = 2^n (1 + q),
-    /// w = -2|x| (held at -50: tanh rounds to 1 from 19.1). For |x| <= 0.625, num = e - 1 (q 2^n
-    /// + (2^n - 1), no cancellation near 0 where n = 0 and num is q) and |y| = -num/(1 + e);
-    /// beyond, num = e and c = 2 num/(1 + e), |y| = 1 - c, whose error c scales down. num and
-    /// 1 + e are carried as hi + lo (one FMA each: the exact residual of the FMA that rounded
-    /// them), the quotient is refined once from one vdivpd. One division and 23 FMA-class
-    /// operations per vector where tanhFast had 27 and many more additions: 1.41 ulp for y
-    /// (q's own rounding, near |x| = 0.17), 1.23 for c (a scalar simulation over 4e7 points).
+    /// tanh(x) and c = 1 - |tanh x| from v = 2/(1 + e), e = e^w = 2^n (1 + q), w = -2|x| (held at
+    /// -50: tanh rounds to 1 from 19.1): |y| = v - 1 and c = 2 - v. 1 + e is carried as d + dl
+    /// (dl the exact residual of the FMA that rounded d), rr = 1/d (one vdivpd) and
+    /// v = 2 rr (1 + u + u^2), u = 1 - rr (d + dl) (|u| <= 2^-52, so the dropped u^3 is 2^-156).
+    /// 2 rr - 1 and 2 - 2 rr are exact (2 rr in [1, 2]), so y and c each round once, and v's error
+    /// is ~2^-104 absolute: below |x| ~ 2^-26, where that would show, every step is exact (d = 2 -
+    /// 2|x|, or 2 with dl = -2|x|). Near 0 the only error left is q's own rounding (n = 0, e = 1 + q),
+    /// as in expm1-based forms. No select and no numerator: 38 vector operations where the form
+    /// -m/(2 + m) with m = expm1(w) as hi + lo had 50. Measured over 4e7 points (scalar
+    /// simulation): 1.41 ulp for y (near |x| = 0.17), 1.39 for c (near |x| = 18.5, e below 2^-53).
     @inlinable @inline(__always)
     static func tanhFastWithComplement(_ x: VD) -> (y: VD, c: VD) {
         let na = negativeAbsolute(x)
@@ -142,25 +144,20 @@ extension VectorMath {
         w = w.replacing(with: -50, where: w .< -50)  // NaN passes
         let t = fmaD(w, VD(repeating: log2eD), VD(repeating: roundMagicD))
         let nf = t - VD(repeating: roundMagicD)
-        // r's own rounding (rLo) is dropped: 2^-54 |r| moves y by < 0.1 ulp in the sweeps.
+        // r's own rounding (2^-54 |r|) is dropped: it moved neither maximum in the sweeps.
         let r = fmaD(nf, VD(repeating: -ln2LoD), fmaD(nf, VD(repeating: -ln2HiD), w))
         let r2 = r * r
         let q = fmaD(r2, expPolyPaired(r, r2), r)
         let sc = pow2(bits(t) &- roundMagicDBits)
-        let large = w .< -1.25
-        let s1 = (sc - 1).replacing(with: sc, where: large)  // 2^n - 1 exact for n >= -53
-        let num = fmaD(q, sc, s1)
-        let numLo = fmaD(q, sc, s1 - num)  // s1 - num exact (Sterbenz)
         let d = fmaD(q, sc, sc + 1)
         // (1 - d) + sc is exact (d in [1, 2]); sc + 1 is not below n = -52.
         let dl = fmaD(q, sc, (1 - d) + sc)
         let rr = 1 / d
-        let q0 = num * rr
-        let quotient = fmaD(fmaD(negate(q0), d, num) + fmaD(negate(q0), dl, numLo), rr, q0)
-        let twice = quotient + quotient
-        let magnitude = negate(quotient).replacing(with: 1 - twice, where: large)
-        let y = double((bits(magnitude) & Int64.max) | (bits(x) & Int64.min))
-        return (y, (1 + quotient).replacing(with: twice, where: large))
+        let u = fmaD(negate(rr), dl, fmaD(negate(rr), d, VD(repeating: 1)))
+        let u2 = fmaD(u, u, u)  // u + u^2: without it c is 1.6 ulp near e = 2^-53, y 3 ulp near 2^-54
+        let v = rr + rr
+        let y = fmaD(v, u2, v - 1)
+        return (double((bits(y) & Int64.max) | (bits(x) & Int64.min)), fmaD(negate(v), u2, 2 - v))
     }
 
     /// gy silu'(x) = gy sigmoid(x) (1 + x sigmoid(-x)) for -700 <= -|x|: both sigmoids as
