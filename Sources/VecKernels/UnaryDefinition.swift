@@ -37,8 +37,9 @@ public enum UnarySaved: String, Codable, Sendable {
     case inputAndOutput
     /// Backward reads gy and the complement c that the forward writes beside y in grad mode
     /// (sigmoid's c = sigmoid(-|x|), tanh's c = 1 - |tanh x|: the derivative as a product of c's
-    /// that does not cancel in the tails; silu's c = f'(x) itself, and float64 gelu's and mish's,
-    /// see `savedFloat32`); x is kept only for double backward. Two streams, as
+    /// that does not cancel in the tails; f'(x) itself for silu and log_sigmoid, float32
+    /// gelu(tanh), float64 gelu, mish, softplus and elu/selu/celu, and cos x and -sin x for
+    /// float64 sin and cos, see `savedFloat32`); x is kept only for double backward. Two streams, as
     /// PyTorch's backward from y, at the price of one more saved buffer while the graph lives.
     case complement
 }
@@ -61,7 +62,7 @@ public struct UnaryInfo: Codable, Equatable, Sendable {
     public var torchSetup: String
     /// What the op's backward reads besides the upstream gradient (float64; float32 below).
     public var saved: UnarySaved
-    /// What it reads in float32 (gelu, mish: x, where float64 saves the derivative).
+    /// What it reads in float32 (e.g. gelu, mish: x, where float64 saves the derivative).
     public var savedFloat32: UnarySaved
     /// Floating-point operations per element of the forward, for the roofline (polynomials
     /// counted as their multiply-adds); backward is counted as one more.
@@ -91,9 +92,10 @@ protocol UnaryDefinition: Sendable {
     var torchSetup: String { get }
     /// Whether backward reads y (the drivers skip its load, autograd does not save it, otherwise).
     var saved: UnarySaved { get }
-    /// What float32 saves where it differs from `saved`: gelu and mish save their float64
-    /// derivative as a complement, but their float32 y and f' share too little to pay for the
-    /// second output stream, so float32 keeps x and the backward from x.
+    /// What float32 saves where it differs from `saved`: gelu, mish, sin, cos, softplus and elu
+    /// save their float64 derivative as a complement, but their float32 backward from x already
+    /// beats PyTorch's and the second output stream would cost the grad-mode forward more, so
+    /// float32 keeps x; gelu(tanh) the other way round.
     var savedFloat32: UnarySaved { get }
     var flops: Double { get }
     var domain: UnaryDomain { get }

@@ -100,7 +100,7 @@ public enum UnaryOp: Hashable, Sendable {
     public var torchNode: String { visit(Fact { $0.torchNode }) }
     /// What its backward reads besides the upstream gradient.
     public var saved: UnarySaved { visit(Fact { $0.saved }) }
-    /// What its backward reads in one dtype: float32 gelu and mish keep x where float64
+    /// What its backward reads in one dtype: e.g. float32 gelu and mish keep x where float64
     /// saves their derivative (`saved`).
     public func saved<T: KernelFloat>(for _: T.Type) -> UnarySaved {
         T.self == Float.self ? visit(Fact { $0.savedFloat32 }) : saved

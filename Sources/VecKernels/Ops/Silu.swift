@@ -43,7 +43,9 @@ struct LogSigmoidOp: UnaryDefinition {
     var torchSetup: String { "buf = torch.ops.aten.log_sigmoid_forward(x)[1]" }
     var torchBackward: String { "torch.ops.aten.log_sigmoid_backward(gy, x, buf)" }
     var flops: Double { 30 }
-    var ulpBound32: Double { 3 }  // float32 gradient from c 1.46 ulp, from x 2.88 (VectorMath+Silu)
+    // float32 gradient from c 1.46 ulp; the backward from x (no grad-mode forward, e.g. the harness's
+    // simd variant) 2.88 over the test sweep and 3.13 on the bench inputs: the bound of 4.
+    var ulpBound32: Double { 4 }
     var domain: UnaryDomain {
         UnaryDomain(bench: -20...20, sweep: -1e30...800, edges: [-20, 20, 88, -88, 104, 745], gradcheck: -19...19)
     }
