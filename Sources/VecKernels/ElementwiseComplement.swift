@@ -41,10 +41,11 @@ extension Elementwise {
     }
 
     /// The backward from c is a few flops per element, memory-bound like relu, so `auto` splits
-    /// it from cheap ops' threshold (`streaming`); the forward keeps the op's own.
+    /// it from cheap ops' threshold (`streaming`, see `parallelThreshold`); the forward keeps the
+    /// op's own.
     static func complementMode(_ op: UnaryOp, count: Int, variant: KernelVariant, threads: Int?,
                                streaming: Bool) -> KernelSplit.Mode {
-        let threshold = streaming ? 1 << 17 : parallelThreshold(for: op)
+        let threshold = streaming ? 1 << 16 : parallelThreshold(for: op)
         let m = KernelSplit.mode(variant, work: count, threshold: threshold, grain: threshold / 2,
                                  minGrain: 4 * vectorWidth, threads: threads)
         return m == .scalar ? .simd : m
