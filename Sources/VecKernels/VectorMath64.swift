@@ -243,7 +243,7 @@ extension VectorMath {
     static func expm1Parts(_ x: VD) -> (hi: VD, lo: VD) { expm1Parts(reduced: expm1Reduced(x)) }
 
     /// expm1Parts from its reduction (expm1Reduced): 2^n (1 + mh + ml) - 1 as hi + lo.
-    @inlinable @inline(__always)
+    @_transparent @usableFromInline
     static func expm1Parts(reduced p: (mh: VD, ml: VD, n: VL)) -> (hi: VD, lo: VD) {
         let (mh, ml, n) = p
         let sc = pow2(n)
@@ -261,7 +261,7 @@ extension VectorMath {
     /// expm1Parts's reduction: x clamped to [-40, 709] as n ln2 + r (+ rLo), and e^(r + rLo) - 1 =
     /// mh + ml. Apart so that elu's grad-mode forward reads e^x = 2^n (1 + mh + ml) off the same
     /// parts (VectorMath64+SavedSlope), where (e^x - 1) + 1 would cancel.
-    @inlinable @inline(__always)
+    @_transparent @usableFromInline
     static func expm1Reduced(_ x: VD) -> (mh: VD, ml: VD, n: VL) {
         var xc = x.replacing(with: -40, where: x .< -40)
         xc = xc.replacing(with: 709, where: xc .> 709)
