@@ -179,7 +179,7 @@ private struct Forward<B: UnaryBody>: UnaryVisitor {
         // their two or three streams measured 2-5% slower (sigmoid, from c), and a stream the
         // loop does not read (exp's x) 30%. Nor for the ops of one or two operations per element
         // (relu, hardtanh, leaky_relu, abs, neg), whose loop is all loads and stores: without the
-        // hint they ran 10-12% faster on Zen 5 (8 interleaved rounds, 2^20 float32, 1 thread).
+        // hint they ran 10-12% faster on Zen 4 (8 interleaved rounds, 2^20 float32, 1 thread).
         var i = 0
         if op.flops <= 2 {
             while i < count {
