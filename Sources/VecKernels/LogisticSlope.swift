@@ -3,8 +3,9 @@ import Foundation
 
 /// Float32 backward of the logistic family (sigmoid', tanh', softplus' and the activations built
 /// on them), from x, in one SIMD16<Float> path (no float64).
+@usableFromInline
 enum Logistic {
-    typealias VF = SIMD16<Float>
+    @usableFromInline typealias VF = SIMD16<Float>
     typealias VD = SIMD8<Double>
 
     // e = e^-|x| = (h + l) 2^n from reduceLn2/expReducedParts, d = 1 + e carried as dh + dl, and
@@ -24,7 +25,7 @@ enum Logistic {
     }
 
     /// 1/(1 + e) as r (1 + res), e = (h + l) s with s = 2^n (clamped to a normal power).
-    @inline(__always)
+    @inline(__always) @usableFromInline
     static func reciprocalOnePlus(_ h: VF, _ l: VF, _ s: VF) -> (r: VF, res: VF) {
         let eh = h * s, el = l * s
         let dh = 1 + eh
@@ -38,7 +39,7 @@ enum Logistic {
     }
 
     /// (a + b) r as t + c, t = a r rounded and c its error plus b r.
-    @inline(__always)
+    @inline(__always) @usableFromInline
     static func productSum(_ a: VF, _ b: VF, _ r: VF) -> (t: VF, c: VF) {
         let t = a * r
         let c = VectorMath.fma(b, r, VectorMath.productError(a, r, t))

@@ -14,16 +14,12 @@ extension VectorMath {
         let (eh, el) = expNonPositiveParts(negativeAbsolute(x))
         // softplusUnit(z, threshold: inf) written out (z > inf is never true), negated.
         let y = negate(log1pUnit(eh, el) + z.replacing(with: 0, where: .!(z .> 0)))
-        // 1 + e = dh + dl (Fast2Sum: e <= 1); 1/(1 + e) = r (1 + res) (Logistic.reciprocalOnePlus).
-        let dh = 1 + eh
-        let dl = ((1 - dh) + eh) + el
-        let r = reciprocalEstimate(dh)
-        let p = r * dh
-        let res = ((1 - p) - productError(r, dh, p)) - r * dl
+        // 1/(1 + e) = r (1 + res) and num r = t + tc (e unscaled: s = 1 multiplies exactly).
+        let (r, res) = Logistic.reciprocalOnePlus(eh, el, V(repeating: 1))
         let positive = x .> 0
         let num = V(repeating: 1).replacing(with: eh, where: positive)
         let numLo = V(repeating: 0).replacing(with: el, where: positive)
-        let t = num * r
-        return (y, t + fma(res, t, fma(numLo, r, productError(num, r, t))))
+        let (t, tc) = Logistic.productSum(num, numLo, r)
+        return (y, t + fma(res, t, tc))
     }
 }

@@ -225,13 +225,8 @@ extension VectorMath {
                 let dh = 1 + e
                 let dl = ((1 - dh) + e) + el
                 let rd = 1 / dh
-                let err = fmaD(rd, dl, productMinusOne(rd, dh))
-                let negative = bx .< 0
-                let num = VD(repeating: 1).replacing(with: e, where: negative)
-                let numLo = VD(repeating: 0).replacing(with: el, where: negative)
-                let a = num * rd
-                let v = a + fmaD(negate(err), a, fmaD(numLo, rd, productError(num, rd, a)))
-                slopeValue = v.replacing(with: 1, where: above)
+                let (a, ac) = logisticQuotient(bx, e: e, el: el, r: rd, err: fmaD(rd, dl, productMinusOne(rd, dh)))
+                slopeValue = (a + ac).replacing(with: 1, where: above)
             }
         }
         return (y.replacing(with: x, where: above), slopeValue)

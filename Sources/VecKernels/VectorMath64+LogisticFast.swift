@@ -90,12 +90,19 @@ extension VectorMath {
     @inlinable @inline(__always)
     static func logisticValueFast(_ z: VD) -> (a: VD, c: VD) {
         let (e, el, r, err) = logisticCore(negativeAbsolute(z))
+        return logisticQuotient(z, e: e, el: el, r: r, err: err)
+    }
+
+    /// sigmoid(z) as a + c from e + el = e^-|z| and 1/(1 + e) = r (1 - err): (e + el) r (1 - err)
+    /// where z < 0, r (1 - err) otherwise, the product split exactly (productError) so that only
+    /// the last addition a + c rounds. Shared by logisticValueFast and softplus's grad-mode slope.
+    @inlinable @inline(__always)
+    static func logisticQuotient(_ z: VD, e: VD, el: VD, r: VD, err: VD) -> (a: VD, c: VD) {
         let negative = z .< 0
         let num = VD(repeating: 1).replacing(with: e, where: negative)
         let numLo = VD(repeating: 0).replacing(with: el, where: negative)
         let a = num * r
-        let c = fmaD(negate(err), a, fmaD(numLo, r, productError(num, r, a)))
-        return (a, c)
+        return (a, fmaD(negate(err), a, fmaD(numLo, r, productError(num, r, a))))
     }
 
     /// gy sigmoid(z) rounded once in effect (gy (a + c) = fma(gy, a, gy c)).
