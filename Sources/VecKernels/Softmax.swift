@@ -52,9 +52,12 @@ public enum Softmax {
     /// gx from the forward output y and gy over the middle dim of [outer, size, inner]
     /// (`torch._softmax_backward_data`, `torch._log_softmax_backward_data`): softmax
     /// y * (gy - sum(gy * y)), log-softmax gy - exp(y) * sum(gy). Both cancel where gy is close to
-    /// the subtracted term; float32 sums in float64 lanes and forms the log-softmax difference in
-    /// float64, so results stay within 2 ulp of a float64 reference from the same y and gy (the
-    /// float32 sums lost 120 and 432271 ulp). float64: Dot2-compensated sums on rows up to 64 long.
+    /// the subtracted term; float32 sums in float64 lanes and forms the log-softmax difference from
+    /// a float32 table-driven exp with its rounding errors carried (float64 where gy cancels to
+    /// within 8x of those), so results stay within 2 ulp of a float64 reference from the same y
+    /// and gy while the cancellation keeps 2^-13 of exp(y) * sum(gy), and within 2^-39 of that
+    /// product beyond (the float32 sums lost 120 and 432271 ulp). float64: Dot2-compensated sums
+    /// on rows up to 64 long.
     @_specialize(where T == Float) @_specialize(where T == Double)
     public static func backward<T: KernelFloat>(y: UnsafePointer<T>, gy: UnsafePointer<T>,
                                                 gx: UnsafeMutablePointer<T>, outer: Int, size: Int,

@@ -7,8 +7,9 @@ import Foundation
 // the rounding errors of a float32 row sum (~n * 2^-24 of sum |terms|) and of a float32 exp (~1
 // ulp) into hundreds of thousands of ulp of a result near 0 (measured: 432271 ulp for softmax,
 // 120 for log-softmax, on [-5, 5] logits). So s is summed in float64 lanes (float32 products are
-// exact there, 1024 terms lose ~2^-43), exp(y) * s - gy is formed in float64 and rounded once,
-// and the softmax difference uses s as hi + lo: gy - hi is exact near the cancellation.
+// exact there, 1024 terms lose ~2^-43), the softmax difference uses s as hi + lo (gy - hi is exact
+// near the cancellation), and exp(y) * s - gy is formed with its errors carried on 16 float32
+// lanes (SoftmaxBackwardLog32.swift), or here in float64 and rounded once where it cancels.
 
 enum SoftmaxBackward32 {
     typealias V = SIMD16<Float>
@@ -136,29 +137,6 @@ enum SoftmaxBackward32 {
         var sum = ((s0 + s2) + (s1 + s3)).sum()
         for i in full..<n { sum += Double(a[i]) * (b.map { Double($0[i]) } ?? 1) }
         return sum
-    }
-
-    /// log-softmax gx of `count` contiguous rows of n floats, the sum of row k + 1's gy taken in the
-    /// loop that writes row k (see `softmaxRows`); the arithmetic is `logSoftmaxGrad`'s.
-    static func logSoftmaxRows(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
-                               _ count: Int, _ n: Int) {
-        var s = count > 0 ? rowSum(gy, nil, n) : 0
-        let full = n / 8 * 8
-        for k in 0..<count {
-            let o = k * n
-            let gn = k + 1 == count ? gy + o : gy + o + n
-            let sv = VD(repeating: s)
-            var t = VD()
-            for i in stride(from: 0, to: full, by: 8) {
-                let yv: SIMD8<Float> = VectorIO.load(y + o, i), g: SIMD8<Float> = VectorIO.load(gy + o, i)
-                let r = VectorMath.fmaD(-exp(VectorMath.widen(yv)), sv, VectorMath.widen(g))
-                VectorIO.store(VectorMath.narrow(r), gx + o, i)
-                t += VectorMath.widen(VectorIO.load(gn, i) as SIMD8<Float>)
-            }
-            for i in full..<n { gx[o + i] = Float(Double(gy[o + i]) - Foundation.exp(Double(y[o + i])) * s) }
-            s = t.sum()
-            for i in full..<n { s += Double(gn[i]) }
-        }
     }
 
     /// Softmax gx of `count` contiguous rows of n floats. The dot of row k + 1 is summed in the loop

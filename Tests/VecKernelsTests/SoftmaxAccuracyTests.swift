@@ -130,6 +130,45 @@ func shifts(_ x: [Float], _ outer: Int, _ size: Int, _ inner: Int, spread: Bool 
         }
     }
 
+    /// Log-softmax backward where gy cancels against exp(y) * sum(gy): in each row, a few elements
+    /// get gy = float32(e s' / (1 - e)) (1 + m 2^-12), e = exp(y), s' the sum of the rest, m in
+    /// [-1, 1] (0 included: there gy - e s is a rounding error of gy itself, and the float64 exp's
+    /// 2^-40 shows; the bound is for cancellations to 2^-13). The float32 fast path must hand these
+    /// vectors to the float64 form. Also y = 0 and y a multiple of ln2/32 (r = 0 in the
+    /// reduction) next to such gy, and rows of 16 to 1000.
+    @Test func logBackwardCancellationWithinUlps() {
+        for (seed, size) in [16, 17, 100, 1000].enumerated() {
+            let outer = 64, n = outer * size
+            let x: [Float] = F.uniform(n, seed: UInt64(700 + seed), -5, 5)
+            var gy: [Float] = F.uniform(n, seed: UInt64(800 + seed), -1, 1)
+            var y = softmaxReference(x, outer, size, 1, log: true).map { Float($0) }
+            for o in 0..<outer {
+                let row = o * size
+                if o % 4 == 1 { y[row] = 0 }
+                if o % 4 == 2 { y[row + 1] = Float(-3 * 0.6931471805599453 / 32) }
+                for k in stride(from: o % 3, to: size, by: 5) where Foundation.exp(Double(y[row + k])) < 0.5 {
+                    let e = Foundation.exp(Double(y[row + k]))
+                    let rest = (0..<size).reduce(0.0) { $1 == k ? $0 : $0 + Double(gy[row + $1]) }
+                    gy[row + k] = Float(e * rest / (1 - e) * (1 + 0x1p-12 * Double(k % 7 - 3) / 3))
+                }
+            }
+            let (ref, slack) = softmaxBackwardReference(y, gy, outer, size, 1, log: true)
+            for (v, t) in F.contenders {
+                var gx = [Float](repeating: .nan, count: n)
+                Softmax.backward(y: y, gy: gy, gx: &gx, outer: outer, size: size, inner: 1, log: true,
+                                 variant: v, threads: t)
+                // m = 0 cancels to 2^-24: 2^-39 |e s| of slack (e s = gy - gx).
+                let loose: [Double] = gy.indices.map { i in
+                    let product: Double = Swift.abs(Double(gy[i]) - ref[i])
+                    let unit: Double = Swift.max(Swift.abs(ref[i]) * 0x1p-24, 0x1p-149)
+                    return slack[i] + product * 0x1p-39 / unit
+                }
+                let (e, at) = maxUlp(gx, ref, slack: loose)
+                #expect(e <= 2, "[\(outer), \(size)] \(v): \(e) ulp at \(at)")
+            }
+        }
+    }
+
     /// Edge values in x, y and gy: NaN, +-inf, huge and tiny magnitudes, in rows of every length
     /// class; NaN and infinities must land where the float64 reference puts them.
     @Test(arguments: [false, true]) func edgeValuesMatchReference(log: Bool) {

@@ -79,16 +79,17 @@ static inline vg_f32x16 vg_permute_f32x16(vg_f32x16 table, vg_i32x16 index) {
 #endif
 }
 
-/// x * 2^n per lane for integer-valued n in [-300, 300], rounded once (denormal results
-/// included): AVX-512's vscalefps (one instruction, where 2^n built from exponent bits needs
-/// two factors below n = -126) when the including module is compiled for AVX-512F, else ldexpf.
+/// x * 2^floor(n) per lane for n in [-300, 300], rounded once (denormal results included):
+/// AVX-512's vscalefps (one instruction, where 2^n built from exponent bits needs two factors
+/// below n = -126) when the including module is compiled for AVX-512F, else ldexpf. The floor is
+/// the instruction's: a table-driven exp passes n / 32 and indexes its table with n mod 32.
 static inline vg_f32x16 vg_scale_pow2(vg_f32x16 x, vg_f32x16 n) {
 #if defined(__AVX512F__)
     typedef float vg_m512 __attribute__((vector_size(64)));
     return (vg_f32x16)__builtin_ia32_scalefps512_mask((vg_m512)x, (vg_m512)n, (vg_m512)x, (unsigned short)0xFFFF, 4);
 #else
     vg_f32x16 r;
-    for (int i = 0; i < 16; i++) r[i] = __builtin_ldexpf(x[i], (int)n[i]);
+    for (int i = 0; i < 16; i++) r[i] = __builtin_ldexpf(x[i], (int)__builtin_floorf(n[i]));
     return r;
 #endif
 }

@@ -1,0 +1,113 @@
+import CVecShim
+import Foundation
+
+// Float32 log-softmax backward rows, gx = gy - e^y s, on 16 float32 lanes. The float64 form of
+// SoftmaxBackward32.logSoftmaxGrad (exp in float64 lanes, ~2^-40, rounded once) is accurate
+// everywhere but ran at half PyTorch's speed ([256, 1000]: 258 vs 143 us). Here e^y s is kept as
+// P (1 + delta): P = S T (S = s_hi 2^k, T = 2^(j/32) rounded to float32) and
+// delta = w + rho_j + sigma (w = e^r - 1, |r| <= ln2/64; rho_j and sigma the relative rounding
+// errors of T and s_hi). R = fma(-S, T, gy) - c with c = P delta: P's product is never rounded
+// on its own, and c's roundings are ~2^-24 of c. What is left (R's two roundings and ~2^-22 |c|)
+// is within ~1.5 ulp of R wherever |R| >= 8 |c|; vectors with a lane below that (a cancellation:
+// gy within a few percent of e^y s: ~1 vector in 100 on [256, 1000] with gy in [-1, 1], in a
+// numpy model), y above 80, or a NaN in y take the float64 form (Tests/VecKernelsTests/SoftmaxAccuracyTests).
+extension SoftmaxBackward32 {
+    /// 2^(j/32) rounded to float32 (j = 0..<32, two registers of 16) and each entry's relative
+    /// rounding error rho_j = (2^(j/32) - hi) / hi.
+    static let expTable: (hi: (V, V), rho: (V, V)) = {
+        var hi = (V(), V()), rho = (V(), V())
+        for j in 0..<32 {
+            let exact = exp2(Double(j) / 32), h = Float(exact), r = Float((exact - Double(h)) / Double(h))
+            if j < 16 { hi.0[j] = h; rho.0[j] = r } else { hi.1[j - 16] = h; rho.1[j - 16] = r }
+        }
+        return (hi, rho)
+    }()
+
+    /// ln2/32 in three parts: c1 and c2 have 10 significant bits, so n c1 and n c2 are exact for
+    /// |n| < 2^14 (|y| <= 200) and y - n c1 - n c2 is exact (Cody-Waite); c3 holds the rest.
+    static let ln2Over32Parts: (Float, Float, Float) = {
+        let c = 0.6931471805599453 / 32
+        let c1 = (c * 0x1p15).rounded() / 0x1p15
+        let c2 = ((c - c1) * 0x1p25).rounded() / 0x1p25
+        return (Float(c1), Float(c2), Float(c - c1 - c2))
+    }()
+
+    /// log-softmax gx of `count` contiguous rows of n floats. The float64 sum of row k + 1's gy is
+    /// taken in the loop that writes row k (see `softmaxRows`). Rows whose sum is zero, beyond
+    /// float32's normal range or not finite go through `logSoftmaxGrad` whole.
+    static func logSoftmaxRows(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
+                               _ count: Int, _ n: Int) {
+        var s = count > 0 ? rowSum(gy, nil, n) : 0
+        let full = n / 16 * 16
+        guard full > 0 else { return logSoftmaxShortRows(y, gy, gx, count, n) }
+        let table = expTable, parts = ln2Over32Parts
+        for k in 0..<count {
+            let o = k * n
+            let gn = k + 1 == count ? gy + o : gy + o + n
+            var sNext = 0.0
+            withUnsafePointer(to: s) { sp in
+                let sHi = Float(s)
+                guard sHi.isFinite, Swift.abs(sHi) >= Float.leastNormalMagnitude else {
+                    logSoftmaxGrad(y + o, gy + o, gx + o, n, sp, VectorIO.Repeated.self)
+                    sNext = rowSum(gn, nil, n)
+                    return
+                }
+                let sigma = V(repeating: Float((s - Double(sHi)) / Double(sHi)))
+                let negS = V(repeating: -sHi)
+                var t0 = VD(), t1 = VD()
+                for i in stride(from: 0, to: full, by: 16) {
+                    let yv: V = VectorIO.load(y + o, i), g: V = VectorIO.load(gy + o, i)
+                    let (r, c) = logSoftmaxLanes(yv, g, negS, sigma, table, parts)
+                    // |r| >= 8 |c| (false for NaN) and y <= 80. A float compare: the same test on
+                    // exponent fields as Int32 lanes compiled to a loop over the lanes.
+                    let far = VectorMath.absolute(r) .>= VectorMath.absolute(c) * 8
+                    if VectorMath.anyTrue(.!far .| (yv .> 80)) {
+                        logSoftmaxGrad(y + o + i, gy + o + i, gx + o + i, 16, sp, VectorIO.Repeated.self)
+                    } else {
+                        VectorIO.store(r, gx + o, i)
+                    }
+                    let (a0, a1) = widen(VectorIO.load(gn, i))
+                    t0 += a0
+                    t1 += a1
+                }
+                logSoftmaxGrad(y + o + full, gy + o + full, gx + o + full, n - full, sp, VectorIO.Repeated.self)
+                sNext = (t0 + t1).sum()
+                for i in full..<n { sNext += Double(gn[i]) }
+            }
+            s = sNext
+        }
+    }
+
+    /// Rows shorter than one vector: the float64 form throughout, without the table set-up.
+    static func logSoftmaxShortRows(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
+                                    _ gx: UnsafeMutablePointer<Float>, _ count: Int, _ n: Int) {
+        for k in 0..<count {
+            var s = rowSum(gy + k * n, nil, n)
+            logSoftmaxGrad(y + k * n, gy + k * n, gx + k * n, n, &s, VectorIO.Repeated.self)
+        }
+    }
+
+    /// (gy - e^y s as R, and -c) for 16 lanes, from negS = -s_hi (the negation once per row) with y >= -200 after clamping (e^-200 s is below
+    /// float32's smallest denormal for any float32 s): n = round(32 y / ln2), r = y - n ln2/32,
+    /// e^r - 1 = r + r^2 (1/2 + r/6) (the dropped r^4/24 is 2^-24 of r at |r| = ln2/64), and
+    /// S = s_hi 2^floor(n/32) by vscalefps (denormal and overflowing S rounded as the product would).
+    @inline(__always)
+    static func logSoftmaxLanes(_ y: V, _ g: V, _ negS: V, _ sigma: V,
+                                _ table: (hi: (V, V), rho: (V, V)), _ parts: (Float, Float, Float)) -> (r: V, c: V) {
+        let yc = vg_max_f32x16(V(repeating: -200), y)  // NaN passes
+        let magic = V(repeating: VectorMath.roundMagic)
+        let t = VectorMath.fma(yc, V(repeating: Float(32 / 0.6931471805599453)), magic)
+        let n = t - magic
+        var r = VectorMath.fma(n, V(repeating: -parts.0), yc)
+        r = VectorMath.fma(n, V(repeating: -parts.1), r)
+        r = VectorMath.fma(n, V(repeating: -parts.2), r)
+        let j = VectorMath.bits(t)  // vpermt2ps reads the low 5 bits: n mod 32
+        let hi = vg_permute2_f32x16(table.hi.0, table.hi.1, j)
+        let rho = vg_permute2_f32x16(table.rho.0, table.rho.1, j)
+        let w = VectorMath.fma(r * r, VectorMath.fma(r, V(repeating: 1.0 / 6), V(repeating: 0.5)), r)
+        let sc = vg_scale_pow2(negS, n * (1.0 / 32))
+        let delta = w + (rho + sigma)
+        let c = (sc * hi) * delta
+        return (VectorMath.fma(sc, hi, g) + c, c)
+    }
+}
