@@ -8,9 +8,9 @@ import Foundation
 // delta = w + rho_j + sigma (w = e^r - 1, |r| <= ln2/64; rho_j and sigma the relative rounding
 // errors of T and s_hi). R = fma(-S, T, gy) - c with c = P delta: P's product is never rounded
 // on its own, and c's roundings are ~2^-24 of c. What is left (R's two roundings and ~2^-22 |c|)
-// is within ~1.5 ulp of R wherever |R| >= 8 |c|; vectors with a lane below that (a cancellation:
+// is within ~1.5 ulp of R wherever |R| > 8 |c|; vectors with a lane below that (a cancellation:
 // gy within a few percent of e^y s: ~1 vector in 100 on [256, 1000] with gy in [-1, 1], in a
-// numpy model), y above 80, or a NaN in y take the float64 form (Tests/VecKernelsTests/SoftmaxAccuracyTests).
+// numpy model) or an infinite or NaN R or c take the float64 form (Tests/VecKernelsTests/SoftmaxAccuracyTests).
 extension SoftmaxBackward32 {
     /// 2^(j/32) rounded to float32 (j = 0..<32, two registers of 16) and each entry's relative
     /// rounding error rho_j = (2^(j/32) - hi) / hi.
@@ -39,7 +39,6 @@ extension SoftmaxBackward32 {
                                _ count: Int, _ n: Int) {
         var s = count > 0 ? rowSum(gy, nil, n) : 0
         let full = n / 16 * 16
-        guard full > 0 else { return logSoftmaxShortRows(y, gy, gx, count, n) }
         let table = expTable, parts = ln2Over32Parts
         for k in 0..<count {
             let o = k * n
@@ -52,16 +51,13 @@ extension SoftmaxBackward32 {
                     sNext = rowSum(gn, nil, n)
                     return
                 }
-                let sigma = V(repeating: Float((s - Double(sHi)) / Double(sHi)))
-                let negS = V(repeating: -sHi)
+                let sigma = Float((s - Double(sHi)) / Double(sHi))
+                let rhoSigma = (table.rho.0 + sigma, table.rho.1 + sigma), negS = V(repeating: -sHi)
                 var t0 = VD(), t1 = VD()
                 for i in stride(from: 0, to: full, by: 16) {
                     let yv: V = VectorIO.load(y + o, i), g: V = VectorIO.load(gy + o, i)
-                    let (r, c) = logSoftmaxLanes(yv, g, negS, sigma, table, parts)
-                    // |r| >= 8 |c| (false for NaN) and y <= 80. A float compare: the same test on
-                    // exponent fields as Int32 lanes compiled to a loop over the lanes.
-                    let far = VectorMath.absolute(r) .>= VectorMath.absolute(c) * 8
-                    if VectorMath.anyTrue(.!far .| (yv .> 80)) {
+                    let (r, c) = logSoftmaxLanes(yv, g, negS, table.hi, rhoSigma, parts)
+                    if needsFloat64(r, c) {
                         logSoftmaxGrad(y + o + i, gy + o + i, gx + o + i, 16, sp, VectorIO.Repeated.self)
                     } else {
                         VectorIO.store(r, gx + o, i)
@@ -70,7 +66,17 @@ extension SoftmaxBackward32 {
                     t0 += a0
                     t1 += a1
                 }
-                logSoftmaxGrad(y + o + full, gy + o + full, gx + o + full, n - full, sp, VectorIO.Repeated.self)
+                // The last n mod 16 as one partial vector (padding lanes y = gy = 0 pass the test).
+                if n > full {
+                    let yv: V = VectorIO.loadPartial(y + o + full, count: n - full, fill: 0)
+                    let g: V = VectorIO.loadPartial(gy + o + full, count: n - full, fill: 0)
+                    let (r, c) = logSoftmaxLanes(yv, g, negS, table.hi, rhoSigma, parts)
+                    if needsFloat64(r, c) {
+                        logSoftmaxGrad(y + o + full, gy + o + full, gx + o + full, n - full, sp, VectorIO.Repeated.self)
+                    } else {
+                        VectorIO.storePartial(r, gx + o + full, count: n - full)
+                    }
+                }
                 sNext = (t0 + t1).sum()
                 for i in full..<n { sNext += Double(gn[i]) }
             }
@@ -78,22 +84,25 @@ extension SoftmaxBackward32 {
         }
     }
 
-    /// Rows shorter than one vector: the float64 form throughout, without the table set-up.
-    static func logSoftmaxShortRows(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
-                                    _ gx: UnsafeMutablePointer<Float>, _ count: Int, _ n: Int) {
-        for k in 0..<count {
-            var s = rowSum(gy + k * n, nil, n)
-            logSoftmaxGrad(y + k * n, gy + k * n, gx + k * n, n, &s, VectorIO.Repeated.self)
-        }
+    /// Whether a vector of fast-path results must be redone in float64: a lane with |R| <= 8 |c|
+    /// (gy cancels against e^y s to within 8x of the errors carried), or R or c infinite or NaN
+    /// (NaN y; S = s_hi 2^k beyond float32's range, where y > 80 can take it and P rounds to inf
+    /// although e^y s may not; y beyond 354, where n c1 is no longer exact, always overflows S).
+    /// Strict, so that R = c = 0 and inf against inf are redone too. A float compare: the same
+    /// test on exponent fields as Int32 lanes compiled to a loop over the lanes.
+    @inline(__always)
+    static func needsFloat64(_ r: V, _ c: V) -> Bool {
+        VectorMath.anyTrue(.!(VectorMath.absolute(r) .> VectorMath.absolute(c) * 8))
     }
 
-    /// (gy - e^y s as R, and -c) for 16 lanes, from negS = -s_hi (the negation once per row) with y >= -200 after clamping (e^-200 s is below
+    /// (gy - e^y s as R, and -c) for 16 lanes, from negS = -s_hi (the negation once per row) and
+    /// rho_j + sigma (added once per row) with y >= -200 after clamping (e^-200 s is below
     /// float32's smallest denormal for any float32 s): n = round(32 y / ln2), r = y - n ln2/32,
     /// e^r - 1 = r + r^2 (1/2 + r/6) (the dropped r^4/24 is 2^-24 of r at |r| = ln2/64), and
     /// S = s_hi 2^floor(n/32) by vscalefps (denormal and overflowing S rounded as the product would).
     @inline(__always)
-    static func logSoftmaxLanes(_ y: V, _ g: V, _ negS: V, _ sigma: V,
-                                _ table: (hi: (V, V), rho: (V, V)), _ parts: (Float, Float, Float)) -> (r: V, c: V) {
+    static func logSoftmaxLanes(_ y: V, _ g: V, _ negS: V, _ hiTable: (V, V), _ rhoSigma: (V, V),
+                                _ parts: (Float, Float, Float)) -> (r: V, c: V) {
         let yc = vg_max_f32x16(V(repeating: -200), y)  // NaN passes
         let magic = V(repeating: VectorMath.roundMagic)
         let t = VectorMath.fma(yc, V(repeating: Float(32 / 0.6931471805599453)), magic)
@@ -102,11 +111,11 @@ extension SoftmaxBackward32 {
         r = VectorMath.fma(n, V(repeating: -parts.1), r)
         r = VectorMath.fma(n, V(repeating: -parts.2), r)
         let j = VectorMath.bits(t)  // vpermt2ps reads the low 5 bits: n mod 32
-        let hi = vg_permute2_f32x16(table.hi.0, table.hi.1, j)
-        let rho = vg_permute2_f32x16(table.rho.0, table.rho.1, j)
+        let hi = vg_permute2_f32x16(hiTable.0, hiTable.1, j)
+        let rhoSigma = vg_permute2_f32x16(rhoSigma.0, rhoSigma.1, j)
         let w = VectorMath.fma(r * r, VectorMath.fma(r, V(repeating: 1.0 / 6), V(repeating: 0.5)), r)
         let sc = vg_scale_pow2(negS, n * (1.0 / 32))
-        let delta = w + (rho + sigma)
+        let delta = w + rhoSigma
         let c = (sc * hi) * delta
         return (VectorMath.fma(sc, hi, g) + c, c)
     }
