@@ -246,7 +246,7 @@ extension VectorMath {
     @_transparent @usableFromInline
     static func expm1Parts(reduced p: (mh: VD, ml: VD, n: VL)) -> (hi: VD, lo: VD) {
         let (mh, ml, n) = p
-        let sc = pow2(n)
+        let sc = vg_opaque_f64x8(pow2(n))  // see vg_opaque_f64x8
         let a = sc * mh, b = sc - 1  // a exact while -969 < n, b while -54 < n < 54
         let s = a + b
         let bb = s - a

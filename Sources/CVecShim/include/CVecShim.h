@@ -94,6 +94,18 @@ static inline vg_f32x16 vg_scale_pow2(vg_f32x16 x, vg_f32x16 n) {
 #endif
 }
 
+/// x unchanged, but opaque to the optimiser (an empty asm statement that claims to rewrite the
+/// register): LLVM then cannot tell that some lanes of a later expression are constants or
+/// unused, which in expm1's TwoSum chain led it to split SIMD8<Double> arithmetic into ymm, xmm
+/// and scalar pieces joined by shuffles (elu's float64 forward ran ~4x its backward). No
+/// instruction; without AVX-512F (no zmm register to name) the value is returned as is.
+static inline vg_f64x8 vg_opaque_f64x8(vg_f64x8 x) {
+#if defined(__AVX512F__)
+    __asm__("" : "+v"(x));
+#endif
+    return x;
+}
+
 /// (index & 8 ? high : low)[index & 7] per lane: a 16-entry table in two registers, AVX-512's
 /// vpermi2pd (one instruction) when compiled for AVX-512F, else lane by lane (VectorMath.normalTailParts).
 static inline vg_f64x8 vg_permute2_f64x8(vg_f64x8 low, vg_f64x8 high, vg_i64x8 index) {
