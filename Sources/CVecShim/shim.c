@@ -8,6 +8,15 @@ int vg_current_cpu(void) { return sched_getcpu(); }
 
 long vg_thread_id(void) { return (long)syscall(SYS_gettid); }
 
+int vg_cpu_is_amd(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_is("amd");
+#else
+    return 0;
+#endif
+}
+
 int vg_machine_isa_level(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();

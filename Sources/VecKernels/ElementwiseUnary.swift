@@ -1,3 +1,4 @@
+import CVecShim
 import VecPlatform
 
 /// Elementwise unary kernels over raw buffers, forward and backward, in named variants:
@@ -180,8 +181,12 @@ private struct Forward<B: UnaryBody>: UnaryVisitor {
         // loop does not read (exp's x) 30%. Nor for the ops of one or two operations per element
         // (relu, hardtanh, leaky_relu, abs, neg), whose loop is all loads and stores: without the
         // hint they ran 10-12% faster on Zen 4 (8 interleaved rounds, 2^20 float32, 1 thread).
+        // Those gains were measured on a Xeon. On the Zen 4 the hint costs time where x streams
+        // from memory (vecbench ab, 1 thread, without against with: exp float32 2^24 -30% and
+        // -15% in two runs, sigmoid float32 2^24 -19%) and is a wash from L3 (2^20: gelu +3% and
+        // +10%, sigmoid float32 -12% and +13%, exp float64 -7% and -3%), so AMD CPUs skip it.
         var i = 0
-        if op.flops <= 2 {
+        if op.flops <= 2 || !prefetchesForward {
             while i < count {
                 VectorIO.store(B.forward(op, VectorIO.load(x, i) as B.V), y, i)
                 i += B.V.scalarCount
@@ -196,6 +201,9 @@ private struct Forward<B: UnaryBody>: UnaryVisitor {
         }
     }
 }
+
+/// Whether the elementwise forward loops prefetch x (Intel: yes; AMD: no). See `Forward.vectors`.
+private let prefetchesForward = vg_cpu_is_amd() == 0
 
 private struct Backward<B: UnaryBody>: UnaryVisitor {
     let x: UnsafePointer<B.Scalar>
