@@ -26,7 +26,7 @@ extension SoftmaxBackward32 {
     /// ln2/32 in three parts: c1 and c2 have 10 significant bits, so n c1 and n c2 are exact for
     /// |n| < 2^14 (|y| <= 200) and y - n c1 - n c2 is exact (Cody-Waite); c3 holds the rest.
     static let ln2Over32Parts: (Float, Float, Float) = {
-        let c = 0.6931471805599453 / 32
+        let c = (VectorMath.ln2HiD + VectorMath.ln2LoD) / 32
         let c1 = (c * 0x1p15).rounded() / 0x1p15
         let c2 = ((c - c1) * 0x1p25).rounded() / 0x1p25
         return (Float(c1), Float(c2), Float(c - c1 - c2))
@@ -53,29 +53,28 @@ extension SoftmaxBackward32 {
                 }
                 let sigma = Float((s - Double(sHi)) / Double(sHi))
                 let rhoSigma = (table.rho.0 + sigma, table.rho.1 + sigma), negS = V(repeating: -sHi)
-                var t0 = VD(), t1 = VD()
-                for i in stride(from: 0, to: full, by: 16) {
-                    let yv: V = VectorIO.load(y + o, i), g: V = VectorIO.load(gy + o, i)
+                // Lanes at..<at + m (m <= 16) of the row, the fast form or the float64 one.
+                @inline(__always) func step(_ at: Int, _ m: Int, _ yv: V, _ g: V) {
                     let (r, c) = logSoftmaxLanes(yv, g, negS, table.hi, rhoSigma, parts)
                     if needsFloat64(r, c) {
-                        logSoftmaxGrad(y + o + i, gy + o + i, gx + o + i, 16, sp, VectorIO.Repeated.self)
+                        logSoftmaxGrad(y + o + at, gy + o + at, gx + o + at, m, sp, VectorIO.Repeated.self)
+                    } else if m == 16 {
+                        VectorIO.store(r, gx + o, at)
                     } else {
-                        VectorIO.store(r, gx + o, i)
+                        VectorIO.storePartial(r, gx + o + at, count: m)
                     }
+                }
+                var t0 = VD(), t1 = VD()
+                for i in stride(from: 0, to: full, by: 16) {
+                    step(i, 16, VectorIO.load(y + o, i), VectorIO.load(gy + o, i))
                     let (a0, a1) = widen(VectorIO.load(gn, i))
                     t0 += a0
                     t1 += a1
                 }
                 // The last n mod 16 as one partial vector (padding lanes y = gy = 0 pass the test).
                 if n > full {
-                    let yv: V = VectorIO.loadPartial(y + o + full, count: n - full, fill: 0)
-                    let g: V = VectorIO.loadPartial(gy + o + full, count: n - full, fill: 0)
-                    let (r, c) = logSoftmaxLanes(yv, g, negS, table.hi, rhoSigma, parts)
-                    if needsFloat64(r, c) {
-                        logSoftmaxGrad(y + o + full, gy + o + full, gx + o + full, n - full, sp, VectorIO.Repeated.self)
-                    } else {
-                        VectorIO.storePartial(r, gx + o + full, count: n - full)
-                    }
+                    step(full, n - full, VectorIO.loadPartial(y + o + full, count: n - full, fill: 0),
+                         VectorIO.loadPartial(gy + o + full, count: n - full, fill: 0))
                 }
                 sNext = (t0 + t1).sum()
                 for i in full..<n { sNext += Double(gn[i]) }
@@ -105,7 +104,7 @@ extension SoftmaxBackward32 {
                                 _ parts: (Float, Float, Float)) -> (r: V, c: V) {
         let yc = vg_max_f32x16(V(repeating: -200), y)  // NaN passes
         let magic = V(repeating: VectorMath.roundMagic)
-        let t = VectorMath.fma(yc, V(repeating: Float(32 / 0.6931471805599453)), magic)
+        let t = VectorMath.fma(yc, V(repeating: 32 * VectorMath.log2e), magic)
         let n = t - magic
         var r = VectorMath.fma(n, V(repeating: -parts.0), yc)
         r = VectorMath.fma(n, V(repeating: -parts.1), r)
