@@ -111,14 +111,22 @@ public struct Fingerprint: Codable, Equatable, Sendable {
         return String((String(repeating: "0", count: 16 - hex.count) + hex).prefix(12))
     }
 
-    /// The "model name" of the first processor in /proc/cpuinfo text.
+    /// The "model name" of the first processor in /proc/cpuinfo text, followed by its CPUID
+    /// signature ("AMD EPYC (family 26 model 2 stepping 1)") where cpuinfo gives one: virtual
+    /// machines often show a bare "AMD EPYC" for every generation, and a Zen 4 and a Zen 5 must
+    /// not share a machine id (their calibrations and baselines differ by 2x).
     public static func cpuModel(fromCPUInfo text: String) -> String? {
-        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-            if let colon = line.firstIndex(of: ":") {
-                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
+            if key == "processor", !fields.isEmpty { break }   // the first processor only
+            fields[key] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        return nil
+        guard let name = fields["model name"] else { return nil }
+        guard let family = fields["cpu family"], let model = fields["model"] else { return name }
+        let stepping = fields["stepping"].map { " stepping \($0)" } ?? ""
+        return "\(name) (family \(family) model \(model)\(stepping))"
     }
 
     /// The commit checked out in `repository` (read from .git without running git), or nil.

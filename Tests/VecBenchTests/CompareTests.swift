@@ -177,6 +177,15 @@ func timedRecord(op: String = "relu", variant: String = "simd", median: Double, 
         let text = "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Platinum 8488C\nflags\t: fpu\n"
         #expect(Fingerprint.cpuModel(fromCPUInfo: text) == "Intel(R) Xeon(R) Platinum 8488C")
         #expect(Fingerprint.cpuModel(fromCPUInfo: "garbage") == nil)
+        // Two AMD generations that a VM names alike get different models (and machine ids).
+        func amd(_ family: Int, _ model: Int) -> String {
+            "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: \(family)\nmodel\t\t: \(model)\n"
+                + "model name\t: AMD EPYC\nstepping\t: 1\n\nprocessor\t: 1\ncpu family\t: 99\n"
+        }
+        #expect(Fingerprint.cpuModel(fromCPUInfo: amd(26, 2)) == "AMD EPYC (family 26 model 2 stepping 1)")
+        #expect(Fingerprint.cpuModel(fromCPUInfo: amd(25, 17)) == "AMD EPYC (family 25 model 17 stepping 1)")
+        #expect(Fingerprint.machineID(cpuModel: "AMD EPYC (family 26 model 2 stepping 1)", pus: 2, cores: 2, packages: 1)
+                != Fingerprint.machineID(cpuModel: "AMD EPYC (family 25 model 17 stepping 1)", pus: 2, cores: 2, packages: 1))
     }
 
     @Test func gitCommitFromLooseAndPackedRefs() throws {
