@@ -1,0 +1,121 @@
+"""Runs a suite with vecbench, PyTorch and JAX in alternating rounds and merges each side's rounds,
+so that a side-by-side ratio is not decided by what the shared machine did during one side's turn.
+
+Usage: python Benchmarks/interleave.py --suite Benchmarks/default.suite --out results [--rounds 3]
+           [--vecbench .build/release/vecbench] [--no-jax]
+Why: on the shared 2-vCPU machines one side's run can land in a minute when the host's other
+tenants hold the L3 or the memory bus. Measured back to back (docs/measurements.md, "Harness
+buffers, and working sets at the edge of L3"), float64 exp backward at 2^20 read 0.54x PyTorch in
+one run and matched it minutes later. Here each round runs every side once (`vecbench run --rounds
+1`, torch_anchors.py, jax_anchors.py), the order of the sides rotating from round to round, and
+the reports are merged per case as `vecbench ab` merges its rounds (RoundMerge): the samples of
+every round together, median_ns, min_ns and mad_ns over them (for rows written without their
+samples, as the anchors' are: the median of the round medians, the least minimum, the median
+MAD, the sample counts added), and for vecbench's rows the round medians and their spread
+(round_medians_ns, noise_pct). ci_low/high_ns stay those of round 1.
+Writes OUT/SUITE.csv, OUT/torch-SUITE.csv and OUT/jax-SUITE.csv in the usual schema (the rounds
+stay in OUT/rounds/), so that `vecbench compare OUT/torch-SUITE.csv OUT/SUITE.csv
+--baseline-variant torch --current-variant auto` reads them as it reads one run's reports.
+"""
+import argparse, csv, os, statistics, subprocess, sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KEY = ("op", "variant", "dtype", "shapes", "threads", "pinning", "phase")
+
+
+def run(cmd):
+    print("interleave: " + " ".join(cmd), file=sys.stderr, flush=True)
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL)
+    if done.returncode != 0:
+        sys.exit(f"interleave: {cmd[0]} exited with {done.returncode}")
+
+
+def merge(paths, out):
+    """One row per case over the round reports `paths`, their samples pooled."""
+    header, rows, order = None, {}, []
+    for path in paths:
+        with open(path, newline="") as f:
+            reader = csv.DictReader(f)
+            header = header or reader.fieldnames
+            for r in reader:
+                if not r.get("median_ns"):
+                    continue
+                k = tuple(r[c] for c in KEY)
+                if k not in rows:
+                    order.append(k)
+                rows.setdefault(k, []).append(r)
+    if header is None:
+        return 0
+    tmp = out + ".tmp"
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=header, lineterminator="\n")
+        w.writeheader()
+        for k in order:
+            group = rows[k]
+            medians = [float(r["median_ns"]) for r in group]
+            row = dict(group[0])
+            if all(r.get("samples_ns") for r in group):
+                samples = [float(v) for r in group for v in r["samples_ns"].split(";") if v]
+                m = statistics.median(samples)
+                row["min_ns"] = f"{min(samples):.6g}"
+                row["mad_ns"] = f"{statistics.median(abs(v - m) for v in samples):.6g}"
+                row["samples"] = str(len(samples))
+                row["samples_ns"] = ";".join(f"{v:.6g}" for v in samples)
+            else:   # a report without its samples (the anchors write none): the rounds' summaries
+                m = statistics.median(medians)
+                row["min_ns"] = f"{min(float(r['min_ns']) for r in group):.6g}"
+                row["mad_ns"] = f"{statistics.median(float(r['mad_ns']) for r in group):.6g}"
+                row["samples"] = str(sum(int(r["samples"]) for r in group))
+            scale = float(group[0]["median_ns"]) / m if m > 0 else 1
+            row["median_ns"] = f"{m:.6g}"
+            if "round_medians_ns" in row:
+                row["round_medians_ns"] = ";".join(f"{v:.6g}" for v in medians)
+            if row.get("noise_pct") and len(medians) > 1:   # as `vecbench run --rounds` reports it
+                row["noise_pct"] = f"{(max(medians) - min(medians)) / statistics.median(medians) * 100:.1f}"
+            for col in ("throughput", "roofline_pct"):
+                if row.get(col):
+                    row[col] = f"{float(row[col]) * scale:.6g}"
+            w.writerow(row)
+    os.replace(tmp, out)
+    return len(order)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--suite", required=True)
+    ap.add_argument("--out", default="results")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--vecbench", default=".build/release/vecbench")
+    ap.add_argument("--no-jax", action="store_true", help="leave JAX out (it is also left out when it does not import)")
+    args = ap.parse_args()
+    if args.rounds < 1:
+        sys.exit("interleave: --rounds must be at least 1")
+    name = os.path.splitext(os.path.basename(args.suite))[0]
+    rounds_dir = os.path.join(args.out, "rounds")
+    os.makedirs(rounds_dir, exist_ok=True)
+    ops = os.path.join(rounds_dir, "ops.json")
+    with open(ops, "w") as f:
+        subprocess.run([args.vecbench, "ops", "--json"], stdout=f, check=True)
+    jax = not args.no_jax and subprocess.run([sys.executable, "-c", "import jax"], capture_output=True).returncode == 0
+    sides = {
+        "vecbench": lambda d: [args.vecbench, "run", "--suite", args.suite, "--rounds", "1", "--out", d, "--no-progress"],
+        "torch": lambda d: [sys.executable, os.path.join(HERE, "torch_anchors.py"), "--suite", args.suite, "--out", d, "--ops", ops],
+    }
+    if jax:
+        sides["jax"] = lambda d: [sys.executable, os.path.join(HERE, "jax_anchors.py"), "--suite", args.suite, "--out", d, "--ops", ops]
+    names = list(sides)
+    for i in range(args.rounds):
+        d = os.path.join(rounds_dir, f"round{i + 1}")
+        os.makedirs(d, exist_ok=True)
+        for side in names[i % len(names):] + names[:i % len(names)]:   # rotate who goes first
+            run(sides[side](d))
+    prefixes = {"vecbench": "", "torch": "torch-", "jax": "jax-"}
+    for side in names:
+        paths = [os.path.join(rounds_dir, f"round{i + 1}", f"{prefixes[side]}{name}.csv") for i in range(args.rounds)]
+        out = os.path.join(args.out, f"{prefixes[side]}{name}.csv")
+        n = merge([p for p in paths if os.path.exists(p)], out)
+        print(f"interleave: {side}: {n} cases merged over {args.rounds} rounds -> {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
