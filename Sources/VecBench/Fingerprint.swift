@@ -13,7 +13,8 @@ public struct Fingerprint: Codable, Equatable, Sendable {
     /// 12 hex digits naming the machine (`machineID`: CPU model, PUs, cores, packages): rows of
     /// different ids never compare.
     public var id: String
-    /// The "model name" of /proc/cpuinfo ("unknown" when absent).
+    /// The "model name" of /proc/cpuinfo with its CPUID signature (`cpuModel(fromCPUInfo:)`;
+    /// "unknown" when absent).
     public var cpuModel: String
     /// PUs (hardware threads) of the machine.
     public var logicalCPUs: Int
