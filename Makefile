@@ -14,7 +14,7 @@ BENCH_FLAGS := $(if $(OPENBLAS_CORE),--openblas-core $(OPENBLAS_CORE))
 SUITE ?= default
 BASELINE ?= results/baseline-quick.csv
 
-.PHONY: deps build test tsan bench quick accuracy compare tutorial train mnist static anchors side-by-side report clean
+.PHONY: deps build test tsan bench quick accuracy compare tutorial train mnist static anchor-python anchors side-by-side report clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -120,20 +120,7 @@ static: deps
 # then JAX on the suite's unary rows, where jax installs (results/jax-SUITE.csv).
 # PyTorch (and JAX, when it installs) on the same suite, same CSV schema. The elementwise ops'
 # PyTorch calls, input ranges and cost models come from the op records (vecbench ops --json).
-# vecbench, PyTorch and JAX in ROUNDS rotating rounds, each side merged to its median per case
-# (Benchmarks/interleave.py): side-by-side ratios that one busy minute does not decide.
-ROUNDS ?= 3
-side-by-side: build
-	[ -x .venv/bin/python ] || python3 -m venv .venv
-	.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch
-	.venv/bin/python -c "import jax" 2>/dev/null || .venv/bin/pip install -q jax || echo "side-by-side: jax did not install, JAX left out"
-	.venv/bin/python Benchmarks/interleave.py --suite Benchmarks/$(SUITE).suite --out results --rounds $(ROUNDS) --vecbench $(BIN)/vecbench
-	$(BIN)/vecbench compare results/torch-$(SUITE).csv results/$(SUITE).csv --baseline-variant torch \
-	  --current-variant auto --ignore-pinning --allow-missing --advisory
-
-anchors: build
-	[ -x .venv/bin/python ] || python3 -m venv .venv
-	.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch
+anchors: build anchor-python
 	mkdir -p results && $(BIN)/vecbench ops --json > results/ops.json
 	.venv/bin/python Benchmarks/torch_anchors.py --suite Benchmarks/$(SUITE).suite --out results --ops results/ops.json
 	if .venv/bin/pip install -q jax; then \
@@ -141,6 +128,20 @@ anchors: build
 	else \
 	  echo "anchors: jax did not install into .venv, JAX anchors skipped"; \
 	fi
+
+# .venv with PyTorch (optional, large) for the anchors; JAX is installed where it can be.
+anchor-python:
+	[ -x .venv/bin/python ] || python3 -m venv .venv
+	.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch
+
+# vecbench, PyTorch and JAX in ROUNDS rotating rounds, each side's rounds merged per case
+# (Benchmarks/interleave.py): side-by-side ratios that one busy minute does not decide.
+ROUNDS ?= 3
+side-by-side: build anchor-python
+	.venv/bin/python -c "import jax" 2>/dev/null || .venv/bin/pip install -q jax || echo "side-by-side: jax did not install, JAX left out"
+	.venv/bin/python Benchmarks/interleave.py --suite Benchmarks/$(SUITE).suite --out results --rounds $(ROUNDS) --vecbench $(BIN)/vecbench
+	$(BIN)/vecbench compare results/torch-$(SUITE).csv results/$(SUITE).csv --baseline-variant torch \
+	  --current-variant auto --ignore-pinning --allow-missing --advisory
 
 # The report page results/index.html (vecbench report) and its screenshot results/index.png in
 # headless Chromium, which this target alone installs (make test skips the browser test without it).

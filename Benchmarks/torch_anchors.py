@@ -35,26 +35,23 @@ BINARY = {"add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div
 
 def machine_id():
     """FNV-1a/64 of "model=..;pus=..;cores=..;packages=.." as Fingerprint.machineID computes it."""
-    model, cores, packages = "unknown", set(), set()
-    pkg = core = None
-    first = {}  # the first processor's fields: the model name and its CPUID signature
+    cores, packages = set(), set()
+    pkg = None
     with open("/proc/cpuinfo") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            key, value = key.strip(), value.strip()
-            if key == "processor" and first:
-                first.setdefault("done", "")
-            if "done" not in first:
-                first[key] = value
-            if key == "model name" and model == "unknown":
-                model = value
-            elif key == "physical id":
-                pkg = value; packages.add(value)
-            elif key == "core id":
-                core = value; cores.add((pkg, value))
+        text = f.read()
+    # The first processor's model name with its CPUID signature, as Fingerprint.cpuModel forms it.
+    first = dict((k.strip(), v.strip()) for k, _, v in (l.partition(":") for l in text.split("\n\n")[0].splitlines()))
+    model = first.get("model name", "unknown")
     if model != "unknown" and "cpu family" in first and "model" in first:
         stepping = f" stepping {first['stepping']}" if "stepping" in first else ""
         model = f"{model} (family {first['cpu family']} model {first['model']}{stepping})"
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "physical id":
+            pkg = value; packages.add(value)
+        elif key == "core id":
+            cores.add((pkg, value))
     pus = os.cpu_count()
     text = f"model={model};pus={pus};cores={len(cores) or pus};packages={len(packages) or 1}"
     h = 0xcbf29ce484222325
