@@ -39,8 +39,10 @@ public enum UnarySaved: String, Codable, Sendable {
     /// (sigmoid's c = sigmoid(-|x|), tanh's c = 1 - |tanh x|: the derivative as a product of c's
     /// that does not cancel in the tails; f'(x) itself for silu and log_sigmoid, float32
     /// gelu(tanh), float64 gelu, mish, softplus and elu/selu/celu, and cos x and -sin x for
-    /// float64 sin and cos, see `savedFloat32`); x is kept only for double backward. Two streams, as
-    /// PyTorch's backward from y, at the price of one more saved buffer while the graph lives.
+    /// float64 sin and cos, see `savedFloat32`); x is kept only for double backward, and not at
+    /// all by sigmoid and tanh (`derivativeSlopeInOutput`), which keep y instead, as PyTorch does.
+    /// Two streams, as PyTorch's backward from y, at the price of one more saved buffer while the
+    /// graph lives.
     case complement
 }
 
@@ -104,6 +106,10 @@ protocol UnaryDefinition: Sendable {
     /// int64 input stays int64 (exact) for these ops; the others compute in float32, as PyTorch
     /// promotes integers for them.
     var integerOp: IntegerUnaryOp? { get }
+    /// For ops whose derivative is a function of the output alone, as PyTorch writes sigmoid's
+    /// (y (1 - y)) and tanh's (1 - y^2): (a, b) with d f'/dy = a + b y. Their graph then keeps y
+    /// and c, not x, as PyTorch's keeps only the result: double backward goes through y.
+    var derivativeSlopeInOutput: (a: Double, b: Double)? { get }
 
     /// The exact function, in forms that do not cancel in the tails (the reference).
     func reference(_ x: R) -> R
@@ -135,6 +141,7 @@ extension UnaryDefinition {
     var ulpBound32: Double { 4 }
     var ulpBound64: Double { 2 }
     var integerOp: IntegerUnaryOp? { nil }
+    var derivativeSlopeInOutput: (a: Double, b: Double)? { nil }
 
     /// The float64 reference for one value, rounded once.
     @inline(__always)

@@ -107,6 +107,9 @@ public enum UnaryOp: Hashable, Sendable {
     }
     /// The exact int64 op for integer input, where PyTorch keeps int64 (abs, neg, relu).
     public var integerOp: IntegerUnaryOp? { visit(Fact { $0.integerOp }) }
+    /// (a, b) with d f'/dy = a + b y where f'(x) is a function of y = f(x) alone (sigmoid: y (1 - y),
+    /// tanh: 1 - y^2), nil otherwise: autograd keeps y and the complement for these, not x.
+    public var derivativeSlopeInOutput: (a: Double, b: Double)? { visit(Fact { $0.derivativeSlopeInOutput }) }
     /// All facts as data (`vecbench ops --json`).
     public var info: UnaryInfo { visit(Fact { $0.info }) }
 

@@ -117,7 +117,9 @@ extension Tensor {
             }
         }
         if let element = dtype.floating { forward(element) }
-        if needsGrad {
+        if needsGrad, let c, let slope = op.derivativeSlopeInOutput {
+            y.recordThroughOutput(op, input: x, complement: c, slope: slope)
+        } else if needsGrad {
             // Backward reads y only for ops that say so; the others do not keep it alive.
             let yStorage = op.saved == .inputAndOutput ? y.impl.storage : nil  // fresh output: data at the storage base
             y.record(op.torchNode, x, saving: x, savingOutput: yStorage != nil) { gy in
@@ -140,4 +142,42 @@ extension Tensor {
         }
         return y
     }
+
+    /// Records y = op(x) for the ops whose derivative is a function of y (sigmoid, tanh): the node
+    /// keeps y (version-checked, as PyTorch's saved result) and the complement c, and lets x go,
+    /// one buffer of x's size less while the graph lives. A first backward is the kernel's
+    /// gy f'(x) from c. A graph-creating one returns gy D, D = f'(x) from c (the same accurate
+    /// values), with D's derivative a + b y recorded through y, which is unpacked as an output of
+    /// this very node (PyTorch's SavedVariable(is_output)): every higher order follows.
+    private func recordThroughOutput(_ op: UnaryOp, input x: Tensor, complement c: Tensor, slope: (a: Double, b: Double)) {
+        let storage = impl.storage  // a fresh output: its data is at the storage base
+        let (shape, dtype, count) = (x.shape, x.dtype, x.count)
+        let node = WeakNode()
+        record(op.torchNode, x, savingOutput: true) { gy in
+            let o = Execution.options
+            func derivativeTimes(_ g: Tensor) -> Tensor {
+                let gx = Tensor(uninitializedShape: shape, dtype: dtype)
+                func backward<T: KernelFloat>(_: T.Type) {
+                    Elementwise.backward(op, complement: c.pointer(T.self), gy: g.pointer(T.self), gx: gx.pointer(T.self),
+                                         count: count, variant: o.variant, threads: o.threads)
+                }
+                if let element = dtype.floating { backward(element) }
+                return gx
+            }
+            guard Tensor.recordsBackward, let fn = node.value else { return [derivativeTimes(gy)] }
+            let y = Tensor(impl: TensorImpl(storage: storage, offset: 0, shape: shape, count: count, dtype: dtype))
+            y.impl.requiresGrad = true
+            y.impl.gradFn = fn
+            let d = derivativeTimes(try Tensor.ones(shape, dtype: dtype))
+            d.record("\(op.torchNode.dropLast())Backward0", y) { g in [try g * (y * slope.b + slope.a)] }
+            return [try gy * d]
+        }
+        node.value = impl.gradFn
+    }
+}
+
+/// A node held weakly: a closure that refers to its own node (to unpack a saved output) without
+/// keeping it alive.
+private final class WeakNode {
+    weak var value: GradNode?
 }

@@ -155,11 +155,58 @@ func matmulGradgradcheck(_ op: String) throws {
 
 @Test func aThirdDerivativeOfARecordedActivationThrows() throws {
     let x = Tensor(shape: [2], scalars: [0.3, -0.4], dtype: .float64, requiresGrad: true)
-    let g = try grad(of: x.sigmoid().sum(), wrt: [x], createGraph: true)[0]
+    let g = try grad(of: x.silu().sum(), wrt: [x], createGraph: true)[0]
     let g2 = try grad(of: g.sum(), wrt: [x], createGraph: true)[0]
     #expect(throws: TensorError.self) { _ = try grad(of: g2.sum(), wrt: [x]) }
     // relu's higher derivatives are all zero: (relu(x) x)'' = 2 relu'(x), a constant.
     let r = try grad(of: try (x.relu() * x).sum(), wrt: [x], createGraph: true)[0]
     let r2 = try grad(of: r.sum(), wrt: [x], createGraph: true)[0]
     #expect(r2.doubles == [2, 0])
+}
+
+@Test func sigmoidAndTanhDifferentiateToAnyOrderThroughTheirOutput() throws {
+    // Their graphs keep y, not x (as PyTorch's): each order is recorded through y.
+    let xs = [0.3, -0.4, 2.5]
+    let x = Tensor(shape: [3], scalars: xs, dtype: .float64, requiresGrad: true)
+    func derivatives(_ f: (Tensor) -> Tensor) throws -> [[Double]] {
+        let g1 = try grad(of: f(x).sum(), wrt: [x], createGraph: true)[0]
+        let g2 = try grad(of: g1.sum(), wrt: [x], createGraph: true)[0]
+        let g3 = try grad(of: g2.sum(), wrt: [x])[0]
+        return [g1.doubles, g2.doubles, g3.doubles]
+    }
+    let sig = try derivatives { $0.sigmoid() }, tanh = try derivatives { $0.tanh() }
+    for (i, v) in xs.enumerated() {
+        let s = 1 / (1 + Foundation.exp(-v)), s1 = s * (1 - s), s2 = s1 * (1 - 2 * s)
+        let t = Foundation.tanh(v), t1 = 1 - t * t, t2 = -2 * t * t1
+        let expected = [[s1, s2, s2 * (1 - 2 * s) - 2 * s1 * s1], [t1, t2, -2 * t1 * t1 - 2 * t * t2]]
+        for (k, got) in [sig, tanh].enumerated() {
+            for order in 0..<3 {
+                #expect(abs(got[order][i] - expected[k][order]) <= 1e-14 * max(1, abs(expected[k][order])),
+                        "op \(k) order \(order + 1) at \(v): \(got[order][i]) vs \(expected[k][order])")
+            }
+        }
+    }
+}
+
+@Test func sigmoidAndTanhGraphsDoNotKeepTheirInput() throws {
+    // PyTorch's sigmoid and tanh save only their result; ours save it and the complement c.
+    for op in [UnaryOp.sigmoid, .tanh] {
+        let w = Tensor(shape: [3], scalars: [0.5, -1, 3], dtype: .float64, requiresGrad: true)
+        weak var input: Storage?
+        let y: Tensor = {
+            let z = w * 2
+            input = z.impl.storage
+            return z.applying(op)
+        }()
+        #expect(input == nil, "\(op.name) kept its input alive")
+        try y.sum().backward()
+        let expected = w.doubles.map { v in
+            op == .sigmoid ? 2 / (2 + 2 * Foundation.cosh(2 * v)) : 2 / (Foundation.cosh(2 * v) * Foundation.cosh(2 * v))
+        }
+        #expect(allClose(w.grad!.doubles, expected, atol: 0, rtol: 1e-15), "\(op.name)")
+        // y is saved: changing it in place before backward is an error, as in PyTorch.
+        let y2 = (w * 2).applying(op)
+        _ = try withNoGrad { try y2.add_(1) }
+        #expect(throws: TensorError.self) { try y2.sum().backward() }
+    }
 }

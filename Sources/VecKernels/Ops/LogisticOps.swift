@@ -12,6 +12,7 @@ struct SigmoidOp: UnaryDefinition {
     var torchNode: String { "SigmoidBackward0" }
     var torchForward: String { "torch.sigmoid(x, out=y)" }
     var torchBackward: String { "torch.ops.aten.sigmoid_backward(gy, y)" }
+    var derivativeSlopeInOutput: (a: Double, b: Double)? { (1, -2) }  // y (1 - y)
     var flops: Double { 20 }
     // float32 gradient from c: 1.83 ulp measured (vecbench accuracy, gy = 1; 1.83 from x with
     // Logistic.slope before), 2.30 with random gy in [-1, 1] (vecbench run's check; 3.14 before).
@@ -43,6 +44,7 @@ struct TanhOp: UnaryDefinition {
     var torchNode: String { "TanhBackward0" }
     var torchForward: String { "torch.tanh(x, out=y)" }
     var torchBackward: String { "torch.ops.aten.tanh_backward(gy, y)" }
+    var derivativeSlopeInOutput: (a: Double, b: Double)? { (0, -2) }  // 1 - y^2
     var flops: Double { 22 }
     // float32 gradient from c: 2.42 ulp measured (vecbench accuracy, gy = 1; 1.23 from x with
     // Logistic.slope before), 3.26 with random gy in [-1, 1] (vecbench run's check; 3.23 before).
