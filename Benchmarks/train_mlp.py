@@ -6,11 +6,13 @@ with the same seeds, drawn as Vecgrad's Tensor.uniform and Linear(seed:) draw th
 torch int64 arithmetic, checked against a plain-Python SplitMix64), so both programs print the
 same first loss. Printed: the median step time (zero_grad, forward, backward, step) over --steps
 steps after --warmup steps, and the peak resident memory growth: VmHWM at the end minus VmRSS just
-before the first step, from /proc/self/status. Needs only torch (no numpy).
+before the first step, from /proc/self/status, after malloc_trim and a VmHWM restart (as the Swift
+program: see its header). Needs only torch (no numpy).
 
 Usage: python Benchmarks/train_mlp.py [--threads N] [--steps N] [--warmup N] [--batch N] [--lr X]
 """
 import argparse
+import ctypes
 import math
 import statistics
 import time
@@ -104,6 +106,9 @@ def main():
         linear(1024, classes, 4))
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr)
 
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
     rss_before = status_kb("VmRSS")
     step_ms, losses = [], []
     for step in range(args.warmup + args.steps):

@@ -7,6 +7,10 @@
 // Printed: the median step time (zero_grad, forward, backward, step) over `--steps` steps after
 // `--warmup` steps, and the peak resident memory growth: VmHWM at the end minus VmRSS just before
 // the first step (the parameters and the batch are already resident then), from /proc/self/status.
+// Before that VmRSS, both programs hand the free memory their allocators kept back to the system
+// (malloc_trim; here also BufferCache.emptyCache) and restart VmHWM (/proc/self/clear_refs): else
+// the baseline counts what initialisation left in the free lists, which training then reuses
+// (PyTorch at 2 threads read 9.6 MB in some runs and 56 MB in others without it, 54-58 with it).
 //
 // Usage: train-mlp [--threads N] [--steps N] [--warmup N] [--batch N] [--lr X] [--variant auto|blas|...] [--trace-memory]
 // (--trace-memory prints VmRSS and VmHWM growth after forward, backward and step of the first 3 steps.)
@@ -82,6 +86,10 @@ let model = Sequential(
     try Linear(in: 1024, out: classes, seed: 4))
 let optimizer = try SGD(parameters: model.parameters, lr: options.lr)
 
+BufferCache.emptyCache()
+// glibc's malloc_trim (malloc.h, which Glibc's module map leaves out).
+if let trim = dlsym(nil, "malloc_trim") { _ = unsafeBitCast(trim, to: (@convention(c) (Int) -> Int32).self)(0) }
+try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
 let rssBefore = statusKB("VmRSS")
 func trace(_ step: Int, _ phase: String) {
     guard options.traceMemory && step < 3 else { return }
