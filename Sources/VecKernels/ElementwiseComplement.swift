@@ -63,31 +63,39 @@ private struct ComplementDriver<B: UnaryBody>: UnaryVisitor {
 
     func visit<Op: UnaryDefinition>(_ op: Op) {
         let w = B.V.scalarCount
-        if backward {
-            Elementwise.chunked(mode, total: count, width: w, inputs: 2, outputs: 1, streams) { Self.backwardVectors(op, $0, $1) }
-        } else {
-            Elementwise.chunked(mode, total: count, width: w, inputs: 1, outputs: 2, streams) { Self.forwardVectors(op, $0, $1) }
+        let s = streams
+        switch (backward, backward ? Elementwise.streams(count, mode, s.out0) : Elementwise.streams(count, mode, s.out0, s.out1)) {
+        case (true, true):
+            Elementwise.chunked(mode, total: count, width: w, inputs: 2, outputs: 1, s) { Self.backwardVectors(op, $0, $1, StreamingStore.self) }
+        case (true, false):
+            Elementwise.chunked(mode, total: count, width: w, inputs: 2, outputs: 1, s) { Self.backwardVectors(op, $0, $1, CachedStore.self) }
+        case (false, true):
+            Elementwise.chunked(mode, total: count, width: w, inputs: 1, outputs: 2, s) { Self.forwardVectors(op, $0, $1, StreamingStore.self) }
+        case (false, false):
+            Elementwise.chunked(mode, total: count, width: w, inputs: 1, outputs: 2, s) { Self.forwardVectors(op, $0, $1, CachedStore.self) }
         }
     }
 
     /// y (out0) and c (out1) from x (in0); count is a multiple of the vector width.
     @inline(never)
-    static func forwardVectors<Op: UnaryDefinition>(_ op: Op, _ s: UnaryStreams<B.Scalar>, _ count: Int) {
+    static func forwardVectors<Op: UnaryDefinition, St: VectorStore>(_ op: Op, _ s: UnaryStreams<B.Scalar>, _ count: Int, _: St.Type) {
+        defer { St.fence() }
         var i = 0
         while i < count {
             let (y, c) = B.forwardWithComplement(op, VectorIO.load(s.in0, i) as B.V)
-            VectorIO.store(y, s.out0, i)
-            VectorIO.store(c, s.out1, i)
+            St.store(y, s.out0, i)
+            St.store(c, s.out1, i)
             i += B.V.scalarCount
         }
     }
 
     /// gx (out0) from c (in0) and gy (in1); count is a multiple of the vector width.
     @inline(never)
-    static func backwardVectors<Op: UnaryDefinition>(_ op: Op, _ s: UnaryStreams<B.Scalar>, _ count: Int) {
+    static func backwardVectors<Op: UnaryDefinition, St: VectorStore>(_ op: Op, _ s: UnaryStreams<B.Scalar>, _ count: Int, _: St.Type) {
+        defer { St.fence() }
         var i = 0
         while i < count {
-            VectorIO.store(B.backward(op, c: VectorIO.load(s.in0, i), gy: VectorIO.load(s.in1, i)), s.out0, i)
+            St.store(B.backward(op, c: VectorIO.load(s.in0, i), gy: VectorIO.load(s.in1, i)), s.out0, i)
             i += B.V.scalarCount
         }
     }

@@ -141,8 +141,9 @@ extension Elementwise {
             let n = r.count - full
             if n == 0 { return }
             let tail = s.advanced(by: r.lowerBound + full)
-            withUnsafeTemporaryAllocation(of: S.self, capacity: 5 * w) { t in
-                let b = t.baseAddress!
+            // 64-byte aligned: the loop may write it with streaming stores (StreamingStore).
+            withUnsafeTemporaryAllocation(byteCount: 5 * w * MemoryLayout<S>.stride, alignment: 64) { t in
+                let b = t.baseAddress!.bindMemory(to: S.self, capacity: 5 * w)
                 b.initialize(repeating: 0, count: 5 * w)
                 b.update(from: tail.in0, count: n)
                 if inputs > 1 { (b + w).update(from: tail.in1, count: n) }
@@ -164,15 +165,22 @@ private struct Forward<B: UnaryBody>: UnaryVisitor {
 
     func visit<Op: UnaryDefinition>(_ op: Op) {
         let s = UnaryStreams(in0: x, in1: x, in2: x, out0: y, out1: y)
-        Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: 1, outputs: 1, s) {
-            Self.vectors(op, $0.in0, $0.out0, $1)
+        if Elementwise.streams(count, mode, y) {
+            Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: 1, outputs: 1, s) {
+                Self.vectors(op, $0.in0, $0.out0, $1, StreamingStore.self)
+            }
+        } else {
+            Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: 1, outputs: 1, s) {
+                Self.vectors(op, $0.in0, $0.out0, $1, CachedStore.self)
+            }
         }
     }
 
     /// count is a multiple of the vector width.
     @inline(never)
-    static func vectors<Op: UnaryDefinition>(_ op: Op, _ x: UnsafePointer<B.Scalar>, _ y: UnsafeMutablePointer<B.Scalar>,
-                                             _ count: Int) {
+    static func vectors<Op: UnaryDefinition, St: VectorStore>(_ op: Op, _ x: UnsafePointer<B.Scalar>,
+                                                              _ y: UnsafeMutablePointer<B.Scalar>, _ count: Int, _: St.Type) {
+        defer { St.fence() }
         // x is streamed from L3 or memory at large counts, where the hardware prefetcher stops at
         // every 4 KiB page (see prefetchBytes); a prefetch per 64-byte vector is one more
         // instruction in loops of 10-60. Measured 3-10% faster on one thread at 2^20 (exp and log
@@ -188,7 +196,7 @@ private struct Forward<B: UnaryBody>: UnaryVisitor {
         var i = 0
         if op.flops <= 2 || !prefetchesForward {
             while i < count {
-                VectorIO.store(B.forward(op, VectorIO.load(x, i) as B.V), y, i)
+                St.store(B.forward(op, VectorIO.load(x, i) as B.V), y, i)
                 i += B.V.scalarCount
             }
             return
@@ -196,7 +204,7 @@ private struct Forward<B: UnaryBody>: UnaryVisitor {
         let ahead = prefetchBytes / MemoryLayout<B.Scalar>.stride
         while i < count {
             prefetch(x, i &+ ahead)
-            VectorIO.store(B.forward(op, VectorIO.load(x, i) as B.V), y, i)
+            St.store(B.forward(op, VectorIO.load(x, i) as B.V), y, i)
             i += B.V.scalarCount
         }
     }
@@ -217,22 +225,29 @@ private struct Backward<B: UnaryBody>: UnaryVisitor {
     func visit<Op: UnaryDefinition>(_ op: Op) {
         // x, gy and (for the ops that read it) y; gx may alias gy.
         let s = UnaryStreams(in0: x, in1: gy, in2: y, out0: gx, out1: gx)
-        Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: op.saved == .inputAndOutput ? 3 : 2,
-                            outputs: 1, s) {
-            Self.vectors(op, $0.in0, $0.in2, $0.in1, $0.out0, $1)
+        let inputs = op.saved == .inputAndOutput ? 3 : 2
+        if Elementwise.streams(count, mode, gx) {
+            Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: inputs, outputs: 1, s) {
+                Self.vectors(op, $0.in0, $0.in2, $0.in1, $0.out0, $1, StreamingStore.self)
+            }
+        } else {
+            Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: inputs, outputs: 1, s) {
+                Self.vectors(op, $0.in0, $0.in2, $0.in1, $0.out0, $1, CachedStore.self)
+            }
         }
     }
 
     /// count is a multiple of the vector width.
     @inline(never)
-    static func vectors<Op: UnaryDefinition>(_ op: Op, _ x: UnsafePointer<B.Scalar>, _ y: UnsafePointer<B.Scalar>,
-                                             _ gy: UnsafePointer<B.Scalar>, _ gx: UnsafeMutablePointer<B.Scalar>,
-                                             _ count: Int) {
+    static func vectors<Op: UnaryDefinition, St: VectorStore>(_ op: Op, _ x: UnsafePointer<B.Scalar>, _ y: UnsafePointer<B.Scalar>,
+                                                              _ gy: UnsafePointer<B.Scalar>, _ gx: UnsafeMutablePointer<B.Scalar>,
+                                                              _ count: Int, _: St.Type) {
+        defer { St.fence() }
         let readsY = op.saved == .inputAndOutput
         var i = 0
         while i < count {
             let yv: B.V = readsY ? VectorIO.load(y, i) : B.V()
-            VectorIO.store(B.backward(op, x: VectorIO.load(x, i), y: yv, gy: VectorIO.load(gy, i)), gx, i)
+            St.store(B.backward(op, x: VectorIO.load(x, i), y: yv, gy: VectorIO.load(gy, i)), gx, i)
             i += B.V.scalarCount
         }
     }

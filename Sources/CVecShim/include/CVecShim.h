@@ -169,6 +169,22 @@ static inline void vg_prefetch(const void *p) {
     __builtin_prefetch(p, 0, 3);
 }
 
+/// Streaming (non-temporal) stores of one 64-byte vector to a 64-byte aligned p: the line is
+/// written to memory without first being read into the cache (no write-allocate). Weakly ordered:
+/// vg_stream_fence() before another thread may read what they wrote.
+static inline void vg_stream_f32x16(float *p, vg_f32x16 v) {
+    __builtin_nontemporal_store(v, (vg_f32x16 *)p);
+}
+static inline void vg_stream_f64x8(double *p, vg_f64x8 v) {
+    __builtin_nontemporal_store(v, (vg_f64x8 *)p);
+}
+/// Orders the streaming stores before every later store (x86 SFENCE).
+static inline void vg_stream_fence(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_sfence();
+#endif
+}
+
 /// Number of CPUs in this process's affinity mask (what the OS lets us run on).
 int vg_available_cpus(void);
 

@@ -1,0 +1,63 @@
+import Synchronization
+import Testing
+@testable import VecKernels
+
+// The drivers write outputs of `Elementwise.streamingStoreBytes` per thread or more with
+// streaming stores (lowered here to 4 KiB, so that small buffers reach them): the values must be
+// bit for bit those of the cached stores, which a misaligned output (one element past an aligned
+// buffer) still gets, on one thread and on two, tails that are not a whole vector included.
+@Suite struct StreamingStoreTests {
+    /// Runs `body(x, outputs)` on `count` inputs spread over [-12, 12] into `outputs` buffers
+    /// starting `offset` elements past 64-byte aligned ones, and returns the outputs.
+    func outputs<T: KernelFloat>(_: T.Type, count: Int, offset: Int, buffers: Int,
+                                 _ body: (UnsafePointer<T>, [UnsafeMutablePointer<T>]) -> Void) -> [[T]] {
+        let x = UnsafeMutablePointer<T>.allocate(capacity: count)
+        defer { x.deallocate() }
+        for i in 0..<count { x[i] = T(Double(i % 4099) / 4099 * 24 - 12) }
+        let raws = (0..<buffers).map { _ in
+            UnsafeMutableRawPointer.allocate(byteCount: (count + offset) * MemoryLayout<T>.stride, alignment: 64)
+        }
+        defer { raws.forEach { $0.deallocate() } }
+        let outs = raws.map { $0.bindMemory(to: T.self, capacity: count + offset) + offset }
+        body(UnsafePointer(x), outs)
+        return outs.map { Array(UnsafeBufferPointer(start: $0, count: count)) }
+    }
+
+    func check<T: KernelFloat>(_: T.Type, threads: Int) {
+        // Large enough to stream on `threads` threads, and a tail that is not a whole vector.
+        let count = Elementwise.streamingStoreBytes / MemoryLayout<T>.stride * threads + 37
+        let variant: KernelVariant = threads == 1 ? .simd : .parallel
+        #expect(Elementwise.streams(count, threads == 1 ? .simd : .parallel(threads: threads, grain: 64),
+                                    UnsafeMutablePointer<T>(bitPattern: 64)!))
+        for op in [UnaryOp.sigmoid, .exp] {
+            let forward = { (offset: Int) in
+                outputs(T.self, count: count, offset: offset, buffers: 1) { x, o in
+                    Elementwise.forward(op, x, o[0], count: count, variant: variant, threads: threads)
+                }
+            }
+            #expect(forward(0) == forward(1), "\(op.name) forward, \(T.self), \(threads) threads")
+            let backward = { (offset: Int) in
+                outputs(T.self, count: count, offset: offset, buffers: 1) { x, o in
+                    Elementwise.backward(op, x: x, y: x, gy: x, gx: o[0], count: count, variant: variant, threads: threads)
+                }
+            }
+            #expect(backward(0) == backward(1), "\(op.name) backward, \(T.self), \(threads) threads")
+        }
+        let complement = { (offset: Int) in
+            outputs(T.self, count: count, offset: offset, buffers: 3) { x, o in
+                Elementwise.forwardWithComplement(.tanh, x, y: o[0], c: o[1], count: count, variant: variant, threads: threads)
+                Elementwise.backward(.tanh, complement: o[1], gy: x, gx: o[2], count: count, variant: variant, threads: threads)
+            }
+        }
+        #expect(complement(0) == complement(1), "tanh with its complement, \(T.self), \(threads) threads")
+    }
+
+    @Test func streamedOutputsEqualCachedOnes() {
+        let saved = Elementwise.streamingThreshold.exchange(4096, ordering: .relaxed)
+        defer { Elementwise.streamingThreshold.store(saved, ordering: .relaxed) }
+        for threads in [1, 2] {
+            check(Float.self, threads: threads)
+            check(Double.self, threads: threads)
+        }
+    }
+}
