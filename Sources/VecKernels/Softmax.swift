@@ -74,12 +74,16 @@ public enum Softmax {
             let (yf, gyf) = (VectorIO.rebound(y, to: Float.self), VectorIO.rebound(gy, to: Float.self))
             let gxf = VectorIO.rebound(gx, to: Float.self)
             if inner == 1 {
+                // Rows of whole vectors keep every full vector 64-byte aligned: then large outputs
+                // are streamed (StreamingStore.swift).
+                let streaming = size % 16 == 0 && Elementwise.streams(count, mode, gxf)
                 return KernelSplit.run(SumKernels.unitMode(mode, unitSize: size), total: outer) { rows in
                     let at = rows.lowerBound * size
-                    if log {
-                        SoftmaxBackward32.logSoftmaxRows(yf + at, gyf + at, gxf + at, rows.count, size)
-                    } else {
-                        SoftmaxBackward32.softmaxRows(yf + at, gyf + at, gxf + at, rows.count, size)
+                    switch (log, streaming) {
+                    case (true, true): SoftmaxBackward32.logSoftmaxRows(yf + at, gyf + at, gxf + at, rows.count, size, StreamingStore.self)
+                    case (true, false): SoftmaxBackward32.logSoftmaxRows(yf + at, gyf + at, gxf + at, rows.count, size, CachedStore.self)
+                    case (false, true): SoftmaxBackward32.softmaxRows(yf + at, gyf + at, gxf + at, rows.count, size, StreamingStore.self)
+                    case (false, false): SoftmaxBackward32.softmaxRows(yf + at, gyf + at, gxf + at, rows.count, size, CachedStore.self)
                     }
                 }
             }

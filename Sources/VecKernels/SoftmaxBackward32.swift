@@ -143,8 +143,9 @@ enum SoftmaxBackward32 {
     /// that writes row k: two passes per row left each row's first reads (a new 4 KiB page, where
     /// the prefetcher starts over) waiting on memory with nothing to overlap them; [4096, 1024]
     /// ran 1.4x slower with the float64 sums than with float32 ones before this.
-    static func softmaxRows(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
-                            _ count: Int, _ n: Int) {
+    static func softmaxRows<St: VectorStore>(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
+                                             _ count: Int, _ n: Int, _: St.Type) {
+        defer { St.fence() }
         var s = count > 0 ? rowSum(y, gy, n) : 0
         for k in 0..<count {
             let o = k * n, last = k + 1 == count
@@ -154,7 +155,7 @@ enum SoftmaxBackward32 {
             let (yn, gn) = last ? (y + o, gy + o) : (y + o + n, gy + o + n)
             var s0 = VD(), s1 = VD()
             for i in stride(from: 0, to: full, by: 16) {
-                VectorIO.store(softmaxGrad(VectorIO.load(y + o, i), VectorIO.load(gy + o, i), hi, lo), gx + o, i)
+                St.store(softmaxGrad(VectorIO.load(y + o, i), VectorIO.load(gy + o, i), hi, lo), gx + o, i)
                 let (a0, a1) = widen(VectorIO.load(yn, i)), (b0, b1) = widen(VectorIO.load(gn, i))
                 s0 = VectorMath.fmaD(a0, b0, s0)
                 s1 = VectorMath.fmaD(a1, b1, s1)

@@ -35,8 +35,9 @@ extension SoftmaxBackward32 {
     /// log-softmax gx of `count` contiguous rows of n floats. The float64 sum of row k + 1's gy is
     /// taken in the loop that writes row k (see `softmaxRows`). Rows whose sum is zero, beyond
     /// float32's normal range or not finite go through `logSoftmaxGrad` whole.
-    static func logSoftmaxRows(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
-                               _ count: Int, _ n: Int) {
+    static func logSoftmaxRows<St: VectorStore>(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>,
+                                                _ gx: UnsafeMutablePointer<Float>, _ count: Int, _ n: Int, _: St.Type) {
+        defer { St.fence() }
         var s = count > 0 ? rowSum(gy, nil, n) : 0
         let full = n / 16 * 16
         let table = expTable, parts = ln2Over32Parts
@@ -59,7 +60,7 @@ extension SoftmaxBackward32 {
                     if needsFloat64(r, c) {
                         logSoftmaxGrad(y + o + at, gy + o + at, gx + o + at, m, sp, VectorIO.Repeated.self)
                     } else if m == 16 {
-                        VectorIO.store(r, gx + o, at)
+                        St.store(r, gx + o, at)
                     } else {
                         VectorIO.storePartial(r, gx + o + at, count: m)
                     }

@@ -52,12 +52,28 @@ import Testing
         #expect(complement(0) == complement(1), "tanh with its complement, \(T.self), \(threads) threads")
     }
 
+    /// Softmax and log-softmax backward over rows of whole vectors (streamed when aligned).
+    func checkSoftmax(threads: Int) {
+        let size = 48, outer = Elementwise.streamingStoreBytes / 4 / size * threads + 3
+        for log in [false, true] {
+            let gradient = { (offset: Int) in
+                outputs(Float.self, count: outer * size, offset: offset, buffers: 1) { x, o in
+                    // y from x's values (any finite numbers exercise both stores), gy = x.
+                    Softmax.backward(y: x, gy: x, gx: o[0], outer: outer, size: size, inner: 1, log: log,
+                                     variant: threads == 1 ? .simd : .parallel, threads: threads)
+                }
+            }
+            #expect(gradient(0) == gradient(1), "\(log ? "log_softmax" : "softmax") backward, \(threads) threads")
+        }
+    }
+
     @Test func streamedOutputsEqualCachedOnes() {
         let saved = Elementwise.streamingThreshold.exchange(4096, ordering: .relaxed)
         defer { Elementwise.streamingThreshold.store(saved, ordering: .relaxed) }
         for threads in [1, 2] {
             check(Float.self, threads: threads)
             check(Double.self, threads: threads)
+            checkSoftmax(threads: threads)
         }
     }
 }
