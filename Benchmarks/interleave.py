@@ -8,76 +8,25 @@ tenants hold the L3 or the memory bus. Measured back to back (docs/measurements.
 buffers, and working sets at the edge of L3"), float64 exp backward at 2^20 read 0.54x PyTorch in
 one run and matched it minutes later. Here each round runs every side once (`vecbench run --rounds
 1`, torch_anchors.py, jax_anchors.py), the order of the sides rotating from round to round, and
-the reports are merged per case as `vecbench ab` merges its rounds (RoundMerge): the samples of
-every round together, median_ns, min_ns and mad_ns over them (for rows written without their
-samples, as the anchors' are: the median of the round medians, the least minimum, the median
-MAD, the sample counts added), and for vecbench's rows the round medians and their spread
-(round_medians_ns, noise_pct). ci_low/high_ns stay those of round 1.
-Writes OUT/SUITE.csv, OUT/torch-SUITE.csv and OUT/jax-SUITE.csv in the usual schema (the rounds
+each side's reports are merged per case by `vecbench merge`, as `vecbench ab` merges its rounds
+(RoundMerge): the samples of every round together, median_ns, min_ns and mad_ns over them (for
+rows written without their samples, as the anchors' are: the median of the round medians, the
+least minimum, the median MAD, the sample counts added), the round medians and their spread
+(round_medians_ns, noise_pct).
+Writes OUT/SUITE.csv, OUT/torch-SUITE.csv and OUT/jax-SUITE.csv in vecbench's schema (the rounds
 stay in OUT/rounds/), so that `vecbench compare OUT/torch-SUITE.csv OUT/SUITE.csv
 --baseline-variant torch --current-variant auto` reads them as it reads one run's reports.
 """
-import argparse, csv, os, statistics, subprocess, sys
+import argparse, os, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-KEY = ("op", "variant", "dtype", "shapes", "threads", "pinning", "phase")
 
 
-def run(cmd):
+def run(cmd, quiet=True):
     print("interleave: " + " ".join(cmd), file=sys.stderr, flush=True)
-    done = subprocess.run(cmd, stdout=subprocess.DEVNULL)
+    done = subprocess.run(cmd, stdout=subprocess.DEVNULL if quiet else None)
     if done.returncode != 0:
         sys.exit(f"interleave: {cmd[0]} exited with {done.returncode}")
-
-
-def merge(paths, out):
-    """One row per case over the round reports `paths`, their samples pooled."""
-    header, rows, order = None, {}, []
-    for path in paths:
-        with open(path, newline="") as f:
-            reader = csv.DictReader(f)
-            header = header or reader.fieldnames
-            for r in reader:
-                if not r.get("median_ns"):
-                    continue
-                k = tuple(r[c] for c in KEY)
-                if k not in rows:
-                    order.append(k)
-                rows.setdefault(k, []).append(r)
-    if header is None:
-        return 0
-    tmp = out + ".tmp"
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=header, lineterminator="\n")
-        w.writeheader()
-        for k in order:
-            group = rows[k]
-            medians = [float(r["median_ns"]) for r in group]
-            row = dict(group[0])
-            if all(r.get("samples_ns") for r in group):
-                samples = [float(v) for r in group for v in r["samples_ns"].split(";") if v]
-                m = statistics.median(samples)
-                row["min_ns"] = f"{min(samples):.6g}"
-                row["mad_ns"] = f"{statistics.median(abs(v - m) for v in samples):.6g}"
-                row["samples"] = str(len(samples))
-                row["samples_ns"] = ";".join(f"{v:.6g}" for v in samples)
-            else:   # a report without its samples (the anchors write none): the rounds' summaries
-                m = statistics.median(medians)
-                row["min_ns"] = f"{min(float(r['min_ns']) for r in group):.6g}"
-                row["mad_ns"] = f"{statistics.median(float(r['mad_ns']) for r in group):.6g}"
-                row["samples"] = str(sum(int(r["samples"]) for r in group))
-            scale = float(group[0]["median_ns"]) / m if m > 0 else 1
-            row["median_ns"] = f"{m:.6g}"
-            if "round_medians_ns" in row:
-                row["round_medians_ns"] = ";".join(f"{v:.6g}" for v in medians)
-            if row.get("noise_pct") and len(medians) > 1:   # as `vecbench run --rounds` reports it
-                row["noise_pct"] = f"{(max(medians) - min(medians)) / statistics.median(medians) * 100:.1f}"
-            for col in ("throughput", "roofline_pct"):
-                if row.get(col):
-                    row[col] = f"{float(row[col]) * scale:.6g}"
-            w.writerow(row)
-    os.replace(tmp, out)
-    return len(order)
 
 
 def main():
@@ -113,8 +62,9 @@ def main():
     for side in names:
         paths = [os.path.join(rounds_dir, f"round{i + 1}", f"{prefixes[side]}{name}.csv") for i in range(args.rounds)]
         out = os.path.join(args.out, f"{prefixes[side]}{name}.csv")
-        n = merge([p for p in paths if os.path.exists(p)], out)
-        print(f"interleave: {side}: {n} cases merged over {args.rounds} rounds -> {out}", file=sys.stderr)
+        present = [p for p in paths if os.path.exists(p)]
+        if present:
+            run([args.vecbench, "merge", "--out", out] + present, quiet=False)
 
 
 if __name__ == "__main__":

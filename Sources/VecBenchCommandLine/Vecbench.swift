@@ -17,6 +17,7 @@ struct Vecbench: ParsableCommand {
               vecbench run --suite quick --threads 1,2 --pin compact
               vecbench compare results/baseline-quick.csv results/quick.csv
               vecbench ab --baseline-exe /tmp/main-vecbench --suite quick
+              vecbench merge --out merged.csv round1.csv round2.csv round3.csv
               vecbench accuracy --out results
               vecbench plot results/default.csv --out results/plots
               vecbench report results
@@ -26,8 +27,8 @@ struct Vecbench: ParsableCommand {
               vecbench history --op sigmoid
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, AccuracyCommand.self, CompareCommand.self, ABCommand.self, PlotCommand.self, OpsCommand.self,
-                      TopologyCommand.self, CalibrateCommand.self, ReportCommand.self, HistoryCommand.self])
+        subcommands: [RunCommand.self, AccuracyCommand.self, CompareCommand.self, ABCommand.self, MergeCommand.self, PlotCommand.self,
+                      OpsCommand.self, TopologyCommand.self, CalibrateCommand.self, ReportCommand.self, HistoryCommand.self])
 }
 
 /// Bad input found after parsing (a file that does not parse, a suite that does not validate):

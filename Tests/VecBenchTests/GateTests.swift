@@ -203,6 +203,25 @@ func roundRecord(op: String = "relu", median: Double, spread: Double, rounds: In
         #expect(abs(merged[0].noisePct! - 9.4) < 0.05)
     }
 
+    @Test func roundsWithoutSamplesMergeTheirSummaries() throws {
+        // The PyTorch runner's rows: a summary, no samples.
+        func summary(_ median: Double, min: Double, mad: Double, count: Int) -> BenchRecord {
+            var r = sampleRecord(median: median, samples: [])
+            r.samplesNs = []
+            r.summary = SampleSummary(count: count, median: median, min: min, max: .nan, mad: mad, ciLow: median - 1, ciHigh: median + 1)
+            return r
+        }
+        let merged = RoundMerge.merge([[summary(100, min: 90, mad: 4, count: 20)], [summary(130, min: 95, mad: 6, count: 30)],
+                                       [summary(110, min: 85, mad: 5, count: 25)]])
+        #expect(merged.count == 1)
+        #expect(merged[0].medianNs == 110 && merged[0].minNs == 85 && merged[0].madNs == 5 && merged[0].samples == 75)
+        #expect(merged[0].samplesNs.isEmpty && merged[0].roundMediansNs == [100, 130, 110])
+        #expect(merged[0].ciLowNs == 99 && merged[0].ciHighNs == 101)
+        // Written and read back as `vecbench merge` does.
+        let back = try ReportCSV.parse(try ReportCSV.render(merged), file: "merged.csv")
+        #expect(back[0].medianNs == 110 && back[0].samples == 75)
+    }
+
     @Test func fewerThanThreeRoundsFallBackWithAWarning() throws {
         let a = roundRecord(median: 1000, spread: 0.02, rounds: 2), b = roundRecord(median: 1000, spread: 0.02, rounds: 2)
         let result = try Compare.compare(baseline: [a], current: [b])
