@@ -13,11 +13,11 @@ extension Tensor {
     /// max(x, 0) keeping -0 and NaN (torch.relu); relu'(0) = 0. int64 stays int64.
     public func relu() -> Tensor { applying(.relu) }
     /// 1/(1+e^-x) (torch.sigmoid). Within 4 ulp (float32) of exact, gradient included, tails too:
-    /// in grad mode the forward also saves c = sigmoid(-|x|) (one more buffer while the graph
-    /// lives) and the backward is gy c (1 - c), which does not cancel where PyTorch's y (1 - y) does.
+    /// in grad mode the forward also saves c = sigmoid(-|x|) beside y (the graph keeps y and c, not
+    /// x) and the backward is gy c (1 - c), which does not cancel where PyTorch's y (1 - y) does.
     public func sigmoid() -> Tensor { applying(.sigmoid) }
-    /// Hyperbolic tangent (torch.tanh); in grad mode the forward also saves c = 1 - |tanh x| (one
-    /// more buffer while the graph lives) and the gradient is gy c (2 - c), accurate in the tails.
+    /// Hyperbolic tangent (torch.tanh); in grad mode the forward also saves c = 1 - |tanh x| beside
+    /// y (the graph keeps y and c, not x) and the gradient is gy c (2 - c), accurate in the tails.
     public func tanh() -> Tensor { applying(.tanh) }
     /// e^x (torch.exp); gradient gy * y.
     public func exp() -> Tensor { applying(.exp) }
@@ -169,7 +169,7 @@ extension Tensor {
             y.impl.requiresGrad = true
             y.impl.gradFn = fn
             let d = derivativeTimes(try Tensor.ones(shape, dtype: dtype))
-            d.record("\(op.torchNode.dropLast())Backward0", y) { g in [try g * (y * slope.b + slope.a)] }
+            d.record("\(op.torchNode.dropLast())Backward0", y, saving: y) { g in [try g * (y * slope.b + slope.a)] }
             return [try gy * d]
         }
         node.value = impl.gradFn

@@ -89,7 +89,9 @@ let optimizer = try SGD(parameters: model.parameters, lr: options.lr)
 BufferCache.emptyCache()
 // glibc's malloc_trim (malloc.h, which Glibc's module map leaves out).
 if let trim = dlsym(nil, "malloc_trim") { _ = unsafeBitCast(trim, to: (@convention(c) (Int) -> Int32).self)(0) }
-try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+do { try "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8) } catch {
+    FileHandle.standardError.write(Data("train-mlp: could not restart VmHWM (\(error)): the growth may count more than training\n".utf8))
+}
 let rssBefore = statusKB("VmRSS")
 func trace(_ step: Int, _ phase: String) {
     guard options.traceMemory && step < 3 else { return }

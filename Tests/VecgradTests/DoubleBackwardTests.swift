@@ -210,3 +210,12 @@ func matmulGradgradcheck(_ op: String) throws {
         #expect(throws: TensorError.self) { try y2.sum().backward() }
     }
 }
+
+@Test func aGradientRecordedThroughYChecksThatYIsUnchanged() throws {
+    // As PyTorch: y changed in place after a graph-creating backward makes the next order throw.
+    let x = Tensor(shape: [2], scalars: [0.3, -0.4], dtype: .float64, requiresGrad: true)
+    let y = x.tanh()
+    let g = try grad(of: y.sum(), wrt: [x], createGraph: true)[0]
+    _ = try withNoGrad { try y.add_(1) }
+    #expect(throws: TensorError.self) { _ = try grad(of: g.sum(), wrt: [x]) }
+}
