@@ -63,16 +63,16 @@ private struct ComplementDriver<B: UnaryBody>: UnaryVisitor {
 
     func visit<Op: UnaryDefinition>(_ op: Op) {
         let w = B.V.scalarCount
-        let s = streams
-        switch (backward, backward ? Elementwise.streams(count, mode, s.out0) : Elementwise.streams(count, mode, s.out0, s.out1)) {
-        case (true, true):
-            Elementwise.chunked(mode, total: count, width: w, inputs: 2, outputs: 1, s) { Self.backwardVectors(op, $0, $1, StreamingStore.self) }
-        case (true, false):
-            Elementwise.chunked(mode, total: count, width: w, inputs: 2, outputs: 1, s) { Self.backwardVectors(op, $0, $1, CachedStore.self) }
-        case (false, true):
-            Elementwise.chunked(mode, total: count, width: w, inputs: 1, outputs: 2, s) { Self.forwardVectors(op, $0, $1, StreamingStore.self) }
-        case (false, false):
-            Elementwise.chunked(mode, total: count, width: w, inputs: 1, outputs: 2, s) { Self.forwardVectors(op, $0, $1, CachedStore.self) }
+        if backward {
+            let streaming = Elementwise.streams(count, mode, streams.out0)
+            Elementwise.chunked(mode, total: count, width: w, inputs: 2, outputs: 1, streams) {
+                streaming ? Self.backwardVectors(op, $0, $1, StreamingStore.self) : Self.backwardVectors(op, $0, $1, CachedStore.self)
+            }
+        } else {
+            let streaming = Elementwise.streams(count, mode, streams.out0, streams.out1)
+            Elementwise.chunked(mode, total: count, width: w, inputs: 1, outputs: 2, streams) {
+                streaming ? Self.forwardVectors(op, $0, $1, StreamingStore.self) : Self.forwardVectors(op, $0, $1, CachedStore.self)
+            }
         }
     }
 

@@ -165,14 +165,9 @@ private struct Forward<B: UnaryBody>: UnaryVisitor {
 
     func visit<Op: UnaryDefinition>(_ op: Op) {
         let s = UnaryStreams(in0: x, in1: x, in2: x, out0: y, out1: y)
-        if Elementwise.streams(count, mode, y) {
-            Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: 1, outputs: 1, s) {
-                Self.vectors(op, $0.in0, $0.out0, $1, StreamingStore.self)
-            }
-        } else {
-            Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: 1, outputs: 1, s) {
-                Self.vectors(op, $0.in0, $0.out0, $1, CachedStore.self)
-            }
+        let streaming = Elementwise.streams(count, mode, y)
+        Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: 1, outputs: 1, s) {
+            streaming ? Self.vectors(op, $0.in0, $0.out0, $1, StreamingStore.self) : Self.vectors(op, $0.in0, $0.out0, $1, CachedStore.self)
         }
     }
 
@@ -225,15 +220,11 @@ private struct Backward<B: UnaryBody>: UnaryVisitor {
     func visit<Op: UnaryDefinition>(_ op: Op) {
         // x, gy and (for the ops that read it) y; gx may alias gy.
         let s = UnaryStreams(in0: x, in1: gy, in2: y, out0: gx, out1: gx)
-        let inputs = op.saved == .inputAndOutput ? 3 : 2
-        if Elementwise.streams(count, mode, gx) {
-            Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: inputs, outputs: 1, s) {
-                Self.vectors(op, $0.in0, $0.in2, $0.in1, $0.out0, $1, StreamingStore.self)
-            }
-        } else {
-            Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: inputs, outputs: 1, s) {
-                Self.vectors(op, $0.in0, $0.in2, $0.in1, $0.out0, $1, CachedStore.self)
-            }
+        let streaming = Elementwise.streams(count, mode, gx)
+        Elementwise.chunked(mode, total: count, width: B.V.scalarCount, inputs: op.saved == .inputAndOutput ? 3 : 2,
+                            outputs: 1, s) {
+            streaming ? Self.vectors(op, $0.in0, $0.in2, $0.in1, $0.out0, $1, StreamingStore.self)
+                      : Self.vectors(op, $0.in0, $0.in2, $0.in1, $0.out0, $1, CachedStore.self)
         }
     }
 

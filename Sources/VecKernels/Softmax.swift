@@ -79,11 +79,13 @@ public enum Softmax {
                 let streaming = size % 16 == 0 && Elementwise.streams(count, mode, gxf)
                 return KernelSplit.run(SumKernels.unitMode(mode, unitSize: size), total: outer) { rows in
                     let at = rows.lowerBound * size
-                    switch (log, streaming) {
-                    case (true, true): SoftmaxBackward32.logSoftmaxRows(yf + at, gyf + at, gxf + at, rows.count, size, StreamingStore.self)
-                    case (true, false): SoftmaxBackward32.logSoftmaxRows(yf + at, gyf + at, gxf + at, rows.count, size, CachedStore.self)
-                    case (false, true): SoftmaxBackward32.softmaxRows(yf + at, gyf + at, gxf + at, rows.count, size, StreamingStore.self)
-                    case (false, false): SoftmaxBackward32.softmaxRows(yf + at, gyf + at, gxf + at, rows.count, size, CachedStore.self)
+                    let (y, gy, gx, n) = (yf + at, gyf + at, gxf + at, rows.count)
+                    if log {
+                        streaming ? SoftmaxBackward32.logSoftmaxRows(y, gy, gx, n, size, StreamingStore.self)
+                                  : SoftmaxBackward32.logSoftmaxRows(y, gy, gx, n, size, CachedStore.self)
+                    } else {
+                        streaming ? SoftmaxBackward32.softmaxRows(y, gy, gx, n, size, StreamingStore.self)
+                                  : SoftmaxBackward32.softmaxRows(y, gy, gx, n, size, CachedStore.self)
                     }
                 }
             }

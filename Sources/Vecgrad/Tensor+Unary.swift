@@ -125,14 +125,10 @@ extension Tensor {
             y.record(op.torchNode, x, saving: x, savingOutput: yStorage != nil) { gy in
                 let yBase = yStorage?.base ?? x.impl.storage.base  // not read when y is not saved
                 if Tensor.recordsBackward { return [try gy * x.unaryDerivative(op, y: UnsafeRawPointer(yBase))] }
+                if let c { return [gy.timesDerivative(op, complement: c)] }
                 let gx = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
                 let o = Execution.options
                 func backward<T: KernelFloat>(_: T.Type) {
-                    if let c {
-                        Elementwise.backward(op, complement: c.pointer(T.self), gy: gy.pointer(T.self), gx: gx.pointer(T.self),
-                                             count: x.count, variant: o.variant, threads: o.threads)
-                        return
-                    }
                     Elementwise.backward(op, x: x.pointer(T.self), y: yBase.assumingMemoryBound(to: T.self), gy: gy.pointer(T.self),
                                          gx: gx.pointer(T.self), count: x.count, variant: o.variant, threads: o.threads)
                 }
@@ -154,25 +150,28 @@ extension Tensor {
         let (shape, dtype, count) = (x.shape, x.dtype, x.count)
         let node = WeakNode()
         record(op.torchNode, x, savingOutput: true) { gy in
-            let o = Execution.options
-            func derivativeTimes(_ g: Tensor) -> Tensor {
-                let gx = Tensor(uninitializedShape: shape, dtype: dtype)
-                func backward<T: KernelFloat>(_: T.Type) {
-                    Elementwise.backward(op, complement: c.pointer(T.self), gy: g.pointer(T.self), gx: gx.pointer(T.self),
-                                         count: count, variant: o.variant, threads: o.threads)
-                }
-                if let element = dtype.floating { backward(element) }
-                return gx
-            }
-            guard Tensor.recordsBackward, let fn = node.value else { return [derivativeTimes(gy)] }
+            guard Tensor.recordsBackward, let fn = node.value else { return [gy.timesDerivative(op, complement: c)] }
             let y = Tensor(impl: TensorImpl(storage: storage, offset: 0, shape: shape, count: count, dtype: dtype))
             y.impl.requiresGrad = true
             y.impl.gradFn = fn
-            let d = derivativeTimes(try Tensor.ones(shape, dtype: dtype))
+            let d = try Tensor.ones(shape, dtype: dtype).timesDerivative(op, complement: c)
             d.record("\(op.torchNode.dropLast())Backward0", y, saving: y) { g in [try g * (y * slope.b + slope.a)] }
             return [try gy * d]
         }
         node.value = impl.gradFn
+    }
+
+    /// self * op'(x) elementwise, from the complement c that the grad-mode forward saved (the
+    /// kernel's backward from c; not recorded). self is a contiguous gradient of c's shape.
+    fileprivate func timesDerivative(_ op: UnaryOp, complement c: Tensor) -> Tensor {
+        let gx = Tensor(uninitializedShape: c.shape, dtype: c.dtype)
+        let o = Execution.options
+        func backward<T: KernelFloat>(_: T.Type) {
+            Elementwise.backward(op, complement: c.pointer(T.self), gy: pointer(T.self), gx: gx.pointer(T.self),
+                                 count: c.count, variant: o.variant, threads: o.threads)
+        }
+        if let element = c.dtype.floating { backward(element) }
+        return gx
     }
 }
 
