@@ -14,7 +14,7 @@ BENCH_FLAGS := $(if $(OPENBLAS_CORE),--openblas-core $(OPENBLAS_CORE))
 SUITE ?= default
 BASELINE ?= results/baseline-quick.csv
 
-.PHONY: deps build test tsan bench quick accuracy compare tutorial train mnist static anchor-python anchors side-by-side report clean
+.PHONY: deps build test tsan bench quick accuracy compare tutorial train mnist static anchor-python anchors anchor-accuracy side-by-side report clean
 
 deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -128,6 +128,15 @@ anchors: build anchor-python
 	else \
 	  echo "anchors: jax did not install into .venv, JAX anchors skipped"; \
 	fi
+
+# PyTorch's and JAX's accuracy on vecbench accuracy's own sweeps and references, beside ours (the
+# accuracy each side of a speed ratio bought): results/anchor-accuracy.csv.
+anchor-accuracy: build anchor-python
+	mkdir -p results && $(BIN)/vecbench ops --json > results/ops.json
+	$(BIN)/vecbench accuracy --export-anchor-inputs results/anchor-accuracy
+	.venv/bin/pip install -q jax || echo "anchor-accuracy: jax did not install into .venv, JAX left out"
+	.venv/bin/python Benchmarks/anchor_accuracy.py --dir results/anchor-accuracy --ops results/ops.json
+	$(BIN)/vecbench accuracy --anchors results/anchor-accuracy --out results
 
 # .venv with PyTorch (optional, large) for the anchors; JAX is installed where it can be.
 anchor-python:

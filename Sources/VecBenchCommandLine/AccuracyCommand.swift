@@ -15,9 +15,17 @@ struct AccuracyCommand: ParsableCommand {
             norm-wise, max |C - Cref| / (|A||B|) (ulp column: in units of the unit roundoff u), against \
             2 (k + 1) u. Writes OUT/accuracy.csv. Exit 1 when a check fails.
 
+            PyTorch and JAX side by side (`make anchor-accuracy`): --export-anchor-inputs DIR writes \
+            the elementwise sweeps (raw float64, with DIR/manifest.json) for \
+            Benchmarks/anchor_accuracy.py, which writes each library's results into DIR/torch and \
+            DIR/jax; --anchors DIR then scores them against the same references and prints their max \
+            ULP beside ours (OUT/anchor-accuracy.csv).
+
             Examples:
               vecbench accuracy
               vecbench accuracy --ops sigmoid,tanh --out /tmp
+              vecbench accuracy --export-anchor-inputs results/anchor-accuracy
+              vecbench accuracy --anchors results/anchor-accuracy
             """)
 
     @Option(help: "Directory for accuracy.csv. Example: --out results")
@@ -25,6 +33,18 @@ struct AccuracyCommand: ParsableCommand {
 
     @Option(help: "Only these ops (comma-separated). Example: --ops sigmoid,softplus")
     var ops: String?
+
+    @Option(help: """
+        Write the elementwise sweeps for Benchmarks/anchor_accuracy.py into this folder and stop. \
+        Example: --export-anchor-inputs results/anchor-accuracy
+        """)
+    var exportAnchorInputs: String?
+
+    @Option(help: """
+        Score the libraries' results in this folder (written by Benchmarks/anchor_accuracy.py) beside ours. \
+        Example: --anchors results/anchor-accuracy
+        """)
+    var anchors: String?
 
     func run() throws {
         let wanted = ops.map { Set($0.split(separator: ",").map(String.init)) }
@@ -42,6 +62,21 @@ struct AccuracyCommand: ParsableCommand {
                 throw InputError("--ops: \(what.joined(separator: "; ")); checked: \(checked.joined(separator: ", "))"
                                  + " (vecbench run --list marks them)")
             }
+        }
+        if let dir = exportAnchorInputs {
+            let cases = try AnchorAccuracy.exportInputs(to: dir, ops: wanted)
+            guard !cases.isEmpty else { throw InputError("--export-anchor-inputs: none of the ops asked for is elementwise") }
+            print("wrote \(cases.count) cases (\(cases.reduce(0) { $0 + $1.count }) inputs) and \(dir)/\(AnchorAccuracy.manifestName)")
+            return
+        }
+        if let dir = anchors {
+            let scored = try AnchorAccuracy.score(dir).filter { wanted?.contains($0.op) ?? true }
+            guard scored.contains(where: { $0.library != AnchorAccuracy.ours }) else {
+                throw InputError("--anchors \(dir): no library results there (run Benchmarks/anchor_accuracy.py --dir \(dir))")
+            }
+            print(AnchorAccuracy.table(scored), terminator: "")
+            try AtomicFile.write(AnchorAccuracy.csv(scored), to: "\(out)/anchor-accuracy.csv")
+            return
         }
         let rows = Accuracy.run(ops: wanted)
         print(Accuracy.table(rows), terminator: "")

@@ -1,0 +1,204 @@
+import Foundation
+import Vecgrad
+
+// PyTorch's and JAX's errors on `vecbench accuracy`'s own sweeps, scored against the same float64
+// references as ours, so that a side-by-side speed ratio can be read with the accuracy each side
+// bought (`make anchor-accuracy`). The inputs go out as raw little-endian float64 files (the
+// values already rounded to the case's dtype) with a manifest; Benchmarks/anchor_accuracy.py runs
+// each library on them and writes its outputs the same way, one folder per library; `score`
+// reads them back. One reference and one sweep for all three sides: a second copy of the
+// references in Python would drift from this one.
+
+/// Exports the elementwise accuracy sweeps and scores other libraries' results on them.
+public enum AnchorAccuracy {
+    /// One op in one dtype of the manifest: its inputs are `inputs` (count float64 values).
+    public struct Case: Codable, Equatable, Sendable {
+        /// The op's catalog name ("gelu(approximate=tanh)").
+        public var op: String
+        /// "float32" or "float64": the dtype the anchor must compute in.
+        public var dtype: String
+        /// Number of inputs.
+        public var count: Int
+        /// File stem, relative to the export folder: inputs in STEM.x.f64, a library's results in
+        /// LIBRARY/STEM.y.f64 (forward) and LIBRARY/STEM.gx.f64 (the derivative: upstream ones).
+        public var stem: String
+    }
+
+    /// One library's figures for one case: nil where it wrote no file for that phase.
+    public struct Row: Equatable, Sendable {
+        /// The op's catalog name.
+        public var op: String
+        /// The dtype computed in.
+        public var dtype: DType
+        /// The library ("torch", "jax"): the folder its results are in.
+        public var library: String
+        /// Forward errors where input and reference are finite and not subnormal.
+        public var forward: ErrorFigures?
+        /// Derivative errors over the same inputs, kinks left out.
+        public var backward: ErrorFigures?
+        /// Points where the input or the reference is ±inf, NaN or subnormal and the library's result
+        /// is more than 4 ULP off (PyTorch's gelu(-inf) is NaN where the limit is -0), both phases.
+        public var specialMismatches: Int
+    }
+
+    /// The manifest's file name inside an export folder.
+    public static let manifestName = "manifest.json"
+
+    static func subjects(ops: Set<String>?) -> [(name: String, subject: AccuracySubject)] {
+        Accuracy.builtinCatalog.accuracyEntries.compactMap { e in
+            guard let s = e.accuracy, s.elementwise, s.gemm == nil, ops?.contains(e.name) ?? true else { return nil }
+            return (e.name, s)
+        }
+    }
+
+    /// Writes every elementwise subject's inputs in float32 and float64 (or those named in `ops`)
+    /// and the manifest into `dir`. Returns the cases written (none, and nothing written, when no
+    /// op asked for is elementwise). Throws when a file cannot be written.
+    @discardableResult
+    public static func exportInputs(to dir: String, ops: Set<String>? = nil) throws -> [Case] {
+        let chosen = subjects(ops: ops)
+        if chosen.isEmpty { return [] }   // nothing written: no empty manifest left behind
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var cases: [Case] = []
+        for (i, (name, s)) in chosen.enumerated() {
+            for dtype in [DType.float32, .float64] {
+                let xs = s.inputs(dtype)
+                let stem = String(format: "case%03d-%@", i, dtype.rawValue)
+                try AtomicFile.write(bytes(xs), to: "\(dir)/\(stem).x.f64")
+                cases.append(Case(op: name, dtype: dtype.rawValue, count: xs.count, stem: stem))
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(String(decoding: try encoder.encode(cases), as: UTF8.self) + "\n", to: "\(dir)/\(manifestName)")
+        return cases
+    }
+
+    /// The name `score` gives this library's own rows.
+    public static let ours = "vecgrad"
+
+    /// Scores every library folder inside `dir` (each holding STEM.y.f64 / STEM.gx.f64 files for the
+    /// manifest's cases) and Vecgrad itself (rows named `ours`, computed here on the same inputs)
+    /// against the references. Throws when the manifest is missing, names an op the catalog
+    /// lacks, or a result file has the wrong size.
+    public static func score(_ dir: String) throws -> [Row] {
+        let manifest = "\(dir)/\(manifestName)"
+        guard let data = FileManager.default.contents(atPath: manifest) else {
+            throw ReportError(file: manifest, "no manifest (write one with vecbench accuracy --export-anchor-inputs \(dir))")
+        }
+        let cases = try JSONDecoder().decode([Case].self, from: data)
+        let all = Dictionary(subjects(ops: nil).map { ($0.name, $0.subject) }, uniquingKeysWith: { a, _ in a })
+        let libraries = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { name in
+            var isDir: ObjCBool = false
+            return FileManager.default.fileExists(atPath: "\(dir)/\(name)", isDirectory: &isDir) && isDir.boolValue
+        }.sorted()
+        var rows: [Row] = []
+        for c in cases {
+            guard let s = all[c.op] else { throw ReportError(file: manifest, "unknown op \(c.op)") }
+            guard let dtype = DType(rawValue: c.dtype), dtype == .float32 || dtype == .float64 else {
+                throw ReportError(file: manifest, "\(c.op): dtype \(c.dtype) is not float32 or float64")
+            }
+            let xs = try read("\(dir)/\(c.stem).x.f64", count: c.count)
+            let gy = s.upstream(xs.count)
+            let refY = s.referenceForward(xs), refG = s.referenceBackward(xs, gy)
+            var results = [(ours, s.forward(dtype, xs) as [Double]?, s.backward(dtype, xs, gy) as [Double]?)]
+            for lib in libraries {
+                results.append((lib, try readIfPresent("\(dir)/\(lib)/\(c.stem).y.f64", count: c.count),
+                                try readIfPresent("\(dir)/\(lib)/\(c.stem).gx.f64", count: c.count)))
+            }
+            for (lib, y, g) in results where y != nil || g != nil {
+                var row = Row(op: c.op, dtype: dtype, library: lib, specialMismatches: 0)
+                if let y { row.forward = figures(y, refY, xs, dtype, kinks: [], mismatches: &row.specialMismatches) }
+                if let g { row.backward = figures(g, refG, xs, dtype, kinks: s.kinks, mismatches: &row.specialMismatches) }
+                rows.append(row)
+            }
+        }
+        return rows
+    }
+
+    /// Max errors over the points where input and reference are finite normal numbers (or zero),
+    /// kinks skipped. The other points (±inf, NaN, subnormal inputs or references: where a
+    /// library that flushes subnormals to zero, as XLA does, returns 0 or inf) are only counted,
+    /// where the library disagrees with the reference.
+    static func figures(_ actual: [Double], _ reference: [Double], _ xs: [Double], _ dtype: DType,
+                        kinks: [Double], mismatches: inout Int) -> ErrorFigures {
+        let least = dtype == .float32 ? Double(Float.leastNormalMagnitude) : Double.leastNormalMagnitude
+        func special(_ i: Int) -> Bool {
+            func off(_ v: Double) -> Bool { !v.isFinite || (v != 0 && Swift.abs(v) < least) }
+            return off(xs[i]) || off(reference[i])
+        }
+        // More than 4 ULP there (of the subnormal spacing: the bound the library's own ops meet in
+        // the subnormal range), or NaN or a wrong infinity.
+        for i in xs.indices where special(i) && !kinks.contains(xs[i])
+            && !(ErrorMetrics.elementError(actual[i], reference[i], dtype: dtype).ulp <= 4) {
+            mismatches += 1
+        }
+        return ErrorMetrics.measure(actual: actual, reference: reference, dtype: dtype) { i in
+            special(i) || kinks.contains(xs[i])
+        }
+    }
+
+    static func bytes(_ xs: [Double]) -> [UInt8] {
+        xs.flatMap { v -> [UInt8] in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }
+    }
+
+    static func read(_ path: String, count: Int) throws -> [Double] {
+        guard let values = try readIfPresent(path, count: count) else { throw ReportError(file: path, "missing") }
+        return values
+    }
+
+    static func readIfPresent(_ path: String, count: Int) throws -> [Double]? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard data.count == count * 8 else {
+            throw ReportError(file: path, "\(data.count) bytes, expected \(count * 8) (\(count) float64 values)")
+        }
+        return data.withUnsafeBytes { raw in
+            (0..<count).map { Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self))) }
+        }
+    }
+
+    /// One line per op and dtype: max ULP forward and backward of each library (Vecgrad first),
+    /// then each one's count of special-value mismatches.
+    public static func table(_ rows: [Row]) -> String {
+        let libraries = [ours] + Array(Set(rows.map(\.library)).subtracting([ours])).sorted()
+        var keys: [String] = []
+        var byKey: [String: [String: Row]] = [:]
+        for r in rows {
+            let k = r.op + "\u{0}" + r.dtype.rawValue
+            if byKey[k] == nil { keys.append(k) }
+            byKey[k, default: [:]][r.library] = r
+        }
+        func ulp(_ f: ErrorFigures?) -> String {
+            guard let f else { return "-" }
+            if !f.maxUlp.isFinite { return "inf" }
+            return f.maxUlp < 1e4 ? TextFormat.fixed(f.maxUlp, 2) : Accuracy.sci(f.maxUlp)
+        }
+        var header = ["op", "dtype"]
+        for l in libraries { header += ["\(l) fwd", "\(l) bwd"] }
+        header.append("special-value mismatches")
+        let body = keys.map { k -> [String] in
+            var line = k.split(separator: "\u{0}").map(String.init)
+            for l in libraries { line += [ulp(byKey[k]?[l]?.forward), ulp(byKey[k]?[l]?.backward)] }
+            line.append(libraries.compactMap { l in byKey[k]?[l].map { "\(l) \($0.specialMismatches)" } }.joined(separator: ", "))
+            return line
+        }
+        return TextFormat.table(header, body, rightAligned: Set(2..<(2 + 2 * libraries.count)))
+            + "Max ULP over vecbench accuracy's sweeps, every column on the same inputs against the same float64\n"
+            + "references (bwd: the derivative, upstream gradient 1; kinks left out), where input and reference are\n"
+            + "finite and not subnormal. The other points (±inf, NaN, subnormal: XLA flushes subnormals to zero) are\n"
+            + "counted in the last column where a library's result is more than 4 ULP off there (NaN for -0 included).\n"
+            + "float64 references are float64 formulas (libm-grade), so float64 figures of 1-2 ULP show agreement with\n"
+            + "them, not exactness; larger ones are real (VectorMath64Tests measures ours against Float80).\n"
+    }
+
+    /// The rows as CSV (library, op, dtype, max ULP, max relative error, worst input, mismatches).
+    public static func csv(_ rows: [Row]) -> String {
+        var lines = ["library,op,dtype,fwd_max_ulp,fwd_max_rel,bwd_max_ulp,bwd_max_rel,special_mismatches"]
+        for r in rows {
+            func f(_ e: ErrorFigures?) -> [String] { e.map { [String($0.maxUlp), String($0.maxRel)] } ?? ["", ""] }
+            lines.append(([r.library, "\"\(r.op)\"", r.dtype.rawValue] + f(r.forward) + f(r.backward)
+                          + [String(r.specialMismatches)]).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

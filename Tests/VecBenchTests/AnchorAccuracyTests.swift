@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+import Vecgrad
+@testable import VecBench
+
+// The anchor-accuracy round trip without Python: a made-up library's result files are written as
+// Benchmarks/anchor_accuracy.py writes them, and `score` must read back the errors put into them.
+@Suite struct AnchorAccuracyTests {
+    static func temporary() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("vecbench-anchor-\(UUID().uuidString)").path
+    }
+
+    static func write(_ xs: [Double], _ path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try AtomicFile.write(AnchorAccuracy.bytes(xs), to: path)
+    }
+
+    @Test func exportedSweepsRoundTripAndPlantedErrorsAreScored() throws {
+        let dir = Self.temporary()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cases = try AnchorAccuracy.exportInputs(to: dir, ops: ["sigmoid"])
+        #expect(cases.map(\.dtype) == ["float32", "float64"])
+        let c = try #require(cases.first { $0.dtype == "float32" })
+        let xs = try AnchorAccuracy.read("\(dir)/\(c.stem).x.f64", count: c.count)
+        #expect(xs.allSatisfy { $0.isNaN || Double(Float($0)) == $0 })   // rounded to the case's dtype
+        #expect(xs.contains(-.infinity) && xs.contains { $0 == 0.5 })
+
+        // "exact": the reference rounded to float32, one point 4 ULP off at x = 0.5, and NaN at -inf
+        // (where the reference is 0): 4 ULP forward, one special-value mismatch, no backward file.
+        let s = try #require(AnchorAccuracy.subjects(ops: ["sigmoid"]).first?.subject)
+        var y = s.referenceForward(xs).map { Double(Float($0)) }
+        let half = try #require(xs.firstIndex(of: 0.5))
+        y[half] = Double(Float(y[half]) + 4 * Float(y[half]).ulp)
+        y[try #require(xs.firstIndex(of: -.infinity))] = .nan
+        try Self.write(y, "\(dir)/planted/\(c.stem).y.f64")
+
+        let rows = try AnchorAccuracy.score(dir)
+        let planted = try #require(rows.first { $0.library == "planted" })
+        #expect(planted.op == "sigmoid" && planted.dtype == .float32)
+        #expect(abs(try #require(planted.forward).maxUlp - 4) < 0.6)
+        #expect(planted.backward == nil)
+        #expect(planted.specialMismatches == 1)
+        // Vecgrad itself is scored on the same inputs, in both dtypes, within the op's bounds.
+        let ours = rows.filter { $0.library == AnchorAccuracy.ours }
+        #expect(ours.count == 2)
+        #expect(ours.allSatisfy { ($0.forward?.maxUlp ?? .infinity) <= 2 && ($0.backward?.maxUlp ?? .infinity) <= 4 && $0.specialMismatches == 0 })
+        let table = AnchorAccuracy.table(rows)
+        #expect(table.contains("planted fwd") && table.contains("vecgrad fwd"))
+        #expect(AnchorAccuracy.csv(rows).split(separator: "\n").count == rows.count + 1)
+    }
+
+    @Test func aTruncatedResultFileOrAMissingManifestThrows() throws {
+        let dir = Self.temporary()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(throws: ReportError.self) { try AnchorAccuracy.score(dir) }
+        let cases = try AnchorAccuracy.exportInputs(to: dir, ops: ["relu"])
+        try Self.write([1, 2, 3], "\(dir)/short/\(cases[0].stem).y.f64")
+        let error = try #require(throws: ReportError.self) { try AnchorAccuracy.score(dir) }
+        #expect(error.message.contains("expected \(cases[0].count * 8)"))
+    }
+}
