@@ -51,8 +51,6 @@ enum Logistic {
     @inline(__always)
     static func finish(_ gy: VF, _ t: VF, _ c: VF) -> VF {
         let g = gy * t
-        // Without FMA, Dekker's split of a huge gy overflows: one more rounding instead (~+0.5 ulp).
-        if vg_compiled_isa_level() < 1 { return gy * (t + c) }
         return g + VectorMath.fma(gy, c, VectorMath.productError(gy, t, g))
     }
 

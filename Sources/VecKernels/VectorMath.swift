@@ -16,23 +16,36 @@ public enum VectorMath {
 
     // MARK: helpers
 
-    /// a*b + c. With FMA hardware (x86-64-v3 or better at compile time) this is one fused
-    /// instruction; without it `addingProduct` lowers to 16 `fmaf` calls per vector (a 10-70x cliff),
-    /// so a plain multiply-add is used instead. vg_compiled_isa_level() is a static inline C
-    /// function, so the test folds to a constant in optimised builds. (A branch-free lane select
-    /// instead of the `if` compiled to per-lane mask shuffles, 10x slower.) No algorithm here
-    /// needs the fused rounding for correctness, only for the last bit.
+    /// a*b + c rounded once. With FMA hardware (x86-64-v3 or better at compile time) this is one
+    /// fused instruction. Without it (a package that depends on Vecgrad builds it without CPU
+    /// flags) the product is formed exactly in float64 lanes and the sum rounded there, then to
+    /// float32: fused but for a double rounding (2^-29 ulp), where `addingProduct` would call
+    /// `fmaf` 16 times per vector. Not a plain a*b + c: the kernels' exact splits (a product's
+    /// rounding error, Cody-Waite residuals, the residual of a reciprocal) need the fused
+    /// rounding; with a*b + c the float64 tanh near 0 and float32 gelu's tail were wrong by up to
+    /// 176% and 63 ulp (the flagless test run of 2026-12-02). vg_compiled_isa_level() is a static
+    /// inline C function, so the test folds to a constant in optimised builds.
     @inlinable @inline(__always)
     static func fma(_ a: V, _ b: V, _ c: V) -> V {
         if vg_compiled_isa_level() >= 1 { return c.addingProduct(a, b) }
-        return a * b + c
+        return fusedInFloat64(a, b, c)
+    }
+
+    /// fma without FMA hardware: the float32 product is exact in float64.
+    @inline(never) @usableFromInline
+    static func fusedInFloat64(_ a: V, _ b: V, _ c: V) -> V {
+        let low = fmaWide(widen(a.lowHalf), widen(b.lowHalf), widen(c.lowHalf))
+        let high = fmaWide(widen(a.highHalf), widen(b.highHalf), widen(c.highHalf))
+        return V(lowHalf: narrow(low), highHalf: narrow(high))
     }
 
     @inlinable @inline(__always)
-    static func fmaD(_ a: VD, _ b: VD, _ c: VD) -> VD {
-        if vg_compiled_isa_level() >= 1 { return c.addingProduct(a, b) }
-        return a * b + c
-    }
+    static func fmaWide(_ a: VD, _ b: VD, _ c: VD) -> VD { a * b + c }
+
+    /// a*b + c rounded once: one FMA instruction, or without FMA hardware libm's fma per lane
+    /// (glibc picks its FMA-instruction form where the CPU has one), as fma above explains.
+    @inlinable @inline(__always)
+    static func fmaD(_ a: VD, _ b: VD, _ c: VD) -> VD { c.addingProduct(a, b) }
 
     /// Float32 -> float64 lanes. Written lane by lane on purpose: LLVM turns this into one
     /// vcvtps2pd, while SIMD8<Double>(SIMD8<Float>) stays an out-of-line call that also splits
@@ -70,24 +83,9 @@ public enum VectorMath {
         return r.replacing(with: .nan, where: x .< 0).replacing(with: x, where: x .== 0)
     }
 
-    /// The rounding error of p = a*b (exact for |a|, |b| < 2^100 or so): one fused operation
-    /// with FMA, Dekker's splitting without it.
+    /// The rounding error of p = a*b, exactly (fma(a, b, -p)).
     @inlinable @inline(__always)
-    static func productError(_ a: V, _ b: V, _ p: V) -> V {
-        if vg_compiled_isa_level() >= 1 { return (-p).addingProduct(a, b) }
-        return dekkerProductError(a, b, p)
-    }
-
-    /// Out of line so that the dead branch does not count against the optimiser's inlining
-    /// budget of FMA builds (softplus's log1p stopped being inlined).
-    @inline(never) @usableFromInline
-    static func dekkerProductError(_ a: V, _ b: V, _ p: V) -> V {
-        let split = V(repeating: 4097)  // 2^12 + 1
-        let ca = split * a, cb = split * b
-        let ah = ca - (ca - a), bh = cb - (cb - b)
-        let al = a - ah, bl = b - bh
-        return ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    }
+    static func productError(_ a: V, _ b: V, _ p: V) -> V { fma(a, b, -p) }
 
     /// Whether any lane of the mask is set. `any(_:)` compiles to an out-of-line reduction call.
     @inlinable @inline(__always)

@@ -34,24 +34,11 @@ extension VectorMath {
         return (b[0] | b[1]) != 0
     }
 
-    /// The rounding error of p = a*b: one FMA, or Dekker's split without FMA hardware (exact
-    /// while |a|, |b| < 2^995). negate, not prefix -: SIMD's -p is 0 - p, one more vsubpd per
-    /// call, where the sign flip folds into vfmsub (the results are the same: p = 0 only where
-    /// a*b is that same zero).
+    /// The rounding error of p = a*b, exactly (fmaD(a, b, -p)). negate, not prefix -: SIMD's -p
+    /// is 0 - p, one more vsubpd per call, where the sign flip folds into vfmsub (the results are
+    /// the same: p = 0 only where a*b is that same zero).
     @inlinable @inline(__always)
-    @_disfavoredOverload static func productError(_ a: VD, _ b: VD, _ p: VD) -> VD {
-        if vg_compiled_isa_level() >= 1 { return negate(p).addingProduct(a, b) }
-        return dekkerProductError(a, b, p)
-    }
-
-    @inline(never) @usableFromInline
-    @_disfavoredOverload static func dekkerProductError(_ a: VD, _ b: VD, _ p: VD) -> VD {
-        let split = VD(repeating: 134_217_729)  // 2^27 + 1
-        let ca = split * a, cb = split * b
-        let ah = ca - (ca - a), bh = cb - (cb - b)
-        let al = a - ah, bl = b - bh
-        return ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    }
+    @_disfavoredOverload static func productError(_ a: VD, _ b: VD, _ p: VD) -> VD { fmaD(a, b, negate(p)) }
 
     /// 2^n for n in [-1022, 1023], from the exponent bits.
     @inlinable @inline(__always)
@@ -87,14 +74,10 @@ extension VectorMath {
     @inlinable @inline(__always)
     static func doubleValue(_ k: VL) -> VD { double(k &+ roundMagicDBits) - VD(repeating: roundMagicD) }
 
-    /// r d - 1 for r ~ 1/d (|r d - 1| < 2^-40), exactly but for a final rounding: one FMA, or
-    /// the product's Dekker error without FMA hardware (r d rounded alone loses 2^-53).
+    /// r d - 1 for r ~ 1/d (|r d - 1| < 2^-40), exactly but for a final rounding (r d rounded
+    /// alone loses 2^-53).
     @inlinable @inline(__always)
-    static func productMinusOne(_ r: VD, _ d: VD) -> VD {
-        if vg_compiled_isa_level() >= 1 { return fmaD(r, d, VD(repeating: -1)) }
-        let p = r * d
-        return (p - 1) + dekkerProductError(r, d, p)
-    }
+    static func productMinusOne(_ r: VD, _ d: VD) -> VD { fmaD(r, d, VD(repeating: -1)) }
 
     /// max(n, m) with sign masks: Int64 lane compares and selects compile to per-lane branches.
     @inlinable @inline(__always)
