@@ -134,6 +134,7 @@ anchors: build anchor-python
 anchor-accuracy: build anchor-python
 	mkdir -p results && $(BIN)/vecbench ops --json > results/ops.json
 	$(BIN)/vecbench accuracy --export-anchor-inputs results/anchor-accuracy
+	.venv/bin/pip install -q numpy
 	.venv/bin/pip install -q jax || echo "anchor-accuracy: jax did not install into .venv, JAX left out"
 	.venv/bin/python Benchmarks/anchor_accuracy.py --dir results/anchor-accuracy --ops results/ops.json
 	$(BIN)/vecbench accuracy --anchors results/anchor-accuracy --out results

@@ -9,7 +9,7 @@ derivative, upstream gradient 1, each computed in the case's dtype and stored as
 same under DIR/jax. PyTorch runs the op records' calls (`vecbench ops --json`: torchForward,
 torchSetup, torchBackward, the calls the speed anchors time); JAX runs jax_anchors.py's function
 table under `jax.jit`, the derivative through `jax.vjp`, with `jax_enable_x64`. A case a library
-has no call for is left out (no file), and said on stderr.
+has no call for, or whose call fails, is left out (no file), and said on stderr. Needs numpy.
 """
 import argparse, importlib.util, json, os, sys
 
@@ -46,10 +46,16 @@ def run_torch(cases, args):
         y, gx = torch.empty_like(x), torch.empty_like(x)
         gy = torch.ones_like(x)
         scope = {"torch": torch, "F": torch.nn.functional, "x": x, "y": y, "gy": gy, "gx": gx}
-        # Some calls write into y or gx (out=), others return their result: take what they return.
-        y = eval(u["torchForward"], scope)
-        exec(u.get("torchSetup", ""), scope)
-        gx = eval(u["torchBackward"], scope)
+        try:
+            # Some calls write into y or gx (out=), others return their result: take what they
+            # return, and give the backward call (which may read y) the forward's result.
+            y = eval(u["torchForward"], scope)
+            scope["y"] = y
+            exec(u.get("torchSetup", ""), scope)
+            gx = eval(u["torchBackward"], scope)
+        except Exception as e:  # one op's failure leaves that op out, not the run
+            print(f"anchor_accuracy: torch: {c['op']} {c['dtype']} failed ({e}), left out", file=sys.stderr)
+            continue
         write(os.path.join(args.dir, "torch", c["stem"] + ".y.f64"), y.double().numpy())
         write(os.path.join(args.dir, "torch", c["stem"] + ".gx.f64"), gx.double().numpy())
 
@@ -69,8 +75,12 @@ def run_jax(cases, args):
             print(f"anchor_accuracy: jax: no function for {c['op']}, left out", file=sys.stderr)
             continue
         x = jnp.asarray(c["x"].astype(np.float32 if c["dtype"] == "float32" else np.float64))
-        y = jax.jit(f)(x)
-        gx = jax.jit(lambda v: jax.vjp(f, v)[1](jnp.ones_like(v))[0])(x)
+        try:
+            y = jax.jit(f)(x)
+            gx = jax.jit(lambda v: jax.vjp(f, v)[1](jnp.ones_like(v))[0])(x)
+        except Exception as e:
+            print(f"anchor_accuracy: jax: {c['op']} {c['dtype']} failed ({e}), left out", file=sys.stderr)
+            continue
         write(os.path.join(args.dir, "jax", c["stem"] + ".y.f64"), np.asarray(y, dtype=np.float64))
         write(os.path.join(args.dir, "jax", c["stem"] + ".gx.f64"), np.asarray(gx, dtype=np.float64))
 

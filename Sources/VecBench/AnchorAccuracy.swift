@@ -52,18 +52,21 @@ public enum AnchorAccuracy {
     }
 
     /// Writes every elementwise subject's inputs in float32 and float64 (or those named in `ops`)
-    /// and the manifest into `dir`. Returns the cases written (none, and nothing written, when no
-    /// op asked for is elementwise). Throws when a file cannot be written.
+    /// and the manifest into `dir`, first removing what an earlier export and the libraries' runs
+    /// on it left there (so that no result of other inputs is scored against these). Returns the
+    /// cases written (none, and nothing written, when no op asked for is elementwise). Throws when
+    /// a file cannot be written or removed.
     @discardableResult
     public static func exportInputs(to dir: String, ops: Set<String>? = nil) throws -> [Case] {
         let chosen = subjects(ops: ops)
         if chosen.isEmpty { return [] }   // nothing written: no empty manifest left behind
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try removeEarlierExport(dir)
         var cases: [Case] = []
-        for (i, (name, s)) in chosen.enumerated() {
+        for (name, s) in chosen {
             for dtype in [DType.float32, .float64] {
                 let xs = s.inputs(dtype)
-                let stem = String(format: "case%03d-%@", i, dtype.rawValue)
+                let stem = stemName(name) + "-" + dtype.rawValue
                 try AtomicFile.write(bytes(xs), to: "\(dir)/\(stem).x.f64")
                 cases.append(Case(op: name, dtype: dtype.rawValue, count: xs.count, stem: stem))
             }
@@ -79,9 +82,9 @@ public enum AnchorAccuracy {
 
     /// Scores every library folder inside `dir` (each holding STEM.y.f64 / STEM.gx.f64 files for the
     /// manifest's cases) and Vecgrad itself (rows named `ours`, computed here on the same inputs)
-    /// against the references. Throws when the manifest is missing, names an op the catalog
-    /// lacks, or a result file has the wrong size.
-    public static func score(_ dir: String) throws -> [Row] {
+    /// against the references; only the ops in `ops` when it is given. Throws when the manifest is
+    /// missing, names an op the catalog lacks, or a result file has the wrong size.
+    public static func score(_ dir: String, ops: Set<String>? = nil) throws -> [Row] {
         let manifest = "\(dir)/\(manifestName)"
         guard let data = FileManager.default.contents(atPath: manifest) else {
             throw ReportError(file: manifest, "no manifest (write one with vecbench accuracy --export-anchor-inputs \(dir))")
@@ -93,7 +96,7 @@ public enum AnchorAccuracy {
             return FileManager.default.fileExists(atPath: "\(dir)/\(name)", isDirectory: &isDir) && isDir.boolValue
         }.sorted()
         var rows: [Row] = []
-        for c in cases {
+        for c in cases where ops?.contains(c.op) ?? true {
             guard let s = all[c.op] else { throw ReportError(file: manifest, "unknown op \(c.op)") }
             guard let dtype = DType(rawValue: c.dtype), dtype == .float32 || dtype == .float64 else {
                 throw ReportError(file: manifest, "\(c.op): dtype \(c.dtype) is not float32 or float64")
@@ -101,7 +104,9 @@ public enum AnchorAccuracy {
             let xs = try read("\(dir)/\(c.stem).x.f64", count: c.count)
             let gy = s.upstream(xs.count)
             let refY = s.referenceForward(xs), refG = s.referenceBackward(xs, gy)
-            var results = [(ours, s.forward(dtype, xs) as [Double]?, s.backward(dtype, xs, gy) as [Double]?)]
+            // Vecgrad's own results, left out where they are not one per input (an op TensorRun lacks).
+            let y = s.forward(dtype, xs), g = s.backward(dtype, xs, gy)
+            var results = [(ours, y.count == xs.count ? y : nil, g.count == xs.count ? g : nil)]
             for lib in libraries {
                 results.append((lib, try readIfPresent("\(dir)/\(lib)/\(c.stem).y.f64", count: c.count),
                                 try readIfPresent("\(dir)/\(lib)/\(c.stem).gx.f64", count: c.count)))
@@ -135,6 +140,31 @@ public enum AnchorAccuracy {
         }
         return ErrorMetrics.measure(actual: actual, reference: reference, dtype: dtype) { i in
             special(i) || kinks.contains(xs[i])
+        }
+    }
+
+    /// The file stem of an op: its name with every character but letters and digits as "_"
+    /// ("gelu(approximate=tanh)" -> "gelu_approximate_tanh_").
+    static func stemName(_ op: String) -> String {
+        String(op.map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" })
+    }
+
+    /// The manifest, the *.x.f64 inputs and the *.y.f64 / *.gx.f64 results in the folders beside
+    /// them (a folder left empty goes too): nothing else in `dir` is touched.
+    static func removeEarlierExport(_ dir: String) throws {
+        let fm = FileManager.default
+        func isResult(_ name: String) -> Bool { name.hasSuffix(".y.f64") || name.hasSuffix(".gx.f64") }
+        for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] {
+            let path = "\(dir)/\(name)"
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }
+            if isDir.boolValue {
+                let inside = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+                for file in inside where isResult(file) { try fm.removeItem(atPath: "\(path)/\(file)") }
+                if inside.allSatisfy(isResult) { try fm.removeItem(atPath: path) }
+            } else if name == manifestName || name.hasSuffix(".x.f64") {
+                try fm.removeItem(atPath: path)
+            }
         }
     }
 
@@ -191,7 +221,8 @@ public enum AnchorAccuracy {
             + "them, not exactness; larger ones are real (VectorMath64Tests measures ours against Float80).\n"
     }
 
-    /// The rows as CSV (library, op, dtype, max ULP, max relative error, worst input, mismatches).
+    /// The rows as CSV: library, op, dtype, max ULP and max relative error of each phase (empty
+    /// where the library wrote no file), and the special-value mismatch count.
     public static func csv(_ rows: [Row]) -> String {
         var lines = ["library,op,dtype,fwd_max_ulp,fwd_max_rel,bwd_max_ulp,bwd_max_rel,special_mismatches"]
         for r in rows {

@@ -28,7 +28,7 @@ struct AccuracyCommand: ParsableCommand {
               vecbench accuracy --anchors results/anchor-accuracy
             """)
 
-    @Option(help: "Directory for accuracy.csv. Example: --out results")
+    @Option(help: "Directory for accuracy.csv (anchor-accuracy.csv with --anchors). Example: --out results")
     var out = "results"
 
     @Option(help: "Only these ops (comma-separated). Example: --ops sigmoid,softplus")
@@ -63,6 +63,9 @@ struct AccuracyCommand: ParsableCommand {
                                  + " (vecbench run --list marks them)")
             }
         }
+        if exportAnchorInputs != nil && anchors != nil {
+            throw InputError("--export-anchor-inputs and --anchors: give one (export, run Benchmarks/anchor_accuracy.py, then score)")
+        }
         if let dir = exportAnchorInputs {
             let cases = try AnchorAccuracy.exportInputs(to: dir, ops: wanted)
             guard !cases.isEmpty else { throw InputError("--export-anchor-inputs: none of the ops asked for is elementwise") }
@@ -70,7 +73,10 @@ struct AccuracyCommand: ParsableCommand {
             return
         }
         if let dir = anchors {
-            let scored = try AnchorAccuracy.score(dir).filter { wanted?.contains($0.op) ?? true }
+            let scored = try AnchorAccuracy.score(dir, ops: wanted)
+            guard !scored.isEmpty else {
+                throw InputError("--anchors \(dir): no case of its manifest is among --ops (or it is empty)")
+            }
             guard scored.contains(where: { $0.library != AnchorAccuracy.ours }) else {
                 throw InputError("--anchors \(dir): no library results there (run Benchmarks/anchor_accuracy.py --dir \(dir))")
             }

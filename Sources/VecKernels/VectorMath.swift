@@ -27,7 +27,8 @@ public enum VectorMath {
     /// inline C function, so the test folds to a constant in optimised builds.
     @inlinable @inline(__always)
     static func fma(_ a: V, _ b: V, _ c: V) -> V {
-        if vg_compiled_isa_level() >= 1 { return c.addingProduct(a, b) }
+        // Level 0 is baseline x86-64; -1 another architecture, whose FMA is part of the baseline (arm64).
+        if vg_compiled_isa_level() != 0 { return c.addingProduct(a, b) }
         return fusedInFloat64(a, b, c)
     }
 

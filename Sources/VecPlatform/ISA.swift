@@ -54,7 +54,7 @@ public enum ISA {
     public static func warning(compiled: ISALevel, machine: ISALevel) -> String? {
         guard compiled < machine else { return nil }
         return "Vecgrad's kernels were compiled for \(compiled) but this CPU supports \(machine): matrix products "
-            + "fall back to OpenBLAS and other ops run 5-200x slower. Build with `\(buildLine)` "
+            + "fall back to OpenBLAS and other ops run up to 200x slower. Build with `\(buildLine)` "
             + "(flags on the command line reach every package of the build; `make build` in Vecgrad) for full speed."
     }
 

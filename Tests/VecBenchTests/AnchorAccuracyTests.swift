@@ -49,6 +49,21 @@ import Vecgrad
         #expect(AnchorAccuracy.csv(rows).split(separator: "\n").count == rows.count + 1)
     }
 
+    @Test func aNewExportRemovesTheResultsOfTheLastOne() throws {
+        let dir = Self.temporary()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try AnchorAccuracy.exportInputs(to: dir, ops: ["sigmoid"])
+        try Self.write([Double](repeating: 0.5, count: first[0].count), "\(dir)/old/\(first[0].stem).y.f64")
+        try Self.write([1], "\(dir)/mine/notes.f64")   // not a result file: kept, with its folder
+        try AtomicFile.write("keep", to: "\(dir)/README.txt")
+        let second = try AnchorAccuracy.exportInputs(to: dir, ops: ["tanh"])
+        #expect(second.map(\.stem) == ["tanh-float32", "tanh-float64"])
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(left == ["README.txt", "manifest.json", "mine", "tanh-float32.x.f64", "tanh-float64.x.f64"])
+        #expect(try AnchorAccuracy.score(dir).allSatisfy { $0.library == AnchorAccuracy.ours })
+        #expect(AnchorAccuracy.stemName("gelu(approximate=tanh)") == "gelu_approximate_tanh_")
+    }
+
     @Test func aTruncatedResultFileOrAMissingManifestThrows() throws {
         let dir = Self.temporary()
         defer { try? FileManager.default.removeItem(atPath: dir) }
