@@ -91,10 +91,7 @@ public enum AnchorAccuracy {
         }
         let cases = try JSONDecoder().decode([Case].self, from: data)
         let all = Dictionary(subjects(ops: nil).map { ($0.name, $0.subject) }, uniquingKeysWith: { a, _ in a })
-        let libraries = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { name in
-            var isDir: ObjCBool = false
-            return FileManager.default.fileExists(atPath: "\(dir)/\(name)", isDirectory: &isDir) && isDir.boolValue
-        }.sorted()
+        let libraries = subfolders(of: dir)
         var rows: [Row] = []
         for c in cases where ops?.contains(c.op) ?? true {
             guard let s = all[c.op] else { throw ReportError(file: manifest, "unknown op \(c.op)") }
@@ -128,19 +125,15 @@ public enum AnchorAccuracy {
     static func figures(_ actual: [Double], _ reference: [Double], _ xs: [Double], _ dtype: DType,
                         kinks: [Double], mismatches: inout Int) -> ErrorFigures {
         let least = dtype == .float32 ? Double(Float.leastNormalMagnitude) : Double.leastNormalMagnitude
-        func special(_ i: Int) -> Bool {
-            func off(_ v: Double) -> Bool { !v.isFinite || (v != 0 && Swift.abs(v) < least) }
-            return off(xs[i]) || off(reference[i])
-        }
+        func off(_ v: Double) -> Bool { !v.isFinite || (v != 0 && Swift.abs(v) < least) }
+        let kink = xs.map(kinks.contains), special = xs.indices.map { off(xs[$0]) || off(reference[$0]) }
         // More than 4 ULP there (of the subnormal spacing: the bound the library's own ops meet in
         // the subnormal range), or NaN or a wrong infinity.
-        for i in xs.indices where special(i) && !kinks.contains(xs[i])
+        for i in xs.indices where special[i] && !kink[i]
             && !(ErrorMetrics.elementError(actual[i], reference[i], dtype: dtype).ulp <= 4) {
             mismatches += 1
         }
-        return ErrorMetrics.measure(actual: actual, reference: reference, dtype: dtype) { i in
-            special(i) || kinks.contains(xs[i])
-        }
+        return ErrorMetrics.measure(actual: actual, reference: reference, dtype: dtype) { special[$0] || kink[$0] }
     }
 
     /// The file stem of an op: its name with every character but letters and digits as "_"
@@ -154,18 +147,24 @@ public enum AnchorAccuracy {
     static func removeEarlierExport(_ dir: String) throws {
         let fm = FileManager.default
         func isResult(_ name: String) -> Bool { name.hasSuffix(".y.f64") || name.hasSuffix(".gx.f64") }
-        for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] {
-            let path = "\(dir)/\(name)"
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDir) else { continue }
-            if isDir.boolValue {
-                let inside = (try? fm.contentsOfDirectory(atPath: path)) ?? []
-                for file in inside where isResult(file) { try fm.removeItem(atPath: "\(path)/\(file)") }
-                if inside.allSatisfy(isResult) { try fm.removeItem(atPath: path) }
-            } else if name == manifestName || name.hasSuffix(".x.f64") {
-                try fm.removeItem(atPath: path)
-            }
+        let folders = subfolders(of: dir)
+        for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? []
+        where !folders.contains(name) && (name == manifestName || name.hasSuffix(".x.f64")) {
+            try fm.removeItem(atPath: "\(dir)/\(name)")
         }
+        for folder in folders {
+            let path = "\(dir)/\(folder)", inside = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+            for file in inside where isResult(file) { try fm.removeItem(atPath: "\(path)/\(file)") }
+            if inside.allSatisfy(isResult) { try fm.removeItem(atPath: path) }
+        }
+    }
+
+    /// The names of the folders directly inside `dir` (the libraries' result folders), sorted.
+    static func subfolders(of dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { name in
+            var isDir: ObjCBool = false
+            return FileManager.default.fileExists(atPath: "\(dir)/\(name)", isDirectory: &isDir) && isDir.boolValue
+        }.sorted()
     }
 
     static func bytes(_ xs: [Double]) -> [UInt8] {

@@ -35,13 +35,10 @@ public enum VectorMath {
     /// fma without FMA hardware: the float32 product is exact in float64.
     @inline(never) @usableFromInline
     static func fusedInFloat64(_ a: V, _ b: V, _ c: V) -> V {
-        let low = fmaWide(widen(a.lowHalf), widen(b.lowHalf), widen(c.lowHalf))
-        let high = fmaWide(widen(a.highHalf), widen(b.highHalf), widen(c.highHalf))
+        let low = widen(a.lowHalf) * widen(b.lowHalf) + widen(c.lowHalf)
+        let high = widen(a.highHalf) * widen(b.highHalf) + widen(c.highHalf)
         return V(lowHalf: narrow(low), highHalf: narrow(high))
     }
-
-    @inlinable @inline(__always)
-    static func fmaWide(_ a: VD, _ b: VD, _ c: VD) -> VD { a * b + c }
 
     /// a*b + c rounded once: one FMA instruction, or without FMA hardware libm's fma per lane
     /// (glibc picks its FMA-instruction form where the CPU has one), as fma above explains.
