@@ -182,14 +182,21 @@ public enum VectorMath {
     // MARK: exp family
 
     /// e^x. Inputs are clamped to [-104, 88.8] (beyond those e^x rounds to 0 and inf); 2^n is
-    /// applied as two factors so results in the denormal range round once and n = 128 overflows
-    /// to inf instead of wrapping the exponent bits. NaN passes through the arithmetic.
+    /// applied by vscalefps (vg_scale_pow2; two exponent-bit factors without AVX-512), which rounds a denormal result once and overflows
+    /// n = 128 to inf: one instruction where 2^n built from exponent bits took two factors and
+    /// nine (the loop went from 28 to 19 vector instructions per 16 lanes). NaN passes through
+    /// the arithmetic.
     @inlinable @inline(__always)
     public static func exp(_ x: V) -> V {
         var xc = x.replacing(with: 88.8, where: x .> 88.8)
         xc = xc.replacing(with: -104, where: xc .< -104)
-        let (r, _, n) = reduceLn2(xc)
+        let t = fma(xc, V(repeating: log2e), V(repeating: roundMagic))
+        let nf = t - V(repeating: roundMagic)
+        let r = fma(nf, V(repeating: -ln2Lo), fma(nf, V(repeating: -ln2Hi), xc))
         let y = expReduced(r)
+        if vg_compiled_isa_level() >= 2 { return vg_scale_pow2(y, nf) }
+        // Without AVX-512, vg_scale_pow2 is a loop of ldexpf: two exponent-bit factors instead.
+        let n = bits(t) &- roundMagicBits
         let n1 = n &>> 1
         return y * pow2(n1) * pow2(n &- n1)
     }
@@ -260,8 +267,21 @@ public enum VectorMath {
     }
 
     /// Natural log. log(±0) = -inf, log(x < 0) = NaN, log(inf) = inf, NaN stays NaN.
+    /// Vectors of normal positive finite lanes only (the common case) split x without the
+    /// denormal scaling and skip the special-value selects, as float64's log does: 26 vector
+    /// operations per 16 lanes where every vector took 33.
     @inlinable @inline(__always)
     public static func log(_ x: V) -> V {
+        if anyTrue(.!((x .>= V(repeating: Float.leastNormalMagnitude)) .& (x .< .infinity))) { return logWide(x) }
+        let ix = bits(x) &- 0x3F35_04F3  // bits of sqrt(1/2): the mantissa wraps at sqrt(2)
+        let m = float((ix & 0x007F_FFFF) &+ 0x3F35_04F3)
+        let k = float((ix &>> 23) &+ roundMagicBits) - V(repeating: roundMagic)
+        return logCombine(f: m - 1, k: k, extra: V(repeating: 0))
+    }
+
+    /// log for vectors with a zero, negative, denormal, infinite or NaN lane.
+    @inline(never) @usableFromInline
+    static func logWide(_ x: V) -> V {
         let (f, k) = logSplit(x)
         var y = logCombine(f: f, k: k, extra: V(repeating: 0))
         y = y.replacing(with: .nan, where: x .< 0)
