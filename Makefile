@@ -144,8 +144,9 @@ anchor-python:
 	[ -x .venv/bin/python ] || python3 -m venv .venv
 	.venv/bin/python -c "import torch" 2>/dev/null || .venv/bin/pip install -q torch
 
-# vecbench, PyTorch and JAX in ROUNDS rotating rounds, each side's rounds merged per case
-# (Benchmarks/interleave.py): side-by-side ratios that one busy minute does not decide.
+# vecbench, PyTorch and JAX in ROUNDS rotating rounds, each round in groups of four suite lines
+# that every side runs in turn, each side's rounds merged per case (Benchmarks/interleave.py):
+# side-by-side ratios that one busy minute does not decide.
 ROUNDS ?= 3
 side-by-side: build anchor-python
 	.venv/bin/python -c "import jax" 2>/dev/null || .venv/bin/pip install -q jax || echo "side-by-side: jax did not install, JAX left out"
