@@ -6,15 +6,15 @@ Usage: python Benchmarks/interleave.py --suite Benchmarks/default.suite --out re
 Why: on the shared 2-vCPU machines one side's run can land in a minute when the host's other
 tenants hold the L3 or the memory bus. Measured back to back (docs/measurements.md, "Harness
 buffers, and working sets at the edge of L3"), float64 exp backward at 2^20 read 0.54x PyTorch in
-one run and matched it minutes later. Here each round runs every side once (`vecbench run --rounds
-1`, torch_anchors.py, jax_anchors.py), the order of the sides rotating from round to round, and
-each side's reports are merged per case by `vecbench merge`, as `vecbench ab` merges its rounds
+one run and matched it minutes later. Here each round runs every side once on every case
+(`vecbench run --rounds 1`, torch_anchors.py, jax_anchors.py), and each side's reports are merged per case by `vecbench merge`, as `vecbench ab` merges its rounds
 (RoundMerge): the samples of every round together, median_ns, min_ns and mad_ns over them (for
 rows written without their samples, as the anchors' are: the median of the round medians, the
 least minimum, the median MAD, the sample counts added), the round medians and their spread
 (round_medians_ns, noise_pct).
 Within a round the suite runs in groups of --group case lines (4 by default): every side runs one
-group, then every side the next, the order of the sides rotating from group to group. A side's turn
+group, then every side the next; the side that goes first rotates from group to group and from
+round to round, so that each group has each side first equally often over len(sides) rounds. A side's turn
 on a whole suite lasts minutes, and the host's other tenants change the machine's speed on that
 scale (the same kernel's 1-thread time moved 337 -> 514 us between two runs a few minutes apart,
 Xeon, 2026-12-02); with groups, the sides time a case within about a minute of each other.
@@ -23,7 +23,7 @@ Writes OUT/SUITE.csv, OUT/torch-SUITE.csv and OUT/jax-SUITE.csv in vecbench's sc
 stay in OUT/rounds/), so that `vecbench compare OUT/torch-SUITE.csv OUT/SUITE.csv
 --baseline-variant torch --current-variant auto` reads them as it reads one run's reports.
 """
-import argparse, os, subprocess, sys
+import argparse, csv, os, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -56,9 +56,15 @@ def rows(path):
     return (lines[0], lines[1:]) if len(lines) > 1 else None
 
 
+# The columns that name a case (RoundMerge's key): a case two groups both produce (default.suite's
+# sigmoid 2^24 at all CPUs is on two lines) is kept once per round, or the merge would count it twice.
+KEY = ("op", "variant", "dtype", "shapes", "threads", "pinning", "phase")
+
+
 def join_reports(paths, out):
-    """One report from the groups' reports of a round (the same writer, so the same header)."""
-    header, body = None, []
+    """One report from the groups' reports of a round (the same writer, so the same header),
+    each case once. Without any rows, an earlier run's `out` is removed, never merged."""
+    header, body, seen = None, [], set()
     for path in paths:
         found = rows(path)
         if found is None:
@@ -66,8 +72,16 @@ def join_reports(paths, out):
         if header is not None and found[0] != header:
             sys.exit(f"interleave: {path} has another header than the round's other groups")
         header = found[0]
-        body += found[1]
+        columns = next(csv.reader([header]))
+        index = [columns.index(k) for k in KEY]
+        for line, fields in zip(found[1], csv.reader(found[1])):
+            key = tuple(fields[i] for i in index)
+            if key not in seen:
+                seen.add(key)
+                body.append(line)
     if header is None:
+        if os.path.exists(out):
+            os.remove(out)
         return False
     tmp = out + ".tmp"
     with open(tmp, "w") as f:
@@ -103,14 +117,13 @@ def main():
         subprocess.run([args.vecbench, "ops", "--json"], stdout=f, check=True)
     jax = not args.no_jax and subprocess.run([sys.executable, "-c", "import jax"], capture_output=True).returncode == 0
     sides = {
-        "vecbench": lambda suite, d: [args.vecbench, "run", "--suite", suite, "--rounds", "1", "--out", d, "--no-progress", "--no-history"],
+        "vecbench": lambda suite, d: [args.vecbench, "run", "--suite", suite, "--rounds", "1", "--out", d, "--no-progress", "--no-history", "--no-plots"],
         "torch": lambda suite, d: [sys.executable, os.path.join(HERE, "torch_anchors.py"), "--suite", suite, "--out", d, "--ops", ops],
     }
     if jax:
         sides["jax"] = lambda suite, d: [sys.executable, os.path.join(HERE, "jax_anchors.py"), "--suite", suite, "--out", d, "--ops", ops]
     names = list(sides)
     prefixes = {"vecbench": "", "torch": "torch-", "jax": "jax-"}
-    turn = 0
     for i in range(args.rounds):
         round_dir = os.path.join(rounds_dir, f"round{i + 1}")
         group_dirs = []
@@ -120,13 +133,17 @@ def main():
             group_dirs.append(d)
             # Named as the suite: each runner names its report after its suite file.
             suite = os.path.join(d, os.path.basename(args.suite))
+            # Each case on its own line number, blank lines before it, so that the runners'
+            # file:line messages point into the original suite.
             with open(suite, "w") as f:
-                f.write(f"# lines {group[0][0]}-{group[-1][0]} of {args.suite}\n")
-                f.write("".join(text + "\n" for _, text in group))
+                written = 0
+                for number, text in group:
+                    f.write("\n" * (number - 1 - written) + text + "\n")
+                    written = number
             print(f"interleave: round {i + 1}/{args.rounds}, group {g + 1}/{len(groups)}", file=sys.stderr, flush=True)
-            for side in names[turn % len(names):] + names[:turn % len(names)]:   # rotate who goes first
+            first = (i + g) % len(names)   # rotates over groups and rounds alike
+            for side in names[first:] + names[:first]:
                 run(sides[side](suite, d))
-            turn += 1
         for side in names:
             parts = [os.path.join(d, f"{prefixes[side]}{name}.csv") for d in group_dirs]
             join_reports(parts, os.path.join(round_dir, f"{prefixes[side]}{name}.csv"))

@@ -182,10 +182,10 @@ public enum VectorMath {
     // MARK: exp family
 
     /// e^x. Inputs are clamped to [-104, 88.8] (beyond those e^x rounds to 0 and inf); 2^n is
-    /// applied by vscalefps (vg_scale_pow2; two exponent-bit factors without AVX-512), which rounds a denormal result once and overflows
-    /// n = 128 to inf: one instruction where 2^n built from exponent bits took two factors and
-    /// nine (the loop went from 28 to 19 vector instructions per 16 lanes). NaN passes through
-    /// the arithmetic.
+    /// applied by vscalefps (vg_scale_pow2; without AVX-512, two exponent-bit factors), which
+    /// rounds a denormal result once and overflows n = 128 to inf: one instruction where the two
+    /// factors took nine (the loop's arithmetic went from 26 to 18 instructions per 16 lanes,
+    /// objdump, copies and the store left out). NaN passes through the arithmetic.
     @inlinable @inline(__always)
     public static func exp(_ x: V) -> V {
         var xc = x.replacing(with: 88.8, where: x .> 88.8)
@@ -268,8 +268,8 @@ public enum VectorMath {
 
     /// Natural log. log(±0) = -inf, log(x < 0) = NaN, log(inf) = inf, NaN stays NaN.
     /// Vectors of normal positive finite lanes only (the common case) split x without the
-    /// denormal scaling and skip the special-value selects, as float64's log does: 26 vector
-    /// operations per 16 lanes where every vector took 33.
+    /// denormal scaling and skip the special-value selects, as float64's log does: 27 vector
+    /// operations per 16 lanes where every vector took 30 (objdump; copies, load and store left out).
     @inlinable @inline(__always)
     public static func log(_ x: V) -> V {
         if anyTrue(.!((x .>= V(repeating: Float.leastNormalMagnitude)) .& (x .< .infinity))) { return logWide(x) }
