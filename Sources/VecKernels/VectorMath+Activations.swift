@@ -24,9 +24,7 @@ extension VectorMath {
     @inlinable @inline(__always)
     static func tanhParts(_ x: V) -> (y: V, sc: V, s: V, d: V, dErr: V) {
         let z = vg_max_f32x16(V(repeating: -20), absolute(x) * -2)  // NaN passes
-        let t = fma(z, V(repeating: log2e), V(repeating: roundMagic))
-        let nf = t - V(repeating: roundMagic)
-        let r = fma(nf, V(repeating: -ln2Lo), fma(nf, V(repeating: -ln2Hi), z))
+        let (r, nf, _) = reduceLn2Rounded(z)
         let s = fma(expPolynomial(r), r * r, r)  // e^r - 1
         let sc = vg_scale_pow2(V(repeating: 1), nf)
         let em = fma(sc, s, sc - 1)  // <= 0
@@ -55,9 +53,7 @@ extension VectorMath {
     @inlinable @inline(__always)
     static func sigmoidParts(_ x: V) -> (sc: V, s: V, d: V) {
         let z = negate(x)
-        let t = fma(z, V(repeating: log2e), V(repeating: roundMagic))
-        let nf = t - V(repeating: roundMagic)
-        let r = fma(nf, V(repeating: -ln2Lo), fma(nf, V(repeating: -ln2Hi), z))
+        let (r, _, t) = reduceLn2Rounded(z)
         let s = fma(expPolynomial(r), r * r, r)
         let sc = float((bits(t) &<< 23) &+ ((127 &- roundMagicBits) &<< 23))  // 2^n
         return (sc, s, fma(sc, s, sc + 1))
@@ -72,9 +68,7 @@ extension VectorMath {
         var z = negate(x)
         z = z.replacing(with: -30, where: z .< -30)
         z = z.replacing(with: 104, where: z .> 104)
-        let t = fma(z, V(repeating: log2e), V(repeating: roundMagic))
-        let nf = t - V(repeating: roundMagic)
-        let r = fma(nf, V(repeating: -ln2Lo), fma(nf, V(repeating: -ln2Hi), z))
+        let (r, _, t) = reduceLn2Rounded(z)
         let s = fma(expPolynomial(r), r * r, r)
         let n = bits(t) &- roundMagicBits
         let large = n .> 23

@@ -128,6 +128,15 @@ public enum VectorMath {
         return (r, rLo, bits(t) &- roundMagicBits)
     }
 
+    /// reduceLn2 without rLo, n as a float nf (for vg_scale_pow2) and as the low bits of t
+    /// (bits(t) - roundMagicBits): r = x - nf ln 2 rounded once. Valid for |x| < 2^21.
+    @inlinable @inline(__always)
+    static func reduceLn2Rounded(_ x: V) -> (r: V, nf: V, t: V) {
+        let t = fma(x, V(repeating: log2e), V(repeating: roundMagic))
+        let nf = t - V(repeating: roundMagic)
+        return (fma(nf, V(repeating: -ln2Lo), fma(nf, V(repeating: -ln2Hi), x)), nf, t)
+    }
+
     /// P(r) of Cephes expf, e^r ~ 1 + r + r^2 P(r) for |r| <= ~0.35.
     @inlinable @inline(__always)
     static func expPolynomial(_ r: V) -> V {
@@ -190,9 +199,7 @@ public enum VectorMath {
     public static func exp(_ x: V) -> V {
         var xc = x.replacing(with: 88.8, where: x .> 88.8)
         xc = xc.replacing(with: -104, where: xc .< -104)
-        let t = fma(xc, V(repeating: log2e), V(repeating: roundMagic))
-        let nf = t - V(repeating: roundMagic)
-        let r = fma(nf, V(repeating: -ln2Lo), fma(nf, V(repeating: -ln2Hi), xc))
+        let (r, nf, t) = reduceLn2Rounded(xc)
         let y = expReduced(r)
         if vg_compiled_isa_level() >= 2 { return vg_scale_pow2(y, nf) }
         // Without AVX-512, vg_scale_pow2 is a loop of ldexpf: two exponent-bit factors instead.
@@ -234,18 +241,22 @@ public enum VectorMath {
 
     // MARK: log family
 
-    /// Splits a positive x (normal or denormal) as 2^k * m with m in [sqrt(1/2), sqrt(2)), and
-    /// returns f = m - 1 (exact) and k as a float.
+    /// Splits a positive normal x as 2^k * m with m in [sqrt(1/2), sqrt(2)), and returns
+    /// f = m - 1 (exact) and k as a float.
+    @inlinable @inline(__always)
+    static func logSplitNormal(_ x: V) -> (f: V, k: V) {
+        let ix = bits(x) &- 0x3F35_04F3  // bits of sqrt(1/2): the mantissa wraps at sqrt(2)
+        let m = float((ix & 0x007F_FFFF) &+ 0x3F35_04F3)
+        // k as a float by the rounding-magic trick: V(k) compiles to an out-of-line lane loop.
+        return (m - 1, float((ix &>> 23) &+ roundMagicBits) - V(repeating: roundMagic))
+    }
+
+    /// logSplitNormal for any positive x: denormals are scaled by 2^23 first.
     @inlinable @inline(__always)
     static func logSplit(_ x: V) -> (f: V, k: V) {
         let denormal = x .< Float.leastNormalMagnitude
-        let xs = x.replacing(with: x * 8388608.0, where: denormal)
-        let ix = bits(xs) &- 0x3F35_04F3  // bits of sqrt(1/2): the mantissa wraps at sqrt(2)
-        var k = ix &>> 23
-        k = k.replacing(with: k &- 23, where: denormal)
-        let m = float((ix & 0x007F_FFFF) &+ 0x3F35_04F3)
-        // k as a float by the rounding-magic trick: V(k) compiles to an out-of-line lane loop.
-        return (m - 1, float(k &+ roundMagicBits) - V(repeating: roundMagic))
+        let (f, k) = logSplitNormal(x.replacing(with: x * 8388608.0, where: denormal))
+        return (f, k.replacing(with: k - 23, where: denormal))
     }
 
     /// log(1 + f) + k ln 2 + extra, Cephes logf polynomial; `extra` is a tiny correction term.
@@ -273,10 +284,8 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func log(_ x: V) -> V {
         if anyTrue(.!((x .>= V(repeating: Float.leastNormalMagnitude)) .& (x .< .infinity))) { return logWide(x) }
-        let ix = bits(x) &- 0x3F35_04F3  // bits of sqrt(1/2): the mantissa wraps at sqrt(2)
-        let m = float((ix & 0x007F_FFFF) &+ 0x3F35_04F3)
-        let k = float((ix &>> 23) &+ roundMagicBits) - V(repeating: roundMagic)
-        return logCombine(f: m - 1, k: k, extra: V(repeating: 0))
+        let (f, k) = logSplitNormal(x)
+        return logCombine(f: f, k: k, extra: V(repeating: 0))
     }
 
     /// log for vectors with a zero, negative, denormal, infinite or NaN lane.
@@ -317,9 +326,7 @@ public enum VectorMath {
     static func log1pUnit(_ x: V, _ xLo: V) -> V {
         let u = 1 + x
         var c = (x - (u - 1)) + xLo  // exact but for xLo: 1 >= x
-        let ix = bits(u) &- 0x3F35_04F3
-        let k = float((ix &>> 23) &+ roundMagicBits) - V(repeating: roundMagic)
-        var f = float((ix & 0x007F_FFFF) &+ 0x3F35_04F3) - 1
+        var (f, k) = logSplitNormal(u)
         let unscaled = k .== 0
         f = f.replacing(with: x, where: unscaled)
         c = c.replacing(with: xLo, where: unscaled)  // log1p(x + xLo) ~ log1p(x) + xLo/(1+x)
