@@ -3,7 +3,8 @@ import VecPlatform
 // BLIS-style cache blocking for the packed GEMM. Loop order (outer to inner):
 //   jc (nc columns of C)  -> pc (kc of the inner dimension, B panel kc x nc packed, kept in L3)
 //   -> ic (mc rows, A block mc x kc packed, kept in L2) -> jr (nr) -> ir (mr) -> micro-kernel.
-// Measured on Zen 5 (L1d 48 KiB, L2 1 MiB, L3 32 MiB), 14x32 float kernel, 2048^3, GFLOP/s
+// Measured on Zen 5 (L1d 48 KiB, L2 1 MiB, L3 32 MiB), 14x32 float kernel (AVX2: 6x16, no
+// change beyond noise over kc 256-1024 and mc 18-144, docs/measurements.md), 2048^3, GFLOP/s
 // against OpenBLAS's 211-215 in the same runs: kc 256/mc 504 182-185, kc 512/mc 126 202-206,
 // kc 768/mc 56 208-209, kc 1024/mc 28-56 212-219, kc 1280/mc 42 215. A deep kc wins although the
 // kc x nr micro-panel of B (128 KiB) then lives in L2, not L1: the two FMA pipes need only 9 bytes
@@ -55,14 +56,16 @@ public struct GemmBlocking: Sendable, Equatable, CustomStringConvertible {
         return (max(128 << 10, l2), max(l2, l3))
     }()
 
-    /// The blocking in use for float32 (settable, e.g. by a calibration sweep).
-    nonisolated(unsafe) public static var float: GemmBlocking = {
+    /// The blocking in use for float32. Fixed: mr and nr are the build's micro-kernel's
+    /// (GemmMicroKernel: 14 x 32 under AVX-512, 6 x 16 otherwise), and the cache blocks made no
+    /// difference beyond noise when swept (docs/measurements.md).
+    public static let float: GemmBlocking = {
         let c = machineCaches
         return derived(mr: GemmMicroKernel.mr, nr: GemmMicroKernel.nrFloat, elementSize: 4, l2: c.l2, l3: c.l3)
     }()
 
-    /// The blocking in use for float64.
-    nonisolated(unsafe) public static var double: GemmBlocking = {
+    /// The blocking in use for float64 (14 x 16 under AVX-512, 6 x 8 otherwise).
+    public static let double: GemmBlocking = {
         let c = machineCaches
         return derived(mr: GemmMicroKernel.mr, nr: GemmMicroKernel.nrDouble, elementSize: 8, l2: c.l2, l3: c.l3)
     }()

@@ -30,13 +30,17 @@ enum GemmPacking {
     /// (op(B)[p, j] = trans ? b[j*ldb + p] : b[p*ldb + j]). Writes ceil(cols/nr) micro-panels.
     static func packB<T: KernelFloat>(trans: Bool, _ b: UnsafePointer<T>, ldb: Int, kc: Int, cols: Int,
                                       nr: Int, into dst: UnsafeMutablePointer<T>) {
-        if !trans && T.self == Float.self && nr == 32 {
-            return copyPanels(VectorIO.rebound(b, to: Float.self), ld: ldb, kc: kc, cols: cols,
-                              into: VectorIO.rebound(dst, to: Float.self), SIMD16<Float>.self)
-        }
-        if !trans && T.self == Double.self && nr == 16 {
-            return copyPanels(VectorIO.rebound(b, to: Double.self), ld: ldb, kc: kc, cols: cols,
-                              into: VectorIO.rebound(dst, to: Double.self), SIMD8<Double>.self)
+        if !trans {
+            // The micro-kernel's panels: 2 zmm (AVX-512) or 2 ymm (AVX2) wide.
+            let fs = VectorIO.rebound(b, to: Float.self), fd = VectorIO.rebound(dst, to: Float.self)
+            let ds = VectorIO.rebound(b, to: Double.self), dd = VectorIO.rebound(dst, to: Double.self)
+            switch (T.self == Float.self, nr) {
+            case (true, 32): return copyPanels(fs, ld: ldb, kc: kc, cols: cols, into: fd, SIMD16<Float>.self)
+            case (true, 16): return copyPanels(fs, ld: ldb, kc: kc, cols: cols, into: fd, SIMD8<Float>.self)
+            case (false, 16): return copyPanels(ds, ld: ldb, kc: kc, cols: cols, into: dd, SIMD8<Double>.self)
+            case (false, 8): return copyPanels(ds, ld: ldb, kc: kc, cols: cols, into: dd, SIMD4<Double>.self)
+            default: break
+            }
         }
         var j0 = 0
         var out = dst
@@ -56,15 +60,16 @@ enum GemmPacking {
     @inline(__always)
     static func panelCopy<T: KernelFloat>(_ src: UnsafePointer<T>, ld: Int, count: Int, width: Int, kc: Int,
                                           into dst: UnsafeMutablePointer<T>) {
-        if count == width && width == 32 && T.self == Float.self {
-            copyRows(VectorIO.rebound(src, to: Float.self), ld: ld, kc: kc,
-                     VectorIO.rebound(dst, to: Float.self), SIMD16<Float>.self)
-            return
-        }
-        if count == width && width == 16 && T.self == Double.self {
-            copyRows(VectorIO.rebound(src, to: Double.self), ld: ld, kc: kc,
-                     VectorIO.rebound(dst, to: Double.self), SIMD8<Double>.self)
-            return
+        if count == width {
+            let fs = VectorIO.rebound(src, to: Float.self), fd = VectorIO.rebound(dst, to: Float.self)
+            let ds = VectorIO.rebound(src, to: Double.self), dd = VectorIO.rebound(dst, to: Double.self)
+            switch (T.self == Float.self, width) {
+            case (true, 32): return copyRows(fs, ld: ld, kc: kc, fd, SIMD16<Float>.self)
+            case (true, 16): return copyRows(fs, ld: ld, kc: kc, fd, SIMD8<Float>.self)
+            case (false, 16): return copyRows(ds, ld: ld, kc: kc, dd, SIMD8<Double>.self)
+            case (false, 8): return copyRows(ds, ld: ld, kc: kc, dd, SIMD4<Double>.self)
+            default: break
+            }
         }
         for p in 0..<kc {
             let s = src + p * ld, d = dst + p * width
@@ -116,6 +121,12 @@ enum GemmPacking {
         var p0 = 0
         if T.self == Float.self {
             let s = VectorIO.rebound(src, to: Float.self), d = VectorIO.rebound(dst, to: Float.self)
+            // The AVX2 A micro-panels (6 rows): float16's sixteen SIMD16 values would need 32 of
+            // the 16 ymm registers, and 10 of its 16 rows would be zero padding.
+            while !GemmMicroKernel.wide && width <= 8 && p0 + 8 <= kc {
+                GemmTranspose.float8(s + p0, ld: ld, rows: count, width: width, into: d + p0 * width)
+                p0 += 8
+            }
             while p0 + 16 <= kc {
                 GemmTranspose.float16(s + p0, ld: ld, rows: count, width: width, into: d + p0 * width)
                 p0 += 16
@@ -144,6 +155,13 @@ enum GemmTranspose {
     @inline(__always)
     static func mix(_ a: inout SIMD16<Float>, _ b: inout SIMD16<Float>) {
         let z = SIMD32<Float>(lowHalf: a, highHalf: b)
+        a = z.evenHalf
+        b = z.oddHalf
+    }
+
+    @inline(__always)
+    static func mix(_ a: inout SIMD8<Float>, _ b: inout SIMD8<Float>) {
+        let z = SIMD16<Float>(lowHalf: a, highHalf: b)
         a = z.evenHalf
         b = z.oddHalf
     }
@@ -190,7 +208,22 @@ enum GemmTranspose {
     @inline(__always)
     static func double8(_ src: UnsafePointer<Double>, ld: Int, rows: Int, width: Int,
                         into dst: UnsafeMutablePointer<Double>) {
-        typealias V = SIMD8<Double>
+        eight(SIMD8<Double>.self, src, ld: ld, rows: rows, width: width, into: dst,
+              mix: { mix(&$0, &$1) }, store: { storeLanes($0, $1, $2) })
+    }
+
+    /// The same for floats, 8 x 8 in ymm registers.
+    @inline(__always)
+    static func float8(_ src: UnsafePointer<Float>, ld: Int, rows: Int, width: Int,
+                       into dst: UnsafeMutablePointer<Float>) {
+        eight(SIMD8<Float>.self, src, ld: ld, rows: rows, width: width, into: dst,
+              mix: { mix(&$0, &$1) }, store: { storeLanes($0, $1, $2) })
+    }
+
+    @inline(__always)
+    static func eight<V: SIMD>(_: V.Type, _ src: UnsafePointer<V.Scalar>, ld: Int, rows: Int, width: Int,
+                               into dst: UnsafeMutablePointer<V.Scalar>, mix: (inout V, inout V) -> Void,
+                               store: (V, UnsafeMutablePointer<V.Scalar>, Int) -> Void) {
         var i0 = 0
         while i0 < width {   // groups past `rows` write the zero padding
             let n = min(8, rows - i0)
@@ -203,7 +236,7 @@ enum GemmTranspose {
             mix(&x0, &x1); mix(&x2, &x3); mix(&x4, &x5); mix(&x6, &x7)
             let lanes = min(8, width - i0)
             let d = dst + i0
-            @inline(__always) func put(_ q: Int, _ v: V) { storeLanes(v, d + q * width, lanes) }
+            @inline(__always) func put(_ q: Int, _ v: V) { store(v, d + q * width, lanes) }
             put(0, x0); put(1, x4); put(2, x2); put(3, x6); put(4, x1); put(5, x5); put(6, x3); put(7, x7)
             i0 += 8
         }
@@ -222,9 +255,9 @@ enum GemmTranspose {
         for l in 0..<lanes { p[l] = v[l] }
     }
 
-    /// 6 = 4 + 2 for the second half of the double A micro-panels.
+    /// 6 = 4 + 2 for the second half of the double A micro-panels, and the AVX2 A micro-panels.
     @inline(__always)
-    static func storeLanes(_ v: SIMD8<Double>, _ p: UnsafeMutablePointer<Double>, _ lanes: Int) {
+    static func storeLanes<S: SIMDScalar>(_ v: SIMD8<S>, _ p: UnsafeMutablePointer<S>, _ lanes: Int) {
         if lanes == 8 { return VectorIO.store(v, p) }
         if lanes == 6 {
             VectorIO.store(v.lowHalf, p)

@@ -28,8 +28,11 @@ enum SmallMatrix {
     /// 256^3 equal, 320^3 and 256x512x256 mixed, 384^3 packed 10% faster, 512x256x512 15-30%,
     /// 512^3 20-25% (1.83-2.47 against 2.33-3.40 ms). The limit takes the Xeon's side: it costs
     /// Zen 5 3-7% from 384^3 to 640^3 and saves the Xeon 10-25%.
+    /// An AVX2 build takes the direct path for tiny products only: its 8 x 2-vector blocks need 32
+    /// ymm accumulators of the 16 there are, where the packed path's micro-kernel fits.
     static func suits(m: Int, n: Int, k: Int, elementSize: Int) -> Bool {
         if m * n * k <= 32 * 32 * 32 { return true }
+        if !GemmMicroKernel.wide { return false }
         // The strip of B is k x 128 bytes for both element types; op(A) is m x k elements.
         return m * n * k <= 1 << 25 && k <= 640 && m * k * elementSize <= 640 * 640 * 4
     }

@@ -156,7 +156,7 @@ struct GemmTests {
         let a: [Double] = rng.array(m * k), b: [Double] = rng.array(k * n)
         for (tA, tB) in [(false, false), (true, true)] {
             var want = [Double](repeating: 1, count: m * n), got = want
-            let ws = GemmWorkspace<Double>(blocking: GemmBlocking(mr: 14, nr: 16, kc: 20, mc: 28, nc: 48))
+            let ws = GemmWorkspace<Double>(blocking: GemmBlocking(mr: GemmMicroKernel.mr, nr: GemmMicroKernel.nrDouble, kc: 20, mc: 28, nc: 48))
             a.withUnsafeBufferPointer { a in
                 b.withUnsafeBufferPointer { b in
                     func problem(_ c: UnsafeMutablePointer<Double>) -> GemmProblem<Double> {
