@@ -9,6 +9,8 @@
 #   VECBENCH=.build/release/vecbench Examples/Downstream/run.sh
 #                                                   the flagged figure from an existing `make build`
 #                                                   (vecbench's matmul case, auto, 1 thread): one build
+#   Examples/Downstream/run.sh --build-only         only the unflagged build (CI runs it beside the
+#                                                   flagged one: each compiles one module at a time)
 set -euo pipefail
 FACTOR=${FACTOR:-2}
 if [ -n "${VECBENCH:-}" ]; then VECBENCH=$(cd "$(dirname "$VECBENCH")" && pwd)/$(basename "$VECBENCH"); fi
@@ -22,6 +24,7 @@ rm -f .build-plain/release/description.json .build-plain/release.yaml .build-nat
 start=$(date +%s)
 swift build -c release --scratch-path .build-plain
 echo "unflagged build: $(( $(date +%s) - start )) s"
+if [ "${1:-}" = --build-only ]; then exit 0; fi
 plain=$(.build-plain/release/Downstream 2>"$tmp/plain.err")
 echo "== without flags"; echo "$plain"; cat "$tmp/plain.err"
 plain_ms=$(sed -n 's/^matmul [0-9x]*: \([0-9.]*\) ms.*/\1/p' <<<"$plain")
