@@ -141,10 +141,16 @@ struct GemmTests {
 
     @Test("edge tiles of every row count and of one or two vectors (packed path)")
     func edgeTiles() {
+        // Column remainders of one lane and of one vector plus a lane for the build's micro-kernel
+        // (14 x 32/16 under AVX-512, 6 x 16/8 otherwise); k = 21 runs the packing transposes and
+        // their leftover steps.
         for r in 1...14 {
-            for extra in [1, 17] {
-                check(Float.self, 28 + r, 160 + extra, 5, path: .packed)
-                check(Double.self, 28 + r, 160 + extra / 2, 5, beta: 1, path: .packed)
+            for extra in [1, GemmMicroKernel.nrFloat / 2 + 1] {
+                check(Float.self, 28 + r, 160 + extra, 21, path: .packed)
+                check(Float.self, 28 + r, 160 + extra, 21, transA: true, transB: true, path: .packed)
+            }
+            for extra in [1, GemmMicroKernel.nrDouble / 2 + 1] {
+                check(Double.self, 28 + r, 160 + extra, 21, beta: 1, path: .packed)
             }
         }
     }

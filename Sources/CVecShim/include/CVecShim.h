@@ -126,12 +126,23 @@ static inline vg_f32x16 vg_permute_f32x16(vg_f32x16 table, vg_i32x16 index) {
 
 /// x * 2^floor(n) per lane for n in [-300, 300], rounded once (denormal results included):
 /// AVX-512's vscalefps (one instruction, where 2^n built from exponent bits needs two factors
-/// below n = -126) when the including module is compiled for AVX-512F, else ldexpf. The floor is
-/// the instruction's: a table-driven exp passes n / 32 and indexes its table with n mod 32.
+/// below n = -126) when the including module is compiled for AVX-512F, a product in float64 under
+/// AVX2, else ldexpf. The floor is the instruction's: a table-driven exp passes n / 32 and indexes
+/// its table with n mod 32.
 static inline vg_f32x16 vg_scale_pow2(vg_f32x16 x, vg_f32x16 n) {
 #if defined(__AVX512F__)
     typedef float vg_m512 __attribute__((vector_size(64)));
     return (vg_f32x16)__builtin_ia32_scalefps512_mask((vg_m512)x, (vg_m512)n, (vg_m512)x, (unsigned short)0xFFFF, 4);
+#elif defined(__AVX2__)
+    /* In float64, where x * 2^floor(n) is exact and 2^floor(n) is built from exponent bits; the
+     * conversion back to float32 is the one rounding (denormal results included). */
+    typedef double vg_f64x16 __attribute__((ext_vector_type(16)));
+    typedef long long vg_i64x16 __attribute__((ext_vector_type(16)));
+    vg_f32x16 lo = -1022.0f, hi = 1023.0f;   /* n outside [-300, 300], or NaN, stays a float64 power */
+    vg_f32x16 f = __builtin_elementwise_min(__builtin_elementwise_max(__builtin_elementwise_floor(n), lo), hi);
+    vg_i64x16 k = __builtin_convertvector(__builtin_convertvector(f, vg_i32x16), vg_i64x16);
+    vg_f64x16 p = (vg_f64x16)((k + 1023) << 52);
+    return __builtin_convertvector(__builtin_convertvector(x, vg_f64x16) * p, vg_f32x16);
 #else
     vg_f32x16 r;
     for (int i = 0; i < 16; i++) r[i] = __builtin_ldexpf(x[i], (int)__builtin_floorf(n[i]));
