@@ -45,8 +45,8 @@ typedef long long vg_i64x8 __attribute__((ext_vector_type(8)));
 #if defined(__AVX2__) && !defined(__AVX512F__)
 /* AVX2 has one variable permute, vpermps over 8 float lanes of a ymm register. The lookups below
  * are built from it: a double lane k of a 4-entry table is the float pair (2k, 2k+1), and a table
- * of more entries than a register holds is several permutes joined by vblendv on an index bit
- * moved to the sign. The lane-by-lane loops they replace went through the stack: float64 gelu's
+ * of more entries than a register holds is several permutes joined by a blend on an index bit
+ * (the two-register tables: two one-register lookups). The lane-by-lane loops they replace went through the stack: float64 gelu's
  * erf (17 lookups a vector) ran 5x slower than JAX on an AVX2 EPYC. */
 typedef float vg_avx2_f32x8 __attribute__((vector_size(32)));
 typedef int vg_avx2_i32x8 __attribute__((vector_size(32)));
@@ -72,9 +72,10 @@ static inline vg_avx2_f64x4 vg_avx2_select_f64(vg_avx2_i64x4 signMask, vg_avx2_f
 #endif
 
 /// table[index & 7] per lane: AVX-512's vpermpd (one instruction) when the including module is
-/// compiled for AVX-512F, two vpermps and a blend per ymm half under AVX2, else lane by lane. Swift has no variable shuffle, and building a vector
-/// from 8 scalar loads costs ~15 instructions: this is the per-lane table lookup of piecewise
-/// polynomials whose pieces fit in one register (VectorMath.erfcxParts).
+/// compiled for AVX-512F, two vpermps and a blend per ymm half under AVX2, else lane by lane.
+/// Swift has no variable shuffle, and building a vector from 8 scalar loads costs ~15
+/// instructions: this is the per-lane table lookup of piecewise polynomials whose pieces fit in
+/// one register (VectorMath.erfcxParts).
 static inline vg_f64x8 vg_permute_f64x8(vg_f64x8 table, vg_i64x8 index) {
 #if defined(__AVX512F__)
     typedef double vg_m512d __attribute__((vector_size(64)));
@@ -170,16 +171,9 @@ static inline vg_f64x8 vg_permute2_f64x8(vg_f64x8 low, vg_f64x8 high, vg_i64x8 i
     typedef long long vg_m512i __attribute__((vector_size(64)));
     return (vg_f64x8)__builtin_ia32_vpermi2varpd512((vg_m512d)low, (vg_m512i)index, (vg_m512d)high);
 #elif defined(__AVX2__)
-    vg_avx2_f64x4 l0 = (vg_avx2_f64x4)VG_AVX2_HALF4(low, 0), l1 = (vg_avx2_f64x4)VG_AVX2_HALF4(low, 1);
-    vg_avx2_f64x4 h0 = (vg_avx2_f64x4)VG_AVX2_HALF4(high, 0), h1 = (vg_avx2_f64x4)VG_AVX2_HALF4(high, 1);
-    vg_avx2_f64x4 r[2];
-    for (int h = 0; h < 2; h++) {
-        vg_avx2_i64x4 k = h ? (vg_avx2_i64x4)VG_AVX2_HALF4(index, 1) : (vg_avx2_i64x4)VG_AVX2_HALF4(index, 0);
-        vg_avx2_f64x4 a = vg_avx2_select_f64(k << 61, vg_avx2_lookup4_f64(l0, k), vg_avx2_lookup4_f64(l1, k));
-        vg_avx2_f64x4 b = vg_avx2_select_f64(k << 61, vg_avx2_lookup4_f64(h0, k), vg_avx2_lookup4_f64(h1, k));
-        r[h] = vg_avx2_select_f64(k << 60, a, b);
-    }
-    return (vg_f64x8)__builtin_shufflevector(r[0], r[1], 0, 1, 2, 3, 4, 5, 6, 7);
+    vg_i64x8 set = -((index >> 3) & 1);   /* all ones where the entry is in high */
+    vg_i64x8 l = (vg_i64x8)vg_permute_f64x8(low, index), h = (vg_i64x8)vg_permute_f64x8(high, index);
+    return (vg_f64x8)((l & ~set) | (h & set));
 #else
     vg_f64x8 r;
     for (int i = 0; i < 8; i++) r[i] = (index[i] & 8) ? high[index[i] & 7] : low[index[i] & 7];
@@ -195,16 +189,9 @@ static inline vg_f32x16 vg_permute2_f32x16(vg_f32x16 low, vg_f32x16 high, vg_i32
     typedef int vg_m512i __attribute__((vector_size(64)));
     return (vg_f32x16)__builtin_ia32_vpermi2varps512((vg_m512)low, (vg_m512i)index, (vg_m512)high);
 #elif defined(__AVX2__)
-    vg_avx2_f32x8 l0 = (vg_avx2_f32x8)VG_AVX2_HALF8(low, 0), l1 = (vg_avx2_f32x8)VG_AVX2_HALF8(low, 1);
-    vg_avx2_f32x8 h0 = (vg_avx2_f32x8)VG_AVX2_HALF8(high, 0), h1 = (vg_avx2_f32x8)VG_AVX2_HALF8(high, 1);
-    vg_avx2_f32x8 r[2];
-    for (int h = 0; h < 2; h++) {
-        vg_avx2_i32x8 k = h ? (vg_avx2_i32x8)VG_AVX2_HALF8(index, 1) : (vg_avx2_i32x8)VG_AVX2_HALF8(index, 0);
-        vg_avx2_f32x8 a = vg_avx2_select_f32(k << 28, vg_avx2_lookup8_f32(l0, k), vg_avx2_lookup8_f32(l1, k));
-        vg_avx2_f32x8 b = vg_avx2_select_f32(k << 28, vg_avx2_lookup8_f32(h0, k), vg_avx2_lookup8_f32(h1, k));
-        r[h] = vg_avx2_select_f32(k << 27, a, b);
-    }
-    return (vg_f32x16)__builtin_shufflevector(r[0], r[1], 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    vg_i32x16 set = -((index >> 4) & 1);   /* all ones where the entry is in high */
+    vg_i32x16 l = (vg_i32x16)vg_permute_f32x16(low, index), h = (vg_i32x16)vg_permute_f32x16(high, index);
+    return (vg_f32x16)((l & ~set) | (h & set));
 #else
     vg_f32x16 r;
     for (int i = 0; i < 16; i++) r[i] = (index[i] & 16) ? high[index[i] & 15] : low[index[i] & 15];
