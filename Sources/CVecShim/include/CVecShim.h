@@ -181,6 +181,25 @@ static inline vg_f64x8 vg_permute2_f64x8(vg_f64x8 low, vg_f64x8 high, vg_i64x8 i
 #endif
 }
 
+/// rows[index & 15][k] per lane: column k of a 16-row table in memory, for piecewise polynomials
+/// whose pieces' coefficients are rows. AVX-512: the column folds into two vector constants (the
+/// table is a static const of the header) and one vpermi2pd picks. Elsewhere 8 scalar loads: under
+/// AVX2 they cost about a cycle a lane, where joining vpermps lookups of a table in registers took
+/// ~40 cycles for 8 lanes on the Zen 1 EPYC (4 of them, 4 cycles each, per ymm half).
+static inline vg_f64x8 vg_column16_f64x8(const double (*rows)[16], int k, vg_i64x8 index) {
+#if defined(__AVX512F__)
+    typedef double vg_m512d __attribute__((vector_size(64)));
+    typedef long long vg_m512i __attribute__((vector_size(64)));
+    vg_f64x8 low = {rows[0][k], rows[1][k], rows[2][k], rows[3][k], rows[4][k], rows[5][k], rows[6][k], rows[7][k]};
+    vg_f64x8 high = {rows[8][k], rows[9][k], rows[10][k], rows[11][k], rows[12][k], rows[13][k], rows[14][k], rows[15][k]};
+    return (vg_f64x8)__builtin_ia32_vpermi2varpd512((vg_m512d)low, (vg_m512i)index, (vg_m512d)high);
+#else
+    vg_f64x8 r;
+    for (int i = 0; i < 8; i++) r[i] = rows[index[i] & 15][k];
+    return r;
+#endif
+}
+
 /// (index & 16 ? high : low)[index & 15] per lane: a 32-entry table in two registers, AVX-512's
 /// vpermt2ps (one instruction) when compiled for AVX-512F, else lane by lane (VectorMath.erfcxHalf).
 static inline vg_f32x16 vg_permute2_f32x16(vg_f32x16 low, vg_f32x16 high, vg_i32x16 index) {
@@ -262,5 +281,9 @@ float vg_bw_read(const float *a, long n, long reps);
 void vg_bw_copy(float *b, const float *a, long n, float s, int nontemporal, long reps);
 void vg_bw_triad(float *c, const float *a, const float *b, long n, float s, int nontemporal, long reps);
 void vg_bw_update(float *a, long n, float s, long reps);
+
+/* Coefficient tables of piecewise polynomials, one header each (this umbrella header makes them
+ * part of the module). */
+#include "NormalTailPieces.h"
 
 #endif
