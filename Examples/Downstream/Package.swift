@@ -13,6 +13,8 @@ let package = Package(
     targets: [
         .executableTarget(name: "Downstream", dependencies: [
             .product(name: "Vecgrad", package: "Vecgrad"), .product(name: "VecKernels", package: "Vecgrad"),
+            // The accuracy table of every op (`vecbench accuracy`), run in this unflagged build.
+            .product(name: "VecBench", package: "Vecgrad"),
         ]),
     ]
 )

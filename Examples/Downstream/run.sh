@@ -3,7 +3,9 @@
 # matmul 512x512 on one thread against a build with -Xcc -march=native. Fails unless the unflagged
 # build falls back to OpenBLAS (auto uses OpenBLAS, the warning printed once on stderr) and runs
 # within FACTOR (default 2) of the flagged one, and unless its accuracy spot checks (tanh, sigmoid
-# and gelu values and derivatives where the flagless kernels once lost digits) are within 4 ulp.
+# and gelu values and derivatives where the flagless kernels once lost digits) are within 4 ulp and
+# every row of `vecbench accuracy` (every op, float32 and float64, forward, backward, gradcheck)
+# passes in this build.
 #   Examples/Downstream/run.sh                      both builds here (each compiles Vecgrad's library
 #                                                   targets in release mode)
 #   VECBENCH=.build/release/vecbench Examples/Downstream/run.sh
@@ -53,6 +55,8 @@ elif "compiled: AVX-512" not in out:
     print("FAIL: the unflagged build is below the machine but does not fall back to OpenBLAS"); ok = False
 if "accuracy spot checks: all within 4 ulp" not in out:
     print("FAIL: the unflagged build's values or derivatives are more than 4 ulp off (lines 'accuracy' above)"); ok = False
+if "accuracy table: all " not in out:
+    print("FAIL: the unflagged build fails rows of the accuracy table (lines 'accuracy FAIL' above)"); ok = False
 if ratio > factor:
     print(f"FAIL: the unflagged build is {ratio:.2f}x slower than the flagged one"); ok = False
 sys.exit(0 if ok else 1)

@@ -1,4 +1,5 @@
 import Foundation
+import VecBench
 import VecKernels
 import Vecgrad
 
@@ -6,7 +7,9 @@ import Vecgrad
 // build was compiled for. The first product prints Vecgrad's build warning when it falls back.
 // Then accuracy spot checks at points where kernels built without FMA hardware once lost digits
 // (their exact splits need a fused multiply-add): each value and derivative within 4 ULP of a
-// float64 (or long double) reference.
+// float64 (or long double) reference. Last, `vecbench accuracy` over every op (values, gradients
+// and gradcheck of each kernel in float32 and float64 against its reference, within the op's
+// bound): the whole table, so that a kernel whose exact splits need FMA hardware fails here.
 
 func seconds() -> Double {
     var t = timespec()
@@ -60,3 +63,9 @@ let checks = try [
          { 0.5 * Foundation.erfc(-$0 / 2.0.squareRoot()) + $0 * Foundation.exp(-$0 * $0 / 2) / (2 * Double.pi).squareRoot() }),
 ]
 print(checks.allSatisfy { $0 <= 4 } ? "accuracy spot checks: all within 4 ulp" : "accuracy spot checks: FAILED")
+
+// The same checks as `vecbench accuracy`, in this build.
+let rows = Accuracy.run()
+let failed = rows.filter { !$0.passed }
+for r in failed { print("accuracy FAIL \(r.op) \(r.dtype.rawValue): \(r.note)") }
+print(failed.isEmpty ? "accuracy table: all \(rows.count) rows pass" : "accuracy table: \(failed.count) of \(rows.count) rows FAILED")
