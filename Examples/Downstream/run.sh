@@ -27,7 +27,7 @@ start=$(date +%s)
 swift build -c release --scratch-path .build-plain
 echo "unflagged build: $(( $(date +%s) - start )) s"
 if [ "${1:-}" = --build-only ]; then exit 0; fi
-plain=$(.build-plain/release/Downstream 2>"$tmp/plain.err")
+plain=$(.build-plain/release/Downstream 2>"$tmp/plain.err") || { rc=$?; echo "$plain"; cat "$tmp/plain.err"; echo "the unflagged Downstream exited with $rc"; exit $rc; }
 echo "== without flags"; echo "$plain"; cat "$tmp/plain.err"
 plain_ms=$(sed -n 's/^matmul [0-9x]*: \([0-9.]*\) ms.*/\1/p' <<<"$plain")
 if [ -n "${VECBENCH:-}" ]; then
