@@ -163,24 +163,6 @@ static inline vg_f64x8 vg_opaque_f64x8(vg_f64x8 x) {
     return x;
 }
 
-/// (index & 8 ? high : low)[index & 7] per lane: a 16-entry table in two registers, AVX-512's
-/// vpermi2pd (one instruction) when compiled for AVX-512F, else lane by lane (VectorMath.normalTailParts).
-static inline vg_f64x8 vg_permute2_f64x8(vg_f64x8 low, vg_f64x8 high, vg_i64x8 index) {
-#if defined(__AVX512F__)
-    typedef double vg_m512d __attribute__((vector_size(64)));
-    typedef long long vg_m512i __attribute__((vector_size(64)));
-    return (vg_f64x8)__builtin_ia32_vpermi2varpd512((vg_m512d)low, (vg_m512i)index, (vg_m512d)high);
-#elif defined(__AVX2__)
-    vg_i64x8 set = -((index >> 3) & 1);   /* all ones where the entry is in high */
-    vg_i64x8 l = (vg_i64x8)vg_permute_f64x8(low, index), h = (vg_i64x8)vg_permute_f64x8(high, index);
-    return (vg_f64x8)((l & ~set) | (h & set));
-#else
-    vg_f64x8 r;
-    for (int i = 0; i < 8; i++) r[i] = (index[i] & 8) ? high[index[i] & 7] : low[index[i] & 7];
-    return r;
-#endif
-}
-
 /// rows[index & 15][k] per lane: column k of a 16-row table in memory, for piecewise polynomials
 /// whose pieces' coefficients are rows. AVX-512: the column folds into two vector constants (the
 /// table is a static const of the header) and one vpermi2pd picks. Elsewhere 8 scalar loads: under
