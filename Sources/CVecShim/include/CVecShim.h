@@ -46,8 +46,9 @@ typedef long long vg_i64x8 __attribute__((ext_vector_type(8)));
 /* AVX2 has one variable permute, vpermps over 8 float lanes of a ymm register. The lookups below
  * are built from it: a double lane k of a 4-entry table is the float pair (2k, 2k+1), and a table
  * of more entries than a register holds is several permutes joined by a blend on an index bit
- * (the two-register tables: two one-register lookups). The lane-by-lane loops they replace went through the stack: float64 gelu's
- * erf (17 lookups a vector) ran 5x slower than JAX on an AVX2 EPYC. */
+ * (the two-register tables: two one-register lookups). The lane-by-lane loops they replace went
+ * through the stack: float64 gelu's erf (17 lookups a vector) ran 5x slower than JAX on an AVX2
+ * EPYC. Tables of 16 rows in memory (vg_column16_f64x8) are cheaper still on Zen 1. */
 typedef float vg_avx2_f32x8 __attribute__((vector_size(32)));
 typedef int vg_avx2_i32x8 __attribute__((vector_size(32)));
 typedef double vg_avx2_f64x4 __attribute__((vector_size(32)));
