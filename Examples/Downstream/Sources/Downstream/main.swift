@@ -68,4 +68,6 @@ print(checks.allSatisfy { $0 <= 4 } ? "accuracy spot checks: all within 4 ulp" :
 let rows = Accuracy.run()
 let failed = rows.filter { !$0.passed }
 for r in failed { print("accuracy FAIL \(r.op) \(r.dtype.rawValue): \(r.note)") }
-print(!rows.isEmpty && failed.isEmpty ? "accuracy table: all \(rows.count) rows pass" : "accuracy table: \(failed.count) of \(rows.count) rows FAILED")
+print(!rows.isEmpty && failed.isEmpty
+      ? "accuracy table: all \(rows.count) rows pass"
+      : "accuracy table: \(failed.count) of \(rows.count) rows FAILED")
