@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "Vecgrad", targets: ["Vecgrad"]),
         .library(name: "VecKernels", targets: ["VecKernels"]),
         .library(name: "VecBench", targets: ["VecBench"]),
+        // Runs kept in SQLite, their trends and exports (GRDB), apart so that VecBench does not need it.
+        .library(name: "VecBenchHistory", targets: ["VecBenchHistory"]),
         // The whole vecbench command line as a library: a package's own executable calls
         // `VecBenchCLI.main(registering:)` to get every subcommand over the built-in ops and its own.
         .library(name: "VecBenchCommandLine", targets: ["VecBenchCommandLine"]),
@@ -41,11 +43,15 @@ let package = Package(
         .target(name: "VecBench", dependencies: [
             "Vecgrad", "VecKernels", "VecPlatform",
             .product(name: "CSV", package: "CSV.swift"),
-            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The run history in SQLite (`vecbench history`): its own target, so that a package that
+        // uses the harness (Examples/Downstream) does not compile GRDB.
+        .target(name: "VecBenchHistory", dependencies: [
+            "VecBench", "Vecgrad", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // The subcommands (run, compare, plot, report, ...); the vecbench executable is one call into it.
         .target(name: "VecBenchCommandLine", dependencies: [
-            "VecBench", "VecPlatform", "COpenBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "VecBench", "VecBenchHistory", "VecPlatform", "COpenBLAS", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "vecbench", dependencies: ["VecBenchCommandLine"],
                           path: "Sources/VecBenchCLI"),   // not Sources/vecbench: it would differ from VecBench only in case
@@ -58,7 +64,7 @@ let package = Package(
         .testTarget(name: "VecPlatformTests", dependencies: ["VecPlatform"]),
         .testTarget(name: "VecKernelsTests", dependencies: ["VecKernels", "VecPlatform"]),
         .testTarget(name: "VecgradTests", dependencies: ["Vecgrad", "VecKernels"]),
-        .testTarget(name: "VecBenchTests", dependencies: ["VecBench"]),
+        .testTarget(name: "VecBenchTests", dependencies: ["VecBench", "VecBenchHistory"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -26,7 +26,7 @@ import os
 import re
 import sys
 
-LIBRARY_TARGETS = ["VecPlatform", "VecKernels", "Vecgrad", "VecBench", "VecBenchCommandLine"]
+LIBRARY_TARGETS = ["VecPlatform", "VecKernels", "Vecgrad", "VecBench", "VecBenchHistory", "VecBenchCommandLine"]
 DECL_KEYWORDS = {"func", "init", "subscript", "var", "let", "typealias", "associatedtype", "struct",
                  "class", "enum", "protocol", "actor", "extension", "case", "macro"}
 TYPE_KEYWORDS = {"struct", "class", "enum", "protocol", "actor", "extension"}

@@ -110,8 +110,9 @@ public enum Plot {
         return out + "</svg>\n"
     }
 
-    /// A chart drawn into the box (x, y, width, height) of a larger SVG.
-    static func panel(_ chart: Chart, x ox: Double, y oy: Double, width: Double, height: Double) -> String {
+    /// A chart drawn into the box (x, y, width, height), in SVG user units, of a larger SVG: the
+    /// elements only, for a caller that stacks several charts in one `<svg>` (`HistoryTrend.svg`).
+    public static func panel(_ chart: Chart, x ox: Double, y oy: Double, width: Double, height: Double) -> String {
         let (left, right, top, bottom) = (ox + 64, ox + width - 150, oy + 34, oy + height - 46)
         let drawable = { (p: (x: Double, y: Double)) in
             p.x.isFinite && p.y.isFinite && (!chart.logX || p.x > 0) && (!chart.logY || p.y > 0)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VecBench
+import VecBenchHistory
 
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

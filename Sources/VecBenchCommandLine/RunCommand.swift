@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import Foundation
 import VecBench
+import VecBenchHistory
 import VecPlatform
 
 struct RunCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VecPlatform
 @testable import VecBench
+@testable import VecBenchHistory
 
 // The run history: level shifts on synthetic histories, the SQLite store, imports of reports and
 // the PostgreSQL export (re-loaded into SQLite: CI has no PostgreSQL server).

@@ -33,14 +33,23 @@ private func check<T: KernelFloat>(_: T.Type, _ c: Case, entry: Entry = .kernel,
     let b: [T] = (0..<((c.transB ? c.n : c.k) * ldb)).map { _ in draw() }
     let c0: [T] = (0..<(c.m * ldc)).map { c.nanInC && $0 % ldc < c.n ? .nan : draw() }
     var want = c0.map { Double($0) }
-    for i in 0..<c.m {
-        for j in 0..<c.n {
-            var s = 0.0
-            for q in 0..<c.k {
-                s += Double(c.transA ? a[q * lda + i] : a[i * lda + q]) * Double(c.transB ? b[j * ldb + q] : b[q * ldb + j])
+    // The reference reads float64 copies through raw pointers: in a debug build a generic T -> Double
+    // conversion per term, m * n * k of them, made this suite the slowest of the tests.
+    let (ad, bd) = (a.map { Double($0) }, b.map { Double($0) })
+    let (aRow, aCol) = c.transA ? (1, lda) : (lda, 1), (bRow, bCol) = c.transB ? (1, ldb) : (ldb, 1)
+    ad.withUnsafeBufferPointer { pa in
+        bd.withUnsafeBufferPointer { pb in
+            for i in 0..<c.m {
+                for j in 0..<c.n {
+                    var s = 0.0, ai = pa.baseAddress! + i * aRow, bj = pb.baseAddress! + j * bCol
+                    for _ in 0..<c.k {
+                        s += ai.pointee * bj.pointee
+                        ai += aCol; bj += bRow
+                    }
+                    let o = i * ldc + j
+                    want[o] = c.beta == 0 ? c.alpha * s : c.alpha * s + c.beta * want[o]
+                }
             }
-            let o = i * ldc + j
-            want[o] = c.beta == 0 ? c.alpha * s : c.alpha * s + c.beta * want[o]
         }
     }
     var got = c0

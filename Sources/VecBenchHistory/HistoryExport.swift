@@ -1,4 +1,5 @@
 import Foundation
+import VecBench
 
 // The history as SQL for PostgreSQL (`vecbench history export --sql | psql DB`), for a team that
 // keeps one shared store of every machine's runs. The script creates the tables if needed and

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import VecBench
 
 // Reports written before the history existed (results/*.csv, CI artifacts) become history runs
 // (`vecbench history import`). A report's rows carry the machine, commit and run id; the date and

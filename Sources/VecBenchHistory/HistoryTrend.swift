@@ -1,4 +1,5 @@
 import Foundation
+import VecBench
 
 // A case's history as `vecbench history` shows it: one point per commit (the median of the runs
 // made at that commit, so re-running a commit does not add a fake step), in the order the commits
@@ -107,8 +108,9 @@ public enum HistoryTrend {
     /// median in microseconds against commit number, the fitted levels dashed.
     public static func svg(_ trends: [Trend], width: Double = 720, panelHeight: Double = 300) -> String {
         let height = panelHeight * Double(max(1, trends.count))
-        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Plot.n(width))\" height=\"\(Plot.n(height))\" "
-            + "viewBox=\"0 0 \(Plot.n(width)) \(Plot.n(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
+        let (w, h) = (TextFormat.fixed(width, 1), TextFormat.fixed(height, 1))
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" "
+            + "viewBox=\"0 0 \(w) \(h)\" font-family=\"sans-serif\" font-size=\"12\">\n"
             + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
         for (i, t) in trends.enumerated() {
             let medians = t.points.enumerated().map { (x: Double($0 + 1), y: $1.medianNs / 1e3) }

@@ -1,4 +1,5 @@
 import Foundation
+import VecBench
 import GRDB
 import Vecgrad
 
