@@ -77,8 +77,17 @@ extension VectorMath {
     /// infinite or NaN gy: gy pLo would turn inf into NaN where pLo = 0) or zero (keeps -0).
     @inlinable @inline(__always)
     static func complementProduct(_ gy: V, _ p: V, _ pLo: V) -> V {
-        let g = gy * p, m = absolute(g)
-        return (g + fma(gy, pLo, fma(gy, p, negate(g)))).replacing(with: g, where: .!((m .> 0) .& (m .< .infinity)))
+        let g = gy * p
+        return g.replacing(with: g + fma(gy, pLo, fma(gy, p, negate(g))), where: finiteNonzero(g))
+    }
+
+    /// The lanes where 0 < |v| < inf, in one integer compare: |v|'s bits plus Int32.max wrap 0 to
+    /// the top of the signed range and put every finite nonzero magnitude below the infinities and
+    /// NaNs. Two compares joined (`(m .> 0) .& (m .< .infinity)`) compiled under AVX2 to ~20
+    /// instructions of mask packing per vector, a third of the backward's loop.
+    @inlinable @inline(__always)
+    static func finiteNonzero(_ v: V) -> SIMDMask<VI> {
+        (bits(v) & Int32.max) &+ Int32.max .< VI(repeating: Int32.min &+ 0x7F7F_FFFF)
     }
 
     /// silu(x) and c = silu'(x), float32 (UnarySaved.complement): the backward is gy c, two

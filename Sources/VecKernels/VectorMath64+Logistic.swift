@@ -25,7 +25,9 @@ extension VectorMath {
     static func productFinish(_ gy: VD, _ t: VD, _ c: VD) -> VD {
         let g = gy * t
         let v = g + fmaD(gy, c, productError(gy, t, g))
-        return v.replacing(with: g, where: .!(absolute(g) .< .infinity))
+        // |g|'s bits above the largest finite double's: one compare (`.!(|g| .< .infinity)` took
+        // an equality and a greater-than under AVX2).
+        return v.replacing(with: g, where: bits(absolute(g)) .> 0x7FEF_FFFF_FFFF_FFFF)
     }
 
     /// v 2^n: one multiply when every lane stays normal, two factors otherwise (n >= -2044).

@@ -80,7 +80,13 @@ extension VectorMath {
     @inlinable @inline(__always)
     static func complementProduct(_ gy: VD, _ p: VD, _ pLo: VD) -> VD {
         let g = gy * p
-        return productFinish(gy, p, pLo).replacing(with: g, where: g .== 0)
+        return g.replacing(with: g + fmaD(gy, pLo, productError(gy, p, g)), where: finiteNonzero(g))
+    }
+
+    /// The lanes where 0 < |v| < inf, in one integer compare (see the float32 form).
+    @inlinable @inline(__always)
+    @_disfavoredOverload static func finiteNonzero(_ v: VD) -> SIMDMask<VL> {
+        (bits(v) & Int64.max) &+ Int64.max .< VL(repeating: Int64.min &+ 0x7FEF_FFFF_FFFF_FFFF)
     }
 
     /// gy tanh'(x) from c = 1 - |tanh x|: gy c (2 - c), 2c - c^2 as p + its rounding error.
