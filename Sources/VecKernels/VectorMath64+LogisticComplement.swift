@@ -76,7 +76,8 @@ extension VectorMath {
         return complementProduct(gy, p, fmaD(negate(c), c, c - p))
     }
 
-    /// productFinish, and gy p itself where that is 0 (keeps -0, as gy p does).
+    /// gy (p + pLo) with one rounding in effect; gy p itself where that is 0 (keeps -0, as gy p
+    /// does), infinite or NaN (gy pLo would turn an infinite gy into NaN where pLo = 0).
     @inlinable @inline(__always)
     static func complementProduct(_ gy: VD, _ p: VD, _ pLo: VD) -> VD {
         let g = gy * p
