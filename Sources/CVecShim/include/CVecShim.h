@@ -101,8 +101,8 @@ static inline vg_f64x8 vg_permute_f64x8(vg_f64x8 table, vg_i64x8 index) {
 typedef int vg_i32x16 __attribute__((ext_vector_type(16)));
 
 /// table[index & 15] per lane: AVX-512's vpermps (one instruction) when the including module is
-/// compiled for AVX-512F, else lane by lane; the float32 twin of vg_permute_f64x8 (the pieces of
-/// VectorMath.erfcxHalf, float32 gelu).
+/// compiled for AVX-512F, joined vpermps under AVX2, else lane by lane; the float32 twin of
+/// vg_permute_f64x8 (the halves of vg_permute2_f32x16).
 static inline vg_f32x16 vg_permute_f32x16(vg_f32x16 table, vg_i32x16 index) {
 #if defined(__AVX512F__)
     typedef float vg_m512 __attribute__((vector_size(64)));
@@ -202,7 +202,8 @@ static inline vg_f32x16 vg_column32_f32x16(const float (*rows)[8], int k, vg_i32
 }
 
 /// (index & 16 ? high : low)[index & 15] per lane: a 32-entry table in two registers, AVX-512's
-/// vpermt2ps (one instruction) when compiled for AVX-512F, else lane by lane (VectorMath.erfcxHalf).
+/// vpermt2ps (one instruction) when compiled for AVX-512F, else two vg_permute_f32x16 and a select
+/// (the table-driven exp of SoftmaxBackwardLog32; float32 gelu's pieces are vg_column32_f32x16's).
 static inline vg_f32x16 vg_permute2_f32x16(vg_f32x16 low, vg_f32x16 high, vg_i32x16 index) {
 #if defined(__AVX512F__)
     typedef float vg_m512 __attribute__((vector_size(64)));
