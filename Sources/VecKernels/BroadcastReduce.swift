@@ -5,7 +5,8 @@
 // they are added are exactly those of `Reduce.sum` over the full-size gradient (tasks of
 // `SumKernels.task` elements along rows, 1024-column units and fixed row blocks down columns), and
 // F is the same lane function, so the result is bitwise that of the unfused path: as accurate
-// (float64 accumulation) and as independent of the thread count.
+// (Reduce.sum's: float64 accumulation, float32 rows in groups of four vectors first) and as
+// independent of the thread count.
 
 /// How an operand's shape sums the output: the output viewed as [outer, size, inner] with the
 /// middle dim summed (a [R, 1] operand of [R, C]: rows; [1, C] or [C]: columns; [1]: everything).

@@ -190,6 +190,21 @@ private let views: [(Int, Int, Int)] = [
         // Float64 accumulation keeps a float32 overflow of the partial sums from happening early.
         let big = [Float](repeating: 3e38, count: 32) + [Float](repeating: -3e38, count: 32)
         #expect(Reduce.sum(big, count: 64, variant: .simd) == 0)
+        // Long enough for the float32 groups of four vectors (128 elements a step): a group of
+        // 3e38s overflows in float32, and the block is summed again widened.
+        for n in [128, 256, 1_000] {
+            let half = [Float](repeating: 3e38, count: n / 2) + [Float](repeating: -3e38, count: n / 2)
+            let alternating = (0..<n).map { $0 % 2 == 0 ? Float(3e38) : -3e38 }
+            for (v, t) in [(KernelVariant.simd, 1), (.parallel, 2)] {
+                #expect(Reduce.sum(half, count: n, variant: v, threads: t) == 0, "n \(n) \(v)")
+                #expect(Reduce.sum(alternating, count: n, variant: v, threads: t) == 0, "n \(n) \(v)")
+                var withInf = [Float](repeating: 1, count: n)
+                withInf[n / 3] = .infinity
+                #expect(Reduce.sum(withInf, count: n, variant: v, threads: t) == .infinity)
+                withInf[n / 2] = -.infinity
+                #expect(Reduce.sum(withInf, count: n, variant: v, threads: t).isNaN)
+            }
+        }
     }
 
     func maxAgrees<T: KernelFloat>(_: T.Type) {
