@@ -18,13 +18,13 @@ extension VectorMath {
     /// reference's Phi(x) + x phi(x)), NaN passes.
     @inline(__always)
     public static func geluBackward(x: V, gy: V) -> V {
-        let (ac, s, n, q) = geluTailParts(x)
+        let (ac, s, n, nBits, q) = geluTailParts(x)
         // x's sign bit where x < 0 (x + 0 turns -0 into +0: gelu'(-0) takes the x >= 0 form).
         let sign = bits(x + 0) & Int32.min
         let xs = float(bits(ac) | sign)  // x held at +-14.8
         let signedQ = float(bits(q) ^ sign)  // -H for x < 0, H for x >= 0 (a sign flip, no select)
         let inner = fma(xs, V(repeating: 0x1.988454p-2), fma(xs, V(repeating: -0x1.857936p-27), signedQ))
-        let g = vg_scale_pow2(fma(inner, s, inner), n)
+        let g = scaleTail(fma(inner, s, inner), n, nBits)
         // The window about x0.
         let w = x + 0.75
         let c = poly9(w, (0x1.ba8fe6p-2, 0x1.8d8930p-2, -0x1.343a04p-6, -0x1.d36746p-4, -0x1.de57d6p-7,

@@ -24,24 +24,45 @@ extension VectorMath {
     /// form this replaced took 8 vpermps and 6 FMAs, this one 6 and 4), under AVX2 16 scalar loads.
     @inline(__always)
     static func erfcxHalf(_ ac: V) -> V {
-        let j = bits(ac + 1) &>> 20
-        // Written out, not looped: each column index must be a constant for AVX-512's columns to
-        // fold into vector constants.
-        let col = { (k: Int32) in vg_gelu_erfcx_column(k, j) }
-        let u = ac - col(0)
-        var p = fma(col(5), u, col(4))
-        p = fma(p, u, col(3))
-        p = fma(p, u, col(2))
-        return fma(p, u, col(1))
+        // One lookup for the six columns (vg_gelu_erfcx_lookup: under AVX2 the rows are read
+        // whole and transposed, AVX-512 keeps a vpermt2ps per column).
+        var piece = (V(), V(), V(), V(), V(), V())
+        withUnsafeMutableBytes(of: &piece) {
+            vg_gelu_erfcx_lookup(bits(ac + 1) &>> 20, $0.baseAddress!.assumingMemoryBound(to: Float.self))
+        }
+        let (mid, c0, c1, c2, c3, c4) = piece
+        let u = ac - mid
+        var p = fma(c4, u, c3)
+        p = fma(p, u, c2)
+        p = fma(p, u, c1)
+        return fma(p, u, c0)
+    }
+
+    /// x 2^n for gelu's tails, n an integer in [-160, 0] (as a float, nf, and as integer lanes),
+    /// rounded once, denormal results included. AVX-512: vscalefps. Elsewhere two exponent-bit
+    /// factors, 2^max(n, -120) first, exact while |x| 2^max(n, -120) stays normal, then
+    /// 2^(n - max(n, -120)), the one rounding. That holds for gelu's callers: wherever
+    /// n <= -120 (ac > 12.9) |x| is about 0.4 (forward, ac H) or 0.4 ac (gradient), and for
+    /// n > -120 |x| 2^n is normal unless |x| < 2^(-126 - n) (<= 2^-7), far below either there.
+    /// vg_scale_pow2's AVX2 form (through float64: four converts each way per 16 lanes, ~35
+    /// instructions) was a tenth of the float32 gelu loop.
+    @inline(__always)
+    static func scaleTail(_ x: V, _ nf: V, _ n: VI) -> V {
+        if vg_compiled_isa_level() >= 2 { return vg_scale_pow2(x, nf) }
+        // max(n, -120) in integer arithmetic: Swift's replacing(with:where:) on Int32 lanes
+        // compiled to a loop over the lanes through the stack (3x the whole gelu loop's time).
+        let below = n &+ 120
+        let n1 = n &- (below & (below &>> 31))
+        return x * pow2(n1) * pow2(n &- n1)
     }
 
     /// What gelu and its gradient share: ac = min(|x|, 14.8) (where every result has underflowed
     /// or equals x, so that n >= -160; NaN becomes 14.8), e^(-ac^2 / 2) = (1 + s) 2^n with n an
-    /// integer-valued float (for vg_scale_pow2) and s = e^r - 1 (callers form m (1 + s) as
+    /// integer-valued float and as integer lanes (for scaleTail) and s = e^r - 1 (callers form m (1 + s) as
     /// fma(m, s, m), one rounding), ac^2 = p + pe exactly (FMA) and both parts folded into the
     /// reduced argument r, and H = erfcxHalf(ac).
     @inline(__always)
-    static func geluTailParts(_ x: V) -> (ac: V, s: V, n: V, erfcxHalf: V) {
+    static func geluTailParts(_ x: V) -> (ac: V, s: V, n: V, nBits: VI, erfcxHalf: V) {
         // min(|x|, 14.8) in integer arithmetic (one vpminud; float order for non-negative
         // values): a float select here was split by LLVM into xmm pieces and single lanes.
         let ax = absolute(x)
@@ -53,7 +74,7 @@ extension VectorMath {
         let n = t - V(repeating: roundMagic)
         let r0 = fma(n, V(repeating: -ln2Hi), y)  // exact
         let r = fma(V(repeating: -0.5), fma(ac, ac, negate(p)), fma(n, V(repeating: -ln2Lo), r0))
-        return (ac, fma(expPolynomial(r), r * r, r), n, erfcxHalf(ac))
+        return (ac, fma(expPolynomial(r), r * r, r), n, bits(t) &- roundMagicBits, erfcxHalf(ac))
     }
 
     /// Exact GELU, x Phi(x) = 0.5 x (1 + erf(x/sqrt 2)) (torch's gelu, approximate "none"), float32,
@@ -62,10 +83,10 @@ extension VectorMath {
     /// inf at inf, NaN passes.
     @inline(__always)
     public static func gelu(_ x: V) -> V {
-        let (ac, s, n, q) = geluTailParts(x)
+        let (ac, s, n, nBits, q) = geluTailParts(x)
         // -0.5 ac erfc(ac / sqrt 2): the value for x < 0, and x + it for x >= 0 (NaN: NaN + it).
         let m = ac * q
-        let w = vg_scale_pow2(fma(m, s, m), n)
+        let w = scaleTail(fma(m, s, m), n, nBits)
         // max(-0, x): x for x >= 0 (-0 and NaN included), -0 for x < 0, where w + -0 = w.
         return w + vg_max_f32x16(V(repeating: -0.0), x)
     }
