@@ -78,18 +78,30 @@ enum VectorIO {
     }
 
     /// The first `n` (< V.scalarCount) elements at stride `stride`, the other lanes `fill`.
+    /// Written through a pointer to the vector's memory, then read once: `v[l] = ...` with a
+    /// variable lane was lowered to a store and a full-vector reload per lane, each reload a
+    /// failed store forward (perf: about a quarter of softmax backward's [256, 1000] rows, whose
+    /// last 8 of 1000 columns take this path).
     @inline(__always)
     static func loadPartial<V: SIMD>(_ p: UnsafePointer<V.Scalar>, count n: Int, stride: Int = 1,
                                      fill: V.Scalar) -> V {
         var v = V(repeating: fill)
-        for l in 0..<n { v[l] = p[l * stride] }
+        withUnsafeMutableBytes(of: &v) { raw in
+            let lanes = raw.baseAddress!.assumingMemoryBound(to: V.Scalar.self)
+            for l in 0..<n { lanes[l] = p[l * stride] }
+        }
         return v
     }
 
+    /// The first `n` (< V.scalarCount) lanes of `v` to p[0], p[stride], ...: `v` is stored once
+    /// and its lanes read back (a variable-lane `v[l]` stored the whole vector again per lane).
     @inline(__always)
     static func storePartial<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<V.Scalar>, count n: Int,
                                       stride: Int = 1) {
-        for l in 0..<n { p[l * stride] = v[l] }
+        withUnsafeBytes(of: v) { raw in
+            let lanes = raw.baseAddress!.assumingMemoryBound(to: V.Scalar.self)
+            for l in 0..<n { p[l * stride] = lanes[l] }
+        }
     }
 
     /// How an operand is read along the innermost dimension. Generic parameters of this type let
