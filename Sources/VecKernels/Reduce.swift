@@ -22,8 +22,8 @@ public enum Reduce {
 
     /// Sum of all elements, as `torch.sum`: deterministic (bitwise identical for any thread count:
     /// the chunking depends on `count` only) and accurate. float32 is added in float32 only within
-    /// groups of four vectors, then in float64 lanes: within 2u sum |x| + u |sum| of the exact sum
-    /// (u = 2^-24; PyTorch's float32 cascade: more levels, each adding its own u); 2^24+3 copies
+    /// groups of four vectors, then in float64 lanes: within 2u sum |x| + u |sum| of the exact sum,
+    /// plus float64 rounding (u = 2^-24; PyTorch's float32 cascade: more levels, each adding its own u); 2^24+3 copies
     /// of 0.1f give 1677721.875, the float nearest the exact 1677721.925 (PyTorch: 1677721.0).
     /// float64 is compensated (an error term per lane, block sums added as float64 pairs): off by
     /// at most u |sum| + 2u sum |x| + O(n u^2) sum |x| (u = 2^-53), correctly rounded in practice

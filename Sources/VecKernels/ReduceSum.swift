@@ -48,11 +48,12 @@ protocol SumScalar: KernelFloat {
     static func accumulateRow(_ p: UnsafePointer<Self>, _ acc: UnsafeMutablePointer<Double>, _ n: Int, ahead: Int)
 }
 
-/// How far ahead (bytes) the streaming loops prefetch: a sum reads each line once, and the
-/// hardware prefetcher stops at every 4 KiB page, so a stream from L3 or memory waits on the first
-/// lines of each page. Prefetching 8 KiB ahead measured 1.3-1.5x faster on 2^24 floats (64 MiB,
-/// one thread, median and best of 60 runs each, interleaved) and cost nothing from L1/L2 (2^16,
-/// 2^20); 4 KiB gave about the same.
+/// How far ahead (bytes) the streaming loops prefetch (float64 blockSum, accumulateRow): a sum reads
+/// each line once, and the hardware prefetcher stops at every 4 KiB page, so a stream from L3 or
+/// memory waits on the first lines of each page. Prefetching 8 KiB ahead measured 1.3-1.5x faster on
+/// 2^24 floats (64 MiB, one thread, median and best of 60 runs each, interleaved, on the Xeon) and
+/// cost nothing from L1/L2 (2^16, 2^20); 4 KiB gave about the same. The float32 blockSum reads four
+/// streams without prefetch instead (its doc comment has the Zen 1 figures).
 let prefetchBytes = 8192
 
 @inline(__always)
@@ -75,8 +76,8 @@ extension Float: SumScalar {
     /// widening every element capped the loop at ~4.3 floats/ns, 0.44x PyTorch's float32 sum at
     /// 2^20 elements (measured in C on this AMD EPYC: widen all 4.3, quads 10.5-11.3, plain
     /// float32 11.7-18 floats/ns). Cost in accuracy: the two float32 levels add at most 2u sum |x|
-    /// of the group (u = 2^-24), so the result is within 2u sum |x| + u |sum| (plus float64
-    /// rounding) of the exact sum: at most ~2.5 ULP for same-signed data, against the first
+    /// of the group (u = 2^-24), so the result is within 2u sum |x| + u |sum| (plus O(u^2) and
+    /// float64 rounding, ~n 2^-53 sum |x|) of the exact sum: at most ~2.5 ULP for same-signed data, against the first
     /// float32 level's `n u` bound of a plain float32 loop. Sums of equal values stay exact
     /// (x + x is exact), so 2^24+3 copies of 0.1f still give the float nearest the exact sum.
     /// The block is read as four interleaved streams (quarters) with no software prefetch: from

@@ -85,6 +85,7 @@ enum VectorIO {
     @inline(__always)
     static func loadPartial<V: SIMD>(_ p: UnsafePointer<V.Scalar>, count n: Int, stride: Int = 1,
                                      fill: V.Scalar) -> V {
+        precondition(n <= V.scalarCount, "loadPartial of more lanes than the vector has")
         var v = V(repeating: fill)
         withUnsafeMutableBytes(of: &v) { raw in
             let lanes = raw.baseAddress!.assumingMemoryBound(to: V.Scalar.self)
@@ -98,6 +99,7 @@ enum VectorIO {
     @inline(__always)
     static func storePartial<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<V.Scalar>, count n: Int,
                                       stride: Int = 1) {
+        precondition(n <= V.scalarCount, "storePartial of more lanes than the vector has")
         withUnsafeBytes(of: v) { raw in
             let lanes = raw.baseAddress!.assumingMemoryBound(to: V.Scalar.self)
             for l in 0..<n { p[l * stride] = lanes[l] }

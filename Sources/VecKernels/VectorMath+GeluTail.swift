@@ -4,8 +4,8 @@ import CVecShim
 // in the left tail (1 + erf -> 0). Here one formula for every x: with ac = |x| and a = ac / sqrt 2,
 // 0.5 ac erfc(a) = -ac e^(-ac^2 / 2) H(ac), H = -erfcx(a) / 2 = -erfc(a) e^(a^2) / 2 (no
 // cancellation anywhere, and no reciprocal: a piecewise polynomial in ac). e^(-ac^2 / 2) takes
-// ac^2 exactly as hi + lo (no error grows with ac), and its 2^n is applied last by vscalefps, so
-// denormal results round once. The left tail keeps its relative precision down to the last
+// ac^2 exactly as hi + lo (no error grows with ac), and its 2^n is applied last (scaleTail:
+// vscalefps, or two exponent-bit factors), so denormal results round once. The left tail keeps its relative precision down to the last
 // denormal (x ~ -14.4). The form this replaced (erfc as t P(t), t = 1 / (1 + a/2), a separate
 // series below |x| = 1/sqrt 2, t's rounding corrected) was 2.53 ulp at ~115 vector instructions
 // per 16 lanes against 35 here (objdump of the forward loop, loads, stores and register copies
@@ -21,7 +21,8 @@ extension VectorMath {
     /// Relative error 1.68 2^-24 with float32 Horner, measured over 4M points (float32
     /// arithmetic emulated in numpy). The pieces are rows of CVecShim's GeluTailPieces.h; under
     /// AVX-512 each column is two vector constants read by one vpermt2ps (the 16-piece degree-6
-    /// form this replaced took 8 vpermps and 6 FMAs, this one 6 and 4), under AVX2 16 scalar loads.
+    /// form this replaced took 8 vpermps and 6 FMAs, this one 6 and 4); under AVX2 each lane's row
+    /// is loaded whole and the six columns come from 4x4 transposes (vg_gelu_erfcx_lookup).
     @inline(__always)
     static func erfcxHalf(_ ac: V) -> V {
         // One lookup for the six columns (vg_gelu_erfcx_lookup: under AVX2 the rows are read
@@ -42,7 +43,7 @@ extension VectorMath {
     /// rounded once, denormal results included. AVX-512: vscalefps. Elsewhere two exponent-bit
     /// factors, 2^max(n, -120) first, exact while |x| 2^max(n, -120) stays normal, then
     /// 2^(n - max(n, -120)), the one rounding. That holds for gelu's callers: wherever
-    /// n <= -120 (ac > 12.9) |x| is about 0.4 (forward, ac H) or 0.4 ac (gradient), and for
+    /// n <= -120 (ac >= 12.87) |x| is about 0.4 (forward, ac H) or 0.4 ac (gradient), and for
     /// n > -120 |x| 2^n is normal unless |x| < 2^(-126 - n) (<= 2^-7), far below either there.
     /// vg_scale_pow2's AVX2 form (through float64: four converts each way per 16 lanes, ~35
     /// instructions) was a tenth of the float32 gelu loop.

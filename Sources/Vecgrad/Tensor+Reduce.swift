@@ -1,7 +1,8 @@
 import VecKernels
 
 // Reductions: sum, mean, max (with indices), argmax; over everything or along one dim.
-// Sums go through Reduce.sum (deterministic for any thread count, float64-accurate for float32).
+// Sums go through Reduce.sum (deterministic for any thread count; float32 within 2u sum|x| + u|sum|,
+// u = 2^-24: groups of four vectors in float32, then float64).
 
 extension Tensor {
     /// Sum of all elements (0-d). int64 stays int64 (exact, wrapping on overflow as PyTorch).

@@ -187,11 +187,11 @@ private let views: [(Int, Int, Int)] = [
         #expect(Reduce.sum([Float.infinity, -.infinity] + [Float](repeating: 1, count: 40), count: 42,
                            variant: .simd).isNaN)
         #expect(Reduce.sum([Float](repeating: 1, count: 20) + [.nan], count: 21, variant: .parallel, threads: 2).isNaN)
-        // Float64 accumulation keeps a float32 overflow of the partial sums from happening early.
+        // A float32 group of 3e38s overflows (inf - inf = NaN); the block is summed again widened.
         let big = [Float](repeating: 3e38, count: 32) + [Float](repeating: -3e38, count: 32)
         #expect(Reduce.sum(big, count: 64, variant: .simd) == 0)
-        // Long enough for the float32 groups of four vectors (128 elements a step): a group of
-        // 3e38s overflows in float32, and the block is summed again widened.
+        // Long enough for the four interleaved streams (256 elements a step, 64 a group): a group
+        // of 3e38s overflows in float32, and the block is summed again widened.
         for n in [128, 256, 1_000] {
             let half = [Float](repeating: 3e38, count: n / 2) + [Float](repeating: -3e38, count: n / 2)
             let alternating = (0..<n).map { $0 % 2 == 0 ? Float(3e38) : -3e38 }

@@ -185,8 +185,8 @@ static inline vg_f64x8 vg_column16_f64x8(const double (*rows)[16], int k, vg_i64
 
 /// rows[index & 31][k] per lane, for a 32-row table of floats (GeluTailPieces.h): as
 /// vg_column16_f64x8, the column folded into two vector constants and one vpermt2ps for AVX-512,
-/// 16 scalar loads elsewhere (under AVX2 on the Zen 1 EPYC these beat the 8 joined vpermps of
-/// vg_permute2_f32x16 per column).
+/// 16 scalar loads elsewhere. float32 gelu reads its pieces through vg_gelu_erfcx_lookup, which
+/// uses this for AVX-512 and the baseline; under AVX2 it loads whole rows and transposes them.
 static inline vg_f32x16 vg_column32_f32x16(const float (*rows)[8], int k, vg_i32x16 index) {
 #if defined(__AVX512F__)
     typedef float vg_m512 __attribute__((vector_size(64)));
@@ -203,7 +203,7 @@ static inline vg_f32x16 vg_column32_f32x16(const float (*rows)[8], int k, vg_i32
 
 /// (index & 16 ? high : low)[index & 15] per lane: a 32-entry table in two registers, AVX-512's
 /// vpermt2ps (one instruction) when compiled for AVX-512F, else two vg_permute_f32x16 and a select
-/// (the table-driven exp of SoftmaxBackwardLog32; float32 gelu's pieces are vg_column32_f32x16's).
+/// (the table-driven exp of SoftmaxBackwardLog32; float32 gelu's pieces: vg_gelu_erfcx_lookup).
 static inline vg_f32x16 vg_permute2_f32x16(vg_f32x16 low, vg_f32x16 high, vg_i32x16 index) {
 #if defined(__AVX512F__)
     typedef float vg_m512 __attribute__((vector_size(64)));

@@ -52,9 +52,10 @@ static inline vg_f32x16 vg_gelu_erfcx_column(int k, vg_i32x16 index) {
 
 /// The six columns of each lane's piece (row index & 31), its centre and c0 ... c4, written to
 /// out[16 k ..< 16 k + 16] for column k (Swift imports neither a struct of vectors nor a pointer
-/// to one; after inlining the buffer stays in registers): one lookup for the whole piece. Under AVX2 the rows are read whole (two 16-byte loads per lane) and transposed in
-/// registers, 4x4 within each 128-bit half (unpcklps/unpckhps and shufps: one uop per half on
-/// Zen 1): ~130 instructions for 16 lanes against the six separate columns of 16 scalar loads,
+/// to one; after inlining the buffer stays in registers): one lookup for the whole piece. Under
+/// AVX2 the rows are read whole (two 16-byte loads per lane) and transposed in registers, 4x4
+/// within each 128-bit half (unpcklps/unpckhps and shufps: one uop per half on Zen 1): ~130
+/// instructions for 16 lanes against the six separate columns of 16 scalar loads,
 /// which LLVM compiled in the Swift loop into ~300 inserts, broadcasts and blends (objdump).
 /// Elsewhere the six columns of vg_gelu_erfcx_column (AVX-512: a vpermt2ps each).
 static inline void vg_gelu_erfcx_lookup(vg_i32x16 index, float *out) {
