@@ -77,13 +77,13 @@ extension Float: SumScalar {
     /// 2^20 elements (measured in C on this AMD EPYC: widen all 4.3, quads 10.5-11.3, plain
     /// float32 11.7-18 floats/ns). Cost in accuracy: the two float32 levels add at most 2u sum |x|
     /// of the group (u = 2^-24), so the result is within 2u sum |x| + u |sum| (plus O(u^2) and
-    /// float64 rounding, ~n 2^-53 sum |x|) of the exact sum: at most ~2.5 ULP for same-signed data, against the first
-    /// float32 level's `n u` bound of a plain float32 loop. Sums of equal values stay exact
-    /// (x + x is exact), so 2^24+3 copies of 0.1f still give the float nearest the exact sum.
-    /// The block is read as four interleaved streams (quarters) with no software prefetch: from
-    /// memory (2^24 floats, C on the Zen 1 EPYC, best of 15) one stream took 5.2-5.9 ms without
-    /// prefetch and 4.7-5.7 with it, four streams 4.2-4.3 ms; from L3 (2^20) prefetching cost
-    /// 20-100%, four streams none.
+    /// float64 rounding, ~n 2^-53 sum |x|) of the exact sum: at most ~2.5 ULP for same-signed
+    /// data, against the first float32 level's `n u` bound of a plain float32 loop. Sums of equal
+    /// values stay exact (x + x is exact), so 2^24+3 copies of 0.1f still give the float nearest
+    /// the exact sum. The block is read as four interleaved streams (quarters) with no software
+    /// prefetch: from memory (2^24 floats, C on the Zen 1 EPYC, best of 15) one stream took
+    /// 5.2-5.9 ms without prefetch and 4.5-5.7 with it, four streams 4.2-4.3 ms; from L3 (2^20)
+    /// prefetching cost 20-100%, four streams nothing.
     static func blockSum(_ p: UnsafePointer<Float>, _ n: Int) -> CompensatedSum {
         typealias V = SIMD16<Float>
         // The groups are summed in C (vg_sum4_f32x16): the same expression in Swift compiled
