@@ -314,4 +314,28 @@ struct ActivationMathTests {
         let u = vg_scale_pow2(SIMD16<Float>(repeating: -0.75), SIMD16<Float>(repeating: 3))
         #expect(u[0] == -6)
     }
+
+    /// vg_scale_pow2 against scalbn lane by lane: vectors whose 2^floor(n) are all normal floats
+    /// (AVX2's one-product path, denormal results and denormal x included) and vectors with one
+    /// lane beyond (-126, 127) or NaN (its float64 path), on normal, denormal, zero, infinite and
+    /// NaN x.
+    @Test func shimScaleMatchesScalbn() {
+        var rng = SplitMix64(seed: 41)
+        let specials: [Float] = [0, -0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, 0x1p-126, 0x1.fffffep127]
+        for trial in 0..<4000 {
+            var x = SIMD16<Float>(), n = SIMD16<Float>()
+            for l in 0..<16 {
+                let pick = rng.next() % 8
+                x[l] = pick == 0 ? specials[Int(rng.next() % 8)] : Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))
+                n[l] = Float(Int(rng.next() % 254) - 126) + Float(rng.next() % 100) / 100
+            }
+            if trial % 2 == 1 { n[Int(rng.next() % 16)] = trial % 6 == 1 ? .nan : Float(Int(rng.next() % 600) - 300) }
+            let got = vg_scale_pow2(x, n)
+            for l in 0..<16 where !n[l].isNaN {
+                let want = scalbn(x[l], Int(n[l].rounded(.down)))  // glibc: one rounding
+                #expect(got[l].bitPattern == want.bitPattern || (got[l].isNaN && want.isNaN),
+                        "x \(x[l]) n \(n[l]): \(got[l]) vs \(want)")
+            }
+        }
+    }
 }
