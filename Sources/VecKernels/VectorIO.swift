@@ -85,11 +85,13 @@ enum VectorIO {
     @inline(__always)
     static func loadPartial<V: SIMD>(_ p: UnsafePointer<V.Scalar>, count n: Int, stride: Int = 1,
                                      fill: V.Scalar) -> V {
-        precondition(n <= V.scalarCount, "loadPartial of more lanes than the vector has")
+        // Internal callers pass n < scalarCount; the min keeps a wrong count from writing past
+        // the vector (a debug build stops at the assert).
+        assert(n <= V.scalarCount, "loadPartial of more lanes than the vector has")
         var v = V(repeating: fill)
         withUnsafeMutableBytes(of: &v) { raw in
             let lanes = raw.baseAddress!.assumingMemoryBound(to: V.Scalar.self)
-            for l in 0..<n { lanes[l] = p[l * stride] }
+            for l in 0..<Swift.min(n, V.scalarCount) { lanes[l] = p[l * stride] }
         }
         return v
     }
@@ -99,10 +101,10 @@ enum VectorIO {
     @inline(__always)
     static func storePartial<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<V.Scalar>, count n: Int,
                                       stride: Int = 1) {
-        precondition(n <= V.scalarCount, "storePartial of more lanes than the vector has")
+        assert(n <= V.scalarCount, "storePartial of more lanes than the vector has")
         withUnsafeBytes(of: v) { raw in
             let lanes = raw.baseAddress!.assumingMemoryBound(to: V.Scalar.self)
-            for l in 0..<n { p[l * stride] = lanes[l] }
+            for l in 0..<Swift.min(n, V.scalarCount) { p[l * stride] = lanes[l] }
         }
     }
 

@@ -5,8 +5,8 @@ import CVecShim
 // 0.5 ac erfc(a) = -ac e^(-ac^2 / 2) H(ac), H = -erfcx(a) / 2 = -erfc(a) e^(a^2) / 2 (no
 // cancellation anywhere, and no reciprocal: a piecewise polynomial in ac). e^(-ac^2 / 2) takes
 // ac^2 exactly as hi + lo (no error grows with ac), and its 2^n is applied last (scaleTail:
-// vscalefps, or two exponent-bit factors), so denormal results round once. The left tail keeps its relative precision down to the last
-// denormal (x ~ -14.4). The form this replaced (erfc as t P(t), t = 1 / (1 + a/2), a separate
+// vscalefps, or two exponent-bit factors), so denormal results round once. The left tail keeps
+// its relative precision down to the last denormal (x ~ -14.4). The form this replaced (erfc as t P(t), t = 1 / (1 + a/2), a separate
 // series below |x| = 1/sqrt 2, t's rounding corrected) was 2.53 ulp at ~115 vector instructions
 // per 16 lanes against 35 here (objdump of the forward loop, loads, stores and register copies
 // left out; 39 with the 16-piece degree-6 H).
@@ -59,8 +59,8 @@ extension VectorMath {
 
     /// What gelu and its gradient share: ac = min(|x|, 14.8) (where every result has underflowed
     /// or equals x, so that n >= -160; NaN becomes 14.8), e^(-ac^2 / 2) = (1 + s) 2^n with n an
-    /// integer-valued float and as integer lanes (for scaleTail) and s = e^r - 1 (callers form m (1 + s) as
-    /// fma(m, s, m), one rounding), ac^2 = p + pe exactly (FMA) and both parts folded into the
+    /// integer-valued float and as integer lanes (for scaleTail) and s = e^r - 1 (callers form
+    /// m (1 + s) as fma(m, s, m), one rounding), ac^2 = p + pe exactly (FMA) and both parts folded into the
     /// reduced argument r, and H = erfcxHalf(ac).
     @inline(__always)
     static func geluTailParts(_ x: V) -> (ac: V, s: V, n: V, nBits: VI, erfcxHalf: V) {
