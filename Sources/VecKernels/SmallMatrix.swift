@@ -1,6 +1,7 @@
 // The direct path: products computed straight from the operands, with no packing. A register
 // block is 8 rows of C by one or two vectors (8 x 32 floats in 16 zmm accumulators): each step
-// broadcasts 8 values of op(A) and loads the vectors of one row of op(B). It serves the tiny
+// broadcasts 8 values of op(A) and loads the vectors of one row of op(B) (AVX2: 6 rows by one
+// SIMD16 of floats or SIMD8 of doubles, 12 ymm accumulators). It serves the tiny
 // products where packing would cost as much as the product (bmm of 4096 8x8 matrices: `eights`;
 // two members interleaved for other one-vector widths) and, as measured, products up to about
 // 256^3 whose operands stay cache-resident (no packing pass, same FMA rate; see `suits`).
@@ -15,9 +16,13 @@ enum SmallMatrix {
     // Rows per register block come as a TileRows type for the same reason (an Int argument was
     // left a run-time test inside the loop when the inliner gave up).
 
-    /// Rows of C per register block, and columns per strip (two vectors).
-    static let rows = 8
-    static func columns<T: KernelFloat>(_: T.Type) -> Int { T.self == Float.self ? 32 : 16 }
+    /// Rows of C per register block, and columns per strip: 8 rows by two vectors under AVX-512,
+    /// 6 rows by one SIMD16 of floats (two ymm) or one SIMD8 of doubles under AVX2, 12 ymm
+    /// accumulators beside the B vector and a broadcast (the packed micro-kernel's shape).
+    static var rows: Int { GemmMicroKernel.wide ? 8 : 6 }
+    static func columns<T: KernelFloat>(_: T.Type) -> Int {
+        (T.self == Float.self ? 32 : 16) / (GemmMicroKernel.wide ? 1 : 2)
+    }
 
     /// Whether the direct path beats packing. Tiny products always (packing costs as much as the
     /// product); otherwise up to 2^25 multiply-adds (256 x 512 x 256), while op(A) stays in
@@ -28,11 +33,13 @@ enum SmallMatrix {
     /// 256^3 equal, 320^3 and 256x512x256 mixed, 384^3 packed 10% faster, 512x256x512 15-30%,
     /// 512^3 20-25% (1.83-2.47 against 2.33-3.40 ms). The limit takes the Xeon's side: it costs
     /// Zen 5 3-7% from 384^3 to 640^3 and saves the Xeon 10-25%.
-    /// An AVX2 build takes the direct path for tiny products only: its 8 x 2-vector blocks need 32
-    /// ymm accumulators of the 16 there are, where the packed path's micro-kernel fits.
+    /// An AVX2 build uses 6-row blocks of one SIMD16 (12 ymm accumulators; the 8 x 2-vector
+    /// blocks needed 32 of the 16 registers) up to 64^3: on the Zen 1 EPYC, 1 thread, 2 alternating
+    /// runs, direct against packed 64^3 14.5 against 16.6 us (float64 28.8 against 30.2), but
+    /// 128^3 111.6 against 108.7, 256^3 871 against 798 and 256x512x256 1.83 against 1.57 ms.
     static func suits(m: Int, n: Int, k: Int, elementSize: Int) -> Bool {
         if m * n * k <= 32 * 32 * 32 { return true }
-        if !GemmMicroKernel.wide { return false }
+        if !GemmMicroKernel.wide { return m * n * k <= 64 * 64 * 64 }
         // The strip of B is k x 128 bytes for both element types; op(A) is m x k elements.
         return m * n * k <= 1 << 25 && k <= 640 && m * k * elementSize <= 640 * 640 * 4
     }
@@ -198,7 +205,11 @@ enum SmallMatrix {
     @inline(__always)
     static func floats(_ p: GemmProblem<Float>, _ ws: GemmWorkspace<Float>?) {
         var j = 0
-        while j + 32 <= p.n { strip(p, j, SIMD16<Float>.self, Two.self); j += 32 }
+        if GemmMicroKernel.wide {
+            while j + 32 <= p.n { strip(p, j, SIMD16<Float>.self, Two.self); j += 32 }
+        } else {
+            while j + 16 <= p.n { strip(p, j, SIMD16<Float>.self, One.self); j += 16 }
+        }
         if j + 16 <= p.n { strip(p, j, SIMD16<Float>.self, One.self); j += 16 }
         let r = p.n - j
         if r == 0 { return }
@@ -217,7 +228,11 @@ enum SmallMatrix {
     @inline(__always)
     static func doubles(_ p: GemmProblem<Double>, _ ws: GemmWorkspace<Double>?) {
         var j = 0
-        while j + 16 <= p.n { strip(p, j, SIMD8<Double>.self, Two.self); j += 16 }
+        if GemmMicroKernel.wide {
+            while j + 16 <= p.n { strip(p, j, SIMD8<Double>.self, Two.self); j += 16 }
+        } else {
+            while j + 8 <= p.n { strip(p, j, SIMD8<Double>.self, One.self); j += 8 }
+        }
         if j + 8 <= p.n { strip(p, j, SIMD8<Double>.self, One.self); j += 8 }
         let r = p.n - j
         if r == 0 { return }
@@ -271,6 +286,9 @@ enum SmallMatrix {
     where V.Scalar: KernelFloat {
         let twin = S.twin
         var i = 0
+        if !GemmMicroKernel.wide {
+            while i + 6 <= p.m { block(p, i, j0, V.self, Rows6.self, twin: twin); i += 6 }
+        }
         while i + 8 <= p.m { block(p, i, j0, V.self, Rows8.self, twin: twin); i += 8 }
         if i + 4 <= p.m { block(p, i, j0, V.self, Rows4.self, twin: twin); i += 4 }
         if i + 2 <= p.m { block(p, i, j0, V.self, Rows2.self, twin: twin); i += 2 }
@@ -308,6 +326,12 @@ enum SmallMatrix {
             for q in 0..<p.k {
                 step(q &* ks, bq, &c0, &c1, &c2, &c3, &c4, &c5, &c6, &c7)
                 step(q &* ks, bq + w, &d0, &d1, &d2, &d3, &d4, &d5, &d6, &d7)
+                bq += p.ldb
+            }
+        } else if !GemmMicroKernel.wide && rows > 2 {
+            // AVX2: 6 rows of one SIMD16 are already 12 ymm chains; a second set would spill.
+            for q in 0..<p.k {
+                step(q &* ks, bq, &c0, &c1, &c2, &c3, &c4, &c5, &c6, &c7)
                 bq += p.ldb
             }
         } else {
