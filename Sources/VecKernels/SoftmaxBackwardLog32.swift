@@ -13,15 +13,32 @@ import Foundation
 // numpy model) or an infinite or NaN R or c take the float64 form (Tests/VecKernelsTests/SoftmaxAccuracyTests).
 extension SoftmaxBackward32 {
     /// 2^(j/32) rounded to float32 (j = 0..<32, two registers of 16) and each entry's relative
-    /// rounding error rho_j = (2^(j/32) - hi) / hi.
+    /// rounding error rho_j = (2^(j/32) - hi) / hi, for AVX-512 (one vpermt2ps per table). Under
+    /// AVX2 a 32-entry lookup is four vpermps and three blends per ymm, and vpermps ymm issues
+    /// once per ~4 cycles on Zen 1 (perf: the two lookups and the spills of their four table
+    /// registers were ~40% of the loop): there 2^(j/32) = 2^(a/8) 2^(b/32) with j = 4a + b, the
+    /// registers holding 2^(a/8) in lanes 0-7 (one vpermps per ymm) and 2^(b/32) in lanes 0-3 (one
+    /// in-lane vpermilps), each with its rho.
     static let expTable: (hi: (V, V), rho: (V, V)) = {
         var hi = (V(), V()), rho = (V(), V())
+        func entry(_ exact: Double) -> (Float, Float) {
+            let h = Float(exact)
+            return (h, Float((exact - Double(h)) / Double(h)))
+        }
+        if splitTable {
+            for a in 0..<8 { (hi.0[a], rho.0[a]) = entry(exp2(Double(a) / 8)) }
+            for b in 0..<4 { (hi.1[b], rho.1[b]) = entry(exp2(Double(b) / 32)) }
+            return (hi, rho)
+        }
         for j in 0..<32 {
-            let exact = exp2(Double(j) / 32), h = Float(exact), r = Float((exact - Double(h)) / Double(h))
+            let (h, r) = entry(exp2(Double(j) / 32))
             if j < 16 { hi.0[j] = h; rho.0[j] = r } else { hi.1[j - 16] = h; rho.1[j - 16] = r }
         }
         return (hi, rho)
     }()
+
+    /// Whether expTable holds the two-factor form (AVX2 and older builds: no vpermt2ps).
+    @inline(__always) static var splitTable: Bool { vg_compiled_isa_level() < 2 }
 
     /// ln2/32 in three parts: c1 and c2 have 10 significant bits, so n c1 and n c2 are exact for
     /// |n| < 2^14 (|y| <= 200) and y - n c1 - n c2 is exact (Cody-Waite); c3 holds the rest.
@@ -53,7 +70,9 @@ extension SoftmaxBackward32 {
                     return
                 }
                 let sigma = Float((s - Double(sHi)) / Double(sHi))
-                let rhoSigma = (table.rho.0 + sigma, table.rho.1 + sigma), negS = V(repeating: -sHi)
+                // sigma joins every entry's rho once (the first factor's alone in the split form).
+                let rhoSigma = (table.rho.0 + sigma, splitTable ? table.rho.1 : table.rho.1 + sigma)
+                let negS = V(repeating: -sHi)
                 // Lanes at..<at + m (m <= 16) of the row, the fast form or the float64 one.
                 @inline(__always) func step(_ at: Int, _ m: Int, _ yv: V, _ g: V) {
                     let (r, c) = logSoftmaxLanes(yv, g, negS, table.hi, rhoSigma, parts)
@@ -110,13 +129,23 @@ extension SoftmaxBackward32 {
         var r = VectorMath.fma(n, V(repeating: -parts.0), yc)
         r = VectorMath.fma(n, V(repeating: -parts.1), r)
         r = VectorMath.fma(n, V(repeating: -parts.2), r)
-        let j = VectorMath.bits(t)  // vpermt2ps reads the low 5 bits: n mod 32
-        let hi = vg_permute2_f32x16(hiTable.0, hiTable.1, j)
-        let rhoSigma = vg_permute2_f32x16(rhoSigma.0, rhoSigma.1, j)
+        let j = VectorMath.bits(t)  // the low 5 bits: n mod 32
         let w = VectorMath.fma(r * r, VectorMath.fma(r, V(repeating: 1.0 / 6), V(repeating: 0.5)), r)
         let sc = vg_scale_pow2(negS, n * (1.0 / 32))
-        let delta = w + rhoSigma
-        let c = (sc * hi) * delta
+        if !splitTable {
+            let hi = vg_permute2_f32x16(hiTable.0, hiTable.1, j)
+            let c = (sc * hi) * (w + vg_permute2_f32x16(rhoSigma.0, rhoSigma.1, j))
+            return (VectorMath.fma(sc, hi, g) + c, c)
+        }
+        // 2^(j/32) = t1 (1 + rho1) t2 (1 + rho2) = (hi + e)(1 + rho1 + rho2) to 2^-48, hi = t1 t2
+        // rounded and e its exact error: e^y s = -sc (hi + hi delta + e), delta = w + rho1 +
+        // rho2 + sigma (the terms dropped are ~2^-30 of c).
+        let a = j &>> 2
+        let t1 = vg_lookup8_f32x16(hiTable.0, a), t2 = vg_lookup4_f32x16(hiTable.1, j)
+        let hi = t1 * t2
+        let e = VectorMath.fma(t1, t2, -hi)
+        let delta = w + (vg_lookup8_f32x16(rhoSigma.0, a) + vg_lookup4_f32x16(rhoSigma.1, j))
+        let c = sc * VectorMath.fma(hi, delta, e)
         return (VectorMath.fma(sc, hi, g) + c, c)
     }
 }

@@ -307,6 +307,16 @@ struct ActivationMathTests {
         let index = SIMD16<Int32>((0..<16).map { Int32((5 * $0 + 3) % 16) + 32 })  // only the low 4 bits count
         let got = vg_permute_f32x16(table, index)
         for l in 0..<16 { #expect(got[l] == table[Int(index[l] & 15)]) }
+        // The 8- and 4-entry lookups (log-softmax backward's split exp table under AVX2): only
+        // the index's low 3 and 2 bits count; every value of them in every lane.
+        for shift in 0..<8 {
+            let k = SIMD16<Int32>((0..<16).map { Int32(($0 + shift) * 37 + shift) })
+            let eight = vg_lookup8_f32x16(table, k), four = vg_lookup4_f32x16(table, k)
+            for l in 0..<16 {
+                #expect(eight[l] == table[Int(k[l] & 7)])
+                #expect(four[l] == table[Int(k[l] & 3)])
+            }
+        }
         let s = vg_scale_pow2(SIMD16<Float>(repeating: 1.5), SIMD16<Float>(repeating: -149))
         #expect(s[0] == Float(bitPattern: 2))
         let t = vg_scale_pow2(SIMD16<Float>(repeating: 0x1.fffffep0), SIMD16<Float>(repeating: -150))
