@@ -96,7 +96,8 @@ private let views: [(Int, Int, Int)] = [
         let x = [Double](repeating: 0.1, count: n)
         let (nearest, isNearest) = correctlyRoundedMultiple(0.1, n)
         #expect(isNearest(nearest) && nearest == 1677721.9000000001)
-        for (v, t) in [(KernelVariant.scalar, 1), (.simd, 1), (.parallel, 2)] {
+        // 16 threads: capped at the CPUs the process may use, the result must not depend on it.
+        for (v, t) in [(KernelVariant.scalar, 1), (.simd, 1), (.parallel, 2), (.parallel, 16)] {
             let s = Reduce.sum(x, count: n, variant: v, threads: t)
             #expect(s == nearest, "\(v) threads \(t): \(s), correctly rounded \(nearest)")
         }
@@ -121,7 +122,8 @@ private let views: [(Int, Int, Int)] = [
                 // The kernels' bound u |sum| + 2u sum |x| + O(n u^2) sum |x| (u = 2^-53; u |sum| < 1
                 // ULP), plus the rounding of `ref` (half an ULP).
                 let bound = 1.5 * ref.ulp + 0x1p-52 * absSum * (1 + 0x1p-20)
-                for (v, t) in [(KernelVariant.scalar, 1), (.simd, 1), (.parallel, 2)] {
+                // 16 threads: capped at the CPUs the process may use, the result must not depend on it.
+        for (v, t) in [(KernelVariant.scalar, 1), (.simd, 1), (.parallel, 2), (.parallel, 16)] {
                     let s = Reduce.sum(x, count: n, variant: v, threads: t)
                     #expect(abs(s - ref) <= bound, "n \(n) positive \(positive) \(v): \(s) vs \(ref)")
                     // Same-signed data mostly meets the Fast2Sum condition: the bound allows ~3 ULP,
@@ -140,7 +142,8 @@ private let views: [(Int, Int, Int)] = [
         var x = [Double](repeating: 0x1p-53, count: n)
         for i in stride(from: 0, to: n, by: 4096) { x[i] = 1 }
         let exact = Double(n / 4096) + Double(n - n / 4096) * 0x1p-53   // one rounding
-        for (v, t) in [(KernelVariant.scalar, 1), (.simd, 1), (.parallel, 2)] {
+        // 16 threads: capped at the CPUs the process may use, the result must not depend on it.
+        for (v, t) in [(KernelVariant.scalar, 1), (.simd, 1), (.parallel, 2), (.parallel, 16)] {
             let s = Reduce.sum(x, count: n, variant: v, threads: t)
             // u |sum| + 2u sum |x| = 3u sum for positive terms: 1.5 ULP.
             #expect(abs(s - exact) <= 1.5 * exact.ulp, "\(v): \(s) vs \(exact)")
@@ -170,7 +173,8 @@ private let views: [(Int, Int, Int)] = [
     }
 
     @Test func float64SumOfEdgeValues() {
-        for (v, t) in [(KernelVariant.scalar, 1), (.simd, 1), (.parallel, 2)] {
+        // 16 threads: capped at the CPUs the process may use, the result must not depend on it.
+        for (v, t) in [(KernelVariant.scalar, 1), (.simd, 1), (.parallel, 2), (.parallel, 16)] {
             let ones = [Double](repeating: 1, count: 100)
             #expect(Reduce.sum([.infinity] + ones, count: 101, variant: v, threads: t) == .infinity)
             #expect(Reduce.sum(ones + [-.infinity], count: 101, variant: v, threads: t) == -.infinity)
