@@ -279,8 +279,8 @@ enum SmallMatrix {
         }
     }
 
-    /// Columns j0 ..< j0 + (twin ? 2 : 1) * V.scalarCount of C, all rows: blocks of 8 rows, then
-    /// 4, then single rows.
+    /// Columns j0 ..< j0 + (twin ? 2 : 1) * V.scalarCount of C, all rows: blocks of 8 rows (6
+    /// under AVX2), then 4, 2 and single rows.
     @inline(__always)
     static func strip<V: SIMD, S: StripWidth>(_ p: GemmProblem<V.Scalar>, _ j0: Int, _: V.Type, _: S.Type)
     where V.Scalar: KernelFloat {
@@ -295,7 +295,7 @@ enum SmallMatrix {
         if i < p.m { block(p, i, j0, V.self, Rows1.self, twin: twin) }
     }
 
-    /// Rows i0 ..< i0 + rows (a constant: 8, 4 or 1) of one strip, accumulated over all of k.
+    /// Rows i0 ..< i0 + rows (a constant: 8, 6, 4, 2 or 1) of one strip, accumulated over all of k.
     @inline(__always)
     static func block<V: SIMD, R: TileRows>(_ p: GemmProblem<V.Scalar>, _ i0: Int, _ j0: Int, _: V.Type, _: R.Type,
                                              twin: Bool) where V.Scalar: KernelFloat {
@@ -328,8 +328,9 @@ enum SmallMatrix {
                 step(q &* ks, bq + w, &d0, &d1, &d2, &d3, &d4, &d5, &d6, &d7)
                 bq += p.ldb
             }
-        } else if !GemmMicroKernel.wide && rows > 2 {
-            // AVX2: 6 rows of one SIMD16 are already 12 ymm chains; a second set would spill.
+        } else if !GemmMicroKernel.wide && rows > 2 && MemoryLayout<V>.size == 64 {
+            // AVX2: 6 rows of one 64-byte vector are already 12 ymm chains; a second set would
+            // spill (narrower strips keep both sets: their few chains are bound by FMA latency).
             for q in 0..<p.k {
                 step(q &* ks, bq, &c0, &c1, &c2, &c3, &c4, &c5, &c6, &c7)
                 bq += p.ldb
