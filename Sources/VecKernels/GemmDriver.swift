@@ -131,15 +131,19 @@ enum GemmDriver {
         let direct = SmallMatrix.suits(m: p.m, n: p.n, k: p.k, elementSize: MemoryLayout<T>.stride)
         let bl = GemmBlocking.current(T.self)
         let (mr, nr) = direct ? (SmallMatrix.rows, SmallMatrix.columns(T.self)) : (bl.mr, bl.nr)
-        let (gm, gn) = direct
-            ? directGrid(m: p.m, n: p.n, threads: threads, mr: mr, nr: nr, transposingB: p.transB)
-            : grid(m: p.m, n: p.n, k: p.k, threads: threads, mr: mr, nr: nr,
-                   transposingA: !p.transA, transposingB: p.transB)
-        let tilesM = (p.m + mr - 1) / mr, tilesN = (p.n + nr - 1) / nr
-        Threading.parallelFor(gm * gn, threads: threads) { task in
+        let cuts: (rows: [Int], cols: [Int])
+        if direct {
+            cuts = directCuts(m: p.m, n: p.n, threads: threads, mr: mr, nr: nr, transposingB: p.transB)
+        } else {
+            let (gm, gn) = grid(m: p.m, n: p.n, k: p.k, threads: threads, mr: mr, nr: nr,
+                                transposingA: !p.transA, transposingB: p.transB)
+            cuts = (evenCuts((p.m + mr - 1) / mr, gm), evenCuts((p.n + nr - 1) / nr, gn))
+        }
+        let gn = cuts.cols.count - 1
+        Threading.parallelFor((cuts.rows.count - 1) * gn, threads: threads) { task in
             let (ti, tj) = (task / gn, task % gn)
-            let rows = min(p.m, ti * tilesM / gm * mr) ..< min(p.m, (ti + 1) * tilesM / gm * mr)
-            let cols = min(p.n, tj * tilesN / gn * nr) ..< min(p.n, (tj + 1) * tilesN / gn * nr)
+            let rows = min(p.m, cuts.rows[ti] * mr) ..< min(p.m, cuts.rows[ti + 1] * mr)
+            let cols = min(p.n, cuts.cols[tj] * nr) ..< min(p.n, cuts.cols[tj + 1] * nr)
             if rows.isEmpty || cols.isEmpty { return }
             if direct {
                 SmallMatrix.gemm(p.sub(rows: rows, cols: cols), scratch: nil)
@@ -166,6 +170,38 @@ enum GemmDriver {
         }
         let gm = min(tilesM, tasks)
         return (gm, min(tilesN, max(1, tasks / gm)))
+    }
+
+    /// The direct path's blocks as tile boundaries along rows and columns: `directGrid`'s split,
+    /// except that a split along one dimension only is cut in guided sizes, each block a
+    /// 1/(2 threads) share of the tiles still uncut, down to one tile. Threads take blocks in
+    /// order, so they finish on one-tile blocks, and the wait for the other thread's last block
+    /// is a tile's time, not half of an eighth of the product: with eight equal blocks 256^3 ran
+    /// 1.74-1.75x one thread on 2 threads, where its blocks cost the same per multiply-add
+    /// (docs/measurements.md, "GEMM on two threads and the direct path's reach").
+    static func directCuts(m: Int, n: Int, threads: Int, mr: Int, nr: Int,
+                           transposingB: Bool) -> (rows: [Int], cols: [Int]) {
+        let tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr
+        let (gm, gn) = directGrid(m: m, n: n, threads: threads, mr: mr, nr: nr, transposingB: transposingB)
+        if gn == 1 && gm > 1 { return (guidedCuts(tilesM, threads: threads), [0, tilesN]) }
+        if gm == 1 && gn > 1 { return ([0, tilesM], guidedCuts(tilesN, threads: threads)) }
+        return (evenCuts(tilesM, gm), evenCuts(tilesN, gn))
+    }
+
+    /// Boundaries of `parts` blocks of nearly equal numbers of tiles.
+    static func evenCuts(_ tiles: Int, _ parts: Int) -> [Int] {
+        (0...parts).map { $0 * tiles / parts }
+    }
+
+    /// Boundaries of blocks of decreasing size (OpenMP's guided schedule): each a 1/(2 threads)
+    /// share of the tiles not yet cut, at least one.
+    static func guidedCuts(_ tiles: Int, threads: Int) -> [Int] {
+        var cuts = [0], cut = 0
+        while cut < tiles {
+            cut += max(1, (tiles - cut) / (2 * threads))
+            cuts.append(cut)
+        }
+        return cuts
     }
 
     /// Blocks per thread on the direct path (see `directGrid`).

@@ -40,19 +40,32 @@ enum KernelSplit {
     /// multiples of `align` (full vectors stay full), on up to `threads` threads.
     static func forRanges(total: Int, grain: Int, threads: Int, align: Int = 1,
                           _ body: (Range<Int>) -> Void) {
-        // Eight chunks per thread: the pool's caller never waits for a worker that has not taken
-        // a chunk, only for one that has, so small chunks keep that wait (and the time that
-        // one thread idles at the end) short when the cores are shared.
+        // The pool's caller never waits for a worker that has not taken a chunk, only for one
+        // that has, so the chunks a job ends on set how long one thread idles at the end, most
+        // of all when the cores are shared. Guided sizes (OpenMP's schedule: each chunk a
+        // 1/(2 threads) share of what is left) start large and end at a quarter of an eighth per
+        // thread, in about as many chunks as eight equal ones per thread.
         let chunks = Threading.chunkCount(total: total, grain: max(1, grain), threads: threads, perThread: 8)
         if chunks <= 1 {
             if total > 0 { body(0..<total) }
             return
         }
-        let size = ((total + chunks - 1) / chunks + align - 1) / align * align
-        let n = (total + size - 1) / size
-        Threading.parallelFor(n, threads: threads) { c in
-            body(c * size ..< min(total, (c + 1) * size))
+        let cuts = guidedCuts(total: total, least: max(grain, total / chunks / 4), threads: threads, align: align)
+        Threading.parallelFor(cuts.count - 1, threads: threads) { c in
+            body(cuts[c] ..< cuts[c + 1])
         }
+    }
+
+    /// Chunk boundaries over 0..<total: each chunk a 1/(2 threads) share of what is left, at least
+    /// `least` items, starts at multiples of `align`.
+    static func guidedCuts(total: Int, least: Int, threads: Int, align: Int) -> [Int] {
+        var cuts = [0], cut = 0
+        while cut < total {
+            let step = max(least, (total - cut) / (2 * threads))
+            cut = min(total, (cut + step + align - 1) / align * align)
+            cuts.append(cut)
+        }
+        return cuts
     }
 
     /// Runs body over 0..<total on one thread (`.simd`) or in chunks (`.parallel`).

@@ -131,6 +131,13 @@ struct GemmTests {
         #expect(GemmDriver.directGrid(m: 24, n: 256, threads: 2, mr: 8, nr: 32, transposingB: false) == (3, 2))
         #expect(GemmDriver.directGrid(m: 8, n: 40, threads: 4, mr: 8, nr: 32, transposingB: false) == (1, 2))
         #expect(GemmDriver.directGrid(m: 100, n: 90, threads: 1, mr: 8, nr: 16, transposingB: true) == (1, 4))
+        // A one-dimensional split is cut in guided sizes ending on one-tile blocks; a grid stays even.
+        let rows = GemmDriver.directCuts(m: 256, n: 256, threads: 2, mr: 8, nr: 32, transposingB: false)
+        #expect(rows.rows == [0, 8, 14, 18, 21, 23, 25, 26, 27, 28, 29, 30, 31, 32] && rows.cols == [0, 8])
+        let cols = GemmDriver.directCuts(m: 256, n: 256, threads: 2, mr: 8, nr: 32, transposingB: true)
+        #expect(cols.rows == [0, 32] && cols.cols == [0, 2, 3, 4, 5, 6, 7, 8])
+        let both = GemmDriver.directCuts(m: 24, n: 256, threads: 2, mr: 8, nr: 32, transposingB: false)
+        #expect(both.rows == [0, 1, 2, 3] && both.cols == [0, 4, 8])
         // Every block of every split computes its part: uneven edges, both element types, both B forms.
         for t in [2, 3] {
             check(Float.self, 203, 250, 77, variant: .parallel, threads: t)
