@@ -79,7 +79,7 @@ enum SmallMatrix {
             case 8 where tiny: pairs(f, SIMD8<Float>.self, aOffsets, bOffsets, cOffsets, range)
             case 4 where tiny: pairs(f, SIMD4<Float>.self, aOffsets, bOffsets, cOffsets, range)
             default:
-                let workspace = unsafeBitCast(scratch, to: GemmWorkspace<Float>.self)
+                let workspace = unsafeDowncast(scratch, to: GemmWorkspace<Float>.self)
                 for i in range { floats(f.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: f.beta), workspace) }
             }
         } else {
@@ -89,7 +89,7 @@ enum SmallMatrix {
             case 8 where tiny: pairs(d, SIMD8<Double>.self, aOffsets, bOffsets, cOffsets, range)
             case 4 where tiny: pairs(d, SIMD4<Double>.self, aOffsets, bOffsets, cOffsets, range)
             default:
-                let workspace = unsafeBitCast(scratch, to: GemmWorkspace<Double>.self)
+                let workspace = unsafeDowncast(scratch, to: GemmWorkspace<Double>.self)
                 for i in range { doubles(d.offset(a: aOffsets[i], b: bOffsets[i], c: cOffsets[i], beta: d.beta), workspace) }
             }
         }

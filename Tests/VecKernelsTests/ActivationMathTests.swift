@@ -282,6 +282,24 @@ struct ActivationMathTests {
         #expect(worst < 0x1p-23, "erfcxHalf: relative error \(worst)")
     }
 
+    /// The two layouts of those pieces (by row for AVX2 and the lane loop, by column for
+    /// AVX-512), bit for bit, and the lookup of every row in every lane.
+    @Test func geluPieceLayoutsAgree() {
+        let rows = withUnsafeBytes(of: vg_gelu_erfcx_pieces) { Array($0.bindMemory(to: Float.self)) }
+        let columns = withUnsafeBytes(of: vg_gelu_erfcx_columns) { Array($0.bindMemory(to: Float.self)) }
+        for k in 0..<6 {
+            for j in 0..<32 { #expect(columns[32 * k + j].bitPattern == rows[8 * j + k].bitPattern, "row \(j), column \(k)") }
+        }
+        for shift in 0..<32 {
+            var piece = [Float](repeating: 0, count: 96)
+            let index = SIMD16<Int32>((0..<16).map { Int32(($0 + shift) % 32 + 32 * $0) })
+            piece.withUnsafeMutableBufferPointer { vg_gelu_erfcx_lookup(index, $0.baseAddress!) }
+            for k in 0..<6 {
+                for l in 0..<16 { #expect(piece[16 * k + l] == rows[8 * Int(index[l] & 31) + k]) }
+            }
+        }
+    }
+
     /// The shim's vpermt2ps (a 32-entry table in two registers, only the low 5 bits of the index
     /// count), and vmaxps with its operand order: the second operand where either is NaN or both
     /// are zeros (the clamps of tanh, gelu and elu's gradient rely on it).
