@@ -123,14 +123,16 @@ enum GemmDriver {
         }
     }
 
-    /// One product over `threads` threads: C cut into a grid of rectangles of whole micro-tiles
-    /// (one per thread on the packed path, a few per thread on the direct path), each running the
-    /// direct or the packed loops on its own (no barrier).
+    /// One product over `threads` threads: on the direct path C cut into blocks of whole
+    /// micro-tiles, a few per thread, each running the direct loops on its own (no barrier); on
+    /// the packed path from `sharedPanelsFrom` multiply-adds `sharedPanels` (one job to pack each B
+    /// panel, one for the row blocks), below it one rectangle per thread, each packing for itself.
     static func parallel<T: KernelFloat>(_ p: GemmProblem<T>, threads: Int) {
         if Gemv.suits(p) { return Gemv.gemm(p, threads: threads) }
         let direct = SmallMatrix.suits(m: p.m, n: p.n, k: p.k, elementSize: MemoryLayout<T>.stride)
         let bl = GemmBlocking.current(T.self)
         let (mr, nr) = direct ? (SmallMatrix.rows, SmallMatrix.columns(T.self)) : (bl.mr, bl.nr)
+        if !direct && threads > 1 && p.m * p.n * p.k >= sharedPanelsFrom { return sharedPanels(p, threads: threads) }
         let cuts: (rows: [Int], cols: [Int])
         if direct {
             cuts = directCuts(m: p.m, n: p.n, threads: threads, mr: mr, nr: nr, transposingB: p.transB)
@@ -172,6 +174,52 @@ enum GemmDriver {
         return (gm, min(tilesN, max(1, tasks / gm)))
     }
 
+    /// Multiply-adds from which the parallel packed path shares its B panels (256^3). Below it
+    /// (AVX2 builds take the packed path from 64^3 up) one rectangle per thread is kept: sharing
+    /// the packing in one job cost 128^3 on 2 threads 67.4 -> 77.9 us on the Zen 1 EPYC
+    /// (docs/measurements.md, "Table lookups and small products on the Zen 1 EPYC").
+    static let sharedPanelsFrom = 1 << 24
+
+    /// The packed loops on several threads around one shared B panel: per (jc, pc) block the
+    /// threads pack the kb x nb panel together (column strips of whole micro-panels), then take
+    /// row blocks of at most mc rows in guided sizes (`guidedCuts` over mr-row tiles), each
+    /// packing its own A block. No thread packs B twice, and the last blocks are one tile, so a
+    /// thread waits for the other's last block for a tile's time: with one rectangle per thread,
+    /// each packing B for itself, 256x784 @ 784x256 ran 1.5x one thread on 2.
+    static func sharedPanels<T: KernelFloat>(_ p: GemmProblem<T>, threads: Int) {
+        let bl = GemmBlocking.current(T.self)
+        let shared = GemmWorkspace<T>()
+        let panel = shared.side(0, count: min(bl.nc, roundUp(p.n, bl.nr)) * min(bl.kc, p.k))
+        let rowCuts = guidedCuts((p.m + bl.mr - 1) / bl.mr, threads: threads, most: bl.mc / bl.mr)
+        // The workspace owns the panel's memory: kept alive until the last block has read it.
+        defer { withExtendedLifetime(shared) {} }
+        for jc in stride(from: 0, to: p.n, by: bl.nc) {
+            let nb = min(bl.nc, p.n - jc)
+            let strips = min((nb + bl.nr - 1) / bl.nr, 2 * threads)
+            let panels = (nb + bl.nr - 1) / bl.nr
+            for pc in stride(from: 0, to: p.k, by: bl.kc) {
+                let kb = min(bl.kc, p.k - pc)
+                Threading.parallelFor(strips, threads: threads) { s in
+                    let c0 = s * panels / strips * bl.nr, c1 = min(nb, (s + 1) * panels / strips * bl.nr)
+                    if c0 < c1 {
+                        GemmPacking.packB(trans: p.transB, p.bAt(pc, jc + c0), ldb: p.ldb, kc: kb, cols: c1 - c0,
+                                          nr: bl.nr, into: panel + c0 * kb)
+                    }
+                }
+                let beta = pc == 0 ? p.beta : 1
+                Threading.parallelFor(rowCuts.count - 1, threads: threads) { task in
+                    let r0 = rowCuts[task] * bl.mr, r1 = min(p.m, rowCuts[task + 1] * bl.mr)
+                    let ws = GemmWorkspace<T>()
+                    let buf = ws.buffers(rows: r1 - r0, cols: 1, k: kb)
+                    GemmPacking.packA(trans: p.transA, p.aAt(r0, pc), lda: p.lda, rows: r1 - r0, kc: kb, mr: bl.mr,
+                                      into: buf.a)
+                    macro(r1 - r0, nb, kb, buf.a, panel, p.c + r0 * p.ldc + jc, p.ldc,
+                          p.alpha, beta, mr: bl.mr, nr: bl.nr, scratch: buf.scratch)
+                }
+            }
+        }
+    }
+
     /// The direct path's blocks as tile boundaries along rows and columns: `directGrid`'s split,
     /// except that a split along one dimension only is cut in guided sizes, each block a
     /// 1/(2 threads) share of the tiles still uncut, down to one tile. Threads take blocks in
@@ -194,11 +242,11 @@ enum GemmDriver {
     }
 
     /// Boundaries of blocks of decreasing size (OpenMP's guided schedule): each a 1/(2 threads)
-    /// share of the tiles not yet cut, at least one.
-    static func guidedCuts(_ tiles: Int, threads: Int) -> [Int] {
+    /// share of the tiles not yet cut, at most `most` and at least one.
+    static func guidedCuts(_ tiles: Int, threads: Int, most: Int = .max) -> [Int] {
         var cuts = [0], cut = 0
         while cut < tiles {
-            cut += max(1, (tiles - cut) / (2 * threads))
+            cut += max(1, min(most, (tiles - cut) / (2 * threads)))
             cuts.append(cut)
         }
         return cuts

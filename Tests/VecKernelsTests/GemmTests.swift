@@ -17,7 +17,7 @@ private struct Rng {
 }
 
 /// Which code runs: the public entry with a variant, or one of the two internal loop nests.
-private enum Path { case api, packed, direct }
+private enum Path { case api, packed, direct, shared }
 
 /// One product: A, B, C with padded leading dimensions, run with `variant`, checked against naive.
 private func check<T: KernelFloat>(_: T.Type, _ m: Int, _ n: Int, _ k: Int, transA: Bool = false, transB: Bool = false,
@@ -44,6 +44,8 @@ private func check<T: KernelFloat>(_: T.Type, _ m: Int, _ n: Int, _ k: Int, tran
                         GemmDriver.packed(p, rows: 0..<m, cols: 0..<n, workspace: GemmWorkspace())
                     case .direct:
                         SmallMatrix.gemm(p, scratch: nil)
+                    case .shared:
+                        GemmDriver.sharedPanels(p, threads: threads ?? 2)
                     }
                 }
             }
@@ -122,6 +124,21 @@ struct GemmTests {
         }
         #expect(GemmDriver.grid(m: 1024, n: 1024, k: 1024, threads: 16, mr: 14, nr: 32, transposingA: true, transposingB: false) == (4, 4))
         #expect(GemmDriver.grid(m: 10, n: 5000, k: 64, threads: 4, mr: 14, nr: 32, transposingA: true, transposingB: false) == (1, 4))
+    }
+
+    /// Beyond kc (1024 or less) two B panels in turn, the second accumulating onto the first's C
+    /// (beta 1), with row blocks ending on edge tiles; k beyond 640 keeps the API off the direct path.
+    @Test("the packed path on several threads shares each B panel: several kc blocks, transposes, edge tiles")
+    func packedAcrossThreads() {
+        for t in [2, 3] {
+            check(Float.self, 45, 70, 1100, alpha: 1.5, beta: 0.5, path: .shared, threads: t)
+            check(Float.self, 29, 100, 1030, transB: true, path: .shared, threads: t)
+            check(Double.self, 45, 70, 1100, transA: true, transB: true, alpha: 1.5, beta: 0.5, path: .shared, threads: t)
+            check(Double.self, 17, 33, 700, transA: true, path: .shared, threads: t)
+        }
+        // Through the API: above the size where the parallel packed path shares its panels.
+        check(Float.self, 130, 140, 1030, variant: .parallel, threads: 2)
+        #expect(130 * 140 * 1030 >= GemmDriver.sharedPanelsFrom)
     }
 
     @Test("the direct path cuts a product into a few blocks per thread: rows first, columns first for B^T")
