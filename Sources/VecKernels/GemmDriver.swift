@@ -182,7 +182,7 @@ enum GemmDriver {
 
     /// The packed loops on several threads around one shared B panel: per (jc, pc) block the
     /// threads pack the kb x nb panel together (column strips of whole micro-panels), then take
-    /// row blocks of at most mc rows in guided sizes (`guidedCuts` over mr-row tiles), each
+    /// row blocks of at most mc rows in guided sizes (`KernelSplit.guidedCuts` over mr-row tiles), each
     /// packing its own A block. No thread packs B twice, and the last blocks are one tile, so a
     /// thread waits for the other's last block for a tile's time: with one rectangle per thread,
     /// each packing B for itself, 256x784 @ 784x256 ran 1.5x one thread on 2.
@@ -190,7 +190,7 @@ enum GemmDriver {
         let bl = GemmBlocking.current(T.self)
         let shared = GemmWorkspace<T>()
         let panel = shared.side(0, count: min(bl.nc, roundUp(p.n, bl.nr)) * min(bl.kc, p.k))
-        let rowCuts = guidedCuts((p.m + bl.mr - 1) / bl.mr, threads: threads, most: bl.mc / bl.mr)
+        let rowCuts = KernelSplit.guidedCuts(total: (p.m + bl.mr - 1) / bl.mr, most: bl.mc / bl.mr, threads: threads)
         // The workspace owns the panel's memory: kept alive until the last block has read it.
         defer { withExtendedLifetime(shared) {} }
         for jc in stride(from: 0, to: p.n, by: bl.nc) {
@@ -231,25 +231,14 @@ enum GemmDriver {
                            transposingB: Bool) -> (rows: [Int], cols: [Int]) {
         let tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr
         let (gm, gn) = directGrid(m: m, n: n, threads: threads, mr: mr, nr: nr, transposingB: transposingB)
-        if gn == 1 && gm > 1 { return (guidedCuts(tilesM, threads: threads), [0, tilesN]) }
-        if gm == 1 && gn > 1 { return ([0, tilesM], guidedCuts(tilesN, threads: threads)) }
+        if gn == 1 && gm > 1 { return (KernelSplit.guidedCuts(total: tilesM, threads: threads), [0, tilesN]) }
+        if gm == 1 && gn > 1 { return ([0, tilesM], KernelSplit.guidedCuts(total: tilesN, threads: threads)) }
         return (evenCuts(tilesM, gm), evenCuts(tilesN, gn))
     }
 
     /// Boundaries of `parts` blocks of nearly equal numbers of tiles.
     static func evenCuts(_ tiles: Int, _ parts: Int) -> [Int] {
         (0...parts).map { $0 * tiles / parts }
-    }
-
-    /// Boundaries of blocks of decreasing size (OpenMP's guided schedule): each a 1/(2 threads)
-    /// share of the tiles not yet cut, at most `most` and at least one.
-    static func guidedCuts(_ tiles: Int, threads: Int, most: Int = .max) -> [Int] {
-        var cuts = [0], cut = 0
-        while cut < tiles {
-            cut += max(1, min(most, (tiles - cut) / (2 * threads)))
-            cuts.append(cut)
-        }
-        return cuts
     }
 
     /// Blocks per thread on the direct path (see `directGrid`).

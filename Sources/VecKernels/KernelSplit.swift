@@ -56,12 +56,13 @@ enum KernelSplit {
         }
     }
 
-    /// Chunk boundaries over 0..<total: each chunk a 1/(2 threads) share of what is left, at least
-    /// `least` items, starts at multiples of `align`.
-    static func guidedCuts(total: Int, least: Int, threads: Int, align: Int) -> [Int] {
+    /// Chunk boundaries over 0..<total in OpenMP's guided schedule: each chunk a 1/(2 threads)
+    /// share of what is left, between `least` and `most` items, starts at multiples of `align`.
+    /// Also the GEMM's block boundaries, in tiles (GemmDriver).
+    static func guidedCuts(total: Int, least: Int = 1, most: Int = .max, threads: Int, align: Int = 1) -> [Int] {
         var cuts = [0], cut = 0
         while cut < total {
-            let step = max(least, (total - cut) / (2 * threads))
+            let step = max(least, min(most, (total - cut) / (2 * threads)))
             cut = min(total, (cut + step + align - 1) / align * align)
             cuts.append(cut)
         }
