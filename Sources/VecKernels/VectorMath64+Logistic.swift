@@ -93,8 +93,7 @@ extension VectorMath {
     @inlinable @inline(__always)
     @_disfavoredOverload public static func sigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> {
         if anyTrue(.!(negativeAbsolute(x) .>= -700)) { return sigmoidWide(x) }
-        let (a, c) = logisticValueFast(x)
-        return a + c
+        return logisticRoundedFast(x)
     }
 
     /// sigmoid for vectors with a lane below -700, ±inf or NaN: the double-double form.
