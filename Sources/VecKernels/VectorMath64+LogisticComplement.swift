@@ -8,12 +8,11 @@ extension VectorMath {
     static func sigmoidWithComplement(_ x: VD) -> (y: VD, c: VD) {
         let t = negativeAbsolute(x)
         if anyTrue(.!(t .>= -700)) { return sigmoidWithComplementWide(x) }
-        let (a, lo) = logisticValueFast(x)
-        return (a + lo, logisticLower(t))
+        return (logisticRoundedFast(x), logisticLower(t))
     }
 
     /// sigmoid(t) = (e + el) r (1 - err) for -700 <= t <= 0, rounded once, from logisticCore
-    /// (which logisticValueFast of x, t = -|x|, also calls: the compiler computes it once).
+    /// (which logisticRoundedFast of x, t = -|x|, also calls: the compiler computes it once).
     @inlinable @inline(__always)
     static func logisticLower(_ t: VD) -> VD {
         let (e, el, r, err) = logisticCore(t)
