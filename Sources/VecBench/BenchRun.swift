@@ -37,15 +37,17 @@ public struct BenchSettings {
     public var seed: UInt64
     /// Stamped on every row and on the sidecar.
     public var runID: String
+    /// Busy-loop processes running beside every case (`--contend`), stamped on every row.
+    public var contend: Int
     /// Polled between cases: true stops the run (Ctrl-C), keeping what was measured.
     public var shouldStop: () -> Bool
     /// Settings as given; `rounds` below 1 counts as 1.
     public init(measure: MeasureOptions, fingerprint: Fingerprint, calibration: Calibration?,
                 topology: TopologyModel?, progress: Bool = true, rounds: Int = 1, order: CaseOrder = .fixed,
-                seed: UInt64 = 0, runID: String = "", shouldStop: @escaping () -> Bool = { false }) {
+                seed: UInt64 = 0, runID: String = "", contend: Int = 0, shouldStop: @escaping () -> Bool = { false }) {
         self.measure = measure; self.fingerprint = fingerprint; self.calibration = calibration
         self.topology = topology; self.progress = progress; self.rounds = Swift.max(1, rounds)
-        self.order = order; self.seed = seed; self.runID = runID; self.shouldStop = shouldStop
+        self.order = order; self.seed = seed; self.runID = runID; self.contend = contend; self.shouldStop = shouldStop
     }
 }
 
@@ -241,6 +243,7 @@ public enum BenchRun {
             if roundMedians.count >= 2 { r.roundCPUNs = rounds.map { tenth(Stats.median($0.measurement.cpuSamples)) } }
         }
         r.runID = settings.runID
+        r.contend = settings.contend
         if let a = rounds.first?.allocations {
             (r.allocsPerCall, r.allocBytesPerCall) = (a.count, a.bytes)
             (r.peakRSSBytes, r.rssGrowthBytes) = (a.peakRSS, a.rssGrowth)

@@ -234,6 +234,10 @@ public enum Compare {
                b.openblasCore.lowercased() != c.openblasCore.lowercased() {
                 warnings.insert("OpenBLAS core: \(b.openblasCore) (baseline) vs \(c.openblasCore) (current): blas rows are not comparable")
             }
+            // A contended row measures how the kernel shares the machine, not the kernel alone.
+            if let b, let c, let bc = b.contend, let cc = c.contend, bc != cc {
+                warnings.insert("contention: --contend \(bc) (baseline) vs \(cc) (current): the rows measure different loads")
+            }
             var judged = judge(baseline: b, current: c, key: key, options: options)
             (judged.baselineAllocs, judged.currentAllocs) = (b?.allocsPerCall, c?.allocsPerCall)
             cases.append(judged)

@@ -62,6 +62,9 @@ public struct BenchRecord: Equatable, Sendable {
 
     /// OpenBLAS kernel set (`openblas_get_corename`) of the process that measured; "" if unknown.
     public var openblasCore: String = ""
+    /// Busy-loop processes that ran beside the case (`vecbench run --contend`), 0 for a quiet run;
+    /// nil where the report does not say (PyTorch and JAX rows, reports written before the column).
+    public var contend: Int?
     /// Median of each round: the suite is measured in rounds (separate passes over every case,
     /// fresh buffers each time), so these show the between-run drift. Empty in older reports.
     public var roundMediansNs: [Double] = []
@@ -170,6 +173,7 @@ public enum ReportCSV {
         ("alloc_bytes_per_call", "bytes of tensor data one call allocates (empty if not measured)"),
         ("peak_rss_bytes", "peak resident memory of the process while two untimed calls ran (Linux VmHWM after a reset)"),
         ("rss_growth_bytes", "peak_rss_bytes minus the resident memory just before those calls"),
+        ("contend", "busy-loop processes running beside the case (vecbench run --contend); 0 quiet, empty if not recorded"),
     ]
 
     /// Columns every report has; the later ones may be missing from reports written before them.
@@ -190,7 +194,8 @@ public enum ReportCSV {
          opt(r.maxAbsErr), opt(r.maxRelErr), opt(r.maxUlp), r.samplesNs.map(num).joined(separator: ";"),
          r.openblasCore, r.roundMediansNs.map(num).joined(separator: ";"), opt(r.noisePct),
          r.callsPerSample.map(String.init) ?? "", opt(r.cpuNs), r.runID, r.roundCPUNs.map(num).joined(separator: ";"),
-         opt(r.allocsPerCall), opt(r.allocBytesPerCall), opt(r.peakRSSBytes), opt(r.rssGrowthBytes)]
+         opt(r.allocsPerCall), opt(r.allocBytesPerCall), opt(r.peakRSSBytes), opt(r.rssGrowthBytes),
+         r.contend.map(String.init) ?? ""]
     }
 
     /// Written before the machine id so that it never reads as a number (an all-digit id would

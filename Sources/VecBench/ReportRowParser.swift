@@ -110,6 +110,7 @@ struct RowParser {
         record.allocBytesPerCall = try optionalDouble("alloc_bytes_per_call")
         record.peakRSSBytes = try optionalDouble("peak_rss_bytes")
         record.rssGrowthBytes = try optionalDouble("rss_growth_bytes")
+        if !raw("contend").isEmpty { record.contend = try int("contend", min: 0) }
         return record
     }
 }

@@ -215,7 +215,8 @@ struct RunCommand: ParsableCommand {
         let settings = BenchSettings(
             measure: MeasureOptions(minTimeNs: Double(minTimeMs ?? 100) * 1e6, warmupNs: Double(warmupMs) * 1e6, minSamples: minSamples),
             fingerprint: fingerprint, calibration: calibration, topology: topology, progress: !noProgress,
-            rounds: rounds, order: order, seed: seed, runID: runID, shouldStop: Interrupt.requested)
+            rounds: rounds, order: order, seed: seed, runID: runID, contend: contend,
+            shouldStop: Interrupt.requested)
         let outcome = BenchRun.run(planned, catalog: catalog, settings: settings)
         contention.stop()
         let run = BenchmarkJSON.RunInfo(runID: runID, rounds: rounds, order: order.rawValue, seed: seed, contend: contend)

@@ -22,8 +22,8 @@ import Testing
         #expect(back.map(\.peakRSSBytes) == [50e6 + 3, nil, 50e6 + 0.5])
         #expect(back.map(\.rssGrowthBytes) == [24576, nil, 4096])
         // A report written before the columns (as the PyTorch runner writes them) reads as not measured.
-        let header = ReportCSV.header.dropLast(4).joined(separator: ",")
-        let row = ReportCSV.fields(record(allocs: 7)).dropLast(4).joined(separator: ",")
+        let header = ReportCSV.header.dropLast(5).joined(separator: ",")
+        let row = ReportCSV.fields(record(allocs: 7)).dropLast(5).joined(separator: ",")
         let old = try ReportCSV.parse(header + "\n" + row + "\n", file: "old.csv")
         #expect(old[0].allocsPerCall == nil && old[0].allocBytesPerCall == nil && old[0].peakRSSBytes == nil)
     }
@@ -32,13 +32,19 @@ import Testing
         // 64 MiB touched page by page in each call: the growth over what was resident counts
         // them (glibc gives a block this large back to the kernel when freed, so the second call
         // maps it again).
+        // The peak and the resident size are the process's, and other suites run beside this one:
+        // one that frees as much meanwhile hides the growth, so the best of three tries counts.
         let size = 64 << 20
-        let footprint = BenchRun.allocationsPerCall {
-            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
-            for i in stride(from: 0, to: size, by: 4096) { p[i] = UInt8(truncatingIfNeeded: i) }
-            p.deallocate()
+        var growth = 0.0, peak = 0.0
+        for _ in 0..<3 where growth < Double(size) * 0.9 {
+            let footprint = BenchRun.allocationsPerCall {
+                let p = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+                for i in stride(from: 0, to: size, by: 4096) { p[i] = UInt8(truncatingIfNeeded: i) }
+                p.deallocate()
+            }
+            let g = try #require(footprint.rssGrowth)
+            if g > growth { (growth, peak) = (g, try #require(footprint.peakRSS)) }
         }
-        let growth = try #require(footprint.rssGrowth), peak = try #require(footprint.peakRSS)
         #expect(growth >= Double(size) * 0.9, "growth \(growth)")
         #expect(peak >= growth)
         // A call that touches nothing new grows by far less.

@@ -44,7 +44,7 @@ func tempPath(_ name: String) -> String {
         let expected: String = "fingerprint_id,git_commit,op,variant,dtype,shapes,threads,pinning,cpu_list,phase,samples,"
             + "median_ns,min_ns,mad_ns,ci_low_ns,ci_high_ns,bytes,flops,throughput,unit,roofline_pct,"
             + "max_abs_err,max_rel_err,max_ulp,samples_ns,openblas_core,round_medians_ns,noise_pct,calls_per_sample,"
-            + "cpu_ns,run_id,round_cpu_ns,allocs_per_call,alloc_bytes_per_call,peak_rss_bytes,rss_growth_bytes"
+            + "cpu_ns,run_id,round_cpu_ns,allocs_per_call,alloc_bytes_per_call,peak_rss_bytes,rss_growth_bytes,contend"
         #expect(ReportCSV.header.joined(separator: ",") == expected)
     }
 
