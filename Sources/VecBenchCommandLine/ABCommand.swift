@@ -28,16 +28,17 @@ struct ABCommand: ParsableCommand {
     @Option(help: "Suite name or path (as for run). Example: --suite quick")
     var suite = "quick"
 
-    @Option(help: "Rounds; each runs both builds once (3-100). Example: --rounds 5")
+    @Option(parsing: .unconditional, help: "Rounds; each runs both builds once (3-100). Example: --rounds 5")
     var rounds = 5
 
-    @Option(help: "Sampling time per case and round in milliseconds (default: the suite's, divided by the rounds). Example: --min-time-ms 20")
+    @Option(parsing: .unconditional,
+            help: "Sampling time per case and round in milliseconds (default: the suite's, divided by the rounds). Example: --min-time-ms 20")
     var minTimeMs: Int?
 
     @Option(help: "Where the round reports and the merged reports go. Example: --out results/ab")
     var out = "results/ab"
 
-    @Option(help: "Seed of the shuffled case orders (default: from the clock). Example: --seed 7")
+    @Option(parsing: .unconditional, help: "Seed of the shuffled case orders (default: from the clock). Example: --seed 7")
     var seed: UInt64?
 
     @OptionGroup var gate: GateOptions

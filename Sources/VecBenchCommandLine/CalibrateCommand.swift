@@ -22,7 +22,7 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: "Directory for the calibration file. Example: --out results")
     var out = "results"
 
-    @Option(help: "Largest thread count to measure (default: every CPU). Example: --max-threads 8")
+    @Option(parsing: .unconditional, help: "Largest thread count to measure (default: every CPU). Example: --max-threads 8")
     var maxThreads: Int?
 
     @Flag(help: "Measure again even when a calibration is cached. Example: --force")

@@ -5,19 +5,20 @@ import VecBench
 /// The gate's settings and its verdict output, shared by `compare` and `ab` so that both judge,
 /// print and exit alike.
 struct GateOptions: ParsableArguments {
-    @Option(help: "Smallest change of the median that counts, in percent. Example: --threshold 5")
+    @Option(parsing: .unconditional, help: "Smallest change of the median that counts, in percent. Example: --threshold 5")
     var threshold = 5.0
 
-    @Option(help: "Significance level of the rank test. Example: --alpha 0.01")
+    @Option(parsing: .unconditional, help: "Significance level of the rank test. Example: --alpha 0.01")
     var alpha = 0.01
 
-    @Option(help: "A change must exceed this many times the larger between-round spread of the two rows. Example: --noise-factor 1")
+    @Option(parsing: .unconditional,
+            help: "A change must exceed this many times the larger between-round spread of the two rows. Example: --noise-factor 1")
     var noiseFactor = 1.0
 
-    @Option(help: "Fewest samples a side for a rank-test verdict (reports without rounds). Example: --min-samples 5")
+    @Option(parsing: .unconditional, help: "Fewest samples a side for a rank-test verdict (reports without rounds). Example: --min-samples 5")
     var minSamples = 5
 
-    @Option(help: "Changes smaller than this many nanoseconds never count. Example: --min-delta-ns 50")
+    @Option(parsing: .unconditional, help: "Changes smaller than this many nanoseconds never count. Example: --min-delta-ns 50")
     var minDeltaNs = 0.0
 
     @Flag(help: "Do not fail when CURRENT lacks cases that BASELINE has. Example: --allow-missing")

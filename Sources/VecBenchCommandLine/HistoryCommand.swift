@@ -58,13 +58,13 @@ struct HistoryShowCommand: ParsableCommand {
     @Option(help: "Also draw the trends into this SVG file. Example: --svg results/plots/sigmoid-history.svg")
     var svg: String?
 
-    @Option(help: "Change-point penalty in multiples of sigma^2 ln(n); larger finds fewer shifts. Example: --penalty 4.5")
+    @Option(parsing: .unconditional, help: "Change-point penalty in multiples of sigma^2 ln(n); larger finds fewer shifts. Example: --penalty 4.5")
     var penalty: Double = 4.5
 
-    @Option(help: "Smallest level shift reported, in percent. Example: --min-shift 5")
+    @Option(parsing: .unconditional, help: "Smallest level shift reported, in percent. Example: --min-shift 5")
     var minShift: Double = 5
 
-    @Option(help: "Fewest commits at a level. Example: --min-segment 2")
+    @Option(parsing: .unconditional, help: "Fewest commits at a level. Example: --min-segment 2")
     var minSegment: Int = 2
 
     func validate() throws {

@@ -59,23 +59,25 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Only these ops (comma-separated). Example: --ops sigmoid,matmul")
     var ops: String?
 
-    @Option(help: ArgumentHelp("Sampling time per case in milliseconds (all rounds together), overriding the suite's "
+    @Option(parsing: .unconditional, help: ArgumentHelp("Sampling time per case in milliseconds (all rounds together), overriding the suite's "
                                + "min_time_ms (default 100). Example: --min-time-ms 200"))
     var minTimeMs: Int?
 
-    @Option(help: "Warm-up time per case in milliseconds. Example: --warmup-ms 20")
+    @Option(parsing: .unconditional, help: "Warm-up time per case in milliseconds. Example: --warmup-ms 20")
     var warmupMs = 20
 
-    @Option(help: "Fewest samples per case (all rounds together). Example: --min-samples 10")
+    @Option(parsing: .unconditional, help: "Fewest samples per case (all rounds together). Example: --min-samples 10")
     var minSamples = 10
 
-    @Option(help: "Passes over the suite; each case's time is split over them and their spread is its noise estimate (1-100). Example: --rounds 5")
+    @Option(parsing: .unconditional,
+            help: "Passes over the suite; each case's time is split over them and their spread is its noise estimate (1-100). Example: --rounds 5")
     var rounds = 5
 
     @Option(help: "Order of the cases in each round: shuffle (a seeded permutation per round) or fixed (suite order). Example: --order fixed")
     var order: CaseOrder = .shuffle
 
-    @Option(help: "Seed of the shuffled orders (default: from the clock; the one used is printed and recorded). Example: --seed 42")
+    @Option(parsing: .unconditional,
+            help: "Seed of the shuffled orders (default: from the clock; the one used is printed and recorded). Example: --seed 42")
     var seed: UInt64?
 
     @Flag(help: "Measure this machine's FMA peak and bandwidth first if no calibration is cached. Example: --calibrate")
@@ -93,7 +95,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Write no SVG charts. Example: --no-plots")
     var noPlots = false
 
-    @Option(help: "Busy-loop processes to run beside every case (contention, as on a shared machine). Example: --contend 2")
+    @Option(parsing: .unconditional, help: "Busy-loop processes to run beside every case (contention, as on a shared machine). Example: --contend 2")
     var contend = 0
 
     @Option(help: "The run history to append to (default: OUT/history.sqlite). Example: --history results/history.sqlite")

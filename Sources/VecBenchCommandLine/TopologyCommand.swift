@@ -21,7 +21,7 @@ struct TopologyCommand: ParsableCommand {
     @Option(help: "Load an hwloc XML topology (as written by lstopo or --export-xml). Example: --xml machine.xml")
     var xml: String?
 
-    @Option(help: "Worker count for the pin maps (default: every PU). Example: --threads 4")
+    @Option(parsing: .unconditional, help: "Worker count for the pin maps (default: every PU). Example: --threads 4")
     var threads: Int?
 
     @Option(help: "Write the loaded topology as hwloc XML. Example: --export-xml machine.xml")

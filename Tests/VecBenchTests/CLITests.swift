@@ -200,6 +200,10 @@ enum CSVFixture {
         (["run", "--frob"], "--frob"),
         (["compare", "only-one.csv"], "current"),
         (["run", "--min-time-ms", "0"], "--min-time-ms"),
+        // Negative numbers are values, not options: the range is named, not a "missing value".
+        (["run", "--contend", "-1"], "--contend must be in 0...256"),
+        (["run", "--rounds", "-3"], "--rounds must be in 1...100"),
+        (["compare", "a.csv", "b.csv", "--threshold", "-5"], "--threshold must be a percentage"),
         (["run", "--threads", "0"], "--threads"),
         (["run", "--pin", "diagonal"], "--pin"),
         (["compare", "a.csv", "b.csv", "--threshold", "2000"], "--threshold"),
