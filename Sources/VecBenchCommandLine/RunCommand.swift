@@ -137,6 +137,10 @@ struct RunCommand: ParsableCommand {
             dirs.append(dir.appendingPathComponent("Benchmarks").path)
             dir = dir.deletingLastPathComponent()
         }
+        // The package these sources were compiled from, for a copied executable (a new user's
+        // trial ran a copy outside .build, where the walk above finds nothing).
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        dirs.append(sources.deletingLastPathComponent().appendingPathComponent("Benchmarks").path)
         var seen = Set<String>()
         return dirs.map { "\($0)/\(file)" }.filter { seen.insert($0).inserted }
     }
