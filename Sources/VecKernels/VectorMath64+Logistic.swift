@@ -71,9 +71,7 @@ extension VectorMath {
         let l = fmaD(h, negate(flipSign(zLo, by: z)), l0)
         let s = pow2(rare ? atLeast(n, -1022) : n)
         let (r, err) = reciprocalOnePlus(h * s, l * s)
-        let negative = z .< 0
-        let a = VD(repeating: 1).replacing(with: h, where: negative)
-        let b = VD(repeating: 0).replacing(with: l, where: negative)
+        let (a, b) = logisticNumerator(z, e: h, el: l)
         let t1 = a * r
         let c1 = fmaD(b, r, productError(a, r, t1))
         let m = n & (bits(z) &>> 63)  // n where z < 0 (z = -0 has n = 0 anyway)

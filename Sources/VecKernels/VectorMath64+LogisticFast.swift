@@ -102,10 +102,15 @@ extension VectorMath {
     @inlinable @inline(__always)
     static func logisticRoundedFast(_ z: VD) -> VD {
         let (e, el, r, err) = logisticCore(negativeAbsolute(z))
-        let negative = z .< 0
-        let num = VD(repeating: 1).replacing(with: e, where: negative)
-        let numLo = VD(repeating: 0).replacing(with: el, where: negative)
+        let (num, numLo) = logisticNumerator(z, e: e, el: el)
         return fmaD(num, r, fmaD(negate(err), num, numLo) * r)
+    }
+
+    /// The numerator of sigmoid(z) = num/(1 + e) as num + numLo: e + el where z < 0, 1 otherwise.
+    @inlinable @inline(__always)
+    static func logisticNumerator(_ z: VD, e: VD, el: VD) -> (num: VD, numLo: VD) {
+        let negative = z .< 0
+        return (VD(repeating: 1).replacing(with: e, where: negative), VD(repeating: 0).replacing(with: el, where: negative))
     }
 
     /// sigmoid(z) as a + c from e + el = e^-|z| and 1/(1 + e) = r (1 - err): (e + el) r (1 - err)
@@ -113,9 +118,7 @@ extension VectorMath {
     /// the last addition a + c rounds. Shared by logisticValueFast and softplus's grad-mode slope.
     @inlinable @inline(__always)
     static func logisticQuotient(_ z: VD, e: VD, el: VD, r: VD, err: VD) -> (a: VD, c: VD) {
-        let negative = z .< 0
-        let num = VD(repeating: 1).replacing(with: e, where: negative)
-        let numLo = VD(repeating: 0).replacing(with: el, where: negative)
+        let (num, numLo) = logisticNumerator(z, e: e, el: el)
         let a = num * r
         return (a, fmaD(negate(err), a, fmaD(numLo, r, productError(num, r, a))))
     }
