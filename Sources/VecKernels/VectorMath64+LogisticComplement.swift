@@ -2,22 +2,16 @@
 // the backward reads (see VectorMath+LogisticComplement.swift for the float32 forms and the why).
 // y is bit for bit the no-grad forward's.
 extension VectorMath {
-    /// sigmoid(x) and c = sigmoid(-|x|), from sigmoid's own exponential. Vectors with a lane
-    /// below -|x| = -700, ±inf or NaN take sigmoidWide twice.
+    /// sigmoid(x) and c = sigmoid(-|x|), from sigmoid's own exponential and division
+    /// (logisticDirect): c is y where x < 0 and E/(1 + E), rounded once, elsewhere. Vectors with
+    /// a lane below -|x| = -700, ±inf or NaN take sigmoidWide twice.
     @inlinable @inline(__always)
     static func sigmoidWithComplement(_ x: VD) -> (y: VD, c: VD) {
-        let t = negativeAbsolute(x)
-        if anyTrue(.!(t .>= -700)) { return sigmoidWithComplementWide(x) }
-        return (logisticRoundedFast(x), logisticLower(t))
-    }
-
-    /// sigmoid(t) = (e + el) r (1 - err) for -700 <= t <= 0, rounded once, from logisticCore
-    /// (which logisticRoundedFast of x, t = -|x|, also calls: the compiler computes it once).
-    @inlinable @inline(__always)
-    static func logisticLower(_ t: VD) -> VD {
-        let (e, el, r, err) = logisticCore(t)
-        let ch = e * r
-        return ch + fmaD(negate(err), ch, fmaD(el, r, productError(e, r, ch)))
+        if anyTrue(.!(negativeAbsolute(x) .>= -700)) { return sigmoidWithComplementWide(x) }
+        let d = logisticDirect(x)
+        let y = fmaD(negate(d.err), d.r, d.r)
+        let (a, c) = logisticComplementParts(d)
+        return (y, (a + c).replacing(with: y, where: x .< 0))
     }
 
     /// tanh(x) and c = 1 - |tanh x| = 2 sigmoid(-2|x|) (2|x| and the doubling are exact). For
@@ -51,8 +45,7 @@ extension VectorMath {
     static func siluWithComplement(_ x: VD) -> (y: VD, c: VD) {
         let one = VD(repeating: 1)
         if logisticOffFast(negativeAbsolute(x), one) { return siluWithComplementWide(x) }
-        let (a, lo) = logisticValueFast(x)
-        return (fmaD(x, a, x * lo), siluSlopeNearRoot(one, x))
+        return (siluValueFast(x), siluSlopeNearRoot(one, x))
     }
 
     /// siluWithComplement off the common path.

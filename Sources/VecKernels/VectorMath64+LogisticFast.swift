@@ -2,8 +2,9 @@ import CVecShim
 
 // The common path of the float64 logistic family (sigmoid, tanh, their gradients, softplus' and
 // logSigmoid'): vectors whose lanes all have e = e^-|z| >= e^-700 (every intermediate normal) and
-// a finite gy. e comes from Sleef's minimax exp as 2^n (1 + q), and 1 + e as dh + dl to 2^-106
-// (logisticCore); r = 1/dh (one vdivpd) and err = r (dh + dl) - 1; the
+// a finite gy. e comes from a table-driven exp as 2^n (1 + q), and 1 + e as dh + dl to 2^-106
+// (logisticCore; sigmoid's and silu's forwards take e^-z for either sign, logisticDirect);
+// r = 1/dh (one vdivpd) and err = r (dh + dl) - 1; the
 // products are split exactly by FMA and their corrections folded into one last FMA. The few
 // roundings left (q's, the reduction's last bits) keep these within the bounds measured in
 // VectorMath64Tests. Lanes off that path (NaN, ±inf, the denormal tail, an infinite gy) take the
@@ -11,8 +12,7 @@ import CVecShim
 extension VectorMath {
     /// (e^r - 1 - r)/r^2 on |r| <= ln2/2 + 2^-40: Sleef's minimax polynomial (xexp: ten
     /// coefficients of (e^r - 1 - r - r^2/2)/r^3, relative error ~2^-57) in Horner form, 10 FMAs
-    /// where Estrin takes 13 operations: exp's short loop is bound by the ports, not by this chain
-    /// (expMinusOneFast's longer loops use expPolyEstrin).
+    /// where Estrin takes 13 operations: exp's short loop is bound by the ports, not by this chain.
     @inlinable @inline(__always)
     static func expPolyFast(_ r: VD) -> VD {
         func c(_ v: Double) -> VD { VD(repeating: v) }
@@ -28,9 +28,8 @@ extension VectorMath {
         return fmaD(p, r, c(0.5))
     }
 
-    /// e^t = (h + l) 2^n for -700 <= t <= 0: Sleef's reduction (r rounded once, no low part) and
-    /// polynomial, h = 1 + q rounded and l its exact error. Relative error ~2^-54 (q's and r's
-    /// roundings): the sigmoids measured 0.85 ulp with it, 0.74 with r's low part folded in.
+    /// e^t = (h + l) 2^n for -700 <= t <= 0: expMinusOneFast (r rounded once, no low part), h =
+    /// 1 + q rounded and l its exact error. Relative error ~2^-54 (q's and r's roundings).
     @inlinable @inline(__always)
     static func expPartsFast(_ t: VD) -> (h: VD, l: VD, n: VL) {
         let (q, n) = expMinusOneFast(t)
@@ -38,16 +37,47 @@ extension VectorMath {
         return (h, (1 - h) + q, n)
     }
 
-    /// e^t = 2^n (1 + q) for -700 <= t <= 0, q unrounded against 1 (expPartsFast's reduction and
-    /// polynomial): callers scale 1 + q with one FMA and keep its error where they need it.
+    /// e^t = 2^n (1 + q) for |t| <= 700, q unrounded against 1: callers scale 1 + q with one
+    /// FMA and keep its error where they need it. t = (16 n + j) ln2/16 + r, j in -8...7, |r| <=
+    /// ln2/32: 2^(j/16) from a 16-entry table as th + tl (vpermt2pd, off the FMA pipes), e^r - 1
+    /// by a degree-7 polynomial (relative error 2^-64 on the interval, where Sleef's ten-term
+    /// one on |r| <= ln2/2 took four more FMAs: these loops are bound by the FMA pipes), and
+    /// 1 + q = th + (th (e^r - 1) + tl) with th - 1 exact (Sterbenz): q rounds once, 2^-54 of
+    /// 1 + q at most, as the untabled form's. 1 + q stays in [0.69, 1.39].
     @inlinable @inline(__always)
     static func expMinusOneFast(_ t: VD) -> (q: VD, n: VL) {
-        let tt = fmaD(t, VD(repeating: log2eD), VD(repeating: roundMagicD))
-        let nf = tt - VD(repeating: roundMagicD)
-        let r = fmaD(nf, VD(repeating: -ln2LoD), fmaD(nf, VD(repeating: -ln2HiD), t))
+        // The magic plus 8 leaves 16 n + j + 8 in the low bits: its low four bits index the table.
+        let tt = fmaD(t, VD(repeating: log2eD * 16), VD(repeating: roundMagicD + 8))
+        let nf = tt - VD(repeating: roundMagicD + 8)
+        let r = fmaD(nf, VD(repeating: -ln2LoD / 16), fmaD(nf, VD(repeating: -ln2HiD / 16), t))
+        // (e^r - 1 - r)/r^2: Chebyshev fit (mpmath chebyfit) on |r| <= 1.0005 ln2/32.
+        // Estrin: three FMAs deep after r^2 where Horner is five (the loops are latency-bound).
         let r2 = r * r
-        return (fmaD(r2, expPolyEstrin(r, r2), r), bits(tt) &- roundMagicDBits)
+        let p01 = fmaD(r, VD(repeating: 0.16666666666666669), VD(repeating: 0.5000000000000001))
+        let p23 = fmaD(r, VD(repeating: 0.008333333332991407), VD(repeating: 0.04166666666358933))
+        let p45 = fmaD(r, VD(repeating: 0.000198414639814658), VD(repeating: 0.0013889063615251755))
+        let p = fmaD(fmaD(p45, r2, p23), r2, p01)
+        let em1 = fmaD(r2, p, r)
+        let k = bits(tt)
+        let th = vg_permute2_f64x8(exp2SixteenthsHi.low, exp2SixteenthsHi.high, k)
+        let tl = vg_permute2_f64x8(exp2SixteenthsLo.low, exp2SixteenthsLo.high, k)
+        return ((th - 1) + fmaD(th, em1, tl), (k &- roundMagicDBits) &>> 4)
     }
+
+    /// 2^(j/16) for j = -8...7 as hi + lo (mpmath), entry j + 8: lanes 0-7 in `low`, 8-15 in
+    /// `high`. Computed properties: a stored static would be read through its lazy initializer.
+    @inlinable @inline(__always)
+    static var exp2SixteenthsHi: (low: VD, high: VD) { (
+        low: VD(0x1.6a09e667f3bcdp-1, 0x1.7a11473eb0187p-1, 0x1.8ace5422aa0dbp-1, 0x1.9c49182a3f090p-1,
+                0x1.ae89f995ad3adp-1, 0x1.c199bdd85529cp-1, 0x1.d5818dcfba487p-1, 0x1.ea4afa2a490dap-1),
+        high: VD(0x1.0000000000000p+0, 0x1.0b5586cf9890fp+0, 0x1.172b83c7d517bp+0, 0x1.2387a6e756238p+0,
+                 0x1.306fe0a31b715p+0, 0x1.3dea64c123422p+0, 0x1.4bfdad5362a27p+0, 0x1.5ab07dd485429p+0)) }
+    @inlinable @inline(__always)
+    static var exp2SixteenthsLo: (low: VD, high: VD) { (
+        low: VD(-0x1.bdd3413b26456p-55, -0x1.41577ee04992fp-56, 0x1.6e9f156864b27p-55, 0x1.c7c46b071f2bep-57,
+                0x1.7a1cd345dcc81p-55, 0x1.11065895048ddp-56, 0x1.2ed02d75b3707p-56, -0x1.e9c23179c2893p-55),
+        high: VD(0, 0x1.8a62e4adc610bp-54, -0x1.19041b9d78a76p-55, 0x1.9b07eb6c70573p-54,
+                 0x1.6f46ad23182e4p-55, 0x1.ada0911f09ebcp-55, 0x1.d4397afec42e2p-56, 0x1.6324c054647adp-54)) }
 
     /// Whether a vector must leave the common path: t = -|z| below -700 or NaN, or gy beyond
     /// 2^1000 in magnitude, infinite or NaN (the exact product splits would give NaN).
@@ -95,15 +125,45 @@ extension VectorMath {
         return logisticQuotient(z, e: e, el: el, r: r, err: err)
     }
 
-    /// sigmoid(z) for -700 <= -|z|, rounded once: num r + (numLo - err num) r with num + numLo
-    /// = e + el where z < 0 and 1 otherwise, by one last FMA. The small term's two roundings are
-    /// ~2^-104 of the result, so this is logisticValueFast's a + c with one FMA-pipe operation and
-    /// one addition fewer (the loop is bound by the FMA pipes: 25 of its ~45 vector operations).
+    /// 1/(1 + E) with E = e^-z = 2^n (1 + q) for |z| <= 700, as r (1 - err): e^-z itself, not
+    /// e^-|z| (for z < 0, E is up to e^700 and n up to 1010), so that sigmoid(z) is the
+    /// reciprocal alone for either sign, with no numerator to multiply (sigmoid 0.98 ulp and silu
+    /// 1.08 over 3e6 points; the 1.08 is where n is 52-55). 1 + E = dh + dl exactly:
+    /// E rounded by one FMA, dh = 1 + E, dl = q sc + ((big - dh) + small) with {big, small} =
+    /// {max(1, sc), min(1, sc)} (1 for z >= 0, where n <= 0; sc for z < 0, where n >= 0): the two
+    /// additions are exact (dh is within a factor 2.4 of big), up to a part below 2^-104 of 1 + E
+    /// where n > 51. r = 1/dh (one vdivpd), err = r (dh + dl) - 1. Also returns E, q and sc = 2^n
+    /// for callers that need E/(1 + E) (E's rounding is fma(q, sc, sc - E), exact by Sterbenz).
+    @inlinable @inline(__always)
+    static func logisticDirect(_ z: VD) -> (e: VD, q: VD, sc: VD, r: VD, err: VD) {
+        let (q, n) = expMinusOneFast(negate(z))
+        let sc = pow2(n)
+        let e = fmaD(q, sc, sc)
+        let dh = 1 + e
+        let one = VD(repeating: 1), negative = z .< 0
+        let dl = fmaD(q, sc, (one.replacing(with: sc, where: negative) - dh) + sc.replacing(with: one, where: negative))
+        let r = 1 / dh
+        return (e, q, sc, r, fmaD(r, dl, productMinusOne(r, dh)))
+    }
+
+    /// sigmoid(z) for -700 <= -|z|: r (1 - err) from logisticDirect, rounded once by one FMA. The
+    /// quotient of e^-|z| (logisticValueFast) took four more FMA-pipe operations for the
+    /// numerator where z < 0; these loops are bound by the FMA pipes (each operation ~4% of
+    /// sigmoid's time on Zen 4): `vecbench ab`, 10 rounds, 2^20, 1 thread: sigmoid forward -15%,
+    /// silu forward -14% (with the tabled exp).
     @inlinable @inline(__always)
     static func logisticRoundedFast(_ z: VD) -> VD {
-        let (e, el, r, err) = logisticCore(negativeAbsolute(z))
-        let (num, numLo) = logisticNumerator(z, e: e, el: el)
-        return fmaD(num, r, fmaD(negate(err), num, numLo) * r)
+        let d = logisticDirect(z)
+        return fmaD(negate(d.err), d.r, d.r)
+    }
+
+    /// sigmoid(-z) = E/(1 + E) from logisticDirect(z) as a + c (unrounded sum): E r (1 - err) +
+    /// el r, the product split exactly. For z >= 0 this is sigmoid(-|z|).
+    @inlinable @inline(__always)
+    static func logisticComplementParts(_ d: (e: VD, q: VD, sc: VD, r: VD, err: VD)) -> (a: VD, c: VD) {
+        let el = fmaD(d.q, d.sc, d.sc - d.e)
+        let a = d.e * d.r
+        return (a, fmaD(negate(d.err), a, fmaD(el, d.r, productError(d.e, d.r, a))))
     }
 
     /// The numerator of sigmoid(z) = num/(1 + e) as num + numLo: e + el where z < 0, 1 otherwise.
@@ -133,29 +193,6 @@ extension VectorMath {
     /// tanh(x) for any x: tanhFastWithComplement's y (the compiler drops c).
     @inlinable @inline(__always)
     static func tanhFast(_ x: VD) -> VD { tanhFastWithComplement(x).y }
-
-    /// expPolyFast's polynomial (the same coefficients) in Estrin's scheme: four FMAs deep after
-    /// r^2 where Horner is ten, for three more operations. The sigmoid-family loops carry a long
-    /// dependency chain (reduction, polynomial, a division, the corrections): on Zen 5, which
-    /// issues two 512-bit FMAs per cycle, they were bound by that chain's latency, not by the
-    /// ports. `vecbench ab`, 8 rounds, float64 2^16, 1 thread (2026-12-02): sigmoid forward -17%,
-    /// silu forward -15%, the backwards that share expMinusOneFast within 1%. (tanh keeps
-    /// expPolyPaired: with this form its forward was 7% faster but 1.33 ulp, above its 1.25 test
-    /// bound.)
-    @inlinable @inline(__always)
-    static func expPolyEstrin(_ r: VD, _ r2: VD) -> VD {
-        func c(_ v: Double) -> VD { VD(repeating: v) }
-        let r4 = r2 * r2
-        let p01 = fmaD(r, c(0.1666666666666669072), c(0.5))
-        let p23 = fmaD(r, c(0.008333333333314938210), c(0.04166666666666602598))
-        let p45 = fmaD(r, c(0.0001984126989855865850), c(0.001388888888914497797))
-        let p67 = fmaD(r, c(0.2755723402025388239e-5), c(0.2480158687479686264e-4))
-        let p89 = fmaD(r, c(0.2511210703042288022e-7), c(0.2755762628169491192e-6))
-        let q0 = fmaD(p23, r2, p01)
-        let q1 = fmaD(p67, r2, p45)
-        let q2 = fmaD(r2, c(0.2081276378237164457e-8), p89)
-        return fmaD(fmaD(q2, r4, q1), r4, q0)
-    }
 
     /// (e^r - 1 - r)/r^2 as expPolyFast (the same coefficients), in two Horner chains in r^2
     /// (even and odd powers): five FMAs deep where one chain is ten, for the same operation
@@ -210,17 +247,14 @@ extension VectorMath {
     }
 
     /// gy silu'(x) = gy sigmoid(x) (1 + x sigmoid(-x)) for -700 <= -|x|: both sigmoids as
-    /// double-doubles from one e, 1 + x sigmoid(-x) by TwoSum, the product rounded once. Off the
-    /// zero of silu' (the caller's series covers |x - x0| < 1/16).
+    /// double-doubles from logisticDirect (1/(1 + E) and E/(1 + E), E = e^-x: the silu forward's
+    /// core, which the grad-mode forward then computes once), 1 + x sigmoid(-x) by TwoSum, the
+    /// product rounded once. Off the zero of silu' (the caller's series covers |x - x0| < 1/16).
     @inlinable @inline(__always)
     static func siluSlopeFast(_ gy: VD, _ x: VD) -> VD {
-        let (e, el, r, err) = logisticCore(negativeAbsolute(x))
-        let pl = negate(err * r)  // sigmoid(|x|) = r + pl
-        let s = e * r
-        let sl = fmaD(negate(err), s, fmaD(el, r, productError(e, r, s)))  // sigmoid(-|x|) = s + sl
-        let negative = x .< 0
-        let a = r.replacing(with: s, where: negative), al = pl.replacing(with: sl, where: negative)
-        let b = s.replacing(with: r, where: negative), bl = sl.replacing(with: pl, where: negative)
+        let d = logisticDirect(x)
+        let a = d.r, al = negate(d.err * d.r)  // sigmoid(x) = a + al
+        let (b, bl) = logisticComplementParts(d)  // sigmoid(-x) = b + bl
         let qh = x * b
         let ql = fmaD(x, bl, productError(x, b, qh))
         let oh = 1 + qh

@@ -97,6 +97,21 @@ static inline vg_f64x8 vg_permute_f64x8(vg_f64x8 table, vg_i64x8 index) {
 #endif
 }
 
+/// (index & 8 ? high : low)[index & 7] per lane: a 16-entry table in two registers, AVX-512's
+/// vpermt2pd (one instruction) when compiled for AVX-512F, else two vg_permute_f64x8 and a select
+/// (the 2^(j/16) table of the float64 logistic family's exp, VectorMath.expMinusOneFast).
+static inline vg_f64x8 vg_permute2_f64x8(vg_f64x8 low, vg_f64x8 high, vg_i64x8 index) {
+#if defined(__AVX512F__)
+    typedef double vg_m512d __attribute__((vector_size(64)));
+    typedef long long vg_m512i __attribute__((vector_size(64)));
+    return (vg_f64x8)__builtin_ia32_vpermi2varpd512((vg_m512d)low, (vg_m512i)index, (vg_m512d)high);
+#else
+    vg_i64x8 set = -((index >> 3) & 1);   /* all ones where the entry is in high */
+    vg_i64x8 l = (vg_i64x8)vg_permute_f64x8(low, index), h = (vg_i64x8)vg_permute_f64x8(high, index);
+    return (vg_f64x8)((l & ~set) | (h & set));
+#endif
+}
+
 /// 16 int32 lanes, imported by Swift as SIMD16<Int32>.
 typedef int vg_i32x16 __attribute__((ext_vector_type(16)));
 
