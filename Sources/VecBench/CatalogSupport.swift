@@ -8,24 +8,36 @@ import Vecgrad
 // reference (cases differ in variant, threads and pinning far more often than in inputs), and
 // the float64 reference computations that the kernels' own code must not supply.
 
-/// A buffer of T that frees itself, so that a case's closures own their memory. 64-byte aligned,
-/// as Vecgrad's tensors and PyTorch's are: malloc's 16-byte alignment put every vector of a large
-/// buffer across two cache lines (a split load or store each): the memory-bound kernel cases
-/// measured 4-6% slower than on aligned buffers (docs/measurements.md).
+/// A buffer of T that frees itself, so that a case's closures own their memory. Its memory comes
+/// from where a Vecgrad tensor's does: BufferCache's page-aligned (and, from 2 MiB, huge-page)
+/// blocks for large buffers, a 64-byte aligned allocation otherwise, as Vecgrad's small tensors
+/// and PyTorch's are: malloc's 16-byte alignment put every vector of a large buffer across two
+/// cache lines (a split load or store each): the memory-bound kernel cases measured 4-6% slower
+/// than on aligned buffers (docs/measurements.md).
 final class Buffer<T: KernelFloat> {
     let pointer: UnsafeMutablePointer<T>
     let count: Int
+    /// The BufferCache block size behind `pointer`; 0 for a 64-byte aligned allocation.
+    private let blockBytes: Int
     init(count: Int) {
         self.count = count
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, count) * MemoryLayout<T>.stride, alignment: 64)
-            .bindMemory(to: T.self, capacity: Swift.max(1, count))
+        let bytes = Swift.max(1, count) * MemoryLayout<T>.stride
+        let raw: UnsafeMutableRawPointer
+        if let (block, size) = BufferCache.take(atLeast: bytes) {
+            (raw, blockBytes) = (block, size)
+        } else {
+            (raw, blockBytes) = (UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64), 0)
+        }
+        pointer = raw.bindMemory(to: T.self, capacity: Swift.max(1, count))
         pointer.initialize(repeating: 0, count: Swift.max(1, count))
     }
     convenience init(_ values: [Double]) {
         self.init(count: values.count)
         for (i, v) in values.enumerated() { pointer[i] = T(v) }
     }
-    deinit { pointer.deallocate() }
+    deinit {
+        if blockBytes > 0 { BufferCache.give(UnsafeMutableRawPointer(pointer), blockBytes: blockBytes) } else { pointer.deallocate() }
+    }
     var doubles: [Double] { (0..<count).map { Double(pointer[$0]) } }
     func fill(_ value: T) { pointer.update(repeating: value, count: count) }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VecPlatform
 
@@ -99,5 +100,41 @@ import VecPlatform
         }
         #expect(Set(blocks).count == blocks.count, "a block was handed out twice")
         for b in blocks { BufferCache.give(UnsafeMutableRawPointer(bitPattern: b)!, blockBytes: bytes) }
+    }
+
+    /// The VmFlags of the mapping that holds `p` (/proc/self/smaps), nil where there is none.
+    static func vmFlags(of p: UnsafeMutableRawPointer) throws -> [Substring]? {
+        let address = UInt(bitPattern: p)
+        var inside = false
+        // String(contentsOfFile:) stops after the first 4 KiB of a /proc file: read to the end.
+        let data = try #require(FileHandle(forReadingAtPath: "/proc/self/smaps")).readToEnd() ?? Data()
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            let range = line.split(separator: " ", maxSplits: 1)[0].split(separator: "-")
+            if range.count == 2, let lo = UInt(range[0], radix: 16), let hi = UInt(range[1], radix: 16) {
+                inside = lo <= address && address < hi
+            } else if inside, line.hasPrefix("VmFlags:") {
+                return line.dropFirst(8).split(separator: " ")
+            }
+        }
+        return nil
+    }
+
+    @Test func blocksOfAHugePageOrMoreAreAlignedAndMarkedForHugePages() throws {
+        let bytes = 3 * BufferCache.hugePageBytes + 5 * Self.page
+        let a = try #require(BufferCache.take(blockBytes: bytes))
+        #expect(Int(bitPattern: a) % BufferCache.hugePageBytes == 0, "a huge block starts on a 2 MiB boundary")
+        a.initializeMemory(as: UInt8.self, repeating: 1, count: bytes)   // the whole block is mapped
+        BufferCache.usesHugePages = false
+        let b = try #require(BufferCache.take(blockBytes: bytes + Self.page))
+        BufferCache.usesHugePages = true
+        #if os(Linux)
+        // madvise(MADV_HUGEPAGE) sets the mapping's "hg" flag where the kernel has THP at all.
+        if FileManager.default.fileExists(atPath: "/sys/kernel/mm/transparent_hugepage/enabled") {
+            #expect(try Self.vmFlags(of: a)?.contains("hg") == true)
+            #expect(try Self.vmFlags(of: b)?.contains("hg") == false, "usesHugePages = false maps small pages")
+        }
+        #endif
+        BufferCache.give(a, blockBytes: bytes)
+        BufferCache.give(b, blockBytes: bytes + Self.page)
     }
 }
