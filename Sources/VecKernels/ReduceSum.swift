@@ -52,8 +52,10 @@ protocol SumScalar: KernelFloat {
 /// each line once, and the hardware prefetcher stops at every 4 KiB page, so a stream from L3 or
 /// memory waits on the first lines of each page. Prefetching 8 KiB ahead measured 1.3-1.5x faster on
 /// 2^24 floats (64 MiB, one thread, median and best of 60 runs each, interleaved, on the Xeon) and
-/// cost nothing from L1/L2 (2^16, 2^20); 4 KiB gave about the same. The float32 blockSum reads four
-/// streams without prefetch instead (its doc comment has the Zen 1 figures).
+/// cost nothing from L1/L2 (2^16, 2^20); 4 KiB gave about the same. The float32 blockSum reads one
+/// stream without prefetch instead (its doc comment says why). On Zen 4 (2026-12-05, `vecbench
+/// ab`, 10 rounds) dropping the hint here made the float64 sum of 2^24 elements 8-10% and the
+/// column sums of add's backward [1024, 1024] + [1024] ~20% slower, so it stays on AMD too.
 let prefetchBytes = 8192
 
 @inline(__always)
@@ -80,32 +82,28 @@ extension Float: SumScalar {
     /// float64 rounding, ~n 2^-53 sum |x|) of the exact sum: at most ~2.5 ULP for same-signed
     /// data, against the first float32 level's `n u` bound of a plain float32 loop. Sums of equal
     /// values stay exact (x + x is exact), so 2^24+3 copies of 0.1f still give the float nearest
-    /// the exact sum. The block is read as four interleaved streams (quarters) with no software
-    /// prefetch: from memory (2^24 floats, C on the Zen 1 EPYC, best of 15) one stream took
-    /// 5.2-5.9 ms without prefetch and 4.5-5.7 with it, four streams 4.2-4.3 ms; from L3 (2^20)
-    /// prefetching cost 20-100%, four streams nothing.
+    /// the exact sum. The block is read front to back as one stream, two groups per step: a
+    /// block is one task of the contiguous sum (`SumKernels.task`, 64 KiB), and the tasks of one
+    /// thread are contiguous, so the hardware prefetcher follows a single stream through all of
+    /// them. Four interleaved quarters of each task (the former form, from a C model on the Zen 1
+    /// EPYC where four streams read 2^24 floats in 4.2-4.3 ms against 5.2-5.9 for one) restart
+    /// four streams every 64 KiB: on Zen 4 (C, huge-page memory, 25 interleaved runs each) 2^24
+    /// floats took 2.62 ms that way against 1.84 ms as one stream per task, and 2^20 46.4 against
+    /// 42.5 us (docs/measurements.md, "float32 sum as one stream"; not re-measured on Zen 1).
     static func blockSum(_ p: UnsafePointer<Float>, _ n: Int) -> CompensatedSum {
         typealias V = SIMD16<Float>
         // The groups are summed in C (vg_sum4_f32x16): the same expression in Swift compiled
         // under AVX2 into lane-by-lane inserts and blends.
         var acc0 = SIMD8<Double>(), acc1 = SIMD8<Double>(), acc2 = SIMD8<Double>(), acc3 = SIMD8<Double>()
-        let quarter = n / 256 &* 64
-        let (p1, p2, p3) = (p + quarter, p + 2 &* quarter, p + 3 &* quarter)
         var i = 0
-        while i < quarter {
-            let g0 = vg_sum4_f32x16(p + i), g1 = vg_sum4_f32x16(p1 + i)
-            let g2 = vg_sum4_f32x16(p2 + i), g3 = vg_sum4_f32x16(p3 + i)
+        while i &+ 128 <= n {
+            let g0 = vg_sum4_f32x16(p + i), g1 = vg_sum4_f32x16(p + (i &+ 64))
             acc0 += widened(g0.lowHalf)
             acc1 += widened(g0.highHalf)
             acc2 += widened(g1.lowHalf)
             acc3 += widened(g1.highHalf)
-            acc0 += widened(g2.lowHalf)
-            acc1 += widened(g2.highHalf)
-            acc2 += widened(g3.lowHalf)
-            acc3 += widened(g3.highHalf)
-            i &+= 64
+            i &+= 128
         }
-        i = 4 &* quarter
         while i &+ 64 <= n {
             let g = vg_sum4_f32x16(p + i)
             acc0 += widened(g.lowHalf)
