@@ -99,21 +99,37 @@ public enum BufferCache {
             return block
         }
         if let reused { return reused }
-        return bytes >= hugePageBytes && usesHugePages ? mapHuge(bytes) : map(bytes)
+        #if os(Linux)
+        if bytes >= hugePageBytes {
+            if usesHugePages { return mapHuge(bytes) }
+            // Where THP is `always` the kernel would use huge pages anyway: off means off.
+            guard let block = map(bytes) else { return nil }
+            _ = madvise(block, bytes, MADV_NOHUGEPAGE)
+            return block
+        }
+        #endif
+        return map(bytes)
     }
 
-    /// The transparent huge page size of x86-64 and arm64 Linux (2 MiB): blocks of this size or
-    /// more are mapped at a multiple of it and marked for huge pages.
+    /// The transparent huge page size of x86-64 Linux and of arm64 Linux with 4 KiB base pages
+    /// (2 MiB; arm64 kernels with 16 or 64 KiB pages use larger ones, and blocks there get what the
+    /// kernel gives a 2 MiB-aligned range): blocks of this size or more are mapped at a multiple
+    /// of it and marked for huge pages.
     public static let hugePageBytes = 2 << 20
 
-    /// Whether blocks of `hugePageBytes` or more ask the kernel for transparent huge pages
-    /// (madvise MADV_HUGEPAGE, what PyTorch's CPU allocator does with THP_MEM_ALLOC_ENABLE=1). On
-    /// by default; affects blocks mapped after the change. Linux only (a no-op elsewhere), and only
-    /// where /sys/kernel/mm/transparent_hugepage/enabled is `always` or `madvise`.
+    /// Whether blocks of `hugePageBytes` or more are mapped at a multiple of it and marked for
+    /// transparent huge pages (madvise MADV_HUGEPAGE, what PyTorch's CPU allocator does with
+    /// THP_MEM_ALLOC_ENABLE=1); false marks them MADV_NOHUGEPAGE instead (so that `always` in
+    /// /sys/kernel/mm/transparent_hugepage/enabled does not bring huge pages back) and drops the
+    /// alignment. On by default; affects blocks mapped after the change. Linux only: elsewhere
+    /// every block is a plain page-aligned mmap either way. The kernel grants huge pages where
+    /// that file says `always` or `madvise`; AnonHugePages in /proc/self/smaps_rollup shows how
+    /// much of the process they back.
     ///
     /// Why: a memory-bound kernel over a few MB streams through thousands of 4 KiB pages, more
     /// than the second-level TLB holds (Zen 4: 3072 entries), so each new page costs a page walk.
-    /// With huge pages, c = a * b over 2^20 float64 (24 MiB, L3-resident) took 5-15% less
+    /// With huge pages, a C loop gx = gy * y over 2^20 float64 (24 MiB, L3-resident) took 5-15%
+    /// less, and Vecgrad's 2-thread float64 backward rows at 2^20 about 14-18% less
     /// (docs/measurements.md, "Huge pages").
     public static var usesHugePages: Bool {
         get { state.withLock { $0.usesHugePages } }
@@ -126,6 +142,7 @@ public enum BufferCache {
         return block
     }
 
+    #if os(Linux)
     /// Maps `bytes` + one huge page and unmaps the slack on both sides, so that the block starts
     /// on a huge page boundary (the kernel backs only aligned 2 MiB ranges with huge pages; an
     /// unaligned 8 MiB block would get three instead of four).
@@ -136,11 +153,10 @@ public enum BufferCache {
         let block = raw + head
         if head > 0 { munmap(raw, head) }
         munmap(block + bytes, span - head - bytes)
-        #if os(Linux)
         _ = madvise(block, bytes, MADV_HUGEPAGE)   // refused (EINVAL) where the kernel has no THP: small pages then
-        #endif
         return block
     }
+    #endif
 
     /// Takes back a block from `take(blockBytes:)`, with the size it was taken with.
     public static func give(_ block: UnsafeMutableRawPointer, blockBytes bytes: Int) {

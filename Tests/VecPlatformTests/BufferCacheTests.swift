@@ -128,10 +128,13 @@ import VecPlatform
         let b = try #require(BufferCache.take(blockBytes: bytes + Self.page))
         BufferCache.usesHugePages = true
         #if os(Linux)
-        // madvise(MADV_HUGEPAGE) sets the mapping's "hg" flag where the kernel has THP at all.
+        // madvise(MADV_HUGEPAGE) sets the mapping's "hg" flag where the kernel has THP at all,
+        // MADV_NOHUGEPAGE its "nh" flag.
         if FileManager.default.fileExists(atPath: "/sys/kernel/mm/transparent_hugepage/enabled") {
             #expect(try Self.vmFlags(of: a)?.contains("hg") == true)
-            #expect(try Self.vmFlags(of: b)?.contains("hg") == false, "usesHugePages = false maps small pages")
+            let flags = try Self.vmFlags(of: b)
+            #expect(flags?.contains("hg") == false, "usesHugePages = false maps small pages")
+            #expect(flags?.contains("nh") == true, "and says so, so that THP `always` does not apply")
         }
         #endif
         BufferCache.give(a, blockBytes: bytes)
