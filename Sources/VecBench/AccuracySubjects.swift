@@ -23,6 +23,20 @@ enum AccuracySubjects {
         return round(xs + common + d.edges, dtype)
     }
 
+    /// `count` seeded inputs inside the sweep: half uniform over the range the op is timed on
+    /// (where `vecbench run` checks it), half uniform over the dtype's bit patterns, so that every
+    /// binade from the denormals up is sampled as often as its share of the representable numbers.
+    static func samples(_ d: UnaryDomain, _ dtype: DType, _ count: Int) -> [Double] {
+        var g = SplitMix64(seed: 0x5eed_acc0 &+ UInt64(count))
+        var xs = (0..<count / 2).map { _ in g.uniform(d.bench) }
+        while xs.count < count {
+            let bits = g.next()
+            let x = dtype == .float32 ? Double(Float(bitPattern: UInt32(truncatingIfNeeded: bits))) : Double(bitPattern: bits)
+            if x.isFinite && d.sweep.contains(x) { xs.append(x) }
+        }
+        return round(xs, dtype)
+    }
+
     static func run(_ op: UnaryOp, _ dtype: DType, _ xs: [Double], gy: [Double]?) -> [Double] {
         guard let f = TensorRun.unary(op.name) else { return [] }
         return TensorRun.values([([xs.count], xs)], dtype: dtype, gy: gy) { f($0[0]) }
@@ -32,6 +46,7 @@ enum AccuracySubjects {
         let info = op.info, d = info.domain
         return AccuracySubject(
             inputs: { sweep(d, $0) },
+            samples: { samples(d, $0, $1) },
             forward: { dt, xs in run(op, dt, xs, gy: nil) },
             backward: { dt, xs, gy in run(op, dt, xs, gy: gy) },
             referenceForward: { $0.map(op.apply) }, referenceBackward: { zip($0, $1).map { op.gradient(x: $0, gy: $1) } },

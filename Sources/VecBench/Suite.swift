@@ -197,7 +197,10 @@ public enum Suite {
         if let v = fields["dtype"] {
             s.dtypes = try list(v).map {
                 guard let d = DType(rawValue: $0) else {
-                    throw LineError("dtype '\($0)' is not one of \(DType.allCases.map(\.rawValue).joined(separator: ", "))")
+                    // The built-in ops take the floating dtypes; int64 and bool only exist for custom ops.
+                    let floating = OpEntry.floatingDTypes.map(\.rawValue)
+                    throw LineError("dtype '\($0)' is not supported\(suggestion($0, floating)); the built-in ops take "
+                                    + "\(floating.joined(separator: " and ")) (vecbench run --list gives each op's)")
                 }
                 return d
             }
@@ -307,9 +310,11 @@ public enum Suite {
         return out
     }
 
-    /// " (did you mean 'x'?)" when a known name is within two edits, else "".
+    /// " (did you mean 'x'?)" when a known name is within two edits, else "". Case is ignored:
+    /// 'GELU' and 'LogSigmoid' are how PyTorch spells the modules whose ops are gelu and log_sigmoid.
     static func suggestion(_ word: String, _ known: [String]) -> String {
-        let best = known.map { ($0, editDistance(word, $0)) }.min { $0.1 < $1.1 }
+        let folded = word.lowercased()
+        let best = known.map { ($0, editDistance(folded, $0.lowercased())) }.min { $0.1 < $1.1 }
         guard let best, best.1 <= 2 else { return "" }
         return " (did you mean '\(best.0)'?)"
     }

@@ -6,8 +6,10 @@ struct AccuracyCommand: ParsableCommand {
         commandName: "accuracy",
         abstract: "Forward and backward errors against float64, and float64 gradcheck, per op and dtype.",
         discussion: """
-            Errors are max absolute, max relative and max ULP over a sweep of the op's domain plus \
-            edge inputs (0, -0, tiny, huge, inf, NaN). gradcheck compares numerical (central \
+            Errors are max absolute, max relative and max ULP over a sweep of the op's domain (a \
+            grid, the magnitudes 10^(k/10) of both signs, and --samples seeded random inputs: half \
+            over the range `vecbench run` times, half over the dtype's bit patterns) plus edge \
+            inputs (0, -0, tiny, huge, inf, NaN). gradcheck compares numerical (central \
             differences, eps 1e-6) and analytical gradients in float64 with atol 1e-5, rtol 1e-3 \
             (PyTorch's defaults); points within eps of a kink (relu and abs at 0) are skipped and \
             counted. Relative error is measured where the reference is a normal number; references \
@@ -33,6 +35,9 @@ struct AccuracyCommand: ParsableCommand {
 
     @Option(help: "Only these ops (comma-separated). Example: --ops sigmoid,softplus")
     var ops: String?
+
+    @Option(help: "Random inputs added to each elementwise op's sweep, per dtype (0: the grid alone). Example: --samples 65536")
+    var samples = Accuracy.defaultSamples
 
     @Option(help: """
         Write the elementwise sweeps for Benchmarks/anchor_accuracy.py into this folder and stop. \
@@ -84,9 +89,17 @@ struct AccuracyCommand: ParsableCommand {
             try AtomicFile.write(AnchorAccuracy.csv(scored), to: "\(out)/anchor-accuracy.csv")
             return
         }
-        let rows = Accuracy.run(ops: wanted)
+        guard samples >= 0 else { throw InputError("--samples \(samples): give a count of 0 or more") }
+        let total = Accuracy.rowCount(ops: wanted)
+        var done = 0
+        let rows = Accuracy.run(ops: wanted, samples: samples) { row in
+            done += 1
+            writeStderr("[\(done)/\(total)] \(row.op) \(row.dtype.rawValue): \(row.passed ? "ok" : "FAILED")\n")
+        }
         print(Accuracy.table(rows), terminator: "")
-        try AtomicFile.write(Accuracy.csv(rows), to: "\(out)/accuracy.csv")
+        let path = "\(out)/accuracy.csv"
+        try AtomicFile.write(Accuracy.csv(rows), to: path)
+        writeStderr("wrote \(path) (\(rows.count) rows)\n")
         let failed = rows.filter { !$0.passed }
         for r in failed { writeStderr("FAILED \(r.op) \(r.dtype.rawValue): \(r.note)\n") }
         if !failed.isEmpty { throw ExitCode(1) }

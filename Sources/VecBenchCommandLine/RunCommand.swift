@@ -10,7 +10,7 @@ import VecPlatform
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a benchmark suite: table on stdout, CSV + JSON + SVG charts in the output directory.",
+        abstract: "Run a benchmark suite: table on stdout, CSV + JSON (+ SVG charts) in the output directory.",
         discussion: """
             Every case is checked against its float64 reference before it is timed; a case that \
             fails is reported and left out of the report, and the exit code is then 1.
@@ -18,7 +18,9 @@ struct RunCommand: ParsableCommand {
             (--order shuffle), so that the report holds each case's between-round spread \
             (noise_pct), which `compare` uses to tell a change from the machine's noise.
             Files written: OUT/NAME.csv (the report), OUT/NAME.json (fingerprint, Google Benchmark \
-            JSON), OUT/plots/NAME/*.svg; an interrupted run (Ctrl-C, SIGTERM) writes what it \
+            JSON), OUT/plots/NAME/*.svg (throughput against size for each case measured at two \
+            sizes or more, speed-up against threads for two thread counts or more; a run with \
+            neither has no charts); an interrupted run (Ctrl-C, SIGTERM) writes what it \
             measured to OUT/NAME.partial.csv. A complete run is also appended to the run history \
             OUT/history.sqlite (vecbench history; --history PATH, --no-history). Roofline percentages need \
             OUT/calibration-<machine>.json (vecbench calibrate, or --calibrate here).
@@ -258,6 +260,9 @@ struct RunCommand: ParsableCommand {
         }
         let written = try ReportFiles.write(outputs)
         writeStderr("wrote \(written.count) files: \(written.prefix(3).joined(separator: ", "))\(written.count > 3 ? ", ..." : "")\n")
+        if !noPlots && !written.contains(where: { $0.hasSuffix(".svg") }) {
+            writeStderr("no charts: no case was measured at two sizes or at two thread counts\n")
+        }
         if !noHistory && ProcessInfo.processInfo.environment["VECBENCH_NO_HISTORY"] != "1" {
             appendHistory(HistoryImport.run(records: outcome.records, fingerprint: fingerprint, runID: runID, suite: source.name,
                                             vecbenchVersion: Vecbench.configuration.version, source: base + ".csv"))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import VecBench
+import Vecgrad
 
 @Suite struct AccuracyTests {
     @Test func gradcheckPassesACorrectDerivativeAndFailsAWrongOne() {
@@ -70,10 +71,27 @@ import Testing
         #expect(Accuracy.run(catalog: own).map { "\($0.op) \($0.dtype.rawValue)" } == ["relu float32", "relu float64"])
     }
 
+    @Test func randomSamplesCoverTheTimedRangeAndEveryBinade() throws {
+        let sigmoid = try #require(OpTable.unary.first { $0.name == "sigmoid" }).domain
+        for dtype in [DType.float32, .float64] {
+            let xs = AccuracySubjects.samples(sigmoid, dtype, 10_000)
+            #expect(xs.count == 10_000)
+            #expect(xs.allSatisfy { $0.isFinite && sigmoid.sweep.contains($0) })
+            #expect(xs.prefix(5000).allSatisfy { sigmoid.bench.contains($0) })
+            // Bit-pattern sampling: tiny magnitudes (far below any grid step) and huge ones both occur.
+            #expect(xs.suffix(5000).contains { $0 != 0 && abs($0) < 1e-20 })
+            #expect(xs.suffix(5000).contains { abs($0) > 100 })
+            #expect(Set(xs).count > 9000)
+            if dtype == .float32 { #expect(xs.allSatisfy { Double(Float($0)) == $0 }) }
+        }
+        #expect(AccuracySubjects.samples(sigmoid, .float64, 100) == AccuracySubjects.samples(sigmoid, .float64, 100))
+    }
+
     @Test func everyOpPassesItsAccuracyChecks() {
         let unary = OpTable.unary.map(\.name)
-        let rows = Accuracy.run(ops: Set(unary + ["softmax", "matmul", "maximum", "add", "sub", "minimum"]))
+        let rows = Accuracy.run(ops: Set(unary + ["softmax", "matmul", "maximum", "add", "sub", "minimum"]), samples: 4096)
         #expect(rows.count == 2 * (unary.count + 6))
+        #expect(Accuracy.rowCount(ops: Set(unary + ["softmax", "matmul", "maximum", "add", "sub", "minimum"])) == rows.count)
         for r in rows { #expect(r.passed, "\(r.op) \(r.dtype): \(r.note)") }
         let relu = rows.first { $0.op == "relu" && $0.dtype == .float64 }!
         #expect(relu.gradcheck?.skipped == 1)

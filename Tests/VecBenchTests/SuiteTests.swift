@@ -123,8 +123,13 @@ func suiteErrors(_ text: String, validate: Bool = true) -> [SuiteError] {
         let errors = suiteErrors("op=relu shapes=4\nop=relu shapes=4 dtype=float32,int64\n")
         #expect(errors.map(\.description) == ["t.suite:2: op relu does not support dtype int64; its dtypes: float32, float64"])
         #expect(suiteErrors("op=relu shapes=4 dtype=float16", validate: false).first?.message
-                == "dtype 'float16' is not one of float32, float64, int64, bool")
+                == "dtype 'float16' is not supported (did you mean 'float32'?); the built-in ops take float32 and float64 "
+                + "(vecbench run --list gives each op's)")
         Builtins.registerAll()
+        // PyTorch's module names (GELU, LogSigmoid) lead to the op names.
+        let names = Catalog.snapshot.names
+        #expect(Suite.suggestion("GELU", names) == " (did you mean 'gelu'?)")
+        #expect(Suite.suggestion("LogSigmoid", names) == " (did you mean 'log_sigmoid'?)")
         #expect(Catalog.all.allSatisfy { !$0.dtypes.contains(.int64) })
     }
 
