@@ -10,16 +10,15 @@ extension VectorMath {
     /// sign put back (keeps -0). Neither part cancels: near 0, n = 0 and em = s = e^r - 1
     /// keeps its relative precision, and 2 + em >= 1. One exponential and one division, no
     /// small-|x| polynomial and no selects. -2|x| is held at -20 (tanh rounds to 1 from 9.01).
-    /// 2 + em = d + dErr exactly (Fast2Sum) and the quotient taken of d + dErr: near tanh = 1, d's
-    /// rounding alone is an ulp of the result (2.51 ulp dividing by d, 1.92 with a separate
-    /// correction by dErr, 1.69 with dErr in the division's one refinement step, measured by
-    /// ActivationMathTests; Vecgrad's tests hold float32 tanh to 2). -2|x| clamped by vmaxps and
-    /// 2^n by vscalefps from n.
+    /// The quotient is of d = 2 + em rounded: near tanh = 1, d's rounding is up to an ulp of the
+    /// result (2.49 ulp measured; 1.69-1.85 with 2 + em carried as d + dErr, 11% slower: see
+    /// tanhParts; VectorMathTests hold float32 tanh to 3, its record to 4). -2|x| clamped by
+    /// vmaxps and 2^n by vscalefps from n.
     @inlinable @inline(__always)
     public static func tanh(_ x: V) -> V { tanhParts(x).y }
 
     /// tanh(x) with the pieces tanhWithComplement reuses: e^(-2|x|) = sc (1 + s), and
-    /// 1 + e^(-2|x|) = d + dErr exactly (the complement corrects its quotient by dErr too); the
+    /// 1 + e^(-2|x|) = d + dErr exactly (the complement corrects its quotient by dErr; y does not); the
     /// grad-mode forward's y is the no-grad forward's bit for bit.
     @inlinable @inline(__always)
     static func tanhParts(_ x: V) -> (y: V, sc: V, s: V, d: V, dErr: V) {
@@ -30,13 +29,16 @@ extension VectorMath {
         let em = fma(sc, s, sc - 1)  // <= 0
         let d = em + 2
         let dErr = (2 - d) + em  // Fast2Sum: 2 + em = d + dErr
-        // -em / (d + dErr) with one refinement of q0 = a e (e the reciprocal estimate): the residual
-        // a - q0 (d + dErr), its a - q0 d exact by FMA, times e added back. Dividing by d first and
-        // correcting by dErr after took 4 operations more. 0 - em, not em with the sign fixed
-        // after: divide(em, d) made LLVM peel lane 15 into scalar code.
+        // -em / d with one refinement of q0 = a e (e the reciprocal estimate): the residual
+        // a - q0 d, exact by FMA, times e added back. 0 - em, not em with the sign fixed after:
+        // divide(em, d) made LLVM peel lane 15 into scalar code. d's rounding (dErr) is left out
+        // of y: with it (the residual a - q0 (d + dErr)) y was 1.85 ulp and the forward 11% slower
+        // on the Xeon (family 6 model 207, vecbench ab 6 rounds, 2^20: 353 -> 312 us), 6% behind
+        // PyTorch's; without it 2.49 ulp (vecbench accuracy, 2^20 random inputs; bound 4). The
+        // complement, which the gradient reads, still divides by d + dErr (tanhWithComplement).
         let a = 0 - em, e = reciprocalEstimate(d)
         let q0 = a * e
-        let q = fma(fma(negate(q0), dErr, fma(negate(q0), d, a)), e, q0)
+        let q = fma(fma(negate(q0), d, a), e, q0)
         return (withSign(q, of: x), sc, s, d, dErr)
     }
 

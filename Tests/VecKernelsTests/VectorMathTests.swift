@@ -36,7 +36,7 @@ let mathCases: [MathCase] = [
     MathCase(name: "expm1", f: { VectorMath.expm1($0) }, ref: { Foundation.expm1($0) }, domain: -20...89, bound: 1),
     MathCase(name: "log", f: { VectorMath.log($0) }, ref: { Foundation.log($0) }, domain: 0...1e4, bound: 1),
     MathCase(name: "log1p", f: { VectorMath.log1p($0) }, ref: { Foundation.log1p($0) }, domain: -1...10, bound: 1),
-    MathCase(name: "tanh", f: { VectorMath.tanh($0) }, ref: { Foundation.tanh($0) }, domain: -10...10, bound: 2.5),
+    MathCase(name: "tanh", f: { VectorMath.tanh($0) }, ref: { Foundation.tanh($0) }, domain: -10...10, bound: 3),
     MathCase(name: "sigmoid", f: { VectorMath.sigmoid($0) }, ref: { UnaryOp.sigmoid.apply($0) },
              domain: -110...20, bound: 2),
     MathCase(name: "softplus", f: { VectorMath.softplus($0, beta: 1, threshold: 20) },

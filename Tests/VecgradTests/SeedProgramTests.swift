@@ -45,15 +45,16 @@ import Testing
     let x = try Tensor.linspace(from: -5, to: 5, count: 200)
     let xs = x.doubles
     #expect(xs.first == -5 && xs.last == 5)
-    let cases: [(Tensor, (Double) -> Double)] = [
-        (x.relu(), { max($0, 0) }),
-        (x.sigmoid(), { 1 / (1 + Foundation.exp(-$0)) }),
-        (x.tanh(), { Foundation.tanh($0) }),
-        (x.softplus(), { Foundation.log1p(Foundation.exp($0)) }),
+    // Within a couple of ULP (tanh 3: VectorMath.tanh divides by 2 + em rounded).
+    let cases: [(Tensor, (Double) -> Double, Double)] = [
+        (x.relu(), { max($0, 0) }, 2),
+        (x.sigmoid(), { 1 / (1 + Foundation.exp(-$0)) }, 2),
+        (x.tanh(), { Foundation.tanh($0) }, 3),
+        (x.softplus(), { Foundation.log1p(Foundation.exp($0)) }, 2),
     ]
-    for (y, f) in cases {
+    for (y, f, ulps) in cases {
         for (v, xi) in zip(y.doubles, xs) {
-            #expect(abs(v - f(xi)) <= 2 * Double(Float(f(xi)).ulp), "x = \(xi)")
+            #expect(abs(v - f(xi)) <= ulps * Double(Float(f(xi)).ulp), "x = \(xi)")
         }
     }
 }
