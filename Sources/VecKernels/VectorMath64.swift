@@ -97,9 +97,12 @@ extension VectorMath {
     /// (10 vector ops) measured 25% slower in sigmoid (2.75 vs 2.15 ms per 2^20) and a float32
     /// vdivps plus one step 15% slower; the division's latency hides behind the exp polynomial.
     /// Callers finish with one correction on d as hi + lo. vrcp14pd's estimate and two Newton
-    /// steps in its place (here and in every float64 logistic, log and mish quotient) ran 1.6-2.5x
-    /// slower on the Xeon (family 6 model 207; `vecbench ab`, 5 rounds, float64 2^20 forwards:
-    /// sigmoid 1.16 -> 2.86 ms, log 1.07 -> 1.97) although vdivpd zmm issues once per 16 cycles there.
+    /// steps in its place (here, in log and in the logistic quotients), on the Xeon (family 6
+    /// model 207), where vdivpd zmm issues once per 16 cycles: written in Swift, LLVM split them
+    /// into xmm and scalar pieces (sigmoid forward 1.16 -> 2.86 ms per 2^20); as one C function
+    /// of AVX-512 builtins they stayed whole and were still 2-8% slower (`vecbench ab`, 5 rounds;
+    /// log 1.04 -> 1.12 ms): these loops are bound by their count of FMA-pipe operations, which
+    /// the four FMAs raise, not by the divider.
     @inlinable @inline(__always)
     static func reciprocalOneTwo(_ d: VD) -> VD { 1 / d }
 
