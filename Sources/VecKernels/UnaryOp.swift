@@ -3,10 +3,10 @@ import Foundation
 /// An elementwise function of one tensor, with PyTorch's semantics at the edges. Each case's facts
 /// (kernels, reference, PyTorch names, domain, cost, accuracy bound) live in its record, one file
 /// per op (UnaryDefinition); this enum only names the ops and their parameters. The cases without
-/// parameters `abs`, `neg`, `relu`, `sigmoid`, `tanh`, `exp`, `log`, `sqrt`, `sin` and `cos` are
-/// PyTorch's functions of the same names (`torch.abs`, ...).
+/// parameters `abs`, `neg`, `relu`, `sigmoid`, `tanh`, `exp`, `expm1`, `log`, `log1p`, `sqrt`,
+/// `sin` and `cos` are PyTorch's functions of the same names (`torch.abs`, ...).
 public enum UnaryOp: Hashable, Sendable {
-    case abs, neg, relu, sigmoid, tanh, exp, log, sqrt, sin, cos
+    case abs, neg, relu, sigmoid, tanh, exp, expm1, log, log1p, sqrt, sin, cos
     /// log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (PyTorch defaults 1, 20).
     case softplus(beta: Double, threshold: Double)
     /// x^p; the gradient of x^0 is 0 everywhere (PyTorch).
@@ -45,7 +45,9 @@ public enum UnaryOp: Hashable, Sendable {
         case .sigmoid: v.visit(SigmoidOp())
         case .tanh: v.visit(TanhOp())
         case .exp: v.visit(ExpOp())
+        case .expm1: v.visit(Expm1Op())
         case .log: v.visit(LogOp())
+        case .log1p: v.visit(Log1pOp())
         case .sqrt: v.visit(SqrtOp())
         case .sin: v.visit(SinOp())
         case .cos: v.visit(CosOp())
@@ -76,7 +78,7 @@ public enum UnaryOp: Hashable, Sendable {
     /// The ops the catalog, `vecbench accuracy` and the generic tests cover, with PyTorch's default
     /// parameters.
     public static let catalog: [UnaryOp] = [
-        .relu, .abs, .neg, .sigmoid, .tanh, .exp, .log, .sqrt, .softplusDefault, .sin, .cos,
+        .relu, .abs, .neg, .sigmoid, .tanh, .exp, .expm1, .log, .log1p, .sqrt, .softplusDefault, .sin, .cos,
         .gelu(approximate: .none), .gelu(approximate: .tanh), .silu, .logSigmoid, .mish, .eluDefault, .selu,
         .leakyRelu(negativeSlope: 0.01), .hardtanh(min: -1, max: 1),
     ]

@@ -177,3 +177,26 @@ import VecKernels
         == ExecutionOptions(gradEnabled: true, variant: .simd, threads: 1))
     #expect(currentExecutionOptions.variant == .auto)
 }
+
+@Test func expm1AndLog1pKeepTheDigitsNearZeroAndPyTorchsEdges() throws {
+    // exp(x) - 1 and log(1 + x) lose every digit here; torch.expm1/log1p and ours keep them.
+    let small = Tensor([1e-20, -1e-10, 3e-8], dtype: .float64)
+    #expect(allClose(small.expm1().doubles, small.doubles.map { Foundation.expm1($0) }, atol: 0, rtol: 1e-15))
+    #expect(allClose(small.log1p().doubles, small.doubles.map { Foundation.log1p($0) }, atol: 0, rtol: 1e-15))
+    let xf = Tensor([1e-20, -1e-10, 3e-8, 0.3, 5])
+    for (a, b) in zip(xf.expm1().doubles, xf.doubles.map { Foundation.expm1($0) }) {
+        #expect(Swift.abs(a - b) <= Double(Float(b).ulp))
+    }
+    // PyTorch: expm1(-inf) = -1, expm1(-0) = -0, log1p(-1) = -inf, log1p(-2) = NaN, log1p(-0) = -0.
+    let e = Tensor([-Double.infinity, -0.0, Double.infinity], dtype: .float64).expm1().doubles
+    #expect(e[0] == -1 && e[1] == 0 && e[1].sign == .minus && e[2] == .infinity)
+    let l = Tensor([-1, -2, -0.0], dtype: .float64).log1p().doubles
+    #expect(l[0] == -.infinity && l[1].isNaN && l[2] == 0 && l[2].sign == .minus)
+    // expm1'(x) = e^x from x: at -40 PyTorch's gy (y + 1) gives 0 (y rounds to -1); ours 4.25e-18.
+    let x = Tensor([-40.0, 0, 2], dtype: .float64, requiresGrad: true)
+    try x.expm1().sum().backward()
+    #expect(allClose(x.grad!.doubles, [Foundation.exp(-40), 1, Foundation.exp(2)], atol: 0, rtol: 1e-15))
+    let u = Tensor([1e-20, -0.5, 3], dtype: .float64, requiresGrad: true)
+    try u.log1p().sum().backward()
+    #expect(allClose(u.grad!.doubles, [1, 2, 0.25], atol: 0, rtol: 1e-15))
+}

@@ -80,3 +80,57 @@ struct SqrtOp: UnaryDefinition {
     @inline(__always) func forward(_ x: D) -> D { VectorMath.sqrt(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { gy / (y + y) }
 }
+
+/// e^x - 1 (torch.expm1), accurate near 0 where exp(x) - 1 cancels. The gradient is gy e^x from x
+/// (ExpOp's backward on a recomputed e^x): PyTorch's gy (y + 1) loses every digit of e^x where y
+/// is near -1 (x below about -37 in float64, -17 in float32).
+struct Expm1Op: UnaryDefinition {
+    var name: String { "expm1" }
+    var torchNode: String { "Expm1Backward0" }
+    var torchForward: String { "torch.expm1(x, out=y)" }
+    var torchBackward: String { "torch.mul(gy, y + 1, out=gx)" }
+    var flops: Double { 15 }
+    var ulpBound32: Double { 3 }  // the gradient: gy times a rounded e^x, as exp's
+    var domain: UnaryDomain {
+        UnaryDomain(bench: -5...5, sweep: -800...800,
+                    edges: [1e-40, -1e-40, 0.35, -0.35, 0.347, 88.72, 88.73, -87.3, -103.9, 709.78, 709.79, -745.1],
+                    gradcheck: -5...5)
+    }
+
+    func reference(_ x: R) -> R { Foundation.expm1(x) }
+    func gradient(x: R, gy: R) -> R { gy * Foundation.exp(x) }
+    func secondDerivative(_ x: R) -> R { Foundation.exp(x) }
+
+    @inline(__always) func forward(_ x: F) -> F { VectorMath.expm1(x) }
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F { ExpOp().backward(x: x, y: VectorMath.exp(x), gy: gy) }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.expm1(x) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D {
+        VectorMath.expBackward(x: x, y: VectorMath.exp(x), gy: gy)
+    }
+}
+
+/// log(1 + x) (torch.log1p), accurate near 0 where log(1 + x) rounds 1 + x first. NaN below -1,
+/// -inf at -1; the gradient gy / (1 + x) is PyTorch's formula (float32 in float64 lanes, rounded
+/// once).
+struct Log1pOp: UnaryDefinition {
+    var name: String { "log1p" }
+    var torchNode: String { "Log1PBackward0" }
+    var torchForward: String { "torch.log1p(x, out=y)" }
+    var torchBackward: String { "torch.div(gy, x + 1, out=gx)" }
+    var flops: Double { 20 }
+    var ulpBound32: Double { 2 }
+    var domain: UnaryDomain {
+        UnaryDomain(bench: -0.9...10, sweep: -1...1e300,
+                    edges: [-2, -1, -0.9999999, -0.5, 1e-40, -1e-40, 0.4142, -0.2929, Double.leastNonzeroMagnitude],
+                    gradcheck: -0.5...10)
+    }
+
+    func reference(_ x: R) -> R { Foundation.log1p(x) }
+    func gradient(x: R, gy: R) -> R { gy / (1 + x) }
+    func secondDerivative(_ x: R) -> R { -1 / ((1 + x) * (1 + x)) }
+
+    @inline(__always) func forward(_ x: F) -> F { VectorMath.log1p(x) }
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.inDouble(x, gy) { x, g in g / (x + 1) } }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.log1p(x) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D { gy / (x + 1) }
+}
