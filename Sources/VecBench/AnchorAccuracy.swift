@@ -51,13 +51,19 @@ public enum AnchorAccuracy {
         }
     }
 
+    /// Random inputs an export adds to each sweep by default: `vecbench accuracy`'s own 2^20 would
+    /// make ~8 MiB per case (~0.5 GB for the catalog) for the libraries to read and write back.
+    public static let defaultSamples = 1 << 16
+
     /// Writes every elementwise subject's inputs in float32 and float64 (or those named in `ops`)
     /// and the manifest into `dir`, first removing what an earlier export and the libraries' runs
-    /// on it left there (so that no result of other inputs is scored against these). Returns the
-    /// cases written (none, and nothing written, when no op asked for is elementwise). Throws when
-    /// a file cannot be written or removed.
+    /// on it left there (so that no result of other inputs is scored against these). Each sweep is
+    /// `vecbench accuracy`'s grid plus `samples` of its seeded random inputs, so that PyTorch and
+    /// JAX are scored on the points that find our own worst cases. Returns the cases written
+    /// (none, and nothing written, when no op asked for is elementwise). Throws when a file cannot
+    /// be written or removed.
     @discardableResult
-    public static func exportInputs(to dir: String, ops: Set<String>? = nil) throws -> [Case] {
+    public static func exportInputs(to dir: String, ops: Set<String>? = nil, samples: Int = 0) throws -> [Case] {
         let chosen = subjects(ops: ops)
         if chosen.isEmpty { return [] }   // nothing written: no empty manifest left behind
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -65,7 +71,7 @@ public enum AnchorAccuracy {
         var cases: [Case] = []
         for (name, s) in chosen {
             for dtype in [DType.float32, .float64] {
-                let xs = s.inputs(dtype)
+                let xs = s.inputs(dtype) + (samples > 0 ? s.samples?(dtype, samples) ?? [] : [])
                 let stem = stemName(name) + "-" + dtype.rawValue
                 try AtomicFile.write(bytes(xs), to: "\(dir)/\(stem).x.f64")
                 cases.append(Case(op: name, dtype: dtype.rawValue, count: xs.count, stem: stem))

@@ -18,7 +18,7 @@ struct AccuracyCommand: ParsableCommand {
             2 (k + 1) u. Writes OUT/accuracy.csv. Exit 1 when a check fails.
 
             PyTorch and JAX side by side (`make anchor-accuracy`): --export-anchor-inputs DIR writes \
-            the elementwise sweeps (raw float64, with DIR/manifest.json) for \
+            the elementwise sweeps, grid and random inputs (raw float64, with DIR/manifest.json) for \
             Benchmarks/anchor_accuracy.py, which writes each library's results into DIR/torch and \
             DIR/jax; --anchors DIR then scores them against the same references and prints their max \
             ULP beside ours (OUT/anchor-accuracy.csv).
@@ -36,8 +36,11 @@ struct AccuracyCommand: ParsableCommand {
     @Option(help: "Only these ops (comma-separated). Example: --ops sigmoid,softplus")
     var ops: String?
 
-    @Option(help: "Random inputs added to each elementwise op's sweep, per dtype (0: the grid alone). Example: --samples 65536")
-    var samples = Accuracy.defaultSamples
+    @Option(help: """
+        Random inputs added to each elementwise op's sweep, per dtype (0: the grid alone; default \
+        \(Accuracy.defaultSamples), or \(AnchorAccuracy.defaultSamples) with --export-anchor-inputs). Example: --samples 65536
+        """)
+    var samples: Int?
 
     @Option(help: """
         Write the elementwise sweeps for Benchmarks/anchor_accuracy.py into this folder and stop. \
@@ -71,8 +74,9 @@ struct AccuracyCommand: ParsableCommand {
         if exportAnchorInputs != nil && anchors != nil {
             throw InputError("--export-anchor-inputs and --anchors: give one (export, run Benchmarks/anchor_accuracy.py, then score)")
         }
+        guard (samples ?? 0) >= 0 else { throw InputError("--samples \(samples!): give a count of 0 or more") }
         if let dir = exportAnchorInputs {
-            let cases = try AnchorAccuracy.exportInputs(to: dir, ops: wanted)
+            let cases = try AnchorAccuracy.exportInputs(to: dir, ops: wanted, samples: samples ?? AnchorAccuracy.defaultSamples)
             guard !cases.isEmpty else { throw InputError("--export-anchor-inputs: none of the ops asked for is elementwise") }
             print("wrote \(cases.count) cases (\(cases.reduce(0) { $0 + $1.count }) inputs) and \(dir)/\(AnchorAccuracy.manifestName)")
             return
@@ -89,10 +93,9 @@ struct AccuracyCommand: ParsableCommand {
             try AtomicFile.write(AnchorAccuracy.csv(scored), to: "\(out)/anchor-accuracy.csv")
             return
         }
-        guard samples >= 0 else { throw InputError("--samples \(samples): give a count of 0 or more") }
         let total = Accuracy.rowCount(ops: wanted)
         var done = 0
-        let rows = Accuracy.run(ops: wanted, samples: samples) { row in
+        let rows = Accuracy.run(ops: wanted, samples: samples ?? Accuracy.defaultSamples) { row in
             done += 1
             writeStderr("[\(done)/\(total)] \(row.op) \(row.dtype.rawValue): \(row.passed ? "ok" : "FAILED")\n")
         }

@@ -73,4 +73,19 @@ import Vecgrad
         let error = try #require(throws: ReportError.self) { try AnchorAccuracy.score(dir) }
         #expect(error.message.contains("expected \(cases[0].count * 8)"))
     }
+
+    @Test func anExportCarriesTheSeededRandomSamplesAfterTheGrid() throws {
+        let dir = Self.temporary()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let grid = try AnchorAccuracy.exportInputs(to: dir, ops: ["tanh"])
+        let sampled = try AnchorAccuracy.exportInputs(to: dir, ops: ["tanh"], samples: 1000)
+        let s = try #require(AnchorAccuracy.subjects(ops: ["tanh"]).first?.subject)
+        for (g, c) in zip(grid, sampled) {
+            #expect(c.count == g.count + 1000)
+            let xs = try AnchorAccuracy.read("\(dir)/\(c.stem).x.f64", count: c.count)
+            let dtype = try #require(DType(rawValue: c.dtype))
+            let expected = try #require(s.samples?(dtype, 1000))
+            #expect(Array(xs[g.count...]).elementsEqual(expected) { $0 == $1 || ($0.isNaN && $1.isNaN) })
+        }
+    }
 }
