@@ -52,14 +52,17 @@ public enum AnchorAccuracy {
     }
 
     /// Random inputs an export adds to each sweep by default: `vecbench accuracy`'s own 2^20 would
-    /// make ~8 MiB per case (~0.5 GB for the catalog) for the libraries to read and write back.
+    /// make 8 MiB per case (~0.35 GB of inputs for the catalog, ~1.7 GB with both libraries'
+    /// results written back).
     public static let defaultSamples = 1 << 16
 
     /// Writes every elementwise subject's inputs in float32 and float64 (or those named in `ops`)
     /// and the manifest into `dir`, first removing what an earlier export and the libraries' runs
     /// on it left there (so that no result of other inputs is scored against these). Each sweep is
-    /// `vecbench accuracy`'s grid plus `samples` of its seeded random inputs, so that PyTorch and
-    /// JAX are scored on the points that find our own worst cases. Returns the cases written
+    /// `vecbench accuracy`'s grid plus `samples` seeded random inputs drawn as `vecbench accuracy
+    /// --samples` draws them (half over the timed range, half over the dtype's bit patterns; the
+    /// seed depends on the count, so 2^16 of them are not a subset of accuracy's default 2^20).
+    /// Returns the cases written
     /// (none, and nothing written, when no op asked for is elementwise). Throws when a file cannot
     /// be written or removed.
     @discardableResult

@@ -74,6 +74,9 @@ struct AccuracyCommand: ParsableCommand {
         if exportAnchorInputs != nil && anchors != nil {
             throw InputError("--export-anchor-inputs and --anchors: give one (export, run Benchmarks/anchor_accuracy.py, then score)")
         }
+        if anchors != nil, samples != nil {
+            throw InputError("--samples with --anchors: the inputs are the export's (give --samples to --export-anchor-inputs)")
+        }
         guard (samples ?? 0) >= 0 else { throw InputError("--samples \(samples!): give a count of 0 or more") }
         if let dir = exportAnchorInputs {
             let cases = try AnchorAccuracy.exportInputs(to: dir, ops: wanted, samples: samples ?? AnchorAccuracy.defaultSamples)

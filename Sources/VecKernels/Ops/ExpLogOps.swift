@@ -1,7 +1,8 @@
 import Foundation
 
-// exp, log and sqrt: one VectorMath call forward; backward as PyTorch's autograd writes it
-// (gy * y, gy / x, gy / 2y), which is exact to one rounding.
+// exp, expm1, log, log1p and sqrt: one VectorMath call forward; backward as PyTorch's autograd
+// writes it (gy * y, gy / x, gy / (1 + x), gy / 2y), except expm1's: gy e^x from x where PyTorch's
+// gy (y + 1) cancels.
 
 struct ExpOp: UnaryDefinition {
     var name: String { "exp" }
@@ -93,7 +94,8 @@ struct Expm1Op: UnaryDefinition {
     var ulpBound32: Double { 3 }  // the gradient: gy times a rounded e^x, as exp's
     var domain: UnaryDomain {
         UnaryDomain(bench: -5...5, sweep: -800...800,
-                    edges: [1e-40, -1e-40, 0.35, -0.35, 0.347, 88.72, 88.73, -87.3, -103.9, 709.78, 709.79, -745.1],
+                    // the float32 (-30) and float64 (-40) clamps, where y + 1 rounds to 0 (-17.3, -37.4), overflow
+                    edges: [1e-40, -1e-40, 0.35, -0.35, 0.347, -17.3, -30, -37.4, -40, 88.72, 88.73, 709.78, 709.79],
                     gradcheck: -5...5)
     }
 
