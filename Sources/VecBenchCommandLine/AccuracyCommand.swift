@@ -36,7 +36,7 @@ struct AccuracyCommand: ParsableCommand {
     @Option(help: "Only these ops (comma-separated). Example: --ops sigmoid,softplus")
     var ops: String?
 
-    @Option(help: """
+    @Option(parsing: .unconditional, help: """
         Random inputs added to each elementwise op's sweep, per dtype (0: the grid alone; default \
         \(Accuracy.defaultSamples), or \(AnchorAccuracy.defaultSamples) with --export-anchor-inputs). Example: --samples 65536
         """)
