@@ -164,7 +164,7 @@ public enum AnchorAccuracy {
         for folder in folders {
             let path = "\(dir)/\(folder)", inside = (try? fm.contentsOfDirectory(atPath: path)) ?? []
             for file in inside where isResult(file) { try fm.removeItem(atPath: "\(path)/\(file)") }
-            if inside.allSatisfy(isResult) { try fm.removeItem(atPath: path) }
+            if !inside.isEmpty && inside.allSatisfy(isResult) { try fm.removeItem(atPath: path) }  // a library's folder
         }
     }
 

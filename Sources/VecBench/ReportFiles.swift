@@ -7,17 +7,18 @@ import VecPlatform
 /// The files of one run: OUT/NAME.csv and its sidecar OUT/NAME.json, replaced together.
 public enum ReportFiles {
     /// Creates `directory` if needed and proves it writable before anything is measured (a run
-    /// of many minutes must not end in "cannot write"); removes temporaries of killed runs.
-    public static func prepareDirectory(_ directory: String) throws {
+    /// of many minutes must not end in "cannot write"); removes temporaries of killed runs. `option`
+    /// names the flag that gave the directory in the error.
+    public static func prepareDirectory(_ directory: String, option: String = "--out") throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw AtomicFile.WriteError(description: "--out \(directory): cannot create the directory: \(error.localizedDescription)")
+            throw AtomicFile.WriteError(description: "\(option) \(directory): cannot create the directory: \(error.localizedDescription)")
         }
         let probe = "\(directory)/.vecbench-write-test.\(getpid()).tmp"
         let fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw AtomicFile.WriteError(description: "--out \(directory): not writable: \(String(cString: strerror(errno)))")
+            throw AtomicFile.WriteError(description: "\(option) \(directory): not writable: \(String(cString: strerror(errno)))")
         }
         close(fd)
         unlink(probe)

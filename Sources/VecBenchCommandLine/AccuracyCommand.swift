@@ -54,6 +54,9 @@ struct AccuracyCommand: ParsableCommand {
         """)
     var anchors: String?
 
+    /// The largest --samples: 2^26 random inputs per op and dtype (~0.5 GB of float64 per sweep).
+    static let mostSamples = 1 << 26
+
     func run() throws {
         let wanted = ops.map { Set($0.split(separator: ",").map(String.init)) }
         if let wanted {
@@ -78,12 +81,17 @@ struct AccuracyCommand: ParsableCommand {
             throw InputError("--samples with --anchors: the inputs are the export's (give --samples to --export-anchor-inputs)")
         }
         guard (samples ?? 0) >= 0 else { throw InputError("--samples \(samples!): give a count of 0 or more") }
+        guard (samples ?? 0) <= Self.mostSamples else {
+            throw InputError("--samples \(samples!): at most \(Self.mostSamples) (8 bytes of input and of each result per sample, op and dtype)")
+        }
         if let dir = exportAnchorInputs {
+            try ReportFiles.prepareDirectory(dir, option: "--export-anchor-inputs")
             let cases = try AnchorAccuracy.exportInputs(to: dir, ops: wanted, samples: samples ?? AnchorAccuracy.defaultSamples)
             guard !cases.isEmpty else { throw InputError("--export-anchor-inputs: none of the ops asked for is elementwise") }
             print("wrote \(cases.count) cases (\(cases.reduce(0) { $0 + $1.count }) inputs) and \(dir)/\(AnchorAccuracy.manifestName)")
             return
         }
+        try ReportFiles.prepareDirectory(out)  // before a sweep of minutes, not after it
         if let dir = anchors {
             let scored = try AnchorAccuracy.score(dir, ops: wanted)
             guard !scored.isEmpty else {

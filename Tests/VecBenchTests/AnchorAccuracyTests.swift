@@ -88,4 +88,14 @@ import Vecgrad
             #expect(Array(xs[g.count...]).elementsEqual(expected) { $0 == $1 || ($0.isNaN && $1.isNaN) })
         }
     }
+
+    @Test func anExportKeepsFoldersThatHoldNoResults() throws {
+        let dir = Self.temporary()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: "\(dir)/empty", withIntermediateDirectories: true)
+        try Self.write([1], "\(dir)/torch/tanh-float32.y.f64")
+        try AnchorAccuracy.exportInputs(to: dir, ops: ["tanh"])
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/empty"))
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/torch"))  // a library's earlier results go
+    }
 }

@@ -209,6 +209,7 @@ enum CSVFixture {
         (["compare", "a.csv", "b.csv", "--threshold", "2000"], "--threshold"),
         (["accuracy", "--ops", "cat"], "no accuracy check for cat"), (["accuracy", "--ops", "frob,relu"], "unknown op(s) frob"),
         (["accuracy", "--anchors", "a", "--samples", "9"], "--samples with --anchors"), (["accuracy", "--samples", "-1"], "0 or more"),
+        (["accuracy", "--samples", "99999999999"], "at most 67108864"), (["accuracy", "--out", "/dev/null/x"], "--out /dev/null/x"),
     ])
     func usageErrorsExitTwo(_ arguments: [String], _ named: String) throws {
         let box = try CLISandbox()
@@ -378,7 +379,6 @@ enum CSVFixture {
         #expect(bad.status == 2, "\(bad)")
         #expect(bad.stderr.contains("bogus:x"), "\(bad)")
     }
-
     @Test func pinnedRunRecordsCPUList() throws {
         let box = try CLISandbox()
         // parallel: the one-thread variants (simd) are planned at threads=1 only.
