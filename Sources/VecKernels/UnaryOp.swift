@@ -78,7 +78,7 @@ public enum UnaryOp: Hashable, Sendable {
     /// The ops the catalog, `vecbench accuracy` and the generic tests cover, with PyTorch's default
     /// parameters.
     public static let catalog: [UnaryOp] = [
-        .relu, .abs, .neg, .sigmoid, .tanh, .exp, .expm1, .log, .log1p, .sqrt, .softplusDefault, .sin, .cos,
+        .relu, .abs, .neg, .sigmoid, .tanh, .exp, .expm1, .log, .log1p, .sqrt, .softplusDefault, .sin, .cos, .pow(1.5),
         .gelu(approximate: .none), .gelu(approximate: .tanh), .silu, .logSigmoid, .mish, .eluDefault, .selu,
         .leakyRelu(negativeSlope: 0.01), .hardtanh(min: -1, max: 1),
     ]

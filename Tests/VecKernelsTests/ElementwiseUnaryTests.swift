@@ -120,7 +120,7 @@ struct ElementwiseUnaryTests {
     func finiteDifferences(_ c: UnaryVariantCase) {
         let op = c.op
         let range: ClosedRange<Double> = switch op {
-        case .log, .sqrt, .pow(-1), .pow(0.5), .pow(1.7): 0.1...10
+        case .log, .sqrt, .pow(-1), .pow(0.5), .pow(1.5), .pow(1.7): 0.1...10
         case .log1p: -0.9...10
         case .softplus: -4.5...4.5  // away from beta*x = threshold
         default: -5...5

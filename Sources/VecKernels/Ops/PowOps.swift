@@ -25,8 +25,9 @@ extension PowRecord {
     func secondDerivative(_ x: R) -> R { ReferenceMath.powSecondDerivative(x, R(p)) }
 }
 
-// pow: the common exponents get exact or once-rounded forms; any other exponent calls float64
-// libm pow per lane (correct, but ~20x slower than the others).
+// pow: the common exponents get exact or once-rounded forms; any other exponent goes through the
+// float64 vector pow (VectorMath64+Pow, within 1 ulp), float32 through e^(p log|x|) in float64
+// lanes, rounded once (it called libm per lane before).
 
 /// x^0 = 1 for every x, NaN included; the gradient is 0 everywhere (PyTorch's zeros_like).
 struct PowZeroOp: PowRecord {
@@ -91,15 +92,9 @@ struct PowMinusOneOp: PowRecord {
 
 struct PowGeneralOp: PowRecord {
     let p: Double
-    @inline(__always) func forward(_ x: F) -> F {
-        VectorMath.perLane(x) { Float(Foundation.pow(Double($0), p)) }
-    }
+    @inline(__always) func forward(_ x: F) -> F { VectorMath.inDouble(x, x) { x, _ in VectorMath.powForFloat32(x, p) } }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F {
-        var gx = F()
-        for i in 0..<F.scalarCount {
-            gx[i] = Float(Double(gy[i]) * (p * Foundation.pow(Double(x[i]), p - 1)))
-        }
-        return gx
+        VectorMath.inDouble(x, gy) { x, g in VectorMath.powBackwardForFloat32(x: x, gy: g, p: p) }
     }
     @inline(__always) func forward(_ x: D) -> D { VectorMath.pow(x, p) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.powBackward(x: x, gy: gy, p: p) }
