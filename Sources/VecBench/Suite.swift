@@ -312,7 +312,7 @@ public enum Suite {
 
     /// " (did you mean 'x'?)" when a known name is within two edits, else "". Case is ignored:
     /// 'GELU' and 'LogSigmoid' are how PyTorch spells the modules whose ops are gelu and log_sigmoid.
-    static func suggestion(_ word: String, _ known: [String]) -> String {
+    public static func suggestion(_ word: String, _ known: [String]) -> String {
         let folded = word.lowercased()
         let best = known.map { ($0, editDistance(folded, $0.lowercased())) }.min { $0.1 < $1.1 }
         guard let best, best.1 <= 2 else { return "" }

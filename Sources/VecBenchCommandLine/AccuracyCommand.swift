@@ -68,7 +68,10 @@ struct AccuracyCommand: ParsableCommand {
                 let unchecked = unknown.filter { Catalog.snapshot.entry(named: $0) != nil }
                 let missing = unknown.subtracting(unchecked)
                 var what: [String] = []
-                if !missing.isEmpty { what.append("unknown op(s) \(missing.sorted().joined(separator: ", "))") }
+                if !missing.isEmpty {
+                    let named = missing.sorted().map { $0 + Suite.suggestion($0, checked) }
+                    what.append("unknown op(s) \(named.joined(separator: ", "))")
+                }
                 if !unchecked.isEmpty { what.append("no accuracy check for \(unchecked.sorted().joined(separator: ", "))") }
                 throw InputError("--ops: \(what.joined(separator: "; ")); checked: \(checked.joined(separator: ", "))"
                                  + " (vecbench run --list marks them)")

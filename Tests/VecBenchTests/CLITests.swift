@@ -207,7 +207,7 @@ enum CSVFixture {
         (["run", "--threads", "0"], "--threads"),
         (["run", "--pin", "diagonal"], "--pin"),
         (["compare", "a.csv", "b.csv", "--threshold", "2000"], "--threshold"),
-        (["accuracy", "--ops", "cat"], "no accuracy check for cat"), (["accuracy", "--ops", "frob,relu"], "unknown op(s) frob"),
+        (["accuracy", "--ops", "cat"], "no accuracy check for cat"), (["accuracy", "--ops", "EXPM1,relu"], "EXPM1 (did you mean 'expm1'?)"),
         (["accuracy", "--anchors", "a", "--samples", "9"], "--samples with --anchors"), (["accuracy", "--samples", "-1"], "0 or more"),
         (["accuracy", "--samples", "99999999999"], "at most 67108864"), (["accuracy", "--out", "/dev/null/x"], "--out /dev/null/x"),
     ])
