@@ -62,9 +62,8 @@ public enum AnchorAccuracy {
     /// `vecbench accuracy`'s grid plus `samples` seeded random inputs drawn as `vecbench accuracy
     /// --samples` draws them (half over the timed range, half over the dtype's bit patterns; the
     /// seed depends on the count, so 2^16 of them are not a subset of accuracy's default 2^20).
-    /// Returns the cases written
-    /// (none, and nothing written, when no op asked for is elementwise). Throws when a file cannot
-    /// be written or removed.
+    /// Returns the cases written (none, and nothing written, when no op asked for is elementwise).
+    /// Throws when a file cannot be written or removed.
     @discardableResult
     public static func exportInputs(to dir: String, ops: Set<String>? = nil, samples: Int = 0) throws -> [Case] {
         let chosen = subjects(ops: ops)

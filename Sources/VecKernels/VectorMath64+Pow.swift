@@ -143,7 +143,7 @@ extension VectorMath {
             // x^1.5's gradient: x^0.5 = sqrt(x) (rounded once; PyTorch's pow takes sqrt too), times
             // gy p split exactly: within 1 ulp at a fraction of the double-double log's cost. The
             // edges are pow's: -0 gives +0, -inf gives +inf, x < 0 NaN.
-            let s = sqrt(x + 0).replacing(with: .infinity, where: x .== -.infinity)
+            let s = powHalf(x)
             let t = pg * s
             return productFinishSplit(t, fmaD(pgl, s, productError(pg, s, t)))
         }
@@ -157,6 +157,12 @@ extension VectorMath {
         let (special, edge) = powEdges(x, qh, integer: integer)
         g = g.replacing(with: pg * edge, where: special)
         return odd ? double(bits(g) ^ (bits(x) & Int64.min)) : g
+    }
+
+    /// x^0.5 with pow's edges: sqrt, except pow(-0, 0.5) = +0 and pow(-inf, 0.5) = +inf.
+    @inlinable @inline(__always)
+    static func powHalf(_ x: VD) -> VD {
+        sqrt(x + 0).replacing(with: .infinity, where: x .== -.infinity)
     }
 
     /// x^p for float32 values widened to float64 lanes (rounded to float32 by the caller): e^(p log|x|)
@@ -177,23 +183,15 @@ extension VectorMath {
         return odd ? double(bits(y) ^ (bits(x) & Int64.min)) : y
     }
 
-    /// gy p x^(p-1) for float32 values in float64 lanes, as powForFloat32 (torch's pow_backward:
-    /// 0 for p == 0). Where x^(p-1) leaves float64's range, gy p x^(p-1) leaves float32's too.
+    /// gy p x^(p-1) for float32 values in float64 lanes, x^(p-1) from powForFloat32, or powHalf for
+    /// p = 1.5 as PyTorch's pow takes x^0.5 (torch's pow_backward: 0 for p == 0). Where x^(p-1) leaves float64's range, gy p x^(p-1) leaves
+    /// float32's too.
     @inlinable @inline(__always)
     static func powBackwardForFloat32(x: VD, gy: VD, p: Double) -> VD {
         if p == 0 { return VD(repeating: 0) }
-        if p == 1 { return gy }
-        if !p.isFinite { return gy * (p * powNonFinite(x, p - 1)) }
-        let q = p - 1
-        let pg = gy * VD(repeating: p)
-        // x^0.5 as sqrt (x^1.5's gradient), as PyTorch's pow takes it: a fifth of e^(q log x)'s cost,
-        // the same edges (-0 gives +0, -inf gives +inf, x < 0 NaN).
-        if q == 0.5 { return pg * sqrt(x + 0).replacing(with: .infinity, where: x .== -.infinity) }
-        let (integer, odd) = exponentClass(q)
-        var g = pg * exp(log(absolute(x)) * VD(repeating: q))
-        let (special, edge) = powEdges(x, q, integer: integer)
-        g = g.replacing(with: pg * edge, where: special)
-        return odd ? double(bits(g) ^ (bits(x) & Int64.min)) : g
+        // x^1.5's gradient tested first, on p itself: behind powForFloat32's exponent tests the loop ran
+        // 11% slower, tested here 38% faster than before (vecbench ab, 6 rounds, 2^20: 445 -> 274 us).
+        return gy * VD(repeating: p) * (p == 1.5 ? powHalf(x) : powForFloat32(x, p - 1))
     }
 
     /// t + c, or t itself where t is not finite (an infinite gy p would make c NaN).

@@ -68,18 +68,13 @@ private func powHalf(_ x: SIMD16<Float>) -> SIMD16<Float> {
     VectorMath.sqrt(x + 0).replacing(with: .infinity, where: x .== -.infinity)
 }
 
-@inline(__always)
-private func powHalf(_ x: SIMD8<Double>) -> SIMD8<Double> {
-    VectorMath.sqrt(x + 0).replacing(with: .infinity, where: x .== -.infinity)
-}
-
 struct PowHalfOp: PowRecord {
     var p: Double { 0.5 }
     @inline(__always) func forward(_ x: F) -> F { powHalf(x) }
     /// gy * 0.5 x^-0.5 (inf at 0, as for sqrt).
-    @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.inDouble(x, gy) { x, g in g * (0.5 / powHalf(x)) } }
-    @inline(__always) func forward(_ x: D) -> D { powHalf(x) }
-    @inline(__always) func backward(x: D, y: D, gy: D) -> D { gy * (0.5 / powHalf(x)) }
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.inDouble(x, gy) { x, g in g * (0.5 / VectorMath.powHalf(x)) } }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.powHalf(x) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D { gy * (0.5 / VectorMath.powHalf(x)) }
 }
 
 struct PowMinusOneOp: PowRecord {
