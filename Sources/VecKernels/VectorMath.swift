@@ -225,6 +225,13 @@ public enum VectorMath {
 
     @inlinable @inline(__always)
     static func expm1Half(_ x: VD) -> VD {
+        let (s, em) = expm1HalfParts(x)
+        return fmaD(s, em, s - 1)
+    }
+
+    /// expm1Half's e^x = s (1 + em): s = 2^n and em = e^r - 1 (expm1's saved e^x reads them).
+    @inlinable @inline(__always)
+    static func expm1HalfParts(_ x: VD) -> (s: VD, em: VD) {
         let magic = VD(repeating: 6755399441055744.0)  // 1.5 * 2^52
         let t = fmaD(x, VD(repeating: 1.4426950408889634074), magic)
         let n = t - magic
@@ -239,7 +246,7 @@ public enum VectorMath {
         let em = fmaD(p, r * r, r)
         let s = unsafeBitCast((unsafeBitCast(t, to: SIMD8<Int64>.self) &- unsafeBitCast(magic, to: SIMD8<Int64>.self)
                                &+ 1023) &<< 52, to: VD.self)
-        return fmaD(s, em, s - 1)
+        return (s, em)
     }
 
     // MARK: log family

@@ -23,7 +23,7 @@ func backwardAsAutograd<T: KernelFloat>(_ op: UnaryOp, x: [T], y: [T], gy: [T], 
     Elementwise.backward(op, complement: c, gy: gy, gx: &gx, count: n, variant: variant, threads: 2)
 }
 
-@Suite("Elementwise complement path (sigmoid, tanh, silu, gelu, mish, sin, cos, log_sigmoid, softplus, elu)")
+@Suite("Elementwise complement path (sigmoid, tanh, silu, gelu, mish, sin, cos, expm1, log_sigmoid, softplus, elu)")
 struct ElementwiseComplementTests {
     // silu, log_sigmoid, float32 gelu(tanh), and float64 gelu, mish, softplus and elu save c =
     // f'(x) itself (VectorMath+LogisticComplement, VectorMath+GeluTanh, VectorMath64+GeluComplement,
@@ -35,7 +35,7 @@ struct ElementwiseComplementTests {
         .elu(alpha: 0.25, scale: 2.5, inputScale: 1.75), .elu(alpha: 1.5, scale: 1, inputScale: 1 / 1.5),
     ]
     static let ops: [UnaryOp] = [.sigmoid, .tanh, .silu, .gelu(approximate: .none), .gelu(approximate: .tanh), .mish,
-                                 .sin, .cos] + savedSlopeOps
+                                 .sin, .cos, .expm1] + savedSlopeOps
     /// Float32 gelu, mish, sin, cos, softplus and elu keep c = x and their backward from x, and
     /// gelu(tanh)'s c underflows to +0 in the left tail by design, where gy times the reference
     /// rounds to -0 for a negative gy (ActivationMathTests covers them, gelu(tanh)'s grad-mode path
@@ -95,6 +95,36 @@ struct ElementwiseComplementTests {
         Elementwise.forwardWithComplement(.logSigmoid, xs32, y: &y32, c: &c32, count: xs32.count, variant: .simd)
         for (i, x) in xs32.enumerated() where ulpError(c32[i], UnaryOp.logSigmoid.gradient(x: Double(x), gy: 1)) > 1 {
             Issue.record("log_sigmoid float32 c(\(x)) = \(c32[i])")
+        }
+    }
+
+    /// expm1 saves c = e^x (VectorMath+Expm1Complement): within 0.5 ulp where its reduction
+    /// gives it (float32: rounded once from float64 lanes; a vector with a lane past the clamps
+    /// takes float32 exp, 0.8 ulp, hence the margin of one vector's span), and -x
+    /// where e^x overflows, so that a small gy still gets a finite gy e^x (PyTorch's gy (y + 1)
+    /// is inf there; the reference is exact).
+    @Test func expm1SavesExpOrMinusX() {
+        let xs = stride(from: -760.0, through: 760.0, by: 0.0173).map { $0 } + [709.78, 709.79, 710, 1000, -40, -40.5, 5e-324]
+        var y = xs, c = xs
+        Elementwise.forwardWithComplement(.expm1, xs, y: &y, c: &c, count: xs.count, variant: .simd)
+        for (i, x) in xs.enumerated() {
+            let e = Foundation.exp(x)
+            let ok = e.isFinite ? doubleDistance(c[i], e) <= 1 : c[i] == -x
+            if !ok { Issue.record("expm1 c(\(x)) = \(c[i]), e^x \(e)") }
+        }
+        let big = [709.79, 710, 1000, 1400], tiny = [1e-300, -3e-320, 1e-308, 0.5]
+        var g = big, gFromX = big, yb = big, cb = big
+        Elementwise.forwardWithComplement(.expm1, big, y: &yb, c: &cb, count: 4, variant: .simd)
+        Elementwise.backward(.expm1, complement: cb, gy: tiny, gx: &g, count: 4, variant: .simd)
+        Elementwise.backward(.expm1, x: big, y: yb, gy: tiny, gx: &gFromX, count: 4, variant: .simd)
+        #expect(g == gFromX && g[0].isFinite && g[1].isFinite, "\(g) from x \(gFromX)")
+        let xs32 = stride(from: -110.0, through: 110.0, by: 0.0071).map { Float($0) } + [88.72, 88.73, 100, -30.5]
+        var y32 = xs32, c32 = xs32
+        Elementwise.forwardWithComplement(.expm1, xs32, y: &y32, c: &c32, count: xs32.count, variant: .simd)
+        for (i, x) in xs32.enumerated() {
+            let e = Foundation.exp(Double(x))
+            let ok = Float(e).isFinite ? ulpError(c32[i], e) <= (x >= -29 && x <= 87 ? 0.51 : 1) : c32[i] == -x
+            if !ok { Issue.record("expm1 float32 c(\(x)) = \(c32[i]), e^x \(e), \(ulpError(c32[i], e)) ulp") }
         }
     }
 

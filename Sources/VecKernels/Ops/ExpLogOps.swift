@@ -1,8 +1,8 @@
 import Foundation
 
 // exp, expm1, log, log1p and sqrt: one VectorMath call forward; backward as PyTorch's autograd
-// writes it (gy * y, gy / x, gy / (1 + x), gy / 2y), except expm1's: gy e^x from x where PyTorch's
-// gy (y + 1) cancels.
+// writes it (gy * y, gy / x, gy / (1 + x), gy / 2y), except expm1's: gy e^x from a saved e^x
+// where PyTorch's gy (y + 1) cancels.
 
 struct ExpOp: UnaryDefinition {
     var name: String { "exp" }
@@ -82,9 +82,11 @@ struct SqrtOp: UnaryDefinition {
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { gy / (y + y) }
 }
 
-/// e^x - 1 (torch.expm1), accurate near 0 where exp(x) - 1 cancels. The gradient is gy e^x from x
-/// (ExpOp's backward on a recomputed e^x): PyTorch's gy (y + 1) loses every digit of e^x where y
-/// is near -1 (x below about -37 in float64, -17 in float32).
+/// e^x - 1 (torch.expm1), accurate near 0 where exp(x) - 1 cancels. The gradient is gy e^x: in
+/// grad mode the forward saves c = e^x from its own reduction (VectorMath+Expm1Complement) and the
+/// backward is gy c, where PyTorch's gy (y + 1) loses every digit of e^x where y is near -1 (x
+/// below about -37 in float64, -17 in float32); from x (ExpOp's backward on a recomputed e^x)
+/// for callers that hold no c.
 struct Expm1Op: UnaryDefinition {
     var name: String { "expm1" }
     var torchNode: String { "Expm1Backward0" }
@@ -109,6 +111,12 @@ struct Expm1Op: UnaryDefinition {
     @inline(__always) func backward(x: D, y: D, gy: D) -> D {
         VectorMath.expBackward(x: x, y: VectorMath.exp(x), gy: gy)
     }
+
+    var saved: UnarySaved { .complement }
+    @inline(__always) func forwardWithComplement(_ x: F) -> (y: F, c: F) { VectorMath.expm1WithExp(x) }
+    @inline(__always) func backward(c: F, gy: F) -> F { VectorMath.expm1Backward(complement: c, gy: gy) }
+    @inline(__always) func forwardWithComplement(_ x: D) -> (y: D, c: D) { VectorMath.expm1WithExp(x) }
+    @inline(__always) func backward(c: D, gy: D) -> D { VectorMath.expm1Backward(complement: c, gy: gy) }
 }
 
 /// log(1 + x) (torch.log1p), accurate near 0 where log(1 + x) rounds 1 + x first. NaN below -1,

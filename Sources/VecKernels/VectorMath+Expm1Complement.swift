@@ -1,0 +1,89 @@
+import CVecShim
+import Foundation
+
+// expm1's grad-mode forward (UnarySaved.complement): y, bit for bit the no-grad forward's, and
+// c = e^x from the same reduction, so that the backward is gy c (two streams in, as PyTorch's
+// gy (y + 1), which loses every digit of e^x where y is near -1). Where e^x overflows but x is
+// finite, c holds -x instead (e^x is never negative): the backward then forms gy e^x from x as
+// exp's does, finite for |gy| small enough, where gy c would be inf.
+extension VectorMath {
+    /// expm1(x) and c = e^x (or -x where e^x overflows and x is finite): in the float64 lanes of
+    /// expm1's own reduction, c = 2^n (1 + em) rounded once to float32 (0.50 ulp, measured in
+    /// ElementwiseComplementTests); vectors with a lane below -30 (where expm1 clamps), above 88
+    /// or NaN take float32 exp instead.
+    @inlinable @inline(__always)
+    static func expm1WithExp(_ x: V) -> (y: V, c: V) {
+        var xc = x.replacing(with: 89, where: x .> 89)
+        xc = xc.replacing(with: -30, where: xc .< -30)
+        let lo = expm1HalfParts(widen(xc.lowHalf)), hi = expm1HalfParts(widen(xc.highHalf))
+        let y = V(lowHalf: narrow(fmaD(lo.s, lo.em, lo.s - 1)), highHalf: narrow(fmaD(hi.s, hi.em, hi.s - 1)))
+        var c = V(lowHalf: narrow(fmaD(lo.s, lo.em, lo.s)), highHalf: narrow(fmaD(hi.s, hi.em, hi.s)))
+        if anyTrue(.!(x .>= -30) .| (x .> 88)) { c = expm1ComplementWide(x) }
+        return (y.replacing(with: x, where: x .== 0), c)
+    }
+
+    /// e^x, or -x where it overflows and x is finite (expm1WithExp off its common path).
+    @inline(never) @usableFromInline
+    static func expm1ComplementWide(_ x: V) -> V {
+        let e = exp(x)
+        return e.replacing(with: negate(x), where: (e .== .infinity) .& (x .< .infinity))
+    }
+
+    /// gy e^x from expm1WithExp's c: gy c, and gy e^x through float64 libm in lanes that hold
+    /// -x (as exp's backward where its y overflowed). Rounds twice: within 1.5 ulp (c's 0.5-0.8).
+    @inlinable @inline(__always)
+    static func expm1Backward(complement c: V, gy: V) -> V {
+        let gx = gy * c
+        if !anyTrue(c .< 0) { return gx }
+        return expm1BackwardWide(c, gy, gx)
+    }
+
+    @inline(never) @usableFromInline
+    static func expm1BackwardWide(_ c: V, _ gy: V, _ gx: V) -> V {
+        var g = gx
+        for i in 0..<V.scalarCount where c[i] < 0 { g[i] = Float(Double(gy[i]) * Foundation.exp(Double(-c[i]))) }
+        return g
+    }
+
+    /// expm1(x), bit for bit `expm1`'s, and c = e^x (or -x where it overflows and x is finite):
+    /// 2^n ((1 + mh) + ml) from expm1's reduction (expm1Reduced, as elu's saved slope), rounded
+    /// once (1 + mh cancels nothing: mh is in [-0.3, 0.42]). Vectors with a lane below -40
+    /// (where that reduction is clamped), above 709 or NaN take exp instead.
+    @inlinable @inline(__always)
+    @_disfavoredOverload static func expm1WithExp(_ x: VD) -> (y: VD, c: VD) {
+        let p = expm1Reduced(x)
+        let (hi, lo) = expm1Parts(reduced: p)
+        var y = hi + lo
+        let c: VD
+        if anyTrue(.!(x .>= -40) .| (x .> 709)) {
+            if anyTrue(x .> 709) { y = y.replacing(with: exp(x), where: x .> 709) }
+            c = expm1ComplementWide(x)
+        } else {
+            let eh = 1 + p.mh
+            let el = ((1 - eh) + p.mh) + p.ml  // Fast2Sum's error, exact: |mh| < 1
+            c = (eh + el) * pow2(p.n)
+        }
+        return (y.replacing(with: x, where: x .== 0), c)
+    }
+
+    @inline(never) @usableFromInline
+    @_disfavoredOverload static func expm1ComplementWide(_ x: VD) -> VD {
+        let e = exp(x)
+        return e.replacing(with: negate(x), where: (e .== .infinity) .& (x .< .infinity))
+    }
+
+    /// gy e^x from expm1WithExp's c: gy c, and exp's wide product (expBackward) in lanes that hold
+    /// -x. Rounds twice: within 1.5 ulp.
+    @inlinable @inline(__always)
+    @_disfavoredOverload static func expm1Backward(complement c: VD, gy: VD) -> VD {
+        let gx = gy * c
+        if !anyTrue(c .< 0) { return gx }
+        return expm1BackwardWide(c, gy, gx)
+    }
+
+    @inline(never) @usableFromInline
+    @_disfavoredOverload static func expm1BackwardWide(_ c: VD, _ gy: VD, _ gx: VD) -> VD {
+        let x = negate(c)
+        return gx.replacing(with: expBackward(x: x, y: VD(repeating: .infinity), gy: gy), where: c .< 0)
+    }
+}
