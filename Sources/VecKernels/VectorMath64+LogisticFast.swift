@@ -146,6 +146,16 @@ extension VectorMath {
         return (e, q, sc, r, fmaD(r, dl, productMinusOne(r, dh)))
     }
 
+    /// 1 + e^-z = dh + dl for |z| <= 700, as logisticDirect forms them, without its reciprocal.
+    @inlinable @inline(__always)
+    static func logisticDenominator(_ z: VD) -> (dh: VD, dl: VD) {
+        let (q, n) = expMinusOneFast(negate(z))
+        let sc = pow2(n)
+        let dh = 1 + fmaD(q, sc, sc)
+        let one = VD(repeating: 1), negative = z .< 0
+        return (dh, fmaD(q, sc, (one.replacing(with: sc, where: negative) - dh) + sc.replacing(with: one, where: negative)))
+    }
+
     /// sigmoid(z) for -700 <= -|z|: r (1 - err) from logisticDirect, rounded once by one FMA. The
     /// quotient of e^-|z| (logisticValueFast) took four more FMA-pipe operations for the
     /// numerator where z < 0; these loops are bound by the FMA pipes (each operation ~4% of

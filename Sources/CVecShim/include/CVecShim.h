@@ -42,6 +42,18 @@ static inline vg_f32x16 vg_reciprocal_estimate(vg_f32x16 x) {
 typedef double vg_f64x8 __attribute__((ext_vector_type(8)));
 typedef long long vg_i64x8 __attribute__((ext_vector_type(8)));
 
+/// An estimate of 1/x per double lane: vrcp14pd (relative error below 2^-14, one instruction)
+/// under AVX-512F, else the correctly rounded 1/x. For corrections that need a few bits of 1/x
+/// only (VectorMath.siluValueFast). 0 gives inf, inf gives 0, NaN passes.
+static inline vg_f64x8 vg_reciprocal_estimate_f64x8(vg_f64x8 x) {
+#if defined(__AVX512F__)
+    typedef double vg_m512d __attribute__((vector_size(64)));
+    return (vg_f64x8)__builtin_ia32_rcp14pd512_mask((vg_m512d)x, (vg_m512d){0}, (unsigned char)0xFF);
+#else
+    return 1.0 / x;
+#endif
+}
+
 #if defined(__AVX2__) && !defined(__AVX512F__)
 /* AVX2 has one variable permute, vpermps over 8 float lanes of a ymm register. The lookups below
  * are built from it: a double lane k of a 4-entry table is the float pair (2k, 2k+1), and a table
