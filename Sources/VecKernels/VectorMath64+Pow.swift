@@ -165,11 +165,10 @@ extension VectorMath {
         sqrt(x + 0).replacing(with: .infinity, where: x .== -.infinity)
     }
 
-    /// x^p for float32 values widened to float64 lanes (rounded to float32 by the caller): e^(p log|x|)
-    /// from the float64 log and exp, whose ~2^-52 relative errors leave the result within 2^-44 of
-    /// x^p for every float32 result, so the rounding to float32 is the only one that counts (0.50
-    /// ulp, vecbench accuracy). The double-double log of `pow` is for float64 results only. Edges
-    /// as `pow`.
+    /// x^p for float32 values widened to float64 lanes (rounded to float32 by the caller): e^(p ln|x|)
+    /// from expOfScaledLogForFloat32, within ~2^-45 of x^p for every float32 result, so the rounding
+    /// to float32 is the only one that counts (0.50 ulp, vecbench accuracy). The double-double log
+    /// of `pow` is for float64 results only. Edges as `pow`.
     @inlinable @inline(__always)
     static func powForFloat32(_ x: VD, _ p: Double) -> VD {
         if p == 0 { return VD(repeating: 1) }
@@ -177,7 +176,7 @@ extension VectorMath {
         if p == 2 { return x * x }
         if !p.isFinite { return powNonFinite(x, p) }
         let (integer, odd) = exponentClass(p)
-        var y = exp(log(absolute(x)) * VD(repeating: p))
+        var y = expOfScaledLogForFloat32(absolute(x), p)
         let (special, edge) = powEdges(x, p, integer: integer)
         y = y.replacing(with: edge, where: special)
         return odd ? double(bits(y) ^ (bits(x) & Int64.min)) : y
