@@ -39,8 +39,8 @@ public enum UnarySaved: String, Codable, Sendable {
     /// (sigmoid's c = sigmoid(-|x|), tanh's c = 1 - |tanh x|: the derivative as a product of c's
     /// that does not cancel in the tails; f'(x) itself for silu and log_sigmoid, float32
     /// gelu(tanh), float64 gelu, mish, softplus and elu/selu/celu, cos x and -sin x for
-    /// float64 sin and cos, see `savedFloat32`, and e^x for expm1); x is kept only for double backward, and not at
-    /// all by sigmoid and tanh (`derivativeSlopeInOutput`), which keep y instead, as PyTorch does.
+    /// float64 sin and cos (see `savedFloat32`); e^x for expm1 in both dtypes); x is kept only
+    /// for double backward, and not at all by sigmoid and tanh (`derivativeSlopeInOutput`), which keep y instead, as PyTorch does.
     /// Two streams, as PyTorch's backward from y, at the price of one more saved buffer while the
     /// graph lives.
     case complement

@@ -132,8 +132,8 @@ extension VectorMath {
     ]
 
     /// silu(x) = x sigmoid(x) (torch.nn.functional.silu), x/(1 + e^-x) with 1 + e^-x carried as a
-    /// double-double: within 1.5 ulp (1.17 measured in VectorMath64Tests; 1.47 in a scalar
-    /// simulation over 2e7 points, near x = -37.8 where e^-x is 2^54). silu(-inf) = -0
+    /// double-double: 1.17 ulp measured in VectorMath64Tests, 1.47 in a scalar simulation over 2e7
+    /// points (near x = -37.8, where e^-x is 2^54); the record's bound is 2. silu(-inf) = -0
     /// (the limit, as ReferenceMath; PyTorch's -inf * 0 gives NaN), silu(inf) = inf.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func silu(_ x: SIMD8<Double>) -> SIMD8<Double> {
@@ -143,14 +143,15 @@ extension VectorMath {
 
     /// silu(x) = x/(1 + e^-x) for -700 <= -|x|: y0 = x/dh (1 + e^-x = dh + dl, logisticDenominator)
     /// corrected by y0 (-dl/dh), with 1/dh from vrcp14pd (2^-14 is ample for a term of 2^-53):
-    /// two roundings (y0's and the FMA's). x r (1 - err) from logisticDirect's reciprocal rounded
+    /// two roundings (y0's and the FMA's; without AVX-512 the estimate is the exponent-bit one,
+    /// within 5.1%, which adds up to 0.03 ulp). x r (1 - err) from logisticDirect's reciprocal rounded
     /// once (1.08 ulp) took two more FMA-pipe operations and a chain of four FMAs after the
     /// division: `vecbench ab`, 6 rounds, 2^20, Zen 5: 582 -> 516 us (1 thread), 304 -> 271 (2).
     @inlinable @inline(__always)
     static func siluValueFast(_ x: VD) -> VD {
-        let (dh, dl) = logisticDenominator(x)
-        let y0 = x / dh
-        let y = fmaD(y0, negate(dl) * vg_reciprocal_estimate_f64x8(dh), y0)
+        let d = logisticDenominator(x)
+        let y0 = x / d.dh
+        let y = fmaD(y0, negate(d.dl) * vg_reciprocal_estimate_f64x8(d.dh), y0)
         // silu has x's sign; the FMA alone would turn silu(-0) into +0.
         return double(bits(y) | (bits(x) & Int64.min))
     }

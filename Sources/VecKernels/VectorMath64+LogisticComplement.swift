@@ -38,8 +38,8 @@ extension VectorMath {
     }
 
     /// silu(x) and c = silu'(x) (siluBackward's value at gy = 1, within its 1.15 ulp) from silu's
-    /// own exponential and division, so that the backward is gy c: two streams, as PyTorch's
-    /// silu_backward(gy, x), instead of a second exponential and division per element. Vectors off
+    /// own exponential (y divides x by 1 + e^-x, c needs 1/(1 + e^-x): two divisions), so that
+    /// the backward is gy c: two streams, as PyTorch's silu_backward(gy, x). Vectors off
     /// the common path (a lane below -|x| = -700, ±inf or NaN) take siluWide and siluBackwardWide.
     @inlinable @inline(__always)
     static func siluWithComplement(_ x: VD) -> (y: VD, c: VD) {

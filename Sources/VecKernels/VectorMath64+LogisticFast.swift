@@ -3,8 +3,9 @@ import CVecShim
 // The common path of the float64 logistic family (sigmoid, tanh, their gradients, softplus' and
 // logSigmoid'): vectors whose lanes all have e = e^-|z| >= e^-700 (every intermediate normal) and
 // a finite gy. e comes from a table-driven exp as 2^n (1 + q), and 1 + e as dh + dl to 2^-106
-// (logisticCore; sigmoid's and silu's forwards take e^-z for either sign, logisticDirect);
-// r = 1/dh (one vdivpd) and err = r (dh + dl) - 1; the
+// (logisticCore; sigmoid's forward and silu's gradient take e^-z for either sign,
+// logisticDirect, and silu's forward its denominator alone); r = 1/dh (one vdivpd) and
+// err = r (dh + dl) - 1; the
 // products are split exactly by FMA and their corrections folded into one last FMA. The few
 // roundings left (q's, the reduction's last bits) keep these within the bounds measured in
 // VectorMath64Tests. Lanes off that path (NaN, ±inf, the denormal tail, an infinite gy) take the
@@ -127,8 +128,8 @@ extension VectorMath {
 
     /// 1/(1 + E) with E = e^-z = 2^n (1 + q) for |z| <= 700, as r (1 - err): e^-z itself, not
     /// e^-|z| (for z < 0, E is up to e^700 and n up to 1010), so that sigmoid(z) is the
-    /// reciprocal alone for either sign, with no numerator to multiply (sigmoid 0.98 ulp and silu
-    /// 1.08 over 3e6 points; the 1.08 is where n is 52-55). 1 + E = dh + dl exactly:
+    /// reciprocal alone for either sign, with no numerator to multiply (sigmoid 0.98 ulp over 3e6
+    /// points). 1 + E = dh + dl exactly (logisticDenominator):
     /// E rounded by one FMA, dh = 1 + E, dl = q sc + ((big - dh) + small) with {big, small} =
     /// {max(1, sc), min(1, sc)} (1 for z >= 0, where n <= 0; sc for z < 0, where n >= 0): the two
     /// additions are exact (dh is within a factor 2.4 of big), up to a part below 2^-104 of 1 + E
@@ -136,24 +137,22 @@ extension VectorMath {
     /// for callers that need E/(1 + E) (E's rounding is fma(q, sc, sc - E), exact by Sterbenz).
     @inlinable @inline(__always)
     static func logisticDirect(_ z: VD) -> (e: VD, q: VD, sc: VD, r: VD, err: VD) {
+        let d = logisticDenominator(z)
+        let r = 1 / d.dh
+        return (d.e, d.q, d.sc, r, fmaD(r, d.dl, productMinusOne(r, d.dh)))
+    }
+
+    /// 1 + E = dh + dl, E = e^-z = 2^n (1 + q) rounded by one FMA (see logisticDirect), for
+    /// |z| <= 700; also E, q and sc = 2^n. silu's forward divides by dh itself.
+    @inlinable @inline(__always)
+    static func logisticDenominator(_ z: VD) -> (dh: VD, dl: VD, e: VD, q: VD, sc: VD) {
         let (q, n) = expMinusOneFast(negate(z))
         let sc = pow2(n)
         let e = fmaD(q, sc, sc)
         let dh = 1 + e
         let one = VD(repeating: 1), negative = z .< 0
         let dl = fmaD(q, sc, (one.replacing(with: sc, where: negative) - dh) + sc.replacing(with: one, where: negative))
-        let r = 1 / dh
-        return (e, q, sc, r, fmaD(r, dl, productMinusOne(r, dh)))
-    }
-
-    /// 1 + e^-z = dh + dl for |z| <= 700, as logisticDirect forms them, without its reciprocal.
-    @inlinable @inline(__always)
-    static func logisticDenominator(_ z: VD) -> (dh: VD, dl: VD) {
-        let (q, n) = expMinusOneFast(negate(z))
-        let sc = pow2(n)
-        let dh = 1 + fmaD(q, sc, sc)
-        let one = VD(repeating: 1), negative = z .< 0
-        return (dh, fmaD(q, sc, (one.replacing(with: sc, where: negative) - dh) + sc.replacing(with: one, where: negative)))
+        return (dh, dl, e, q, sc)
     }
 
     /// sigmoid(z) for -700 <= -|z|: r (1 - err) from logisticDirect, rounded once by one FMA. The
@@ -257,8 +256,8 @@ extension VectorMath {
     }
 
     /// gy silu'(x) = gy sigmoid(x) (1 + x sigmoid(-x)) for -700 <= -|x|: both sigmoids as
-    /// double-doubles from logisticDirect (1/(1 + E) and E/(1 + E), E = e^-x: the silu forward's
-    /// core, which the grad-mode forward then computes once), 1 + x sigmoid(-x) by TwoSum, the
+    /// double-doubles from logisticDirect (1/(1 + E) and E/(1 + E), E = e^-x: the grad-mode
+    /// forward shares E and 1 + E with silu's value), 1 + x sigmoid(-x) by TwoSum, the
     /// product rounded once. Off the zero of silu' (the caller's series covers |x - x0| < 1/16).
     @inlinable @inline(__always)
     static func siluSlopeFast(_ gy: VD, _ x: VD) -> VD {

@@ -192,7 +192,8 @@ import VecKernels
     #expect(e[0] == -1 && e[1] == 0 && e[1].sign == .minus && e[2] == .infinity)
     let l = Tensor([-1, -2, -0.0], dtype: .float64).log1p().doubles
     #expect(l[0] == -.infinity && l[1].isNaN && l[2] == 0 && l[2].sign == .minus)
-    // expm1'(x) = e^x from x: at -40 PyTorch's gy (y + 1) gives 0 (y rounds to -1); ours 4.25e-18.
+    // expm1'(x) = e^x, saved by the grad-mode forward: at -40 PyTorch's gy (y + 1) gives 0 (y
+    // rounds to -1); ours 4.25e-18.
     let x = Tensor([-40.0, 0, 2], dtype: .float64, requiresGrad: true)
     try x.expm1().sum().backward()
     #expect(allClose(x.grad!.doubles, [Foundation.exp(-40), 1, Foundation.exp(2)], atol: 0, rtol: 1e-15))
