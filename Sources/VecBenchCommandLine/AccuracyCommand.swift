@@ -83,9 +83,9 @@ struct AccuracyCommand: ParsableCommand {
         if anchors != nil, samples != nil {
             throw InputError("--samples with --anchors: the inputs are the export's (give --samples to --export-anchor-inputs)")
         }
-        guard (samples ?? 0) >= 0 else { throw InputError("--samples \(samples!): give a count of 0 or more") }
-        guard (samples ?? 0) <= Self.mostSamples else {
-            throw InputError("--samples \(samples!): at most \(Self.mostSamples) (8 bytes of input and of each result per sample, op and dtype)")
+        if let samples, samples < 0 { throw InputError("--samples \(samples): give a count of 0 or more") }
+        if let samples, samples > Self.mostSamples {
+            throw InputError("--samples \(samples): at most \(Self.mostSamples) (8 bytes of input and of each result per sample, op and dtype)")
         }
         if let dir = exportAnchorInputs {
             try ReportFiles.prepareDirectory(dir, option: "--export-anchor-inputs")

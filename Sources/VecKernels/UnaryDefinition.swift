@@ -40,7 +40,8 @@ public enum UnarySaved: String, Codable, Sendable {
     /// that does not cancel in the tails; f'(x) itself for silu and log_sigmoid, float32
     /// gelu(tanh), float64 gelu, mish, softplus and elu/selu/celu, cos x and -sin x for
     /// float64 sin and cos (see `savedFloat32`); e^x for expm1 in both dtypes); x is kept only
-    /// for double backward, and not at all by sigmoid and tanh (`derivativeSlopeInOutput`), which keep y instead, as PyTorch does.
+    /// for double backward, and not at all by sigmoid and tanh (`derivativeSlopeInOutput`),
+    /// which keep y instead, as PyTorch does.
     /// Two streams, as PyTorch's backward from y, at the price of one more saved buffer while the
     /// graph lives.
     case complement

@@ -13,13 +13,10 @@ extension VectorMath {
     /// -30 (where expm1 clamps), above 88 or NaN take float32 exp instead (0.8 ulp).
     @inlinable @inline(__always)
     static func expm1WithExp(_ x: V) -> (y: V, c: V) {
-        var xc = x.replacing(with: 89, where: x .> 89)
-        xc = xc.replacing(with: -30, where: xc .< -30)
-        let lo = expm1HalfParts(widen(xc.lowHalf)), hi = expm1HalfParts(widen(xc.highHalf))
-        let y = V(lowHalf: narrow(fmaD(lo.s, lo.em, lo.s - 1)), highHalf: narrow(fmaD(hi.s, hi.em, hi.s - 1)))
-        var c = V(lowHalf: narrow(fmaD(lo.s, lo.em, lo.s)), highHalf: narrow(fmaD(hi.s, hi.em, hi.s)))
+        let h = expm1Halves(x)
+        var c = V(lowHalf: narrow(fmaD(h.lo.s, h.lo.em, h.lo.s)), highHalf: narrow(fmaD(h.hi.s, h.hi.em, h.hi.s)))
         if anyTrue(.!(x .>= -30) .| (x .> 88)) { c = expm1ComplementWide(x) }
-        return (y.replacing(with: x, where: x .== 0), c)
+        return (expm1(x, halves: h), c)
     }
 
     /// e^x, or -x where it overflows and x is finite (expm1WithExp off its common path).
@@ -52,18 +49,10 @@ extension VectorMath {
     @inlinable @inline(__always)
     @_disfavoredOverload static func expm1WithExp(_ x: VD) -> (y: VD, c: VD) {
         let p = expm1Reduced(x)
-        let (hi, lo) = expm1Parts(reduced: p)
-        var y = hi + lo
-        let c: VD
-        if anyTrue(.!(x .>= -40) .| (x .> 709)) {
-            if anyTrue(x .> 709) { y = y.replacing(with: exp(x), where: x .> 709) }
-            c = expm1ComplementWide(x)
-        } else {
-            let eh = 1 + p.mh
-            let el = ((1 - eh) + p.mh) + p.ml  // Fast2Sum's error, exact: |mh| < 1
-            c = (eh + el) * pow2(p.n)
-        }
-        return (y.replacing(with: x, where: x .== 0), c)
+        if anyTrue(.!(x .>= -40) .| (x .> 709)) { return (expm1(x, reduced: p), expm1ComplementWide(x)) }
+        let eh = 1 + p.mh
+        let el = ((1 - eh) + p.mh) + p.ml  // Fast2Sum's error, exact: |mh| < 1
+        return (expm1(x, reduced: p), (eh + el) * pow2(p.n))
     }
 
     @inline(never) @usableFromInline

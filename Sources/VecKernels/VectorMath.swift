@@ -215,11 +215,22 @@ public enum VectorMath {
     /// 2^n - 1 nearly cancel (|x| just above ln2/2), so the whole reduction and the Taylor series
     /// (to r^8: truncation < 3e-10) run in float64 and round once. Not on a hot path of any op.
     @inlinable @inline(__always)
-    public static func expm1(_ x: V) -> V {
+    public static func expm1(_ x: V) -> V { expm1(x, halves: expm1Halves(x)) }
+
+    /// expm1's float64 halves: x clamped to [-30, 89] (e^-30 - 1 rounds to -1), each half's
+    /// 2^n and e^r - 1 (expm1HalfParts). Apart so that the grad-mode forward (expm1WithExp)
+    /// reads e^x off the same parts and its y is expm1's.
+    @inlinable @inline(__always)
+    static func expm1Halves(_ x: V) -> (lo: (s: VD, em: VD), hi: (s: VD, em: VD)) {
         var xc = x.replacing(with: 89, where: x .> 89)
-        xc = xc.replacing(with: -30, where: xc .< -30)  // e^-30 - 1 rounds to -1
-        let lo = expm1Half(widen(xc.lowHalf)), hi = expm1Half(widen(xc.highHalf))
-        let y = V(lowHalf: narrow(lo), highHalf: narrow(hi))
+        xc = xc.replacing(with: -30, where: xc .< -30)
+        return (expm1HalfParts(widen(xc.lowHalf)), expm1HalfParts(widen(xc.highHalf)))
+    }
+
+    /// expm1 from its halves (expm1Halves): 2^n em + (2^n - 1) rounded once to float32.
+    @inlinable @inline(__always)
+    static func expm1(_ x: V, halves h: (lo: (s: VD, em: VD), hi: (s: VD, em: VD))) -> V {
+        let y = V(lowHalf: narrow(fmaD(h.lo.s, h.lo.em, h.lo.s - 1)), highHalf: narrow(fmaD(h.hi.s, h.hi.em, h.hi.s - 1)))
         return y.replacing(with: x, where: x .== 0)  // -0: the series' +0 terms would lose its sign
     }
 

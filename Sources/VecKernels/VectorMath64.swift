@@ -220,7 +220,14 @@ extension VectorMath {
     /// -0 stays -0, -inf gives -1, inf and x > 709.78 give inf.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func expm1(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        let (hi, lo) = expm1Parts(x)
+        expm1(x, reduced: expm1Reduced(x))
+    }
+
+    /// expm1 from its reduction (expm1Reduced), apart so that the grad-mode forward
+    /// (expm1WithExp) reads e^x off the same parts and its y is this one.
+    @inlinable @inline(__always)
+    @_disfavoredOverload static func expm1(_ x: VD, reduced p: (mh: VD, ml: VD, n: VL)) -> VD {
+        let (hi, lo) = expm1Parts(reduced: p)
         var y = hi + lo
         if anyTrue(x .> 709) { y = y.replacing(with: exp(x), where: x .> 709) }
         return y.replacing(with: x, where: x .== 0)

@@ -22,7 +22,8 @@ extension Tensor {
     /// e^x (torch.exp); gradient gy * y.
     public func exp() -> Tensor { applying(.exp) }
     /// e^x - 1 (torch.expm1), accurate near 0: float64 within 0.6 ulp of exact, float32 rounded
-    /// once from float64. Gradient gy e^x, from x (PyTorch's gy (y + 1) cancels where y is near -1).
+    /// once from float64. Gradient gy e^x, from the e^x the grad-mode forward saves (PyTorch's
+    /// gy (y + 1) cancels where y is near -1).
     public func expm1() -> Tensor { applying(.expm1) }
     /// Natural logarithm (torch.log): NaN below 0, -inf at 0.
     public func log() -> Tensor { applying(.log) }
