@@ -87,6 +87,8 @@ extension SoftmaxBackward32 {
                 var t0 = VD(), t1 = VD()
                 for i in stride(from: 0, to: full, by: 16) {
                     step(i, 16, VectorIO.load(y + o, i), VectorIO.load(gy + o, i))
+                    prefetch(y + o, i &+ prefetchAhead)  // y is read first here, gy in the sum
+                    prefetch(gn, i &+ prefetchAhead)
                     let (a0, a1) = widen(VectorIO.load(gn, i))
                     t0 += a0
                     t1 += a1
