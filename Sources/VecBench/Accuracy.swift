@@ -226,15 +226,23 @@ public enum Accuracy {
         var out = TextFormat.table(["op", "dtype", "fwd abs", "fwd rel", "fwd ulp", "bwd abs", "bwd rel", "bwd ulp",
                                     "gradcheck f64", "result"], body, rightAligned: [2, 3, 4, 5, 6, 7])
         for r in rows where !r.note.isEmpty { out += "  \(r.op) \(r.dtype.rawValue): \(r.note)\n" }
-        out += "float32 rows: errors against float64. float64 rows: against the float64 libm reference, so they\n"
-            + "show consistency, not exactness; their gradcheck tests the backward formulas (eps 1e-6, atol 1e-5, rtol 1e-3).\n"
-            + "rel: relative error where the reference is a normal number only; results whose reference underflows\n"
+        // Only what explains the rows shown (a filtered table of unary ops needs no GEMM note).
+        if rows.contains(where: { $0.dtype == .float32 }) { out += "float32 rows: errors against float64.\n" }
+        if rows.contains(where: { $0.dtype == .float64 }) {
+            out += "float64 rows: against the float64 libm reference, so they show consistency, not exactness; their\n"
+                + "gradcheck tests the backward formulas (eps 1e-6, atol 1e-5, rtol 1e-3).\n"
+        }
+        out += "rel: relative error where the reference is a normal number only; results whose reference underflows\n"
             + "(non-zero, below the smallest normal) are counted in the notes with their ULP and absolute errors, which\n"
             + "are the meaningful ones there (0 for 1e-45 is a correct rounding, not a 100% error).\n"
-            + "matmul: rel and ulp are norm-wise, max |C - Cref| / (|A||B|) per element (ulp: in units of the unit\n"
-            + "roundoff u), checked against 2 (k + 1) u, from the GEMM bound gamma_k |A||B|.\n"
-            + "Large ULP figures of softmax and reductions come from results near 0, where one ULP is tiny; their\n"
-            + "pass/fail uses the absolute and relative bounds of their tolerance.\n"
+        if rows.contains(where: { $0.forward.measure == .gemm }) {
+            out += "matmul: rel and ulp are norm-wise, max |C - Cref| / (|A||B|) per element (ulp: in units of the unit\n"
+                + "roundoff u), checked against 2 (k + 1) u, from the GEMM bound gamma_k |A||B|.\n"
+        }
+        if rows.contains(where: { $0.op.contains("softmax") }) {
+            out += "Large ULP figures of softmax come from results near 0, where one ULP is tiny; their pass/fail uses\n"
+                + "the absolute and relative bounds of their tolerance.\n"
+        }
         return out
     }
 

@@ -19,6 +19,9 @@ public enum AnchorAccuracy {
         public var dtype: String
         /// Number of inputs.
         public var count: Int
+        /// How many of them are seeded random inputs (`--samples`), the rest the sweep's grid and
+        /// edge values; nil in manifests written before it was recorded.
+        public var samples: Int?
         /// File stem, relative to the export folder: inputs in STEM.x.f64, a library's results in
         /// LIBRARY/STEM.y.f64 (forward) and LIBRARY/STEM.gx.f64 (the derivative: upstream ones).
         public var stem: String
@@ -73,10 +76,11 @@ public enum AnchorAccuracy {
         var cases: [Case] = []
         for (name, s) in chosen {
             for dtype in [DType.float32, .float64] {
-                let xs = s.inputs(dtype) + (samples > 0 ? s.samples?(dtype, samples) ?? [] : [])
+                let random = samples > 0 ? s.samples?(dtype, samples) ?? [] : []
+                let xs = s.inputs(dtype) + random
                 let stem = stemName(name) + "-" + dtype.rawValue
                 try AtomicFile.write(bytes(xs), to: "\(dir)/\(stem).x.f64")
-                cases.append(Case(op: name, dtype: dtype.rawValue, count: xs.count, stem: stem))
+                cases.append(Case(op: name, dtype: dtype.rawValue, count: xs.count, samples: random.count, stem: stem))
             }
         }
         let encoder = JSONEncoder()

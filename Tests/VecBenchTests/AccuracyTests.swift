@@ -98,6 +98,11 @@ import Vecgrad
         #expect(relu.note.contains("kink"))
         let table = Accuracy.table(rows)
         #expect(table.contains("sigmoid") && table.contains("pass"))
+        // The footer explains only the rows shown.
+        #expect(table.contains("matmul: rel and ulp are norm-wise") && table.contains("Large ULP figures of softmax"))
+        let unaryOnly = Accuracy.table(rows.filter { unary.contains($0.op) && $0.dtype == .float32 })
+        #expect(!unaryOnly.contains("norm-wise") && !unaryOnly.contains("softmax") && !unaryOnly.contains("float64 rows"))
+        #expect(unaryOnly.contains("float32 rows: errors against float64."))
         #expect(Accuracy.csv(rows).hasPrefix(Accuracy.csvHeader + "\n"))
     }
 }

@@ -80,8 +80,11 @@ import Vecgrad
         let grid = try AnchorAccuracy.exportInputs(to: dir, ops: ["tanh"])
         let sampled = try AnchorAccuracy.exportInputs(to: dir, ops: ["tanh"], samples: 1000)
         let s = try #require(AnchorAccuracy.subjects(ops: ["tanh"]).first?.subject)
+        // The manifest on disk records the random share too.
+        let manifest = try #require(FileManager.default.contents(atPath: "\(dir)/\(AnchorAccuracy.manifestName)"))
+        #expect(try JSONDecoder().decode([AnchorAccuracy.Case].self, from: manifest) == sampled)
         for (g, c) in zip(grid, sampled) {
-            #expect(c.count == g.count + 1000)
+            #expect(c.count == g.count + 1000 && c.samples == 1000 && g.samples == 0)
             let xs = try AnchorAccuracy.read("\(dir)/\(c.stem).x.f64", count: c.count)
             let dtype = try #require(DType(rawValue: c.dtype))
             let expected = try #require(s.samples?(dtype, 1000))
