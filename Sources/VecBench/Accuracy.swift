@@ -216,7 +216,11 @@ public enum Accuracy {
         return TextFormat.fixed(m, 1) + "e" + (e < 0 ? "-" : "+") + String(abs(e))
     }
 
-    /// The rows as an aligned text table, followed by each row's note and what the columns mean.
+    /// ULP figures above this get the footer's word on results near 0 (elementwise ops stay within 4).
+    static let largeUlp = 8.0
+
+    /// The rows as an aligned text table, followed by each row's note and what the columns mean
+    /// (only the explanations that the rows shown need).
     public static func table(_ rows: [AccuracyRow]) -> String {
         let body = rows.map { r in
             [r.op, r.dtype.rawValue, sci(r.forward.maxAbs), sci(r.forward.maxRel), TextFormat.fixed(r.forward.maxUlp, 2),
@@ -227,21 +231,25 @@ public enum Accuracy {
                                     "gradcheck f64", "result"], body, rightAligned: [2, 3, 4, 5, 6, 7])
         for r in rows where !r.note.isEmpty { out += "  \(r.op) \(r.dtype.rawValue): \(r.note)\n" }
         // Only what explains the rows shown (a filtered table of unary ops needs no GEMM note).
+        let elementwise = rows.filter { $0.forward.measure == .elementwise }
         if rows.contains(where: { $0.dtype == .float32 }) { out += "float32 rows: errors against float64.\n" }
         if rows.contains(where: { $0.dtype == .float64 }) {
             out += "float64 rows: against the float64 libm reference, so they show consistency, not exactness; their\n"
                 + "gradcheck tests the backward formulas (eps 1e-6, atol 1e-5, rtol 1e-3).\n"
         }
-        out += "rel: relative error where the reference is a normal number only; results whose reference underflows\n"
-            + "(non-zero, below the smallest normal) are counted in the notes with their ULP and absolute errors, which\n"
-            + "are the meaningful ones there (0 for 1e-45 is a correct rounding, not a 100% error).\n"
-        if rows.contains(where: { $0.forward.measure == .gemm }) {
+        if !elementwise.isEmpty {
+            out += "rel: relative error where the reference is a normal number only; results whose reference underflows\n"
+                + "(non-zero, below the smallest normal) are counted in the notes with their ULP and absolute errors, which\n"
+                + "are the meaningful ones there (0 for 1e-45 is a correct rounding, not a 100% error).\n"
+        }
+        if elementwise.count < rows.count {
             out += "matmul: rel and ulp are norm-wise, max |C - Cref| / (|A||B|) per element (ulp: in units of the unit\n"
                 + "roundoff u), checked against 2 (k + 1) u, from the GEMM bound gamma_k |A||B|.\n"
         }
-        if rows.contains(where: { $0.op.contains("softmax") }) {
-            out += "Large ULP figures of softmax come from results near 0, where one ULP is tiny; their pass/fail uses\n"
-                + "the absolute and relative bounds of their tolerance.\n"
+        if elementwise.contains(where: { max($0.forward.maxUlp, $0.backward.maxUlp) > largeUlp }) {
+            out += "Large ULP figures of softmax and of sums (the gradient of a broadcast operand of a binary op is a\n"
+                + "column sum) come from results near 0, where one ULP is tiny; their pass/fail uses the absolute and\n"
+                + "relative bounds of their tolerance.\n"
         }
         return out
     }

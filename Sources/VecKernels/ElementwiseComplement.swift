@@ -66,8 +66,12 @@ private struct ComplementDriver<B: UnaryBody>: UnaryVisitor {
         let w = B.V.scalarCount
         if backward {
             let streaming = Elementwise.streams(count, mode, streams.out0)
+            // Each stream within a quarter of the L3 (the streaming threshold): c, gy and gx fit.
+            let prefetching = prefetchesComplementBackward
+                && count * MemoryLayout<B.Scalar>.stride < Elementwise.streamingStoreBytes
             Elementwise.chunked(mode, total: count, width: w, inputs: 2, outputs: 1, streams) {
-                streaming ? Self.backwardVectors(op, $0, $1, StreamingStore.self) : Self.backwardVectors(op, $0, $1, CachedStore.self)
+                streaming ? Self.backwardVectors(op, $0, $1, prefetching: false, StreamingStore.self)
+                          : Self.backwardVectors(op, $0, $1, prefetching: prefetching, CachedStore.self)
             }
         } else {
             let streaming = Elementwise.streams(count, mode, streams.out0, streams.out1)
@@ -90,20 +94,22 @@ private struct ComplementDriver<B: UnaryBody>: UnaryVisitor {
         }
     }
 
-    /// gx (out0) from c (in0) and gy (in1); count is a multiple of the vector width.
-    /// On AMD CPUs c and gy are prefetched a page ahead where the output stays in the caches (the
-    /// working set is then L3's, and the hardware prefetcher starts over at every 4 KiB page):
-    /// `vecbench ab` on the Zen 5, 2^20 float32, three runs of 5-8 rounds against no hint: sigmoid
-    /// and tanh backward -4 to -12% (1 thread) and -11 to -16% (2 threads), all three runs the
-    /// same way, silu within ±4%, float64 at 2 threads within the noise; outputs streamed from
-    /// memory (StreamingStore) are left without it (2^24: within the noise either way). On the
-    /// Xeon a hint in the backward loops measured 2-5% slower (see `Forward.vectors`).
+    /// gx (out0) from c (in0) and gy (in1); count is a multiple of the vector width. With
+    /// `prefetching` (AMD CPUs, whole arrays that fit the L3 together: `visit`) c and gy are
+    /// prefetched a page ahead, as the hardware prefetcher starts over at every 4 KiB page.
+    /// `vecbench ab` on the Zen 5, 2^20 float32, against no hint: sigmoid and tanh backward -3 and
+    /// -5% (1 thread), -10 and -12% (2 threads) in 6 rounds, the same way in two runs of 6 and 8
+    /// rounds before it, silu within ±4%, float64 (2 threads) within the noise; 2^16 (in L2)
+    /// unchanged. Arrays beyond the L3 are left without it (their outputs are streamed on one
+    /// thread; a hint there measured +5 to +9%, NOISY), as is float64 2^20 (8 MiB per stream).
+    /// On the Xeon a hint in the backward loops measured 2-5% slower (see `Forward.vectors`).
     @inline(never)
-    static func backwardVectors<Op: UnaryDefinition, St: VectorStore>(_ op: Op, _ s: UnaryStreams<B.Scalar>, _ count: Int, _: St.Type) {
+    static func backwardVectors<Op: UnaryDefinition, St: VectorStore>(_ op: Op, _ s: UnaryStreams<B.Scalar>, _ count: Int,
+                                                                      prefetching: Bool, _: St.Type) {
         defer { St.fence() }
         var i = 0
-        if St.self == CachedStore.self && prefetchesComplementBackward {
-            let ahead = 4096 / MemoryLayout<B.Scalar>.stride
+        if prefetching {
+            let ahead = prefetchPageBytes / MemoryLayout<B.Scalar>.stride
             while i < count {
                 prefetch(s.in0, i &+ ahead)
                 prefetch(s.in1, i &+ ahead)

@@ -179,9 +179,10 @@ private struct Forward<B: UnaryBody>: UnaryVisitor {
         // x is streamed from L3 or memory at large counts, where the hardware prefetcher stops at
         // every 4 KiB page (see prefetchBytes); a prefetch per 64-byte vector is one more
         // instruction in loops of 10-60. Measured 3-10% faster on one thread at 2^20 (exp and log
-        // float64, sigmoid float32; interleaved rounds). Not in the backward loops: prefetching
-        // their two or three streams measured 2-5% slower (sigmoid, from c), and a stream the
-        // loop does not read (exp's x) 30%. Nor for the ops of one or two operations per element
+        // float64, sigmoid float32; interleaved rounds). Not in these backward loops: prefetching
+        // their two or three streams measured 2-5% slower on the Xeon (sigmoid, from c; on AMD CPUs
+        // the complement backward does prefetch, see ComplementDriver.backwardVectors), and a
+        // stream the loop does not read (exp's x) 30%. Nor for the ops of one or two operations per element
         // (relu, hardtanh, leaky_relu, abs, neg), whose loop is all loads and stores: without the
         // hint they ran 10-12% faster on Zen 4 (8 interleaved rounds, 2^20 float32, 1 thread).
         // Those gains were measured on a Xeon. On the Zen 4 the hint costs time where x streams

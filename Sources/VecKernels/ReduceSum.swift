@@ -58,6 +58,11 @@ protocol SumScalar: KernelFloat {
 /// column sums of add's backward [1024, 1024] + [1024] ~20% slower, so it stays on AMD too.
 let prefetchBytes = 8192
 
+/// A page: how far ahead (bytes) the row loops of softmax backward and the complement backward
+/// prefetch (SoftmaxBackward32.prefetchAhead, ComplementDriver.backwardVectors), measured on the
+/// Zen 5 against 8 KiB (the same from memory, up to 5% slower from L2 and L3).
+let prefetchPageBytes = 4096
+
 @inline(__always)
 func prefetch<T>(_ p: UnsafePointer<T>, _ i: Int) {
     vg_prefetch(UnsafeRawPointer(p + i))

@@ -139,12 +139,13 @@ enum SoftmaxBackward32 {
         return sum
     }
 
-    /// Floats ahead (4 KiB, a page) that the row loops prefetch the streams they read first: the
-    /// hardware prefetcher starts over at every page, so each row's first lines waited on memory.
-    /// `vecbench ab`, 6 rounds, Zen 5, [4096, 1024], against no hint: softmax backward -25% and
-    /// -32% at 1 thread (simd, parallel), log-softmax -5 to -8%; [256, 1000] (in cache) unchanged.
-    /// 8 KiB ahead measured the same from memory and up to 5% slower on [256, 1000].
-    static var prefetchAhead: Int { 1024 }
+    /// Floats ahead (a page) that the row loops prefetch the streams they read first: the hardware
+    /// prefetcher starts over at every page, so each row's first lines waited on memory.
+    /// `vecbench ab`, 6 rounds, Zen 5, [4096, 1024], against no hint: softmax backward 999 -> 717
+    /// us (1 thread, -28%), 615 -> 486 us (2, -21%), log-softmax -7 to -11%; [256, 1000] unchanged
+    /// to -8%. On the Zen 4 a hint one row ahead measured 8-27% slower in one NOISY run, before
+    /// these outputs were streamed; not measured again there or on the Xeon.
+    static var prefetchAhead: Int { prefetchPageBytes / MemoryLayout<Float>.stride }
 
     /// Softmax gx of `count` contiguous rows of n floats. The dot of row k + 1 is summed in the loop
     /// that writes row k: two passes per row left each row's first reads (a new 4 KiB page, where

@@ -30,7 +30,10 @@ extension Tensor {
     /// of x. Its own gradient is gy * op''(x) from the op's record, so gradients of gradients are
     /// exact; a backward through a third derivative throws (op''' is not recorded) except for the
     /// piecewise-linear ops, whose higher derivatives are all zero. `y` is the forward output for ops whose backward
-    /// reads it.
+    /// reads it. The factor's node is named after the op's first backward node with "Backward0"
+    /// appended (Log1PBackward0 -> Log1PBackwardBackward0), as PyTorch names the node of
+    /// sigmoid_backward and tanh_backward; PyTorch builds most other first backwards from ordinary
+    /// ops (log1p's gy / (x + 1): DivBackward0), which this one node stands for.
     func unaryDerivative(_ op: UnaryOp, y: UnsafeRawPointer) throws -> Tensor {
         let x = self
         let ones = try Tensor.ones(shape, dtype: dtype)
@@ -42,13 +45,14 @@ extension Tensor {
         }
         if let element = dtype.floating { derivative(element) }
         guard Autograd.needsGrad(x), !op.isPiecewiseLinear else { return d }
-        d.record(op.torchNode, x, saving: x) { g in
+        let name = "\(op.torchNode.dropLast())Backward0"
+        d.record(name, x, saving: x) { g in
             let second = Tensor(uninitializedShape: x.shape, dtype: x.dtype)
             for i in 0..<x.count { second.setElement(i, op.secondDerivative(x.element(i))) }
             if Autograd.needsGrad(x) {
                 // A graph of this second derivative may be built (createGraph again), but running
                 // backward through it would need op''': say so then, rather than return zeros.
-                second.record(op.torchNode, x) { _ in
+                second.record("\(name.dropLast())Backward0", x) { _ in
                     throw TensorError.invalidArgument(
                         "the third derivative of \(op.name) is not implemented: differentiate its gradient at most twice")
                 }

@@ -80,6 +80,9 @@ import Vecgrad
         let grid = try AnchorAccuracy.exportInputs(to: dir, ops: ["tanh"])
         let sampled = try AnchorAccuracy.exportInputs(to: dir, ops: ["tanh"], samples: 1000)
         let s = try #require(AnchorAccuracy.subjects(ops: ["tanh"]).first?.subject)
+        // A manifest written before `samples` was recorded still reads, without it.
+        let old = #"[{"op": "tanh", "dtype": "float32", "count": 3, "stem": "tanh-float32"}]"#
+        #expect(try JSONDecoder().decode([AnchorAccuracy.Case].self, from: Data(old.utf8)).first?.samples == nil)
         // The manifest on disk records the random share too.
         let manifest = try #require(FileManager.default.contents(atPath: "\(dir)/\(AnchorAccuracy.manifestName)"))
         #expect(try JSONDecoder().decode([AnchorAccuracy.Case].self, from: manifest) == sampled)

@@ -128,6 +128,11 @@ func matmulGradgradcheck(_ op: String) throws {
     #expect(g2.doubles == [12])
     let g3 = try grad(of: g2, wrt: [x])[0]
     #expect(g3.doubles == [6])
+    // The factor op'(x) of a graph-creating backward has its own node name, not the forward's.
+    let w = Tensor(shape: [2], scalars: [0.5, 2], dtype: .float64, requiresGrad: true)
+    try w.log1p().sum().backward(createGraph: true)
+    let names = try #require(w.grad?.gradFn?.nextFunctions).compactMap { $0?.name }
+    #expect(w.grad?.gradFn?.name == "MulBackward0" && names.contains("Log1PBackwardBackward0"), "\(names)")
     // A plain backward leaves a gradient without a graph.
     let z = Tensor(shape: [], scalars: [2.0], dtype: .float64, requiresGrad: true)
     try (z * z).backward()

@@ -313,7 +313,8 @@ static inline vg_f32x16 vg_max_f32x16(vg_f32x16 a, vg_f32x16 b) {
 int vg_machine_isa_level(void);
 
 /// 1 on an AMD x86-64 CPU, else 0 (cpuid's vendor): for the few loops whose best form differs
-/// between the AMD and Intel machines this project measures on (VecKernels' elementwise prefetch).
+/// between the AMD and Intel machines this project measures on (VecKernels' elementwise forward
+/// and complement backward prefetch).
 int vg_cpu_is_amd(void);
 
 /// Spin-wait hint (x86 PAUSE) for the thread pool's short busy waits.
