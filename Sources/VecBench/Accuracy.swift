@@ -242,7 +242,7 @@ public enum Accuracy {
                 + "(non-zero, below the smallest normal) are counted in the notes with their ULP and absolute errors, which\n"
                 + "are the meaningful ones there (0 for 1e-45 is a correct rounding, not a 100% error).\n"
         }
-        if elementwise.count < rows.count {
+        if rows.contains(where: { $0.forward.measure == .gemm }) {
             out += "matmul: rel and ulp are norm-wise, max |C - Cref| / (|A||B|) per element (ulp: in units of the unit\n"
                 + "roundoff u), checked against 2 (k + 1) u, from the GEMM bound gamma_k |A||B|.\n"
         }
