@@ -120,8 +120,8 @@ struct Expm1Op: UnaryDefinition {
 }
 
 /// log(1 + x) (torch.log1p), accurate near 0 where log(1 + x) rounds 1 + x first. NaN below -1,
-/// -inf at -1; the gradient gy / (1 + x) is PyTorch's formula (float32 in float64 lanes, rounded
-/// once).
+/// -inf at -1; the gradient gy / (1 + x) is PyTorch's formula (float32: 1 + x carried exactly,
+/// within 0.6 ulp, VectorMath.divideByOnePlus).
 struct Log1pOp: UnaryDefinition {
     var name: String { "log1p" }
     var torchNode: String { "Log1PBackward0" }
@@ -140,7 +140,7 @@ struct Log1pOp: UnaryDefinition {
     func secondDerivative(_ x: R) -> R { -1 / ((1 + x) * (1 + x)) }
 
     @inline(__always) func forward(_ x: F) -> F { VectorMath.log1p(x) }
-    @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.inDouble(x, gy) { x, g in g / (x + 1) } }
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.divideByOnePlus(gy, x) }
     @inline(__always) func forward(_ x: D) -> D { VectorMath.log1p(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { gy / (x + 1) }
 }
