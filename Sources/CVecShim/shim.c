@@ -17,6 +17,18 @@ int vg_cpu_is_amd(void) {
 #endif
 }
 
+int vg_cpu_amd_family(void) {
+#if defined(__x86_64__)
+    if (!vg_cpu_is_amd()) return 0;
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    unsigned base = (a >> 8) & 0xF, extended = (a >> 20) & 0xFF;
+    return (int)(base == 0xF ? base + extended : base);
+#else
+    return 0;
+#endif
+}
+
 int vg_machine_isa_level(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();

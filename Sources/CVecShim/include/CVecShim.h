@@ -314,8 +314,13 @@ int vg_machine_isa_level(void);
 
 /// 1 on an AMD x86-64 CPU, else 0 (cpuid's vendor): for the few loops whose best form differs
 /// between the AMD and Intel machines this project measures on (VecKernels' elementwise forward
-/// and complement backward prefetch).
+/// prefetch, GEMM's deepest kc).
 int vg_cpu_is_amd(void);
+
+/// The CPU family of an AMD x86-64 CPU (cpuid leaf 1, base plus extended family: 25 for Zen 3
+/// and Zen 4, 26 for Zen 5), 0 elsewhere: the page-ahead prefetch of VecKernels' complement
+/// backward paid on the Zen 5 and cost on the Zen 4.
+int vg_cpu_amd_family(void);
 
 /// Spin-wait hint (x86 PAUSE) for the thread pool's short busy waits.
 static inline void vg_cpu_relax(void) {
