@@ -2,6 +2,9 @@
 #include <sched.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include "CVecShim.h"
 
 int vg_current_cpu(void) { return sched_getcpu(); }
@@ -21,7 +24,7 @@ int vg_cpu_amd_family(void) {
 #if defined(__x86_64__)
     if (!vg_cpu_is_amd()) return 0;
     unsigned a = 0, b = 0, c = 0, d = 0;
-    __asm__("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
     unsigned base = (a >> 8) & 0xF, extended = (a >> 20) & 0xFF;
     return (int)(base == 0xF ? base + extended : base);
 #else

@@ -67,7 +67,7 @@ private struct ComplementDriver<B: UnaryBody>: UnaryVisitor {
         if backward {
             let streaming = Elementwise.streams(count, mode, streams.out0)
             // Each stream within a quarter of the L3 (the streaming threshold): c, gy and gx fit.
-            let prefetching = prefetchesPageAhead
+            let prefetching = prefetchesComplementBackward
                 && count * MemoryLayout<B.Scalar>.stride < Elementwise.streamingStoreBytes
             Elementwise.chunked(mode, total: count, width: w, inputs: 2, outputs: 1, streams) {
                 streaming ? Self.backwardVectors(op, $0, $1, prefetching: false, StreamingStore.self)
@@ -95,7 +95,7 @@ private struct ComplementDriver<B: UnaryBody>: UnaryVisitor {
     }
 
     /// gx (out0) from c (in0) and gy (in1); count is a multiple of the vector width. With
-    /// `prefetching` (the Zen 5, `prefetchesPageAhead`; whole arrays that fit the L3 together: `visit`) c and gy are
+    /// `prefetching` (the Zen 5, `prefetchesComplementBackward`; whole arrays that fit the L3 together: `visit`) c and gy are
     /// prefetched a page ahead, as the hardware prefetcher starts over at every 4 KiB page.
     /// `vecbench ab` on the Zen 5, 2^20 float32, against no hint: sigmoid and tanh backward -3 and
     /// -5% (1 thread), -10 and -12% (2 threads) in 6 rounds, the same way in two runs of 6 and 8
@@ -103,7 +103,7 @@ private struct ComplementDriver<B: UnaryBody>: UnaryVisitor {
     /// unchanged. Arrays beyond the L3 are left without it (their outputs are streamed on one
     /// thread; a hint there measured +5 to +9%, NOISY), as is float64 2^20 (8 MiB per stream).
     /// On the Xeon a hint in the backward loops measured 2-5% slower (see `Forward.vectors`), on
-    /// the Zen 4 5-21% (see `prefetchesPageAhead`).
+    /// the Zen 4 5-23% (see `prefetchesComplementBackward`).
     @inline(never)
     static func backwardVectors<Op: UnaryDefinition, St: VectorStore>(_ op: Op, _ s: UnaryStreams<B.Scalar>, _ count: Int,
                                                                       prefetching: Bool, _: St.Type) {
@@ -126,3 +126,11 @@ private struct ComplementDriver<B: UnaryBody>: UnaryVisitor {
     }
 }
 
+/// Whether the complement backward loops prefetch c and gy a page ahead (`backwardVectors`): on
+/// the Zen 5 (AMD family 26) and later, where it was measured to pay. On the Zen 4 (family 25,
+/// 2026-12-06, `vecbench ab` against the same build without it, 2^20 float32, three runs of 8-10
+/// rounds) sigmoid, tanh and silu backward ran 5-23% faster without the hint at 1 and 2 threads
+/// (all but one row of 14 the same way, NOISY verdicts); the Xeon measured it 2-5% slower. Softmax
+/// backward's row hint (SoftmaxBackward32.prefetchAhead) stays on every CPU: a static gate there
+/// made its loops 1.4-2.3x slower, and without the hint the Zen 4 measured within the noise.
+private let prefetchesComplementBackward = vg_cpu_amd_family() >= 26

@@ -63,15 +63,6 @@ let prefetchBytes = 8192
 /// Zen 5 against 8 KiB (the same from memory, up to 5% slower from L2 and L3).
 let prefetchPageBytes = 4096
 
-/// Whether the complement backward (ComplementDriver.backwardVectors) prefetches a page ahead: on
-/// the Zen 5 (AMD family 26) and later, where it was measured to pay. On the Zen 4 (family 25,
-/// 2026-12-06, `vecbench ab` against the same build without it, 2^20 float32, three runs of 8-10
-/// rounds) sigmoid, tanh and silu backward ran 5-23% faster without the hint at 1 and 2 threads
-/// (every row the same way, NOISY verdicts); the Xeon measured it 2-5% slower. Softmax
-/// backward's row hint (SoftmaxBackward32.prefetchAhead) stays on every CPU: a static gate there
-/// made its loops 1.4-2.3x slower, and without the hint the Zen 4 measured within the noise.
-let prefetchesPageAhead = vg_cpu_amd_family() >= 26
-
 @inline(__always)
 func prefetch<T>(_ p: UnsafePointer<T>, _ i: Int) {
     vg_prefetch(UnsafeRawPointer(p + i))

@@ -85,6 +85,14 @@ public enum VectorMath {
     @inlinable @inline(__always)
     static func productError(_ a: V, _ b: V, _ p: V) -> V { fma(a, b, -p) }
 
+    /// The rounding error of s = a + b, exactly, for any order of magnitude (Knuth's TwoSum, five
+    /// additions; Fast2Sum's two need |a| >= |b|).
+    @inlinable @inline(__always)
+    static func sumError(_ a: V, _ b: V, _ s: V) -> V {
+        let bv = s - a
+        return (a - (s - bv)) + (b - bv)
+    }
+
     /// Whether any lane of the mask is set. `any(_:)` compiles to an out-of-line reduction call.
     @inlinable @inline(__always)
     static func anyTrue(_ m: SIMDMask<VI>) -> Bool {
