@@ -65,7 +65,8 @@ extension VectorMath {
 
     /// sigmoid(z + zLo) = (t + c) 2^m unscaled, for a tiny zLo (the rounding error of z = beta x):
     /// e/(1 + e) for z < 0 and 1/(1 + e) otherwise, e = e^-|z + zLo| = e^-|z| (1 - zLo sign(z)).
-    @inlinable @inline(__always)
+    /// Transparent: as @inline(__always) the float64 tanh-form gelu's loop called it per vector.
+    @_transparent @usableFromInline
     static func logisticParts(_ z: VD, _ zLo: VD) -> (t: VD, c: VD, m: VL, rare: Bool) {
         let (h, l0, n, rare) = logisticTail(negativeAbsolute(z))
         let l = fmaD(h, negate(flipSign(zLo, by: z)), l0)

@@ -49,8 +49,10 @@ extension VectorMath {
     /// ax^(qh + ql) = (hi + lo) 2^n for positive finite ax, from logParts; `rare` when a lane
     /// may need a multi-factor scaling (|q log ax| > 708). Overflow and underflow come from the
     /// clamps at `upper` (710 for x^q itself; 1500 where the caller multiplies by a small
-    /// factor first) and -1400.
-    @inlinable @inline(__always)
+    /// factor first) and -1400. Transparent: as @inline(__always) the loops of pow and its
+    /// gradient called it once per vector (`objdump -d`), its SIMD8<Double> arguments passed in
+    /// xmm quarters and its four results through memory.
+    @_transparent @usableFromInline
     static func powParts(_ ax: VD, _ qh: Double, _ ql: Double, upper: Double) -> (hi: VD, lo: VD, n: VL, rare: Bool) {
         let (lh, ll) = logParts(ax)
         let vq = VD(repeating: qh)
