@@ -5,6 +5,8 @@ import CVecShim
 // result underflows, so w is carried as a double-double (a rounded w would move e^w by up to
 // 745 2^-53, ~370 ulp); the logistic factors are VectorMath64+Logistic's double-doubles, and the
 // gradient sigmoid(w) (1 + x w' sigmoid(-w)) is silu's with x w' (a double-double) in place of x.
+// These are the forms for any x (the lanes beyond |x| = 20 and the edges); VectorMath64+GeluTanhFast
+// has the ones for |x| <= 20, which the public functions take when every lane is there.
 extension VectorMath {
     /// 2 sqrt(2/pi), 2 sqrt(2/pi) 0.044715 and three times that, each as hi + lo (mpmath).
     @usableFromInline static let geluTanhK = (hi: 1.5957691216057308, lo: -9.96930880911092e-17)
@@ -14,15 +16,22 @@ extension VectorMath {
     /// x (k + a x^2) as hi + lo for |x| <= 30, given x^2 = x2 + x2l and a = (ah, al).
     @inlinable @inline(__always)
     static func geluTanhCubic(_ x: VD, _ x2: VD, _ x2l: VD, _ a: (hi: Double, lo: Double)) -> (hi: VD, lo: VD) {
+        let (wh, wl) = geluTanhCubicParts(x, x2, x2l, a)
+        let w = wh + wl
+        return (w, (wh - w) + wl)
+    }
+
+    /// geluTanhCubic's x (k + a x^2) left unnormalised (|lo| within ~2^-50 of |hi|), for the fast
+    /// forms, which take lo to first order only: three operations fewer.
+    @inlinable @inline(__always)
+    static func geluTanhCubicParts(_ x: VD, _ x2: VD, _ x2l: VD, _ a: (hi: Double, lo: Double)) -> (hi: VD, lo: VD) {
         let ah = VD(repeating: a.hi)
         let th = ah * x2
         let tl = fmaD(ah, x2l, fmaD(VD(repeating: a.lo), x2, productError(ah, x2, th)))
         let (ss, se) = twoSum(VD(repeating: geluTanhK.hi), th)
         let sl = se + (VD(repeating: geluTanhK.lo) + tl)
         let wh = x * ss
-        let wl = fmaD(x, sl, productError(x, ss, wh))
-        let w = wh + wl
-        return (w, (wh - w) + wl)
+        return (wh, fmaD(x, sl, productError(x, ss, wh)))
     }
 
     /// x clamped to [-30, 30] (NaN passes): beyond, sigmoid(w) is 0 or 1 to far below a rounding,
@@ -32,11 +41,12 @@ extension VectorMath {
         x.replacing(with: 30, where: x .> 30).replacing(with: -30, where: x .< -30)
     }
 
-    /// gelu(x, approximate="tanh") = x sigmoid(w) (torch gelu): sigmoid of w as hi + lo, times x
+    /// gelu(x, approximate="tanh") = x sigmoid(w) (torch gelu) for vectors with a lane beyond
+    /// |x| = 20, ±inf or NaN (the others: geluTanhFast): sigmoid of w as hi + lo, times x
     /// rounded once (denormal results scaled once). Within 1 ulp (measured). ±0 keep their sign;
     /// below -30 (and at -inf) -0, the limit; above 30 x itself; NaN passes.
-    @inlinable @inline(__always)
-    @_disfavoredOverload public static func geluTanh(_ x: SIMD8<Double>) -> SIMD8<Double> {
+    @inline(never) @usableFromInline
+    static func geluTanhWide(_ x: VD) -> VD {
         let xc = geluTanhClamp(x)
         let x2 = xc * xc
         let (w, wl) = geluTanhCubic(xc, x2, productError(xc, xc, x2), geluTanhKC)
@@ -56,11 +66,13 @@ extension VectorMath {
         -0.01661932834305256, -0.11394448308095899, -0.01578285352184803, 0.38751844613578895,
     ]
 
-    /// gy (sigmoid(w) (1 + x w' sigmoid(-w))), PyTorch's gelu_backward(approximate="tanh"): every
-    /// factor a double-double, rounded once with gy; within 1/16 of the gradient's zero a Taylor
-    /// series. Within 1 ulp (measured). Above 30 (and at inf) gy, below -30 gy 0, at -inf gy (-0).
-    @inlinable @inline(__always)
-    @_disfavoredOverload public static func geluTanhBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
+    /// gy (sigmoid(w) (1 + x w' sigmoid(-w))), PyTorch's gelu_backward(approximate="tanh"), for
+    /// vectors with a lane beyond |x| = 20, ±inf, NaN or a gy beyond 2^1000 (the others:
+    /// geluTanhSlopeFast): every factor a double-double, rounded once with gy; within 1/16 of the
+    /// gradient's zero a Taylor series. Within 1 ulp (measured). Above 30 (and at inf) gy, below
+    /// -30 gy 0, at -inf gy (-0).
+    @inline(never) @usableFromInline
+    static func geluTanhBackwardWide(_ x: VD, _ gy: VD) -> VD {
         let xc = geluTanhClamp(x)
         let x2 = xc * xc
         let x2l = productError(xc, xc, x2)

@@ -62,10 +62,13 @@ struct GeluTanhOp: UnaryDefinition {
     @inline(__always) func forward(_ x: D) -> D { VectorMath.geluTanh(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.geluTanhBackward(x: x, gy: gy) }
 
-    // float32 saves c = f'(x) in grad mode: y and f' share w (formed in float64), e^-|w| and the
-    // reciprocal, so the grad-mode forward costs little more than the forward, and the backward
-    // is gy c instead of all of it again. float64 keeps x.
+    // Both dtypes save c = f'(x) in grad mode: y and f' share w, e^-|w| and the reciprocal
+    // (float32: w formed in float64), so the grad-mode forward costs little more than the forward,
+    // and the backward is gy c instead of all of it again.
+    var saved: UnarySaved { .complement }
     var savedFloat32: UnarySaved { .complement }
     @inline(__always) func forwardWithComplement(_ x: F) -> (y: F, c: F) { VectorMath.geluTanhWithComplement(x) }
     @inline(__always) func backward(c: F, gy: F) -> F { gy * c }
+    @inline(__always) func forwardWithComplement(_ x: D) -> (y: D, c: D) { VectorMath.geluTanhWithComplement(x) }
+    @inline(__always) func backward(c: D, gy: D) -> D { gy * c }
 }
