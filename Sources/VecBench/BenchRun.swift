@@ -202,15 +202,17 @@ public enum BenchRun {
     /// process's peak resident memory during those calls (its peak reset just before).
     static func allocationsPerCall(_ run: () -> Void) -> CallFootprint {
         let calls = 2
-        let resetOK = ResidentMemory.resetPeak()
-        let before = ResidentMemory.currentBytes
-        let (a, _) = StorageAllocations.counting { for _ in 0..<calls { run() } }
-        var footprint = CallFootprint(count: Double(a.count) / Double(calls), bytes: Double(a.bytes) / Double(calls))
-        if resetOK, let peak = ResidentMemory.peakBytes, let before {
-            footprint.peakRSS = Double(peak)
-            footprint.rssGrowth = Double(Swift.max(0, peak - before))
+        return ResidentMemory.withPeakWindow {
+            let resetOK = ResidentMemory.resetPeak()
+            let before = ResidentMemory.currentBytes
+            let (a, _) = StorageAllocations.counting { for _ in 0..<calls { run() } }
+            var footprint = CallFootprint(count: Double(a.count) / Double(calls), bytes: Double(a.bytes) / Double(calls))
+            if resetOK, let peak = ResidentMemory.peakBytes, let before {
+                footprint.peakRSS = Double(peak)
+                footprint.rssGrowth = Double(Swift.max(0, peak - before))
+            }
+            return footprint
         }
-        return footprint
     }
 
     /// The row of a case from its rounds.

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -16,7 +17,19 @@ public enum ResidentMemory {
     /// The most bytes resident since the process started or the last `resetPeak()` (VmHWM).
     public static var peakBytes: Int? { statusField("VmHWM:") }
 
+    /// Runs `body`, a window that resets the peak and reads it back, with every other such window
+    /// of the process kept out: the peak is the process's, so a reset in one window would drop
+    /// what another has not read yet (two concurrent measurements each saw no growth at all).
+    public static func withPeakWindow<R>(_ body: () throws -> R) rethrows -> R {
+        peakWindow.lock()
+        defer { peakWindow.unlock() }
+        return try body()
+    }
+
+    private static let peakWindow = NSLock()
+
     /// Sets the peak to the bytes resident now; false where the kernel refuses or has no /proc.
+    /// Callers that read the peak back do both inside `withPeakWindow`.
     @discardableResult
     public static func resetPeak() -> Bool {
         let fd = open("/proc/self/clear_refs", O_WRONLY)
