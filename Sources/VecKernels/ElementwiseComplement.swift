@@ -2,7 +2,7 @@ import CVecShim
 import VecPlatform
 
 // The grad-mode drivers of ops whose record saves `.complement` (sigmoid, tanh, silu, log_sigmoid,
-// expm1; float32 gelu(tanh); float64 gelu, mish, sin, cos, softplus, elu/selu/celu): a forward that
+// expm1, gelu(tanh); float64 gelu, mish, sin, cos, softplus, elu/selu/celu): a forward that
 // writes y and the complement c, and a backward that reads gy and c only (two streams, as
 // PyTorch's backward from y or its saved buffer). Same split, threads and tail handling as Elementwise.forward; the
 // loops are generic over the record, as the other drivers.

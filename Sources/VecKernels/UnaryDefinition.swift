@@ -37,8 +37,8 @@ public enum UnarySaved: String, Codable, Sendable {
     case inputAndOutput
     /// Backward reads gy and the complement c that the forward writes beside y in grad mode
     /// (sigmoid's c = sigmoid(-|x|), tanh's c = 1 - |tanh x|: the derivative as a product of c's
-    /// that does not cancel in the tails; f'(x) itself for silu and log_sigmoid, float32
-    /// gelu(tanh), float64 gelu, mish, softplus and elu/selu/celu, cos x and -sin x for
+    /// that does not cancel in the tails; f'(x) itself for silu, log_sigmoid and gelu(tanh),
+    /// float64 gelu, mish, softplus and elu/selu/celu, cos x and -sin x for
     /// float64 sin and cos (see `savedFloat32`); e^x for expm1 in both dtypes); x is kept only
     /// for double backward, and not at all by sigmoid and tanh (`derivativeSlopeInOutput`),
     /// which keep y instead, as PyTorch does.
@@ -98,7 +98,7 @@ protocol UnaryDefinition: Sendable {
     /// What float32 saves where it differs from `saved`: gelu, mish, sin, cos, softplus and elu
     /// save their float64 derivative as a complement, but their float32 backward from x already
     /// beats PyTorch's and the second output stream would cost the grad-mode forward more, so
-    /// float32 keeps x; gelu(tanh) the other way round.
+    /// float32 keeps x.
     var savedFloat32: UnarySaved { get }
     var flops: Double { get }
     var domain: UnaryDomain { get }

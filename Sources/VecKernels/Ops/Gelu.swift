@@ -64,7 +64,10 @@ struct GeluTanhOp: UnaryDefinition {
 
     // Both dtypes save c = f'(x) in grad mode: y and f' share w, e^-|w| and the reciprocal
     // (float32: w formed in float64), so the grad-mode forward costs little more than the forward,
-    // and the backward is gy c instead of all of it again.
+    // and the backward is gy c instead of all of it again. Like every saved derivative, c keeps
+    // only its absolute precision where it is denormal (float64: x below about -21.3; 0 below
+    // -21.6, where PyTorch's gradient is 0 too), so a |gy| > 1 there gets less than the backward
+    // from x would give.
     var saved: UnarySaved { .complement }
     var savedFloat32: UnarySaved { .complement }
     @inline(__always) func forwardWithComplement(_ x: F) -> (y: F, c: F) { VectorMath.geluTanhWithComplement(x) }
