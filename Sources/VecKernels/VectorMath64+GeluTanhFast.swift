@@ -12,11 +12,16 @@ extension VectorMath {
     /// The fast forms' bound on |x|: |w| = 602.7 at 20.
     @usableFromInline static let geluTanhFastBound = 20.0
 
+    /// Whether every lane of x takes the fast forms (NaN does not): the same test in the forward,
+    /// the backward and the grad-mode forward, whose y must be the forward's bit for bit.
+    @inlinable @inline(__always)
+    static func geluTanhAllFast(_ x: VD) -> Bool { !anyTrue(.!(absolute(x) .<= VD(repeating: geluTanhFastBound))) }
+
     /// gelu(x, approximate="tanh"), PyTorch's gelu: 1.31 ulp measured (VectorMath64MishTests; bound 2).
     /// ±0 keep their sign; below -30 (and at -inf) -0, the limit; above 30 x; NaN passes.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func geluTanh(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        if anyTrue(.!(absolute(x) .<= VD(repeating: geluTanhFastBound))) { return geluTanhWide(x) }
+        guard geluTanhAllFast(x) else { return geluTanhWide(x) }
         let a = geluTanhArgument(x)
         return geluTanhFast(x, a.wl, logisticDenominator(a.w))
     }
@@ -26,9 +31,7 @@ extension VectorMath {
     /// 30 (and at inf) gy, below -30 gy 0, at -inf gy (-0).
     @inlinable @inline(__always)
     @_disfavoredOverload public static func geluTanhBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
-        if anyTrue(.!(absolute(x) .<= VD(repeating: geluTanhFastBound)) .| .!(absolute(gy) .< 0x1p1000)) {
-            return geluTanhBackwardWide(x, gy)
-        }
+        guard geluTanhAllFast(x), !anyTrue(.!(absolute(gy) .< 0x1p1000)) else { return geluTanhBackwardWide(x, gy) }
         let a = geluTanhArgument(x)
         return geluTanhSlopeFast(gy, x, a, logisticDenominator(a.w))
     }
@@ -38,9 +41,7 @@ extension VectorMath {
     /// a scalar model over [-20, -5] (c's rounding and the product's; bound 2).
     @inlinable @inline(__always)
     static func geluTanhWithComplement(_ x: SIMD8<Double>) -> (y: SIMD8<Double>, c: SIMD8<Double>) {
-        if anyTrue(.!(absolute(x) .<= VD(repeating: geluTanhFastBound))) {
-            return (geluTanhWide(x), geluTanhBackwardWide(x, VD(repeating: 1)))
-        }
+        guard geluTanhAllFast(x) else { return (geluTanhWide(x), geluTanhBackwardWide(x, VD(repeating: 1))) }
         let a = geluTanhArgument(x)
         let d = logisticDenominator(a.w)
         return (geluTanhFast(x, a.wl, d), geluTanhSlopeFast(VD(repeating: 1), x, a, d))
@@ -92,17 +93,5 @@ extension VectorMath {
                             where: near)
         }
         return g
-    }
-
-    /// 1/d to 2^-14 relative for normal positive d with a normal reciprocal: vrcp14pd under
-    /// AVX-512; elsewhere the exponent-bit estimate (5.1%, vg_reciprocal_estimate_f64x8) and two
-    /// Newton steps (0.26%, then 7e-6). The estimate alone let gelu's correction of up to 2^-44
-    /// reach 21 ulp (VectorMath64MishTests, a build without -march=native).
-    @inlinable @inline(__always)
-    static func reciprocal14(_ d: VD) -> VD {
-        let e = vg_reciprocal_estimate_f64x8(d)
-        if vg_compiled_isa_level() >= 2 { return e }
-        let e1 = fmaD(e, fmaD(negate(d), e, VD(repeating: 1)), e)
-        return fmaD(e1, fmaD(negate(d), e1, VD(repeating: 1)), e1)
     }
 }
