@@ -47,9 +47,11 @@ train: deps
 	  v=$$($(BIN)/train-mlp --threads $$t $(TRAIN_FLAGS)) || exit 1; echo "$$v"; \
 	  p=$$($(TORCH_PYTHON) Benchmarks/train_mlp.py --threads $$t $(TRAIN_FLAGS) 2>/dev/null) || exit 1; echo "$$p"; \
 	  echo "$$v" "$$p" | awk -v t=$$t '{ for (i = 1; i <= NF; i++) { split($$i, kv, "="); \
-	    if (kv[1] == "median_step_ms") s[++n] = kv[2]; if (kv[1] == "mem_growth_mb") m[++k] = kv[2] } \
+	    if (kv[1] == "median_step_ms") s[++n] = kv[2]; if (kv[1] == "mem_growth_mb") m[++k] = kv[2]; \
+	    if (kv[1] == "matmul_gflop") g = kv[2] } \
 	    printf "threads=%d  median step: vecgrad %.1f ms, pytorch %.1f ms (vecgrad %.2fx as fast)", t, s[1], s[2], s[2] / s[1]; \
-	    printf "   memory growth: vecgrad %.1f MB, pytorch %.1f MB\n", m[1], m[2] }'; \
+	    printf "   memory growth: vecgrad %.1f MB, pytorch %.1f MB\n", m[1], m[2]; \
+	    printf "           matrix products %.2f GFLOP per step: vecgrad %.1f GFLOP/s, pytorch %.1f GFLOP/s over the whole step\n", g, g * 1000 / s[1], g * 1000 / s[2] }'; \
 	done
 
 # Real data: trains on scikit-learn's handwritten digits (Examples/Data/digits.npy.gz, 1797 8x8

@@ -5,7 +5,8 @@ plain SGD (torch.optim.SGD). The batch and the initial weights are Vecgrad's num
 with the same seeds, drawn as Vecgrad's Tensor.uniform and Linear(seed:) draw them (computed with
 torch int64 arithmetic, checked against a plain-Python SplitMix64), so both programs print the
 same first loss. Printed: the median step time (zero_grad, forward, backward, step) over --steps
-steps after --warmup steps, and the peak resident memory growth: VmHWM at the end minus VmRSS just
+steps after --warmup steps, the matrix products' GFLOP per step (matmul_gflop), and the peak
+resident memory growth: VmHWM at the end minus VmRSS just
 before the first step, from /proc/self/status, after malloc_trim and a VmHWM restart (as the Swift
 program: see its header). Needs only torch (no numpy).
 
@@ -127,9 +128,14 @@ def main():
             step_ms.append((end - start) / 1e6)
         losses.append(loss.item())
     growth_mb = (status_kb("VmHWM") - rss_before) * 1024 / 1e6
+    # The matrix products per step, as train-mlp counts them: forward and weight gradient of every
+    # layer, input gradient of all but the first.
+    widths = [features, 1024, 1024, 1024, classes]
+    layer = [2 * args.batch * a * b for a, b in zip(widths, widths[1:])]
+    matmul_gflop = (2 * sum(layer) + sum(layer[1:])) / 1e9
     print(f"pytorch threads={args.threads} steps={args.steps} median_step_ms={statistics.median(step_ms):.2f} "
           f"min_step_ms={min(step_ms):.2f} mem_growth_mb={growth_mb:.1f} "
-          f"loss_first={losses[0]:.6f} loss_last={losses[-1]:.6f}")
+          f"loss_first={losses[0]:.6f} loss_last={losses[-1]:.6f} matmul_gflop={matmul_gflop:.3f}")
 
 
 if __name__ == "__main__":

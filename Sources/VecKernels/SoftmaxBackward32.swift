@@ -143,8 +143,9 @@ enum SoftmaxBackward32 {
     /// prefetcher starts over at every page, so each row's first lines waited on memory.
     /// `vecbench ab`, 6 rounds, Zen 5, [4096, 1024], against no hint: softmax backward 999 -> 717
     /// us (1 thread, -28%), 615 -> 486 us (2, -21%), log-softmax -7 to -11%; [256, 1000] unchanged
-    /// to -8%. On the Zen 4 a hint one row ahead measured 8-27% slower in one NOISY run, before
-    /// these outputs were streamed; not measured again there or on the Xeon.
+    /// to -8% (the streamed rows now take two passes without it, see `softmaxRows`). On the Zen 4,
+    /// rows within the caches ([64 | 256 | 1024, 1000]) without the hint: -4% to +1% (6 rounds,
+    /// UNCHANGED); kept.
     static var prefetchAhead: Int { prefetchPageBytes / MemoryLayout<Float>.stride }
 
     /// Softmax gx of `count` contiguous rows of n floats. Rows within the caches (CachedStore): the

@@ -5,7 +5,7 @@
 // rounding, the same last one: the programs compute the same thing.
 //
 // Printed: the median step time (zero_grad, forward, backward, step) over `--steps` steps after
-// `--warmup` steps, and the peak resident memory growth: VmHWM at the end minus VmRSS just before
+// `--warmup` steps, the matrix products' GFLOP per step (matmul_gflop), and the peak resident memory growth: VmHWM at the end minus VmRSS just before
 // the first step (the parameters and the batch are already resident then), from /proc/self/status.
 // Before that VmRSS, both programs hand the free memory their allocators kept back to the system
 // (malloc_trim; here also BufferCache.emptyCache) and restart VmHWM (/proc/self/clear_refs): else
@@ -79,6 +79,12 @@ let labelValues = (0..<options.batch).map { i -> Int64 in
     return Int64(row.indices.max { row[$0] < row[$1] }! - i * features)
 }
 let labels = Tensor(shape: [options.batch], scalars: labelValues, dtype: .int64)
+/// The step's matrix-product work in GFLOP: each layer's forward product and its weight gradient
+/// (2 batch in out each), and the input gradient of every layer but the first (the batch does not
+/// require grad). Divided by the FMA peak of `vecbench calibrate` it bounds the step time from below.
+let widths = [features, 1024, 1024, 1024, classes]
+let layerFlops = zip(widths, widths.dropFirst()).map { 2 * Double(options.batch) * Double($0 * $1) }
+let matmulGflop = (2 * layerFlops.reduce(0, +) + layerFlops.dropFirst().reduce(0, +)) / 1e9
 let model = Sequential(
     try Linear(in: features, out: 1024, seed: 1), Tanh(),
     try Linear(in: 1024, out: 1024, seed: 2), Sigmoid(),
@@ -119,5 +125,5 @@ let growthMB = (statusKB("VmHWM") - rssBefore) * 1024 / 1e6
 let sorted = stepMs.sorted()
 let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 let name = options.variant == .auto ? "vecgrad" : "vecgrad(\(options.variant))"
-print(name, String(format: "threads=%d steps=%d median_step_ms=%.2f min_step_ms=%.2f mem_growth_mb=%.1f loss_first=%.6f loss_last=%.6f",
-                   options.threads, options.steps, median, sorted.first ?? 0, growthMB, losses.first ?? 0, losses.last ?? 0))
+print(name, String(format: "threads=%d steps=%d median_step_ms=%.2f min_step_ms=%.2f mem_growth_mb=%.1f loss_first=%.6f loss_last=%.6f matmul_gflop=%.3f",
+                   options.threads, options.steps, median, sorted.first ?? 0, growthMB, losses.first ?? 0, losses.last ?? 0, matmulGflop))
