@@ -125,5 +125,6 @@ let growthMB = (statusKB("VmHWM") - rssBefore) * 1024 / 1e6
 let sorted = stepMs.sorted()
 let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 let name = options.variant == .auto ? "vecgrad" : "vecgrad(\(options.variant))"
-print(name, String(format: "threads=%d steps=%d median_step_ms=%.2f min_step_ms=%.2f mem_growth_mb=%.1f loss_first=%.6f loss_last=%.6f matmul_gflop=%.3f",
-                   options.threads, options.steps, median, sorted.first ?? 0, growthMB, losses.first ?? 0, losses.last ?? 0, matmulGflop))
+print(name, String(format: "threads=%d steps=%d median_step_ms=%.2f min_step_ms=%.2f mem_growth_mb=%.1f", options.threads,
+                   options.steps, median, sorted.first ?? 0, growthMB),
+      String(format: "loss_first=%.6f loss_last=%.6f matmul_gflop=%.3f", losses.first ?? 0, losses.last ?? 0, matmulGflop))
