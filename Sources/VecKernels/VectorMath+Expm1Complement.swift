@@ -15,7 +15,7 @@ extension VectorMath {
     static func expm1WithExp(_ x: V) -> (y: V, c: V) {
         let h = expm1Halves(x)
         var c = V(lowHalf: narrow(fmaD(h.lo.s, h.lo.em, h.lo.s)), highHalf: narrow(fmaD(h.hi.s, h.hi.em, h.hi.s)))
-        if anyTrue(.!(x .>= -30) .| (x .> 88)) { c = expm1ComplementWide(x) }
+        if _slowPath(anyTrue(.!(x .>= -30) .| (x .> 88))) { c = expm1ComplementWide(x) }
         return (expm1(x, halves: h), c)
     }
 
@@ -49,7 +49,7 @@ extension VectorMath {
     @inlinable @inline(__always)
     @_disfavoredOverload static func expm1WithExp(_ x: VD) -> (y: VD, c: VD) {
         let p = expm1Reduced(x)
-        if anyTrue(.!(x .>= -40) .| (x .> 709)) { return (expm1(x, reduced: p), expm1ComplementWide(x)) }
+        if _slowPath(anyTrue(.!(x .>= -40) .| (x .> 709))) { return (expm1(x, reduced: p), expm1ComplementWide(x)) }
         let eh = 1 + p.mh
         let el = ((1 - eh) + p.mh) + p.ml  // Fast2Sum's error, exact: |mh| < 1
         return (expm1(x, reduced: p), (eh + el) * pow2(p.n))

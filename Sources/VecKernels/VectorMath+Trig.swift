@@ -13,7 +13,7 @@ extension VectorMath {
     @inlinable @inline(__always)
     public static func sin(_ x: V) -> V {
         let a = absolute(x)
-        if anyTrue(.!(a .<= trigReductionBound)) { return perLane(x) { Foundation.sin($0) } }
+        if _slowPath(anyTrue(.!(a .<= trigReductionBound))) { return perLane(x) { Foundation.sin($0) } }
         // sin is odd: flip the sign of sin(|x|) for negative x (XOR, since it may be negative).
         return float(bits(trigAbs(a, quadrantOffset: 0)) ^ (bits(x) & VI(repeating: Int32.min)))
     }
@@ -22,7 +22,7 @@ extension VectorMath {
     @inlinable @inline(__always)
     public static func cos(_ x: V) -> V {
         let a = absolute(x)
-        if anyTrue(.!(a .<= trigReductionBound)) { return perLane(x) { Foundation.cos($0) } }
+        if _slowPath(anyTrue(.!(a .<= trigReductionBound))) { return perLane(x) { Foundation.cos($0) } }
         return trigAbs(a, quadrantOffset: 1)
     }
 

@@ -312,7 +312,7 @@ public enum VectorMath {
     /// operations per 16 lanes where every vector took 30 (objdump; copies, load and store left out).
     @inlinable @inline(__always)
     public static func log(_ x: V) -> V {
-        if anyTrue(.!((x .>= V(repeating: Float.leastNormalMagnitude)) .& (x .< .infinity))) { return logWide(x) }
+        if _slowPath(anyTrue(.!((x .>= V(repeating: Float.leastNormalMagnitude)) .& (x .< .infinity)))) { return logWide(x) }
         let (f, k) = logSplitNormal(x)
         return logCombine(f: f, k: k, extra: V(repeating: 0))
     }

@@ -56,7 +56,7 @@ extension VectorMath {
         let p = vc * mh
         var y = p + fmaD(vc, ml, fmaD(VD(repeating: cl), mh, productError(vc, mh, p)))
         y = y.replacing(with: bx * vc, where: bx .== 0)  // ±0
-        if anyTrue(bx .> 709) { y = y.replacing(with: eluWide(x, alpha: alpha, scale: scale, inputScale: inputScale), where: bx .> 709) }
+        if _slowPath(anyTrue(bx .> 709)) { y = y.replacing(with: eluWide(x, alpha: alpha, scale: scale, inputScale: inputScale), where: bx .> 709) }
         y = y.replacing(with: VD(repeating: scale) * x, where: x .> 0)
         guard slope else { return (y, VD()) }
         return (y, eluSlope(x, bx: bx, lo: lo, reduced: reduced, alpha: alpha, scale: scale, inputScale: inputScale))

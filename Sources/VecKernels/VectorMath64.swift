@@ -207,7 +207,7 @@ extension VectorMath {
     /// as one FMA leave 22, measured 41-42 us in a standalone loop.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func exp(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        if anyTrue(.!(absolute(x) .< 708)) { return expWide(x) }
+        if _slowPath(anyTrue(.!(absolute(x) .< 708))) { return expWide(x) }
         let t = fmaD(x, VD(repeating: log2eD), VD(repeating: roundMagicD))
         let nf = t - VD(repeating: roundMagicD)
         let s = fmaD(nf, VD(repeating: -ln2LoD), fmaD(nf, VD(repeating: -ln2HiD), x))
@@ -336,7 +336,7 @@ extension VectorMath {
     /// denormal scaling and skip the special-value selects.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func log(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        if anyTrue(.!((x .>= Double.leastNormalMagnitude) .& (x .< .infinity))) { return logWide(x) }
+        if _slowPath(anyTrue(.!((x .>= Double.leastNormalMagnitude) .& (x .< .infinity)))) { return logWide(x) }
         let sqrtHalfBits: Int64 = 0x3FE6_A09E_667F_3BCD
         let ix = bits(x) &- sqrtHalfBits  // the mantissa wraps at sqrt(2)
         let f = double((ix & 0x000F_FFFF_FFFF_FFFF) &+ sqrtHalfBits) - 1
