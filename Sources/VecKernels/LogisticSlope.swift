@@ -78,7 +78,7 @@ enum Logistic {
     /// form below, which keeps ~1 ulp down to denormal results.
     @inline(__always)
     static func slope(_ gy: VF, exponent t: VF, log2Scale k: Int32) -> VF {
-        if !VectorMath.anyTrue(.!(t .>= -16)) {
+        if _fastPath(!VectorMath.anyTrue(.!(t .>= -16))) {
             let (r, _, n) = VectorMath.reduceLn2(t)
             let s = VectorMath.fma(VectorMath.expPolynomial(r), r * r, r)  // e^r - 1
             let sc = VectorMath.pow2(n)
@@ -117,7 +117,7 @@ enum Logistic {
     /// Vectors with a lane below -87 (denormal results) take `value`.
     @inline(__always)
     static func sigmoidTimes(_ gy: VF, _ z: VF) -> VF {
-        if VectorMath.anyTrue(z .< -87) { return value(gy, z) }
+        if _slowPath(VectorMath.anyTrue(z .< -87)) { return value(gy, z) }
         var mz = VectorMath.negate(z)
         mz = mz.replacing(with: -30, where: mz .< -30)
         let (r, _, n) = VectorMath.reduceLn2(mz)

@@ -47,7 +47,7 @@ extension VectorMath {
     /// max with FMA, ~2x the old e^-|x| hi+lo form. Vectors with a lane beyond 16 take sigmoidWide.
     @inlinable @inline(__always)
     public static func sigmoid(_ x: V) -> V {
-        if anyTrue(absolute(x) .> 16) { return sigmoidWide(x) }
+        if _slowPath(anyTrue(absolute(x) .> 16)) { return sigmoidWide(x) }
         return reciprocal(sigmoidParts(x).d)
     }
 

@@ -31,7 +31,7 @@ extension VectorMath {
     @inlinable @inline(__always)
     static func expm1Backward(complement c: V, gy: V) -> V {
         let gx = gy * c
-        if !anyTrue(c .< 0) { return gx }
+        if _fastPath(!anyTrue(c .< 0)) { return gx }
         return expm1BackwardWide(c, gy, gx)
     }
 
@@ -66,7 +66,7 @@ extension VectorMath {
     @inlinable @inline(__always)
     @_disfavoredOverload static func expm1Backward(complement c: VD, gy: VD) -> VD {
         let gx = gy * c
-        if !anyTrue(c .< 0) { return gx }
+        if _fastPath(!anyTrue(c .< 0)) { return gx }
         return expm1BackwardWide(c, gy, gx)
     }
 

@@ -13,7 +13,7 @@ extension VectorMath {
     /// and d's rounding are corrected to first order). Otherwise sigmoidWide twice (its tails reach the denormals).
     @inlinable @inline(__always)
     static func sigmoidWithComplement(_ x: V) -> (y: V, c: V) {
-        if anyTrue(absolute(x) .> 16) { return sigmoidWithComplementWide(x) }
+        if _slowPath(anyTrue(absolute(x) .> 16)) { return sigmoidWithComplementWide(x) }
         let (sc, s, d) = sigmoidParts(x)
         let y = reciprocal(d)
         // For x >= 0: sc <= 1, so sc + 1 is exact (n >= -23) and (sc + 1) - d too (Sterbenz).
@@ -39,7 +39,7 @@ extension VectorMath {
     @inlinable @inline(__always)
     static func tanhWithComplement(_ x: V) -> (y: V, c: V) {
         let a = absolute(x)
-        if anyTrue(a .> 10) { return tanhWithComplementWide(x) }
+        if _slowPath(anyTrue(a .> 10)) { return tanhWithComplementWide(x) }
         let (y, sc, s, d, dErr) = tanhParts(x)
         // 2e/(d + dErr) in one refinement step, as tanh's own quotient (tanhParts).
         let e = fma(sc, s, sc), num = e + e, est = reciprocalEstimate(d)
@@ -97,7 +97,7 @@ extension VectorMath {
     /// (`siluSlope`); otherwise `silu` and the float64 gradient with gy = 1.
     @inline(__always)
     static func siluWithComplement(_ x: V) -> (y: V, c: V) {
-        if anyTrue(.!(absolute(x) .<= 16)) { return siluWithComplementWide(x) }
+        if _slowPath(anyTrue(.!(absolute(x) .<= 16))) { return siluWithComplementWide(x) }
         let (sc, s, d) = sigmoidParts(x)
         let sigmoid = reciprocal(d)
         return (x * sigmoid, siluSlope(x, e: fma(sc, s, sc), s: sigmoid))

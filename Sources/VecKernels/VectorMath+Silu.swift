@@ -15,7 +15,7 @@ extension VectorMath {
     /// the limit (PyTorch's x / (1 + e^-x) gives NaN there).
     @inlinable @inline(__always)
     public static func silu(_ x: V) -> V {
-        if anyTrue(x .< -80) {
+        if _slowPath(anyTrue(x .< -80)) {
             return V(lowHalf: narrow(siluD(widen(x.lowHalf))), highHalf: narrow(siluD(widen(x.highHalf))))
         }
         return x * sigmoid(x)
@@ -60,7 +60,7 @@ extension VectorMath {
     /// beyond |x| = 16 (denormal gradients below -87) take the float64 path (0.51 ulp).
     @inline(__always)
     public static func siluBackward(x: V, gy: V) -> V {
-        if anyTrue(.!(absolute(x) .<= 16)) {
+        if _slowPath(anyTrue(.!(absolute(x) .<= 16))) {
             let near = anyNearRoot(x, siluRoot.hi)
             return V(lowHalf: narrow(siluBackwardD(widen(x.lowHalf), widen(gy.lowHalf), near: near)),
                      highHalf: narrow(siluBackwardD(widen(x.highHalf), widen(gy.highHalf), near: near)))

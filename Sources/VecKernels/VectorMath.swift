@@ -186,7 +186,7 @@ public enum VectorMath {
         let (h, l) = expReducedParts(r, rLo)
         // 2^n in one factor while n >= -126 (x >= -87); in two below, so that denormal results
         // round once. Branching on the rare case saves 6 of ~45 vector ops in sigmoid.
-        if anyTrue(xc .< -87) {
+        if _slowPath(anyTrue(xc .< -87)) {
             let n1 = n &>> 1
             let s1 = pow2(n1), s2 = pow2(n &- n1)
             return (h * s1 * s2, l * s1 * s2)

@@ -17,7 +17,7 @@ extension VectorMath {
     /// gy (1 - sigmoid(x)) = gy sigmoid(-x), logSigmoid's gradient: within 0.81 ulp (measured).
     @inlinable @inline(__always)
     @_disfavoredOverload public static func logSigmoidBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
-        if logisticOffFast(negativeAbsolute(x), gy) { return logSigmoidBackwardWide(x, gy) }
+        if _slowPath(logisticOffFast(negativeAbsolute(x), gy)) { return logSigmoidBackwardWide(x, gy) }
         return logisticTimesFast(gy, negate(x))
     }
 
@@ -137,7 +137,7 @@ extension VectorMath {
     /// (the limit, as ReferenceMath; PyTorch's -inf * 0 gives NaN), silu(inf) = inf.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func silu(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        if anyTrue(.!(negativeAbsolute(x) .>= -700)) { return siluWide(x) }
+        if _slowPath(anyTrue(.!(negativeAbsolute(x) .>= -700))) { return siluWide(x) }
         return siluValueFast(x)
     }
 
@@ -172,7 +172,7 @@ extension VectorMath {
     /// (measured). Below x = -800 (and at -inf) 0 times gy, above 708 (and at inf) gy.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func siluBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
-        if logisticOffFast(negativeAbsolute(x), gy) { return siluBackwardWide(x, gy) }
+        if _slowPath(logisticOffFast(negativeAbsolute(x), gy)) { return siluBackwardWide(x, gy) }
         return siluSlopeNearRoot(gy, x)
     }
 

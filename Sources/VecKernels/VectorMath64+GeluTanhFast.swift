@@ -21,7 +21,7 @@ extension VectorMath {
     /// ±0 keep their sign; below -30 (and at -inf) -0, the limit; above 30 x; NaN passes.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func geluTanh(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        guard geluTanhAllFast(x) else { return geluTanhWide(x) }
+        guard _fastPath(geluTanhAllFast(x)) else { return geluTanhWide(x) }
         let a = geluTanhArgument(x)
         return geluTanhFast(x, a.wl, logisticDenominator(a.w))
     }
@@ -31,7 +31,7 @@ extension VectorMath {
     /// 30 (and at inf) gy, below -30 gy 0, at -inf gy (-0).
     @inlinable @inline(__always)
     @_disfavoredOverload public static func geluTanhBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
-        guard geluTanhAllFast(x), !anyTrue(.!(absolute(gy) .< 0x1p1000)) else { return geluTanhBackwardWide(x, gy) }
+        guard _fastPath(geluTanhAllFast(x)), _fastPath(!anyTrue(.!(absolute(gy) .< 0x1p1000))) else { return geluTanhBackwardWide(x, gy) }
         let a = geluTanhArgument(x)
         return geluTanhSlopeFast(gy, x, a, logisticDenominator(a.w))
     }
@@ -41,7 +41,7 @@ extension VectorMath {
     /// a scalar model over [-20, -5] (c's rounding and the product's; bound 2).
     @inlinable @inline(__always)
     static func geluTanhWithComplement(_ x: SIMD8<Double>) -> (y: SIMD8<Double>, c: SIMD8<Double>) {
-        guard geluTanhAllFast(x) else { return (geluTanhWide(x), geluTanhBackwardWide(x, VD(repeating: 1))) }
+        guard _fastPath(geluTanhAllFast(x)) else { return (geluTanhWide(x), geluTanhBackwardWide(x, VD(repeating: 1))) }
         let a = geluTanhArgument(x)
         let d = logisticDenominator(a.w)
         return (geluTanhFast(x, a.wl, d), geluTanhSlopeFast(VD(repeating: 1), x, a, d))

@@ -91,7 +91,7 @@ extension VectorMath {
     /// e/(1 + e) with e = e^x there). ±inf give 1 and 0, NaN passes.
     @inlinable @inline(__always)
     @_disfavoredOverload public static func sigmoid(_ x: SIMD8<Double>) -> SIMD8<Double> {
-        if anyTrue(.!(negativeAbsolute(x) .>= -700)) { return sigmoidWide(x) }
+        if _slowPath(anyTrue(.!(negativeAbsolute(x) .>= -700))) { return sigmoidWide(x) }
         return logisticRoundedFast(x)
     }
 
@@ -107,7 +107,7 @@ extension VectorMath {
     @inlinable @inline(__always)
     public static func sigmoidBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
         let t = negativeAbsolute(x)
-        if logisticOffFast(t, gy) { return logisticSlopeWide(gy, t, 0) }
+        if _slowPath(logisticOffFast(t, gy)) { return logisticSlopeWide(gy, t, 0) }
         return logisticSlopeFast(gy, exponent: t, scale: 1)
     }
 
@@ -130,7 +130,7 @@ extension VectorMath {
     public static func tanhBackward(x: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
         let a = absolute(x)
         let t = 0 - (a + a)
-        if logisticOffFast(t, gy) { return logisticSlopeWide(gy, t, 2) }
+        if _slowPath(logisticOffFast(t, gy)) { return logisticSlopeWide(gy, t, 2) }
         return logisticSlopeFast(gy, exponent: t, scale: 4)
     }
 
@@ -259,7 +259,7 @@ extension VectorMath {
     public static func expBackward(x: SIMD8<Double>, y: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
         let gx = gy * y
         // x is read only behind the branch, so that the common loop need not load it.
-        if !anyTrue(y .== .infinity) { return gx }
+        if _fastPath(!anyTrue(y .== .infinity)) { return gx }
         return gx.replacing(with: expProductWide(x, gy), where: (y .== .infinity) .& (x .< .infinity))
     }
 

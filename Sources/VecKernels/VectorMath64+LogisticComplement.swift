@@ -7,7 +7,7 @@ extension VectorMath {
     /// a lane below -|x| = -700, ±inf or NaN take sigmoidWide twice.
     @inlinable @inline(__always)
     static func sigmoidWithComplement(_ x: VD) -> (y: VD, c: VD) {
-        if anyTrue(.!(negativeAbsolute(x) .>= -700)) { return sigmoidWithComplementWide(x) }
+        if _slowPath(anyTrue(.!(negativeAbsolute(x) .>= -700))) { return sigmoidWithComplementWide(x) }
         let d = logisticDirect(x)
         let y = fmaD(negate(d.err), d.r, d.r)
         let (a, c) = logisticComplementParts(d)
@@ -19,7 +19,7 @@ extension VectorMath {
     /// Otherwise (NaN included) tanh and sigmoidWide.
     @inlinable @inline(__always)
     static func tanhWithComplement(_ x: VD) -> (y: VD, c: VD) {
-        if anyTrue(.!(absolute(x) .<= 25)) { return tanhWithComplementWide(x) }
+        if _slowPath(anyTrue(.!(absolute(x) .<= 25))) { return tanhWithComplementWide(x) }
         return tanhFastWithComplement(x)
     }
 
@@ -44,7 +44,7 @@ extension VectorMath {
     @inlinable @inline(__always)
     static func siluWithComplement(_ x: VD) -> (y: VD, c: VD) {
         let one = VD(repeating: 1)
-        if logisticOffFast(negativeAbsolute(x), one) { return siluWithComplementWide(x) }
+        if _slowPath(logisticOffFast(negativeAbsolute(x), one)) { return siluWithComplementWide(x) }
         return (siluValueFast(x), siluSlopeNearRoot(one, x))
     }
 

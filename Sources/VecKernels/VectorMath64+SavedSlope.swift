@@ -38,7 +38,7 @@ extension VectorMath {
                          inputScale: Double) -> VD {
         let positive = x .> 0
         let z = bx.replacing(with: 0, where: positive)
-        if anyTrue(.!(z .>= -40) .| (z .> 709)) {
+        if _slowPath(anyTrue(.!(z .>= -40) .| (z .> 709))) {
             return eluComplementWide(x, alpha: alpha, scale: scale, inputScale: inputScale)
         }
         let (mh, ml, n) = reduced

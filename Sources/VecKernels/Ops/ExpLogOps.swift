@@ -27,7 +27,7 @@ struct ExpOp: UnaryDefinition {
     @inline(__always) func backward(x: F, y: F, gy: F) -> F {
         var gx = gy * y
         let overflowed = y .== .infinity
-        if !VectorMath.anyTrue(overflowed) { return gx }
+        if _fastPath(!VectorMath.anyTrue(overflowed)) { return gx }
         for i in 0..<16 where overflowed[i] {
             gx[i] = Float(Double(gy[i]) * Foundation.exp(Double(x[i])))
         }
