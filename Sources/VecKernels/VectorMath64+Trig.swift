@@ -104,7 +104,7 @@ extension VectorMath {
     @inlinable @inline(__always)
     static func trig(_ x: VD, quadrantOffset: Int64) -> VD {
         let a = absolute(x)
-        if vg_compiled_isa_level() >= 1 && !anyTrue(.!(a .<= 0x1p20)) {
+        if vg_compiled_isa_level() >= 1, _fastPath(!anyTrue(.!(a .<= 0x1p20))) {
             return trigFast(x, quadrantOffset: quadrantOffset)
         }
         return trigWide(x, quadrantOffset: quadrantOffset)

@@ -12,7 +12,7 @@ extension VectorMath {
     /// sin(x + offset pi/2) and sin(x + (offset + 1) pi/2), float64, offset 0 (sin) or 1 (cos).
     @inlinable @inline(__always)
     static func trigWithComplement(_ x: VD, quadrantOffset: Int64) -> (y: VD, c: VD) {
-        if vg_compiled_isa_level() >= 1 && !anyTrue(.!(absolute(x) .<= 0x1p20)) {
+        if vg_compiled_isa_level() >= 1, _fastPath(!anyTrue(.!(absolute(x) .<= 0x1p20))) {
             return trigFastWithComplement(x, quadrantOffset: quadrantOffset)
         }
         return trigWideWithComplement(x, quadrantOffset: quadrantOffset)

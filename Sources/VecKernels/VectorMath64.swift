@@ -241,7 +241,7 @@ extension VectorMath {
     @_disfavoredOverload static func expm1(_ x: VD, reduced p: (mh: VD, ml: VD, n: VL)) -> VD {
         let (hi, lo) = expm1Parts(reduced: p)
         var y = hi + lo
-        if anyTrue(x .> 709) { y = y.replacing(with: exp(x), where: x .> 709) }
+        if _slowPath(anyTrue(x .> 709)) { y = y.replacing(with: exp(x), where: x .> 709) }
         return y.replacing(with: x, where: x .== 0)
     }
 
