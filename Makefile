@@ -37,7 +37,8 @@ tutorial: deps
 	diff -u Benchmarks/tutorial.expected.txt /tmp/vecgrad-tutorial.txt && echo "tutorial output matches PyTorch's"
 
 # The training program (MLP 784-1024-1024-1024-10, batch 512, SGD) in Vecgrad and in PyTorch, run
-# back to back at 1 and 2 threads: median step time and peak resident memory growth side by side.
+# back to back at 1 and 2 threads: median step time and peak resident memory growth side by side,
+# and the step's matrix-product GFLOP/s (against the FMA peak of `vecbench calibrate`, the floor).
 # TORCH_PYTHON: a Python with torch (make anchors installs one into .venv).
 TORCH_PYTHON ?= $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 TRAIN_FLAGS ?= --steps 20 --warmup 3

@@ -6,9 +6,9 @@ with the same seeds, drawn as Vecgrad's Tensor.uniform and Linear(seed:) draw th
 torch int64 arithmetic, checked against a plain-Python SplitMix64), so both programs print the
 same first loss. Printed: the median step time (zero_grad, forward, backward, step) over --steps
 steps after --warmup steps, the matrix products' GFLOP per step (matmul_gflop), and the peak
-resident memory growth: VmHWM at the end minus VmRSS just
-before the first step, from /proc/self/status, after malloc_trim and a VmHWM restart (as the Swift
-program: see its header). Needs only torch (no numpy).
+resident memory growth: VmHWM at the end minus VmRSS just before the first step, from
+/proc/self/status, after malloc_trim and a VmHWM restart (as the Swift program: see its header).
+Needs only torch (no numpy).
 
 Usage: python Benchmarks/train_mlp.py [--threads N] [--steps N] [--warmup N] [--batch N] [--lr X]
 """
@@ -130,8 +130,7 @@ def main():
     growth_mb = (status_kb("VmHWM") - rss_before) * 1024 / 1e6
     # The matrix products per step, as train-mlp counts them: forward and weight gradient of every
     # layer, input gradient of all but the first.
-    widths = [features, 1024, 1024, 1024, classes]
-    layer = [2 * args.batch * a * b for a, b in zip(widths, widths[1:])]
+    layer = [2 * args.batch * m.in_features * m.out_features for m in model if isinstance(m, torch.nn.Linear)]
     matmul_gflop = (2 * sum(layer) + sum(layer[1:])) / 1e9
     print(f"pytorch threads={args.threads} steps={args.steps} median_step_ms={statistics.median(step_ms):.2f} "
           f"min_step_ms={min(step_ms):.2f} mem_growth_mb={growth_mb:.1f} "

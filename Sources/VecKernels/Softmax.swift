@@ -75,17 +75,19 @@ public enum Softmax {
             let gxf = VectorIO.rebound(gx, to: Float.self)
             if inner == 1 {
                 // Rows of whole vectors keep every full vector 64-byte aligned: then large outputs
-                // are streamed (StreamingStore.swift).
+                // are streamed (StreamingStore.swift). Rows beyond the caches take two passes,
+                // aligned or not (SoftmaxBackward32.softmaxRows).
                 let streaming = size % 16 == 0 && Elementwise.streams(count, mode, gxf)
+                let twoPass = Elementwise.exceedsCaches(count, MemoryLayout<Float>.stride, mode)
                 return KernelSplit.run(SumKernels.unitMode(mode, unitSize: size), total: outer) { rows in
                     let at = rows.lowerBound * size
                     let (y, gy, gx, n) = (yf + at, gyf + at, gxf + at, rows.count)
                     if log {
-                        streaming ? SoftmaxBackward32.logSoftmaxRows(y, gy, gx, n, size, StreamingStore.self)
-                                  : SoftmaxBackward32.logSoftmaxRows(y, gy, gx, n, size, CachedStore.self)
+                        streaming ? SoftmaxBackward32.logSoftmaxRows(y, gy, gx, n, size, twoPass: twoPass, StreamingStore.self)
+                                  : SoftmaxBackward32.logSoftmaxRows(y, gy, gx, n, size, twoPass: twoPass, CachedStore.self)
                     } else {
-                        streaming ? SoftmaxBackward32.softmaxRows(y, gy, gx, n, size, StreamingStore.self)
-                                  : SoftmaxBackward32.softmaxRows(y, gy, gx, n, size, CachedStore.self)
+                        streaming ? SoftmaxBackward32.softmaxRows(y, gy, gx, n, size, twoPass: twoPass, StreamingStore.self)
+                                  : SoftmaxBackward32.softmaxRows(y, gy, gx, n, size, twoPass: twoPass, CachedStore.self)
                     }
                 }
             }

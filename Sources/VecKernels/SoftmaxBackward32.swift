@@ -98,95 +98,83 @@ enum SoftmaxBackward32 {
 
     // MARK: last dim (inner == 1)
 
-    /// sum(a * b), or sum(a) when b is nil, over n floats in float64 lanes.
+    /// sum(a * b), or sum(a) when b is nil, over n floats in float64 lanes: each 16-float vector's
+    /// halves into (s0, s1), then (s0 + s1).sum() and the n mod 16 tail, the order in which the
+    /// fused row loops add the next row, so that every row's sum rounds alike.
     @inline(__always)
     static func rowSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, _ n: Int) -> Double {
         let full = n / 16 * 16
-        var s0 = VD(), s1 = VD(), s2 = VD(), s3 = VD()
-        var i = 0
-        if let b {
-            while i + 32 <= full {
-                let (a0, a1) = widen(VectorIO.load(a, i)), (a2, a3) = widen(VectorIO.load(a, i + 16))
-                let (b0, b1) = widen(VectorIO.load(b, i)), (b2, b3) = widen(VectorIO.load(b, i + 16))
+        var s0 = VD(), s1 = VD()
+        for i in stride(from: 0, to: full, by: 16) {
+            let (a0, a1) = widen(VectorIO.load(a, i))
+            if let b {
+                let (b0, b1) = widen(VectorIO.load(b, i))
                 s0 = VectorMath.fmaD(a0, b0, s0)
                 s1 = VectorMath.fmaD(a1, b1, s1)
-                s2 = VectorMath.fmaD(a2, b2, s2)
-                s3 = VectorMath.fmaD(a3, b3, s3)
-                i += 32
-            }
-            if i < full {
-                let (a0, a1) = widen(VectorIO.load(a, i)), (b0, b1) = widen(VectorIO.load(b, i))
-                s0 = VectorMath.fmaD(a0, b0, s0)
-                s1 = VectorMath.fmaD(a1, b1, s1)
-            }
-        } else {
-            while i + 32 <= full {
-                let (a0, a1) = widen(VectorIO.load(a, i)), (a2, a3) = widen(VectorIO.load(a, i + 16))
-                s0 += a0
-                s1 += a1
-                s2 += a2
-                s3 += a3
-                i += 32
-            }
-            if i < full {
-                let (a0, a1) = widen(VectorIO.load(a, i))
+            } else {
                 s0 += a0
                 s1 += a1
             }
         }
-        var sum = ((s0 + s2) + (s1 + s3)).sum()
+        var sum = (s0 + s1).sum()
         for i in full..<n { sum += Double(a[i]) * (b.map { Double($0[i]) } ?? 1) }
         return sum
     }
 
-    /// Floats ahead (a page) that the row loops prefetch the streams they read first: the hardware
-    /// prefetcher starts over at every page, so each row's first lines waited on memory.
-    /// `vecbench ab`, 6 rounds, Zen 5, [4096, 1024], against no hint: softmax backward 999 -> 717
+    /// Floats ahead (a page) that the fused row loops prefetch the streams they read first: the
+    /// hardware prefetcher starts over at every page, so each row's first lines waited on memory.
+    /// `vecbench ab`, 6 rounds, Zen 5, against no hint: [4096, 1024] softmax backward 999 -> 717
     /// us (1 thread, -28%), 615 -> 486 us (2, -21%), log-softmax -7 to -11%; [256, 1000] unchanged
-    /// to -8% (the streamed rows now take two passes without it, see `softmaxRows`). On the Zen 4,
-    /// rows within the caches ([64 | 256 | 1024, 1000]) without the hint: -4% to +1% (6 rounds,
-    /// UNCHANGED); kept.
+    /// to -8%. (Softmax rows beyond the caches now take two passes, without it: `softmaxRows`.)
+    /// On the Zen 4, rows within the caches ([64 | 256 | 1024, 1000]) without the hint: -4% to +1%
+    /// (6 rounds, UNCHANGED); kept.
     static var prefetchAhead: Int { prefetchPageBytes / MemoryLayout<Float>.stride }
 
-    /// Softmax gx of `count` contiguous rows of n floats. Rows within the caches (CachedStore): the
+    /// Softmax gx of `count` contiguous rows of n floats. Within the caches (`twoPass` false) the
     /// dot of row k + 1 is summed in the loop that writes row k, with a prefetch a page ahead
     /// (two passes per row left each row's first reads, a new 4 KiB page where the prefetcher
-    /// starts over, waiting on L3 with nothing to overlap them; measured on the Zen 5). Rows
-    /// beyond them (StreamingStore) take two passes, the dot from memory and then gx from L1:
-    /// on the Zen 4 the fused loop, which reads two streams from memory while it streams a third
-    /// out, ran [4096, 1024] in 1.54 ms against 885 us (`vecbench ab`, 6 rounds; 2 threads 730 ->
-    /// 614 us; a C model: 1.6 ms fused with or without prefetch, 1.0 ms in two passes, 1.3 ms with
-    /// the next row prefetched during the second pass).
+    /// starts over, waiting on L3 with nothing to overlap them; measured on the Zen 5). Beyond
+    /// them (`Elementwise.exceedsCaches`) each row takes two passes, the dot from memory and then
+    /// gx from L1: on the Zen 4 the fused loop, which reads two streams from memory while it
+    /// writes a third, ran [4096, 1024] in 1.54 ms against 885 us (`vecbench ab`, 6 rounds; 2
+    /// threads 730 -> 614 us; a C model: 1.6 ms fused with or without prefetch, 1.0 ms in two
+    /// passes, 1.3 ms with the next row prefetched during the second pass). Both forms add each
+    /// row's products in `rowSum`'s order, so gx does not depend on the form, the thread split or
+    /// the store.
     static func softmaxRows<St: VectorStore>(_ y: UnsafePointer<Float>, _ gy: UnsafePointer<Float>, _ gx: UnsafeMutablePointer<Float>,
-                                             _ count: Int, _ n: Int, _: St.Type) {
+                                             _ count: Int, _ n: Int, twoPass: Bool, _: St.Type) {
         defer { St.fence() }
-        let fused = St.self != StreamingStore.self
         var s = count > 0 ? rowSum(y, gy, n) : 0
+        let full = n / 16 * 16, rest = n - full
         for k in 0..<count {
-            let o = k * n, last = k + 1 == count
-            if !fused && k > 0 { s = rowSum(y + o, gy + o, n) }
+            let o = k * n
+            if twoPass && k > 0 { s = rowSum(y + o, gy + o, n) }
             let (hi, lo) = split(VD(repeating: s), VD(repeating: s))
-            let full = n / 16 * 16, rest = n - full
-            // The last row reads its own data twice instead of a next row's (the sum is dropped).
-            let (yn, gn) = last ? (y + o, gy + o) : (y + o + n, gy + o + n)
-            var s0 = VD(), s1 = VD()
-            for i in stride(from: 0, to: full, by: 16) {
+            @inline(__always) func write(_ i: Int) {
                 St.store(softmaxGrad(VectorIO.load(y + o, i), VectorIO.load(gy + o, i), hi, lo), gx + o, i)
-                if fused {
+            }
+            if twoPass || k + 1 == count {
+                for i in stride(from: 0, to: full, by: 16) { write(i) }
+            } else {
+                // Row k + 1's dot, added as rowSum adds it.
+                let (yn, gn) = (y + o + n, gy + o + n)
+                var s0 = VD(), s1 = VD()
+                for i in stride(from: 0, to: full, by: 16) {
+                    write(i)
                     prefetch(yn, i &+ prefetchAhead)
                     prefetch(gn, i &+ prefetchAhead)
                     let (a0, a1) = widen(VectorIO.load(yn, i)), (b0, b1) = widen(VectorIO.load(gn, i))
                     s0 = VectorMath.fmaD(a0, b0, s0)
                     s1 = VectorMath.fmaD(a1, b1, s1)
                 }
+                s = (s0 + s1).sum()
+                for j in full..<n { s += Double(yn[j]) * Double(gn[j]) }
             }
             if rest > 0 {
                 let yv: V = VectorIO.loadPartial(y + o + full, count: rest, fill: 0)
                 let g: V = VectorIO.loadPartial(gy + o + full, count: rest, fill: 0)
                 VectorIO.storePartial(softmaxGrad(yv, g, hi, lo), gx + o + full, count: rest)
             }
-            s = (s0 + s1).sum()
-            for i in full..<n { s += Double(yn[i]) * Double(gn[i]) }
         }
     }
 

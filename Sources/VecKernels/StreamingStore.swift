@@ -62,9 +62,15 @@ extension Elementwise {
     /// streams them: `streamingStoreBytes` or more per thread, and each output 64-byte aligned
     /// (chunks start at multiples of 16 elements, so every full vector of a chunk is then aligned).
     static func streams<S>(_ count: Int, _ mode: KernelSplit.Mode, _ outputs: UnsafeMutablePointer<S>...) -> Bool {
+        exceedsCaches(count, MemoryLayout<S>.stride, mode) && outputs.allSatisfy { Int(bitPattern: $0) % 64 == 0 }
+    }
+
+    /// Whether `count` elements of `bytes` each, split as `mode` says, are `streamingStoreBytes`
+    /// or more per thread: the size from which an output stops fitting in its thread's share of
+    /// the caches, whatever its alignment.
+    static func exceedsCaches(_ count: Int, _ bytes: Int, _ mode: KernelSplit.Mode) -> Bool {
         var threads = 1
         if case let .parallel(n, _) = mode { threads = n }
-        return count * MemoryLayout<S>.stride / threads >= streamingStoreBytes
-            && outputs.allSatisfy { Int(bitPattern: $0) % 64 == 0 }
+        return count * bytes / threads >= streamingStoreBytes
     }
 }

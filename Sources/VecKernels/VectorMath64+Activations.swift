@@ -182,7 +182,7 @@ extension VectorMath {
     static func siluSlopeNearRoot(_ gy: VD, _ x: VD) -> VD {
         var g = siluSlopeFast(gy, x)
         let near = absolute(x - VD(repeating: siluRootD.hi)) .< 0.0625
-        if _slowPath(anyTrue(near)) {
+        if anyTrue(near) {
             g = g.replacing(with: nearRootSeries(gy, x, root: siluRootD, slope: siluRootSlope, siluRootTaylor), where: near)
         }
         return g
@@ -204,7 +204,7 @@ extension VectorMath {
         var g = scaled(productFinish(gy, 0.5 * dh, 0.5 * dl), v.m &+ 1, rare: rare)
         let d0 = x - VD(repeating: siluRootD.hi)  // exact near the root (Sterbenz)
         let near = absolute(d0) .< 0.0625
-        if _slowPath(anyTrue(near)) {
+        if anyTrue(near) {
             let series = nearRootSeries(gy, x, root: siluRootD, slope: siluRootSlope, siluRootTaylor)
             g = g.replacing(with: series, where: near)
         }

@@ -88,7 +88,7 @@ extension VectorMath {
         // G as hi + lo keeps ~0.85 ulp down to 2^-9 from x0 (a float64 model of this code against
         // mpmath), the series 2^-58 on all of |x - x0| < 1/8.
         let near = absolute(x - VD(repeating: geluRootD.hi)) .< 0.125
-        if _slowPath(anyTrue(near)) {
+        if anyTrue(near) {
             let series = nearRootSeries(gy, x, root: geluRootD, slope: geluRootSlope, geluRootTaylor)
             g = g.replacing(with: series, where: near)
         }

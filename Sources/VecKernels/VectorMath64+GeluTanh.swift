@@ -89,7 +89,7 @@ extension VectorMath {
         let dl = fmaD(v.t, ol, fmaD(v.c, oh, productError(v.t, oh, dh)))
         var g = scaled(productFinish(gy, 0.5 * dh, 0.5 * dl), v.m &+ 1, rare: rare)
         let near = absolute(x - VD(repeating: geluTanhRootD.hi)) .< 0.0625
-        if _slowPath(anyTrue(near)) {
+        if anyTrue(near) {
             let series = nearRootSeries(gy, x, root: geluTanhRootD, slope: geluTanhRootSlope, geluTanhRootTaylor)
             g = g.replacing(with: series, where: near)
         }

@@ -88,7 +88,7 @@ extension VectorMath {
         let dl = fmaD(a, ol, fmaD(al, oh, productError(a, oh, dh)))
         var g = fmaD(gy, dh, gy * dl)
         let near = absolute(x - VD(repeating: geluTanhRootD.hi)) .< 0.0625
-        if _slowPath(anyTrue(near)) {
+        if anyTrue(near) {
             g = g.replacing(with: nearRootSeries(gy, x, root: geluTanhRootD, slope: geluTanhRootSlope, geluTanhRootTaylor),
                             where: near)
         }

@@ -123,7 +123,7 @@ extension VectorMath {
         }
         let d0 = x - VD(repeating: mishRootD.hi)  // exact near the root (Sterbenz)
         let near = absolute(d0) .< 0.0625
-        if _slowPath(anyTrue(near)) {
+        if anyTrue(near) {
             let series = nearRootSeries(gy, x, root: mishRootD, slope: mishRootSlope, mishRootTaylor)
             g = g.replacing(with: series, where: near)
         }

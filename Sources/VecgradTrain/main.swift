@@ -5,8 +5,9 @@
 // rounding, the same last one: the programs compute the same thing.
 //
 // Printed: the median step time (zero_grad, forward, backward, step) over `--steps` steps after
-// `--warmup` steps, the matrix products' GFLOP per step (matmul_gflop), and the peak resident memory growth: VmHWM at the end minus VmRSS just before
-// the first step (the parameters and the batch are already resident then), from /proc/self/status.
+// `--warmup` steps, the matrix products' GFLOP per step (matmul_gflop), and the peak resident
+// memory growth: VmHWM at the end minus VmRSS just before the first step (the parameters and the
+// batch are already resident then), from /proc/self/status.
 // Before that VmRSS, both programs hand the free memory their allocators kept back to the system
 // (malloc_trim; here also BufferCache.emptyCache) and restart VmHWM (/proc/self/clear_refs): else
 // the baseline counts what initialisation left in the free lists, which training then reuses
@@ -79,18 +80,17 @@ let labelValues = (0..<options.batch).map { i -> Int64 in
     return Int64(row.indices.max { row[$0] < row[$1] }! - i * features)
 }
 let labels = Tensor(shape: [options.batch], scalars: labelValues, dtype: .int64)
-/// The step's matrix-product work in GFLOP: each layer's forward product and its weight gradient
-/// (2 batch in out each), and the input gradient of every layer but the first (the batch does not
-/// require grad). Divided by the FMA peak of `vecbench calibrate` it bounds the step time from below.
-let widths = [features, 1024, 1024, 1024, classes]
-let layerFlops = zip(widths, widths.dropFirst()).map { 2 * Double(options.batch) * Double($0 * $1) }
-let matmulGflop = (2 * layerFlops.reduce(0, +) + layerFlops.dropFirst().reduce(0, +)) / 1e9
 let model = Sequential(
     try Linear(in: features, out: 1024, seed: 1), Tanh(),
     try Linear(in: 1024, out: 1024, seed: 2), Sigmoid(),
     try Linear(in: 1024, out: 1024, seed: 3), Tanh(),
     try Linear(in: 1024, out: classes, seed: 4))
 let optimizer = try SGD(parameters: model.parameters, lr: options.lr)
+/// The step's matrix-product work in GFLOP: each layer's forward product and its weight gradient
+/// (2 batch in out each), and the input gradient of every layer but the first (the batch does not
+/// require grad). Divided by the FMA peak of `vecbench calibrate` it bounds the step time from below.
+let layerFlops = model.layers.compactMap { $0 as? Linear }.map { 2 * Double(options.batch * $0.inFeatures * $0.outFeatures) }
+let matmulGflop = (2 * layerFlops.reduce(0, +) + layerFlops.dropFirst().reduce(0, +)) / 1e9
 
 BufferCache.emptyCache()
 // glibc's malloc_trim (malloc.h, which Glibc's module map leaves out).

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 @testable import VecKernels
@@ -72,13 +73,58 @@ import Testing
         }
     }
 
+    /// Softmax and log-softmax backward of rows whose last element cancels against the row's
+    /// sum (softmax: y = 1e-30 and gy = the rest's dot, so gx = -y lo shows the sum's low bits;
+    /// log-softmax: y = -ln 2 and gy = the rest's sum), `rows` rows of n, on 1 and 2 threads into
+    /// aligned and misaligned outputs: every result in the same order (threads, offset). gy spans
+    /// 2^-20...2^20, so that float64 sums of its float32 values round and their order shows.
+    func softmaxLoopOutputs(log: Bool, n: Int, rows: Int) -> [[Float]] {
+        let values: [Float] = BRSFixtures.uniform(3 * rows * n, seed: UInt64(n) &+ (log ? 7 : 0), -1, 1)
+        var y = [Float](repeating: 0, count: rows * n), gy = y
+        for r in 0..<rows {
+            var dot = 0.0, sum = 0.0
+            for j in 0..<(n - 1) {
+                let (u, v, w) = (values[3 * (r * n + j)], values[3 * (r * n + j) + 1], values[3 * (r * n + j) + 2])
+                y[r * n + j] = log ? u - 8 : (u + 1) / 2
+                gy[r * n + j] = v * Float(sign: .plus, exponent: Int((w * 20).rounded()), significand: 1)
+                dot += Double(y[r * n + j]) * Double(gy[r * n + j])
+                sum += Double(gy[r * n + j])
+            }
+            (y[r * n + n - 1], gy[r * n + n - 1]) = log ? (-Float(M_LN2), Float(sum)) : (1e-30, Float(dot))
+        }
+        var results: [[Float]] = []
+        for threads in [1, 2] {
+            for offset in [0, 1] {
+                let raw = UnsafeMutableRawPointer.allocate(byteCount: (rows * n + offset) * 4, alignment: 64)
+                defer { raw.deallocate() }
+                let gx = raw.bindMemory(to: Float.self, capacity: rows * n + offset) + offset
+                Softmax.backward(y: y, gy: gy, gx: gx, outer: rows, size: n, inner: 1, log: log,
+                                 variant: threads == 1 ? .simd : .parallel, threads: threads)
+                results.append(Array(UnsafeBufferPointer(start: gx, count: rows * n)))
+            }
+        }
+        return results
+    }
+
     @Test func streamedOutputsEqualCachedOnes() {
+        // Within the caches first (the fused row loops), then beyond them (softmax in two
+        // passes, streamed where aligned): the sums, and so every gx, must not change.
+        let shapes = [(48, 1200), (56, 1000)]
+        let fused = shapes.map { n, rows in [false, true].map { softmaxLoopOutputs(log: $0, n: n, rows: rows) } }
         let saved = Elementwise.streamingThreshold.exchange(4096, ordering: .relaxed)
         defer { Elementwise.streamingThreshold.store(saved, ordering: .relaxed) }
         for threads in [1, 2] {
             check(Float.self, threads: threads)
             check(Double.self, threads: threads)
             checkSoftmax(threads: threads)
+        }
+        for ((n, rows), reference) in zip(shapes, fused) {
+            for (log, inCaches) in zip([false, true], reference) {
+                let name = "\(log ? "log_softmax" : "softmax") backward [\(rows), \(n)]"
+                #expect(Set(inCaches).count == 1, "\(name) within the caches: (threads, offset) disagree")
+                let beyond = softmaxLoopOutputs(log: log, n: n, rows: rows)
+                #expect(beyond.allSatisfy { $0 == inCaches[0] }, "\(name): beyond the caches differs from within")
+            }
         }
     }
 }
