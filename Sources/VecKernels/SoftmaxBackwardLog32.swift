@@ -71,7 +71,7 @@ extension SoftmaxBackward32 {
                 let sHi = Float(s)
                 guard sHi.isFinite, Swift.abs(sHi) >= Float.leastNormalMagnitude else {
                     logSoftmaxGrad(y + o, gy + o, gx + o, n, sp, VectorIO.Repeated.self)
-                    sNext = rowSum(gn, nil, n)
+                    if !twoPass { sNext = rowSum(gn, nil, n) }
                     return
                 }
                 let sigma = Float((s - Double(sHi)) / Double(sHi))

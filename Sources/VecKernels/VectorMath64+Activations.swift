@@ -141,18 +141,24 @@ extension VectorMath {
         return siluValueFast(x)
     }
 
-    /// silu(x) = x/(1 + e^-x) for -700 <= -|x|: y0 = x/dh (1 + e^-x = dh + dl, logisticDenominator)
-    /// corrected by y0 (-dl/dh), with 1/dh from vrcp14pd (2^-14 is ample for a term of 2^-53):
-    /// two roundings (y0's and the FMA's; without AVX-512 the estimate is the exponent-bit one,
-    /// within 5.1%, which adds up to 0.03 ulp). x r (1 - err) from logisticDirect's reciprocal rounded
-    /// once (1.08 ulp) took two more FMA-pipe operations and a chain of four FMAs after the
-    /// division: `vecbench ab`, 6 rounds, 2^20, Zen 5: 582 -> 516 us (1 thread), 304 -> 271 (2).
+    /// silu(x) = x/(1 + e^-x) for -700 <= -|x|: x over 1 + e^-x = dh + dl (logisticDenominator),
+    /// `quotientOverDenominator`. x r (1 - err) from logisticDirect's reciprocal rounded once
+    /// (1.08 ulp) took two more FMA-pipe operations and a chain of four FMAs after the division:
+    /// `vecbench ab`, 6 rounds, 2^20, Zen 5: 582 -> 516 us (1 thread), 304 -> 271 (2).
     @inlinable @inline(__always)
     static func siluValueFast(_ x: VD) -> VD {
         let d = logisticDenominator(x)
-        let y0 = x / d.dh
-        let y = fmaD(y0, negate(d.dl) * vg_reciprocal_estimate_f64x8(d.dh), y0)
-        // silu has x's sign; the FMA alone would turn silu(-0) into +0.
+        return quotientOverDenominator(x, d.dh, d.dl)
+    }
+
+    /// x / (dh + dl) for |dl| within ~2^-44 of dh, with x's sign (±0 too): y0 = x/dh corrected by
+    /// y0 (-dl/dh), 1/dh from reciprocal14 (2^-14: the correction's own error stays below 2^-58 of
+    /// the result). Two roundings, y0's and the FMA's. silu's and gelu(tanh)'s forward.
+    @inlinable @inline(__always)
+    static func quotientOverDenominator(_ x: VD, _ dh: VD, _ dl: VD) -> VD {
+        let y0 = x / dh
+        let y = fmaD(y0, negate(dl) * reciprocal14(dh), y0)
+        // The FMA alone would turn a -0 quotient into +0.
         return double(bits(y) | (bits(x) & Int64.min))
     }
 

@@ -56,15 +56,12 @@ extension VectorMath {
         return (w, wl, x2, x2l)
     }
 
-    /// x sigmoid(w + wl) = x / (1 + E (1 - wl)), E = e^-w, as silu's forward: x / dh, then the
-    /// quotient's correction by -(dl - E wl)/dh with 1/dh to 2^-14 (the correction reaches 2^-44
-    /// of the result through E wl: 2^-58). d = logisticDenominator(w); the result has x's sign (±0 too).
+    /// x sigmoid(w + wl) = x / (1 + E (1 - wl)), E = e^-w, as silu's forward: the denominator's low
+    /// part dl - E wl reaches 2^-44 of it through E wl (hence quotientOverDenominator's 2^-14
+    /// reciprocal). d = logisticDenominator(w); the result has x's sign (±0 too).
     @inlinable @inline(__always)
     static func geluTanhFast(_ x: VD, _ wl: VD, _ d: (dh: VD, dl: VD, e: VD, q: VD, sc: VD)) -> VD {
-        let dl = fmaD(negate(d.e), wl, d.dl)
-        let y0 = x / d.dh
-        let y = fmaD(y0, negate(dl) * reciprocal14(d.dh), y0)
-        return double(bits(y) | (bits(x) & Int64.min))
+        quotientOverDenominator(x, d.dh, fmaD(negate(d.e), wl, d.dl))
     }
 
     /// gy sigmoid(w + wl) (1 + x w' sigmoid(-(w + wl))) with x w' = 2 sqrt(2/pi) (x + 3 0.044715 x^3)
@@ -82,11 +79,7 @@ extension VectorMath {
         let bl = fmaD(negate(ab), arg.wl, bl0)  // sigmoid(-(w + wl)) = b + bl
         let qh = sh * b
         let ql = fmaD(sh, bl, fmaD(sl, b, productError(sh, b, qh)))
-        let (oh, oe) = twoSum(VD(repeating: 1), qh)
-        let ol = oe + ql
-        let dh = a * oh
-        let dl = fmaD(a, ol, fmaD(al, oh, productError(a, oh, dh)))
-        var g = fmaD(gy, dh, gy * dl)
+        var g = logisticSlopeProduct(gy, a, al, qh, ql)
         let near = absolute(x - VD(repeating: geluTanhRootD.hi)) .< 0.0625
         if anyTrue(near) {
             g = g.replacing(with: nearRootSeries(gy, x, root: geluTanhRootD, slope: geluTanhRootSlope, geluTanhRootTaylor),

@@ -265,10 +265,15 @@ extension VectorMath {
         let a = d.r, al = negate(d.err * d.r)  // sigmoid(x) = a + al
         let (b, bl) = logisticComplementParts(d)  // sigmoid(-x) = b + bl
         let qh = x * b
-        let ql = fmaD(x, bl, productError(x, b, qh))
-        let oh = 1 + qh
-        let bb = oh - 1
-        let ol = ((1 - (oh - bb)) + (qh - bb)) + ql  // 1 + x sigmoid(-x) = oh + ol (TwoSum)
+        return logisticSlopeProduct(gy, a, al, qh, fmaD(x, bl, productError(x, b, qh)))
+    }
+
+    /// gy (a + al)(1 + qh + ql), rounded once: the last step of silu's and gelu(tanh)'s slopes,
+    /// sigmoid(w) (1 + s sigmoid(-w)) with each factor a double-double (1 + qh by TwoSum).
+    @inlinable @inline(__always)
+    static func logisticSlopeProduct(_ gy: VD, _ a: VD, _ al: VD, _ qh: VD, _ ql: VD) -> VD {
+        let (oh, oe) = twoSum(VD(repeating: 1), qh)
+        let ol = oe + ql
         let dh = a * oh
         let dl = fmaD(a, ol, fmaD(al, oh, productError(a, oh, dh)))
         return fmaD(gy, dh, gy * dl)

@@ -92,18 +92,14 @@ import Testing
             }
             (y[r * n + n - 1], gy[r * n + n - 1]) = log ? (-Float(M_LN2), Float(sum)) : (1e-30, Float(dot))
         }
-        var results: [[Float]] = []
-        for threads in [1, 2] {
-            for offset in [0, 1] {
-                let raw = UnsafeMutableRawPointer.allocate(byteCount: (rows * n + offset) * 4, alignment: 64)
-                defer { raw.deallocate() }
-                let gx = raw.bindMemory(to: Float.self, capacity: rows * n + offset) + offset
-                Softmax.backward(y: y, gy: gy, gx: gx, outer: rows, size: n, inner: 1, log: log,
-                                 variant: threads == 1 ? .simd : .parallel, threads: threads)
-                results.append(Array(UnsafeBufferPointer(start: gx, count: rows * n)))
+        return [1, 2].flatMap { threads in
+            [0, 1].map { offset in
+                outputs(Float.self, count: rows * n, offset: offset, buffers: 1) { _, gx in
+                    Softmax.backward(y: y, gy: gy, gx: gx[0], outer: rows, size: n, inner: 1, log: log,
+                                     variant: threads == 1 ? .simd : .parallel, threads: threads)
+                }[0]
             }
         }
-        return results
     }
 
     @Test func streamedOutputsEqualCachedOnes() {
