@@ -4,14 +4,18 @@ import Synchronization
 public enum Builtins {
     private static let done = Mutex(false)
 
-    /// Idempotent: registers the built-in entries once per process.
+    /// Idempotent: registers the built-in entries once per process. A caller returns only once
+    /// every entry is in `Catalog`: the lock is held while registering, so a concurrent caller
+    /// waits instead of reading a half-filled catalog (tests run in parallel and snapshot it).
     public static func registerAll() {
-        let first = done.withLock { d -> Bool in defer { d = true }; return !d }
-        guard first else { return }
-        KernelCatalog.registerAll()
-        TensorCatalog.registerAll()
-        ShapeOpsCatalog.registerAll()
-        CompareOpsCatalog.registerAll()
+        done.withLock { d in
+            guard !d else { return }
+            KernelCatalog.registerAll()
+            TensorCatalog.registerAll()
+            ShapeOpsCatalog.registerAll()
+            CompareOpsCatalog.registerAll()
+            d = true
+        }
     }
 
     /// The text of `vecbench run --list`: every entry, with "yes" under accuracy for the ops
