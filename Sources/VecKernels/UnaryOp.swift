@@ -60,6 +60,7 @@ public enum UnaryOp: Hashable, Sendable {
             case 2: v.visit(PowTwoOp())
             case 3: v.visit(PowThreeOp())
             case 0.5: v.visit(PowHalfOp())
+            case 1.5: v.visit(PowThreeHalvesOp())
             case -1: v.visit(PowMinusOneOp())
             default: v.visit(PowGeneralOp(p: p))
             }

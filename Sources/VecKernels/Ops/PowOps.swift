@@ -10,7 +10,7 @@ extension PowRecord {
     var torchNode: String { "PowBackward0" }
     var torchForward: String { "torch.pow(x, \(p), out=y)" }
     var torchBackward: String { p == 0 ? "torch.zeros_like(x)" : "torch.mul(gy, \(p) * torch.pow(x, \(p - 1)), out=gx)" }
-    var flops: Double { [0, 1, 2, 3, 0.5, -1].contains(p) ? 2 : 40 }
+    var flops: Double { [0, 1, 2, 3, 0.5, 1.5, -1].contains(p) ? 2 : 40 }
     var ulpBound32: Double { p == 0 || p == 1 ? 0 : 1 }
     var domain: UnaryDomain {
         // Non-integer exponents of negative numbers are NaN: sweep those from 0 only.
@@ -75,6 +75,16 @@ struct PowHalfOp: PowRecord {
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.inDouble(x, gy) { x, g in g * (0.5 / VectorMath.powHalf(x)) } }
     @inline(__always) func forward(_ x: D) -> D { VectorMath.powHalf(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { gy * (0.5 / VectorMath.powHalf(x)) }
+}
+
+/// x^1.5 from one square root and its residual (VectorMath+PowThreeHalves) instead of pow's
+/// e^(1.5 ln x); the float64 backward is pow's own 1.5 case (sqrt times gy p split exactly).
+struct PowThreeHalvesOp: PowRecord {
+    var p: Double { 1.5 }
+    @inline(__always) func forward(_ x: F) -> F { VectorMath.powThreeHalves(x) }
+    @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.powThreeHalvesBackward(x: x, gy: gy) }
+    @inline(__always) func forward(_ x: D) -> D { VectorMath.powThreeHalves(x) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.powBackward(x: x, gy: gy, p: 1.5) }
 }
 
 struct PowMinusOneOp: PowRecord {
