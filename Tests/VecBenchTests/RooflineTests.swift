@@ -48,8 +48,11 @@ import Testing
         let small = relu.costModel([[8192]], .float32, .forward)
         #expect(try #require(cal.ceiling(cost: small, threads: 2)).level == .l1)
         #expect(try #require(cal.ceiling(cost: small, threads: 1)).level == .l2)
-        // Backward reads x and gy, writes gx: a triad.
+        // Backward reads x and gy, writes gx: a triad. So does exp's, from y and gy (its kernel
+        // reads x only where y overflowed).
         #expect(relu.costModel([[1 << 20]], .float32, .backward).pattern == .triad)
+        let exp = try #require(KernelCatalog.entries().first { $0.name == "exp" })
+        #expect(exp.costModel([[1 << 20]], .float64, .backward).bytes == 3 * Double(8 << 20))
         // add backward hands gy on to operands of the output's shape (0 bytes: no roofline) and
         // sums it to a broadcast one; sub's b gets a negated copy; neither reads a or b.
         let add = try #require(KernelCatalog.entries().first { $0.name == "add" })
