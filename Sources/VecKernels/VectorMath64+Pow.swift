@@ -128,8 +128,9 @@ extension VectorMath {
 
     /// gy p x^(p-1) (torch's pow_backward), 0 everywhere for p == 0 (even at NaN, inf or an
     /// infinite gy: torch masks it). p - 1 is carried exactly as a double-double, and gy p as
-    /// one, so the only rounding is the last: within 1 ulp (measured). Edge lanes (x = 0, inf,
-    /// NaN) follow pow's rules for x^(p-1) times gy p.
+    /// one, so the only rounding is the last: within 1 ulp (measured; p = 1.5 takes the rounded
+    /// square root, within 1.5 ulp). Edge lanes (x = 0, inf, NaN) follow pow's rules for
+    /// x^(p-1) times gy p.
     @inlinable @inline(__always)
     public static func powBackward(x: SIMD8<Double>, gy: SIMD8<Double>, p: Double) -> SIMD8<Double> {
         if p == 0 { return VD(repeating: 0) }
@@ -138,17 +139,12 @@ extension VectorMath {
         let qh = p - 1
         let bq = qh - p
         let qErr = (p - (qh - bq)) + (-1 - bq)  // TwoSum: p - 1 = qh + qErr
+        // x^1.5's gradient: x^0.5 = sqrt(x) (rounded once; PyTorch's pow takes sqrt too), times
+        // gy p split exactly: within 1.5 ulp at a fraction of the double-double log's cost.
+        if qh == 0.5 && qErr == 0 { return powThreeHalvesBackward(x: x, gy: gy) }
         let vp = VD(repeating: p)
         let pg = gy * vp
         let pgl = productError(gy, vp, pg)
-        if qh == 0.5 && qErr == 0 {
-            // x^1.5's gradient: x^0.5 = sqrt(x) (rounded once; PyTorch's pow takes sqrt too), times
-            // gy p split exactly: within 1 ulp at a fraction of the double-double log's cost. The
-            // edges are pow's: -0 gives +0, -inf gives +inf, x < 0 NaN.
-            let s = powHalf(x)
-            let t = pg * s
-            return productFinishSplit(t, fmaD(pgl, s, productError(pg, s, t)))
-        }
         let (integer, odd) = exponentClass(qh)
         // x^(p-1) may overflow where gy p x^(p-1) does not: exponents up to 1500, three factors.
         let (hi, lo, n, rare) = powParts(absolute(x), qh, qErr, upper: 1500)

@@ -99,4 +99,19 @@ import Testing
         #expect(e[1] == 0 && e[1].sign == .plus && e[2] == .infinity && e[3] == .infinity)
         #expect(e[4].isNaN && e[5].isNaN && e[6] == 8 && e[7] == .infinity)
     }
+
+    @Test func float64GradientWithinOneAndAHalfUlp() {
+        var rng = SplitMix64(seed: 18)
+        var xs = inputs64(0...100, count: 4000, focus: [0x1p-1000, 0x1p1000, 2.25])
+        for e in -1074...1023 { xs += (0..<2).map { _ in Double(sign: .plus, exponent: e, significand: Double.random(in: 1..<2, using: &rng)) } }
+        while xs.count % 8 != 0 { xs.append(1) }
+        expect64("pow(x, 1.5) backward", maxGradientUlp64(xs, { VectorMath.powThreeHalvesBackward(x: $0, gy: $1) }) {
+            ReferenceMath.powDerivative(ReferenceFloat($0), 1.5)
+        }, bound: 1.5)
+        // pow's edges: the gradient at -0 is +0 gy, at -inf inf, NaN for x < 0; 0 * inf is NaN.
+        let g = VectorMath.powThreeHalvesBackward(x: SIMD8<Double>(-0.0, -.infinity, -1, .nan, .infinity, 0, 4, -0x1p-1074),
+                                                  gy: SIMD8<Double>(-1, 1, 1, 1, 1, .infinity, 2, 1))
+        #expect(g[0] == 0 && g[0].sign == .minus && g[1] == .infinity && g[2].isNaN && g[3].isNaN)
+        #expect(g[4] == .infinity && g[5].isNaN && g[6] == 6 && g[7].isNaN)
+    }
 }

@@ -78,13 +78,14 @@ struct PowHalfOp: PowRecord {
 }
 
 /// x^1.5 from one square root and its residual (VectorMath+PowThreeHalves) instead of pow's
-/// e^(1.5 ln x); the float64 backward is pow's own 1.5 case (sqrt times gy p split exactly).
+/// e^(1.5 ln x); the float64 backward is pow's 1.5 case (sqrt times gy p split exactly) with
+/// fewer selects.
 struct PowThreeHalvesOp: PowRecord {
     var p: Double { 1.5 }
     @inline(__always) func forward(_ x: F) -> F { VectorMath.powThreeHalves(x) }
     @inline(__always) func backward(x: F, y: F, gy: F) -> F { VectorMath.powThreeHalvesBackward(x: x, gy: gy) }
     @inline(__always) func forward(_ x: D) -> D { VectorMath.powThreeHalves(x) }
-    @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.powBackward(x: x, gy: gy, p: 1.5) }
+    @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.powThreeHalvesBackward(x: x, gy: gy) }
 }
 
 struct PowMinusOneOp: PowRecord {
