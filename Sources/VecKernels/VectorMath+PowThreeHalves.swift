@@ -47,8 +47,8 @@ extension VectorMath {
     /// 2.25 x split exactly (q + ql) and the root corrected by its residual; within 0.5 ulp plus
     /// 2^-37 relative where x is +-0 or in [2^-60, 2^126), gy is finite and the result is above
     /// 2^-100 (below, within 1 ulp: gy delta rounds to the denormal spacing); other vectors go
-    /// through float64. Not gy 1.5 s: an exact split of 1.5 gy would need a term whose +0
-    /// turned the gradient of x = 0 to +0 for negative gy (PyTorch: -0).
+    /// through float64. Not (1.5 gy) s with 1.5 gy split exactly: 1.5 gy overflows for |gy|
+    /// above 2^127.4, where the gradient need not.
     @inlinable @inline(__always)
     static func powThreeHalvesBackward(x: V, gy: V) -> V {
         let xp = x + 0
