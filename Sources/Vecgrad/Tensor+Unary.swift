@@ -36,8 +36,10 @@ extension Tensor {
     /// Cosine of radians (torch.cos), accurate for huge arguments.
     public func cos() -> Tensor { applying(.cos) }
 
-    /// x^exponent (torch.pow with a scalar exponent), with C's pow edges (NaN for x < 0 and a
-    /// non-integer exponent); the gradient gy p x^(p-1), 0 everywhere for x^0 (PyTorch).
+    /// x^exponent (torch.pow with a scalar exponent), with C's pow edges (NaN for finite x < 0
+    /// and a non-integer exponent; pow(-inf, 0.5) = +inf and pow(-0, 0.5) = +0, where PyTorch's
+    /// sqrt gives NaN and -0); the gradient gy p x^(p-1) from the same x^(p-1), 0 everywhere for
+    /// x^0 (PyTorch).
     /// Exponents 0, 1, 2, 3, 0.5, 1.5 and -1 take direct forms (products, one square root, 1/x;
     /// x^1.5 from the root and its residual, float32 within 0.5 ulp, its gradient too); any other
     /// goes through e^(p ln|x|), within 1 ulp.
