@@ -73,8 +73,7 @@ enum VectorIO {
         // A fixed-size copy, which LLVM lowers to one unaligned vector store. The stdlib's
         // storeBytes(of:as:) was left as an out-of-line call in large loop bodies (the float64
         // outer product's 8 x 2 tile: 40% of its time in that call, 4.4x the float32 time).
-        var v = v
-        UnsafeMutableRawPointer(p + i).copyMemory(from: &v, byteCount: MemoryLayout<V>.size)
+        withUnsafeBytes(of: v) { UnsafeMutableRawPointer(p + i).copyMemory(from: $0.baseAddress!, byteCount: MemoryLayout<V>.size) }
     }
 
     /// The first `n` (< V.scalarCount) elements at stride `stride`, the other lanes `fill`.
