@@ -116,6 +116,14 @@ enum SoftmaxBackward32 {
                 s1 += a1
             }
         }
+        return finishRowSum(s0, s1, a, b, full, n)
+    }
+
+    /// rowSum's last step, shared with the fused row loops that accumulate s0 and s1 themselves:
+    /// (s0 + s1).sum(), then elements full..<n one at a time.
+    @inline(__always)
+    static func finishRowSum(_ s0: VD, _ s1: VD, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
+                             _ full: Int, _ n: Int) -> Double {
         var sum = (s0 + s1).sum()
         for i in full..<n { sum += Double(a[i]) * (b.map { Double($0[i]) } ?? 1) }
         return sum
@@ -167,8 +175,7 @@ enum SoftmaxBackward32 {
                     s0 = VectorMath.fmaD(a0, b0, s0)
                     s1 = VectorMath.fmaD(a1, b1, s1)
                 }
-                s = (s0 + s1).sum()
-                for j in full..<n { s += Double(yn[j]) * Double(gn[j]) }
+                s = finishRowSum(s0, s1, yn, gn, full, n)
             }
             if rest > 0 {
                 let yv: V = VectorIO.loadPartial(y + o + full, count: rest, fill: 0)

@@ -105,8 +105,7 @@ extension SoftmaxBackward32 {
                         t0 += a0
                         t1 += a1
                     }
-                    sNext = (t0 + t1).sum()
-                    for j in full..<n { sNext += Double(gn[j]) }
+                    sNext = finishRowSum(t0, t1, gn, nil, full, n)
                 }
                 // The last n mod 16 as one partial vector (padding lanes y = gy = 0 pass the test).
                 if n > full {

@@ -21,15 +21,6 @@ extension VectorMath {
         .!(((x .>= V(repeating: powThreeHalvesLeast)) .& (x .< V(repeating: below))) .| (x .== 0))
     }
 
-    /// The square root of x >= 0 or NaN: vsqrtps alone, without `sqrt`'s selects for negative
-    /// and zero x (the callers have none).
-    @inlinable @inline(__always)
-    static func sqrtNonNegative(_ x: V) -> V {
-        var r = V()
-        for i in 0..<V.scalarCount { r[i] = x[i].magnitude.squareRoot() }
-        return r
-    }
-
     /// x^1.5 for float32 lanes (torch.pow(x, 1.5)): x s + (s / 2) d with one rounding, within 0.5
     /// ulp plus 2^-46 relative where x is +-0 or in [2^-60, 2^100); a vector with other lanes goes
     /// through float64. Edges as pow's: -0 gives +0, -inf gives +inf, x < 0 NaN.
@@ -37,7 +28,7 @@ extension VectorMath {
     static func powThreeHalves(_ x: V) -> V {
         let xp = x + 0  // -0 -> +0
         if _slowPath(anyTrue(powThreeHalvesOutOfRange(xp, below: 0x1p100))) { return powThreeHalvesWide(x) }
-        let s = sqrtNonNegative(xp)
+        let s = sqrtOfMagnitude(xp)
         let d = fma(negate(s), s, xp)  // exact: s is the correctly rounded root
         // x d / (2 s) = (s / 2) d to 2^-24 of a term that is itself 2^-24 of the result.
         return fma(xp, s, (0.5 * s) * d)
@@ -58,7 +49,7 @@ extension VectorMath {
             return powThreeHalvesBackwardWide(x: x, gy: gy)
         }
         let q = 2.25 * xp, ql = fma(V(repeating: 2.25), xp, negate(q))
-        let s = sqrtNonNegative(q)
+        let s = sqrtOfMagnitude(q)
         let d = fma(negate(s), s, q) + ql  // 2.25 x - s^2: the FMA's part exact, as s is rounded once
         // 1/(2s) to 2^-14 (vrcp14ps) is enough for a term 2^-24 of s; x = 0 (d = 0) takes 1/1
         // instead of 1/0 = inf, which would make delta NaN.
@@ -68,15 +59,14 @@ extension VectorMath {
         return float((bits(fma(gy, s, gy * delta)) & 0x7FFF_FFFF) | (bits(gy) & Int32.min))
     }
 
-    /// powThreeHalves's rare vectors: x^1.5 in float64 lanes (within 2^-41 of the exact value),
-    /// rounded once to float32.
+    /// powThreeHalves's rare vectors: the float64 form below, rounded to float32 (the same edges).
     @inline(never) @usableFromInline
-    static func powThreeHalvesWide(_ x: V) -> V { inDouble(x, x) { x, _ in powForFloat32(x, 1.5) } }
+    static func powThreeHalvesWide(_ x: V) -> V { inDouble(x, x) { x, _ in powThreeHalves(x) } }
 
-    /// powThreeHalvesBackward's rare vectors: gy 1.5 sqrt(x) in float64 lanes, rounded once.
+    /// powThreeHalvesBackward's rare vectors: the float64 form below, rounded to float32.
     @inline(never) @usableFromInline
     static func powThreeHalvesBackwardWide(x: V, gy: V) -> V {
-        inDouble(x, gy) { x, g in powBackwardForFloat32(x: x, gy: g, p: 1.5) }
+        inDouble(x, gy) { x, g in powThreeHalvesBackward(x: x, gy: g) }
     }
 
     /// x^1.5's gradient gy 1.5 x^0.5 for float64 lanes (`powBackward(x:gy:p:)` at p = 1.5): the
@@ -90,10 +80,7 @@ extension VectorMath {
         let vp = VD(repeating: 1.5)
         let pg = gy * vp
         let pgl = productError(gy, vp, pg)
-        let xp = x + 0
-        var s = VD()
-        for i in 0..<VD.scalarCount { s[i] = xp[i].magnitude.squareRoot() }
-        s = s.replacing(with: .nan, where: (x .< 0) .& (x .> -.infinity))
+        let s = sqrtOfMagnitude(x).replacing(with: .nan, where: (x .< 0) .& (x .> -.infinity))
         let t = pg * s
         let r = productFinishSplit(t, fmaD(pgl, s, productError(pg, s, t)))
         // gy's sign, as the exact gy 1.5 s has: at x = 0 the split's t + c is -0 + +0 = +0.

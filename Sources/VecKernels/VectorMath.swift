@@ -68,17 +68,31 @@ public enum VectorMath {
     /// so LLVM vectorises it. Negative inputs give NaN and -0 stays -0, as IEEE requires.
     @inlinable @inline(__always)
     public static func sqrt(_ x: V) -> V {
-        var r = V()
-        for i in 0..<V.scalarCount { r[i] = x[i].magnitude.squareRoot() }
-        return r.replacing(with: .nan, where: x .< 0).replacing(with: x, where: x .== 0)
+        sqrtOfMagnitude(x).replacing(with: .nan, where: x .< 0).replacing(with: x, where: x .== 0)
     }
 
     /// Float64 square root, as sqrt(_: V).
     @inlinable @inline(__always)
     static func sqrt(_ x: VD) -> VD {
+        sqrtOfMagnitude(x).replacing(with: .nan, where: x .< 0).replacing(with: x, where: x .== 0)
+    }
+
+    /// sqrt(|x|) in one vsqrtps, without `sqrt`'s selects for x < 0 and -0: for callers whose x
+    /// is never negative, or that select for it themselves (a loop bound by the root runs closer
+    /// to it with fewer operations beside it).
+    @inlinable @inline(__always)
+    static func sqrtOfMagnitude(_ x: V) -> V {
+        var r = V()
+        for i in 0..<V.scalarCount { r[i] = x[i].magnitude.squareRoot() }
+        return r
+    }
+
+    /// sqrt(|x|) for float64 lanes, as sqrtOfMagnitude(_: V).
+    @inlinable @inline(__always)
+    static func sqrtOfMagnitude(_ x: VD) -> VD {
         var r = VD()
         for i in 0..<VD.scalarCount { r[i] = x[i].magnitude.squareRoot() }
-        return r.replacing(with: .nan, where: x .< 0).replacing(with: x, where: x .== 0)
+        return r
     }
 
     /// The rounding error of p = a*b, exactly (fma(a, b, -p)).

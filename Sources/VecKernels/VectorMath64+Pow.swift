@@ -159,8 +159,8 @@ extension VectorMath {
 
     /// x^0.5 with pow's edges: sqrt, except pow(-0, 0.5) = +0 and pow(-inf, 0.5) = +inf.
     /// Transparent: as @inline(__always) the float64 pow backward's loop called it per vector
-    /// (`objdump -d`: a call, SIMD8<Double> passed in xmm quarters): pow(1.5) float64 backward at
-    /// 2^20, `vecbench ab` 4 rounds, 533 -> 309 us (JAX's sqrt-based gradient 315-370).
+    /// (`objdump -d`: a call, SIMD8<Double> passed in xmm quarters; pow(1.5) float64 backward at
+    /// 2^20, when it took this root, `vecbench ab` 4 rounds, 533 -> 309 us on a Xeon).
     @_transparent @usableFromInline
     static func powHalf(_ x: VD) -> VD {
         sqrt(x + 0).replacing(with: .infinity, where: x .== -.infinity)
@@ -183,16 +183,14 @@ extension VectorMath {
         return odd ? double(bits(y) ^ (bits(x) & Int64.min)) : y
     }
 
-    /// gy p x^(p-1) for float32 values in float64 lanes, x^(p-1) from powForFloat32, or powHalf for
-    /// p = 1.5 as PyTorch's pow takes x^0.5 (torch's pow_backward: 0 for p == 0). x^(p-1) is held
+    /// gy p x^(p-1) for float32 values in float64 lanes, x^(p-1) from powForFloat32 (torch's
+    /// pow_backward: 0 for p == 0; p = 1.5 has its own record, PowThreeHalvesOp). x^(p-1) is held
     /// within e^±700 (expOfScaledLogForFloat32): beyond, gy p x^(p-1) is 0 or inf in float32 for
     /// every float32 gy and any |p| below 1e220.
     @inlinable @inline(__always)
     static func powBackwardForFloat32(x: VD, gy: VD, p: Double) -> VD {
         if p == 0 { return VD(repeating: 0) }
-        // x^1.5's gradient tested first, on p itself: behind powForFloat32's exponent tests the loop ran
-        // 11% slower, tested here 38% faster than before (vecbench ab, 6 rounds, 2^20: 445 -> 274 us).
-        return gy * VD(repeating: p) * (p == 1.5 ? powHalf(x) : powForFloat32(x, p - 1))
+        return gy * VD(repeating: p) * powForFloat32(x, p - 1)
     }
 
     /// t + c, or t itself where t is not finite (an infinite gy p would make c NaN).
