@@ -77,6 +77,10 @@ protocol UnaryBody {
     static func backward<Op: UnaryDefinition>(_ op: Op, x: V, y: V, gy: V) -> V
     static func forwardWithComplement<Op: UnaryDefinition>(_ op: Op, _ x: V) -> (y: V, c: V)
     static func backward<Op: UnaryDefinition>(_ op: Op, c: V, gy: V) -> V
+    /// Whether `backward(_:x0:gy0:x1:gy1:)` is worth a loop of its own (the op's
+    /// `pairsBackward64`, float64 only).
+    static func pairsBackward<Op: UnaryDefinition>(_ op: Op) -> Bool
+    static func backward<Op: UnaryDefinition>(_ op: Op, x0: V, gy0: V, x1: V, gy1: V) -> (V, V)
 }
 
 enum F32: UnaryBody {
@@ -91,6 +95,11 @@ enum F32: UnaryBody {
     @inline(__always) static func backward<Op: UnaryDefinition>(_ op: Op, c: SIMD16<Float>, gy: SIMD16<Float>) -> SIMD16<Float> {
         op.backward(c: c, gy: gy)
     }
+    @inline(__always) static func pairsBackward<Op: UnaryDefinition>(_ op: Op) -> Bool { false }
+    @inline(__always) static func backward<Op: UnaryDefinition>(_ op: Op, x0: SIMD16<Float>, gy0: SIMD16<Float>,
+                                                                x1: SIMD16<Float>, gy1: SIMD16<Float>) -> (SIMD16<Float>, SIMD16<Float>) {
+        (op.backward(x: x0, y: SIMD16<Float>(), gy: gy0), op.backward(x: x1, y: SIMD16<Float>(), gy: gy1))
+    }
 }
 
 enum F64: UnaryBody {
@@ -104,6 +113,11 @@ enum F64: UnaryBody {
     }
     @inline(__always) static func backward<Op: UnaryDefinition>(_ op: Op, c: SIMD8<Double>, gy: SIMD8<Double>) -> SIMD8<Double> {
         op.backward(c: c, gy: gy)
+    }
+    @inline(__always) static func pairsBackward<Op: UnaryDefinition>(_ op: Op) -> Bool { op.pairsBackward64 }
+    @inline(__always) static func backward<Op: UnaryDefinition>(_ op: Op, x0: SIMD8<Double>, gy0: SIMD8<Double>,
+                                                                x1: SIMD8<Double>, gy1: SIMD8<Double>) -> (SIMD8<Double>, SIMD8<Double>) {
+        op.backward(x0: x0, gy0: gy0, x1: x1, gy1: gy1)
     }
 }
 
@@ -237,6 +251,18 @@ private struct Backward<B: UnaryBody>: UnaryVisitor {
         defer { St.fence() }
         let readsY = op.saved == .inputAndOutput
         var i = 0
+        if B.pairsBackward(op) && !readsY {
+            // Pairs from the chunk's start: chunks begin at multiples of 16 elements, so which
+            // vector of a pair an element falls in does not depend on the thread count.
+            let w = B.V.scalarCount
+            while i + 2 * w <= count {
+                let (g0, g1) = B.backward(op, x0: VectorIO.load(x, i), gy0: VectorIO.load(gy, i),
+                                          x1: VectorIO.load(x, i + w), gy1: VectorIO.load(gy, i + w))
+                St.store(g0, gx, i)
+                St.store(g1, gx, i + w)
+                i += 2 * w
+            }
+        }
         while i < count {
             let yv: B.V = readsY ? VectorIO.load(y, i) : B.V()
             St.store(B.backward(op, x: VectorIO.load(x, i), y: yv, gy: VectorIO.load(gy, i)), gx, i)

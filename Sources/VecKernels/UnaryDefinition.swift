@@ -133,6 +133,14 @@ protocol UnaryDefinition: Sendable {
     func backward(c: F, gy: F) -> F
     func forwardWithComplement(_ x: D) -> (y: D, c: D)
     func backward(c: D, gy: D) -> D
+
+    /// Whether the float64 backward driver hands this op two consecutive vectors at a time
+    /// (`backward(x0:gy0:x1:gy1:)`), for a body that splits a pair between the divider and the
+    /// FMA pipes (pow(1.5)). Only for ops whose backward does not read y.
+    var pairsBackward64: Bool { get }
+    /// Two vectors of `backward(x:y:gy:)` (float64, where `pairsBackward64`): the same values as
+    /// two calls, to the op's own stated exceptions (pow(1.5): a root close to a rounding midpoint).
+    func backward(x0: D, gy0: D, x1: D, gy1: D) -> (D, D)
 }
 
 extension UnaryDefinition {
@@ -171,6 +179,9 @@ extension UnaryDefinition {
     func backward(c: F, gy: F) -> F { backward(x: c, y: saved == .inputAndOutput ? forward(c) : F(), gy: gy) }
     func forwardWithComplement(_ x: D) -> (y: D, c: D) { (forward(x), x) }
     func backward(c: D, gy: D) -> D { backward(x: c, y: saved == .inputAndOutput ? forward(c) : D(), gy: gy) }
+
+    var pairsBackward64: Bool { false }
+    func backward(x0: D, gy0: D, x1: D, gy1: D) -> (D, D) { (backward(x: x0, y: D(), gy: gy0), backward(x: x1, y: D(), gy: gy1)) }
 
     var info: UnaryInfo {
         UnaryInfo(name: name, torchNode: torchNode, torchForward: torchForward, torchBackward: torchBackward,

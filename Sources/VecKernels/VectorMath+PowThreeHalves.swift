@@ -6,6 +6,8 @@
 // model of the loops on the Zen 4: forward 571 -> 188 us, backward 573 -> 233 us, max error 0.50
 // ulp over random floats of every binade above 2^-60).
 
+import CVecShim
+
 extension VectorMath {
     /// Float32 lanes below this (or not finite, or negative) take the float64-lane path: the
     /// residual d ~ 2^-24 x, and the forward's correction ~2^-24 x^1.5, underflow into denormals
@@ -70,21 +72,70 @@ extension VectorMath {
     }
 
     /// x^1.5's gradient gy 1.5 x^0.5 for float64 lanes (`powBackward(x:gy:p:)` at p = 1.5): the
-    /// root, rounded once, times gy p split exactly, rounded once: within 1.5 ulp (1.37 measured
-    /// with random gy; 1 for gy = 1), where PyTorch's gy (1.5 sqrt(x)) rounds three times. pow's
-    /// edges come from one select instead of `powHalf`'s four (the root of |x|; NaN for finite
-    /// x < 0; -0 and -inf as |x|): the loop is vsqrtpd's, and the fewer other operations share
-    /// its pipes the closer it runs to it (2^20, 1 thread: 611 -> 597 us, vsqrtpd alone 570).
+    /// root, rounded once, times gy 1.5 exactly, rounded once (`threeHalvesProduct`): within 1.5
+    /// ulp (1.37 measured with random gy; 1 for gy = 1), where PyTorch's gy (1.5 sqrt(x)) rounds
+    /// three times. pow's edges come from one select on the root (NaN for finite x < 0; -0 and
+    /// -inf as |x|), one where gy 1.5 s is not finite, and gy's sign.
     @inlinable @inline(__always)
     static func powThreeHalvesBackward(x: VD, gy: VD) -> VD {
+        let s = sqrtOfMagnitude(x).replacing(with: .nan, where: (x .< 0) .& (x .> -.infinity))
+        let t = (gy * 1.5) * s
+        // Where t is not finite (gy or x infinite, or the product overflows) the split's parts are
+        // NaN: t itself. gy's sign, as the exact gy 1.5 s has: at x = 0, pg s - q s is -0 - -0 = +0
+        // where q < 0.
+        let r = threeHalvesProduct(gy: gy, root: s).replacing(with: t, where: .!(absolute(t) .< .infinity))
+        return double((bits(r) & Int64.max) | (bits(gy) & Int64.min))
+    }
+
+    /// gy 1.5 s rounded once, for finite gy 1.5 s: pg s - q s, where pg = gy 1.5 rounded and
+    /// q = pg - gy 1.5 exactly (an FMA), so q s is 2^-53 of the result and its own rounding 2^-106.
+    /// Four operations; the split of both products (t + c) took six and a select.
+    @inlinable @inline(__always)
+    static func threeHalvesProduct(gy: VD, root s: VD) -> VD {
         let vp = VD(repeating: 1.5)
         let pg = gy * vp
-        let pgl = productError(gy, vp, pg)
-        let s = sqrtOfMagnitude(x).replacing(with: .nan, where: (x .< 0) .& (x .> -.infinity))
-        let t = pg * s
-        let r = productFinishSplit(t, fmaD(pgl, s, productError(pg, s, t)))
-        // gy's sign, as the exact gy 1.5 s has: at x = 0 the split's t + c is -0 + +0 = +0.
-        return double((bits(r) & Int64.max) | (bits(gy) & Int64.min))
+        let q = fmaD(negate(gy), vp, pg)
+        return fmaD(pg, s, negate(q * s))
+    }
+
+    /// Two vectors of `powThreeHalvesBackward(x:gy:)` (the backward driver's pairs where
+    /// `UnaryDefinition.pairsBackward64`): the first root from vsqrtpd, the second from
+    /// `sqrtByIteration` on the FMA pipes, so the divider and the FMA pipes work side by side (a
+    /// loop of vsqrtpd waits ~16 cycles per vector on the Zen 4). A pair with every x in
+    /// [2^-1000, 2^1000) and every |gy| below 2^1000 needs none of the single form's selects
+    /// (which cost the gain in a C model: 35.6 -> 36.2 us per 2^16 instead of 28.6); other pairs
+    /// take the single form twice. The same bits as two calls of the single form but where
+    /// `sqrtByIteration` rounds the other way (0 of 2^20 random x differed in a C model), so a
+    /// result does not depend on where its element falls.
+    @inlinable @inline(__always)
+    static func powThreeHalvesBackward(x0: VD, gy0: VD, x1: VD, gy1: VD) -> (VD, VD) {
+        // min and max return one of their operands, so a NaN lane only ever sends the pair to the
+        // single form (a NaN x or gy gives NaN on either path).
+        let least = x0.replacing(with: x1, where: x1 .< x0), most = x0.replacing(with: x1, where: x1 .> x0)
+        let g = absolute(gy0).replacing(with: absolute(gy1), where: absolute(gy1) .> absolute(gy0))
+        let fast = (least .>= VD(repeating: 0x1p-1000)) .& (most .< VD(repeating: 0x1p1000)) .& (g .< VD(repeating: 0x1p1000))
+        if _slowPath(vg_compiled_isa_level() < 2 || anyTrue(.!fast)) {
+            return (powThreeHalvesBackward(x: x0, gy: gy0), powThreeHalvesBackward(x: x1, gy: gy1))
+        }
+        return (threeHalvesProduct(gy: gy0, root: sqrtOfMagnitude(x0)), threeHalvesProduct(gy: gy1, root: sqrtByIteration(x1)))
+    }
+
+    /// sqrt(x) for lanes in [2^-1000, 2^1000) without the divider: vrsqrt14pd (2^-14), two
+    /// Goldschmidt steps on the root s and the half reciprocal root h together (2^-50), then s + h
+    /// (x - s^2) with the residual exact by FMA, rounded once: vsqrtpd's correctly rounded root
+    /// except where that lies within ~2^-100 relative of a rounding midpoint (one x in ~2^47;
+    /// there the other neighbour, within 0.5 ulp plus 2^-47). AVX-512 only (elsewhere the
+    /// estimate is 1/sqrt itself and the pair loop is not used).
+    @inlinable @inline(__always)
+    static func sqrtByIteration(_ x: VD) -> VD {
+        let r = vg_rsqrt_estimate_f64x8(x)
+        let half = VD(repeating: 0.5)
+        var s = x * r, h = half * r
+        var e = fmaD(negate(s), h, half)
+        s = fmaD(s, e, s); h = fmaD(h, e, h)
+        e = fmaD(negate(s), h, half)
+        s = fmaD(s, e, s); h = fmaD(h, e, h)
+        return fmaD(h, fmaD(negate(s), s, x), s)
     }
 
     /// x^1.5 for float64 lanes: x s + (s / 2) d rounded once, within 0.5 ulp plus 2^-104 relative

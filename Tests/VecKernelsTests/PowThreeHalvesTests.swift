@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CVecShim
 @testable import VecKernels
 
 // x^1.5 and its gradient from one square root and its residual (VectorMath+PowThreeHalves): within
@@ -113,5 +114,72 @@ import Testing
                                                   gy: SIMD8<Double>(-1, 1, 1, 1, 1, .infinity, 2, 1))
         #expect(g[0] == 0 && g[0].sign == .minus && g[1] == .infinity && g[2].isNaN && g[3].isNaN)
         #expect(g[4] == .infinity && g[5].isNaN && g[6] == 6 && g[7].isNaN)
+    }
+
+    /// sqrtByIteration (the pair loop's second root) against the correctly rounded root: equal
+    /// on random x of every binade in [2^-1000, 2^1000), within 1 ulp at roots that lie close
+    /// to a rounding midpoint (the successor of 1: sqrt is 1 + 2^-53 - 2^-107).
+    @Test func float64RootByIterationMatchesSqrt() {
+        guard vg_compiled_isa_level() >= 2 else { return }  // the loop that uses it is AVX-512's
+        var rng = SplitMix64(seed: 19)
+        var xs: [Double] = []
+        for e in -1000...999 { xs += (0..<16).map { _ in Double(sign: .plus, exponent: e, significand: Double.random(in: 1..<2, using: &rng)) } }
+        var differ = 0
+        for i in stride(from: 0, to: xs.count, by: 8) {
+            let v = SIMD8<Double>((0..<8).map { xs[i + $0] })
+            let s = VectorMath.sqrtByIteration(v)
+            for j in 0..<8 where s[j] != v[j].squareRoot() { differ += 1 }
+        }
+        #expect(differ == 0, "\(differ) of \(xs.count) roots differ from vsqrtpd's")
+        let hard = SIMD8<Double>(1.0.nextUp, 4.0.nextUp, 2.0.nextDown, 0x1p-1000, 0x1p1000.nextDown, 2, 0.5, 9)
+        let s = VectorMath.sqrtByIteration(hard)
+        for j in 0..<8 { #expect((s[j] - hard[j].squareRoot()).magnitude <= hard[j].squareRoot().ulp, "sqrt(\(hard[j]))") }
+    }
+
+    /// The float64 backward through the driver, which hands pow(1.5) two vectors at a time:
+    /// pairs in range take one root from vsqrtpd and one by iteration, pairs with an edge lane
+    /// (x outside [2^-1000, 2^1000), |gy| from 2^1000, NaN) the single form twice. Every
+    /// element equals the single form's, and 1, 2 and 16 threads give the same bits.
+    @Test func float64GradientInPairsEqualsTheSingleForm() throws {
+        var rng = SplitMix64(seed: 20)
+        var xs: [Double] = [], gys: [Double] = []
+        for e in -1074...1023 {
+            xs += (0..<8).map { _ in Double(sign: .plus, exponent: e, significand: Double.random(in: 1..<2, using: &rng)) }
+        }
+        xs.shuffle(using: &rng)
+        gys = xs.map { _ in Double.random(in: -4...4, using: &rng) }
+        // Edges scattered over both vectors of some pairs, and extreme gy beside in-range x.
+        let edges: [(Double, Double)] = [(0, -1), (-0.0, 1), (.infinity, 1), (-.infinity, 1), (-1, 1), (.nan, 1),
+                                         (4, .infinity), (4, -.infinity), (4, .nan), (4, 0x1p1000), (4, -0.0), (4, 0),
+                                         (0x1p-1000, 1), (0x1p1000, 1), (0x1p-1074, -2), (1.0.nextUp, 3)]
+        for (k, (x, g)) in edges.enumerated() { xs[37 * k + 5] = x; gys[37 * k + 5] = g }
+        // Roots within k^2 2^-107 of a rounding midpoint (sqrt(1 + k 2^-52), k odd), in the second
+        // vector of a pair, where the iterated root may round the other way.
+        let hard = Set((0..<6).map { 16 * (100 + $0) + 9 })
+        for (k, i) in hard.sorted().enumerated() { xs[i] = (1 + Double(2 * (k % 3) + 1) * 0x1p-52) * (k < 3 ? 1 : 4); gys[i] = 1 }
+        let n = xs.count - 3  // a tail that is not a whole vector, and an odd vector count
+        func run(threads: Int) -> [Double] {
+            var gx = [Double](repeating: 0, count: n)
+            Elementwise.backward(.pow(1.5), x: xs, y: xs, gy: gys, gx: &gx, count: n, variant: threads == 1 ? .simd : .parallel, threads: threads)
+            return gx
+        }
+        let one = run(threads: 1)
+        for t in [2, 16] { #expect(run(threads: t).elementsEqual(one, by: { $0.bitPattern == $1.bitPattern }), "\(t) threads") }
+        var differ = 0
+        for i in 0..<n {
+            var x = SIMD8<Double>(repeating: 1), g = SIMD8<Double>(repeating: 1)
+            x[0] = xs[i]; g[0] = gys[i]
+            let single = VectorMath.powThreeHalvesBackward(x: x, gy: g)[0]
+            if single.bitPattern == one[i].bitPattern || (single.isNaN && one[i].isNaN) { continue }
+            if !hard.contains(i) { differ += 1 }
+            // Only where the iterated root rounds the other way: within an ulp of the single form.
+            #expect((single - one[i]).magnitude <= single.ulp, "x = \(xs[i]), gy = \(gys[i]): \(one[i]) against \(single)")
+        }
+        #expect(differ == 0, "\(differ) of \(n) random gradients differ from the single form's")
+        let inRange = (0..<n).filter { xs[$0] > 0 && xs[$0].isFinite && gys[$0].isFinite }
+        let worst = try #require(inRange.map { i in
+            ulp64(one[i], ReferenceFloat(gys[i]) * ReferenceMath.powDerivative(ReferenceFloat(xs[i]), 1.5))
+        }.max())
+        #expect(worst <= 1.5)
     }
 }

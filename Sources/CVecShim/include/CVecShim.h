@@ -56,6 +56,20 @@ static inline vg_f64x8 vg_reciprocal_estimate_f64x8(vg_f64x8 x) {
 #endif
 }
 
+/// An estimate of 1/sqrt(x) per double lane: vrsqrt14pd under AVX-512F (relative error below
+/// 2^-14, on the FMA pipes, where vsqrtpd zmm occupies the divider ~16 cycles on the Zen 4);
+/// elsewhere 1/sqrt(x) itself (no caller iterates on it there: see vg_compiled_isa_level).
+static inline vg_f64x8 vg_rsqrt_estimate_f64x8(vg_f64x8 x) {
+#if defined(__AVX512F__)
+    typedef double vg_m512d __attribute__((vector_size(64)));
+    return (vg_f64x8)__builtin_ia32_rsqrt14pd512_mask((vg_m512d)x, (vg_m512d){0}, (unsigned char)0xFF);
+#else
+    vg_f64x8 r;
+    for (int i = 0; i < 8; i++) r[i] = 1.0 / __builtin_sqrt(x[i]);
+    return r;
+#endif
+}
+
 #if defined(__AVX2__) && !defined(__AVX512F__)
 /* AVX2 has one variable permute, vpermps over 8 float lanes of a ymm register. The lookups below
  * are built from it: a double lane k of a 4-entry table is the float pair (2k, 2k+1), and a table
