@@ -103,6 +103,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The run history to append to (default: OUT/history.sqlite). Example: --history results/history.sqlite")
     var history: String?
 
+    @Flag(help: ArgumentHelp("Run thread counts above this machine's CPUs as asked (Threading.allowsOversubscription) "
+                             + "instead of on the CPUs there are: 16 threads on 2 CPUs then measure contention, "
+                             + "and a result's independence of the thread count can be checked anywhere. Example: --oversubscribe --threads 1,2,16"))
+    var oversubscribe = false
+
     @Flag(help: "Do not append this run to the history (nor does VECBENCH_NO_HISTORY=1; ab's round runs set it). Example: --no-history")
     var noHistory = false
 
@@ -199,7 +204,13 @@ struct RunCommand: ParsableCommand {
         try ReportFiles.prepareDirectory(out)
         if let warning = ISA.warning { writeStderr("warning: \(warning)\n") }
         if let t = planned.map(\.id.threads).max(), t > pus {
-            writeStderr("warning: up to \(t) threads on \(pus) CPUs: oversubscribed cases measure contention\n")
+            if oversubscribe {
+                Threading.allowsOversubscription = true
+                writeStderr("warning: up to \(t) threads on \(pus) CPUs (--oversubscribe): those cases measure contention\n")
+            } else {
+                writeStderr("note: up to \(t) threads asked on \(pus) CPUs: those cases run on \(Threading.threadLimit) threads "
+                            + "(--oversubscribe runs them as asked)\n")
+            }
         }
         let fingerprint = Fingerprint.current(topology: topology)
         for w in fingerprint.frequencyWarnings { writeStderr("warning: \(w)\n") }

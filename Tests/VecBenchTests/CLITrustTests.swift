@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import Testing
+import VecPlatform
 @testable import VecBench
 
 // The compiled CLI on what issue "numbers users can trust" asks: cut reports fail the gate, the
@@ -82,9 +83,30 @@ import Testing
         let r = try box.run(["run", "--case", "op=relu shapes=65536 variants=parallel", "--threads", "999", "--out", "out"] + Self.fast,
                             timeout: 120)
         #expect(r.status == 0, "\(r)")
-        #expect(r.stderr.contains("oversubscribed"), "\(r)")
+        #expect(r.stderr.contains("threads asked on") && r.stderr.contains("--oversubscribe runs them as asked"), "\(r)")
         let row = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("relu") })
         #expect(row.count < 200, "\(row)")
+    }
+
+    /// --oversubscribe runs more threads than CPUs as asked (one cpu_list entry per thread that
+    /// ran), and says so; without it the same case runs on the CPUs there are.
+    @Test func oversubscribeRunsTheThreadsAsked() throws {
+        let box = try CLISandbox()
+        let cpus = Threading.processCPUs
+        func threadsThatRan(_ extra: [String]) throws -> (CLIResult, Int) {
+            let r = try box.run(["run", "--case", "op=sum shapes=1048576 dtype=float64 variants=parallel", "--threads", "\(cpus + 2)",
+                                 "--out", "out", "--name", "t"] + extra + Self.fast, timeout: 120)
+            let list = try #require(try CSVFixture.column(try box.read("out/t.csv"), "cpu_list").first)
+            return (r, list.split(separator: ";").count)
+        }
+        let (asked, ran) = try threadsThatRan(["--oversubscribe"])
+        #expect(asked.status == 0, "\(asked)")
+        #expect(asked.stderr.contains("(--oversubscribe): those cases measure contention"), "\(asked)")
+        #expect(!asked.stderr.contains("--oversubscribe runs them as asked"), "\(asked)")
+        #expect(ran == cpus + 2, "\(asked)")
+        let (capped, ranCapped) = try threadsThatRan([])
+        #expect(capped.status == 0, "\(capped)")
+        #expect(ranCapped == cpus, "\(capped)")
     }
 
     @Test func anUnwritableOutFailsBeforeAnythingRuns() throws {
