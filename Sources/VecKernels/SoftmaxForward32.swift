@@ -13,7 +13,7 @@ enum SoftmaxForward32 {
     typealias V = SIMD16<Float>
     typealias VD = SIMD8<Double>
 
-    /// e^x for x <= 0 or NaN (x - row max), as VectorMath.exp (0.79 ulp, denormals rounded once).
+    /// e^x for x <= 0 or NaN (x - row max), as VectorMath.exp (0.82 ulp, denormals rounded once).
     @inline(__always) static func expNonPositive(_ x: V) -> V {
         let xc = x.replacing(with: -104, where: x .< -104)
         let (r, _, n) = VectorMath.reduceLn2(xc)
