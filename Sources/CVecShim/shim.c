@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <sched.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 #if defined(__x86_64__)
@@ -43,7 +44,38 @@ int vg_machine_isa_level(void) {
 #endif
 }
 
+/* The affinity mask of the first thread that asks for the CPU count (Threading.processCPUs reads
+ * it when threading is set up, before anything pins a thread): what unpinning returns a thread to,
+ * so that a process started under taskset or a cpuset keeps to its CPUs. */
+static cpu_set_t vg_process_set;
+static int vg_process_set_read;
+static pthread_once_t vg_process_once = PTHREAD_ONCE_INIT;
+
+static void vg_read_process_set(void) {
+    CPU_ZERO(&vg_process_set);
+    vg_process_set_read = sched_getaffinity(0, sizeof(vg_process_set), &vg_process_set) == 0;
+}
+
+int vg_process_cpu_list(int *cpus, int capacity) {
+    pthread_once(&vg_process_once, vg_read_process_set);
+    if (!vg_process_set_read) return -1;
+    int n = 0;
+    for (int c = 0; c < CPU_SETSIZE; c++) {
+        if (!CPU_ISSET(c, &vg_process_set)) continue;
+        if (n < capacity) cpus[n] = c;
+        n++;
+    }
+    return n;
+}
+
+int vg_bind_thread_to_process_cpus(void) {
+    pthread_once(&vg_process_once, vg_read_process_set);
+    if (!vg_process_set_read) return -1;
+    return sched_setaffinity(0, sizeof(vg_process_set), &vg_process_set);
+}
+
 int vg_available_cpus(void) {
+    pthread_once(&vg_process_once, vg_read_process_set);
     cpu_set_t set;
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof(set), &set) != 0) return (int)sysconf(_SC_NPROCESSORS_ONLN);

@@ -233,7 +233,10 @@ public enum Suite {
 
     static func parseThreads(_ t: String) throws -> ThreadCount {
         func count(_ s: Substring) throws -> Int {
-            guard let n = Int(s), n >= 1, n <= 4096 else { throw LineError("thread count '\(s)' is not a whole number in 1...4096") }
+            // An empty part is a sign read as a range ("-1" is "" to "1"): name the whole item then.
+            guard let n = Int(s), n >= 1, n <= 4096 else {
+                throw LineError("thread count '\(s.isEmpty ? t : String(s))' is not a whole number in 1...4096")
+            }
             return n
         }
         if t == "max" { return .max }

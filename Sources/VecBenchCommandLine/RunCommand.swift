@@ -103,9 +103,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The run history to append to (default: OUT/history.sqlite). Example: --history results/history.sqlite")
     var history: String?
 
-    @Flag(help: ArgumentHelp("Run thread counts above this machine's CPUs as asked (Threading.allowsOversubscription) "
-                             + "instead of on the CPUs there are: 16 threads on 2 CPUs then measure contention, "
-                             + "and a result's independence of the thread count can be checked anywhere. Example: --oversubscribe --threads 1,2,16"))
+    @Flag(help: ArgumentHelp("Run thread counts above the CPUs this process may use as asked, instead of capping them at "
+                             + "those CPUs: 16 threads on 2 CPUs then measure threads preempting one another, and checks "
+                             + "that a result does not depend on the thread count run anywhere. Example: --oversubscribe --threads 1,2,16"))
     var oversubscribe = false
 
     @Flag(help: "Do not append this run to the history (nor does VECBENCH_NO_HISTORY=1; ab's round runs set it). Example: --no-history")
@@ -203,13 +203,19 @@ struct RunCommand: ParsableCommand {
         let base = "\(out)/\(name ?? source.name)"
         try ReportFiles.prepareDirectory(out)
         if let warning = ISA.warning { writeStderr("warning: \(warning)\n") }
-        if let t = planned.map(\.id.threads).max(), t > pus {
+        // The process's CPUs (its affinity mask: fewer than the machine's under taskset) are what a
+        // parallel loop is capped at.
+        let usable = Threading.processCPUs
+        if let t = planned.map(\.id.threads).max(), t > usable {
+            let cpus = usable == 1 ? "1 CPU" : "\(usable) CPUs"
             if oversubscribe {
                 Threading.allowsOversubscription = true
-                writeStderr("warning: up to \(t) threads on \(pus) CPUs (--oversubscribe): those cases measure contention\n")
+                writeStderr("warning: up to \(t) threads on the \(cpus) this process may use (--oversubscribe): "
+                            + "cases above \(usable) measure threads preempting one another\n")
             } else {
-                writeStderr("note: up to \(t) threads asked on \(pus) CPUs: those cases run on \(Threading.threadLimit) threads "
-                            + "(--oversubscribe runs them as asked)\n")
+                writeStderr("note: up to \(t) threads asked on the \(cpus) this process may use: "
+                            + "those cases run on \(usable) \(usable == 1 ? "thread" : "threads") "
+                            + "(their thread count in the report is the one asked; --oversubscribe runs them as asked)\n")
             }
         }
         let fingerprint = Fingerprint.current(topology: topology)

@@ -1,4 +1,5 @@
 import CHwloc
+import CVecShim
 
 /// How worker threads are placed on the machine.
 public enum PinningPolicy: String, CaseIterable, Codable, Sendable {
@@ -96,14 +97,24 @@ public enum Pinning {
         }
     }
 
-    /// Lets the calling thread run on every CPU allowed to the process again. Threads created
-    /// while a thread is bound inherit its mask, so a pinned run must be undone before `none`.
-    public static func unbindCurrentThread(topology: HwlocTopology? = Topology.machine) throws {
-        guard let topology else { throw PinningError("hwloc could not load this machine's topology") }
-        let all = hwloc_topology_get_allowed_cpuset(topology.handle)
-        guard hwloc_set_cpubind(topology.handle, all, Int32(HWLOC_CPUBIND_THREAD.rawValue)) == 0 else {
-            throw PinningError("hwloc_set_cpubind to all CPUs failed")
+    /// Lets the calling thread run on the CPUs the process was started on again (its affinity mask
+    /// when threading was set up: `processCPUList`), not on every CPU of the machine, so that a
+    /// run under `taskset` or a cpuset stays on its CPUs. Threads created while a thread is bound
+    /// inherit its mask, so a pinned run must be undone before `none`.
+    public static func unbindCurrentThread() throws {
+        guard vg_bind_thread_to_process_cpus() == 0 else {
+            throw PinningError("setting the thread's affinity to the process's CPUs \(processCPUList) failed")
         }
+    }
+
+    /// The CPUs of the process's affinity mask when threading was set up (the mask behind
+    /// `Threading.processCPUs`), in increasing order; empty if it could not be read.
+    public static var processCPUList: [Int] {
+        let count = Int(vg_process_cpu_list(nil, 0))
+        guard count > 0 else { return [] }
+        var cpus = [Int32](repeating: 0, count: count)
+        _ = vg_process_cpu_list(&cpus, Int32(count))
+        return cpus.map(Int.init)
     }
 
     /// The CPUs the calling thread may run on now.

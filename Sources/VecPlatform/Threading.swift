@@ -69,8 +69,8 @@ public enum Threading {
         guard allowsOversubscription else { return processCPUs }
         if !warnedOversubscription.exchange(true, ordering: .relaxed) {
             FileHandle.standardError.write(Data("""
-                warning: Vecgrad runs \(requested) threads on \(processCPUs) CPUs \
-                (Threading.allowsOversubscription): parallel loops will be slower than \(processCPUs) threads
+                warning: Vecgrad runs \(requested) threads on the \(processCPUs == 1 ? "1 CPU" : "\(processCPUs) CPUs") this process may use \
+                (Threading.allowsOversubscription): threads beyond them preempt one another
 
                 """.utf8))
         }

@@ -226,7 +226,7 @@ enum CSVFixture {
         ("op=relu shapes=-4", "dimension -4"),
         ("op=relu shapes=4;4", "takes 1 operand"),
         ("op=matmul shapes=4x4", "takes 2 operand"),
-        ("op=relu shapes=1024 threads=zero", "thread count 'zero'"),
+        ("op=relu shapes=1024 threads=zero", "thread count 'zero'"), ("op=relu shapes=1024 threads=-1", "thread count '-1'"),
         ("op=relu shape=1024", "unknown key 'shape'"),
         ("op=relu shapes=1024 dtype=int64", "op relu does not support dtype int64"),
     ])

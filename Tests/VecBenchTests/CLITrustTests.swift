@@ -101,7 +101,7 @@ import VecPlatform
         }
         let (asked, ran) = try threadsThatRan(["--oversubscribe"])
         #expect(asked.status == 0, "\(asked)")
-        #expect(asked.stderr.contains("(--oversubscribe): those cases measure contention"), "\(asked)")
+        #expect(asked.stderr.contains("(--oversubscribe): cases above"), "\(asked)")
         #expect(!asked.stderr.contains("--oversubscribe runs them as asked"), "\(asked)")
         #expect(ran == cpus + 2, "\(asked)")
         let (capped, ranCapped) = try threadsThatRan([])

@@ -42,8 +42,10 @@ import Testing
     }
 
     /// Binding happens on a thread of our own, so the test runner's threads keep their masks.
+    /// Unbinding returns the thread to the process's CPUs (under taskset, not the machine's).
     @Test func bindAndUnbindAThreadOnThisMachine() throws {
-        let allowed = Topology.machine?.allowedCPUs ?? []
+        let allowed = Pinning.processCPUList
+        #expect(allowed.count == Threading.processCPUs)
         let target = try #require(allowed.last)
         final class Outcome: @unchecked Sendable { var seen: [[Int]] = []; var errors: [String] = [] }
         let out = Outcome()

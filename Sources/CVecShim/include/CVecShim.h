@@ -379,6 +379,13 @@ static inline void vg_stream_fence(void) {
 /// Number of CPUs in this process's affinity mask (what the OS lets us run on).
 int vg_available_cpus(void);
 
+/// The CPUs of the process's mask as first read (see shim.c): their number, -1 if it could not
+/// be read; the first `capacity` of them written to `cpus` in increasing order.
+int vg_process_cpu_list(int *cpus, int capacity);
+
+/// Sets the calling thread's affinity to the process's mask as first read; 0 on success.
+int vg_bind_thread_to_process_cpus(void);
+
 /// Bandwidth probes for `vecbench calibrate`, one per access pattern, each over n floats (n a
 /// multiple of 16, pointers 64-byte aligned), repeated `reps` times. In C because Swift has no
 /// non-temporal store, and so that normal and streaming stores run the same loop otherwise.
