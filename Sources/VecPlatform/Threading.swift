@@ -26,6 +26,7 @@ public enum Threading {
     private static let warnedOversubscription = Atomic<Bool>(false)
     @TaskLocal private static var taskThreads: Int?
     @TaskLocal private static var taskBackend: ThreadBackend?
+    @TaskLocal private static var taskOversubscription: Bool?
 
     /// CPUs this process may run on (its affinity mask).
     public static var availableCPUs: Int { max(1, Int(vg_available_cpus())) }
@@ -51,9 +52,17 @@ public enum Threading {
     /// are capped at `processCPUs`). The first loop that then runs on more threads than CPUs
     /// prints a one-time warning on stderr: such threads preempt each other, and a parallel loop
     /// waits for the ones that are off their CPU.
+    /// `withOversubscription` overrides it for one task.
     public static var allowsOversubscription: Bool {
-        get { oversubscription.load(ordering: .relaxed) }
+        get { taskOversubscription ?? oversubscription.load(ordering: .relaxed) }
         set { oversubscription.store(newValue, ordering: .relaxed) }
+    }
+
+    /// Runs `body` with `allowsOversubscription` set to `allowed` for this task (and the tasks it
+    /// starts) only: a test can run a loop on 16 threads on a 2-CPU machine without changing what
+    /// other tasks get.
+    public static func withOversubscription<R>(_ allowed: Bool = true, _ body: () throws -> R) rethrows -> R {
+        try $taskOversubscription.withValue(allowed, operation: body)
     }
 
     /// The most threads a parallel loop runs on: `processCPUs`, or `ThreadPool.maxWidth` when

@@ -73,4 +73,19 @@ private final class Hits: @unchecked Sendable {
         #expect(ISA.machine != .notX86)
         #expect(ISA.compiled <= ISA.machine)
     }
+
+    /// withOversubscription lifts the cap for its task only; the global setting stays as it was.
+    @Test func oversubscriptionCanBeAllowedForOneTask() {
+        let global = Threading.allowsOversubscription
+        let asked = Threading.processCPUs + 3
+        Threading.withOversubscription {
+            #expect(Threading.allowsOversubscription)
+            #expect(Threading.usableThreads(asked) == asked)
+            let hits = Hits(asked)
+            Threading.parallelFor(asked, threads: asked, backend: .pool) { hits.hit($0) }
+            #expect(hits.all == Array(repeating: 1, count: asked))
+        }
+        #expect(Threading.allowsOversubscription == global)
+        Threading.withOversubscription(false) { #expect(Threading.usableThreads(asked) == Threading.processCPUs) }
+    }
 }
