@@ -195,16 +195,8 @@ struct RunCommand: ParsableCommand {
         var planned = Suite.expand(lines, catalog: catalog, machinePUs: pus, threads: threads?.resolve(pus), pinning: pin?.policies)
         if minTimeMs != nil { for i in planned.indices { planned[i].minTimeMs = nil } }
         guard !planned.isEmpty else { throw InputError("\(source.file): no cases to run (after --ops / --threads)") }
-        if dryRun {
-            for c in planned { print("\(source.file):\(c.line): \(BenchRun.label(c))") }
-            print("\(planned.count) cases")
-            return
-        }
-        let base = "\(out)/\(name ?? source.name)"
-        try ReportFiles.prepareDirectory(out)
-        if let warning = ISA.warning { writeStderr("warning: \(warning)\n") }
         // The process's CPUs (its affinity mask: fewer than the machine's under taskset) are what a
-        // parallel loop is capped at.
+        // parallel loop is capped at (said before a --dry-run's plan too).
         let usable = Threading.processCPUs
         if let t = planned.map(\.id.threads).max(), t > usable {
             let cpus = usable == 1 ? "1 CPU" : "\(usable) CPUs"
@@ -218,6 +210,14 @@ struct RunCommand: ParsableCommand {
                             + "(their thread count in the report is the one asked; --oversubscribe runs them as asked)\n")
             }
         }
+        if dryRun {
+            for c in planned { print("\(source.file):\(c.line): \(BenchRun.label(c))") }
+            print("\(planned.count) cases")
+            return
+        }
+        let base = "\(out)/\(name ?? source.name)"
+        try ReportFiles.prepareDirectory(out)
+        if let warning = ISA.warning { writeStderr("warning: \(warning)\n") }
         let fingerprint = Fingerprint.current(topology: topology)
         for w in fingerprint.frequencyWarnings { writeStderr("warning: \(w)\n") }
         let calibration = try CalibrateCommand.cachedOrMeasured(out: out, fingerprint: fingerprint, topology: topology,

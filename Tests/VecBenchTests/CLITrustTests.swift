@@ -86,6 +86,9 @@ import VecPlatform
         #expect(r.stderr.contains("threads asked on") && r.stderr.contains("--oversubscribe runs them as asked"), "\(r)")
         let row = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("relu") })
         #expect(row.count < 200, "\(row)")
+        // A --dry-run's plan says it too, before anything runs.
+        let dry = try box.run(["run", "--case", "op=relu shapes=65536 variants=parallel", "--threads", "999", "--dry-run"])
+        #expect(dry.status == 0 && dry.stderr.contains("threads asked on"), "\(dry)")
     }
 
     /// --oversubscribe runs more threads than CPUs as asked (one cpu_list entry per thread that
