@@ -44,21 +44,22 @@ int vg_machine_isa_level(void) {
 #endif
 }
 
-/* The affinity mask of the first thread that asks for the CPU count (Threading.processCPUs reads
- * it when threading is set up, before anything pins a thread): what unpinning returns a thread to,
- * so that a process started under taskset or a cpuset keeps to its CPUs. */
+/* The process's affinity mask, read once (Threading.processCPUs reads it when threading is set
+ * up, before anything pins a thread): what a parallel loop is capped at and what unpinning returns
+ * a thread to, so that a process started under taskset or a cpuset keeps to its CPUs. If it cannot
+ * be read, every online CPU. */
 static cpu_set_t vg_process_set;
-static int vg_process_set_read;
 static pthread_once_t vg_process_once = PTHREAD_ONCE_INIT;
 
 static void vg_read_process_set(void) {
     CPU_ZERO(&vg_process_set);
-    vg_process_set_read = sched_getaffinity(0, sizeof(vg_process_set), &vg_process_set) == 0;
+    if (sched_getaffinity(0, sizeof(vg_process_set), &vg_process_set) == 0 && CPU_COUNT(&vg_process_set) > 0) return;
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    for (long c = 0; c < (online > 0 ? online : 1) && c < CPU_SETSIZE; c++) CPU_SET((int)c, &vg_process_set);
 }
 
 int vg_process_cpu_list(int *cpus, int capacity) {
     pthread_once(&vg_process_once, vg_read_process_set);
-    if (!vg_process_set_read) return -1;
     int n = 0;
     for (int c = 0; c < CPU_SETSIZE; c++) {
         if (!CPU_ISSET(c, &vg_process_set)) continue;
@@ -70,12 +71,10 @@ int vg_process_cpu_list(int *cpus, int capacity) {
 
 int vg_bind_thread_to_process_cpus(void) {
     pthread_once(&vg_process_once, vg_read_process_set);
-    if (!vg_process_set_read) return -1;
     return sched_setaffinity(0, sizeof(vg_process_set), &vg_process_set);
 }
 
 int vg_available_cpus(void) {
-    pthread_once(&vg_process_once, vg_read_process_set);
     cpu_set_t set;
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof(set), &set) != 0) return (int)sysconf(_SC_NPROCESSORS_ONLN);

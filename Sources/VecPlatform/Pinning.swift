@@ -107,15 +107,13 @@ public enum Pinning {
         }
     }
 
-    /// The CPUs of the process's affinity mask when threading was set up (the mask behind
-    /// `Threading.processCPUs`), in increasing order; empty if it could not be read.
-    public static var processCPUList: [Int] {
-        let count = Int(vg_process_cpu_list(nil, 0))
-        guard count > 0 else { return [] }
-        var cpus = [Int32](repeating: 0, count: count)
-        _ = vg_process_cpu_list(&cpus, Int32(count))
+    /// The CPUs of the process's affinity mask when threading was set up (read once; its count is
+    /// `Threading.processCPUs`), in increasing order; every online CPU if it could not be read.
+    public static let processCPUList: [Int] = {
+        var cpus = [Int32](repeating: 0, count: Int(vg_process_cpu_list(nil, 0)))
+        _ = vg_process_cpu_list(&cpus, Int32(cpus.count))
         return cpus.map(Int.init)
-    }
+    }()
 
     /// The CPUs the calling thread may run on now.
     public static func currentThreadBinding(topology: HwlocTopology? = Topology.machine) -> [Int] {

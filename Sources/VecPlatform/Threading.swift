@@ -31,9 +31,10 @@ public enum Threading {
     /// CPUs this process may run on (its affinity mask).
     public static var availableCPUs: Int { max(1, Int(vg_available_cpus())) }
 
-    /// The CPUs the process could use when threading was first set up. Read once: pinning the
-    /// calling thread to one CPU later narrows its own mask, not the CPUs the pool may use.
-    public static let processCPUs = availableCPUs
+    /// The CPUs the process could use when threading was first set up (`Pinning.processCPUList`,
+    /// read once): pinning the calling thread to one CPU later narrows its own mask, not the CPUs
+    /// the pool may use.
+    public static let processCPUs = Pinning.processCPUList.count
 
     /// The global thread count (default: the available CPUs), clamped to 1...`ThreadPool.maxWidth`.
     /// Values above `threadLimit` are kept (they apply if the limit is raised) but run as `threadLimit`.

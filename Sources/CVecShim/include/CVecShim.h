@@ -376,11 +376,11 @@ static inline void vg_stream_fence(void) {
 #endif
 }
 
-/// Number of CPUs in this process's affinity mask (what the OS lets us run on).
+/// Number of CPUs in this process's affinity mask now (what the OS lets us run on).
 int vg_available_cpus(void);
 
-/// The CPUs of the process's mask as first read (see shim.c): their number, -1 if it could not
-/// be read; the first `capacity` of them written to `cpus` in increasing order.
+/// The CPUs of the process's mask as first read (see shim.c): their number (at least 1), the
+/// first `capacity` of them written to `cpus` in increasing order.
 int vg_process_cpu_list(int *cpus, int capacity);
 
 /// Sets the calling thread's affinity to the process's mask as first read; 0 on success.
