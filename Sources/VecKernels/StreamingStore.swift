@@ -25,7 +25,7 @@ enum CachedStore: VectorStore {
     static func fence() {}
 }
 
-/// Non-temporal stores of whole 64-byte vectors; p + i must be 64-byte aligned.
+/// Non-temporal stores of whole 64-byte vectors (or two); p + i must be 64-byte aligned.
 enum StreamingStore: VectorStore {
     @inline(__always)
     static func store<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<V.Scalar>, _ i: Int) {
@@ -34,6 +34,8 @@ enum StreamingStore: VectorStore {
             vg_stream_f32x16(q.assumingMemoryBound(to: Float.self), unsafeBitCast(v, to: SIMD16<Float>.self))
         } else if V.self == SIMD8<Double>.self {
             vg_stream_f64x8(q.assumingMemoryBound(to: Double.self), unsafeBitCast(v, to: SIMD8<Double>.self))
+        } else if V.self == SIMD16<Double>.self {
+            vg_stream_f64x16(q.assumingMemoryBound(to: Double.self), unsafeBitCast(v, to: SIMD16<Double>.self))
         } else {
             VectorIO.store(v, p, i)
         }

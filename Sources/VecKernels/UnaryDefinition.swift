@@ -134,6 +134,12 @@ protocol UnaryDefinition: Sendable {
     func forwardWithComplement(_ x: D) -> (y: D, c: D)
     func backward(c: D, gy: D) -> D
 
+    /// Whether the float64 forward driver hands this op 16 lanes at a time (`forward(pair:)`),
+    /// for a body written once for 8 or 16 lanes (`Float64Lanes`): the 16-lane form interleaves
+    /// two long dependency chains (tanh).
+    var pairsForward64: Bool { get }
+    /// `forward(_:)` on 16 lanes (float64, where `pairsForward64`): the same values as two calls.
+    func forward(pair x: SIMD16<Double>) -> SIMD16<Double>
     /// Whether the float64 backward driver hands this op two consecutive vectors at a time
     /// (`backward(x0:gy0:x1:gy1:)`), for a body that splits a pair between the divider and the
     /// FMA pipes (pow(1.5)). Only for ops whose backward does not read y.
@@ -180,6 +186,8 @@ extension UnaryDefinition {
     func forwardWithComplement(_ x: D) -> (y: D, c: D) { (forward(x), x) }
     func backward(c: D, gy: D) -> D { backward(x: c, y: saved == .inputAndOutput ? forward(c) : D(), gy: gy) }
 
+    var pairsForward64: Bool { false }
+    func forward(pair x: SIMD16<Double>) -> SIMD16<Double> { SIMD16(lowHalf: forward(x.lowHalf), highHalf: forward(x.highHalf)) }
     var pairsBackward64: Bool { false }
     func backward(x0: D, gy0: D, x1: D, gy1: D) -> (D, D) { (backward(x: x0, y: D(), gy: gy0), backward(x: x1, y: D(), gy: gy1)) }
 

@@ -199,62 +199,6 @@ extension VectorMath {
         return fmaD(gy, a, gy * c)
     }
 
-    /// tanh(x) for any x: tanhFastWithComplement's y (the compiler drops c).
-    @inlinable @inline(__always)
-    static func tanhFast(_ x: VD) -> VD { tanhFastWithComplement(x).y }
-
-    /// (e^r - 1 - r)/r^2 as expPolyFast (the same coefficients), in two Horner chains in r^2
-    /// (even and odd powers): five FMAs deep where one chain is ten, for the same operation
-    /// count; tanh's loop measured ~4% faster with it.
-    @inlinable @inline(__always)
-    static func expPolyPaired(_ r: VD, _ r2: VD) -> VD {
-        func c(_ v: Double) -> VD { VD(repeating: v) }
-        var even = fmaD(r2, c(0.2081276378237164457e-8), c(0.2755762628169491192e-6))
-        even = fmaD(even, r2, c(0.2480158687479686264e-4))
-        even = fmaD(even, r2, c(0.001388888888914497797))
-        even = fmaD(even, r2, c(0.04166666666666602598))
-        even = fmaD(even, r2, c(0.5))
-        var odd = fmaD(r2, c(0.2511210703042288022e-7), c(0.2755723402025388239e-5))
-        odd = fmaD(odd, r2, c(0.0001984126989855865850))
-        odd = fmaD(odd, r2, c(0.008333333333314938210))
-        odd = fmaD(odd, r2, c(0.1666666666666669072))
-        return fmaD(odd, r, even)
-    }
-
-    /// tanh(x) and c = 1 - |tanh x| from v = 2/(1 + e), e = e^w = 2^n (1 + q), w = -2|x| (held at
-    /// -50: tanh rounds to 1 from 19.1): |y| = v - 1 and c = 2 - v. 1 + e is carried as d + dl
-    /// (dl the exact residual of the FMA that rounded d), rr = 1/d (one vdivpd) and
-    /// v = 2 rr (1 + u + u^2), u = 1 - rr (d + dl) (|u| <= 2^-52: the dropped u^3 is below 2^-156).
-    /// 2 rr - 1 and 2 - 2 rr are exact (2 rr in [1, 2]), so y and c each round once. Near 0, v - 1
-    /// cancels and u carries y's digits; where rr's own rounding is as large as y (|x| near
-    /// 2^-53), u^2 is 2-3 ulp of y. The error left near 0 is q's own rounding (n = 0, e = 1 + q),
-    /// as in expm1-based forms. No select and no numerator: 38 vector operations where
-    /// -m/(2 + m), m = expm1(w) as hi + lo, had 50. Measured over 4e7 points (scalar simulation,
-    /// |x| log-uniform down to 2^-70 included): 1.41 ulp for y (near |x| = 0.17), 1.39 for c (near
-    /// |x| = 18.5, where e < 2^-53: dl's and u2's roundings).
-    @inlinable @inline(__always)
-    static func tanhFastWithComplement(_ x: VD) -> (y: VD, c: VD) {
-        let na = negativeAbsolute(x)
-        var w = na + na
-        w = w.replacing(with: -50, where: w .< -50)  // NaN passes
-        let t = fmaD(w, VD(repeating: log2eD), VD(repeating: roundMagicD))
-        let nf = t - VD(repeating: roundMagicD)
-        // r's own rounding (2^-54 |r|) is dropped: it moved neither maximum in the sweeps.
-        let r = fmaD(nf, VD(repeating: -ln2LoD), fmaD(nf, VD(repeating: -ln2HiD), w))
-        let r2 = r * r
-        let q = fmaD(r2, expPolyPaired(r, r2), r)
-        let sc = pow2(bits(t) &- roundMagicDBits)
-        let d = fmaD(q, sc, sc + 1)
-        // (1 - d) + sc is exact (d in [1, 2]); sc + 1 is not below n = -52.
-        let dl = fmaD(q, sc, (1 - d) + sc)
-        let rr = 1 / d
-        let u = fmaD(negate(rr), dl, fmaD(negate(rr), d, VD(repeating: 1)))
-        let u2 = fmaD(u, u, u)  // without u^2: c 1.6 ulp near e = 2^-53, y 3 ulp near |x| = 2^-53
-        let v = rr + rr
-        let y = fmaD(v, u2, v - 1)
-        return (double((bits(y) & Int64.max) | (bits(x) & Int64.min)), fmaD(negate(v), u2, 2 - v))
-    }
-
     /// gy silu'(x) = gy sigmoid(x) (1 + x sigmoid(-x)) for -700 <= -|x|: both sigmoids as
     /// double-doubles from logisticDirect (1/(1 + E) and E/(1 + E), E = e^-x: the grad-mode
     /// forward shares E and 1 + E with silu's value), 1 + x sigmoid(-x) by TwoSum, the

@@ -33,7 +33,7 @@ import Testing
         func expectStreams(_ out: UnsafeMutablePointer<T>, _ offset: Int) {
             #expect(Elementwise.streams(count, mode, out) == (offset == 0), "offset \(offset)")
         }
-        for op in [UnaryOp.sigmoid, .exp] {
+        for op in [UnaryOp.sigmoid, .exp, .tanh] {  // tanh: float64 pairs, stored as one SIMD16
             let forward = { (offset: Int) in
                 outputs(T.self, count: count, offset: offset, buffers: 1) { x, o in
                     expectStreams(o[0], offset)

@@ -40,6 +40,7 @@ static inline vg_f32x16 vg_reciprocal_estimate(vg_f32x16 x) {
 
 /// 8 double lanes and 8 int64 lanes, imported by Swift as SIMD8<Double> and SIMD8<Int64>.
 typedef double vg_f64x8 __attribute__((ext_vector_type(8)));
+typedef double vg_f64x16 __attribute__((ext_vector_type(16)));
 typedef long long vg_i64x8 __attribute__((ext_vector_type(8)));
 
 /// An estimate of 1/x per double lane, for corrections that need a few bits of it only
@@ -368,6 +369,10 @@ static inline void vg_stream_f32x16(float *p, vg_f32x16 v) {
 }
 static inline void vg_stream_f64x8(double *p, vg_f64x8 v) {
     __builtin_nontemporal_store(v, (vg_f64x8 *)p);
+}
+/// Two 64-byte vectors, from one 16-lane value (the float64 forward's pairs: see `Float64Lanes`).
+static inline void vg_stream_f64x16(double *p, vg_f64x16 v) {
+    __builtin_nontemporal_store(v, (vg_f64x16 *)p);
 }
 /// Orders the streaming stores before every later store (x86 SFENCE).
 static inline void vg_stream_fence(void) {

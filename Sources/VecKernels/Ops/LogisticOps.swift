@@ -64,6 +64,8 @@ struct TanhOp: UnaryDefinition {
     }
     @inline(__always) func forward(_ x: D) -> D { VectorMath.tanh(x) }
     @inline(__always) func backward(x: D, y: D, gy: D) -> D { VectorMath.tanhBackward(x: x, gy: gy) }
+    var pairsForward64: Bool { true }
+    @inline(__always) func forward(pair x: SIMD16<Double>) -> SIMD16<Double> { VectorMath.tanhFast(x) }
 
     var saved: UnarySaved { .complement }
     @inline(__always) func forwardWithComplement(_ x: F) -> (y: F, c: F) { VectorMath.tanhWithComplement(x) }
