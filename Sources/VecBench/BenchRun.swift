@@ -151,8 +151,9 @@ public enum BenchRun {
         if c.pinning == .none {
             pinErrors = Pinning.unpinPool()
         } else if let topology = settings.topology {
-            pinErrors = Pinning.applyToPool(Pinning.plan(c.pinning, workers: c.id.threads, topology: topology),
-                                            threads: c.id.threads)
+            // Only the process's CPUs: under taskset the machine's other CPUs are not ours to use.
+            let plan = Pinning.plan(c.pinning, workers: c.id.threads, topology: topology.restricted(toCPUs: Pinning.processCPUList))
+            pinErrors = Pinning.applyToPool(plan, threads: c.id.threads)
         } else {
             pinErrors = ["no topology of this machine, so no pin plan"]
         }

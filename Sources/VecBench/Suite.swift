@@ -40,15 +40,15 @@ public struct SuiteErrors: Error, CustomStringConvertible, Equatable {
 public enum ThreadCount: Equatable, Sendable {
     /// That many threads (`threads=4`).
     case exactly(Int)
-    /// 1 through the machine's PU count, or `max` alone when the range ends in max.
+    /// 1 through the CPU count (`resolve`'s), or `max` alone when the range ends in max.
     case range(Int, Int?)
-    /// The machine's PU count (`threads=max`).
+    /// The CPU count (`threads=max`): the CPUs the process may use, as `vecbench run` passes it.
     case max
-    /// 1, 2, 4, ... below the PU count, then the PU count itself (`threads=pow2`).
+    /// 1, 2, 4, ... below the CPU count, then the CPU count itself (`threads=pow2`).
     case powersOfTwo
 
-    /// The thread counts this token stands for on a machine of `machinePUs` PUs (empty for a range
-    /// whose start lies beyond its end).
+    /// The thread counts this token stands for with `machinePUs` CPUs (empty for a range whose
+    /// start lies beyond its end).
     public func resolve(machinePUs: Int) -> [Int] {
         switch self {
         case .exactly(let n): return [n]

@@ -191,7 +191,9 @@ struct RunCommand: ParsableCommand {
         }
         let handle = Topology.machine
         let topology = handle?.model()
-        let pus = topology?.puCount ?? Threading.availableCPUs
+        // threads=max and ranges to max stop at the CPUs this process may use (all of the
+        // machine's but under taskset or a cpuset), which is what a parallel loop is capped at.
+        let pus = Threading.processCPUs
         var planned = Suite.expand(lines, catalog: catalog, machinePUs: pus, threads: threads?.resolve(pus), pinning: pin?.policies)
         if minTimeMs != nil { for i in planned.indices { planned[i].minTimeMs = nil } }
         guard !planned.isEmpty else { throw InputError("\(source.file): no cases to run (after --ops / --threads)") }

@@ -62,6 +62,23 @@ public struct TopologyModel: Equatable, Codable, Sendable {
     /// Processing units (hardware threads) over all cores.
     public var puCount: Int { cores.reduce(0) { $0 + $1.pus.count } }
 
+    /// The part of the machine on `cpus` (OS indexes): each core keeps those of its PUs, cores
+    /// with none are dropped. Pin plans for a process under taskset or a cpuset come from this,
+    /// so that no worker is bound outside the CPUs the process was given. The model itself where
+    /// `cpus` leaves no core (a list that is not of this machine).
+    public func restricted(toCPUs cpus: [Int]) -> TopologyModel {
+        let allowed = Set(cpus)
+        var kept = self
+        kept.cores = cores.compactMap { core in
+            var c = core
+            c.pus = core.pus.filter(allowed.contains)
+            return c.pus.isEmpty ? nil : c
+        }
+        if kept.cores.isEmpty { return self }
+        if kept.cores != cores { kept.source += " (CPUs \(cpus.map(String.init).joined(separator: ",")))" }
+        return kept
+    }
+
     /// Size of one cache of `level` (the first found), or nil.
     public func cacheSize(level: Int) -> Int? {
         caches.first { $0.level == level }?.sizeBytes

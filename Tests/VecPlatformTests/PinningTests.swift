@@ -22,6 +22,19 @@ import Testing
         #expect(Set(all).count == 8)
     }
 
+    /// A process under taskset -c 1,5,9,12 on the two-socket machine: plans use only those CPUs
+    /// (the cores holding none of them drop out), in the machine's locality order.
+    @Test func plansOfARestrictedProcessStayOnItsCPUs() {
+        let mine = twoSockets.restricted(toCPUs: [12, 1, 5, 9])
+        #expect(mine.cores.map(\.pus) == [[1], [5], [9], [12]])
+        #expect(mine.source.hasSuffix("(CPUs 12,1,5,9)"))
+        #expect(Pinning.plan(.compact, workers: 6, topology: mine).cpus == [1, 5, 9, 12, 1, 5])
+        #expect(Set(Pinning.plan(.scatter, workers: 4, topology: mine).cpus!) == [1, 5, 9, 12])
+        // Every CPU of the machine, or none of it: the model as it was.
+        #expect(twoSockets.restricted(toCPUs: Array(0..<16)) == twoSockets)
+        #expect(twoSockets.restricted(toCPUs: [99]) == twoSockets)
+    }
+
     @Test func oversubscriptionWrapsOntoSMTSiblings() {
         let t = try! Topology.load(.synthetic("pack:1 core:2 pu:2"))
         #expect(Pinning.plan(.compact, workers: 5, topology: t).cpus == [0, 2, 1, 3, 0])
