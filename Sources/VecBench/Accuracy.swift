@@ -234,8 +234,10 @@ public enum Accuracy {
         let elementwise = rows.filter { $0.forward.measure == .elementwise }
         if rows.contains(where: { $0.dtype == .float32 }) { out += "float32 rows: errors against float64.\n" }
         if rows.contains(where: { $0.dtype == .float64 }) {
-            out += "float64 rows: against the float64 libm reference, so they show consistency, not exactness; their\n"
-                + "gradcheck tests the backward formulas (eps 1e-6, atol 1e-5, rtol 1e-3).\n"
+            out += "float64 rows: against references rounded to float64 (the elementwise ops' Float80 functions on\n"
+                + "x86), so ULPs are whole numbers: 2.00 can be a result 1.5 ULP from the exact value (VectorMath64Tests\n"
+                + "measure against Float80 itself). Their gradcheck tests the backward formulas (eps 1e-6, atol 1e-5,\n"
+                + "rtol 1e-3).\n"
         }
         if !elementwise.isEmpty {
             out += "rel: relative error where the reference is a normal number only; results whose reference underflows\n"

@@ -228,8 +228,9 @@ public enum AnchorAccuracy {
             + "references (bwd: the derivative, upstream gradient 1; kinks left out), where input and reference are\n"
             + "finite and not subnormal. The other points (±inf, NaN, subnormal: XLA flushes subnormals to zero) are\n"
             + "counted in the last column where a library's result is more than 4 ULP off there (NaN for -0 included).\n"
-            + "float64 references are float64 formulas (libm-grade), so float64 figures of 1-2 ULP show agreement with\n"
-            + "them, not exactness; larger ones are real (VectorMath64Tests measures ours against Float80).\n"
+            + "float64 references are rounded to float64 (the elementwise ops' Float80 functions on x86), so float64\n"
+            + "figures are whole ULPs: 1-2 show agreement within a rounding, not exactness; larger ones are real\n"
+            + "(VectorMath64Tests measures ours against Float80).\n"
     }
 
     /// The rows as CSV: library, op, dtype, max ULP and max relative error of each phase (empty

@@ -15,7 +15,9 @@ struct AccuracyCommand: ParsableCommand {
             counted. Relative error is measured where the reference is a normal number; references \
             that underflow are reported in ULPs and absolute error in the notes. matmul is judged \
             norm-wise, max |C - Cref| / (|A||B|) (ulp column: in units of the unit roundoff u), against \
-            2 (k + 1) u. Writes OUT/accuracy.csv. Exit 1 when a check fails.
+            2 (k + 1) u. float32 results are compared with float64 references; float64 results with \
+            references rounded to float64 (the elementwise ops' Float80 functions on x86), so their \
+            ULPs are whole numbers. Writes OUT/accuracy.csv. Exit 1 when a check fails.
 
             PyTorch and JAX side by side (`make anchor-accuracy`): --export-anchor-inputs DIR writes \
             the elementwise sweeps, grid and random inputs (raw float64, with DIR/manifest.json) for \

@@ -1,6 +1,6 @@
 // The float64 tanh's common path, written once for 8 or 16 lanes (Float64Lanes): the forward
-// driver runs 16 at a time (TanhOp's forward(x0:x1:)), the grad-mode forward and everything
-// else 8.
+// driver runs 16 at a time (TanhOp's forward(pair:)), the grad-mode forward (y and the saved c,
+// the same polynomial) and everything else 8.
 extension VectorMath {
     /// tanh(x) for any x: tanhFastWithComplement's y (the compiler drops c).
     @inlinable @inline(__always)
@@ -9,7 +9,7 @@ extension VectorMath {
     /// (e^r - 1 - r)/r^2 on |r| <= ln2/2: a degree-9 Chebyshev fit (mpmath chebyfit, relative
     /// error 2^-51.9; in e^r - 1 that is 2^-54.5 at the ends, 0.17 ulp) in two Horner chains in
     /// r^2 (even and odd powers), five FMAs deep. Sleef's degree-10 polynomial (2^-57) cost one
-    /// FMA more in a loop the FMA pipes bound: 1.41 -> 1.58 ulp for tanh, within issue 14's 2.
+    /// FMA more in a loop the FMA pipes bound: 1.38 -> 1.58 ulp for tanh, within issue 14's 2.
     @inlinable @inline(__always)
     static func tanhExpPolynomial<V: Float64Lanes>(_ r: V, _ r2: V) -> V {
         func c(_ v: Double) -> V { V(repeating: v) }
@@ -32,9 +32,10 @@ extension VectorMath {
     /// cancels and u carries y's digits; where rr's own rounding is as large as y (|x| near
     /// 2^-53), u^2 is 2-3 ulp of y. The error left near 0 is q's (n = 0, e = 1 + q): its rounding
     /// and the polynomial's, as in expm1-based forms. No select and no numerator: 37 vector
-    /// operations where -m/(2 + m), m = expm1(w) as hi + lo, had 50. Max error: 1.58 ulp for y
-    /// near |x| = 0.17 (a scalar model over 4e6 points against tanhl), 1.41 with a degree-10
-    /// polynomial (VectorMath64Tests and LogisticComplement64Tests hold the bounds).
+    /// operations where -m/(2 + m), m = expm1(w) as hi + lo, had 50. Max error over 8e6 points
+    /// (a scalar model against tanhl, and 2/(1 + e^2|x|) in long double for c): 1.58 ulp for y near
+    /// |x| = 0.17 (1.38 with Sleef's degree-10 polynomial), 1.37 for c near |x| = 18.5
+    /// (VectorMath64Tests and ElementwiseComplementTests hold the bounds).
     @inlinable @inline(__always)
     static func tanhFastWithComplement<V: Float64Lanes>(_ x: V) -> (y: V, c: V) {
         let na = x.negativeAbsolute
