@@ -48,11 +48,14 @@ public enum ThreadCount: Equatable, Sendable {
     case powersOfTwo
 
     /// The thread counts this token stands for with `machinePUs` CPUs (empty for a range whose
-    /// start lies beyond its end).
+    /// start lies beyond its given end; `a-max` beyond the CPUs is `a` alone).
     public func resolve(machinePUs: Int) -> [Int] {
         switch self {
         case .exactly(let n): return [n]
-        case .range(let a, let b): return a <= (b ?? machinePUs) ? Array(a...(b ?? machinePUs)) : []
+        // a-max with fewer CPUs than a (under taskset) is a alone, run as the cap allows (with the
+        // note that says so), not an empty range that drops the line's parallel cases.
+        case .range(let a, nil): return a <= machinePUs ? Array(a...machinePUs) : [a]
+        case .range(let a, let b?): return a <= b ? Array(a...b) : []
         case .max: return [machinePUs]
         case .powersOfTwo:
             var out: [Int] = []

@@ -21,7 +21,8 @@ struct TopologyCommand: ParsableCommand {
     @Option(help: "Load an hwloc XML topology (as written by lstopo or --export-xml). Example: --xml machine.xml")
     var xml: String?
 
-    @Option(parsing: .unconditional, help: "Worker count for the pin maps (default: every PU). Example: --threads 4")
+    @Option(parsing: .unconditional,
+            help: "Worker count for the pin maps (default: every PU; of this machine, those this process may use). Example: --threads 4")
     var threads: Int?
 
     @Option(help: "Write the loaded topology as hwloc XML. Example: --export-xml machine.xml")
@@ -54,10 +55,14 @@ struct TopologyCommand: ParsableCommand {
         print(TextFormat.table(["core", "PUs", "package", "numa", "L3", "L2"], cores))
         let caches = t.caches.map { ["L\($0.level)", formatBytes($0.sizeBytes), $0.pus.map(String.init).joined(separator: ",")] }
         print(TextFormat.table(["cache", "size", "shared by PUs"], caches))
-        let workers = threads ?? t.puCount
-        print("pin maps for \(workers) worker\(workers == 1 ? "" : "s") (w0 is the calling thread):")
+        // This machine's plans are `vecbench run`'s: on the CPUs this process may use (fewer than
+        // the machine's under taskset or a cpuset).
+        let mine = source == .machine ? t.restricted(toCPUs: Pinning.processCPUList) : t
+        let workers = threads ?? mine.puCount
+        let on = mine == t ? "" : " on the CPUs this process may use (\(mine.cores.flatMap(\.pus).map(String.init).joined(separator: ",")))"
+        print("pin maps for \(workers) worker\(workers == 1 ? "" : "s")\(on) (w0 is the calling thread):")
         for policy in PinningPolicy.allCases {
-            let plan = Pinning.plan(policy, workers: workers, topology: t)
+            let plan = Pinning.plan(policy, workers: workers, topology: mine)
             print("  \(policy.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(plan.description)")
         }
         if let exportXml {

@@ -36,10 +36,10 @@ final class CLISandbox {
 
     func exists(_ name: String) -> Bool { FileManager.default.fileExists(atPath: path(name)) }
 
-    /// Runs vecbench with `arguments` in this directory. Output goes to files, not pipes, so a
-    /// chatty command cannot block on a full pipe; a hung one is killed after `timeout` seconds.
+    /// Runs vecbench with `arguments` in this directory (through `launcher`, e.g. taskset, if given). Output goes
+    /// to files, not pipes, so a chatty command cannot block on a full pipe; a hung one is killed after `timeout` s.
     func run(_ arguments: [String], timeout: TimeInterval = 60, environment: [String: String] = [:],
-             stdin: String? = nil) throws -> CLIResult {
+             stdin: String? = nil, launcher: [String] = []) throws -> CLIResult {
         let binary = try CLIBinary.url()
         let outURL = dir.appendingPathComponent(".stdout-\(UUID().uuidString)")
         let errURL = dir.appendingPathComponent(".stderr-\(UUID().uuidString)")
@@ -48,8 +48,8 @@ final class CLISandbox {
         defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
         let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
         let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        process.executableURL = launcher.first.map { URL(fileURLWithPath: $0) } ?? binary
+        process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [binary.path] + arguments
         process.currentDirectoryURL = dir
         process.standardOutput = outHandle
         process.standardError = errHandle

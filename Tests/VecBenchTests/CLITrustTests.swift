@@ -185,4 +185,23 @@ import VecPlatform
         let bad = try box.run(["ab", "--baseline-exe", "/nonexistent", "--suite", "t.suite"])
         #expect(bad.status == 2 && bad.stderr.contains("not an executable"), "\(bad)")
     }
+
+    /// Under taskset the process's one CPU is the whole machine to vecbench: threads=1-max is one
+    /// thread count, pin=compact binds to that CPU (it bound to CPU 0 from the machine's plan), and
+    /// `vecbench topology` prints the plans `run` applies.
+    @Test func underTasksetRunsAndPinsOnlyTheGivenCPU() throws {
+        let taskset = "/usr/bin/taskset"
+        guard FileManager.default.isExecutableFile(atPath: taskset), let cpu = Pinning.processCPUList.last,
+              Pinning.processCPUList.count > 1 else { return }   // needs a second CPU to leave out
+        let box = try CLISandbox()
+        let r = try box.run(["run", "--case", "op=relu shapes=4096 variants=parallel threads=1-max pin=none,compact",
+                             "--out", "out", "--name", "t"] + Self.fast, launcher: [taskset, "-c", String(cpu)])
+        #expect(r.status == 0, "\(r)")
+        let csv = try box.read("out/t.csv")
+        #expect(try CSVFixture.column(csv, "threads") == ["1", "1"], "\(csv)")
+        #expect(try CSVFixture.column(csv, "cpu_list").allSatisfy { $0 == "[\(cpu)]" }, "\(csv)")
+        let t = try box.run(["topology"], launcher: [taskset, "-c", String(cpu)])
+        #expect(t.stdout.contains("pin maps for 1 worker on the CPUs this process may use (\(cpu))"), "\(t)")
+        #expect(t.stdout.contains("compact  w0->cpu\(cpu)"), "\(t)")
+    }
 }

@@ -65,7 +65,9 @@ func suiteErrors(_ text: String, validate: Bool = true) -> [SuiteError] {
         #expect(ThreadCount.powersOfTwo.resolve(machinePUs: 12) == [1, 2, 4, 8, 12])
         #expect(ThreadCount.powersOfTwo.resolve(machinePUs: 1) == [1])
         #expect(ThreadCount.max.resolve(machinePUs: 16) == [16])
-        #expect(ThreadCount.range(4, nil).resolve(machinePUs: 2) == [])
+        // 4-max with 2 CPUs (taskset): 4 alone, which the CPU cap runs with a note, not no case at all.
+        #expect(ThreadCount.range(4, nil).resolve(machinePUs: 2) == [4])
+        #expect(ThreadCount.range(4, 3).resolve(machinePUs: 8) == [])
     }
 
     @Test func syntaxErrorsNameTheLine() {
