@@ -191,23 +191,20 @@ struct RunCommand: ParsableCommand {
         }
         let handle = Topology.machine
         let topology = handle?.model()
-        // threads=max and ranges to max stop at the CPUs this process may use (all of the
-        // machine's but under taskset or a cpuset), which is what a parallel loop is capped at.
-        let pus = Threading.processCPUs
-        var planned = Suite.expand(lines, catalog: catalog, machinePUs: pus, threads: threads?.resolve(pus), pinning: pin?.policies)
+        // The process's CPUs (its affinity mask: fewer than the machine's under taskset or a
+        // cpuset) are what threads=max and ranges to max mean and what a parallel loop is capped
+        // at (said before a --dry-run's plan too).
+        let usable = Threading.processCPUs
+        var planned = Suite.expand(lines, catalog: catalog, machinePUs: usable, threads: threads?.resolve(usable), pinning: pin?.policies)
         if minTimeMs != nil { for i in planned.indices { planned[i].minTimeMs = nil } }
         guard !planned.isEmpty else { throw InputError("\(source.file): no cases to run (after --ops / --threads)") }
-        // The process's CPUs (its affinity mask: fewer than the machine's under taskset) are what a
-        // parallel loop is capped at (said before a --dry-run's plan too).
-        let usable = Threading.processCPUs
         if let t = planned.map(\.id.threads).max(), t > usable {
-            let cpus = usable == 1 ? "1 CPU" : "\(usable) CPUs"
             if oversubscribe {
                 Threading.allowsOversubscription = true
-                writeStderr("warning: up to \(t) threads on the \(cpus) this process may use (--oversubscribe): "
+                writeStderr("warning: up to \(t) threads on \(Threading.processCPUsPhrase) (--oversubscribe): "
                             + "cases above \(usable) measure threads preempting one another\n")
             } else {
-                writeStderr("note: up to \(t) threads asked on the \(cpus) this process may use: "
+                writeStderr("note: up to \(t) threads asked on \(Threading.processCPUsPhrase): "
                             + "those cases run on \(usable) \(usable == 1 ? "thread" : "threads") "
                             + "(their thread count in the report is the one asked; --oversubscribe runs them as asked)\n")
             }

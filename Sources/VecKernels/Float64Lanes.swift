@@ -22,6 +22,8 @@ extension SIMD16: Float64Lanes where Scalar == Double {
     func atLeast(_ lo: Double) -> Self { replacing(with: lo, where: self .< lo) }
 }
 
+// The bit-level helpers behind VectorMath's SIMD8<Double> ones (bits, double, negate,
+// negativeAbsolute, fmaD call these), so that 8- and 16-lane bodies share one implementation.
 extension Float64Lanes {
     @inlinable @inline(__always) var bits: Bits { unsafeBitCast(self, to: Bits.self) }
     @inlinable @inline(__always) init(bits: Bits) { self = unsafeBitCast(bits, to: Self.self) }

@@ -43,7 +43,7 @@ public enum VectorMath {
     /// a*b + c rounded once: one FMA instruction, or without FMA hardware libm's fma per lane
     /// (glibc picks its FMA-instruction form where the CPU has one), as fma above explains.
     @inlinable @inline(__always)
-    static func fmaD(_ a: VD, _ b: VD, _ c: VD) -> VD { c.addingProduct(a, b) }
+    static func fmaD(_ a: VD, _ b: VD, _ c: VD) -> VD { c.fma(a, b) }
 
     /// Float32 -> float64 lanes. Written lane by lane on purpose: LLVM turns this into one
     /// vcvtps2pd, while SIMD8<Double>(SIMD8<Float>) stays an out-of-line call that also splits

@@ -14,12 +14,12 @@ extension VectorMath {
 
     // MARK: helpers
 
-    @inlinable @inline(__always) @_disfavoredOverload static func bits(_ x: VD) -> VL { unsafeBitCast(x, to: VL.self) }
-    @inlinable @inline(__always) static func double(_ i: VL) -> VD { unsafeBitCast(i, to: VD.self) }
+    @inlinable @inline(__always) @_disfavoredOverload static func bits(_ x: VD) -> VL { x.bits }
+    @inlinable @inline(__always) static func double(_ i: VL) -> VD { VD(bits: i) }
     @inlinable @inline(__always) @_disfavoredOverload static func absolute(_ x: VD) -> VD { double(bits(x) & Int64.max) }
     /// -x by flipping the sign bit (keeps -0 and NaN payloads, unlike 0 - x).
-    @inlinable @inline(__always) @_disfavoredOverload static func negate(_ x: VD) -> VD { double(bits(x) ^ Int64.min) }
-    @inlinable @inline(__always) @_disfavoredOverload static func negativeAbsolute(_ x: VD) -> VD { double(bits(x) | Int64.min) }
+    @inlinable @inline(__always) @_disfavoredOverload static func negate(_ x: VD) -> VD { x.negated }
+    @inlinable @inline(__always) @_disfavoredOverload static func negativeAbsolute(_ x: VD) -> VD { x.negativeAbsolute }
     /// The sign bit of `from` XOR-ed into `value`.
     @inlinable @inline(__always) static func flipSign(_ value: VD, by from: VD) -> VD {
         double(bits(value) ^ (bits(from) & Int64.min))

@@ -36,6 +36,9 @@ public enum Threading {
     /// the pool may use.
     public static let processCPUs = Pinning.processCPUList.count
 
+    /// "the 2 CPUs this process may use" ("the 1 CPU ..."): how messages about the thread cap name it.
+    public static var processCPUsPhrase: String { "the \(processCPUs == 1 ? "1 CPU" : "\(processCPUs) CPUs") this process may use" }
+
     /// The global thread count (default: the available CPUs), clamped to 1...`ThreadPool.maxWidth`.
     /// Values above `threadLimit` are kept (they apply if the limit is raised) but run as `threadLimit`.
     public static var maxThreads: Int {
@@ -79,7 +82,7 @@ public enum Threading {
         guard allowsOversubscription else { return processCPUs }
         if !warnedOversubscription.exchange(true, ordering: .relaxed) {
             FileHandle.standardError.write(Data("""
-                warning: Vecgrad runs \(requested) threads on the \(processCPUs == 1 ? "1 CPU" : "\(processCPUs) CPUs") this process may use \
+                warning: Vecgrad runs \(requested) threads on \(processCPUsPhrase) \
                 (Threading.allowsOversubscription): threads beyond them preempt one another
 
                 """.utf8))
