@@ -40,13 +40,13 @@ extension SoftmaxBackward32 {
     /// Whether expTable holds the two-factor form (AVX2 and older builds: no vpermt2ps).
     @inline(__always) static var splitTable: Bool { vg_compiled_isa_level() < 2 }
 
-    /// ln2/32 in three parts: c1 and c2 have 10 significant bits, so n c1 and n c2 are exact for
-    /// |n| < 2^14 (|y| <= 200) and y - n c1 - n c2 is exact (Cody-Waite); c3 holds the rest.
-    static let ln2Over32Parts: (Float, Float, Float) = {
+    /// ln2/32 in two parts for the FMA reduction r = (y - n c1) - n c2: c1 = ln2/32 rounded to
+    /// float32 (ulp 2^-29), so y - n c1, a multiple of 2^-29 below 2^-6 in size, is exact; c2 is
+    /// the rest to 2^-54, so with |n| < 2^14 r is off by at most 2^-40 beside its one rounding (~2^-31).
+    /// Three 10-bit parts, exact without an FMA, cost one more FMA per vector.
+    static let ln2Over32Parts: (Float, Float) = {
         let c = (VectorMath.ln2HiD + VectorMath.ln2LoD) / 32
-        let c1 = (c * 0x1p15).rounded() / 0x1p15
-        let c2 = ((c - c1) * 0x1p25).rounded() / 0x1p25
-        return (Float(c1), Float(c2), Float(c - c1 - c2))
+        return (Float(c), Float(c - Double(Float(c))))
     }()
 
     /// log-softmax gx of `count` contiguous rows of n floats. Within the caches the float64 sum of
@@ -120,7 +120,7 @@ extension SoftmaxBackward32 {
     /// Whether a vector of fast-path results must be redone in float64: a lane with |R| <= 8 |c|
     /// (gy cancels against e^y s to within 8x of the errors carried), or R or c infinite or NaN
     /// (NaN y; S = s_hi 2^k beyond float32's range, where y > 80 can take it and P rounds to inf
-    /// although e^y s may not; y beyond 354, where n c1 is no longer exact, always overflows S).
+    /// although e^y s may not; y beyond 354 always overflows S).
     /// Strict, so that R = c = 0 and inf against inf are redone too. A float compare: the same
     /// test on exponent fields as Int32 lanes compiled to a loop over the lanes.
     @inline(__always)
@@ -135,14 +135,12 @@ extension SoftmaxBackward32 {
     /// S = s_hi 2^floor(n/32) by vscalefps (denormal and overflowing S rounded as the product would).
     @inline(__always)
     static func logSoftmaxLanes(_ y: V, _ g: V, _ negS: V, _ hiTable: (V, V), _ rhoSigma: (V, V),
-                                _ parts: (Float, Float, Float)) -> (r: V, c: V) {
+                                _ parts: (Float, Float)) -> (r: V, c: V) {
         let yc = vg_max_f32x16(V(repeating: -200), y)  // NaN passes
         let magic = V(repeating: VectorMath.roundMagic)
         let t = VectorMath.fma(yc, V(repeating: 32 * VectorMath.log2e), magic)
         let n = t - magic
-        var r = VectorMath.fma(n, V(repeating: -parts.0), yc)
-        r = VectorMath.fma(n, V(repeating: -parts.1), r)
-        r = VectorMath.fma(n, V(repeating: -parts.2), r)
+        let r = VectorMath.fma(n, V(repeating: -parts.1), VectorMath.fma(n, V(repeating: -parts.0), yc))
         let j = VectorMath.bits(t)  // the low 5 bits: n mod 32
         let w = VectorMath.fma(r * r, VectorMath.fma(r, V(repeating: 1.0 / 6), V(repeating: 0.5)), r)
         let sc = vg_scale_pow2(negS, n * (1.0 / 32))
