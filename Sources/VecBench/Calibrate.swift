@@ -69,9 +69,12 @@ public struct Calibration: Codable, Equatable, Sendable {
         self.points = points.sorted { $0.threads < $1.threads }
     }
 
-    /// results/calibration-<fingerprint>.json
-    public static func path(directory: String, fingerprintID: String) -> String {
-        "\(directory)/calibration-\(fingerprintID).json"
+    /// results/calibration-<fingerprint>.json for a process that may use every PU of the machine,
+    /// results/calibration-<fingerprint>-<n>cpus.json for one held to `restrictedTo` = n of them
+    /// (taskset, a cpuset): its thread counts stop at n, and read as the whole machine's, its last
+    /// point would stand for every larger count (2-thread rooflines against the 1-thread peak).
+    public static func path(directory: String, fingerprintID: String, restrictedTo cpus: Int? = nil) -> String {
+        "\(directory)/calibration-\(fingerprintID)\(cpus.map { "-\($0)cpus" } ?? "").json"
     }
 
     /// The level whose probe ran at the largest working set not above `bytes` (L1 below all).

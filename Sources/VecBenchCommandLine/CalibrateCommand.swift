@@ -11,7 +11,8 @@ struct CalibrateCommand: ParsableCommand {
             Patterns: read, copy and triad (normal and streaming stores), in-place update; levels L1, L2, \
             L3 and DRAM from the hwloc topology; thread counts 1, powers of two and every CPU. The result \
             is cached as OUT/calibration-<machine id>.json (with a format version: an older file is \
-            measured again) and used by `run` for roofline percentages. Build with -march=native (make \
+            measured again; a process held to n of the machine's CPUs by taskset or a cpuset caches \
+            OUT/calibration-<machine id>-<n>cpus.json) and used by `run` for roofline percentages. Build with -march=native (make \
             build) or the peak is that of the build.
 
             Examples:
@@ -35,13 +36,17 @@ struct CalibrateCommand: ParsableCommand {
     func run() throws {
         let topology = Topology.machine?.model()
         let fingerprint = Fingerprint.current(topology: topology)
-        let path = Calibration.path(directory: out, fingerprintID: fingerprint.id)
+        let path = Self.path(out: out, fingerprint: fingerprint)
         if !force, let cached = Calibration.load(path: path) {
             print("cached: \(path)")
             print(Self.describe(cached), terminator: "")
             return
         }
         if let warning = ISA.warning { writeStderr("warning: \(warning)\n") }
+        if let n = Self.restriction(fingerprint) {
+            writeStderr("note: measuring on \(Threading.processCPUsPhrase) (the machine has \(fingerprint.logicalCPUs) PUs): "
+                        + "cached apart from the machine's calibration, for runs held to \(n) CPU\(n == 1 ? "" : "s") as well\n")
+        }
         let c = Calibrator.run(topology: topology, fingerprint: fingerprint, maxThreads: maxThreads ?? Threading.availableCPUs,
                                report: { writeStderr($0 + "\n") })
         try AtomicFile.write(try c.encoded(), to: path)
@@ -70,9 +75,19 @@ struct CalibrateCommand: ParsableCommand {
         return out
     }
 
+    /// The CPU count this process is held to, nil when it may use every PU of the machine.
+    static func restriction(_ fingerprint: Fingerprint) -> Int? {
+        Threading.processCPUs < fingerprint.logicalCPUs ? Threading.processCPUs : nil
+    }
+
+    /// Where this process's calibration is cached: the machine's, or one of its CPU count (`Calibration.path`).
+    static func path(out: String, fingerprint: Fingerprint) -> String {
+        Calibration.path(directory: out, fingerprintID: fingerprint.id, restrictedTo: restriction(fingerprint))
+    }
+
     /// The cached calibration of this machine, measured first when missing and `measureIfMissing`.
     static func cachedOrMeasured(out: String, fingerprint: Fingerprint, topology: TopologyModel?, measureIfMissing: Bool) throws -> Calibration? {
-        let path = Calibration.path(directory: out, fingerprintID: fingerprint.id)
+        let path = Self.path(out: out, fingerprint: fingerprint)
         if let c = Calibration.load(path: path) { return c }
         guard measureIfMissing else { return nil }
         let c = Calibrator.run(topology: topology, fingerprint: fingerprint, maxThreads: Threading.availableCPUs,

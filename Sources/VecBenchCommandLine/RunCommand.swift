@@ -51,7 +51,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Base name of the output files (default: the suite's name, 'cases' for --case, 'stdin' for -). Example: --name nightly")
     var name: String?
 
-    @Option(help: "Thread counts for every case, overriding the suite: counts, ranges, max, pow2. Example: --threads 1,2 or --threads 1-max",
+    // Unconditional: "--threads -1" reaches threadList and its message, not ArgumentParser's "Missing value".
+    @Option(parsing: .unconditional,
+            help: "Thread counts for every case, overriding the suite: counts, ranges, max, pow2. Example: --threads 1,2 or --threads 1-max",
             transform: RunCommand.threadList)
     var threads: ThreadList?
 
@@ -201,6 +203,7 @@ struct RunCommand: ParsableCommand {
         if let t = planned.map(\.id.threads).max(), t > usable {
             if oversubscribe {
                 Threading.allowsOversubscription = true
+                Threading.suppressOversubscriptionWarning()  // the warning below says it
                 writeStderr("warning: up to \(t) threads on \(Threading.processCPUsPhrase) (--oversubscribe): "
                             + "cases above \(usable) measure threads preempting one another\n")
             } else {
@@ -211,7 +214,7 @@ struct RunCommand: ParsableCommand {
         }
         if dryRun {
             for c in planned { print("\(source.file):\(c.line): \(BenchRun.label(c))") }
-            print("\(planned.count) cases")
+            print(planned.count == 1 ? "1 case" : "\(planned.count) cases")
             return
         }
         let base = "\(out)/\(name ?? source.name)"
@@ -221,7 +224,10 @@ struct RunCommand: ParsableCommand {
         for w in fingerprint.frequencyWarnings { writeStderr("warning: \(w)\n") }
         let calibration = try CalibrateCommand.cachedOrMeasured(out: out, fingerprint: fingerprint, topology: topology,
                                                                 measureIfMissing: calibrate)
-        if calibration == nil { writeStderr("note: no calibration for this machine in \(out)/: roofline % left empty (vecbench calibrate)\n") }
+        if calibration == nil {
+            let whose = CalibrateCommand.restriction(fingerprint) == nil ? "this machine" : Threading.processCPUsPhrase
+            writeStderr("note: no calibration for \(whose) in \(out)/: roofline % left empty (vecbench calibrate)\n")
+        }
 
         let seed = self.seed ?? UInt64(MonotonicClock.nanoseconds() & 0xFFFF_FFFF)
         let runID = Self.runID(fingerprint: fingerprint, seed: seed)

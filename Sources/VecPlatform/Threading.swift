@@ -69,6 +69,10 @@ public enum Threading {
         try $taskOversubscription.withValue(allowed, operation: body)
     }
 
+    /// Marks `usableThreads`' one-time oversubscription warning as given, for a caller that has
+    /// told its user itself (`vecbench run --oversubscribe`), so that it is not printed twice.
+    public static func suppressOversubscriptionWarning() { warnedOversubscription.store(true, ordering: .relaxed) }
+
     /// The most threads a parallel loop runs on: `processCPUs`, or `ThreadPool.maxWidth` when
     /// `allowsOversubscription` is set.
     public static var threadLimit: Int { allowsOversubscription ? ThreadPool.maxWidth : processCPUs }

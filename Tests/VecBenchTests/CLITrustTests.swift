@@ -60,6 +60,7 @@ import VecPlatform
         let piped = try box.run(["run", "--suite", "-", "--dry-run"], stdin: "op=relu shapes=1024 variants=simd\n")
         #expect(piped.status == 0, "\(piped)")
         #expect(piped.stdout.contains("<stdin>:1: relu forward float32 1024 simd"), "\(piped)")
+        #expect(piped.stdout.hasSuffix("\n1 case\n"), "\(piped)")
         let bad = try box.run(["run", "--suite", "-", "--dry-run"], stdin: "op=relu shapes=1024 variants=nope\n")
         #expect(bad.status == 2 && bad.stderr.contains("<stdin>:1:"), "\(bad)")
         // The sandbox is not the repository: `quick` is found beside the executable's package.
@@ -73,9 +74,12 @@ import VecPlatform
     @Test(arguments: ["0", "-1", "abc", "1,0"])
     func badThreadCountsGetAClearMessage(_ value: String) throws {
         let box = try CLISandbox()
-        let r = try box.run(["run", "--case", "op=relu shapes=1024", "--threads=\(value)", "--dry-run"])
-        #expect(r.status == 2, "\(r)")
-        #expect(r.stderr.contains("thread counts are whole numbers in 1...4096"), "\(r)")
+        // Both spellings: "--threads -1" once stopped at ArgumentParser's "Missing value".
+        for args in [["--threads=\(value)"], ["--threads", value]] {
+            let r = try box.run(["run", "--case", "op=relu shapes=1024"] + args + ["--dry-run"])
+            #expect(r.status == 2, "\(r)")
+            #expect(r.stderr.contains("thread counts are whole numbers in 1...4096"), "\(r)")
+        }
     }
 
     @Test func manyThreadsWarnAndKeepTheCPUColumnShort() throws {
@@ -106,6 +110,7 @@ import VecPlatform
         #expect(asked.status == 0, "\(asked)")
         #expect(asked.stderr.contains("(--oversubscribe): cases above"), "\(asked)")
         #expect(!asked.stderr.contains("--oversubscribe runs them as asked"), "\(asked)")
+        #expect(!asked.stderr.contains("Threading.allowsOversubscription"), "said once, by vecbench: \(asked)")
         #expect(ran == cpus + 2, "\(asked)")
         let (capped, ranCapped) = try threadsThatRan([])
         #expect(capped.status == 0, "\(capped)")
@@ -203,5 +208,26 @@ import VecPlatform
         let t = try box.run(["topology"], launcher: [taskset, "-c", String(cpu)])
         #expect(t.stdout.contains("pin maps for 1 worker on the CPUs this process may use (\(cpu))"), "\(t)")
         #expect(t.stdout.contains("compact  w0->cpu\(cpu)"), "\(t)")
+    }
+
+    /// A process held to fewer CPUs than the machine has reads and writes a calibration of its own:
+    /// read as the machine's, one measured under taskset -c N stood for every thread count (its
+    /// last point is 1 thread), so later 2-thread rooflines were held to the 1-thread peak.
+    @Test func underTasksetTheMachinesCalibrationIsKeptApart() throws {
+        let taskset = "/usr/bin/taskset"
+        guard FileManager.default.isExecutableFile(atPath: taskset), let cpu = Pinning.processCPUList.last,
+              Pinning.processCPUList.count > 1 else { return }
+        let box = try CLISandbox()
+        let id = Fingerprint.current(topology: Topology.machine?.model()).id
+        try FileManager.default.createDirectory(atPath: box.path("out"), withIntermediateDirectories: true)
+        try AtomicFile.write(try syntheticCalibration(id: id).encoded(), to: box.path("out/calibration-\(id).json"))
+        let args = ["run", "--case", "op=relu shapes=4096 variants=simd threads=1 pin=none", "--out", "out"] + Self.fast
+        let whole = try box.run(args + ["--name", "whole"])
+        let held = try box.run(args + ["--name", "held"], launcher: [taskset, "-c", String(cpu)])
+        #expect(whole.status == 0 && held.status == 0, "\(whole) \(held)")
+        #expect(try CSVFixture.column(try box.read("out/whole.csv"), "roofline_pct").allSatisfy { !$0.isEmpty })
+        #expect(try CSVFixture.column(try box.read("out/held.csv"), "roofline_pct") == [""])
+        #expect(held.stderr.contains("no calibration for the 1 CPU this process may use"), "\(held)")
+        #expect(Calibration.path(directory: "out", fingerprintID: id, restrictedTo: 1) == "out/calibration-\(id)-1cpus.json")
     }
 }

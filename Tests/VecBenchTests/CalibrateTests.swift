@@ -79,6 +79,7 @@ func syntheticCalibration(id: String = "abc") -> Calibration {
         #expect(Calibration.load(path: path) == cal)
         #expect(Calibration.load(path: "/nonexistent") == nil)
         #expect(Calibration.path(directory: "results", fingerprintID: "abc") == "results/calibration-abc.json")
+        #expect(Calibration.path(directory: "results", fingerprintID: "abc", restrictedTo: 3) == "results/calibration-abc-3cpus.json")
         // A cache of another format is measured again, never misread.
         var old = cal
         old.format = Calibration.currentFormat - 1
