@@ -242,6 +242,15 @@ public enum Compare {
             (judged.baselineAllocs, judged.currentAllocs) = (b?.allocsPerCall, c?.allocsPerCall)
             cases.append(judged)
         }
+        // A run held to fewer CPUs (taskset, a cpuset) keeps each row's thread count as asked and
+        // runs it on the CPUs there are: its cpu_list is shorter than its threads.
+        for (side, rows) in [("baseline", base.values), ("current", cur.values)] {
+            let capped = rows.filter { !$0.cpuList.isEmpty && $0.cpuList.count < $0.threads }.count
+            if capped > 0 {
+                warnings.insert("\(capped) \(side) row(s) ran on fewer CPUs than their thread count (cpu_list; a taskset or "
+                                + "cpuset held the run): they did not measure the threads they name")
+            }
+        }
         let fewRounds = base.values.filter { (1...2).contains($0.roundMediansNs.count) }.count
             + cur.values.filter { (1...2).contains($0.roundMediansNs.count) }.count
         if fewRounds > 0 {

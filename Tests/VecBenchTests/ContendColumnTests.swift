@@ -32,4 +32,19 @@ import Testing
         let unknown = try Compare.compare(baseline: [record(contend: nil)], current: [record(contend: 2)])
         #expect(!unknown.fingerprintWarnings.contains { $0.hasPrefix("contention") })
     }
+
+    /// Rows held to fewer CPUs than their thread count (cpu_list shorter than threads, as under
+    /// taskset) are named, on the side that has them.
+    @Test func compareWarnsOfRowsHeldToFewerCPUs() throws {
+        let asked = sampleRecord(threads: 2)  // cpu_list [0, 1]
+        var held = asked
+        held.cpuList = [1]
+        let fine = try Compare.compare(baseline: [asked], current: [asked])
+        #expect(!fine.fingerprintWarnings.contains { $0.contains("fewer CPUs") })
+        let capped = try Compare.compare(baseline: [asked], current: [held])
+        #expect(capped.fingerprintWarnings.contains { $0.hasPrefix("1 current row(s) ran on fewer CPUs than their thread count") })
+        #expect(!capped.fingerprintWarnings.contains { $0.contains("baseline row(s) ran on fewer CPUs") })
+        held.cpuList = []  // unknown (anchor rows): not held against it
+        #expect(!(try Compare.compare(baseline: [asked], current: [held])).fingerprintWarnings.contains { $0.contains("fewer CPUs") })
+    }
 }
