@@ -223,7 +223,7 @@ public enum BenchRun {
         let samples = rounds.flatMap { $0.measurement.samples.map(tenth) }
         let roundMedians = rounds.map { tenth(Stats.median($0.measurement.samples.map(tenth))) }
         let summary = Stats.summarize(samples)
-        let cost = entry.costModel(c.id.shapes, c.id.dtype, c.id.phase)
+        let cost = entry.costModel(c.id.shapes, c.id.dtype, c.id.phase, c.id.variant)
         let check = rounds.first?.check
         let cpuSamples = rounds.flatMap(\.measurement.cpuSamples)
         var r = BenchRecord(

@@ -105,8 +105,9 @@ public struct OpEntry {
     public var summary: String
     /// nil if the shapes suit the op, else what is wrong ("inner dimensions differ: 3 vs 4").
     public var validateShapes: ([[Int]]) -> String?
-    /// Bytes, FLOPs and traffic pattern of one call for shapes, dtype and phase.
-    public var costModel: ([[Int]], DType, Phase) -> Cost
+    /// Bytes, FLOPs and traffic pattern of one call for shapes, dtype, phase and variant (variants
+    /// may do different work: a unary backward reads a saved complement where `scalar` recomputes from x).
+    public var costModel: ([[Int]], DType, Phase, String) -> Cost
     /// Builds the case a `CaseID` names (inputs, outputs, reference); throws `CatalogError` when it cannot.
     public var make: (CaseID) throws -> PreparedCase
     /// How `vecbench accuracy` checks the op through Vecgrad's Tensor API (forward and backward
@@ -122,7 +123,7 @@ public struct OpEntry {
     public init(name: String, arity: Int, variants: [String], dtypes: [DType] = OpEntry.floatingDTypes,
                 phases: [Phase] = Phase.allCases, unit: ThroughputUnit, summary: String,
                 validateShapes: @escaping ([[Int]]) -> String? = { _ in nil },
-                costModel: @escaping ([[Int]], DType, Phase) -> Cost, accuracy: AccuracySubject? = nil,
+                costModel: @escaping ([[Int]], DType, Phase, String) -> Cost, accuracy: AccuracySubject? = nil,
                 make: @escaping (CaseID) throws -> PreparedCase) {
         self.name = name; self.arity = arity; self.variants = variants; self.dtypes = dtypes
         self.phases = phases; self.unit = unit; self.summary = summary

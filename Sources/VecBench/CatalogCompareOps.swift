@@ -47,7 +47,7 @@ public enum CompareOpsCatalog {
                                     _ prepare: @escaping (Tensor, Tensor) throws -> () throws -> Tensor) -> OpEntry {
         OpEntry(name: name, arity: 2, variants: variants, phases: [.forward], unit: .gigabytesPerSecond, summary: summary,
                 validateShapes: sameShapes,
-                costModel: { s, d, _ in Cost(bytes: Double(elementCount(s[0])) * bytes(d), flops: Double(elementCount(s[0]))) },
+                costModel: { s, d, _, _ in Cost(bytes: Double(elementCount(s[0])) * bytes(d), flops: Double(elementCount(s[0]))) },
                 make: { spec in
                     let (a, b) = try inputs(spec)
                     let expected = zip(a.scalars(as: Double.self), b.scalars(as: Double.self)).map(reference)
@@ -77,7 +77,7 @@ public enum CompareOpsCatalog {
         OpEntry(name: "logsumexp", arity: 1, variants: variants, phases: [.forward], unit: .gigabytesPerSecond,
                 summary: "logsumexp along the last dim of RxC (Vecgrad Tensor.logsumexp)",
                 validateShapes: { s in s[0].count == 2 ? nil : "give RxC, e.g. 1024x1024" },
-                costModel: { s, d, _ in
+                costModel: { s, d, _, _ in
                     let (r, c) = (Double(s[0][0]), Double(s[0][1]))
                     return Cost(bytes: (r * c + r) * Double(d.byteSize), flops: 20 * r * c)
                 },

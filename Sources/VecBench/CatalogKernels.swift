@@ -50,7 +50,7 @@ public enum KernelCatalog {
         let info = op.info
         return OpEntry(name: info.name, arity: 1, variants: variantNames(Elementwise.variants(for: op)),
                        unit: .gigabytesPerSecond, summary: "elementwise \(info.name) (VecKernels.Elementwise)",
-                       costModel: { s, d, p in
+                       costModel: { s, d, p, variant in
                            let n = Double(elementCount(s[0])), bytes = n * Double(d.byteSize)
                            let saved = d == .float32 ? info.savedFloat32 : info.saved
                            if p == .forward && timesGradForward(saved) {
@@ -58,8 +58,12 @@ public enum KernelCatalog {
                            }
                            // Backward streams gy and one saved array: x, c, or y for exp and sqrt, whose
                            // kernels load x only in the rare overflow branch (objdump: LLVM sinks it).
+                           // From c (every variant but scalar, as unaryCase runs it) it computes far
+                           // less than the forward.
+                           let fromComplement = saved == .complement && variant != KernelVariant.scalar.rawValue
+                           let backwardFlops = fromComplement ? info.complementBackwardFlops : info.flops + 1
                            return p == .forward ? Cost(reads: bytes, writes: bytes, flops: info.flops * n)
-                               : Cost(reads: 2 * bytes, writes: bytes, flops: (info.flops + 1) * n)
+                               : Cost(reads: 2 * bytes, writes: bytes, flops: backwardFlops * n)
                        },
                        accuracy: AccuracySubjects.unary(op),
                        make: { spec in
@@ -114,7 +118,7 @@ public enum KernelCatalog {
                 validateShapes: { s in
                     Broadcast.shape(s[0], s[1]) == nil ? "shapes do not broadcast (NumPy rules: equal, or 1, from the right)" : nil
                 },
-                costModel: { s, d, p in
+                costModel: { s, d, p, _ in
                     let (a, b) = (Double(elementCount(s[0])), Double(elementCount(s[1])))
                     let out = Double(elementCount(Broadcast.shape(s[0], s[1]) ?? s[0]))
                     let size = Double(d.byteSize)

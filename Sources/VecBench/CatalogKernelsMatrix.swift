@@ -8,7 +8,7 @@ extension KernelCatalog {
     static func sumEntry() -> OpEntry {
         OpEntry(name: "sum", arity: 1, variants: variantNames(Reduce.variants), phases: [.forward],
                 unit: .gigabytesPerSecond, summary: "sum of all elements (VecKernels.Reduce)",
-                costModel: { s, d, _ in
+                costModel: { s, d, _, _ in
                     let n = Double(elementCount(s[0]))
                     return Cost(reads: n * Double(d.byteSize), writes: Double(d.byteSize), flops: n)
                 },
@@ -40,7 +40,7 @@ extension KernelCatalog {
         let name = log ? "log_softmax" : "softmax"
         return OpEntry(name: name, arity: 1, variants: variantNames(Softmax.variants), unit: .gigabytesPerSecond,
                        summary: "\(name) over the last dimension (VecKernels.Softmax)",
-                       costModel: { s, d, p in
+                       costModel: { s, d, p, _ in
                            let n = Double(elementCount(s[0])), size = Double(d.byteSize)
                            return p == .forward ? Cost(reads: n * size, writes: n * size, flops: 20 * n)
                                : Cost(reads: 2 * n * size, writes: n * size, flops: 4 * n)
@@ -100,7 +100,7 @@ extension KernelCatalog {
                        summary: batched ? "batched matrix product [b,m,k] x [b,k,n] (VecKernels.Gemm.batched)"
                            : "matrix product [m,k] x [k,n] (VecKernels.Gemm)",
                        validateShapes: { matmulShapes($0, batched: batched) },
-                       costModel: { s, d, p in
+                       costModel: { s, d, p, _ in
                            let (b, m, k, n) = dims(s)
                            let mnk = Double(b * m * n * k), size = Double(d.byteSize)
                            let (ab, c) = (Double(b * (m * k + k * n)) * size, Double(b * m * n) * size)

@@ -73,7 +73,7 @@ public enum ShapeOpsCatalog {
         OpEntry(name: "cat", arity: 2, variants: variants, unit: .gigabytesPerSecond,
                 summary: "Tensor.cat of two operands along the dim where their shapes differ, e.g. 1024x1000;1024x24 (Vecgrad)",
                 validateShapes: { s in catDim(s) == nil ? "give two shapes of one rank that differ in at most one dim" : nil },
-                costModel: { s, d, _ in copyCost(elementCount(s[0]) + elementCount(s[1]), d) },
+                costModel: { s, d, _, _ in copyCost(elementCount(s[0]) + elementCount(s[1]), d) },
                 make: { spec in
                     let dim = catDim(spec.shapes) ?? 0
                     return try prepared(spec, inputs: { dt, grad in
@@ -110,7 +110,7 @@ public enum ShapeOpsCatalog {
         OpEntry(name: "permute", arity: 1, variants: variants, unit: .gigabytesPerSecond,
                 summary: "Tensor.permute reversing the dims (the transpose for 2-d), e.g. 64x128x256 (Vecgrad)",
                 validateShapes: { s in s[0].count >= 2 ? nil : "give a shape of 2 or more dims" },
-                costModel: { s, d, _ in copyCost(elementCount(s[0]), d) },
+                costModel: { s, d, _, _ in copyCost(elementCount(s[0]), d) },
                 make: { spec in
                     let shape = spec.shapes[0], order = Array(shape.indices.reversed())
                     return try prepared(spec, inputs: { dt, grad in
@@ -134,7 +134,7 @@ public enum ShapeOpsCatalog {
                     }
                     return nil
                 },
-                costModel: { s, d, p in
+                costModel: { s, d, p, _ in
                     let n = Double(elementCount(s[1])), size = Double(d.byteSize)
                     // Forward reads an index and an element, writes one; backward also zero-fills self.
                     return p == .forward ? Cost(reads: n * (8 + size), writes: n * size, flops: 0)

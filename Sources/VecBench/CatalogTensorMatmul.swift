@@ -21,7 +21,7 @@ extension TensorCatalog {
                     broadcastMatmulDims(s) == nil
                         ? "operands must be [..., m, k] and [..., k, n] with broadcastable batch dims" : nil
                 },
-                costModel: { s, d, p in
+                costModel: { s, d, p, _ in
                     let (b, m, k, n) = broadcastMatmulDims(s) ?? (0, 0, 0, 0)
                     let mnk = Double(b * m * n * k), size = Double(d.byteSize)
                     let (ab, c) = (Double(elementCount(s[0]) + elementCount(s[1])) * size, Double(b * m * n) * size)

@@ -32,7 +32,7 @@ public enum TensorCatalog {
                     }
                     return nil
                 },
-                costModel: { s, d, _ in
+                costModel: { s, d, _, _ in
                     let (b, i, h, o) = (Double(s[0][0]), Double(s[0][1]), Double(s[1][1]), Double(s[2][1]))
                     let weights = i * h + h * o
                     // Forward 2 flops per multiply-add; backward 2 for the weight gradients, and 2 more
@@ -83,7 +83,7 @@ public enum TensorCatalog {
     static func tinyAutograd() -> OpEntry {
         OpEntry(name: "tiny_autograd", arity: 1, variants: variants, phases: [.forward], unit: .gigabytesPerSecond,
                 summary: "sum(sigmoid(x*x)) with backward on a small tensor: per-op autograd overhead (Vecgrad)",
-                costModel: { s, d, _ in
+                costModel: { s, d, _, _ in
                     let n = Double(elementCount(s[0]))
                     return Cost(bytes: 8 * n * Double(d.byteSize), flops: 30 * n)
                 },

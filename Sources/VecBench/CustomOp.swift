@@ -120,7 +120,7 @@ public struct CustomOp {
                        validateShapes: { s in
                            Set(s).count <= 1 ? nil : "the operands of an elementwise op have one shape: give it once per operand"
                        },
-                       costModel: { s, d, _ in op.cost?(s, d) ?? op.elementwiseCost(s, d) },
+                       costModel: { s, d, _, _ in op.cost?(s, d) ?? op.elementwiseCost(s, d) },
                        make: { spec in try op.prepare(spec) })
     }
 

@@ -70,6 +70,11 @@ public struct UnaryInfo: Codable, Equatable, Sendable {
     /// Floating-point operations per element of the forward, for the roofline (polynomials
     /// counted as their multiply-adds); backward is counted as one more.
     public var flops: Double
+    /// Floating-point operations per element of the backward from a saved complement c (FMAs
+    /// counted as two): 1 for gy c, more where the derivative is a product of c's (sigmoid's
+    /// c - c^2 in two parts). Counting `flops` + 1 for it held these rows to a compute ceiling
+    /// they never approach (sigmoid backward at 146% of the roofline).
+    public var complementBackwardFlops: Double
     /// Where the op is timed, swept for accuracy and gradchecked.
     public var domain: UnaryDomain
     /// Largest error over the sweep, forward and gradient alike, float32 and float64: how many
@@ -101,6 +106,8 @@ protocol UnaryDefinition: Sendable {
     /// float32 keeps x.
     var savedFloat32: UnarySaved { get }
     var flops: Double { get }
+    /// `UnaryInfo.complementBackwardFlops`; 1 (gy c) unless the op says otherwise.
+    var complementBackwardFlops: Double { get }
     var domain: UnaryDomain { get }
     var ulpBound32: Double { get }
     var ulpBound64: Double { get }
@@ -156,6 +163,7 @@ extension UnaryDefinition {
     var ulpBound32: Double { 4 }
     var ulpBound64: Double { 2 }
     var integerOp: IntegerUnaryOp? { nil }
+    var complementBackwardFlops: Double { 1 }
     var derivativeSlopeInOutput: (a: Double, b: Double)? { nil }
 
     /// The float64 reference for one value, rounded once.
@@ -193,8 +201,8 @@ extension UnaryDefinition {
 
     var info: UnaryInfo {
         UnaryInfo(name: name, torchNode: torchNode, torchForward: torchForward, torchBackward: torchBackward,
-                  torchSetup: torchSetup,
-                  saved: saved, savedFloat32: savedFloat32, flops: flops, domain: domain, ulpBound32: ulpBound32, ulpBound64: ulpBound64)
+                  torchSetup: torchSetup, saved: saved, savedFloat32: savedFloat32, flops: flops,
+                  complementBackwardFlops: complementBackwardFlops, domain: domain, ulpBound32: ulpBound32, ulpBound64: ulpBound64)
     }
 }
 

@@ -26,7 +26,7 @@ func siluOp(extra: [CustomOp.Variant] = []) -> CustomOp {
         #expect(e.name == "silu_test" && e.arity == 1 && e.variants == ["loop", "composed"])
         #expect(e.dtypes == [.float32] && e.phases == [.forward] && e.unit == .gigabytesPerSecond)
         // 1000 float32 elements read and written, 4 flops each.
-        let c = e.costModel([[1000]], .float32, .forward)
+        let c = e.costModel([[1000]], .float32, .forward, "simd")
         #expect(c.bytes == 8000 && c.flops == 4000 && c.writtenBytes == 4000)
         #expect(e.validateShapes([[10]]) == nil)
     }
@@ -73,7 +73,7 @@ func siluOp(extra: [CustomOp.Variant] = []) -> CustomOp {
         #expect(e.arity == 2)
         #expect(e.validateShapes([[3], [4]]) == "the operands of an elementwise op have one shape: give it once per operand")
         // Two operands read, one output written: 3 x 17 x 8 bytes in float64.
-        #expect(e.costModel([[17], [17]], .float64, .forward).bytes == 3 * 17 * 8)
+        #expect(e.costModel([[17], [17]], .float64, .forward, "simd").bytes == 3 * 17 * 8)
         let r = try e.make(CaseID(op: "hypot_test", variant: "tensor", dtype: .float64, shapes: [[17], [17]], threads: 2,
                                   phase: .forward)).check()
         #expect(r.passed, "\(r.detail)")

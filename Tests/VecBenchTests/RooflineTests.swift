@@ -38,36 +38,37 @@ import Testing
     @Test func theCeilingMatchesPatternLevelAndThreads() throws {
         // relu forward over 64M floats: a copy of 512 MiB, from DRAM (probed at 256 MiB).
         let relu = try #require(KernelCatalog.entries().first { $0.name == "relu" })
-        let big = relu.costModel([[64 << 20]], .float32, .forward)
+        let big = relu.costModel([[64 << 20]], .float32, .forward, "simd")
         let c = try #require(cal.ceiling(cost: big, threads: 1))
         #expect(c.probe == StreamProbe(.copy) && c.level == .dram && c.bandwidthGBs == 30 * 0.8)
         #expect(c.trafficBytes == 3 * Double(256 << 20))
         // 16M floats (128 MiB) are held against the L3 probe, the largest below them.
-        #expect(try #require(cal.ceiling(cost: relu.costModel([[16 << 20]], .float32, .forward), threads: 1)).level == .l3)
+        #expect(try #require(cal.ceiling(cost: relu.costModel([[16 << 20]], .float32, .forward, "simd"), threads: 1)).level == .l3)
         // 8K floats (64 KiB with the output) fit two L1s, not one.
-        let small = relu.costModel([[8192]], .float32, .forward)
+        let small = relu.costModel([[8192]], .float32, .forward, "simd")
         #expect(try #require(cal.ceiling(cost: small, threads: 2)).level == .l1)
         #expect(try #require(cal.ceiling(cost: small, threads: 1)).level == .l2)
         // Backward reads x and gy, writes gx: a triad. So does exp's, from y and gy (its kernel
         // reads x only where y overflowed).
-        #expect(relu.costModel([[1 << 20]], .float32, .backward).pattern == .triad)
+        #expect(relu.costModel([[1 << 20]], .float32, .backward, "simd").pattern == .triad)
         let exp = try #require(KernelCatalog.entries().first { $0.name == "exp" })
-        #expect(exp.costModel([[1 << 20]], .float64, .backward).bytes == 3 * Double(8 << 20))
+        #expect(exp.costModel([[1 << 20]], .float64, .backward, "simd").bytes == 3 * Double(8 << 20))
         // add backward hands gy on to operands of the output's shape (0 bytes: no roofline) and
         // sums it to a broadcast one; sub's b gets a negated copy; neither reads a or b.
         let add = try #require(KernelCatalog.entries().first { $0.name == "add" })
-        let addBack = add.costModel([[1 << 20], [1 << 20]], .float32, .backward)
+        let addBack = add.costModel([[1 << 20], [1 << 20]], .float32, .backward, "simd")
         #expect(addBack.bytes == 0 && cal.ceiling(cost: addBack, threads: 1).map(\.boundNs) ?? 0 == 0)
-        let addBroadcast = add.costModel([[1024, 1024], [1024]], .float32, .backward)
+        let addBroadcast = add.costModel([[1024, 1024], [1024]], .float32, .backward, "simd")
         #expect(addBroadcast.bytes == Double(4 << 20) + 4096 && addBroadcast.writtenBytes == 4096)
-        let subBack = try #require(KernelCatalog.entries().first { $0.name == "sub" }).costModel([[1 << 20], [1 << 20]], .float32, .backward)
+        let subBack = try #require(KernelCatalog.entries().first { $0.name == "sub" }).costModel([[1 << 20], [1 << 20]], .float32, .backward, "simd")
         #expect(subBack.bytes == 2 * Double(4 << 20) && subBack.pattern == .copy)
-        let mulBack = try #require(KernelCatalog.entries().first { $0.name == "mul" }).costModel([[1 << 20], [1 << 20]], .float32, .backward)
+        let mulBack = try #require(KernelCatalog.entries().first { $0.name == "mul" }).costModel([[1 << 20], [1 << 20]], .float32, .backward, "simd")
         #expect(mulBack.bytes == 5 * Double(4 << 20) && mulBack.pattern == .triad)
-        let sum = try #require(KernelCatalog.entries().first { $0.name == "sum" }).costModel([[1 << 20]], .float32, .forward)
+        let sum = try #require(KernelCatalog.entries().first { $0.name == "sum" }).costModel([[1 << 20]], .float32, .forward, "simd")
         #expect(sum.pattern == .read)
         // A large matrix product is bound by the FMA peak.
-        let mm = try #require(KernelCatalog.entries().first { $0.name == "matmul" }).costModel([[1024, 1024], [1024, 1024]], .float32, .forward)
+        let matmul = try #require(KernelCatalog.entries().first { $0.name == "matmul" })
+        let mm = matmul.costModel([[1024, 1024], [1024, 1024]], .float32, .forward, "simd")
         let mc = try #require(cal.ceiling(cost: mm, threads: 2))
         #expect(!mc.memoryBound && mc.boundNs == 2 * pow(1024, 3) / 300)
     }
@@ -89,8 +90,8 @@ import Testing
             for s in sets where entry.validateShapes(s) == nil {
                 for phase in entry.phases {
                     for dtype in entry.dtypes {
-                        for threads in [1, 2, 3] {
-                            let cost = entry.costModel(s, dtype, phase)
+                        for variant in entry.variants { for threads in [1, 2, 3] {
+                            let cost = entry.costModel(s, dtype, phase, variant)
                             if cost.bytes == 0 && cost.flops == 0 { continue }   // a pass-through: no roofline
                             let c = try #require(cal.ceiling(cost: cost, threads: threads))
                             let fastest = c.boundNs
@@ -99,12 +100,26 @@ import Testing
                             let slower = try #require(cal.rooflinePct(cost: cost, threads: threads, medianNs: 1.25 * fastest, recheck: false))
                             #expect(slower < 100)
                             checked += 1
-                        }
+                        } }
                     }
                 }
             }
         }
         #expect(checked > 100)
+    }
+
+    /// A unary backward that reads a saved complement is costed as what it computes (sigmoid's
+    /// from c: 11 FLOPs an element), not as the forward plus one (21), which printed 146% of the
+    /// roofline; the scalar variant recomputes from x and keeps forward plus one.
+    @Test func aBackwardFromTheComplementCostsWhatItComputes() throws {
+        let sigmoid = try #require(KernelCatalog.entries().first { $0.name == "sigmoid" })
+        let n = 1 << 20
+        #expect(sigmoid.costModel([[n]], .float32, .backward, "simd").flops == 11 * Double(n))
+        #expect(sigmoid.costModel([[n]], .float32, .backward, "scalar").flops == 21 * Double(n))
+        let gelu = try #require(KernelCatalog.entries().first { $0.name == "gelu" })
+        // float32 gelu keeps x and its backward from x; float64 saves c (gy c).
+        #expect(gelu.costModel([[n]], .float32, .backward, "simd").flops == 41 * Double(n))
+        #expect(gelu.costModel([[n]], .float64, .backward, "simd").flops == Double(n))
     }
 
     @Test func aPercentageAboveTheCeilingIsPrintedUnclamped() throws {

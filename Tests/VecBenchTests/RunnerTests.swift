@@ -101,7 +101,7 @@ final class FakeClock: @unchecked Sendable {
     @Test func aWrongVariantIsNeverTimed() {
         var timed = false
         let liar = OpEntry(name: "liar", arity: 1, variants: ["bad"], unit: .gigabytesPerSecond, summary: "returns wrong output",
-                           costModel: { _, _, _ in Cost(bytes: 1, flops: 0) },
+                           costModel: { _, _, _, _ in Cost(bytes: 1, flops: 0) },
                            make: { _ in PreparedCase(run: { timed = true }, check: {
                                ErrorMetrics.check(actual: [1], reference: [2], dtype: .float32, tolerance: Tolerance(ulp: 1))
                            }) })

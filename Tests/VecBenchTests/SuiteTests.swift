@@ -6,7 +6,7 @@ import VecPlatform
 /// A catalog of stand-in ops, so that suite validation is tested without the kernels.
 let testCatalog = OpCatalog([
     OpEntry(name: "relu", arity: 1, variants: ["scalar", "simd", "parallel"], unit: .gigabytesPerSecond,
-            summary: "relu", costModel: { s, d, _ in Cost(bytes: Double(2 * elementCount(s[0]) * d.byteSize), flops: 0) },
+            summary: "relu", costModel: { s, d, _, _ in Cost(bytes: Double(2 * elementCount(s[0]) * d.byteSize), flops: 0) },
             make: { _ in PreparedCase(run: {}, check: { CheckResult(errors: ErrorFigures(), passed: true) }) }),
     OpEntry(name: "matmul", arity: 2, variants: ["naive", "blocked", "blas"], dtypes: [.float32], phases: [.forward],
             unit: .gigaflopsPerSecond, summary: "matmul",
@@ -14,7 +14,7 @@ let testCatalog = OpCatalog([
                 guard s[0].count == 2, s[1].count == 2 else { return "operands must be matrices (rows x cols)" }
                 return s[0][1] == s[1][0] ? nil : "inner dimensions differ: \(s[0][1]) vs \(s[1][0])"
             },
-            costModel: { s, _, _ in Cost(bytes: 0, flops: Double(2 * s[0][0] * s[0][1] * s[1][1])) },
+            costModel: { s, _, _, _ in Cost(bytes: 0, flops: Double(2 * s[0][0] * s[0][1] * s[1][1])) },
             make: { _ in PreparedCase(run: {}, check: { CheckResult(errors: ErrorFigures(), passed: true) }) }),
 ])
 

@@ -14,6 +14,7 @@ struct SigmoidOp: UnaryDefinition {
     var torchBackward: String { "torch.ops.aten.sigmoid_backward(gy, y)" }
     var derivativeSlopeInOutput: (a: Double, b: Double)? { (1, -2) }  // y (1 - y)
     var flops: Double { 20 }
+    var complementBackwardFlops: Double { 11 }  // c - c^2 in two parts, times gy with its product error
     // float32 gradient from c: 1.83 ulp measured (vecbench accuracy, gy = 1; 1.83 from x with
     // Logistic.slope before), 2.30 with random gy in [-1, 1] (vecbench run's check; 3.14 before).
     var ulpBound32: Double { 3 }
@@ -46,6 +47,7 @@ struct TanhOp: UnaryDefinition {
     var torchBackward: String { "torch.ops.aten.tanh_backward(gy, y)" }
     var derivativeSlopeInOutput: (a: Double, b: Double)? { (0, -2) }  // 1 - y^2
     var flops: Double { 22 }
+    var complementBackwardFlops: Double { 12 }  // 2c - c^2 in two parts, times gy with its product error
     // float32 gradient from c: 2.42 ulp measured (vecbench accuracy, gy = 1; 1.23 from x with
     // Logistic.slope before), 3.26 with random gy in [-1, 1] (vecbench run's check; 3.23 before).
     var ulpBound32: Double { 4 }
