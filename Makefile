@@ -162,6 +162,7 @@ anchor-python:
 ROUNDS ?= 3
 side-by-side: build anchor-python
 	.venv/bin/python -c "import jax" 2>/dev/null || .venv/bin/pip install -q jax || echo "side-by-side: jax did not install, JAX left out"
+	$(BIN)/vecbench calibrate --out results $(BENCH_FLAGS)
 	.venv/bin/python Benchmarks/interleave.py --suite Benchmarks/$(SUITE).suite --out results --rounds $(ROUNDS) --vecbench $(BIN)/vecbench
 	$(BIN)/vecbench compare results/torch-$(SUITE).csv results/$(SUITE).csv --baseline-variant torch \
 	  --current-variant auto --ignore-pinning --allow-missing --advisory

@@ -23,7 +23,7 @@ Writes OUT/SUITE.csv, OUT/torch-SUITE.csv and OUT/jax-SUITE.csv in vecbench's sc
 stay in OUT/rounds/), so that `vecbench compare OUT/torch-SUITE.csv OUT/SUITE.csv
 --baseline-variant torch --current-variant auto` reads them as it reads one run's reports.
 """
-import argparse, csv, os, subprocess, sys
+import argparse, csv, glob, os, shutil, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -115,6 +115,12 @@ def main():
     ops = os.path.join(rounds_dir, "ops.json")
     with open(ops, "w") as f:
         subprocess.run([args.vecbench, "ops", "--json"], stdout=f, check=True)
+    # vecbench run reads the machine's calibration from its --out directory: without a copy in
+    # each group's directory every row's roofline_pct stayed empty (merge rescales the rounds' own).
+    calibrations = glob.glob(os.path.join(args.out, "calibration-*.json"))
+    if not calibrations:
+        print(f"interleave: no calibration in {args.out}/ (vecbench calibrate --out {args.out}): roofline % left empty",
+              file=sys.stderr)
     jax = not args.no_jax and subprocess.run([sys.executable, "-c", "import jax"], capture_output=True).returncode == 0
     sides = {
         "vecbench": lambda suite, d: [args.vecbench, "run", "--suite", suite, "--rounds", "1", "--out", d, "--no-progress", "--no-history", "--no-plots"],
@@ -130,6 +136,8 @@ def main():
         for g, group in enumerate(groups):
             d = os.path.join(round_dir, f"group{g + 1}")
             os.makedirs(d, exist_ok=True)
+            for c in calibrations:
+                shutil.copy(c, d)
             group_dirs.append(d)
             # Named as the suite: each runner names its report after its suite file.
             suite = os.path.join(d, os.path.basename(args.suite))
