@@ -232,7 +232,9 @@ public enum BenchRun {
             threads: c.id.threads, pinning: c.pinning.rawValue, cpuList: rounds.last?.cpus ?? [], phase: c.id.phase,
             summary: summary, bytes: cost.bytes, flops: cost.flops,
             throughput: entry.throughput(cost, nanoseconds: summary.median), unit: entry.unit,
-            rooflinePct: settings.calibration?.rooflinePct(cost: cost, threads: c.id.threads, medianNs: summary.median, label: label(c)),
+            // The threads that ran: a count above the process's CPUs runs capped (unless oversubscribed).
+            rooflinePct: settings.calibration?.rooflinePct(cost: cost, threads: min(c.id.threads, Threading.threadLimit),
+                                                           medianNs: summary.median, label: label(c)),
             maxAbsErr: check?.errors.maxAbs, maxRelErr: check?.errors.maxRel, maxUlp: check?.errors.maxUlp,
             samplesNs: samples)
         r.openblasCore = settings.fingerprint.openblasCore

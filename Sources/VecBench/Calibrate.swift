@@ -77,6 +77,18 @@ public struct Calibration: Codable, Equatable, Sendable {
         "\(directory)/calibration-\(fingerprintID)\(cpus.map { "-\($0)cpus" } ?? "").json"
     }
 
+    /// A warning when the FMA peak on t threads (t up to the cores, each on its own) came out
+    /// below 0.75 t times the 1-thread one: other load shared the CPUs while it was measured, and
+    /// cached, the figure would hold every later t-thread row to a ceiling too low. nil otherwise.
+    public var scalingWarning: String? {
+        guard let one = points.first(where: { $0.threads == 1 })?.peakGflops, one > 0 else { return nil }
+        guard let p = points.first(where: { $0.threads > 1 && $0.threads <= cores && $0.peakGflops < 0.75 * Double($0.threads) * one })
+        else { return nil }
+        return "the FMA peak on \(p.threads) threads (\(TextFormat.fixed(p.peakGflops, 1)) GFLOP/s) is "
+            + "\(TextFormat.fixed(p.peakGflops / one, 2))x the 1-thread one (\(TextFormat.fixed(one, 1))) on \(cores) cores: "
+            + "other load was running? Measure again on a quiet machine (vecbench calibrate --force)"
+    }
+
     /// The level whose probe ran at the largest working set not above `bytes` (L1 below all).
     /// Streaming bandwidth never rises with the working set, so that probe's figure bounds the
     /// op. Comparing `bytes` with cache sizes instead gave 107-181% (default suite, 2026-11-30)

@@ -61,7 +61,7 @@ public enum KernelCatalog {
                            // From c (every variant but scalar, as unaryCase runs it) it computes far
                            // less than the forward.
                            let fromComplement = saved == .complement && variant != KernelVariant.scalar.rawValue
-                           let backwardFlops = fromComplement ? info.complementBackwardFlops : info.flops + 1
+                           let backwardFlops = fromComplement ? info.complementBackwardFlops ?? 1 : info.flops + 1
                            return p == .forward ? Cost(reads: bytes, writes: bytes, flops: info.flops * n)
                                : Cost(reads: 2 * bytes, writes: bytes, flops: backwardFlops * n)
                        },

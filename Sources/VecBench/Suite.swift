@@ -261,7 +261,11 @@ public enum Suite {
         for s in lines {
             func add(_ m: String) { errors.append(SuiteError(file: file, line: s.line, m)) }
             guard let entry = catalog.entry(named: s.op) else {
-                add("unknown op '\(s.op)'\(suggestion(s.op, catalog.names)); known ops: \(catalog.names.joined(separator: ", "))")
+                // Op names may hold commas (softplus(beta=2,threshold=20)), so op= is never a list.
+                let parts = s.op.split(separator: ",")
+                let oneEach = parts.count > 1 && parts.allSatisfy { catalog.entry(named: String($0)) != nil }
+                    ? " (op= names one op: one line per op)" : ""
+                add("unknown op '\(s.op)'\(oneEach)\(suggestion(s.op, catalog.names)); known ops: \(catalog.names.joined(separator: ", "))")
                 continue
             }
             for v in s.variants ?? [] where !entry.variants.contains(v) {

@@ -43,15 +43,25 @@ struct CalibrateCommand: ParsableCommand {
             return
         }
         if let warning = ISA.warning { writeStderr("warning: \(warning)\n") }
-        if let n = Self.restriction(fingerprint) {
+        let c = try Self.measure(path: path, fingerprint: fingerprint, topology: topology,
+                                 maxThreads: maxThreads ?? Threading.availableCPUs, prefix: "")
+        print("wrote \(path)")
+        print(Self.describe(c), terminator: "")
+    }
+
+    /// Measures, says what a reader of the cache should know (a process held to fewer CPUs, a
+    /// peak that did not scale), and writes the cache file.
+    static func measure(path: String, fingerprint: Fingerprint, topology: TopologyModel?, maxThreads: Int,
+                        prefix: String) throws -> Calibration {
+        if let n = restriction(fingerprint) {
             writeStderr("note: measuring on \(Threading.processCPUsPhrase) (the machine has \(fingerprint.logicalCPUs) PUs): "
                         + "cached apart from the machine's calibration, for runs held to \(n) CPU\(n == 1 ? "" : "s") as well\n")
         }
-        let c = Calibrator.run(topology: topology, fingerprint: fingerprint, maxThreads: maxThreads ?? Threading.availableCPUs,
-                               report: { writeStderr($0 + "\n") })
+        let c = Calibrator.run(topology: topology, fingerprint: fingerprint, maxThreads: maxThreads,
+                               report: { writeStderr(prefix + $0 + "\n") })
+        if let w = c.scalingWarning { writeStderr("warning: \(w)\n") }
         try AtomicFile.write(try c.encoded(), to: path)
-        print("wrote \(path)")
-        print(Self.describe(c), terminator: "")
+        return c
     }
 
     static func describe(_ c: Calibration) -> String {
@@ -90,9 +100,9 @@ struct CalibrateCommand: ParsableCommand {
         let path = Self.path(out: out, fingerprint: fingerprint)
         if let c = Calibration.load(path: path) { return c }
         guard measureIfMissing else { return nil }
-        let c = Calibrator.run(topology: topology, fingerprint: fingerprint, maxThreads: Threading.availableCPUs,
-                               report: { writeStderr("calibrate: " + $0 + "\n") })
-        try AtomicFile.write(try c.encoded(), to: path)
+        let c = try measure(path: path, fingerprint: fingerprint, topology: topology, maxThreads: Threading.availableCPUs,
+                            prefix: "calibrate: ")
+        writeStderr("calibrate: wrote \(path)\n")
         return c
     }
 }

@@ -16,7 +16,9 @@ struct CompareCommand: ParsableCommand {
             --min-delta-ns never count. A case of BASELINE missing from CURRENT (a cut or partial \
             report) fails the gate unless --allow-missing. Reports from different machines are refused (exit 2) unless \
             --allow-other-machine or --advisory, which warn loudly instead. Build differences read \
-            from the .json sidecars (compiled ISA, OpenBLAS core, flags) are warned about. Writes \
+            from the .json sidecars (compiled ISA, OpenBLAS core, flags) are warned about, and so are \
+            rows that ran on fewer CPUs than their thread count (cpu_list shorter than threads: a \
+            taskset or cpuset held that run). Writes \
             verdict.json next to CURRENT (or --verdict).
             Exit codes: 0 no regression, 1 regression, 2 bad input or usage.
 

@@ -23,7 +23,8 @@ struct RunCommand: ParsableCommand {
             neither has no charts); an interrupted run (Ctrl-C, SIGTERM) writes what it \
             measured to OUT/NAME.partial.csv. A complete run is also appended to the run history \
             OUT/history.sqlite (vecbench history; --history PATH, --no-history). Roofline percentages need \
-            OUT/calibration-<machine>.json (vecbench calibrate, or --calibrate here).
+            OUT/calibration-<machine>.json (vecbench calibrate, or --calibrate here; under taskset or \
+            a cpuset that leaves n CPUs, OUT/calibration-<machine>-<n>cpus.json, measured the same way).
             Suites are looked up as given, then in $VECBENCH_SUITES, ./Benchmarks and the \
             Benchmarks folder of the package the executable was built in.
             OpenBLAS: the best kernel set for this CPU is chosen at start-up (re-executing with \

@@ -72,9 +72,10 @@ public struct UnaryInfo: Codable, Equatable, Sendable {
     public var flops: Double
     /// Floating-point operations per element of the backward from a saved complement c (FMAs
     /// counted as two): 1 for gy c, more where the derivative is a product of c's (sigmoid's
-    /// c - c^2 in two parts). Counting `flops` + 1 for it held these rows to a compute ceiling
-    /// they never approach (sigmoid backward at 146% of the roofline).
-    public var complementBackwardFlops: Double
+    /// c - c^2 in two parts); nil for ops that save no complement in either dtype. Counting
+    /// `flops` + 1 for it held these rows to a compute ceiling they never approach (sigmoid
+    /// backward at 146% of the roofline).
+    public var complementBackwardFlops: Double?
     /// Where the op is timed, swept for accuracy and gradchecked.
     public var domain: UnaryDomain
     /// Largest error over the sweep, forward and gradient alike, float32 and float64: how many
@@ -202,7 +203,8 @@ extension UnaryDefinition {
     var info: UnaryInfo {
         UnaryInfo(name: name, torchNode: torchNode, torchForward: torchForward, torchBackward: torchBackward,
                   torchSetup: torchSetup, saved: saved, savedFloat32: savedFloat32, flops: flops,
-                  complementBackwardFlops: complementBackwardFlops, domain: domain, ulpBound32: ulpBound32, ulpBound64: ulpBound64)
+                  complementBackwardFlops: saved == .complement || savedFloat32 == .complement ? complementBackwardFlops : nil,
+                  domain: domain, ulpBound32: ulpBound32, ulpBound64: ulpBound64)
     }
 }
 

@@ -73,6 +73,17 @@ func syntheticCalibration(id: String = "abc") -> Calibration {
         #expect(Calibrator.workingSets(threads: 4, l1PerCore: 32 << 10, l2PerCore: 2 << 20, l3Total: 32 << 20, cores: 2)[.l2] == 80 << 10)
     }
 
+    /// A 2-thread peak that did not scale on 2 cores (measured beside other load) is warned
+    /// about before it is cached; one that did, or more threads than cores, is not.
+    @Test func aPeakThatDidNotScaleIsWarnedAbout() {
+        #expect(cal.scalingWarning == nil)  // 160 -> 300 on 2 cores
+        var busy = cal
+        busy.points[1].peakGflops = 170
+        #expect(busy.scalingWarning?.hasPrefix("the FMA peak on 2 threads (170.0 GFLOP/s) is 1.06x the 1-thread one (160.0) on 2 cores") == true)
+        busy.cores = 1  // two threads on one core (SMT) share its FMA units
+        #expect(busy.scalingWarning == nil)
+    }
+
     @Test func jsonRoundTripCachePathAndFormatVersion() throws {
         let path = tempPath("cal.json")
         try AtomicFile.write(try cal.encoded(), to: path)

@@ -98,6 +98,14 @@ func suiteErrors(_ text: String, validate: Bool = true) -> [SuiteError] {
         #expect(errors[10].message.contains("'oops' is not key=value"))
     }
 
+    /// op= is one op (names hold commas): a comma list of known ops says so.
+    @Test func aListOfOpsSaysOneOpPerLine() {
+        let errors = suiteErrors("op=relu,matmul shapes=4\nop=relu,sigmod shapes=4\n")
+        #expect(errors.count == 2)
+        #expect(errors.first?.message.hasPrefix("unknown op 'relu,matmul' (op= names one op: one line per op)") == true)
+        #expect(errors.last?.message.contains("one line per op") == false)
+    }
+
     @Test func validationChecksTheCatalog() {
         let errors = suiteErrors("""
             op=sigmod shapes=4
