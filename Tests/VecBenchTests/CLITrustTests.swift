@@ -230,4 +230,31 @@ import VecPlatform
         #expect(held.stderr.contains("no calibration for the 1 CPU this process may use"), "\(held)")
         #expect(Calibration.path(directory: "out", fingerprintID: id, restrictedTo: 1) == "out/calibration-\(id)-1cpus.json")
     }
+
+    /// A row capped by taskset (threads=2 on 1 CPU) is held to the ceiling of the 1 thread that
+    /// ran, not to the 2-thread one of its name (twice the bandwidth in this calibration).
+    @Test func aCappedRowsRooflineIsThatOfTheThreadsThatRan() throws {
+        let taskset = "/usr/bin/taskset"
+        guard FileManager.default.isExecutableFile(atPath: taskset), let cpu = Pinning.processCPUList.last,
+              Pinning.processCPUList.count > 1 else { return }
+        let box = try CLISandbox()
+        let id = Fingerprint.current(topology: Topology.machine?.model()).id
+        let cal = syntheticCalibration(id: id)
+        try FileManager.default.createDirectory(atPath: box.path("out"), withIntermediateDirectories: true)
+        try AtomicFile.write(try cal.encoded(), to: box.path(Calibration.path(directory: "out", fingerprintID: id, restrictedTo: 1)))
+        let r = try box.run(["run", "--case", "op=relu shapes=4096 variants=parallel threads=2 pin=none", "--out", "out", "--name", "c"]
+                            + Self.fast, launcher: [taskset, "-c", String(cpu)])
+        #expect(r.status == 0, "\(r)")
+        let csv = try box.read("out/c.csv")
+        let medianText = try CSVFixture.column(csv, "median_ns").first ?? ""
+        let pctText = try CSVFixture.column(csv, "roofline_pct").first ?? ""
+        let median = try #require(Double(medianText), "\(csv)")
+        let pct = try #require(Double(pctText), "\(csv)")
+        let relu = try #require(KernelCatalog.entries().first { $0.name == "relu" })
+        let cost = relu.costModel([[4096]], .float32, .forward, "parallel")
+        let ran = try #require(cal.rooflinePct(cost: cost, threads: 1, medianNs: median, recheck: false))
+        let named = try #require(cal.rooflinePct(cost: cost, threads: 2, medianNs: median, recheck: false))
+        #expect(abs(pct - ran) < 1e-6 * ran, "\(pct) against \(ran) (1 thread) and \(named) (2 threads)")
+        #expect(abs(named - ran) > 0.3 * ran)
+    }
 }
