@@ -214,16 +214,12 @@ import VecPlatform
     /// read as the machine's, one measured under taskset -c N stood for every thread count (its
     /// last point is 1 thread), so later 2-thread rooflines were held to the 1-thread peak.
     @Test func underTasksetTheMachinesCalibrationIsKeptApart() throws {
-        let taskset = "/usr/bin/taskset"
-        guard FileManager.default.isExecutableFile(atPath: taskset), let cpu = Pinning.processCPUList.last,
-              Pinning.processCPUList.count > 1 else { return }
-        let box = try CLISandbox()
-        let id = Fingerprint.current(topology: Topology.machine?.model()).id
-        try FileManager.default.createDirectory(atPath: box.path("out"), withIntermediateDirectories: true)
-        try AtomicFile.write(try syntheticCalibration(id: id).encoded(), to: box.path("out/calibration-\(id).json"))
+        guard let launcher = Self.tasksetLastCPU() else { return }
+        let (box, cal) = try Self.sandboxWithCalibration(restrictedTo: nil)
+        let id = cal.fingerprintID
         let args = ["run", "--case", "op=relu shapes=4096 variants=simd threads=1 pin=none", "--out", "out"] + Self.fast
         let whole = try box.run(args + ["--name", "whole"])
-        let held = try box.run(args + ["--name", "held"], launcher: [taskset, "-c", String(cpu)])
+        let held = try box.run(args + ["--name", "held"], launcher: launcher)
         #expect(whole.status == 0 && held.status == 0, "\(whole) \(held)")
         #expect(try CSVFixture.column(try box.read("out/whole.csv"), "roofline_pct").allSatisfy { !$0.isEmpty })
         #expect(try CSVFixture.column(try box.read("out/held.csv"), "roofline_pct") == [""])
@@ -234,16 +230,10 @@ import VecPlatform
     /// A row capped by taskset (threads=2 on 1 CPU) is held to the ceiling of the 1 thread that
     /// ran, not to the 2-thread one of its name (twice the bandwidth in this calibration).
     @Test func aCappedRowsRooflineIsThatOfTheThreadsThatRan() throws {
-        let taskset = "/usr/bin/taskset"
-        guard FileManager.default.isExecutableFile(atPath: taskset), let cpu = Pinning.processCPUList.last,
-              Pinning.processCPUList.count > 1 else { return }
-        let box = try CLISandbox()
-        let id = Fingerprint.current(topology: Topology.machine?.model()).id
-        let cal = syntheticCalibration(id: id)
-        try FileManager.default.createDirectory(atPath: box.path("out"), withIntermediateDirectories: true)
-        try AtomicFile.write(try cal.encoded(), to: box.path(Calibration.path(directory: "out", fingerprintID: id, restrictedTo: 1)))
+        guard let launcher = Self.tasksetLastCPU() else { return }
+        let (box, cal) = try Self.sandboxWithCalibration(restrictedTo: 1)
         let r = try box.run(["run", "--case", "op=relu shapes=4096 variants=parallel threads=2 pin=none", "--out", "out", "--name", "c"]
-                            + Self.fast, launcher: [taskset, "-c", String(cpu)])
+                            + Self.fast, launcher: launcher)
         #expect(r.status == 0, "\(r)")
         let csv = try box.read("out/c.csv")
         let medianText = try CSVFixture.column(csv, "median_ns").first ?? ""
@@ -256,5 +246,24 @@ import VecPlatform
         let named = try #require(cal.rooflinePct(cost: cost, threads: 2, medianNs: median, recheck: false))
         #expect(abs(pct - ran) < 1e-6 * ran, "\(pct) against \(ran) (1 thread) and \(named) (2 threads)")
         #expect(abs(named - ran) > 0.3 * ran)
+    }
+
+    /// taskset -c <this process's last CPU>, when taskset is there and a second CPU is left out.
+    static func tasksetLastCPU() -> [String]? {
+        let taskset = "/usr/bin/taskset"
+        guard FileManager.default.isExecutableFile(atPath: taskset), let cpu = Pinning.processCPUList.last,
+              Pinning.processCPUList.count > 1 else { return nil }
+        return [taskset, "-c", String(cpu)]
+    }
+
+    /// A sandbox whose out/ holds a synthetic calibration of this machine under the name a process
+    /// held to `cpus` CPUs reads (nil: the whole machine's).
+    static func sandboxWithCalibration(restrictedTo cpus: Int?) throws -> (CLISandbox, Calibration) {
+        let box = try CLISandbox()
+        let cal = syntheticCalibration(id: Fingerprint.current(topology: Topology.machine?.model()).id)
+        try FileManager.default.createDirectory(atPath: box.path("out"), withIntermediateDirectories: true)
+        let path = Calibration.path(directory: "out", fingerprintID: cal.fingerprintID, restrictedTo: cpus)
+        try AtomicFile.write(try cal.encoded(), to: box.path(path))
+        return (box, cal)
     }
 }
