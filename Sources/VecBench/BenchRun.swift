@@ -232,8 +232,8 @@ public enum BenchRun {
             threads: c.id.threads, pinning: c.pinning.rawValue, cpuList: rounds.last?.cpus ?? [], phase: c.id.phase,
             summary: summary, bytes: cost.bytes, flops: cost.flops,
             throughput: entry.throughput(cost, nanoseconds: summary.median), unit: entry.unit,
-            // The threads that ran: a count above the process's CPUs runs capped (unless oversubscribed).
-            rooflinePct: settings.calibration?.rooflinePct(cost: cost, threads: min(c.id.threads, Threading.threadLimit),
+            // The threads that ran (a parallel loop's own rule: capped at the process's CPUs unless oversubscribed).
+            rooflinePct: settings.calibration?.rooflinePct(cost: cost, threads: Threading.usableThreads(c.id.threads),
                                                            medianNs: summary.median, label: label(c)),
             maxAbsErr: check?.errors.maxAbs, maxRelErr: check?.errors.maxRel, maxUlp: check?.errors.maxUlp,
             samplesNs: samples)

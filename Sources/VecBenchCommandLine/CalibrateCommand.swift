@@ -44,7 +44,7 @@ struct CalibrateCommand: ParsableCommand {
         }
         if let warning = ISA.warning { writeStderr("warning: \(warning)\n") }
         let c = try Self.measure(path: path, fingerprint: fingerprint, topology: topology,
-                                 maxThreads: maxThreads ?? Threading.availableCPUs, prefix: "")
+                                 maxThreads: maxThreads ?? Threading.processCPUs, prefix: "")
         print("wrote \(path)")
         print(Self.describe(c), terminator: "")
     }
@@ -100,7 +100,7 @@ struct CalibrateCommand: ParsableCommand {
         let path = Self.path(out: out, fingerprint: fingerprint)
         if let c = Calibration.load(path: path) { return c }
         guard measureIfMissing else { return nil }
-        let c = try measure(path: path, fingerprint: fingerprint, topology: topology, maxThreads: Threading.availableCPUs,
+        let c = try measure(path: path, fingerprint: fingerprint, topology: topology, maxThreads: Threading.processCPUs,
                             prefix: "calibrate: ")
         writeStderr("calibrate: wrote \(path)\n")
         return c
